@@ -1,0 +1,108 @@
+/*
+ * cache.h - the content-addressed store of verified files.
+ *
+ * Layout under cache_dir:
+ *   sha256/XX/<64 hex>	complete, verified files (0644), XX = first byte
+ *   partial/<hex>.part	downloads in progress, by expected SHA-256
+ *   partial/<hex>.map	their persisted piece maps (tmp + fsync + rename)
+ *   tmp/		files with no expected hash, unlinked once opened
+ *
+ * A file enters sha256/ only after its whole-file SHA-256 matched, then
+ * fsync, rename and an fsync of the directory: after a crash an entry is
+ * either complete or absent.  The in-memory index (a hash table with an
+ * LRU list) is rebuilt by a scan at startup; quota overflow evicts the
+ * least recently used entries that nobody is using.
+ *
+ * Index functions run on the event loop.  The functions marked "worker"
+ * block on the disk and are only called from worker jobs (workers.h).
+ */
+#ifndef APTBTD_CACHE_H
+#define APTBTD_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/hash.h"
+
+struct piecemap;
+
+struct cache_entry {
+	uint8_t		 sha256[SHA256_LEN];
+	uint64_t	 size;
+	time_t		 atime;
+	unsigned	 pins;		/* in use: never evicted */
+};
+
+struct cache_stats {
+	uint64_t	 count;
+	uint64_t	 bytes;
+	uint64_t	 quota;
+	bool		 scanned;	/* the startup scan has finished */
+};
+
+/* Create the directories and start the scan on the workers. */
+int	 cache_init(const char *dir, uint64_t quota);
+void	 cache_shutdown(void);
+void	 cache_set_quota(uint64_t);
+void	 cache_get_stats(struct cache_stats *);
+const char *cache_root(void);
+
+/* Index (loop thread). */
+struct cache_entry *cache_lookup(const uint8_t sha256[SHA256_LEN]);
+/* Add or refresh an entry, then evict over quota; NULL on ENOMEM. */
+struct cache_entry *cache_add(const uint8_t sha256[SHA256_LEN],
+	    uint64_t size, time_t atime);
+void	 cache_touch(struct cache_entry *);
+void	 cache_pin(struct cache_entry *);
+void	 cache_unpin(struct cache_entry *);
+/* Forget an entry whose file turned out to be missing. */
+void	 cache_forget(const uint8_t sha256[SHA256_LEN]);
+/* Remove an entry and its file: 0, -ENOENT, or -EBUSY when pinned. */
+int	 cache_remove(const uint8_t sha256[SHA256_LEN]);
+/* Entries from the most to the least recently used; stop when cb is false. */
+void	 cache_foreach(bool (*cb)(const struct cache_entry *, void *),
+	    void *arg);
+/* Evict least recently used, unpinned entries until under quota. */
+void	 cache_evict(void);
+
+/* Paths. */
+void	 cache_entry_path(const uint8_t sha256[SHA256_LEN], char *, size_t);
+void	 cache_part_path(const uint8_t sha256[SHA256_LEN], const char *ext,
+	    char *, size_t);
+
+/*
+ * Disk (worker threads).  All return 0 or a negative errno.
+ */
+/* Open a complete entry read-only; *size from fstat.  Marks its atime. */
+int	 cache_open_entry(const uint8_t sha256[SHA256_LEN], int *fd,
+	    uint64_t *size);
+/*
+ * Open or create the part file: *rw for writing, *ro a separate read-only
+ * open file description for a reader.  Recreates vanished directories.
+ */
+int	 cache_part_open(const uint8_t sha256[SHA256_LEN], int *rw, int *ro);
+/* Load the persisted map; -ENOENT if none or it does not fit size. */
+int	 cache_map_load(const uint8_t sha256[SHA256_LEN], struct piecemap *,
+	    uint64_t size);
+/* Make the data durable, then replace the map atomically. */
+int	 cache_map_save(const uint8_t sha256[SHA256_LEN],
+	    const struct piecemap *, int partfd);
+/* Remove the part file and its map. */
+void	 cache_part_discard(const uint8_t sha256[SHA256_LEN]);
+/*
+ * Verify partfd holds size bytes hashing to sha256 (-EBADMSG if not),
+ * fsync, rename into sha256/, fsync the directory, drop the map.
+ */
+int	 cache_part_commit(const uint8_t sha256[SHA256_LEN], int partfd,
+	    uint64_t size);
+/* An anonymous temporary file for data with no expected hash. */
+int	 cache_tmp_open(int *rw, int *ro);
+/* Hash a regular file and copy it into the store (import). */
+int	 cache_import_file(const char *path, uint8_t sha256[SHA256_LEN],
+	    uint64_t *size, bool *existed);
+/* Reopen an fd read-only as a new open file description. */
+int	 reopen_ro(int fd);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * conf.h - aptbtd's settings: the key table and the live configuration.
+ *
+ * The table (conf.c) is the single list of settings; aptbtd.conf(5)
+ * documents the same keys.  A reload parses into a fresh struct and swaps
+ * it in only when the whole file is good.
+ */
+#ifndef APTBTD_CONF_H
+#define APTBTD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define APTBTD_DEFAULT_CONF	SYSCONFDIR "/aptbt/aptbtd.conf"
+
+struct aptbtd_conf {
+	char		*admin_group;		/* may pause, limit, remove */
+	char		*control_socket;
+	char		*cache_dir;
+	char		*state_dir;
+	uint64_t	 listen_port;
+	uint64_t	 download_limit;	/* bytes/s, 0 = unlimited */
+	uint64_t	 upload_limit;
+	int		 log_level;		/* enum log_level */
+	char		*user;			/* drop to this user when root; "" = stay */
+};
+
+extern struct aptbtd_conf conf;
+
+/*
+ * Load path (NULL: the default file, which may be missing) into conf.
+ * On error conf is unchanged and err says "FILE:LINE: message".
+ */
+int	conf_load(const char *path, bool must_exist, char *err, size_t errlen);
+void	conf_release(void);
+
+#endif

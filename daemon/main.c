@@ -1,0 +1,304 @@
+/*
+ * main.c - aptbtd: start-up, signals, reload and shutdown.
+ *
+ * Start-up order matters: configuration first (so a bad file stops us
+ * before anything changes), then directories and the control socket
+ * (which may need root), then privileges are dropped, and only then is
+ * state loaded and the loop entered.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "common/confparse.h"
+#include "common/log.h"
+#include "daemon/access.h"
+#include "daemon/conf.h"
+#include "daemon/control.h"
+#include "daemon/notify.h"
+#include "daemon/privsep.h"
+#include "daemon/state.h"
+
+static const char	*conf_path;	/* NULL: the default file */
+static bool		 conf_explicit;
+static bool		 debug_flag;
+static uint64_t		 conf_download_limit, conf_upload_limit;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: aptbtd [-dfh] [-c file] [--version]\n"
+	    "  -c, --config FILE  configuration file (default %s)\n"
+	    "  -d, --debug        log at debug level\n"
+	    "  -f, --foreground   stay in the foreground, log to stderr\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show the version\n"
+	    "See aptbtd(8) and aptbtd.conf(5).\n", APTBTD_DEFAULT_CONF);
+}
+
+/* The limits from the file apply unless set at run time (aptbt-ctl limit). */
+static void
+apply_conf_limits(bool reload)
+{
+	bool	changed = conf.download_limit != conf_download_limit ||
+	    conf.upload_limit != conf_upload_limit;
+
+	if (!state.limits_set || (reload && changed)) {
+		state.download_limit = conf.download_limit;
+		state.upload_limit = conf.upload_limit;
+		state.limits_set = false;
+	}
+	conf_download_limit = conf.download_limit;
+	conf_upload_limit = conf.upload_limit;
+}
+
+static void
+reload(void)
+{
+	char	 err[CONF_ERRLEN];
+	char	*old_socket = strdup(conf.control_socket);
+
+	notify_reloading();
+	if (conf_load(conf_path, conf_explicit, err, sizeof(err)) == -1)
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
+	else {
+		if (!debug_flag)
+			log_set_level((enum log_level)conf.log_level);
+		access_init(conf.admin_group);
+		apply_conf_limits(true);
+		if (old_socket != NULL &&
+		    strcmp(old_socket, conf.control_socket) != 0)
+			log_notice("control_socket changes at the next restart");
+		log_info("configuration reloaded");
+	}
+	free(old_socket);
+	notify_ready("Running");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base	*base = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("received %s, shutting down", strsignal(sig));
+		event_base_loopbreak(base);
+		break;
+	}
+}
+
+/*
+ * Fork into the background.  The parent waits until the child reports
+ * that it is serving (or dies), so "aptbtd && aptbt-ctl status" works and
+ * start-up errors reach the terminal.  Returns the fd to report on.
+ */
+static int
+daemonize(void)
+{
+	int	pfd[2], status;
+	pid_t	pid;
+	char	c;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) == 1)
+			_exit(0);
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+			_exit(WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+		_exit(1);
+	}
+	close(pfd[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	return pfd[1];
+}
+
+static void
+detach_stdio(int ready_fd)
+{
+	int	fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_use_syslog();
+	if (write(ready_fd, "", 1) != 1)
+		log_warn("cannot report readiness to the parent");
+	close(ready_fd);
+}
+
+static void
+make_dirs(uid_t uid, gid_t gid, int chown_it)
+{
+	static const struct {
+		size_t	offset;
+		mode_t	mode;
+	} dirs[] = {
+		{ offsetof(struct aptbtd_conf, state_dir), 0750 },
+		{ offsetof(struct aptbtd_conf, cache_dir), 0755 },
+	};
+	const char	*path;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		path = *(char **)((char *)&conf + dirs[i].offset);
+		if (privsep_mkdir(path, dirs[i].mode, uid, gid, chown_it) == -1)
+			fatal("cannot create %s", path);
+	}
+}
+
+/* The socket's directory, unless systemd hands us the socket itself. */
+static void
+make_socket_dir(uid_t uid, gid_t gid, int chown_it)
+{
+	char	*dir, *slash;
+
+	if (notify_under_systemd())
+		return;
+	if ((dir = strdup(conf.control_socket)) == NULL)
+		fatal("strdup");
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (privsep_mkdir(dir, 0755, uid, gid, chown_it) == -1)
+			fatal("cannot create %s", dir);
+	}
+	free(dir);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct event_base	*base;
+	struct event		*sigev[3];
+	static const int	 sigs[3] = { SIGHUP, SIGTERM, SIGINT };
+	char			 err[CONF_ERRLEN];
+	bool			 foreground = false;
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 ch, drop, ready_fd = -1, rc;
+	size_t			 i;
+
+	log_init("aptbtd", LOG_LVL_INFO);
+	while ((ch = getopt_long(argc, argv, "c:dfhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			conf_explicit = true;
+			break;
+		case 'd':
+			debug_flag = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("aptbtd %s\n", APTBT_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (conf_load(conf_path, conf_explicit, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	log_set_level(debug_flag ? LOG_LVL_DEBUG :
+	    (enum log_level)conf.log_level);
+	/* systemd supervises a foreground process (Type=notify). */
+	if (notify_under_systemd())
+		foreground = true;
+
+	if (privsep_lookup(conf.user, &uid, &gid, &drop) == -1)
+		return 1;
+	if (!foreground)
+		ready_fd = daemonize();
+	umask(022);
+	make_dirs(uid, gid, drop);
+	make_socket_dir(uid, gid, drop);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent has no pthreads support");
+	if ((base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	if ((rc = control_init(base, conf.control_socket)) < 0)
+		fatalx("cannot open the control socket %s: %s",
+		    conf.control_socket, strerror(-rc));
+	if (drop && privsep_drop(conf.user, uid, gid) == -1)
+		return 1;
+
+	access_init(conf.admin_group);
+	state.started = time(NULL);
+	state_load(conf.state_dir);
+	apply_conf_limits(false);
+	state_init_events(base);
+	notify_init(base);
+	for (i = 0; i < 3; i++) {
+		sigev[i] = evsignal_new(base, sigs[i], signal_cb, base);
+		if (sigev[i] == NULL || event_add(sigev[i], NULL) == -1)
+			fatalx("cannot install signal handlers");
+	}
+
+	log_info("aptbtd %s ready (cache %s, state %s)", APTBT_VERSION,
+	    conf.cache_dir, conf.state_dir);
+	notify_ready("Running");
+	if (ready_fd != -1)
+		detach_stdio(ready_fd);
+	event_base_dispatch(base);
+
+	notify_stopping();
+	control_shutdown();
+	state_shutdown();
+	rc = state_save(conf.state_dir) == 0 ? 0 : 1;
+	notify_shutdown();
+	for (i = 0; i < 3; i++)
+		event_free(sigev[i]);
+	event_base_free(base);
+	libevent_global_shutdown();
+	conf_release();
+	log_info("stopped");
+	return rc;
+}
