@@ -1,8 +1,10 @@
 /*
- * ctl-cache.c - "aptbt-ctl cache": cache usage and entries.
+ * ctl-cache.c - "aptbt-ctl cache": cache usage and entries, and removal
+ * of one entry by its SHA-256.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "client/ctl.h"
@@ -18,13 +20,32 @@ static const struct table_column cache_columns[] = {
 static int
 ctl_cache(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	char	b1[32], b2[32];
-	int	rc;
+	static const struct option longopts[] = {
+		{ "remove", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bytebuf	 args = BYTEBUF_INIT;
+	const char	*remove = NULL;
+	char		 b1[32], b2[32];
+	int		 ch, rc;
 
-	if (argc != 1)
+	while ((ch = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
+		if (ch != 'r')
+			return ctl_usage(&ctl_cmd_cache);
+		remove = optarg;
+	}
+	if (optind != argc)
 		return ctl_usage(&ctl_cmd_cache);
-	if ((rc = ctl_call(ctx, "cache", NULL)) != CTL_EXIT_OK)
+	if (remove != NULL)
+		benc_put_kv_str(&args, "remove", remove);
+	rc = ctl_call(ctx, "cache", &args);
+	bytebuf_free(&args);
+	if (rc != CTL_EXIT_OK)
 		return rc;
+	if (remove != NULL && !ctx->json) {
+		printf("removed %s\n", remove);
+		return CTL_EXIT_OK;
+	}
 	if (ctx->json) {
 		ctl_print_json_result(ctx);
 		return CTL_EXIT_OK;
@@ -42,5 +63,6 @@ ctl_cache(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_cmd_cache = {
-	"cache", "", "show cache usage and entries", ctl_cache
+	"cache", "[--remove SHA256]", "show cache usage, or remove an entry",
+	ctl_cache
 };

@@ -24,6 +24,8 @@ static const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_files,
 	&ctl_cmd_peers,
 	&ctl_cmd_cache,
+	&ctl_cmd_import,
+	&ctl_cmd_mirrors,
 };
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -40,9 +42,9 @@ usage(FILE *f)
 	    "  -V, --version      show the version\n"
 	    "commands:\n", CTLCONN_DEFAULT_SOCKET);
 	for (i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-8s %-24s %s\n", ctl_cmds[i]->name,
+		fprintf(f, "  %-8s %-26s %s\n", ctl_cmds[i]->name,
 		    ctl_cmds[i]->args, ctl_cmds[i]->help);
-	fprintf(f, "  help                              show this help\n"
+	fprintf(f, "  help                                show this help\n"
 	    "See aptbt-ctl(1).\n");
 }
 

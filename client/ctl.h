@@ -43,7 +43,9 @@ struct ctl_cmd {
 /* The commands, one per ctl-NAME.c. */
 extern const struct ctl_cmd ctl_cmd_cache;
 extern const struct ctl_cmd ctl_cmd_files;
+extern const struct ctl_cmd ctl_cmd_import;
 extern const struct ctl_cmd ctl_cmd_limit;
+extern const struct ctl_cmd ctl_cmd_mirrors;
 extern const struct ctl_cmd ctl_cmd_pause;
 extern const struct ctl_cmd ctl_cmd_peers;
 extern const struct ctl_cmd ctl_cmd_resume;

@@ -29,7 +29,7 @@
 struct daemon_state state;
 
 static struct event	*save_ev;
-static const char	*save_dir;
+static char		*save_dir;	/* our copy: a reload frees conf's */
 
 /* Fields saved, by name: one table for load and save. */
 static const struct {
@@ -69,7 +69,9 @@ state_load(const char *dir)
 	int		 fd;
 	char		*field;
 
-	save_dir = dir;
+	free(save_dir);
+	if ((save_dir = strdup(dir)) == NULL)
+		return -ENOMEM;
 	if (state_path(path, sizeof(path), dir, "") != 0)
 		return -ENAMETOOLONG;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -206,4 +208,6 @@ state_shutdown(void)
 		event_free(save_ev);
 		save_ev = NULL;
 	}
+	free(save_dir);
+	save_dir = NULL;
 }
