@@ -26,6 +26,9 @@
 typedef int (*conf_parse_fn)(const struct conf_key *, void *field,
     const char *value, char *err, size_t errlen);
 
+static void seterr(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -61,7 +61,7 @@ int	conf_load_buf(const char *name, const char *buf, size_t len,
 	    char *err, size_t errlen);
 /* Free the strings a settings struct owns. */
 void	conf_free(const struct conf_key *, size_t nkeys, void *obj);
-/* Deep copy (strings duplicated); -1 on ENOMEM. */
+/* Deep copy (strings duplicated) into a zeroed or loaded dst; -1 on ENOMEM. */
 int	conf_copy(const struct conf_key *, size_t nkeys, void *dst,
 	    const void *src);
 /* Find a key by name, or NULL. */

@@ -98,6 +98,9 @@ log_level_name(enum log_level level)
 	return log_levels[level].name;
 }
 
+static void vlog(enum log_level, int, int, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 vlog(enum log_level level, int with_errno, int saved_errno, const char *fmt,
     va_list ap)

@@ -1,0 +1,125 @@
+/*
+ * fuzz_ctlproto.c - fuzz target for control-protocol framing and decoding.
+ *
+ * The input is a byte stream as the daemon's control socket would
+ * buffer it: frames are cut with ctl_frame_check and each payload is
+ * decoded alone (in its own allocation, so a read past a payload is
+ * caught even when another frame follows).  An accepted message must be
+ * canonical, and a reply built from its id must decode again.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bencode.h"
+#include "common/bytebuf.h"
+#include "common/ctlproto.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define CHECK(x)	do { if (!(x)) abort(); } while (0)
+
+/* Re-encode the subtree at i as it was parsed; returns the next token. */
+static size_t
+reencode(const struct benc_doc *d, size_t i, struct bytebuf *b)
+{
+	const struct benc_tok	*t = &d->toks[i];
+	size_t			 j;
+
+	switch (t->type) {
+	case BENC_INT:
+		benc_put_int(b, t->ival);
+		return i + 1;
+	case BENC_STR:
+		benc_put_str(b, d->buf + t->sstart, t->slen);
+		return i + 1;
+	}
+	bytebuf_putc(b, t->type == BENC_LIST ? 'l' : 'd');
+	for (j = i + 1; j < t->next;)
+		j = reencode(d, j, b);
+	benc_put_end(b);
+	return j;
+}
+
+static void
+message(const uint8_t *payload, size_t len)
+{
+	struct benc_doc	 d, r;
+	struct bytebuf	 b = BYTEBUF_INIT;
+	const uint8_t	*s;
+	char		 event[32];
+	size_t		 n, mark;
+	int64_t		 id = 0, v;
+	int		 args;
+
+	if (ctl_msg_parse(&d, payload, len) != 0) {
+		CHECK(d.toks == NULL);
+		return;
+	}
+	CHECK(d.ntoks > 0 && d.toks[0].type == BENC_DICT);
+	CHECK(reencode(&d, 0, &b) == d.ntoks);
+	CHECK(b.len == len && memcmp(b.data, payload, len) == 0);
+
+	/* What a server does with a request: look at it, then answer. */
+	(void)benc_dict_int(&d, 0, "id", &id);
+	args = benc_dict_get_type(&d, 0, "args", BENC_DICT);
+	if (args >= 0)
+		(void)benc_dict_int(&d, args, "limit", &v);
+	event[0] = '\0';
+	if (benc_dict_str(&d, 0, "cmd", &s, &n) && n < sizeof(event) &&
+	    memchr(s, 0, n) == NULL) {
+		memcpy(event, s, n);
+		event[n] = '\0';
+	}
+	bytebuf_reset(&b);
+	mark = ctl_put_reply_begin(&b, id, event[0] ? event : NULL);
+	benc_put_kv_int(&b, "len", (int64_t)len);
+	CHECK(ctl_put_reply_end(&b, mark) == 0);
+	CHECK(ctl_frame_check(b.data, b.len) == (ssize_t)b.len);
+	CHECK(ctl_msg_parse(&r, b.data + CTL_HDR_LEN,
+	    b.len - CTL_HDR_LEN) == 0);
+	CHECK(benc_dict_int(&r, 0, "id", &v) && v == id);
+	benc_free(&r);
+
+	bytebuf_reset(&b);
+	CHECK(ctl_put_error(&b, id, event, event[0] ? event : NULL, 1) == 0);
+	CHECK(ctl_msg_parse(&r, b.data + CTL_HDR_LEN,
+	    b.len - CTL_HDR_LEN) == 0);
+	benc_free(&r);
+	benc_free(&d);
+	bytebuf_free(&b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t	*p = data;
+	size_t		 left = size, plen;
+	uint8_t		*copy;
+	ssize_t		 n;
+
+	while ((n = ctl_frame_check(p, left)) > 0) {
+		CHECK((size_t)n >= CTL_HDR_LEN && (size_t)n <= left);
+		plen = (size_t)n - CTL_HDR_LEN;
+		CHECK(plen <= CTL_MAX_FRAME);
+		copy = malloc(plen ? plen : 1);
+		CHECK(copy != NULL);
+		if (plen > 0)
+			memcpy(copy, p + CTL_HDR_LEN, plen);
+		message(copy, plen);
+		free(copy);
+		p += n;
+		left -= (size_t)n;
+	}
+	if (n < 0) {
+		CHECK(n == -EMSGSIZE && left >= CTL_HDR_LEN);
+		CHECK(((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3]) > CTL_MAX_FRAME);
+	} else if (left >= CTL_HDR_LEN) {
+		/* Incomplete: the announced payload is not all here. */
+		CHECK(((size_t)p[0] << 24 | (size_t)p[1] << 16 |
+		    (size_t)p[2] << 8 | p[3]) > left - CTL_HDR_LEN);
+	}
+	return 0;
+}
