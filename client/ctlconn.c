@@ -105,8 +105,12 @@ ctlconn_send(struct ctlconn *c, const struct bytebuf *b, int timeout_ms)
 	return 0;
 }
 
-/* Keep descriptors that arrived with the data, in order. */
-static void
+/*
+ * Keep descriptors that arrived with the data, in order.  Losing one would
+ * pair every later "start" event with the wrong file, so overflow is an
+ * error that ends the connection.
+ */
+static int
 collect_fds(struct ctlconn *c, struct msghdr *msg)
 {
 	struct cmsghdr	*cmsg;
@@ -124,10 +128,13 @@ collect_fds(struct ctlconn *c, struct msghdr *msg)
 			    sizeof(int));
 			if (c->nfds < CTLCONN_MAX_FDS)
 				c->fds[c->nfds++] = fd;
-			else
+			else {
 				close(fd);
+				return -EPROTO;
+			}
 		}
 	}
+	return (msg->msg_flags & MSG_CTRUNC) ? -EPROTO : 0;
 }
 
 int
@@ -159,7 +166,8 @@ ctlconn_fill(struct ctlconn *c)
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	collect_fds(c, &msg);
+	if (collect_fds(c, &msg) != 0)
+		return -EPROTO;
 	if (n == 0)
 		return -ECONNRESET;
 	c->in.len += (size_t)n;

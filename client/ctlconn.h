@@ -34,7 +34,10 @@ int	ctlconn_open(struct ctlconn *, const char *path);
 void	ctlconn_close(struct ctlconn *);
 /* Write a whole frame (blocking, with a timeout in ms); 0 or -errno. */
 int	ctlconn_send(struct ctlconn *, const struct bytebuf *, int timeout_ms);
-/* One read from the socket; >0 bytes, -EAGAIN, -ECONNRESET at EOF, -errno. */
+/*
+ * One read from the socket; >0 bytes, -EAGAIN, -ECONNRESET at EOF, -EPROTO
+ * when descriptors were lost (the stream can no longer be trusted), -errno.
+ */
 int	ctlconn_fill(struct ctlconn *);
 /*
  * The next buffered message, if complete: returns 1 and a document that

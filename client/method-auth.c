@@ -257,9 +257,9 @@ auth_lookup(const struct method_conf *c, const char *url, char **user,
 		return false;
 	for (i = 0; i < n; i++) {
 		if (!found) {
-			snprintf(path, sizeof(path), "%s/%s", dir,
-			    names[i]->d_name);
-			found = auth_file(path, &u, user, pass);
+			if (snprintf(path, sizeof(path), "%s/%s", dir,
+			    names[i]->d_name) < (int)sizeof(path))
+				found = auth_file(path, &u, user, pass);
 		}
 		free(names[i]);
 	}

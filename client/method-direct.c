@@ -180,6 +180,13 @@ set_tls(CURL *e)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 	if (!conf_get_bool(&method.conf, "Acquire::https::Verify-Host", true))
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	/* A client certificate is a credential: such files stay direct. */
+	if ((v = conf_get(&method.conf, "Acquire::https::SslCert")) != NULL &&
+	    *v != '\0')
+		curl_easy_setopt(e, CURLOPT_SSLCERT, v);
+	if ((v = conf_get(&method.conf, "Acquire::https::SslKey")) != NULL &&
+	    *v != '\0')
+		curl_easy_setopt(e, CURLOPT_SSLKEY, v);
 }
 
 int

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/aptmsg.h"
@@ -167,12 +168,25 @@ item_free(struct item *it)
 	if (it->src_fd != -1)
 		close(it->src_fd);
 	dg_free(it);
-	for (a = 0; a < DG_NALG; a++)
+	for (a = 0; a < DG_NALG; a++) {
 		free(it->expect[a]);
+		free(it->got[a]);
+	}
 	free(it->uri);
 	free(it->url);
 	free(it->filename);
 	free(it);
+}
+
+/* Opened on the first byte, so an IMS hit never touches the file. */
+static int
+item_open(struct item *it)
+{
+	if (it->fd != -1)
+		return 0;
+	it->fd = open(it->filename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	return it->fd == -1 ? -errno : 0;
 }
 
 int
@@ -181,13 +195,8 @@ item_begin(struct item *it)
 	bool	 any = false;
 	size_t	 a;
 
-	if (it->fd == -1) {
-		it->fd = open(it->filename,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (it->fd == -1)
-			return -errno;
-	} else if (ftruncate(it->fd, 0) == -1 ||
-	    lseek(it->fd, 0, SEEK_SET) == -1)
+	if (it->fd != -1 && (ftruncate(it->fd, 0) == -1 ||
+	    lseek(it->fd, 0, SEEK_SET) == -1))
 		return -errno;
 	it->written = 0;
 	it->started = false;
@@ -251,9 +260,12 @@ item_write(struct item *it, const void *p, size_t len)
 	const char	*c = p;
 	size_t		 a, left;
 	ssize_t		 n;
+	int		 r;
 
 	if (it->max_size >= 0 && (uint64_t)it->max_size - it->written < len)
 		return -EFBIG;
+	if ((r = item_open(it)) < 0)
+		return r;
 	for (a = 0; a < DG_NALG; a++)
 		if (it->dg[a] != NULL)
 			EVP_DigestUpdate(it->dg[a], p, len);
@@ -290,6 +302,7 @@ item_done(struct item *it)
 	unsigned int	 mdlen;
 	size_t		 a, i;
 	bool		 ok = true;
+	int		 r;
 
 	for (a = 0; a < DG_NALG; a++) {
 		hex[a][0] = '\0';
@@ -307,11 +320,28 @@ item_done(struct item *it)
 	if (it->expect_size >= 0 && (uint64_t)it->expect_size != it->written)
 		ok = false;
 	if (!ok) {
+		/* Kept for the 400 URI Failure, so apt can show them. */
+		for (a = 0; a < DG_NALG; a++) {
+			free(it->got[a]);
+			it->got[a] = hex[a][0] != '\0' ? strdup(hex[a]) : NULL;
+		}
+		it->got_size = it->written;
 		method_debug("%s: hash mismatch (sha256 %s, expected %s)",
 		    it->uri, hex[DG_SHA256],
 		    it->expect[DG_SHA256] ? it->expect[DG_SHA256] : "-");
 		item_discard(it);
 		return -EBADMSG;
+	}
+	if ((r = item_open(it)) < 0)
+		return r;
+	/* apt takes the next If-Modified-Since from the file's mtime. */
+	if (it->last_modified > 0) {
+		struct timespec	 ts[2] = {
+			{ .tv_sec = it->last_modified },
+			{ .tv_sec = it->last_modified },
+		};
+
+		(void)futimens(it->fd, ts);
 	}
 	if (close(it->fd) == -1) {
 		it->fd = -1;
@@ -373,6 +403,7 @@ item_fail(struct item *it, const char *reason, bool transient,
 {
 	va_list	 ap;
 	char	 msg[1024];
+	size_t	 a;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -394,6 +425,14 @@ item_fail(struct item *it, const char *reason, bool transient,
 		aptmsg_add(&method.out, "FailReason", reason);
 	if (transient)
 		aptmsg_add(&method.out, "Transient-Failure", "true");
+	if (reason != NULL && strcmp(reason, "HashSumMismatch") == 0) {
+		for (a = 0; a < DG_NALG; a++)
+			if (it->got[a] != NULL)
+				aptmsg_add(&method.out, dg_names[a].report,
+				    it->got[a]);
+		aptmsg_addf(&method.out, "Checksum-FileSize-Hash", "%llu",
+		    (unsigned long long)it->got_size);
+	}
 	aptmsg_end(&method.out);
 }
 

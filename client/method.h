@@ -56,6 +56,8 @@ struct item {
 	int64_t			 size;		/* announced; -1 unknown */
 	time_t			 last_modified;	/* 0 unknown */
 	bool			 retried;	/* fetched again after a mismatch */
+	char			*got[DG_NALG];	/* digests of a mismatching file */
+	uint64_t		 got_size;
 
 	enum item_via		 via;
 	void			*backend;	/* CURL * or daemon request */
@@ -107,7 +109,7 @@ void	 conf_clear(struct method_conf *);
 const char *conf_proxy(const struct method_conf *, const char *url);
 
 /* method-auth.c: auth.conf (Dir::Etc::netrc, netrcparts) */
-/* True with *user/*pass set (free them) when a login applies to url. */
+/* True when a login applies to url, with user and pass set (free them). */
 bool	 auth_lookup(const struct method_conf *, const char *url, char **user,
 	    char **pass);
 bool	 url_has_userinfo(const char *url);
