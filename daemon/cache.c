@@ -107,6 +107,14 @@ grow(void)
 	return 0;
 }
 
+static void	(*observer)(const uint8_t *, uint64_t, bool);
+
+void
+cache_set_observer(void (*fn)(const uint8_t *, uint64_t, bool))
+{
+	observer = fn;
+}
+
 static void
 unlink_entry(struct centry *ce)
 {
@@ -119,6 +127,8 @@ unlink_entry(struct centry *ce)
 	TAILQ_REMOVE(&c.lru, ce, lru);
 	c.bytes -= ce->e.size;
 	c.count--;
+	if (observer != NULL)
+		observer(ce->e.sha256, ce->e.size, false);
 }
 
 void
@@ -191,6 +201,21 @@ scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime)
 	s->n++;
 }
 
+/* "X.part" pairs with "X.map" and back; false for other names. */
+static bool
+partner(const char *name, char *out, size_t len)
+{
+	size_t	n = strlen(name);
+
+	if (n > 5 && strcmp(name + n - 5, ".part") == 0)
+		snprintf(out, len, "%.*s.map", (int)(n - 5), name);
+	else if (n > 4 && strcmp(name + n - 4, ".map") == 0)
+		snprintf(out, len, "%.*s.part", (int)(n - 4), name);
+	else
+		return false;
+	return true;
+}
+
 static void
 scan_work(void *arg)
 {
@@ -209,6 +234,25 @@ scan_work(void *arg)
 			if (d->d_name[0] != '.' &&
 			    unlinkat(dfd, d->d_name, 0) == 0)
 				s->removed++;
+		closedir(top);
+	}
+	/* Parts without a map hold nothing we can trust; maps need a part. */
+	snprintf(path, sizeof(path), "%s/partial", c.dir);
+	if ((top = opendir(path)) != NULL) {
+		dfd = dirfd(top);
+		while ((d = readdir(top)) != NULL) {
+			char	other[NAME_MAX + 8];
+			size_t	n = strlen(d->d_name);
+
+			if (d->d_name[0] == '.')
+				continue;
+			if ((n > 4 && strcmp(d->d_name + n - 4, ".tmp") == 0) ||
+			    (partner(d->d_name, other, sizeof(other)) &&
+			    faccessat(dfd, other, F_OK, 0) == -1 &&
+			    errno == ENOENT))
+				if (unlinkat(dfd, d->d_name, 0) == 0)
+					s->removed++;
+		}
 		closedir(top);
 	}
 	snprintf(path, sizeof(path), "%s/sha256", c.dir);
@@ -260,7 +304,8 @@ scan_done(void *arg)
 
 	if (c.dir != NULL) {
 		/* Oldest first, so each add moves the newer to the front. */
-		qsort(s->ents, s->n, sizeof(*s->ents), by_atime);
+		if (s->n > 0)
+			qsort(s->ents, s->n, sizeof(*s->ents), by_atime);
 		for (i = 0; i < s->n; i++)
 			if (find(s->ents[i].sha256) == NULL)
 				cache_add(s->ents[i].sha256, s->ents[i].size,
@@ -370,6 +415,8 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 	TAILQ_INSERT_HEAD(&c.lru, ce, lru);
 	c.bytes += size;
 	c.count++;
+	if (observer != NULL)
+		observer(sha, size, true);
 	return &ce->e;
 }
 

@@ -49,18 +49,25 @@ void	 cache_set_quota(uint64_t);
 void	 cache_get_stats(struct cache_stats *);
 const char *cache_root(void);
 
+/*
+ * Be told when an entry enters or leaves the index (loop thread), so the
+ * peer side can announce what this machine can share.
+ */
+void	 cache_set_observer(void (*)(const uint8_t *sha256, uint64_t size,
+	    bool present));
+
 /* Index (loop thread). */
-struct cache_entry *cache_lookup(const uint8_t sha256[SHA256_LEN]);
+struct cache_entry *cache_lookup(const uint8_t *sha256);
 /* Add or refresh an entry, then evict over quota; NULL on ENOMEM. */
-struct cache_entry *cache_add(const uint8_t sha256[SHA256_LEN],
+struct cache_entry *cache_add(const uint8_t *sha256,
 	    uint64_t size, time_t atime);
 void	 cache_touch(struct cache_entry *);
 void	 cache_pin(struct cache_entry *);
 void	 cache_unpin(struct cache_entry *);
 /* Forget an entry whose file turned out to be missing. */
-void	 cache_forget(const uint8_t sha256[SHA256_LEN]);
+void	 cache_forget(const uint8_t *sha256);
 /* Remove an entry and its file: 0, -ENOENT, or -EBUSY when pinned. */
-int	 cache_remove(const uint8_t sha256[SHA256_LEN]);
+int	 cache_remove(const uint8_t *sha256);
 /* Entries from the most to the least recently used; stop when cb is false. */
 void	 cache_foreach(bool (*cb)(const struct cache_entry *, void *),
 	    void *arg);
@@ -68,39 +75,39 @@ void	 cache_foreach(bool (*cb)(const struct cache_entry *, void *),
 void	 cache_evict(void);
 
 /* Paths. */
-void	 cache_entry_path(const uint8_t sha256[SHA256_LEN], char *, size_t);
-void	 cache_part_path(const uint8_t sha256[SHA256_LEN], const char *ext,
+void	 cache_entry_path(const uint8_t *sha256, char *, size_t);
+void	 cache_part_path(const uint8_t *sha256, const char *ext,
 	    char *, size_t);
 
 /*
  * Disk (worker threads).  All return 0 or a negative errno.
  */
 /* Open a complete entry read-only; *size from fstat.  Marks its atime. */
-int	 cache_open_entry(const uint8_t sha256[SHA256_LEN], int *fd,
+int	 cache_open_entry(const uint8_t *sha256, int *fd,
 	    uint64_t *size);
 /*
  * Open or create the part file: *rw for writing, *ro a separate read-only
  * open file description for a reader.  Recreates vanished directories.
  */
-int	 cache_part_open(const uint8_t sha256[SHA256_LEN], int *rw, int *ro);
+int	 cache_part_open(const uint8_t *sha256, int *rw, int *ro);
 /* Load the persisted map; -ENOENT if none or it does not fit size. */
-int	 cache_map_load(const uint8_t sha256[SHA256_LEN], struct piecemap *,
+int	 cache_map_load(const uint8_t *sha256, struct piecemap *,
 	    uint64_t size);
 /* Make the data durable, then replace the map atomically. */
-int	 cache_map_save(const uint8_t sha256[SHA256_LEN],
+int	 cache_map_save(const uint8_t *sha256,
 	    const struct piecemap *, int partfd);
 /* Remove the part file and its map. */
-void	 cache_part_discard(const uint8_t sha256[SHA256_LEN]);
+void	 cache_part_discard(const uint8_t *sha256);
 /*
  * Verify partfd holds size bytes hashing to sha256 (-EBADMSG if not),
  * fsync, rename into sha256/, fsync the directory, drop the map.
  */
-int	 cache_part_commit(const uint8_t sha256[SHA256_LEN], int partfd,
+int	 cache_part_commit(const uint8_t *sha256, int partfd,
 	    uint64_t size);
 /* An anonymous temporary file for data with no expected hash. */
 int	 cache_tmp_open(int *rw, int *ro);
 /* Hash a regular file and copy it into the store (import). */
-int	 cache_import_file(const char *path, uint8_t sha256[SHA256_LEN],
+int	 cache_import_file(const char *path, uint8_t *sha256,
 	    uint64_t *size, bool *existed);
 /* Reopen an fd read-only as a new open file description. */
 int	 reopen_ro(int fd);

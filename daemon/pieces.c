@@ -125,7 +125,7 @@ piecemap_bytes(const struct piecemap *pm)
 
 /* Is piece i inside one of the active ranges? */
 static bool
-covered(const struct piecemap *pm, const struct span *active, size_t n,
+covered(const struct piecemap *pm, const struct busy *active, size_t n,
     uint32_t i)
 {
 	uint64_t	start = (uint64_t)i * pm->piece_size;
@@ -133,7 +133,7 @@ covered(const struct piecemap *pm, const struct span *active, size_t n,
 	size_t		k;
 
 	for (k = 0; k < n; k++)
-		if (start < active[k].end && end > active[k].start)
+		if (start < active[k].end && end > active[k].hold)
 			return true;
 	return false;
 }
@@ -148,7 +148,7 @@ align_up(const struct piecemap *pm, uint64_t off)
 }
 
 int
-sched_pick(const struct piecemap *pm, const struct span *active,
+sched_pick(const struct piecemap *pm, const struct busy *active,
     size_t nactive, uint64_t min_split, struct span *out, size_t *victim)
 {
 	uint32_t	i, run_start = 0, best_start = 0, best_len = 0;
@@ -183,8 +183,8 @@ sched_pick(const struct piecemap *pm, const struct span *active,
 	/* Otherwise halve the largest range in flight. */
 	best = 0;
 	for (k = 0; k < nactive; k++) {
-		len = active[k].end > active[k].start ?
-		    active[k].end - active[k].start : 0;
+		len = active[k].end > active[k].pos ?
+		    active[k].end - active[k].pos : 0;
 		if (len > best) {
 			best = len;
 			bk = k;
@@ -192,8 +192,8 @@ sched_pick(const struct piecemap *pm, const struct span *active,
 	}
 	if (best == 0 || best < 2 * min_split)
 		return 0;
-	mid = align_up(pm, active[bk].start + best / 2);
-	if (mid <= active[bk].start || mid >= active[bk].end)
+	mid = align_up(pm, active[bk].pos + best / 2);
+	if (mid <= active[bk].pos || mid >= active[bk].end)
 		return 0;
 	out->start = mid;
 	out->end = active[bk].end;

@@ -36,6 +36,15 @@ struct span {
 	uint64_t	start, end;
 };
 
+/*
+ * A range a source is working on: bytes from hold on are not on disk
+ * yet (nobody else should take them), and it expects bytes [pos, end)
+ * still, which is what a split may take away.
+ */
+struct busy {
+	uint64_t	hold, pos, end;
+};
+
 /* The canonical piece size for a file of this many bytes. */
 uint32_t piece_size_for(uint64_t size);
 
@@ -56,15 +65,15 @@ uint64_t piecemap_bytes(const struct piecemap *);
 
 /*
  * Choose the next range for a source.  active[] are the ranges other
- * sources are fetching now, from their current position to their end.
+ * sources are working on.
  * Returns:
  *   1  out is a run of missing pieces nobody fetches (largest first);
- *   2  out is the upper half of active[*victim], which must now end at
- *      out->start (only when that range is at least 2 * min_split long);
+ *   2  out is the upper half of active[*victim]'s [pos, end), which must
+ *      now end at out->start (only when that is at least 2 * min_split);
  *   0  nothing to do.
  * Boundaries are piece-aligned (the file end excepted).
  */
-int	 sched_pick(const struct piecemap *, const struct span *active,
+int	 sched_pick(const struct piecemap *, const struct busy *active,
 	    size_t nactive, uint64_t min_split, struct span *out,
 	    size_t *victim);
 

@@ -16,8 +16,11 @@
 #include "daemon/request.h"
 
 extern const struct request_entry req_cache_entry;
+extern const struct request_entry req_fetch_entry;
 extern const struct request_entry req_files_entry;
+extern const struct request_entry req_import_entry;
 extern const struct request_entry req_limit_entry;
+extern const struct request_entry req_mirrors_entry;
 extern const struct request_entry req_pause_entry;
 extern const struct request_entry req_peers_entry;
 extern const struct request_entry req_resume_entry;
@@ -25,8 +28,11 @@ extern const struct request_entry req_status_entry;
 
 static const struct request_entry *const request_table[] = {
 	&req_cache_entry,
+	&req_fetch_entry,
 	&req_files_entry,
+	&req_import_entry,
 	&req_limit_entry,
+	&req_mirrors_entry,
 	&req_pause_entry,
 	&req_peers_entry,
 	&req_resume_entry,

@@ -325,6 +325,9 @@ after_curl(void)
 			continue;
 		easy = msg->easy_handle;
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		/* Cancelled ones sit on the dead list; reap() frees them. */
+		if (x->cancelled)
+			continue;
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 		memset(&r, 0, sizeof(r));
 		r.code = code;

@@ -51,7 +51,7 @@ struct ws_result {
 	char		 reason[24];	/* apt FailReason word when !ok */
 	bool		 transient;
 	bool		 mirror_fault;	/* blame the mirror (not a 404) */
-	char		 msg[200];
+	char		 msg[320];
 };
 
 enum ws_data {

@@ -1,0 +1,426 @@
+/*
+ * check_cache.c - unit tests for daemon/cache.c and daemon/workers.c:
+ * commit and verification, resuming a part file from its persisted map,
+ * LRU eviction under the quota (pinned entries stay), the startup scan,
+ * import, and a consistent cache after errors.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "common/hash.h"
+#include "daemon/cache.h"
+#include "daemon/pieces.h"
+#include "daemon/workers.h"
+
+static struct event_base	*base;
+static char			 top[64];
+static char			 dir[128];
+
+/* Run the loop until the workers are idle and the scan is done. */
+static void
+settle(void)
+{
+	struct cache_stats	st;
+	int			i;
+
+	for (i = 0; i < 5000; i++) {
+		cache_get_stats(&st);
+		if (workers_pending() == 0 && st.scanned)
+			return;
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_abort_msg("the workers did not settle");
+}
+
+static void
+setup(void)
+{
+	snprintf(top, sizeof(top), "/tmp/check_cache.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/cache", top);
+	evthread_use_pthreads();
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_int_eq(workers_init(base, 2), 0);
+	ck_assert_int_eq(cache_init(dir, 1ULL << 30), 0);
+	settle();
+}
+
+static void
+teardown(void)
+{
+	char	cmd[256];
+
+	workers_shutdown();
+	cache_shutdown();
+	event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "chmod -R u+w '%s'; rm -rf '%s'", top, top);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+fill(uint8_t *buf, size_t len, unsigned seed)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 31 + seed * 7 + (i >> 9));
+}
+
+/* A complete entry of len bytes with content seed, on disk and indexed. */
+static void
+put_entry(unsigned seed, size_t len, uint8_t sha[SHA256_LEN])
+{
+	uint8_t	*buf = malloc(len);
+	int	 rw, ro;
+
+	ck_assert_ptr_nonnull(buf);
+	fill(buf, len, seed);
+	sha256(buf, len, sha);
+	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
+	ck_assert_int_eq(pwrite(rw, buf, len, 0), (ssize_t)len);
+	ck_assert_int_eq(cache_part_commit(sha, rw, len), 0);
+	ck_assert_ptr_nonnull(cache_add(sha, len, time(NULL)));
+	close(rw);
+	close(ro);
+	free(buf);
+}
+
+static bool
+exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(test_commit)
+{
+	uint8_t		buf[5000], sha[SHA256_LEN], bad[SHA256_LEN];
+	char		path[PATH_MAX], part[PATH_MAX];
+	struct stat	st;
+	int		rw, ro;
+
+	fill(buf, sizeof(buf), 1);
+	sha256(buf, sizeof(buf), sha);
+	memcpy(bad, sha, sizeof(bad));
+	bad[0] ^= 1;
+
+	/* A wrong expected hash: nothing enters the store. */
+	ck_assert_int_eq(cache_part_open(bad, &rw, &ro), 0);
+	ck_assert_int_eq(pwrite(rw, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	ck_assert_int_eq(cache_part_commit(bad, rw, sizeof(buf)), -EBADMSG);
+	cache_entry_path(bad, path, sizeof(path));
+	ck_assert(!exists(path));
+	/* A short file is no match either. */
+	ck_assert_int_eq(cache_part_commit(bad, rw, sizeof(buf) + 1), -EBADMSG);
+	close(rw);
+	close(ro);
+	cache_part_discard(bad);
+	cache_part_path(bad, ".part", part, sizeof(part));
+	ck_assert(!exists(part));
+
+	/* The right one lands in sha256/XX/<hex>, 0644, with its bytes. */
+	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
+	ck_assert_int_eq(pwrite(rw, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	ck_assert_int_eq(cache_part_commit(sha, rw, sizeof(buf)), 0);
+	cache_entry_path(sha, path, sizeof(path));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	ck_assert_int_eq(st.st_size, (off_t)sizeof(buf));
+	cache_part_path(sha, ".part", part, sizeof(part));
+	ck_assert(!exists(part));
+	/* The reader's descriptor is read-only and still valid. */
+	ck_assert_int_eq(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
+	ck_assert_int_eq(write(ro, "x", 1), -1);
+	close(rw);
+	close(ro);
+}
+END_TEST
+
+START_TEST(test_resume)
+{
+	struct piecemap	pm, back;
+	uint8_t		sha[SHA256_LEN], *buf;
+	uint64_t	size = 4 * PIECE_DEFAULT + 5;
+	char		map[PATH_MAX];
+	int		rw, ro, fd;
+
+	memset(sha, 0xab, sizeof(sha));
+	ck_assert_ptr_nonnull(buf = malloc(size));
+	fill(buf, size, 2);
+	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
+	ck_assert_int_eq(piecemap_init(&pm, size), 0);
+	ck_assert_uint_eq(pm.npieces, 5);
+	ck_assert_int_eq(pwrite(rw, buf, PIECE_DEFAULT, 0), PIECE_DEFAULT);
+	ck_assert_int_eq(pwrite(rw, buf + 3 * PIECE_DEFAULT, PIECE_DEFAULT,
+	    3 * PIECE_DEFAULT), PIECE_DEFAULT);
+	piecemap_set(&pm, 0);
+	piecemap_set(&pm, 3);
+	ck_assert_int_eq(cache_map_save(sha, &pm, rw), 0);
+	/* The process dies: descriptors close, the memory is gone. */
+	close(rw);
+	close(ro);
+	piecemap_free(&pm);
+
+	ck_assert_int_eq(cache_map_load(sha, &back, size), 0);
+	ck_assert_uint_eq(back.nhave, 2);
+	ck_assert(piecemap_has(&back, 0));
+	ck_assert(!piecemap_has(&back, 1));
+	ck_assert(piecemap_has(&back, 3));
+	ck_assert_uint_eq(piecemap_prefix(&back), PIECE_DEFAULT);
+	piecemap_free(&back);
+
+	/* A map for another size is not ours to trust. */
+	ck_assert_int_eq(cache_map_load(sha, &back, size + 1), -ENOENT);
+	piecemap_free(&back);
+	/* Nor a truncated one. */
+	cache_part_path(sha, ".map", map, sizeof(map));
+	ck_assert_int_ge(fd = open(map, O_WRONLY), 0);
+	ck_assert_int_eq(ftruncate(fd, 10), 0);
+	close(fd);
+	ck_assert_int_eq(cache_map_load(sha, &back, size), -ENOENT);
+	piecemap_free(&back);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_lru)
+{
+	uint8_t			 a[SHA256_LEN], b[SHA256_LEN], c[SHA256_LEN];
+	char			 pa[PATH_MAX], pc[PATH_MAX];
+	struct cache_stats	 st;
+	struct cache_entry	*e;
+
+	put_entry(10, 1000, a);
+	put_entry(11, 1000, b);
+	put_entry(12, 1000, c);
+	cache_get_stats(&st);
+	ck_assert_uint_eq(st.count, 3);
+	ck_assert_uint_eq(st.bytes, 3000);
+
+	/* Use a (most recent), pin b (in use): c is the one to go. */
+	cache_touch(cache_lookup(a));
+	cache_pin(e = cache_lookup(b));
+	cache_set_quota(2000);
+	settle();
+	ck_assert_ptr_nonnull(cache_lookup(a));
+	ck_assert_ptr_nonnull(cache_lookup(b));
+	ck_assert_ptr_null(cache_lookup(c));
+	cache_entry_path(c, pc, sizeof(pc));
+	ck_assert(!exists(pc));
+
+	/* Under a tiny quota only the pinned entry survives. */
+	cache_set_quota(10);
+	settle();
+	ck_assert_ptr_null(cache_lookup(a));
+	ck_assert_ptr_nonnull(cache_lookup(b));
+	cache_entry_path(a, pa, sizeof(pa));
+	ck_assert(!exists(pa));
+	ck_assert_int_eq(cache_remove(b), -EBUSY);
+	cache_unpin(e);
+	ck_assert_int_eq(cache_remove(b), 0);
+	ck_assert_int_eq(cache_remove(b), -ENOENT);
+	cache_get_stats(&st);
+	ck_assert_uint_eq(st.count, 0);
+	ck_assert_uint_eq(st.bytes, 0);
+}
+END_TEST
+
+START_TEST(test_scan)
+{
+	uint8_t			 a[SHA256_LEN], b[SHA256_LEN];
+	char			 stray[PATH_MAX], other[PATH_MAX];
+	char			 orphan[PATH_MAX];
+	struct cache_stats	 st;
+	FILE			*f;
+
+	put_entry(20, 777, a);
+	put_entry(21, 100000, b);
+	snprintf(stray, sizeof(stray), "%s/tmp/dl.leftover", dir);
+	ck_assert_ptr_nonnull(f = fopen(stray, "w"));
+	fclose(f);
+	snprintf(orphan, sizeof(orphan), "%s/partial/%064d.part", dir, 0);
+	ck_assert_ptr_nonnull(f = fopen(orphan, "w"));
+	fclose(f);
+	snprintf(other, sizeof(other), "%s/sha256/README", dir);
+	ck_assert_ptr_nonnull(f = fopen(other, "w"));
+	fclose(f);
+
+	/* Restart: the index comes back from the disk alone. */
+	settle();
+	cache_shutdown();
+	ck_assert_int_eq(cache_init(dir, 1ULL << 30), 0);
+	settle();
+	cache_get_stats(&st);
+	ck_assert_uint_eq(st.count, 2);
+	ck_assert_uint_eq(st.bytes, 100777);
+	ck_assert_ptr_nonnull(cache_lookup(a));
+	ck_assert_uint_eq(cache_lookup(b)->size, 100000);
+	ck_assert(!exists(stray));
+	ck_assert(!exists(orphan));	/* a part without its map */
+	ck_assert(exists(other));
+}
+END_TEST
+
+START_TEST(test_import)
+{
+	uint8_t		buf[3000], want[SHA256_LEN], got[SHA256_LEN];
+	char		src[PATH_MAX], path[PATH_MAX];
+	uint64_t	size;
+	bool		existed;
+	FILE		*f;
+
+	fill(buf, sizeof(buf), 30);
+	sha256(buf, sizeof(buf), want);
+	snprintf(src, sizeof(src), "%s/pkg_1.0_all.deb", top);
+	ck_assert_ptr_nonnull(f = fopen(src, "w"));
+	ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
+	fclose(f);
+	ck_assert_int_eq(cache_import_file(src, got, &size, &existed), 0);
+	ck_assert_mem_eq(got, want, SHA256_LEN);
+	ck_assert_uint_eq(size, sizeof(buf));
+	ck_assert(!existed);
+	cache_entry_path(want, path, sizeof(path));
+	ck_assert(exists(path));
+	ck_assert_int_eq(cache_import_file(src, got, &size, &existed), 0);
+	ck_assert(existed);
+	/* Not a regular file. */
+	ck_assert_int_lt(cache_import_file(top, got, &size, &existed), 0);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	uint8_t		buf[4096], sha[SHA256_LEN];
+	char		hex[2 * SHA256_LEN + 1], blocker[PATH_MAX];
+	char		part[PATH_MAX], cmd[PATH_MAX + 16];
+	struct stat	st;
+	int		rw, ro;
+	FILE		*f;
+
+	/* sha256/XX cannot be made: the commit fails, the part stays. */
+	fill(buf, sizeof(buf), 40);
+	sha256(buf, sizeof(buf), sha);
+	hex_encode(sha, SHA256_LEN, hex);
+	snprintf(blocker, sizeof(blocker), "%s/sha256/%.2s", dir, hex);
+	ck_assert_ptr_nonnull(f = fopen(blocker, "w"));
+	fclose(f);
+	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
+	ck_assert_int_eq(pwrite(rw, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	ck_assert_int_lt(cache_part_commit(sha, rw, sizeof(buf)), 0);
+	ck_assert_ptr_null(cache_lookup(sha));
+	cache_part_path(sha, ".part", part, sizeof(part));
+	ck_assert(exists(part));
+	/* Once the obstacle is gone the same part commits. */
+	ck_assert_int_eq(unlink(blocker), 0);
+	ck_assert_int_eq(cache_part_commit(sha, rw, sizeof(buf)), 0);
+	close(rw);
+	close(ro);
+
+	/* The whole cache directory vanishes: it is made again. */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	sha[0] ^= 1;
+	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
+	close(rw);
+	close(ro);
+
+	/* A file with no hash is anonymous from the start. */
+	ck_assert_int_eq(cache_tmp_open(&rw, &ro), 0);
+	ck_assert_int_eq(fstat(rw, &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 0);
+	ck_assert_int_eq(write(rw, "abc", 3), 3);
+	ck_assert_int_eq(pread(ro, buf, 3, 0), 3);
+	ck_assert_int_eq(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(rw);
+	close(ro);
+
+	/* Without write permission (only meaningful when not root). */
+	if (geteuid() != 0) {
+		snprintf(part, sizeof(part), "%s/partial", dir);
+		ck_assert_int_eq(chmod(part, 0555), 0);
+		sha[0] ^= 2;
+		ck_assert_int_eq(cache_part_open(sha, &rw, &ro), -EACCES);
+		ck_assert_int_eq(chmod(part, 0755), 0);
+	}
+}
+END_TEST
+
+static int	counter;
+
+static void
+count_work(void *arg)
+{
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+count_done(void *arg)
+{
+	counter++;
+}
+
+START_TEST(test_workers)
+{
+	int	worked = 0, i;
+
+	counter = 0;
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(workers_submit(count_work, count_done,
+		    &worked), 0);
+	settle();
+	ck_assert_int_eq(worked, 100);
+	ck_assert_int_eq(counter, 100);
+	/* Shutdown drains what is queued and runs its done functions. */
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(workers_submit(count_work, count_done,
+		    &worked), 0);
+	workers_shutdown();
+	ck_assert_int_eq(counter, 110);
+	ck_assert_int_eq(workers_submit(count_work, count_done, &worked),
+	    -ESHUTDOWN);
+}
+END_TEST
+
+static Suite *
+cache_suite(void)
+{
+	Suite	*s = suite_create("cache");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_commit);
+	tcase_add_test(tc, test_resume);
+	tcase_add_test(tc, test_lru);
+	tcase_add_test(tc, test_scan);
+	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_workers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(cache_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
