@@ -10,13 +10,13 @@
 
 static const struct table_column files_columns[] = {
 	{ "SHA256", "sha256", TABLE_HEX12 },
+	{ "STATE", "state", TABLE_TEXT },
 	{ "MODE", "mode", TABLE_TEXT },
 	{ "SIZE", "size", TABLE_BYTES },
 	{ "DONE", "progress", TABLE_PERMILLE },
-	{ "MIRRORS", "bytes_from_mirrors", TABLE_BYTES },
-	{ "PEERS-IN", "bytes_from_peers", TABLE_BYTES },
+	{ "FROM-PEERS", "bytes_from_peers", TABLE_BYTES },
+	{ "TO-PEERS", "bytes_to_peers", TABLE_BYTES },
 	{ "PEERS", "peers", TABLE_INT },
-	{ "NAME", "name", TABLE_TEXT },
 };
 
 static int

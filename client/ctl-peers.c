@@ -1,9 +1,11 @@
 /*
- * ctl-peers.c - "aptbt-ctl peers": connected peers.
+ * ctl-peers.c - "aptbt-ctl peers": connected peers (flags: D daemon,
+ * O outgoing, I incoming, H handshaking); "peers add" adds a daemon.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "client/ctl.h"
 #include "client/table.h"
@@ -13,18 +15,25 @@ static const struct table_column peers_columns[] = {
 	{ "CLIENT", "client", TABLE_TEXT },
 	{ "DOWN/S", "down_rate", TABLE_BYTES },
 	{ "UP/S", "up_rate", TABLE_BYTES },
-	{ "PIECES", "pieces", TABLE_INT },
+	{ "IN", "bytes_in", TABLE_BYTES },
+	{ "OUT", "bytes_out", TABLE_BYTES },
+	{ "SWARMS", "swarms", TABLE_INT },
 	{ "FLAGS", "flags", TABLE_TEXT },
 };
 
 static int
 ctl_peers(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	int	rc;
+	struct bytebuf	args = BYTEBUF_INIT;
+	int		rc;
 
-	if (argc != 1)
+	if (argc == 3 && strcmp(argv[1], "add") == 0)
+		benc_put_kv_str(&args, "add", argv[2]);
+	else if (argc != 1)
 		return ctl_usage(&ctl_cmd_peers);
-	if ((rc = ctl_call(ctx, "peers", NULL)) != CTL_EXIT_OK)
+	rc = ctl_call(ctx, "peers", &args);
+	bytebuf_free(&args);
+	if (rc != CTL_EXIT_OK)
 		return rc;
 	if (ctx->json)
 		ctl_print_json_result(ctx);
@@ -36,5 +45,6 @@ ctl_peers(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_cmd_peers = {
-	"peers", "", "list connected peers", ctl_peers
+	"peers", "[add ADDR:PORT]", "list peers, or add a daemon to connect to",
+	ctl_peers
 };

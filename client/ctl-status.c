@@ -11,9 +11,9 @@
 
 /* JSON keys, in print order; "paused" is a boolean, the rest integers. */
 static const char *const status_int_keys[] = {
-	"uptime_s", "download_limit", "upload_limit", "files", "peers",
-	"connections", "bytes_from_mirrors", "bytes_from_peers",
-	"bytes_to_peers", "bytes_from_cache",
+	"uptime_s", "download_limit", "upload_limit", "files", "downloads",
+	"swarms", "peers", "daemons", "connections", "bytes_from_mirrors",
+	"bytes_from_peers", "bytes_to_peers", "bytes_from_cache",
 };
 
 static void
@@ -32,6 +32,11 @@ print_json(struct ctl_ctx *ctx)
 		json_cstring(&j, "");
 	json_key(&j, "paused");
 	json_bool(&j, ctl_result_int(ctx, "paused") != 0);
+	json_key(&j, "share");
+	if (benc_dict_str(&ctx->reply, ctx->result, "share", &v, &vlen))
+		json_string(&j, v, vlen);
+	else
+		json_cstring(&j, "");
 	for (i = 0; i < sizeof(status_int_keys) / sizeof(status_int_keys[0]);
 	    i++) {
 		json_key(&j, status_int_keys[i]);
@@ -78,8 +83,15 @@ print_table(struct ctl_ctx *ctx)
 	printf("limits:  down %s, up %s\n",
 	    rate(ctl_result_int(ctx, "download_limit"), b1, sizeof(b1)),
 	    rate(ctl_result_int(ctx, "upload_limit"), b2, sizeof(b2)));
-	printf("files:   %lld\n", (long long)ctl_result_int(ctx, "files"));
-	printf("peers:   %lld\n", (long long)ctl_result_int(ctx, "peers"));
+	printf("files:   %lld cached, %lld downloading, %lld shared now\n",
+	    (long long)ctl_result_int(ctx, "files"),
+	    (long long)ctl_result_int(ctx, "downloads"),
+	    (long long)ctl_result_int(ctx, "swarms"));
+	benc_dict_str(&ctx->reply, ctx->result, "share", &v, &vlen);
+	printf("peers:   %lld connected (%lld aptbt daemons), sharing with "
+	    "%.*s\n", (long long)ctl_result_int(ctx, "peers"),
+	    (long long)ctl_result_int(ctx, "daemons"), (int)vlen,
+	    (const char *)v);
 	printf("bytes:   %s from mirrors, %s from peers, %s to peers, "
 	    "%s served from cache\n",
 	    bytes(ctx, "bytes_from_mirrors", b1, sizeof(b1)),

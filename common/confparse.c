@@ -59,6 +59,12 @@ static int
 parse_string(const struct conf_key *k, void *field, const char *value,
     char *err, size_t errlen)
 {
+	char	why[CONF_ERRLEN];
+
+	if (k->check != NULL && !k->check(value, why, sizeof(why))) {
+		seterr(err, errlen, "%s: %s", k->name, why);
+		return -1;
+	}
 	return set_string(field, value, err, errlen);
 }
 

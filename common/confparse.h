@@ -36,6 +36,8 @@ struct conf_key {
 	const char		*def;		/* default, as it would be written */
 	uint64_t		 min, max;	/* CONF_UINT; max 0 = no limit */
 	const char *const	*choices;	/* CONF_ENUM, NULL-terminated */
+	/* CONF_STRING: further validation; false with a reason in err. */
+	bool			(*check)(const char *, char *err, size_t errlen);
 };
 
 #define CONF_ERRLEN	256

@@ -15,6 +15,8 @@
 #include "common/confparse.h"
 #include "common/log.h"
 #include "daemon/conf.h"
+#include "daemon/peermgr.h"
+#include "daemon/scope.h"
 
 struct aptbtd_conf conf;
 
@@ -23,18 +25,25 @@ static const char *const log_level_names[] = {
 };
 
 #define KEY(name, type, def)						\
-	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL }
+	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL, NULL }
 
 /* Sorted by name. */
 static const struct conf_key conf_keys[] = {
 	KEY(admin_group, CONF_STRING, "aptbt"),
 	KEY(cache_dir, CONF_PATH, "/var/cache/aptbtd"),
+	KEY(cache_size, CONF_BYTES, "4G"),
 	KEY(control_socket, CONF_PATH, "/run/aptbtd/control.sock"),
 	KEY(download_limit, CONF_BYTES, "0"),
 	{ "listen_port", CONF_UINT, offsetof(struct aptbtd_conf, listen_port),
-	    "6881", 1, 65535, NULL },
+	    "6881", 1, 65535, NULL, NULL },
 	{ "log_level", CONF_ENUM, offsetof(struct aptbtd_conf, log_level),
-	    "info", 0, 0, log_level_names },
+	    "info", 0, 0, log_level_names, NULL },
+	KEY(lsd, CONF_BOOL, "yes"),
+	KEY(mirrors, CONF_STRING, ""),
+	{ "peers", CONF_STRING, offsetof(struct aptbtd_conf, peers), "",
+	    0, 0, NULL, peermgr_check_peers },
+	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",
+	    0, 0, NULL, scope_check },
 	KEY(state_dir, CONF_PATH, "/var/lib/aptbtd"),
 	KEY(upload_limit, CONF_BYTES, "0"),
 	KEY(user, CONF_STRING, "aptbt"),

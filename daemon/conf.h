@@ -18,12 +18,17 @@ struct aptbtd_conf {
 	char		*admin_group;		/* may pause, limit, remove */
 	char		*control_socket;
 	char		*cache_dir;
+	uint64_t	 cache_size;		/* cache quota, bytes */
+	char		*mirrors;		/* base URLs of one archive's mirrors */
 	char		*state_dir;
 	uint64_t	 listen_port;
+	bool		 lsd;			/* Local Service Discovery, BEP 14 */
 	uint64_t	 download_limit;	/* bytes/s, 0 = unlimited */
 	uint64_t	 upload_limit;
 	int		 log_level;		/* enum log_level */
 	char		*user;			/* drop to this user when root; "" = stay */
+	char		*peers;			/* static daemons, ADDR:PORT list */
+	char		*share;			/* lan, any, off or prefixes */
 };
 
 extern struct aptbtd_conf conf;

@@ -29,8 +29,10 @@
 #include "daemon/access.h"
 #include "daemon/conf.h"
 #include "daemon/control.h"
+#include "daemon/engine.h"
 #include "daemon/notify.h"
 #include "daemon/privsep.h"
+#include "daemon/sharing.h"
 #include "daemon/state.h"
 
 static const char	*conf_path;	/* NULL: the default file */
@@ -82,6 +84,8 @@ reload(void)
 			log_set_level((enum log_level)conf.log_level);
 		access_init(conf.admin_group);
 		apply_conf_limits(true);
+		engine_reload();
+		sharing_reload();
 		if (old_socket != NULL &&
 		    strcmp(old_socket, conf.control_socket) != 0)
 			log_notice("control_socket changes at the next restart");
@@ -275,6 +279,10 @@ main(int argc, char *argv[])
 	state_load(conf.state_dir);
 	apply_conf_limits(false);
 	state_init_events(base);
+	if (engine_init(base) < 0)
+		fatalx("cannot start the download engine");
+	if (sharing_init(base) < 0)
+		fatalx("cannot start sharing with peers");
 	notify_init(base);
 	for (i = 0; i < 3; i++) {
 		sigev[i] = evsignal_new(base, sigs[i], signal_cb, base);
@@ -290,6 +298,8 @@ main(int argc, char *argv[])
 	event_base_dispatch(base);
 
 	notify_stopping();
+	sharing_shutdown();
+	engine_shutdown();
 	control_shutdown();
 	state_shutdown();
 	rc = state_save(conf.state_dir) == 0 ? 0 : 1;

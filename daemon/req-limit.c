@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "daemon/request.h"
+#include "daemon/sharing.h"
 #include "daemon/state.h"
 
 static void
@@ -38,6 +39,7 @@ req_limit(struct request *req)
 			state.upload_limit = (uint64_t)up;
 		state.limits_set = true;
 		state_dirty();
+		sharing_limits();
 		log_notice("limits set by uid %u: down %llu B/s, up %llu B/s",
 		    (unsigned)req->uid,
 		    (unsigned long long)state.download_limit,

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "daemon/request.h"
+#include "daemon/sharing.h"
 #include "daemon/state.h"
 
 static void
@@ -18,6 +19,7 @@ req_pause(struct request *req)
 	if (!state.paused) {
 		state.paused = true;
 		state_dirty();
+		sharing_pause(true);
 		log_notice("paused by uid %u: peer traffic stopped",
 		    (unsigned)req->uid);
 	}

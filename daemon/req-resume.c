@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "daemon/request.h"
+#include "daemon/sharing.h"
 #include "daemon/state.h"
 
 static void
@@ -15,6 +16,7 @@ req_resume(struct request *req)
 	if (state.paused) {
 		state.paused = false;
 		state_dirty();
+		sharing_pause(false);
 		log_notice("resumed by uid %u", (unsigned)req->uid);
 	}
 	b = request_reply_begin(req);

@@ -6,7 +6,13 @@
 #include <time.h>
 
 #include "common/bencode.h"
+#include "daemon/cache.h"
 #include "daemon/conf.h"
+#include "daemon/fetch.h"
+#include "daemon/peer.h"
+#include "daemon/peermgr.h"
+#include "daemon/scope.h"
+#include "daemon/swarm.h"
 #include "daemon/control.h"
 #include "daemon/request.h"
 #include "daemon/state.h"
@@ -14,9 +20,11 @@
 static void
 req_status(struct request *req)
 {
-	struct bytebuf	*b = request_reply_begin(req);
-	time_t		 now = time(NULL);
+	struct bytebuf		*b = request_reply_begin(req);
+	time_t			 now = time(NULL);
+	struct cache_stats	 cs;
 
+	cache_get_stats(&cs);
 	/* Keys in canonical (sorted) order. */
 	benc_put_kv_int(b, "bytes_from_cache", (int64_t)state.bytes_from_cache);
 	benc_put_kv_int(b, "bytes_from_mirrors",
@@ -24,10 +32,14 @@ req_status(struct request *req)
 	benc_put_kv_int(b, "bytes_from_peers", (int64_t)state.bytes_from_peers);
 	benc_put_kv_int(b, "bytes_to_peers", (int64_t)state.bytes_to_peers);
 	benc_put_kv_int(b, "connections", (int64_t)control_nconns());
+	benc_put_kv_int(b, "daemons", peermgr_ndaemons());
 	benc_put_kv_int(b, "download_limit", (int64_t)state.download_limit);
-	benc_put_kv_int(b, "files", 0);
+	benc_put_kv_int(b, "downloads", fetch_njobs());
+	benc_put_kv_int(b, "files", (int64_t)cs.count);
 	benc_put_kv_int(b, "paused", state.paused);
-	benc_put_kv_int(b, "peers", 0);
+	benc_put_kv_int(b, "peers", peer_count());
+	benc_put_kv_str(b, "share", scope_describe());
+	benc_put_kv_int(b, "swarms", swarm_count());
 	benc_put_kv_int(b, "upload_limit", (int64_t)state.upload_limit);
 	benc_put_kv_int(b, "uptime_s", (int64_t)(now - state.started));
 	benc_put_kv_str(b, "version", APTBT_VERSION);

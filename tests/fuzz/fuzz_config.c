@@ -33,14 +33,14 @@ static const char *const modes[] = { "off", "lan", "any", NULL };
 #define OFF(f)	offsetof(struct settings, f)
 
 static const struct conf_key keys[] = {
-	{ "name", CONF_STRING, OFF(name), "aptbt", 0, 0, NULL },
-	{ "dir", CONF_PATH, OFF(dir), "/var/cache/aptbt", 0, 0, NULL },
-	{ "peers", CONF_UINT, OFF(peers), "50", 1, 1000, NULL },
-	{ "count", CONF_UINT, OFF(count), "0", 0, 0, NULL },
-	{ "rate", CONF_BYTES, OFF(rate), "10M", 0, 0, NULL },
-	{ "timeout", CONF_SECONDS, OFF(timeout), "30s", 0, 0, NULL },
-	{ "share", CONF_BOOL, OFF(share), "yes", 0, 0, NULL },
-	{ "mode", CONF_ENUM, OFF(mode), "lan", 0, 0, modes },
+	{ "name", CONF_STRING, OFF(name), "aptbt", 0, 0, NULL, NULL },
+	{ "dir", CONF_PATH, OFF(dir), "/var/cache/aptbt", 0, 0, NULL, NULL },
+	{ "peers", CONF_UINT, OFF(peers), "50", 1, 1000, NULL, NULL },
+	{ "count", CONF_UINT, OFF(count), "0", 0, 0, NULL, NULL },
+	{ "rate", CONF_BYTES, OFF(rate), "10M", 0, 0, NULL, NULL },
+	{ "timeout", CONF_SECONDS, OFF(timeout), "30s", 0, 0, NULL, NULL },
+	{ "share", CONF_BOOL, OFF(share), "yes", 0, 0, NULL, NULL },
+	{ "mode", CONF_ENUM, OFF(mode), "lan", 0, 0, modes, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

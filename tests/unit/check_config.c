@@ -34,14 +34,14 @@ static const char *const modes[] = { "off", "lan", "any", NULL };
 #define OFF(f)	offsetof(struct settings, f)
 
 static const struct conf_key keys[] = {
-	{ "name", CONF_STRING, OFF(name), "aptbt", 0, 0, NULL },
-	{ "cache-dir", CONF_PATH, OFF(dir), "/var/cache/aptbt", 0, 0, NULL },
-	{ "max_peers", CONF_UINT, OFF(peers), "50", 1, 1000, NULL },
-	{ "count", CONF_UINT, OFF(count), "0", 0, 0, NULL },
-	{ "rate", CONF_BYTES, OFF(rate), "10M", 0, 0, NULL },
-	{ "timeout", CONF_SECONDS, OFF(timeout), "30s", 0, 0, NULL },
-	{ "share", CONF_BOOL, OFF(share), "yes", 0, 0, NULL },
-	{ "mode", CONF_ENUM, OFF(mode), "lan", 0, 0, modes },
+	{ "name", CONF_STRING, OFF(name), "aptbt", 0, 0, NULL, NULL },
+	{ "cache-dir", CONF_PATH, OFF(dir), "/var/cache/aptbt", 0, 0, NULL, NULL },
+	{ "max_peers", CONF_UINT, OFF(peers), "50", 1, 1000, NULL, NULL },
+	{ "count", CONF_UINT, OFF(count), "0", 0, 0, NULL, NULL },
+	{ "rate", CONF_BYTES, OFF(rate), "10M", 0, 0, NULL, NULL },
+	{ "timeout", CONF_SECONDS, OFF(timeout), "30s", 0, 0, NULL, NULL },
+	{ "share", CONF_BOOL, OFF(share), "yes", 0, 0, NULL, NULL },
+	{ "mode", CONF_ENUM, OFF(mode), "lan", 0, 0, modes, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -84,7 +84,7 @@ END_TEST
 START_TEST(test_bad_default)
 {
 	static const struct conf_key bad[] = {
-		{ "dir", CONF_PATH, OFF(dir), "relative", 0, 0, NULL },
+		{ "dir", CONF_PATH, OFF(dir), "relative", 0, 0, NULL, NULL },
 	};
 	struct settings	s;
 	char		err[CONF_ERRLEN] = "";

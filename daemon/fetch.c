@@ -1,0 +1,1726 @@
+/*
+ * fetch.c - download jobs: sources, pieces, requesters, verification.
+ *
+ * Each source of a job is one mirror URL with at most one transfer at a
+ * time.  A source receives a range, buffers what arrives and writes it on
+ * a worker in order; pieces count as held once their bytes are on disk.
+ * Small files and files without an expected hash come from one source at
+ * a time; large hashed files are split among mirrors by sched_pick().
+ *
+ * A job holds a reference for every worker job in flight, so a done
+ * callback never finds it freed; it is freed once finished and idle.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/bencode.h"
+#include "common/ctlproto.h"
+#include "common/log.h"
+#include "daemon/cache.h"
+#include "daemon/control.h"
+#include "daemon/fetch.h"
+#include "daemon/peermgr.h"
+#include "daemon/pieces.h"
+#include "daemon/state.h"
+#include "daemon/swarm.h"
+#include "daemon/webseed.h"
+#include "daemon/workers.h"
+
+#define WRITE_CHUNK	(256 * 1024)	/* bytes per disk write */
+#define MAX_BUFFERED	(4 * 1024 * 1024)	/* then pause the transfer */
+#define PROGRESS_BYTES	(64 * 1024)
+#define PROGRESS_MS	50
+#define MAX_SOURCES	8
+#define SRC_MAX_FAILS	2		/* transient failures per source */
+#define HASH_ATTEMPTS	2		/* downloads before HashSumMismatch */
+#define SLOW_FACTOR	4		/* a slower source may not split a faster one */
+/*
+ * Halving a range in flight aborts its transfer at the cut, which wastes
+ * what the mirror already sent past it: only worth it for long ranges.
+ */
+#define STEAL_MIN	(2 * 1024 * 1024)
+#define NO_END		UINT64_MAX
+#define PEER_STALL_MS	1500		/* no piece from peers: use mirrors */
+
+enum phase {
+	PH_OPENING,
+	PH_RUNNING,
+	PH_VERIFYING,
+	PH_DONE,
+};
+
+struct waiter {
+	TAILQ_ENTRY(waiter)	 entry;
+	struct ctl_conn		*conn;
+	int64_t			 id;
+	uint64_t		 max_size;
+	bool			 started;
+	uint64_t		 sent_have;
+	uint64_t		 sent_ms;
+};
+TAILQ_HEAD(waiterq, waiter);
+
+struct job;
+
+struct source {
+	struct job		*job;
+	char			*url;
+	struct ws_mirror	*mirror;
+	struct ws_xfer		*x;
+	bool			 busy;		/* has a range */
+	bool			 xfer_ended;
+	bool			 writing;	/* a write in flight */
+	bool			 dead;		/* no more work for this file */
+	bool			 bad_size;	/* answered with another size */
+	bool			 used;		/* gave bytes in this attempt */
+	uint64_t		 hold, pos, end;
+	uint32_t		 next_piece;	/* first piece not yet marked */
+	uint8_t			*buf;
+	size_t			 blen, bcap;
+	unsigned		 fails;
+	uint64_t		 rate;		/* of its last transfer */
+	char			 reason[24];
+	bool			 transient;
+	char			 msg[320];
+};
+
+struct job {
+	TAILQ_ENTRY(job)	 entry;
+	bool			 hashed;
+	uint8_t			 sha[SHA256_LEN];
+	char			 hex[2 * SHA256_LEN + 1];
+	char			*url;
+	time_t			 ims;
+	int64_t			 size;		/* -1 unknown */
+	struct piecemap		 pm;		/* when size is known */
+	bool			 have_pm;
+	int			 rw;
+	enum phase		 phase;
+	struct source		 src[MAX_SOURCES];
+	size_t			 nsrc;
+	struct waiterq		 waiters;
+	unsigned		 refs;
+	unsigned		 attempts;
+	time_t			 last_modified;
+	bool			 map_saving, map_dirty, verify_wanted;
+	uint64_t		 prefix;	/* contiguous bytes on disk */
+	uint64_t		 seq;		/* unknown size: bytes on disk */
+	struct event		*ptimer;
+	bool			 listed;
+	struct swarm		*swarm;		/* shared with peers */
+	bool			 peer_hold;	/* mirrors wait for the peers */
+	struct event		*stall;
+	uint32_t		 stall_mark;	/* pieces held at the last check */
+	uint64_t		 peer_bytes;	/* of this file, from peers */
+};
+TAILQ_HEAD(jobq, job);
+
+static struct jobq		 jobs = TAILQ_HEAD_INITIALIZER(jobs);
+static struct event_base	*fbase;
+static unsigned			 njobs;
+static bool			 stopping;
+
+static void	job_schedule(struct job *);
+static void	job_join_peers(struct job *);
+static void	job_fail(struct job *, const char *reason, bool transient,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void	job_check_complete(struct job *);
+static void	job_unref(struct job *);
+static void	src_flush(struct source *);
+static void	download(struct ctl_conn *, int64_t, const struct fetch_args *);
+
+static const struct ws_callbacks src_cb;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned
+fetch_njobs(void)
+{
+	return njobs;
+}
+
+/*
+ * Messages to requesters.
+ */
+static void
+send_frame(struct waiter *w, struct bytebuf *b, size_t mark, int fd)
+{
+	if (ctl_put_reply_end(b, mark) == 0 && !ctl_conn_closed(w->conn))
+		ctl_conn_send(w->conn, b, fd);
+	bytebuf_free(b);
+}
+
+static void
+send_start(struct job *j, struct waiter *w, int fd)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	size_t		mark;
+
+	mark = ctl_put_reply_begin(&b, w->id, "start");
+	if (j != NULL && j->last_modified > 0)
+		benc_put_kv_int(&b, "last_modified", j->last_modified);
+	if (j != NULL && j->size >= 0)
+		benc_put_kv_int(&b, "size", j->size);
+	send_frame(w, &b, mark, fd);
+	w->started = true;
+	w->sent_have = 0;
+}
+
+static void
+send_progress(struct waiter *w, uint64_t have)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	size_t		mark;
+
+	mark = ctl_put_reply_begin(&b, w->id, "progress");
+	benc_put_kv_int(&b, "have", (int64_t)have);
+	send_frame(w, &b, mark, -1);
+	w->sent_have = have;
+	w->sent_ms = now_ms();
+}
+
+static void
+send_final(struct waiter *w, bool ims_hit, time_t lm, uint64_t size,
+    const char *source)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	size_t		mark;
+
+	mark = ctl_put_reply_begin(&b, w->id, NULL);
+	benc_put_kv_int(&b, "ims_hit", ims_hit ? 1 : 0);
+	if (lm > 0)
+		benc_put_kv_int(&b, "last_modified", lm);
+	benc_put_kv_int(&b, "size", (int64_t)size);
+	benc_put_kv_str(&b, "source", source);
+	send_frame(w, &b, mark, -1);
+}
+
+static void
+send_error(struct ctl_conn *conn, int64_t id, const char *reason,
+    bool transient, const char *msg)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	if (ctl_put_error(&b, id, msg, reason, transient) == 0 &&
+	    !ctl_conn_closed(conn))
+		ctl_conn_send(conn, &b, -1);
+	bytebuf_free(&b);
+}
+
+static void
+waiter_end(struct job *j, struct waiter *w)
+{
+	TAILQ_REMOVE(&j->waiters, w, entry);
+	ctl_conn_unref(w->conn);
+	free(w);
+}
+
+/* A descriptor for one reader: its own open file description. */
+static int
+reader_fd(struct job *j)
+{
+	int	fd;
+
+	if (j->rw < 0)
+		return -1;
+	if ((fd = reopen_ro(j->rw)) < 0)
+		log_warnx("fetch %s: cannot reopen: %s", j->url, strerror(-fd));
+	return fd;
+}
+
+static void
+waiter_start(struct job *j, struct waiter *w)
+{
+	int	fd = reader_fd(j);
+
+	send_start(j, w, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+progress_flush(struct job *j, bool force)
+{
+	struct waiter	*w;
+	uint64_t	 t = now_ms();
+	bool		 later = false;
+	struct timeval	 tv = { 0, PROGRESS_MS * 1000 };
+
+	TAILQ_FOREACH(w, &j->waiters, entry) {
+		if (!w->started || j->prefix <= w->sent_have)
+			continue;
+		if (force || j->prefix - w->sent_have >= PROGRESS_BYTES ||
+		    t - w->sent_ms >= PROGRESS_MS ||
+		    (j->size >= 0 && j->prefix == (uint64_t)j->size))
+			send_progress(w, j->prefix);
+		else
+			later = true;
+	}
+	if (later && j->ptimer != NULL && !evtimer_pending(j->ptimer, NULL))
+		evtimer_add(j->ptimer, &tv);
+}
+
+static void
+ptimer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	progress_flush(arg, true);
+}
+
+/* Requesters whose max_size the file exceeds get their error now. */
+static void
+check_max_size(struct job *j, uint64_t size)
+{
+	struct waiter	*w, *next;
+	char		 msg[128];
+	bool		 any = !TAILQ_EMPTY(&j->waiters);
+
+	for (w = TAILQ_FIRST(&j->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->max_size == 0 || size <= w->max_size)
+			continue;
+		snprintf(msg, sizeof(msg), "file is larger than the maximum "
+		    "size of %llu bytes", (unsigned long long)w->max_size);
+		send_error(w->conn, w->id, "MaximumSizeExceeded", false, msg);
+		waiter_end(j, w);
+	}
+	/* Nobody wants a file this large: stop fetching it. */
+	if (any && TAILQ_EMPTY(&j->waiters))
+		job_fail(j, "MaximumSizeExceeded", false, "too large");
+}
+
+/* An unhashed job is worth nothing once all its requesters left. */
+static bool
+abandoned(struct job *j)
+{
+	struct waiter	*w;
+
+	if (j->hashed)
+		return false;
+	TAILQ_FOREACH(w, &j->waiters, entry)
+		if (!ctl_conn_closed(w->conn))
+			return false;
+	return true;
+}
+
+/*
+ * Job life cycle.
+ */
+static void
+job_free(struct job *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nsrc; i++) {
+		free(j->src[i].url);
+		free(j->src[i].buf);
+	}
+	if (j->have_pm)
+		piecemap_free(&j->pm);
+	if (j->rw >= 0)
+		close(j->rw);
+	if (j->ptimer != NULL)
+		event_free(j->ptimer);
+	if (j->stall != NULL)
+		event_free(j->stall);
+	free(j->url);
+	free(j);
+}
+
+static void
+job_unref(struct job *j)
+{
+	if (--j->refs == 0 && j->phase == PH_DONE)
+		job_free(j);
+}
+
+/* Stop every transfer; a source stays busy only while it writes. */
+static void
+job_cancel_sources(struct job *j)
+{
+	struct source	*s;
+	size_t		 i;
+
+	for (i = 0; i < j->nsrc; i++) {
+		s = &j->src[i];
+		if (s->x != NULL) {
+			ws_cancel(s->x);
+			s->x = NULL;
+		}
+		s->xfer_ended = true;
+		s->blen = 0;
+		if (!s->writing)
+			s->busy = false;
+	}
+}
+
+/* Take the job off the list; it is freed when its last worker job ends. */
+static void
+job_end(struct job *j)
+{
+	struct waiter	*w;
+
+	job_cancel_sources(j);
+	while ((w = TAILQ_FIRST(&j->waiters)) != NULL)
+		waiter_end(j, w);
+	if (j->stall != NULL)
+		evtimer_del(j->stall);
+	if (j->swarm != NULL) {
+		/* Still set: the file did not make it into the cache. */
+		swarm_job_done(j->swarm, false);
+		j->swarm = NULL;
+		peermgr_notify(j->sha, PEERMGR_DROP);
+	}
+	if (j->listed) {
+		TAILQ_REMOVE(&jobs, j, entry);
+		j->listed = false;
+		njobs--;
+	}
+	j->phase = PH_DONE;
+	j->refs++;
+	job_unref(j);
+}
+
+static void
+discard_work(void *arg)
+{
+	cache_part_discard(arg);
+}
+
+static void
+discard_later(struct job *j)
+{
+	uint8_t	*sha;
+
+	if ((sha = malloc(SHA256_LEN)) == NULL)
+		return;
+	memcpy(sha, j->sha, SHA256_LEN);
+	if (workers_submit(discard_work, free, sha) < 0)
+		free(sha);
+}
+
+static void
+job_fail(struct job *j, const char *reason, bool transient,
+    const char *fmt, ...)
+{
+	struct waiter	*w;
+	char		 msg[512];
+	va_list		 ap;
+
+	if (j->phase == PH_DONE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("fetch %s: %s (%s)", j->url, msg, reason);
+	TAILQ_FOREACH(w, &j->waiters, entry)
+		send_error(w->conn, w->id, reason, transient, msg);
+	/* A part with no piece is worth nothing: do not leave it behind. */
+	if (j->hashed && j->rw >= 0 && (!j->have_pm || j->pm.nhave == 0) &&
+	    strcmp(reason, "HashSumMismatch") != 0)
+		discard_later(j);
+	job_end(j);
+}
+
+static const char *
+errno_reason(int err)
+{
+	switch (err) {
+	case ENOSPC:
+	case EDQUOT:
+		return "DiskFull";
+	default:
+		return "CacheError";
+	}
+}
+
+static void
+job_finish_ok(struct job *j, bool ims_hit)
+{
+	struct waiter	*w;
+	uint64_t	 size = j->size >= 0 ? (uint64_t)j->size : j->seq;
+
+	j->size = (int64_t)size;
+	j->prefix = size;
+	TAILQ_FOREACH(w, &j->waiters, entry) {
+		if (!ims_hit) {
+			if (!w->started)
+				waiter_start(j, w);
+			if (w->sent_have < size)
+				send_progress(w, size);
+		}
+		send_final(w, ims_hit, j->last_modified, size,
+		    j->peer_bytes == 0 ? "mirror" : j->peer_bytes >= size ?
+		    "peers" : "peers+mirror");
+	}
+	log_debug("fetch %s: done, %llu bytes%s", j->url,
+	    (unsigned long long)size, ims_hit ? " (not modified)" : "");
+	job_end(j);
+}
+
+/*
+ * Persisting the piece map, coalesced: one save in flight at a time.
+ */
+struct mapsave {
+	struct job	*job;
+	struct piecemap	 snap;
+	int		 rc;
+};
+
+static void
+mapsave_work(void *arg)
+{
+	struct mapsave	*ms = arg;
+
+	ms->rc = cache_map_save(ms->job->sha, &ms->snap, ms->job->rw);
+}
+
+static void	job_verify(struct job *);
+static void	map_save(struct job *);
+
+static void
+mapsave_done(void *arg)
+{
+	struct mapsave	*ms = arg;
+	struct job	*j = ms->job;
+
+	j->map_saving = false;
+	if (ms->rc < 0)
+		log_warnx("fetch %s: saving piece map: %s", j->url,
+		    strerror(-ms->rc));
+	piecemap_free(&ms->snap);
+	free(ms);
+	if (j->phase == PH_RUNNING && j->map_dirty) {
+		map_save(j);
+	} else if (j->verify_wanted) {
+		j->verify_wanted = false;
+		job_verify(j);
+	}
+	job_unref(j);
+}
+
+static void
+map_save(struct job *j)
+{
+	struct mapsave	*ms;
+
+	if (!j->hashed || !j->have_pm || j->rw < 0)
+		return;
+	if (j->map_saving) {
+		j->map_dirty = true;
+		return;
+	}
+	if ((ms = calloc(1, sizeof(*ms))) == NULL)
+		return;
+	ms->job = j;
+	ms->snap = j->pm;
+	if ((ms->snap.bits = malloc(piecemap_nbytes(&j->pm) + 1)) == NULL) {
+		free(ms);
+		return;
+	}
+	memcpy(ms->snap.bits, j->pm.bits, piecemap_nbytes(&j->pm));
+	if (workers_submit(mapsave_work, mapsave_done, ms) < 0) {
+		piecemap_free(&ms->snap);
+		free(ms);
+		return;
+	}
+	j->map_saving = true;
+	j->map_dirty = false;
+	j->refs++;
+}
+
+/*
+ * Opening (or reopening after a mismatch) the file on a worker.
+ */
+struct opening {
+	struct job	*job;
+	bool		 discard;
+	int		 rc, rw, ro;
+	struct piecemap	 pm;
+	bool		 have_pm;
+};
+
+static void
+open_work(void *arg)
+{
+	struct opening	*op = arg;
+	struct job	*j = op->job;
+
+	op->rw = op->ro = -1;
+	if (!j->hashed) {
+		op->rc = cache_tmp_open(&op->rw, &op->ro);
+		return;
+	}
+	if (op->discard)
+		cache_part_discard(j->sha);
+	if ((op->rc = cache_part_open(j->sha, &op->rw, &op->ro)) < 0)
+		return;
+	if (j->size >= 0) {
+		if (cache_map_load(j->sha, &op->pm, (uint64_t)j->size) < 0)
+			piecemap_clear(&op->pm);
+		op->have_pm = op->pm.bits != NULL;
+		if (!op->have_pm)
+			op->rc = -ENOMEM;
+	}
+}
+
+static void
+open_done(void *arg)
+{
+	struct opening	*op = arg;
+	struct job	*j = op->job;
+	struct waiter	*w;
+
+	if (op->ro >= 0)
+		close(op->ro);
+	if (j->phase == PH_DONE || op->rc < 0) {
+		if (op->rw >= 0)
+			close(op->rw);
+		if (op->have_pm)
+			piecemap_free(&op->pm);
+		if (j->phase != PH_DONE)
+			job_fail(j, errno_reason(-op->rc), true,
+			    "cache %s: %s", cache_root(), strerror(-op->rc));
+		goto out;
+	}
+	j->rw = op->rw;
+	if (op->have_pm) {
+		j->pm = op->pm;
+		j->have_pm = true;
+		j->prefix = piecemap_prefix(&j->pm);
+		if (j->pm.nhave > 0)
+			log_info("fetch %s: resuming with %llu of %lld bytes",
+			    j->url, (unsigned long long)piecemap_bytes(&j->pm),
+			    (long long)j->size);
+	}
+	j->phase = PH_RUNNING;
+	if (j->size >= 0) {
+		check_max_size(j, (uint64_t)j->size);
+		if (j->phase == PH_DONE)
+			goto out;
+		TAILQ_FOREACH(w, &j->waiters, entry)
+			waiter_start(j, w);
+		progress_flush(j, true);
+	}
+	job_join_peers(j);
+	job_schedule(j);
+	job_check_complete(j);
+out:
+	free(op);
+	job_unref(j);
+}
+
+static void
+stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job		*j = arg;
+	struct timeval		 tv = { 0, PEER_STALL_MS * 1000 };
+
+	if (j->phase != PH_RUNNING || !j->peer_hold)
+		return;
+	if (j->have_pm && j->pm.nhave > j->stall_mark) {
+		/* The peers deliver: keep waiting for them. */
+		j->stall_mark = j->pm.nhave;
+		evtimer_add(j->stall, &tv);
+		return;
+	}
+	log_debug("fetch %s: peers stalled, using the mirrors", j->url);
+	fetch_job_need_mirror(j);
+}
+
+/*
+ * Share the download with peers.  If a site daemon holds or fetches the
+ * file, ask it first and let the mirrors wait while it delivers; else the
+ * mirrors start at once and peers may still join.
+ */
+static void
+job_join_peers(struct job *j)
+{
+	struct timeval	tv = { 0, PEER_STALL_MS * 1000 };
+
+	if (!j->hashed || !j->have_pm || j->size <= 0)
+		return;
+	if (j->swarm == NULL) {
+		j->swarm = swarm_for_job(j, j->sha, (uint64_t)j->size);
+		if (j->swarm == NULL)
+			return;
+		peermgr_notify(j->sha, PEERMGR_FETCHING);
+	}
+	if (state.paused || piecemap_complete(&j->pm) ||
+	    peermgr_holds(j->sha) == 0 || !swarm_ask_peers(j->swarm))
+		return;
+	if (j->stall == NULL &&
+	    (j->stall = evtimer_new(fbase, stall_cb, j)) == NULL)
+		return;
+	j->peer_hold = true;
+	j->stall_mark = j->pm.nhave;
+	evtimer_add(j->stall, &tv);
+	log_debug("fetch %s: asking site peers first", j->url);
+}
+
+void
+fetch_peers_changed(void)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry)
+		if (j->phase == PH_RUNNING && j->swarm != NULL &&
+		    !piecemap_complete(&j->pm))
+			swarm_ask_peers(j->swarm);
+}
+
+void
+fetch_job_need_mirror(struct job *j)
+{
+	if (!j->peer_hold)
+		return;
+	j->peer_hold = false;
+	if (j->stall != NULL)
+		evtimer_del(j->stall);
+	job_schedule(j);
+}
+
+bool
+fetch_job_mirror_busy(const struct job *j, uint32_t piece)
+{
+	uint64_t	start, end;
+	size_t		i;
+
+	if (!j->have_pm)
+		return true;
+	start = (uint64_t)piece * j->pm.piece_size;
+	end = start + piecemap_len(&j->pm, piece);
+	for (i = 0; i < j->nsrc; i++)
+		if (j->src[i].busy && start < j->src[i].end &&
+		    end > j->src[i].hold)
+			return true;
+	return false;
+}
+
+bool
+fetch_job_has(const struct job *j, uint32_t piece)
+{
+	return j->have_pm && piece < j->pm.npieces &&
+	    piecemap_has(&j->pm, piece);
+}
+
+const uint8_t *
+fetch_job_bits(const struct job *j)
+{
+	return j->have_pm ? j->pm.bits : NULL;
+}
+
+uint64_t
+fetch_job_have_bytes(const struct job *j)
+{
+	return j->have_pm ? piecemap_bytes(&j->pm) : 0;
+}
+
+/* A verified piece from peers, written on a worker. */
+struct pjob {
+	struct job	*job;
+	uint32_t	 piece;
+	uint8_t		*data;
+	uint32_t	 len;
+	int		 fd;
+	int		 rc;
+};
+
+static void
+pwrite_work(void *arg)
+{
+	struct pjob	*p = arg;
+	uint64_t	 off = (uint64_t)p->piece * p->job->pm.piece_size;
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	while (done < p->len) {
+		n = pwrite(p->fd, p->data + done, p->len - done,
+		    (off_t)(off + done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			p->rc = n == 0 ? -EIO : -errno;
+			return;
+		}
+		done += (size_t)n;
+	}
+}
+
+static void
+pwrite_done(void *arg)
+{
+	struct pjob	*p = arg;
+	struct job	*j = p->job;
+
+	free(p->data);
+	if (j->phase != PH_RUNNING || !j->have_pm) {
+		free(p);
+		job_unref(j);
+		return;
+	}
+	if (p->rc < 0) {
+		job_fail(j, errno_reason(-p->rc), true, "writing to cache %s: "
+		    "%s", cache_root(), strerror(-p->rc));
+	} else if (!piecemap_has(&j->pm, p->piece)) {
+		j->peer_bytes += p->len;
+		piecemap_set(&j->pm, p->piece);
+		if (j->swarm != NULL)
+			swarm_piece_stored(j->swarm, p->piece);
+		j->prefix = piecemap_prefix(&j->pm);
+		progress_flush(j, false);
+		map_save(j);
+		job_check_complete(j);
+	}
+	free(p);
+	job_unref(j);
+}
+
+void
+fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
+    uint32_t len)
+{
+	struct pjob	*p;
+
+	if (j->phase != PH_RUNNING || !j->have_pm || j->rw < 0 ||
+	    piece >= j->pm.npieces || piecemap_has(&j->pm, piece) ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		free(data);
+		return;
+	}
+	p->job = j;
+	p->piece = piece;
+	p->data = data;
+	p->len = len;
+	p->fd = j->rw;
+	if (workers_submit(pwrite_work, pwrite_done, p) < 0) {
+		free(data);
+		free(p);
+		return;
+	}
+	j->refs++;
+}
+
+static int
+job_open(struct job *j, bool discard)
+{
+	struct opening	*op;
+	int		 rc;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return -ENOMEM;
+	op->job = j;
+	op->discard = discard;
+	j->phase = PH_OPENING;
+	if ((rc = workers_submit(open_work, open_done, op)) < 0) {
+		free(op);
+		return rc;
+	}
+	j->refs++;
+	return 0;
+}
+
+/*
+ * Verification and commit into the cache, on a worker.
+ */
+struct verify {
+	struct job	*job;
+	bool		 last;		/* discard the file on a mismatch */
+	int		 rc;
+};
+
+static void
+verify_work(void *arg)
+{
+	struct verify	*v = arg;
+	struct job	*j = v->job;
+
+	v->rc = cache_part_commit(j->sha, j->rw, (uint64_t)j->size);
+	if (v->rc == -EBADMSG && v->last)
+		cache_part_discard(j->sha);
+}
+
+static void
+job_restart(struct job *j)
+{
+	struct source	 tmp;
+	struct waiter	*w;
+	size_t		 i, k;
+	int		 rc;
+
+	/* Different mirrors first: move the sources that served to the end. */
+	for (i = 0, k = 0; i < j->nsrc; i++)
+		if (!j->src[k].used) {
+			k++;
+		} else {
+			tmp = j->src[k];
+			memmove(&j->src[k], &j->src[k + 1],
+			    (j->nsrc - k - 1) * sizeof(tmp));
+			j->src[j->nsrc - 1] = tmp;
+		}
+	for (i = 0; i < j->nsrc; i++) {
+		struct source	*s = &j->src[i];
+
+		s->dead = s->bad_size = s->used = false;
+		s->fails = 0;
+		s->busy = false;
+		s->blen = 0;
+	}
+	close(j->rw);
+	j->rw = -1;
+	piecemap_free(&j->pm);
+	j->have_pm = false;
+	j->prefix = 0;
+	TAILQ_FOREACH(w, &j->waiters, entry)
+		w->started = false;
+	if ((rc = job_open(j, true)) < 0)
+		job_fail(j, "CacheError", true, "cannot restart: %s",
+		    strerror(-rc));
+}
+
+static void
+verify_done(void *arg)
+{
+	struct verify		*v = arg;
+	struct job		*j = v->job;
+	struct cache_entry	*e;
+	int			 rc = v->rc;
+
+	free(v);
+	if (j->phase == PH_DONE) {
+		job_unref(j);
+		return;
+	}
+	if (rc == 0) {
+		e = cache_add(j->sha, (uint64_t)j->size, time(NULL));
+		if (e != NULL)
+			cache_pin(e);
+		if (j->swarm != NULL) {
+			swarm_job_done(j->swarm, true);
+			j->swarm = NULL;
+		}
+		job_finish_ok(j, false);
+		if ((e = cache_lookup(j->sha)) != NULL)
+			cache_unpin(e);
+		cache_evict();
+	} else if (rc == -EBADMSG && ++j->attempts < HASH_ATTEMPTS) {
+		log_warnx("fetch %s: SHA-256 mismatch, fetching again",
+		    j->url);
+		job_restart(j);
+	} else if (rc == -EBADMSG) {
+		job_fail(j, "HashSumMismatch", false,
+		    "SHA-256 mismatch for %s after %u downloads", j->url,
+		    j->attempts);
+	} else {
+		job_fail(j, errno_reason(-rc), true, "cache %s: %s",
+		    cache_root(), strerror(-rc));
+	}
+	job_unref(j);
+}
+
+static void
+job_verify(struct job *j)
+{
+	struct verify	*v;
+	int		 rc = -ENOMEM;
+
+	job_cancel_sources(j);
+	if (j->map_saving) {
+		j->verify_wanted = true;
+		return;
+	}
+	j->phase = PH_VERIFYING;
+	if ((v = calloc(1, sizeof(*v))) != NULL) {
+		v->job = j;
+		v->last = j->attempts + 1 >= HASH_ATTEMPTS;
+		rc = workers_submit(verify_work, verify_done, v);
+	}
+	if (rc < 0) {
+		free(v);
+		job_fail(j, "CacheError", true, "cannot verify: %s",
+		    strerror(-rc));
+		return;
+	}
+	j->refs++;
+}
+
+static bool
+sources_idle(struct job *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nsrc; i++)
+		if (j->src[i].busy)
+			return false;
+	return true;
+}
+
+static void
+job_check_complete(struct job *j)
+{
+	if (j->phase != PH_RUNNING)
+		return;
+	if (j->have_pm) {
+		if (!piecemap_complete(&j->pm))
+			return;
+		/* Stop anything still running past the last piece. */
+		job_cancel_sources(j);
+		if (j->hashed)
+			job_verify(j);
+		else if (sources_idle(j))
+			job_finish_ok(j, false);
+	}
+}
+
+/*
+ * Sources: ranges, buffered data, ordered writes.
+ */
+struct wjob {
+	struct source	*src;
+	uint64_t	 off;
+	uint8_t		*buf;
+	size_t		 len;
+	int		 fd;
+	int		 rc;
+};
+
+static void
+write_work(void *arg)
+{
+	struct wjob	*w = arg;
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	while (done < w->len) {
+		n = pwrite(w->fd, w->buf + done, w->len - done,
+		    (off_t)(w->off + done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->rc = n == 0 ? -EIO : -errno;
+			return;
+		}
+		done += (size_t)n;
+	}
+}
+
+/* Mark the pieces of s's range that are now wholly on disk, up to upto. */
+static void
+src_mark(struct source *s, uint64_t upto)
+{
+	struct job	*j = s->job;
+	uint64_t	 pend;
+	bool		 any = false;
+
+	s->hold = upto;
+	if (!j->have_pm) {
+		j->seq = upto;
+		j->prefix = upto;
+		progress_flush(j, false);
+		return;
+	}
+	while (s->next_piece < j->pm.npieces) {
+		pend = (uint64_t)s->next_piece * j->pm.piece_size +
+		    piecemap_len(&j->pm, s->next_piece);
+		if (pend > upto)
+			break;
+		piecemap_set(&j->pm, s->next_piece);
+		if (j->swarm != NULL)
+			swarm_piece_stored(j->swarm, s->next_piece);
+		s->next_piece++;
+		any = true;
+	}
+	if (any) {
+		j->prefix = piecemap_prefix(&j->pm);
+		progress_flush(j, false);
+		map_save(j);
+	}
+}
+
+static void
+src_idle(struct source *s)
+{
+	struct job	*j = s->job;
+
+	s->busy = false;
+	s->blen = 0;
+	if (j->phase != PH_RUNNING)
+		return;
+	if (!j->have_pm && !s->dead && s->xfer_ended && s->x == NULL &&
+	    s->reason[0] == '\0') {
+		/* A transfer of unknown length ended well: that was the file. */
+		job_finish_ok(j, false);
+		return;
+	}
+	job_schedule(j);
+	job_check_complete(j);
+}
+
+static void
+write_done(void *arg)
+{
+	struct wjob	*w = arg;
+	struct source	*s = w->src;
+	struct job	*j = s->job;
+	int		 rc = w->rc;
+	uint64_t	 end = w->off + w->len;
+
+	free(w->buf);
+	free(w);
+	s->writing = false;
+	if (j->phase == PH_DONE || j->phase == PH_OPENING) {
+		s->busy = false;
+		job_unref(j);
+		return;
+	}
+	if (rc < 0) {
+		job_fail(j, errno_reason(-rc), true, "writing to cache %s: %s",
+		    cache_root(), strerror(-rc));
+		job_unref(j);
+		return;
+	}
+	state_dirty();
+	src_mark(s, end);
+	if (j->phase != PH_RUNNING && j->phase != PH_VERIFYING) {
+		job_unref(j);
+		return;
+	}
+	if (abandoned(j)) {
+		job_fail(j, "Cancelled", false, "every requester went away");
+		job_unref(j);
+		return;
+	}
+	if (s->blen > 0 && (s->blen >= WRITE_CHUNK || s->xfer_ended ||
+	    s->pos == s->end))
+		src_flush(s);
+	if (s->x != NULL)
+		ws_resume(s->x);
+	if (!s->writing && s->xfer_ended && s->x == NULL && s->busy)
+		src_idle(s);
+	else
+		job_check_complete(j);
+	job_unref(j);
+}
+
+static void
+src_flush(struct source *s)
+{
+	struct job	*j = s->job;
+	struct wjob	*w;
+
+	if (s->writing || s->blen == 0 || j->rw < 0)
+		return;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		goto fail;
+	w->src = s;
+	w->off = s->pos - s->blen;
+	w->buf = s->buf;
+	w->len = s->blen;
+	w->fd = j->rw;
+	s->buf = NULL;
+	s->blen = s->bcap = 0;
+	if (workers_submit(write_work, write_done, w) < 0) {
+		free(w->buf);
+		free(w);
+		goto fail;
+	}
+	s->writing = true;
+	j->refs++;
+	return;
+fail:
+	job_fail(j, "CacheError", true, "cannot queue a write");
+}
+
+static bool
+src_resp_locked(void *arg, const struct ws_resp *r)
+{
+	struct source	*s = arg;
+	struct job	*j = s->job;
+	struct waiter	*w;
+	int		 rc;
+
+	if (r->last_modified > 0)
+		j->last_modified = r->last_modified;
+	if (j->size >= 0) {
+		if (r->total >= 0 && r->total != j->size) {
+			s->bad_size = true;
+			return false;
+		}
+		return true;
+	}
+	/* The first answer for a file of unknown size. */
+	if (r->total >= 0) {
+		j->size = r->total;
+		if ((rc = piecemap_init(&j->pm, (uint64_t)j->size)) < 0) {
+			job_fail(j, "CacheError", true, "%s", strerror(-rc));
+			return false;
+		}
+		j->have_pm = true;
+		s->end = (uint64_t)j->size;
+		check_max_size(j, (uint64_t)j->size);
+		if (j->phase != PH_RUNNING)
+			return false;
+	}
+	TAILQ_FOREACH(w, &j->waiters, entry)
+		if (!w->started)
+			waiter_start(j, w);
+	return true;
+}
+
+static enum ws_data
+src_data_locked(void *arg, const uint8_t *p, size_t n)
+{
+	struct source	*s = arg;
+	struct job	*j = s->job;
+	size_t		 take = n, cap;
+	uint8_t		*nb;
+
+	if (j->phase != PH_RUNNING)
+		return WS_DATA_STOP;
+	if (s->end != NO_END && s->pos + take > s->end)
+		take = (size_t)(s->end - s->pos);
+	if (take == 0)
+		return WS_DATA_STOP;
+	if (s->blen + take > MAX_BUFFERED && s->writing)
+		return WS_DATA_PAUSE;
+	if (s->blen + take > s->bcap) {
+		cap = s->bcap ? s->bcap : WRITE_CHUNK;
+		while (cap < s->blen + take)
+			cap *= 2;
+		if ((nb = realloc(s->buf, cap)) == NULL) {
+			job_fail(j, "CacheError", true, "out of memory");
+			return WS_DATA_STOP;
+		}
+		s->buf = nb;
+		s->bcap = cap;
+	}
+	memcpy(s->buf + s->blen, p, take);
+	s->blen += take;
+	s->pos += take;
+	s->used = true;
+	state.bytes_from_mirrors += take;
+	if (!j->have_pm)
+		check_max_size(j, s->pos);
+	if (j->phase != PH_RUNNING)
+		return WS_DATA_STOP;
+	if (s->blen >= WRITE_CHUNK || s->pos == s->end)
+		src_flush(s);
+	return take < n ? WS_DATA_STOP : WS_DATA_TAKEN;
+}
+
+static void
+src_done_locked(void *arg, const struct ws_result *r)
+{
+	struct source	*s = arg;
+	struct job	*j = s->job;
+
+	if (s->x != NULL)
+		s->rate = ws_xfer_rate(s->x);
+	s->x = NULL;
+	s->xfer_ended = true;
+	if (j->phase != PH_RUNNING) {
+		if (!s->writing)
+			s->busy = false;
+		return;
+	}
+	if (r->not_modified && !j->hashed) {
+		job_finish_ok(j, true);
+		return;
+	}
+	if (r->ok && !s->bad_size && (r->stopped || s->end == NO_END ||
+	    s->pos >= s->end)) {
+		s->fails = 0;
+		s->reason[0] = '\0';
+	} else {
+		if (s->bad_size) {
+			snprintf(s->reason, sizeof(s->reason), "%s",
+			    j->hashed ? "HashSumMismatch" : "SizeMismatch");
+			snprintf(s->msg, sizeof(s->msg), "%s: unexpected size",
+			    s->url);
+			s->transient = false;
+		} else if (r->ok) {
+			snprintf(s->reason, sizeof(s->reason), "Timeout");
+			snprintf(s->msg, sizeof(s->msg), "%s: short transfer",
+			    s->url);
+			s->transient = true;
+		} else {
+			snprintf(s->reason, sizeof(s->reason), "%s", r->reason);
+			snprintf(s->msg, sizeof(s->msg), "%s", r->msg);
+			s->transient = r->transient;
+		}
+		log_info("fetch %s: source %s failed: %s", j->url, s->url,
+		    s->msg);
+		if (!s->transient || ++s->fails >= SRC_MAX_FAILS)
+			s->dead = true;
+		/* Release what it did not deliver. */
+		if (j->have_pm)
+			s->end = s->pos;
+		else
+			s->dead = true, s->blen = 0;
+	}
+	if (s->blen > 0)
+		src_flush(s);
+	if (!s->writing)
+		src_idle(s);
+}
+
+/*
+ * A callback may end the job; the reference keeps it alive until the
+ * callback is back out of it.
+ */
+static bool
+src_resp(void *arg, const struct ws_resp *r)
+{
+	struct job	*j = ((struct source *)arg)->job;
+	bool		 ok;
+
+	j->refs++;
+	ok = src_resp_locked(arg, r);
+	job_unref(j);
+	return ok;
+}
+
+static enum ws_data
+src_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct job	*j = ((struct source *)arg)->job;
+	enum ws_data	 d;
+
+	j->refs++;
+	d = src_data_locked(arg, p, n);
+	job_unref(j);
+	return d;
+}
+
+static void
+src_done(void *arg, const struct ws_result *r)
+{
+	struct job	*j = ((struct source *)arg)->job;
+
+	j->refs++;
+	src_done_locked(arg, r);
+	job_unref(j);
+}
+
+static const struct ws_callbacks src_cb = {
+	src_resp,
+	src_data,
+	src_done,
+};
+
+static bool
+src_start(struct source *s, uint64_t start, uint64_t end)
+{
+	struct job	*j = s->job;
+	bool		 whole;
+
+	s->busy = true;
+	s->xfer_ended = false;
+	s->bad_size = false;
+	s->reason[0] = '\0';
+	s->hold = s->pos = start;
+	s->end = end;
+	s->blen = 0;
+	s->next_piece = j->have_pm ? (uint32_t)(start / j->pm.piece_size) : 0;
+	whole = start == 0 && (end == NO_END || (j->size >= 0 &&
+	    end == (uint64_t)j->size));
+	s->x = ws_fetch(s->mirror, s->url, whole ? 0 : start,
+	    whole ? 0 : end, j->hashed ? 0 : j->ims, &src_cb, s);
+	if (s->x == NULL) {
+		s->busy = false;
+		s->dead = true;
+		snprintf(s->reason, sizeof(s->reason), "ConnectionFailed");
+		snprintf(s->msg, sizeof(s->msg), "%s: cannot start", s->url);
+		return false;
+	}
+	log_debug("fetch %s: %s bytes %llu-%llu", j->url, s->url,
+	    (unsigned long long)start, (unsigned long long)end);
+	return true;
+}
+
+static uint64_t
+src_rate(const struct source *s)
+{
+	return s->x != NULL ? ws_xfer_rate(s->x) : s->rate;
+}
+
+static void
+job_schedule(struct job *j)
+{
+	struct busy	 act[MAX_SOURCES];
+	size_t		 idx[MAX_SOURCES], nact, i, k, victim;
+	struct source	*s, *v, *first_failed = NULL;
+	struct span	 out;
+	bool		 single, nobody, any_alive = false;
+	int		 r;
+
+	if (j->phase != PH_RUNNING || j->peer_hold)
+		return;
+	nobody = sources_idle(j);
+	single = !j->hashed || !j->have_pm ||
+	    (j->size >= 0 && j->size < FETCH_SPLIT_MIN);
+	for (i = 0; i < j->nsrc; i++) {
+		s = &j->src[i];
+		if (s->dead)
+			continue;
+		any_alive = true;
+		if (s->busy)
+			continue;
+		if (single && !sources_idle(j))
+			break;
+		/* Mirrors in backoff wait, unless nobody else is working. */
+		if (!ws_mirror_usable(s->mirror) && !nobody)
+			continue;
+		if (!j->have_pm) {
+			src_start(s, 0, NO_END);
+			continue;
+		}
+		for (k = 0, nact = 0; k < j->nsrc; k++)
+			if (j->src[k].busy) {
+				act[nact].hold = j->src[k].hold;
+				act[nact].pos = j->src[k].pos;
+				act[nact].end = j->src[k].end;
+				idx[nact++] = k;
+			}
+		r = sched_pick(&j->pm, act, nact, STEAL_MIN, &out, &victim);
+		if (r == 0)
+			break;
+		if (r == 1 && !single) {
+			/* Share a fresh gap with the idle sources still to come. */
+			size_t	 nidle = 0;
+			uint64_t cut, ps = j->pm.piece_size;
+
+			for (k = i; k < j->nsrc; k++)
+				if (!j->src[k].dead && !j->src[k].busy &&
+				    (nobody || ws_mirror_usable(j->src[k].mirror)))
+					nidle++;
+			if (nidle > 1) {
+				cut = out.start + (out.end - out.start) / nidle;
+				cut = (cut + ps - 1) / ps * ps;
+				if (cut > out.start && cut < out.end)
+					out.end = cut;
+			}
+		}
+		if (r == 2) {
+			v = &j->src[idx[victim]];
+			/* A slow mirror does not take work from a fast one. */
+			if (s->rate > 0 && src_rate(v) > SLOW_FACTOR * s->rate)
+				continue;
+			v->end = out.start;
+		}
+		src_start(s, out.start, out.end);
+	}
+	if (!sources_idle(j) || (j->have_pm && piecemap_complete(&j->pm)))
+		return;
+	for (i = 0; i < j->nsrc; i++)
+		if (j->src[i].reason[0] != '\0') {
+			first_failed = &j->src[i];
+			break;
+		}
+	if (any_alive && first_failed == NULL)
+		return;
+	if (any_alive) {
+		/* Every live source rests in backoff: try once more now. */
+		for (i = 0; i < j->nsrc; i++)
+			if (!j->src[i].dead) {
+				if (j->have_pm) {
+					r = sched_pick(&j->pm, act, 0, 0,
+					    &out, &victim);
+					if (r == 1)
+						src_start(&j->src[i],
+						    out.start, out.end);
+				} else
+					src_start(&j->src[i], 0, NO_END);
+				if (!sources_idle(j))
+					return;
+			}
+	}
+	if (first_failed != NULL)
+		job_fail(j, first_failed->reason, first_failed->transient,
+		    "%s", first_failed->msg);
+	else
+		job_fail(j, "ConnectionFailed", true, "no source for %s",
+		    j->url);
+}
+
+/*
+ * Requests.
+ */
+static struct job *
+job_find(const struct fetch_args *a)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (a->has_sha256) {
+			if (j->hashed && memcmp(j->sha, a->sha256,
+			    SHA256_LEN) == 0)
+				return j;
+		} else if (!j->hashed && j->ims == a->ims &&
+		    strcmp(j->url, a->uri) == 0)
+			return j;
+	}
+	return NULL;
+}
+
+static int
+job_add_source(struct job *j, const char *url, struct ws_mirror *m)
+{
+	struct source	*s;
+
+	if (j->nsrc == MAX_SOURCES || m == NULL)
+		return -ENOSPC;
+	s = &j->src[j->nsrc];
+	memset(s, 0, sizeof(*s));
+	if ((s->url = strdup(url)) == NULL)
+		return -ENOMEM;
+	s->job = j;
+	s->mirror = m;
+	j->nsrc++;
+	return 0;
+}
+
+static struct job *
+job_new(const struct fetch_args *a)
+{
+	struct job		*j;
+	char			*alt[MAX_SOURCES - 1];
+	struct ws_mirror	*altm[MAX_SOURCES - 1];
+	size_t			 n, i;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	TAILQ_INIT(&j->waiters);
+	j->rw = -1;
+	j->size = a->size;
+	j->hashed = a->has_sha256;
+	j->ims = a->ims;
+	if (j->hashed) {
+		memcpy(j->sha, a->sha256, SHA256_LEN);
+		hex_encode(j->sha, SHA256_LEN, j->hex);
+	}
+	if ((j->url = strdup(a->uri)) == NULL ||
+	    (j->ptimer = evtimer_new(fbase, ptimer_cb, j)) == NULL ||
+	    job_add_source(j, a->uri, ws_mirror_of(a->uri)) < 0) {
+		j->phase = PH_DONE;
+		job_free(j);
+		return NULL;
+	}
+	/* Other mirrors of the same archive, only for verifiable files. */
+	if (j->hashed) {
+		n = ws_alternates(a->uri, alt, altm, MAX_SOURCES - 1);
+		for (i = 0; i < n; i++) {
+			job_add_source(j, alt[i], altm[i]);
+			free(alt[i]);
+		}
+	}
+	TAILQ_INSERT_TAIL(&jobs, j, entry);
+	j->listed = true;
+	njobs++;
+	return j;
+}
+
+static void
+download(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
+{
+	struct job	*j;
+	struct waiter	*w;
+	int		 rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		send_error(conn, id, "CacheError", true, "out of memory");
+		return;
+	}
+	w->conn = ctl_conn_ref(conn);
+	w->id = id;
+	w->max_size = a->max_size;
+	if ((j = job_find(a)) != NULL) {
+		TAILQ_INSERT_TAIL(&j->waiters, w, entry);
+		log_debug("fetch %s: joins the running download", a->uri);
+		j->refs++;
+		if (j->phase == PH_RUNNING || j->phase == PH_VERIFYING) {
+			if (j->size >= 0)
+				check_max_size(j, (uint64_t)j->size);
+			if (j->phase != PH_DONE && (j->size >= 0 ||
+			    j->prefix > 0) && TAILQ_LAST(&j->waiters,
+			    waiterq) == w) {
+				waiter_start(j, w);
+				progress_flush(j, true);
+			}
+		}
+		job_unref(j);
+		return;
+	}
+	if ((j = job_new(a)) == NULL) {
+		send_error(conn, id, "CacheError", true, "out of memory");
+		ctl_conn_unref(w->conn);
+		free(w);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&j->waiters, w, entry);
+	log_debug("fetch %s: new download", a->uri);
+	if ((rc = job_open(j, false)) < 0)
+		job_fail(j, "CacheError", true, "%s", strerror(-rc));
+}
+
+/* A cached file: open it on a worker, then answer at once. */
+struct serve {
+	struct ctl_conn		*conn;
+	int64_t			 id;
+	struct fetch_args	 args;
+	char			*uri;
+	int			 fd;
+	uint64_t		 size;
+	int			 rc;
+};
+
+static void
+serve_work(void *arg)
+{
+	struct serve	*sv = arg;
+
+	sv->rc = cache_open_entry(sv->args.sha256, &sv->fd, &sv->size);
+}
+
+static void
+serve_done(void *arg)
+{
+	struct serve		*sv = arg;
+	struct cache_entry	*e = cache_lookup(sv->args.sha256);
+	struct waiter		 w;
+
+	if (e != NULL)
+		cache_unpin(e);
+	if (sv->rc == 0 && sv->args.has_sha256 && sv->args.size >= 0 &&
+	    sv->size != (uint64_t)sv->args.size) {
+		/* Same hash, other size: the request is wrong, not the cache. */
+		close(sv->fd);
+		sv->rc = -EINVAL;
+	}
+	if (stopping) {
+		send_error(sv->conn, sv->id, "Shutdown", true,
+		    "aptbtd is shutting down");
+	} else if (sv->rc == 0 && sv->args.max_size > 0 &&
+	    sv->size > sv->args.max_size) {
+		send_error(sv->conn, sv->id, "MaximumSizeExceeded", false,
+		    "file is larger than the maximum size");
+	} else if (sv->rc == 0) {
+		memset(&w, 0, sizeof(w));
+		w.conn = sv->conn;
+		w.id = sv->id;
+		send_start(NULL, &w, sv->fd);
+		if (sv->size > 0)
+			send_progress(&w, sv->size);
+		send_final(&w, false, 0, sv->size, "cache");
+		state.bytes_from_cache += sv->size;
+		state_dirty();
+		if (e != NULL)
+			cache_touch(e);
+	} else {
+		/* Gone from disk (or unreadable): fetch it instead. */
+		if (sv->rc != -EINVAL)
+			cache_forget(sv->args.sha256);
+		sv->args.uri = sv->uri;
+		download(sv->conn, sv->id, &sv->args);
+	}
+	if (sv->rc == 0)
+		close(sv->fd);
+	ctl_conn_unref(sv->conn);
+	free(sv->uri);
+	free(sv);
+}
+
+void
+fetch_request(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
+{
+	struct cache_entry	*e;
+	struct serve		*sv;
+
+	if (stopping) {
+		send_error(conn, id, "Shutdown", true,
+		    "aptbtd is shutting down");
+		return;
+	}
+	if (a->has_sha256 && (e = cache_lookup(a->sha256)) != NULL) {
+		if ((sv = calloc(1, sizeof(*sv))) == NULL ||
+		    (sv->uri = strdup(a->uri)) == NULL) {
+			free(sv);
+			send_error(conn, id, "CacheError", true, "out of memory");
+			return;
+		}
+		sv->conn = ctl_conn_ref(conn);
+		sv->id = id;
+		sv->args = *a;
+		sv->fd = -1;
+		cache_pin(e);
+		if (workers_submit(serve_work, serve_done, sv) < 0) {
+			cache_unpin(e);
+			ctl_conn_unref(sv->conn);
+			free(sv->uri);
+			free(sv);
+			send_error(conn, id, "Shutdown", true,
+			    "aptbtd is shutting down");
+		}
+		return;
+	}
+	download(conn, id, a);
+}
+
+int
+fetch_init(struct event_base *base)
+{
+	fbase = base;
+	stopping = false;
+	return 0;
+}
+
+void
+fetch_stop(void)
+{
+	struct job	*j, *next;
+	struct waiter	*w;
+
+	stopping = true;
+	for (j = TAILQ_FIRST(&jobs); j != NULL; j = next) {
+		next = TAILQ_NEXT(j, entry);
+		TAILQ_FOREACH(w, &j->waiters, entry)
+			send_error(w->conn, w->id, "Shutdown", true,
+			    "aptbtd is shutting down");
+		while ((w = TAILQ_FIRST(&j->waiters)) != NULL)
+			waiter_end(j, w);
+		job_cancel_sources(j);
+	}
+}
+
+void
+fetch_shutdown(void)
+{
+	struct job	*j;
+	int		 rc;
+
+	/* The workers are gone: save what pieces we have, here and now. */
+	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
+		if (j->hashed && j->have_pm && j->rw >= 0 && j->pm.nhave > 0 &&
+		    j->phase == PH_RUNNING &&
+		    (rc = cache_map_save(j->sha, &j->pm, j->rw)) < 0)
+			log_warnx("fetch %s: saving piece map: %s", j->url,
+			    strerror(-rc));
+		job_end(j);
+	}
+	fbase = NULL;
+}

@@ -1,0 +1,74 @@
+/*
+ * fetch.h - download jobs: one per file, filled by any source.
+ *
+ * A job is keyed by the file's expected SHA-256, or by its URL when apt
+ * has no hash for it (InRelease, Release).  Requests for a file being
+ * downloaded join its job; requests for a cached file are answered from
+ * the cache without any network traffic.  A job fills pieces (pieces.h)
+ * from mirror ranges (webseed.h) and, for hashed files, ends in the cache
+ * (cache.h) once the whole file's SHA-256 matched.
+ *
+ * Events to the requester (control protocol, doc/control-protocol.md):
+ *   "start"    {last_modified?, size?}, with a read-only descriptor of
+ *              the file being written; sent again, with a new descriptor,
+ *              if the download had to restart (after a hash mismatch):
+ *              the reader then discards what it copied so far.
+ *   "progress" {have}: bytes from the start of the file that are on disk.
+ *   reply      {ims_hit, last_modified?, size, source: "cache"|"mirror"}
+ *   error      reason: an apt FailReason word.
+ */
+#ifndef APTBTD_FETCH_H
+#define APTBTD_FETCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/hash.h"
+
+struct event_base;
+struct ctl_conn;
+
+struct fetch_args {
+	const char	*uri;		/* http, https or ftp */
+	bool		 has_sha256;
+	uint8_t		 sha256[SHA256_LEN];
+	int64_t		 size;		/* -1 unknown */
+	uint64_t	 max_size;	/* 0 none */
+	time_t		 ims;		/* 0 none */
+};
+
+int	 fetch_init(struct event_base *);
+/* Stop every transfer and tell every requester; before workers_shutdown. */
+void	 fetch_stop(void);
+/* Free what is left; after workers_shutdown. */
+void	 fetch_shutdown(void);
+/* Start or join a download for a requester; it is answered later. */
+void	 fetch_request(struct ctl_conn *, int64_t id, const struct fetch_args *);
+/* Jobs running (status). */
+unsigned fetch_njobs(void);
+
+/*
+ * The peer side of a job (swarm.c).  Peers fill pieces the mirrors are
+ * not fetching; a job whose file a site daemon holds waits for the peers
+ * and falls back to the mirrors when they stall.
+ */
+struct job;
+/* Peers' have-indexes changed: jobs may find a holder. */
+void	 fetch_peers_changed(void);
+/* Stop waiting for peers: mirrors fill the rest. */
+void	 fetch_job_need_mirror(struct job *);
+/* A verified piece from peers; the job takes ownership of data. */
+void	 fetch_job_store_piece(struct job *, uint32_t piece, uint8_t *data,
+	    uint32_t len);
+/* Is a mirror transfer covering this piece right now? */
+bool	 fetch_job_mirror_busy(const struct job *, uint32_t piece);
+bool	 fetch_job_has(const struct job *, uint32_t piece);
+/* Our bitfield (BEP 3 order) or NULL while the file is being opened. */
+const uint8_t *fetch_job_bits(const struct job *);
+uint64_t fetch_job_have_bytes(const struct job *);
+
+/* Size thresholds, exposed for tests. */
+#define FETCH_SPLIT_MIN		(1024 * 1024)	/* smaller: one request */
+
+#endif

@@ -1,0 +1,663 @@
+/*
+ * link.c - the BEP 3 conversation about one swarm with one peer.
+ *
+ * Messages go through a table indexed by message id.  Requests are kept
+ * deep (the pipeline grows with the peer's rate so a fast LAN peer always
+ * has over a megabyte in flight); blocks for upload are read on a worker
+ * and sent from the read buffer without another copy.
+ */
+#include "config.h"
+
+#include "common/queue-compat.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytebuf.h"
+#include "common/layout.h"
+#include "common/log.h"
+#include "common/peerext.h"
+#include "common/peerwire.h"
+#include "daemon/choker.h"
+#include "daemon/link.h"
+#include "daemon/meter.h"
+#include "daemon/peer.h"
+#include "daemon/state.h"
+#include "daemon/swarm.h"
+
+#define PIPELINE_MIN		16	/* blocks: 256 KiB */
+#define PIPELINE_MAX		512	/* blocks: 8 MiB */
+#define PIPELINE_SECONDS	2	/* keep this much of the rate queued */
+#define MAX_BLOCK		(128 * 1024)
+#define MAX_UPLOADS		256	/* reads queued for one link */
+
+struct req {
+	uint32_t	piece, begin, len;
+};
+
+struct upload {
+	LIST_ENTRY(upload)	 entry;
+	struct link		*link;		/* NULL once the link is gone */
+	uint32_t		 piece, begin, len;
+};
+
+struct link {
+	TAILQ_ENTRY(link)	 sentry;	/* swarm's list (swarm.c) */
+	struct peer		*peer;
+	uint32_t		 sid;
+	struct swarm		*swarm;
+	bool			 attached;	/* mux: the channel is open */
+	bool			 started;
+	bool			 dead;
+	bool			 fast;		/* BEP 6 rules */
+	uint8_t			*bits;
+	uint32_t		 nhave;
+	bool			 peer_choking, peer_interested;
+	bool			 am_choking, am_interested;
+	struct req		*reqs;
+	size_t			 nreqs, reqcap;
+	unsigned		 pipeline;
+	LIST_HEAD(, upload)	 uploads;
+	unsigned		 nuploads;
+	struct meter		 down;
+	time_t			 hashes_asked;	/* when we last asked */
+	int64_t			 hashes_owed;	/* their request, until we know */
+};
+
+typedef void (*msg_handler)(struct link *, const struct pw_msg *);
+
+const uint8_t *
+link_key(const struct link *l)
+{
+	return swarm_key(l->swarm);
+}
+
+struct peer *
+link_peer(const struct link *l)
+{
+	return l->peer;
+}
+
+struct swarm *
+link_swarm(const struct link *l)
+{
+	return l->swarm;
+}
+
+bool
+link_has(const struct link *l, uint32_t piece)
+{
+	return piece < swarm_npieces(l->swarm) &&
+	    (l->bits[piece / 8] & (0x80 >> (piece % 8))) != 0;
+}
+
+bool
+link_is_seed(const struct link *l)
+{
+	return l->nhave == swarm_npieces(l->swarm);
+}
+
+static void
+link_send(struct link *l, struct bytebuf *b)
+{
+	if (!bytebuf_failed(b))
+		peer_send(l->peer, l->sid, b, NULL, 0, NULL, NULL);
+	bytebuf_reset(b);
+}
+
+static void
+link_send_simple(struct link *l, uint8_t id)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	pw_put_simple(&b, id);
+	link_send(l, &b);
+	bytebuf_free(&b);
+}
+
+struct link *
+link_new(struct peer *p, uint32_t sid, struct swarm *s)
+{
+	struct link	*l;
+	uint32_t	 n = swarm_npieces(s);
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if ((l->bits = calloc(pw_bitfield_len(n) + 1, 1)) == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->peer = p;
+	l->sid = sid;
+	l->swarm = s;
+	/* Daemons always speak the fast extension on their channels. */
+	l->fast = peer_fast(p);
+	l->peer_choking = l->am_choking = true;
+	l->pipeline = PIPELINE_MIN;
+	l->hashes_owed = -1;
+	LIST_INIT(&l->uploads);
+	swarm_link_add(s, l);
+	return l;
+}
+
+static void
+link_drop_requests(struct link *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nreqs; i++)
+		swarm_unrequest(l->swarm, l, l->reqs[i].piece,
+		    l->reqs[i].begin);
+	l->nreqs = 0;
+}
+
+void
+link_free(struct link *l, const char *why)
+{
+	struct upload	*u;
+
+	if (l->dead)
+		return;
+	l->dead = true;
+	link_drop_requests(l);
+	while ((u = LIST_FIRST(&l->uploads)) != NULL) {
+		LIST_REMOVE(u, entry);
+		u->link = NULL;		/* the read's done function frees it */
+	}
+	if (l->nhave > 0)
+		swarm_avail(l->swarm, l, -1, -1);
+	choker_remove(l);
+	swarm_link_remove(l->swarm, l);
+	free(l->reqs);
+	free(l->bits);
+	free(l);
+}
+
+void
+link_close(struct link *l)
+{
+	if (l->sid != 0)
+		peer_detach(l->peer, l->sid);
+	link_free(l, "closed");
+}
+
+/* Interest follows whether the peer has a piece we lack. */
+static void
+link_update_interest(struct link *l)
+{
+	uint32_t	i, n = swarm_npieces(l->swarm);
+	bool		want = false;
+
+	if (!swarm_complete(l->swarm))
+		for (i = 0; i < n && !want; i++)
+			want = link_has(l, i) && !swarm_has_piece(l->swarm, i);
+	if (want == l->am_interested)
+		return;
+	l->am_interested = want;
+	link_send_simple(l, want ? PW_INTERESTED : PW_NOT_INTERESTED);
+}
+
+void
+link_want_hashes(struct link *l, uint32_t first)
+{
+	struct bytebuf		b = BYTEBUF_INIT;
+	struct pext_hashes	h;
+
+	/* Once a second at most: the answer may simply not be ready. */
+	if (peer_ext_hashes(l->peer) == 0 || l->hashes_asked == meter_now())
+		return;
+	memset(&h, 0, sizeof(h));
+	h.type = PEXT_HASHES_REQUEST;
+	h.piece = first;
+	if (pext_hashes_put(&b, peer_ext_hashes(l->peer), &h) == 0)
+		link_send(l, &b);
+	bytebuf_free(&b);
+	l->hashes_asked = meter_now();
+}
+
+/* Answer a request for piece hashes from first on (data or reject). */
+static void
+send_hashes(struct link *l, uint32_t first)
+{
+	struct pext_hashes	 h;
+	struct bytebuf		 b = BYTEBUF_INIT;
+	uint32_t		 i, n = swarm_npieces(l->swarm);
+	uint8_t			*buf;
+
+	memset(&h, 0, sizeof(h));
+	h.piece = first;
+	if (first >= n || (buf = malloc((size_t)(n - first) *
+	    SHA256_LEN)) == NULL)
+		return;
+	for (i = first; i < n && i - first < PEXT_HASHES_MAX; i++)
+		if (!swarm_piece_hash(l->swarm, i,
+		    buf + (size_t)(i - first) * SHA256_LEN))
+			break;
+	h.hashes = buf;
+	h.count = i - first;
+	h.type = h.count > 0 ? PEXT_HASHES_DATA : PEXT_HASHES_REJECT;
+	if (pext_hashes_put(&b, peer_ext_hashes(l->peer), &h) == 0)
+		link_send(l, &b);
+	bytebuf_free(&b);
+	free(buf);
+}
+
+void
+link_hashes_ready(struct link *l)
+{
+	if (l->hashes_owed >= 0 && !l->dead)
+		send_hashes(l, (uint32_t)l->hashes_owed);
+	l->hashes_owed = -1;
+}
+
+void
+link_pump(struct link *l)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	uint32_t	pieces[64], begins[64], lens[64];
+	size_t		n, i, want;
+	uint64_t	rate;
+
+	if (l->dead || !l->started || l->peer_choking || !l->am_interested)
+		return;
+	/* Enough in flight to cover PIPELINE_SECONDS at the current rate. */
+	rate = meter_rate(&l->down);
+	l->pipeline = (unsigned)(rate * PIPELINE_SECONDS / LAYOUT_BLOCK);
+	if (l->pipeline < PIPELINE_MIN)
+		l->pipeline = PIPELINE_MIN;
+	if (l->pipeline > PIPELINE_MAX)
+		l->pipeline = PIPELINE_MAX;
+	while (l->nreqs < l->pipeline) {
+		want = l->pipeline - l->nreqs;
+		if (want > 64)
+			want = 64;
+		n = swarm_pick(l->swarm, l, pieces, begins, lens, want);
+		if (n == 0)
+			break;
+		if (l->nreqs + n > l->reqcap) {
+			size_t		 cap = (l->nreqs + n) * 2;
+			struct req	*r = reallocarray(l->reqs, cap,
+			    sizeof(*r));
+
+			if (r == NULL) {
+				for (i = 0; i < n; i++)
+					swarm_unrequest(l->swarm, l, pieces[i],
+					    begins[i]);
+				break;
+			}
+			l->reqs = r;
+			l->reqcap = cap;
+		}
+		for (i = 0; i < n; i++) {
+			l->reqs[l->nreqs].piece = pieces[i];
+			l->reqs[l->nreqs].begin = begins[i];
+			l->reqs[l->nreqs].len = lens[i];
+			l->nreqs++;
+			pw_put_block(&b, PW_REQUEST, pieces[i], begins[i],
+			    lens[i]);
+			link_send(l, &b);
+		}
+	}
+	bytebuf_free(&b);
+}
+
+void
+link_start(struct link *l)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	uint32_t	n = swarm_npieces(l->swarm);
+
+	if (l->started || l->dead)
+		return;
+	if (l->sid != 0)
+		l->attached = true;
+	l->started = true;
+	if (swarm_complete(l->swarm) && l->fast)
+		pw_put_simple(&b, PW_HAVE_ALL);
+	else if (n > 0 && swarm_bitfield(l->swarm) != NULL)
+		pw_put_bitfield(&b, swarm_bitfield(l->swarm), n);
+	else if (l->fast)
+		pw_put_simple(&b, PW_HAVE_NONE);
+	link_send(l, &b);
+	bytebuf_free(&b);
+	choker_add(l);
+}
+
+void
+link_set_sid(struct link *l, uint32_t sid)
+{
+	l->sid = sid;
+}
+
+void
+link_attached(struct link *l, bool ok)
+{
+	if (!ok) {
+		log_debug("peer %s: swarm refused", peer_name(l->peer));
+		return;		/* peer.c frees the link */
+	}
+	link_start(l);
+}
+
+void
+link_have(struct link *l, uint32_t piece)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	if (!l->started || l->dead)
+		return;
+	pw_put_index(&b, PW_HAVE, piece);
+	link_send(l, &b);
+	bytebuf_free(&b);
+	link_update_interest(l);
+}
+
+/*
+ * Choking (decided by choker.c; these only speak).
+ */
+void
+link_set_choke(struct link *l, bool choke)
+{
+	if (l->am_choking == choke || l->dead)
+		return;
+	l->am_choking = choke;
+	link_send_simple(l, choke ? PW_CHOKE : PW_UNCHOKE);
+}
+
+bool
+link_peer_interested(const struct link *l)
+{
+	return l->peer_interested;
+}
+
+uint64_t
+link_rate_down(struct link *l)
+{
+	return meter_rate(&l->down);
+}
+
+/*
+ * Incoming messages.
+ */
+
+static void
+on_choke(struct link *l, const struct pw_msg *m)
+{
+	l->peer_choking = true;
+	/* With BEP 6 the peer rejects what it will not serve; else all is lost. */
+	if (!l->fast)
+		link_drop_requests(l);
+}
+
+static void
+on_unchoke(struct link *l, const struct pw_msg *m)
+{
+	l->peer_choking = false;
+	link_pump(l);
+}
+
+static void
+on_interested(struct link *l, const struct pw_msg *m)
+{
+	l->peer_interested = m->id == PW_INTERESTED;
+	choker_interest(l);
+}
+
+static void
+set_have(struct link *l, uint32_t piece)
+{
+	if (link_has(l, piece))
+		return;
+	l->bits[piece / 8] |= 0x80 >> (piece % 8);
+	l->nhave++;
+	swarm_avail(l->swarm, l, piece, 1);
+}
+
+static void
+on_have(struct link *l, const struct pw_msg *m)
+{
+	if (m->index >= swarm_npieces(l->swarm)) {
+		peer_penalise(l->peer, 50, "have for a piece out of range");
+		return;
+	}
+	set_have(l, m->index);
+	link_update_interest(l);
+	link_pump(l);
+}
+
+static void
+on_bitfield(struct link *l, const struct pw_msg *m)
+{
+	uint32_t	i, n = swarm_npieces(l->swarm);
+
+	if (pw_bitfield_check(m->payload, m->len, n) != 0) {
+		peer_penalise(l->peer, 100, "bad bitfield");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (m->payload[i / 8] & (0x80 >> (i % 8)))
+			set_have(l, i);
+	link_update_interest(l);
+	link_pump(l);
+}
+
+static void
+on_have_all(struct link *l, const struct pw_msg *m)
+{
+	uint32_t	i, n = swarm_npieces(l->swarm);
+
+	for (i = 0; i < n; i++)
+		set_have(l, i);
+	link_update_interest(l);
+	link_pump(l);
+}
+
+static void
+on_have_none(struct link *l, const struct pw_msg *m)
+{
+}
+
+static void
+reject(struct link *l, uint32_t piece, uint32_t begin, uint32_t len)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	if (!l->fast)
+		return;
+	pw_put_block(&b, PW_REJECT, piece, begin, len);
+	link_send(l, &b);
+	bytebuf_free(&b);
+}
+
+static void
+upload_free_cb(void *arg)
+{
+	free(arg);
+}
+
+static void
+upload_done(void *arg, uint8_t *data, int err)
+{
+	struct upload	*u = arg;
+	struct link	*l = u->link;
+	struct bytebuf	 b = BYTEBUF_INIT;
+
+	if (l == NULL) {		/* the link went away meanwhile */
+		free(data);
+		free(u);
+		return;
+	}
+	LIST_REMOVE(u, entry);
+	l->nuploads--;
+	if (err != 0 || l->am_choking) {
+		reject(l, u->piece, u->begin, u->len);
+		free(data);
+		free(u);
+		return;
+	}
+	pw_put_piece_header(&b, u->piece, u->begin, u->len);
+	peer_send(l->peer, l->sid, &b, data, u->len, upload_free_cb, data);
+	bytebuf_free(&b);
+	swarm_count_up(l->swarm, u->len);
+	state.bytes_to_peers += u->len;
+	state_dirty();
+	free(u);
+}
+
+static void
+on_request(struct link *l, const struct pw_msg *m)
+{
+	struct upload	*u;
+	uint32_t	 psize;
+
+	if (m->index >= swarm_npieces(l->swarm)) {
+		peer_penalise(l->peer, 50, "request out of range");
+		return;
+	}
+	psize = layout_piece_size(swarm_size(l->swarm), m->index);
+	if (m->length == 0 || m->length > MAX_BLOCK ||
+	    (uint64_t)m->begin + m->length > psize) {
+		peer_penalise(l->peer, 50, "bad request");
+		return;
+	}
+	if (l->am_choking || !swarm_has_piece(l->swarm, m->index) ||
+	    l->nuploads >= MAX_UPLOADS) {
+		reject(l, m->index, m->begin, m->length);
+		return;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		reject(l, m->index, m->begin, m->length);
+		return;
+	}
+	u->link = l;
+	u->piece = m->index;
+	u->begin = m->begin;
+	u->len = m->length;
+	LIST_INSERT_HEAD(&l->uploads, u, entry);
+	l->nuploads++;
+	if (swarm_read(l->swarm, m->index, m->begin, m->length, upload_done,
+	    u) != 0) {
+		LIST_REMOVE(u, entry);
+		l->nuploads--;
+		free(u);
+		reject(l, m->index, m->begin, m->length);
+	}
+}
+
+/* Remove our request for a block; false if we never asked for it. */
+static bool
+take_request(struct link *l, uint32_t piece, uint32_t begin, uint32_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nreqs; i++)
+		if (l->reqs[i].piece == piece && l->reqs[i].begin == begin &&
+		    l->reqs[i].len == len) {
+			l->reqs[i] = l->reqs[--l->nreqs];
+			return true;
+		}
+	return false;
+}
+
+static void
+on_piece(struct link *l, const struct pw_msg *m)
+{
+	uint32_t	len;
+
+	if (m->len < 8)
+		return;
+	len = (uint32_t)(m->len - 8);
+	if (!take_request(l, m->index, m->begin, len)) {
+		/* Unasked blocks cost the sender, not us: drop them. */
+		peer_penalise(l->peer, 5, "unrequested block");
+		return;
+	}
+	meter_add(&l->down, len);
+	swarm_block(l->swarm, l, m->index, m->begin, m->payload + 8, len);
+	if (!l->dead)
+		link_pump(l);
+}
+
+static void
+on_cancel(struct link *l, const struct pw_msg *m)
+{
+	/* Reads already queued are cheap to finish; nothing to undo. */
+}
+
+static void
+on_reject(struct link *l, const struct pw_msg *m)
+{
+	if (take_request(l, m->index, m->begin, m->length))
+		swarm_unrequest(l->swarm, l, m->index, m->begin);
+}
+
+static void
+on_hashes(struct link *l, const struct pw_msg *m)
+{
+	struct pext_hashes	 h;
+	uint32_t		 n = swarm_npieces(l->swarm);
+
+	if (pext_hashes_parse(m->payload + 1, m->len - 1, &h) != 0) {
+		peer_penalise(l->peer, 20, "malformed aptbt_hashes");
+		return;
+	}
+	switch (h.type) {
+	case PEXT_HASHES_REQUEST:
+		/* Still hashing our own copy: answer when that is done. */
+		if (swarm_hashes_pending(l->swarm) && h.piece < n)
+			l->hashes_owed = h.piece;
+		else
+			send_hashes(l, h.piece);
+		break;
+	case PEXT_HASHES_DATA:
+		if (h.piece < n && h.count <= n - h.piece)
+			swarm_hints(l->swarm, l, h.piece, h.hashes, h.count);
+		link_pump(l);
+		break;
+	case PEXT_HASHES_REJECT:
+		break;
+	}
+}
+
+static void
+on_extended(struct link *l, const struct pw_msg *m)
+{
+	if (m->ext_id == PEER_EXT_HASHES)
+		on_hashes(l, m);
+	/* ut_pex: addresses are for the peer manager (not yet used). */
+}
+
+static void
+on_ignore(struct link *l, const struct pw_msg *m)
+{
+}
+
+static const msg_handler handlers[] = {
+	[PW_CHOKE] = on_choke,
+	[PW_UNCHOKE] = on_unchoke,
+	[PW_INTERESTED] = on_interested,
+	[PW_NOT_INTERESTED] = on_interested,
+	[PW_HAVE] = on_have,
+	[PW_BITFIELD] = on_bitfield,
+	[PW_REQUEST] = on_request,
+	[PW_PIECE] = on_piece,
+	[PW_CANCEL] = on_cancel,
+	[PW_PORT] = on_ignore,
+	[PW_SUGGEST] = on_ignore,
+	[PW_HAVE_ALL] = on_have_all,
+	[PW_HAVE_NONE] = on_have_none,
+	[PW_REJECT] = on_reject,
+	[PW_ALLOWED_FAST] = on_ignore,
+	[PW_EXTENDED] = on_extended,
+};
+
+void
+link_handle(struct link *l, const struct pw_msg *m)
+{
+	if (l->dead || m->id < 0 ||
+	    (size_t)m->id >= sizeof(handlers) / sizeof(handlers[0]) ||
+	    handlers[m->id] == NULL)
+		return;		/* unknown ids are allowed and ignored */
+	handlers[m->id](l, m);
+}

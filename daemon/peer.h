@@ -1,0 +1,99 @@
+/*
+ * peer.h - one TCP connection to another BitTorrent client.
+ *
+ * A connection starts with the BEP 3 handshake for one swarm key.  With a
+ * standard client (libtorrent, Transmission) it then carries that one
+ * swarm.  Between two aptbtd daemons the handshake names the daemon key
+ * (PEER_DAEMON_KEY) and the connection carries any number of swarms as
+ * aptbt_mux channels, plus each side's have-index (doc/peer-extensions.md),
+ * so asking a known daemon for a file costs no handshake.
+ *
+ * peer.c owns the transport: handshakes, framing, extension negotiation,
+ * mux control messages, keep-alives, rate limits.  Everything about one
+ * swarm on the connection is a link (link.h).
+ */
+#ifndef APTBTD_PEER_H
+#define APTBTD_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/bytebuf.h"
+#include "common/swarmkey.h"
+
+struct event_base;
+struct link;
+struct peer;
+
+/* The key of the connection between daemons: SHA-256("aptbt-daemon-v1")[:20]. */
+extern uint8_t	PEER_DAEMON_KEY[SWARMKEY_LEN];
+/* Our own peer id (random per run). */
+extern uint8_t	peer_self_id[20];
+
+/* Our extension ids: what we put in our extended handshake's "m". */
+enum {
+	PEER_EXT_PEX = 1,
+	PEER_EXT_HASHES = 2,
+	PEER_EXT_MUX = 3,
+};
+
+struct peer_stats {
+	char		 addr[64];
+	char		 client[65];
+	bool		 daemon;
+	bool		 outgoing;
+	unsigned	 nlinks;
+	uint64_t	 bytes_in, bytes_out;
+	uint64_t	 rate_in, rate_out;	/* bytes/s, smoothed */
+};
+
+int	 peer_init(struct event_base *);
+void	 peer_shutdown(void);
+/* Apply the global limits (bytes/s, 0 = none) to every connection. */
+void	 peer_set_limits(uint64_t down, uint64_t up);
+
+/* An accepted socket; the handshake decides what it is. */
+struct peer *peer_accept(int fd, const struct sockaddr *, socklen_t);
+/* Connect for one swarm key, or PEER_DAEMON_KEY for a daemon. */
+struct peer *peer_connect(const struct sockaddr *, socklen_t,
+	    const uint8_t key[SWARMKEY_LEN]);
+void	 peer_close(struct peer *, const char *why);
+
+bool	 peer_is_daemon(const struct peer *);
+bool	 peer_outgoing(const struct peer *);
+/* Both sides speak BEP 6 (always true between daemons). */
+bool	 peer_fast(const struct peer *);
+bool	 peer_ready(const struct peer *);	/* handshakes done */
+const char *peer_name(const struct peer *);
+const uint8_t *peer_id(const struct peer *);
+const struct sockaddr *peer_addr(const struct peer *);
+void	 peer_get_stats(const struct peer *, struct peer_stats *);
+/* Penalise a peer for bad data; it is banned past a threshold. */
+void	 peer_penalise(struct peer *, int points, const char *why);
+
+/*
+ * Send one complete BEP 3 message (built with the pw_put_ helpers) for
+ * the swarm of sid (0: the connection's own swarm).  Mux channels wrap it
+ * in a frame.  data/len, if given, follow the message as its last bytes
+ * (a piece's block) without being copied; free_cb(arg) releases them once
+ * sent.  Returns -1 if the connection is closing.
+ */
+int	 peer_send(struct peer *, uint32_t sid, const struct bytebuf *msg,
+	    const void *data, size_t len, void (*free_cb)(void *), void *arg);
+/* Our extension id for aptbt_hashes as the peer numbered it (0: none). */
+uint8_t	 peer_ext_hashes(const struct peer *);
+
+/* Mux: attach a swarm on a daemon connection; the link learns the answer. */
+int	 peer_attach(struct peer *, struct link *, uint32_t *sid);
+void	 peer_detach(struct peer *, uint32_t sid);
+/* Send our have-index to the peer (full or delta). */
+void	 peer_send_index(struct peer *, const uint8_t *have, size_t nhave,
+	    const uint8_t *fetching, size_t nfetching, const uint8_t *drop,
+	    size_t ndrop, bool full);
+
+/* Iterate over every connection. */
+void	 peer_foreach(void (*cb)(struct peer *, void *), void *arg);
+unsigned peer_count(void);
+
+#endif

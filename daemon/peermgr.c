@@ -1,0 +1,727 @@
+/*
+ * peermgr.c - listening, connecting, daemons and their have-indexes.
+ *
+ * Between two daemons exactly one connection is kept: when both dial at
+ * once, the connection opened by the side with the lower peer id wins on
+ * both ends, so neither closes the one the other keeps.  Reconnection
+ * uses a timer only while some known daemon is unreachable.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "common/log.h"
+#include "common/peerext.h"
+#include "common/queue-compat.h"
+#include "daemon/cache.h"
+#include "daemon/conf.h"
+#include "daemon/fetch.h"
+#include "daemon/link.h"
+#include "daemon/peer.h"
+#include "daemon/peermgr.h"
+#include "daemon/scope.h"
+#include "daemon/state.h"
+#include "daemon/swarm.h"
+
+#define HSET_BUCKETS	1024
+#define MAX_KNOWN	256
+#define MAX_PEERS	512
+#define RETRY_MIN	2	/* seconds */
+#define RETRY_MAX	300
+#define BAN_SECONDS	3600
+#define MAX_BANS	256
+
+/* A set of file hashes a daemon announced, with what it said of each. */
+struct hent {
+	uint8_t		 sha256[SHA256_LEN];
+	uint8_t		 what;		/* PEERMGR_HAVE or PEERMGR_FETCHING */
+	struct hent	*next;
+};
+
+struct daemon {
+	TAILQ_ENTRY(daemon)	 entry;
+	struct peer		*peer;
+	struct hent		*set[HSET_BUCKETS];
+	unsigned		 n;
+};
+
+/* An address we keep connected to. */
+struct known {
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct peer		*peer;
+	bool			 persistent;	/* static: retried forever */
+	unsigned		 backoff;
+	time_t			 next_try;
+};
+
+struct ban {
+	struct sockaddr_storage	 ss;
+	time_t			 until;
+};
+
+static struct event_base	*pm_base;
+static struct evconnlistener	*listener;
+static TAILQ_HEAD(, daemon)	 daemons = TAILQ_HEAD_INITIALIZER(daemons);
+static unsigned			 ndaemons;
+static struct known		 known[MAX_KNOWN];
+static unsigned			 nknown;
+static struct ban		 bans[MAX_BANS];
+static unsigned			 nbans;
+static struct event		*retry_ev;
+static struct event		*flush_ev;
+static bool			 paused;
+/* Index deltas waiting to go out (coalesced by flush_ev). */
+static uint8_t			*pend[3];
+static size_t			 npend[3], pendcap[3];
+
+static void	schedule_retry(void);
+
+static unsigned
+hbucket(const uint8_t *h)
+{
+	return ((unsigned)h[0] << 8 | h[1]) % HSET_BUCKETS;
+}
+
+static struct hent **
+hfind(struct daemon *d, const uint8_t *sha)
+{
+	struct hent	**pp;
+
+	for (pp = &d->set[hbucket(sha)]; *pp != NULL; pp = &(*pp)->next)
+		if (memcmp((*pp)->sha256, sha, SHA256_LEN) == 0)
+			return pp;
+	return pp;
+}
+
+static void
+hset(struct daemon *d, const uint8_t *sha, int what)
+{
+	struct hent	**pp = hfind(d, sha), *e;
+
+	if (what == PEERMGR_DROP) {
+		if ((e = *pp) != NULL) {
+			*pp = e->next;
+			free(e);
+			d->n--;
+		}
+		return;
+	}
+	if (*pp != NULL) {
+		(*pp)->what = (uint8_t)what;
+		return;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return;
+	memcpy(e->sha256, sha, SHA256_LEN);
+	e->what = (uint8_t)what;
+	*pp = e;
+	d->n++;
+}
+
+static void
+hclear(struct daemon *d)
+{
+	struct hent	*e;
+	unsigned	 i;
+
+	for (i = 0; i < HSET_BUCKETS; i++)
+		while ((e = d->set[i]) != NULL) {
+			d->set[i] = e->next;
+			free(e);
+		}
+	d->n = 0;
+}
+
+static struct daemon *
+daemon_of(const struct peer *p)
+{
+	struct daemon	*d;
+
+	TAILQ_FOREACH(d, &daemons, entry)
+		if (d->peer == p)
+			return d;
+	return NULL;
+}
+
+static bool
+same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+static bool
+same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (!same_host(a, b))
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_port ==
+		    ((const struct sockaddr_in *)b)->sin_port;
+	return ((const struct sockaddr_in6 *)a)->sin6_port ==
+	    ((const struct sockaddr_in6 *)b)->sin6_port;
+}
+
+static bool
+banned(const struct sockaddr *sa)
+{
+	time_t		now = time(NULL);
+	unsigned	i;
+
+	for (i = 0; i < nbans; i++)
+		if (bans[i].until > now &&
+		    same_host((const struct sockaddr *)&bans[i].ss, sa))
+			return true;
+	return false;
+}
+
+void
+peermgr_ban(const struct sockaddr *sa, const char *why)
+{
+	time_t		now = time(NULL);
+	unsigned	i, slot = 0;
+
+	for (i = 0; i < nbans; i++)
+		if (bans[i].until <= now)
+			break;
+	slot = i < nbans ? i : (nbans < MAX_BANS ? nbans++ : 0);
+	memcpy(&bans[slot].ss, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	bans[slot].until = now + BAN_SECONDS;
+	log_notice("banned a peer for an hour: %s", why);
+}
+
+uint16_t
+peermgr_listen_port(void)
+{
+	return (uint16_t)conf.listen_port;
+}
+
+unsigned
+peermgr_ndaemons(void)
+{
+	return ndaemons;
+}
+
+/*
+ * Connecting.
+ */
+
+static void
+known_connect(struct known *k)
+{
+	if (paused || k->peer != NULL || scope_off() ||
+	    !scope_allows((struct sockaddr *)&k->ss) ||
+	    banned((struct sockaddr *)&k->ss) || peer_count() >= MAX_PEERS)
+		return;
+	k->peer = peer_connect((struct sockaddr *)&k->ss, k->sslen,
+	    PEER_DAEMON_KEY);
+	k->next_try = time(NULL) + (k->backoff ? k->backoff : RETRY_MIN);
+}
+
+int
+peermgr_add(const struct sockaddr *sa, socklen_t salen, bool persistent)
+{
+	struct known	*k;
+	unsigned	 i;
+
+	for (i = 0; i < nknown; i++)
+		if (same_addr((struct sockaddr *)&known[i].ss, sa)) {
+			known[i].persistent |= persistent;
+			if (known[i].peer == NULL) {
+				known[i].backoff = 0;
+				known_connect(&known[i]);
+			}
+			return 0;
+		}
+	if (nknown == MAX_KNOWN)
+		return -ENOSPC;
+	k = &known[nknown++];
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->ss, sa, salen);
+	k->sslen = salen;
+	k->persistent = persistent;
+	known_connect(k);
+	schedule_retry();
+	return 0;
+}
+
+/* Split "1.2.3.4:6881" or "[::1]:6881" and resolve it numerically. */
+static int
+parse_hostport(const char *hostport, struct addrinfo **res)
+{
+	struct addrinfo	 hints;
+	char		 host[256], *colon;
+	const char	*port = "6881";
+
+	if (strlen(hostport) >= sizeof(host))
+		return -ENAMETOOLONG;
+	strcpy(host, hostport);
+	if (host[0] == '[') {
+		if ((colon = strchr(host, ']')) == NULL)
+			return -EINVAL;
+		*colon = '\0';
+		if (colon[1] == ':')
+			port = colon + 2;
+		memmove(host, host + 1, strlen(host));
+	} else if ((colon = strrchr(host, ':')) != NULL &&
+	    strchr(host, ':') == colon) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	/* Numeric only: a name lookup could block the loop. */
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, res) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+int
+peermgr_add_string(const char *hostport, bool persistent)
+{
+	struct addrinfo	*res;
+	int		 r;
+
+	if ((r = parse_hostport(hostport, &res)) != 0)
+		return r;
+	r = peermgr_add(res->ai_addr, res->ai_addrlen, persistent);
+	freeaddrinfo(res);
+	return r;
+}
+
+bool
+peermgr_check_peers(const char *list, char *err, size_t errlen)
+{
+	struct addrinfo	*res;
+	char		*copy, *tok, *save;
+	bool		 ok = true;
+
+	if ((copy = strdup(list)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL && ok;
+	    tok = strtok_r(NULL, " ,\t", &save)) {
+		if (parse_hostport(tok, &res) != 0) {
+			snprintf(err, errlen, "\"%s\" is not ADDRESS:PORT "
+			    "(numeric, e.g. 192.168.1.5:6881 or [fe80::1]:6881)",
+			    tok);
+			ok = false;
+		} else
+			freeaddrinfo(res);
+	}
+	free(copy);
+	return ok;
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	time_t		now = time(NULL);
+	unsigned	i;
+
+	for (i = 0; i < nknown; i++)
+		if (known[i].peer == NULL && known[i].next_try <= now)
+			known_connect(&known[i]);
+	schedule_retry();
+}
+
+static void
+schedule_retry(void)
+{
+	struct timeval	tv = { 0, 0 };
+	time_t		now = time(NULL), soonest = 0;
+	unsigned	i;
+
+	if (paused || retry_ev == NULL)
+		return;
+	for (i = 0; i < nknown; i++)
+		if (known[i].peer == NULL &&
+		    (soonest == 0 || known[i].next_try < soonest))
+			soonest = known[i].next_try;
+	if (soonest == 0) {
+		evtimer_del(retry_ev);
+		return;
+	}
+	tv.tv_sec = soonest > now ? soonest - now : 1;
+	evtimer_add(retry_ev, &tv);
+}
+
+/*
+ * Accepting.
+ */
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	if (paused || !scope_allows(sa) || banned(sa) ||
+	    peer_count() >= MAX_PEERS) {
+		close(fd);
+		return;
+	}
+	if (peer_accept(fd, sa, (socklen_t)salen) == NULL)
+		close(fd);
+}
+
+static int
+listen_start(void)
+{
+	struct sockaddr_in6	sin6;
+	struct sockaddr_in	sin;
+
+	if (listener != NULL || scope_off())
+		return 0;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons((uint16_t)conf.listen_port);
+	sin6.sin6_addr = in6addr_any;
+	listener = evconnlistener_new_bind(pm_base, accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    64, (struct sockaddr *)&sin6, sizeof(sin6));
+	if (listener == NULL) {
+		/* No IPv6 here: IPv4 only. */
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)conf.listen_port);
+		listener = evconnlistener_new_bind(pm_base, accept_cb, NULL,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+		    LEV_OPT_CLOSE_ON_EXEC, 64, (struct sockaddr *)&sin,
+		    sizeof(sin));
+	}
+	if (listener == NULL) {
+		log_warn("peers: cannot listen on port %llu",
+		    (unsigned long long)conf.listen_port);
+		return -1;
+	}
+	log_info("peers: listening on port %llu",
+	    (unsigned long long)conf.listen_port);
+	return 0;
+}
+
+static void
+listen_stop(void)
+{
+	if (listener != NULL)
+		evconnlistener_free(listener);
+	listener = NULL;
+}
+
+/*
+ * Peer callbacks.
+ */
+
+bool
+peermgr_peer_handshaken(struct peer *p)
+{
+	struct daemon	*d, *next;
+	int		 cmp;
+
+	if (!peer_is_daemon(p))
+		return true;
+	TAILQ_FOREACH_SAFE(d, &daemons, entry, next) {
+		if (memcmp(peer_id(d->peer), peer_id(p), 20) != 0)
+			continue;
+		/*
+		 * Two connections to one daemon.  Keep the one dialled by the
+		 * side with the lower id; both ends reach the same verdict.
+		 */
+		cmp = memcmp(peer_self_id, peer_id(p), 20);
+		/* We have the lower id: keep the connection we dialled. */
+		if ((cmp < 0) == peer_outgoing(p)) {
+			peer_close(d->peer, "duplicate connection");
+			break;
+		}
+		return false;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return false;
+	d->peer = p;
+	TAILQ_INSERT_TAIL(&daemons, d, entry);
+	ndaemons++;
+	return true;
+}
+
+static bool
+index_each(const struct cache_entry *e, void *arg)
+{
+	struct bytebuf	*b = arg;
+
+	bytebuf_append(b, e->sha256, SHA256_LEN);
+	return true;
+}
+
+/* Send our whole index in messages of at most PEXT_INDEX_MAX hashes. */
+static void
+send_full_index(struct peer *p)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	size_t		n, off = 0, chunk;
+	bool		first = true;
+
+	cache_foreach(index_each, &b);
+	if (bytebuf_failed(&b)) {
+		bytebuf_free(&b);
+		return;
+	}
+	n = b.len / SHA256_LEN;
+	do {
+		chunk = n - off > PEXT_INDEX_MAX ? PEXT_INDEX_MAX : n - off;
+		peer_send_index(p, b.data + off * SHA256_LEN, chunk, NULL, 0,
+		    NULL, 0, first);
+		first = false;
+		off += chunk;
+	} while (off < n);
+	/* Downloads in progress follow as deltas through peermgr_notify. */
+	bytebuf_free(&b);
+}
+
+void
+peermgr_daemon_ready(struct peer *p)
+{
+	log_info("peers: daemon %s connected", peer_name(p));
+	if (scope_allows(peer_addr(p)))
+		send_full_index(p);
+}
+
+void
+peermgr_index(struct peer *p, const struct pext_mux *m)
+{
+	struct daemon	*d;
+	size_t		 i;
+
+	if ((d = daemon_of(p)) == NULL)
+		return;
+	if (m->full)
+		hclear(d);
+	for (i = 0; i < m->nhave; i++)
+		hset(d, m->have + i * SHA256_LEN, PEERMGR_HAVE);
+	for (i = 0; i < m->nfetching; i++)
+		hset(d, m->fetching + i * SHA256_LEN, PEERMGR_FETCHING);
+	for (i = 0; i < m->ndrop; i++)
+		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
+	fetch_peers_changed();
+}
+
+void
+peermgr_peer_closed(struct peer *p, const char *why)
+{
+	struct daemon	*d;
+	unsigned	 i;
+
+	if ((d = daemon_of(p)) != NULL) {
+		log_info("peers: daemon %s disconnected: %s", peer_name(p),
+		    why);
+		TAILQ_REMOVE(&daemons, d, entry);
+		ndaemons--;
+		hclear(d);
+		free(d);
+	}
+	for (i = 0; i < nknown; i++)
+		if (known[i].peer == p) {
+			known[i].peer = NULL;
+			known[i].backoff = known[i].backoff ?
+			    known[i].backoff * 2 : RETRY_MIN;
+			if (known[i].backoff > RETRY_MAX)
+				known[i].backoff = RETRY_MAX;
+			known[i].next_try = time(NULL) + known[i].backoff;
+		}
+	schedule_retry();
+}
+
+/*
+ * Our index deltas, coalesced into one message per peer per loop turn.
+ */
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d;
+	int		 i;
+
+	TAILQ_FOREACH(d, &daemons, entry)
+		if (peer_ready(d->peer) && scope_allows(peer_addr(d->peer)))
+			peer_send_index(d->peer, pend[0], npend[0], pend[1],
+			    npend[1], pend[2], npend[2], false);
+	for (i = 0; i < 3; i++)
+		npend[i] = 0;
+}
+
+void
+peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
+{
+	static const struct timeval	now = { 0, 0 };
+	uint8_t				*n;
+	size_t				 cap;
+
+	if (what < 0 || what > 2 || ndaemons == 0)
+		return;
+	if (npend[what] + npend[0] + npend[1] + npend[2] >= PEXT_INDEX_MAX)
+		flush_cb(-1, 0, NULL);
+	if (npend[what] == pendcap[what]) {
+		cap = pendcap[what] ? pendcap[what] * 2 : 16;
+		if ((n = reallocarray(pend[what], cap, SHA256_LEN)) == NULL)
+			return;
+		pend[what] = n;
+		pendcap[what] = cap;
+	}
+	memcpy(pend[what] + npend[what] * SHA256_LEN, sha256, SHA256_LEN);
+	npend[what]++;
+	if (flush_ev != NULL && !evtimer_pending(flush_ev, NULL))
+		evtimer_add(flush_ev, &now);
+}
+
+int
+peermgr_holds(const uint8_t sha256[SHA256_LEN])
+{
+	struct daemon	*d;
+	struct hent	**pp;
+	int		 best = 0;
+
+	TAILQ_FOREACH(d, &daemons, entry) {
+		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
+			continue;
+		if (*(pp = hfind(d, sha256)) == NULL)
+			continue;
+		if ((*pp)->what == PEERMGR_HAVE)
+			return 2;
+		best = 1;
+	}
+	return best;
+}
+
+unsigned
+peermgr_attach_holders(struct swarm *s)
+{
+	struct daemon	*d;
+	struct link	*l;
+	uint32_t	 sid;
+	unsigned	 n = 0;
+	const uint8_t	*sha = swarm_sha256(s);
+
+	if (paused)
+		return 0;
+	TAILQ_FOREACH(d, &daemons, entry) {
+		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)) ||
+		    *hfind(d, sha) == NULL || swarm_linked(s, d->peer))
+			continue;
+		if ((l = link_new(d->peer, 0, s)) == NULL)
+			continue;
+		if (peer_attach(d->peer, l, &sid) != 0) {
+			link_free(l, "attach failed");
+			continue;
+		}
+		link_set_sid(l, sid);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Set-up.
+ */
+
+int
+peermgr_configure(char *err, size_t errlen)
+{
+	char	*list, *tok, *save;
+	int	 r = 0;
+
+	if (!scope_set(conf.share, err, errlen))
+		return -1;
+	if (scope_off())
+		listen_stop();
+	else if (!paused)
+		listen_start();
+	if ((list = strdup(conf.peers)) == NULL)
+		return -1;
+	for (tok = strtok_r(list, " ,\t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,\t", &save))
+		if (peermgr_add_string(tok, true) != 0) {
+			snprintf(err, errlen, "peers: \"%s\" is not "
+			    "ADDRESS:PORT", tok);
+			r = -1;
+			break;
+		}
+	free(list);
+	return r;
+}
+
+int
+peermgr_init(struct event_base *base)
+{
+	pm_base = base;
+	retry_ev = evtimer_new(base, retry_cb, NULL);
+	flush_ev = evtimer_new(base, flush_cb, NULL);
+	return retry_ev != NULL && flush_ev != NULL ? 0 : -ENOMEM;
+}
+
+static void
+close_each(struct peer *p, void *arg)
+{
+	peer_close(p, arg);
+}
+
+void
+peermgr_pause(bool p)
+{
+	unsigned	i;
+
+	if (p == paused)
+		return;
+	paused = p;
+	if (paused) {
+		listen_stop();
+		peer_foreach(close_each, "paused");
+		return;
+	}
+	listen_start();
+	for (i = 0; i < nknown; i++) {
+		known[i].backoff = 0;
+		known_connect(&known[i]);
+	}
+	schedule_retry();
+}
+
+void
+peermgr_shutdown(void)
+{
+	int	i;
+
+	listen_stop();
+	peer_foreach(close_each, "shutting down");
+	if (retry_ev != NULL)
+		event_free(retry_ev);
+	if (flush_ev != NULL)
+		event_free(flush_ev);
+	retry_ev = flush_ev = NULL;
+	for (i = 0; i < 3; i++) {
+		free(pend[i]);
+		pend[i] = NULL;
+		npend[i] = pendcap[i] = 0;
+	}
+}

@@ -1,0 +1,58 @@
+/*
+ * peermgr.h - which peers we talk to: listening, connecting, the
+ * directory of site daemons and what each holds.
+ *
+ * Daemons are found through static "peers" and LAN discovery; each keeps
+ * one multiplexed connection to every other and learns their have-indexes,
+ * so a download knows at once which daemon to ask.  Addresses outside the
+ * share scope are never contacted or accepted; peers that sent bad data
+ * are banned for a while.
+ */
+#ifndef APTBTD_PEERMGR_H
+#define APTBTD_PEERMGR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/hash.h"
+
+struct event_base;
+struct peer;
+struct pext_mux;
+struct swarm;
+
+int	 peermgr_init(struct event_base *);
+void	 peermgr_shutdown(void);
+/* Apply "peers", "share", limits after a (re)load; -1 with err on a bad value. */
+int	 peermgr_configure(char *err, size_t errlen);
+/* Pause closes every peer connection and refuses new ones. */
+void	 peermgr_pause(bool);
+uint16_t peermgr_listen_port(void);
+
+/* Add a daemon's address (static, LSD, "aptbt-ctl peers add"). */
+int	 peermgr_add(const struct sockaddr *, socklen_t, bool persistent);
+int	 peermgr_add_string(const char *hostport, bool persistent);
+/* Validate a "peers" list (numeric ADDR:PORT entries). */
+bool	 peermgr_check_peers(const char *, char *err, size_t errlen);
+void	 peermgr_ban(const struct sockaddr *, const char *why);
+
+/* Callbacks from peer.c. */
+bool	 peermgr_peer_handshaken(struct peer *);
+void	 peermgr_daemon_ready(struct peer *);
+void	 peermgr_index(struct peer *, const struct pext_mux *);
+void	 peermgr_peer_closed(struct peer *, const char *why);
+
+/* Our own index changed: a file is held, being fetched, or gone. */
+void	 peermgr_notify(const uint8_t sha256[SHA256_LEN], int what);
+#define PEERMGR_HAVE		0
+#define PEERMGR_FETCHING	1
+#define PEERMGR_DROP		2
+
+/* Does a connected daemon hold (2), fetch (1) or lack (0) this file? */
+int	 peermgr_holds(const uint8_t sha256[SHA256_LEN]);
+/* Attach the swarm on every daemon holding or fetching it; returns count. */
+unsigned peermgr_attach_holders(struct swarm *);
+unsigned peermgr_ndaemons(void);
+
+#endif

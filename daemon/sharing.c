@@ -1,0 +1,141 @@
+/*
+ * sharing.c - start, reconfigure, pause and stop the peer side.
+ *
+ * The cache tells us what this machine holds (the observer below); LAN
+ * discovery tells us where other daemons are.  Everything else is done by
+ * the modules this file only starts and stops.
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "common/lsdmsg.h"
+#include "common/log.h"
+#include "daemon/cache.h"
+#include "daemon/choker.h"
+#include "daemon/conf.h"
+#include "daemon/lsd.h"
+#include "daemon/peer.h"
+#include "daemon/peermgr.h"
+#include "daemon/scope.h"
+#include "daemon/sharing.h"
+#include "daemon/state.h"
+#include "daemon/swarm.h"
+
+static struct event_base	*sh_base;
+static bool			 lsd_running;
+
+/* The cache gained or lost a file: index it and tell the daemons. */
+static void
+cache_changed(const uint8_t *sha256, uint64_t size, bool present)
+{
+	if (present) {
+		swarm_index_add(sha256, size);
+		peermgr_notify(sha256, PEERMGR_HAVE);
+	} else {
+		swarm_index_remove(sha256);
+		peermgr_notify(sha256, PEERMGR_DROP);
+	}
+}
+
+/* Another daemon announced itself on the LAN: connect to it. */
+static void
+lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
+    const uint8_t (*keys)[LSD_KEY_LEN], size_t nkeys, void *arg)
+{
+	struct sockaddr_storage	ss;
+	size_t			i;
+
+	for (i = 0; i < nkeys; i++)
+		if (memcmp(keys[i], lsd_presence_key, LSD_KEY_LEN) == 0)
+			break;
+	if (i == nkeys || fromlen > sizeof(ss))
+		return;
+	memcpy(&ss, from, fromlen);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else
+		return;
+	peermgr_add((struct sockaddr *)&ss, fromlen, false);
+}
+
+static void
+lsd_apply(void)
+{
+	bool	want = conf.lsd && !state.paused && !scope_off();
+
+	if (want && !lsd_running) {
+		if (lsd_init(sh_base, (uint16_t)conf.listen_port, lsd_heard,
+		    NULL) == 0) {
+			lsd_presence(lsd_presence_key);
+			lsd_running = true;
+		}
+	} else if (!want && lsd_running) {
+		lsd_shutdown();
+		lsd_running = false;
+	}
+}
+
+int
+sharing_init(struct event_base *base)
+{
+	char	err[256];
+
+	sh_base = base;
+	if (peer_init(base) != 0 || swarm_init() != 0 ||
+	    peermgr_init(base) != 0)
+		return -1;
+	choker_init(base);
+	sharing_limits();
+	/* Entries already indexed (none yet: the scan runs on a worker). */
+	cache_set_observer(cache_changed);
+	if (peermgr_configure(err, sizeof(err)) != 0)
+		log_warnx("peers: %s", err);
+	if (state.paused) {
+		peermgr_pause(true);
+		choker_pause(1);
+	}
+	lsd_apply();
+	return 0;
+}
+
+void
+sharing_reload(void)
+{
+	char	err[256];
+
+	if (peermgr_configure(err, sizeof(err)) != 0)
+		log_warnx("peers: %s", err);
+	sharing_limits();
+	lsd_apply();
+}
+
+void
+sharing_limits(void)
+{
+	peer_set_limits(state.download_limit, state.upload_limit);
+}
+
+void
+sharing_pause(bool paused)
+{
+	choker_pause(paused);
+	peermgr_pause(paused);
+	lsd_apply();
+}
+
+void
+sharing_shutdown(void)
+{
+	if (lsd_running)
+		lsd_shutdown();
+	lsd_running = false;
+	cache_set_observer(NULL);
+	peermgr_shutdown();
+	peer_shutdown();
+	choker_shutdown();
+	swarm_shutdown();
+}

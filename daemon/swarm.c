@@ -1,0 +1,1044 @@
+/*
+ * swarm.c - swarms: the index of shareable files, piece assembly and
+ * verification, the piece picker, and reads for upload.
+ *
+ * Trust: a block from a peer is held in memory until its piece is whole
+ * and matches a hash we trust for it (apt's SHA-256 when the file is one
+ * piece, else a piece-hash hint); only then does it reach the part file.
+ * The whole file's SHA-256 is checked again before it enters the cache,
+ * and the apt method checks it once more, so a wrong hint can cost time,
+ * never correctness.  A piece that fails is fetched from the mirror and
+ * its senders are penalised.
+ */
+#include "config.h"
+
+#include "common/queue-compat.h"
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/hash.h"
+#include "common/layout.h"
+#include "common/log.h"
+#include "daemon/cache.h"
+#include "daemon/fetch.h"
+#include "daemon/link.h"
+#include "daemon/peer.h"
+#include "daemon/peermgr.h"
+#include "daemon/pieces.h"
+#include "daemon/scope.h"
+#include "daemon/state.h"
+#include "daemon/swarm.h"
+#include "daemon/workers.h"
+
+#define INDEX_BUCKETS	4096
+#define MAX_CONTRIB	4	/* peers remembered per piece, for blame */
+#define BAD_DATA_POINTS	40
+#define BAD_HINT_POINTS	60
+#define DL_MEMORY_MAX	(256u * 1024 * 1024)	/* piece buffers, all swarms */
+
+/* A file we can share: in the cache, or being fetched. */
+struct ientry {
+	uint8_t			 sha256[SHA256_LEN];
+	uint8_t			 key[SWARMKEY_LEN];
+	uint64_t		 size;
+	struct ientry		*next_sha, *next_key;
+};
+
+/* A piece being assembled from peers' blocks. */
+struct dlpiece {
+	TAILQ_ENTRY(dlpiece)	 entry;
+	uint32_t		 piece;
+	uint32_t		 len;
+	uint32_t		 nblocks;
+	uint32_t		 nreceived;
+	uint8_t			*buf;
+	uint8_t			*reqs;		/* requests out per block */
+	uint8_t			*got;		/* block received */
+	struct sockaddr_storage	 contrib[MAX_CONTRIB];
+	unsigned		 ncontrib;
+	bool			 verifying;
+};
+
+struct swarm {
+	TAILQ_ENTRY(swarm)	 entry;
+	uint8_t			 key[SWARMKEY_LEN];
+	uint8_t			 sha256[SHA256_LEN];
+	uint64_t		 size;
+	uint32_t		 piece_len, npieces;
+	struct job		*job;		/* fetching; NULL when seeding */
+	uint8_t			*allbits;	/* seeding: every bit set */
+	uint8_t			*hints;		/* npieces SHA-256s */
+	uint8_t			*hint_known;	/* bit per piece */
+	struct sockaddr_storage	*hint_from;	/* who said so */
+	bool			 hashing;	/* our own hashes being computed */
+	uint16_t		*avail;
+	uint8_t			*mirror_only;	/* failed from peers: bit per piece */
+	TAILQ_HEAD(, dlpiece)	 dl;
+	struct link		**links;
+	unsigned		 nlinks, linkcap;
+	uint64_t		 from_peers, to_peers;
+	unsigned		 refs;		/* worker jobs in flight */
+	bool			 closing;
+};
+
+static struct ientry	*by_sha[INDEX_BUCKETS], *by_key[INDEX_BUCKETS];
+static unsigned		 nindex;
+static TAILQ_HEAD(, swarm) swarms = TAILQ_HEAD_INITIALIZER(swarms);
+static unsigned		 nswarms;
+static size_t		 dl_memory;
+
+static unsigned
+bucket(const uint8_t *h)
+{
+	return ((unsigned)h[0] << 8 | h[1]) % INDEX_BUCKETS;
+}
+
+static bool
+bit_get(const uint8_t *bits, uint32_t i)
+{
+	return (bits[i / 8] & (0x80 >> (i % 8))) != 0;
+}
+
+static void
+bit_set(uint8_t *bits, uint32_t i)
+{
+	bits[i / 8] |= 0x80 >> (i % 8);
+}
+
+int
+swarm_init(void)
+{
+	return 0;
+}
+
+/*
+ * The index.
+ */
+
+static struct ientry *
+index_sha(const uint8_t *sha)
+{
+	struct ientry	*e;
+
+	for (e = by_sha[bucket(sha)]; e != NULL; e = e->next_sha)
+		if (memcmp(e->sha256, sha, SHA256_LEN) == 0)
+			return e;
+	return NULL;
+}
+
+static struct ientry *
+index_key(const uint8_t *key)
+{
+	struct ientry	*e;
+
+	for (e = by_key[bucket(key)]; e != NULL; e = e->next_key)
+		if (memcmp(e->key, key, SWARMKEY_LEN) == 0)
+			return e;
+	return NULL;
+}
+
+void
+swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
+{
+	struct ientry	*e;
+
+	if ((e = index_sha(sha256)) != NULL) {
+		e->size = size;
+		return;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return;
+	memcpy(e->sha256, sha256, SHA256_LEN);
+	swarmkey_from_sha256(sha256, e->key);
+	e->size = size;
+	e->next_sha = by_sha[bucket(e->sha256)];
+	by_sha[bucket(e->sha256)] = e;
+	e->next_key = by_key[bucket(e->key)];
+	by_key[bucket(e->key)] = e;
+	nindex++;
+}
+
+void
+swarm_index_remove(const uint8_t sha256[SHA256_LEN])
+{
+	struct ientry	**pp, *e;
+
+	if ((e = index_sha(sha256)) == NULL)
+		return;
+	for (pp = &by_sha[bucket(e->sha256)]; *pp != e; pp = &(*pp)->next_sha)
+		;
+	*pp = e->next_sha;
+	for (pp = &by_key[bucket(e->key)]; *pp != e; pp = &(*pp)->next_key)
+		;
+	*pp = e->next_key;
+	free(e);
+	nindex--;
+}
+
+bool
+swarm_index_has(const uint8_t sha256[SHA256_LEN])
+{
+	return index_sha(sha256) != NULL;
+}
+
+/*
+ * Swarm objects.
+ */
+
+static struct swarm *
+swarm_alloc(const uint8_t *sha256, uint64_t size)
+{
+	struct swarm	*s;
+	size_t		 nbits;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	memcpy(s->sha256, sha256, SHA256_LEN);
+	swarmkey_from_sha256(sha256, s->key);
+	s->size = size;
+	s->piece_len = layout_piece_length(size);
+	s->npieces = layout_npieces(size);
+	nbits = (s->npieces + 7) / 8 + 1;
+	s->avail = calloc(s->npieces + 1, sizeof(*s->avail));
+	s->hints = calloc(s->npieces + 1, SHA256_LEN);
+	s->hint_known = calloc(nbits, 1);
+	s->hint_from = calloc(s->npieces + 1, sizeof(*s->hint_from));
+	s->mirror_only = calloc(nbits, 1);
+	if (s->avail == NULL || s->hints == NULL || s->hint_known == NULL ||
+	    s->hint_from == NULL || s->mirror_only == NULL) {
+		free(s->avail);
+		free(s->hints);
+		free(s->hint_known);
+		free(s->hint_from);
+		free(s->mirror_only);
+		free(s);
+		return NULL;
+	}
+	/* A file of one piece is verified by apt's own hash. */
+	if (s->npieces == 1) {
+		memcpy(s->hints, sha256, SHA256_LEN);
+		bit_set(s->hint_known, 0);
+	}
+	TAILQ_INIT(&s->dl);
+	TAILQ_INSERT_TAIL(&swarms, s, entry);
+	nswarms++;
+	return s;
+}
+
+static void
+dlpiece_free(struct dlpiece *d)
+{
+	dl_memory -= d->len;
+	free(d->buf);
+	free(d->reqs);
+	free(d->got);
+	free(d);
+}
+
+static void
+swarm_free(struct swarm *s)
+{
+	struct dlpiece	*d;
+
+	while ((d = TAILQ_FIRST(&s->dl)) != NULL) {
+		TAILQ_REMOVE(&s->dl, d, entry);
+		if (d->verifying)
+			d->buf = NULL;	/* the worker's done frees it */
+		else
+			dlpiece_free(d);
+	}
+	TAILQ_REMOVE(&swarms, s, entry);
+	nswarms--;
+	free(s->avail);
+	free(s->hints);
+	free(s->hint_known);
+	free(s->hint_from);
+	free(s->mirror_only);
+	free(s->allbits);
+	free(s->links);
+	free(s);
+}
+
+/* Free a swarm nobody uses any more. */
+static void
+swarm_maybe_free(struct swarm *s)
+{
+	if (s->job == NULL && s->nlinks == 0 && s->refs == 0)
+		swarm_free(s);
+}
+
+struct swarm *
+swarm_find_sha256(const uint8_t sha256[SHA256_LEN])
+{
+	struct swarm	*s;
+
+	TAILQ_FOREACH(s, &swarms, entry)
+		if (memcmp(s->sha256, sha256, SHA256_LEN) == 0)
+			return s;
+	return NULL;
+}
+
+static void	start_own_hashes(struct swarm *);
+
+struct swarm *
+swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
+{
+	struct swarm	*s;
+	struct ientry	*e;
+	size_t		 nbits;
+
+	TAILQ_FOREACH(s, &swarms, entry)
+		if (memcmp(s->key, key, SWARMKEY_LEN) == 0)
+			return s;
+	if (!open || (e = index_key(key)) == NULL ||
+	    cache_lookup(e->sha256) == NULL)
+		return NULL;
+	/* A cached file: open a seed. */
+	if ((s = swarm_alloc(e->sha256, e->size)) == NULL)
+		return NULL;
+	nbits = (s->npieces + 7) / 8 + 1;
+	if ((s->allbits = calloc(nbits, 1)) == NULL) {
+		swarm_free(s);
+		return NULL;
+	}
+	memset(s->allbits, 0xff, s->npieces / 8);
+	if (s->npieces % 8)
+		s->allbits[s->npieces / 8] = (uint8_t)(0xff00 >>
+		    (s->npieces % 8));
+	start_own_hashes(s);
+	return s;
+}
+
+bool
+swarm_shared_with(const struct swarm *s, const struct peer *p)
+{
+	return scope_allows(peer_addr(p));
+}
+
+const uint8_t *
+swarm_key(const struct swarm *s)
+{
+	return s->key;
+}
+
+const uint8_t *
+swarm_sha256(const struct swarm *s)
+{
+	return s->sha256;
+}
+
+bool
+swarm_linked(const struct swarm *s, const struct peer *p)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (link_peer(s->links[i]) == p)
+			return true;
+	return false;
+}
+
+uint64_t
+swarm_size(const struct swarm *s)
+{
+	return s->size;
+}
+
+uint32_t
+swarm_npieces(const struct swarm *s)
+{
+	return s->npieces;
+}
+
+uint32_t
+swarm_piece_len(const struct swarm *s)
+{
+	return s->piece_len;
+}
+
+bool
+swarm_complete(const struct swarm *s)
+{
+	return s->allbits != NULL;
+}
+
+bool
+swarm_has_piece(const struct swarm *s, uint32_t piece)
+{
+	if (piece >= s->npieces)
+		return false;
+	if (s->allbits != NULL)
+		return true;
+	return s->job != NULL && fetch_job_has(s->job, piece);
+}
+
+const uint8_t *
+swarm_bitfield(const struct swarm *s)
+{
+	if (s->allbits != NULL)
+		return s->allbits;
+	return s->job != NULL ? fetch_job_bits(s->job) : NULL;
+}
+
+void
+swarm_link_add(struct swarm *s, struct link *l)
+{
+	struct link	**n;
+	unsigned	  cap;
+
+	if (s->nlinks == s->linkcap) {
+		cap = s->linkcap ? s->linkcap * 2 : 4;
+		if ((n = reallocarray(s->links, cap, sizeof(*n))) == NULL)
+			return;		/* the link works, unlisted */
+		s->links = n;
+		s->linkcap = cap;
+	}
+	s->links[s->nlinks++] = l;
+}
+
+void
+swarm_link_remove(struct swarm *s, struct link *l)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i] == l) {
+			s->links[i] = s->links[--s->nlinks];
+			break;
+		}
+	swarm_maybe_free(s);
+}
+
+void
+swarm_avail(struct swarm *s, const struct link *l, int64_t piece, int delta)
+{
+	uint32_t	i;
+
+	if (piece >= 0) {
+		if ((uint64_t)piece < s->npieces)
+			s->avail[piece] += delta;
+		return;
+	}
+	/* A link went away: take back what it had. */
+	for (i = 0; i < s->npieces; i++)
+		if (link_has(l, i) && s->avail[i] > 0)
+			s->avail[i]--;
+}
+
+unsigned
+swarm_useful_links(const struct swarm *s)
+{
+	unsigned	i, n = 0;
+	uint32_t	p;
+
+	for (i = 0; i < s->nlinks; i++)
+		for (p = 0; p < s->npieces; p++)
+			if (link_has(s->links[i], p) && !swarm_has_piece(s, p)) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+/*
+ * The picker.
+ */
+
+static struct dlpiece *
+dl_find(struct swarm *s, uint32_t piece)
+{
+	struct dlpiece	*d;
+
+	TAILQ_FOREACH(d, &s->dl, entry)
+		if (d->piece == piece)
+			return d;
+	return NULL;
+}
+
+static struct dlpiece *
+dl_start(struct swarm *s, uint32_t piece)
+{
+	struct dlpiece	*d;
+	uint32_t	 len = layout_piece_size(s->size, piece);
+
+	if (dl_memory + len > DL_MEMORY_MAX)
+		return NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->piece = piece;
+	d->len = len;
+	d->nblocks = (len + LAYOUT_BLOCK - 1) / LAYOUT_BLOCK;
+	d->buf = malloc(len);
+	d->reqs = calloc(d->nblocks, 1);
+	d->got = calloc(d->nblocks, 1);
+	if (d->buf == NULL || d->reqs == NULL || d->got == NULL) {
+		free(d->buf);
+		free(d->reqs);
+		free(d->got);
+		free(d);
+		return NULL;
+	}
+	dl_memory += len;
+	TAILQ_INSERT_TAIL(&s->dl, d, entry);
+	return d;
+}
+
+/* May we ask peers for this piece at all? */
+static bool
+pickable(const struct swarm *s, uint32_t p)
+{
+	return !swarm_has_piece(s, p) && !bit_get(s->mirror_only, p) &&
+	    bit_get(s->hint_known, p) &&
+	    (s->job == NULL || !fetch_job_mirror_busy(s->job, p));
+}
+
+/* Take unrequested blocks of d (dup: also blocks others requested). */
+static size_t
+pick_blocks(struct dlpiece *d, bool dup, uint32_t *pieces, uint32_t *begins,
+    uint32_t *lens, size_t max)
+{
+	size_t		n = 0;
+	uint32_t	b, off;
+
+	if (d->verifying)
+		return 0;
+	for (b = 0; b < d->nblocks && n < max; b++) {
+		if (d->got[b] || (d->reqs[b] > 0 && !dup) || d->reqs[b] >= 2)
+			continue;
+		off = b * LAYOUT_BLOCK;
+		pieces[n] = d->piece;
+		begins[n] = off;
+		lens[n] = d->len - off < LAYOUT_BLOCK ? d->len - off :
+		    LAYOUT_BLOCK;
+		d->reqs[b]++;
+		n++;
+	}
+	return n;
+}
+
+size_t
+swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
+    uint32_t *begins, uint32_t *lens, size_t max)
+{
+	struct dlpiece	*d;
+	size_t		 n = 0;
+	uint32_t	 p, best;
+	int		 best_avail;
+	bool		 missing_hints = false;
+
+	if (s->allbits != NULL || s->job == NULL || state.paused)
+		return 0;
+	/* Finish pieces already started: memory and latency both gain. */
+	TAILQ_FOREACH(d, &s->dl, entry)
+		if (link_has(l, d->piece) && n < max)
+			n += pick_blocks(d, false, pieces + n, begins + n,
+			    lens + n, max - n);
+	/* Then the rarest piece the link has, earliest first on ties. */
+	while (n < max) {
+		best = UINT32_MAX;
+		best_avail = INT32_MAX;
+		for (p = 0; p < s->npieces; p++) {
+			if (!link_has(l, p) || swarm_has_piece(s, p) ||
+			    dl_find(s, p) != NULL)
+				continue;
+			if (!bit_get(s->hint_known, p)) {
+				missing_hints = true;
+				continue;
+			}
+			if (!pickable(s, p))
+				continue;
+			if (s->avail[p] < best_avail) {
+				best_avail = s->avail[p];
+				best = p;
+			}
+		}
+		if (best == UINT32_MAX || (d = dl_start(s, best)) == NULL)
+			break;
+		n += pick_blocks(d, false, pieces + n, begins + n, lens + n,
+		    max - n);
+	}
+	/* End game: nothing new left, so double up on what is in flight. */
+	if (n == 0)
+		TAILQ_FOREACH(d, &s->dl, entry)
+			if (link_has(l, d->piece) && n < max)
+				n += pick_blocks(d, true, pieces + n,
+				    begins + n, lens + n, max - n);
+	if (missing_hints)
+		link_want_hashes(l, 0);
+	return n;
+}
+
+void
+swarm_unrequest(struct swarm *s, const struct link *l, uint32_t piece,
+    uint32_t begin)
+{
+	struct dlpiece	*d;
+	uint32_t	 b = begin / LAYOUT_BLOCK;
+
+	if ((d = dl_find(s, piece)) == NULL || b >= d->nblocks)
+		return;
+	if (d->reqs[b] > 0)
+		d->reqs[b]--;
+}
+
+/*
+ * Assembly and verification.
+ */
+
+struct verify_job {
+	struct swarm	*s;
+	struct dlpiece	*d;
+	uint8_t		 expect[SHA256_LEN];
+	bool		 ok;
+};
+
+static void
+verify_work(void *arg)
+{
+	struct verify_job	*v = arg;
+	uint8_t			 h[SHA256_LEN];
+
+	sha256(v->d->buf, v->d->len, h);
+	v->ok = memcmp(h, v->expect, SHA256_LEN) == 0;
+}
+
+static void
+blame(struct swarm *s, struct dlpiece *d)
+{
+	unsigned	 i, j;
+	struct link	*l;
+
+	for (i = 0; i < d->ncontrib; i++)
+		for (j = 0; j < s->nlinks; j++) {
+			l = s->links[j];
+			if (memcmp(peer_addr(link_peer(l)), &d->contrib[i],
+			    sizeof(struct sockaddr_in)) == 0) {
+				peer_penalise(link_peer(l), BAD_DATA_POINTS,
+				    "sent a piece that failed its hash");
+				break;
+			}
+		}
+}
+
+static const char *
+hexname(const uint8_t *sha)
+{
+	static char	buf[2 * 8 + 1];
+
+	hex_encode(sha, 8, buf);
+	return buf;
+}
+
+static void
+verify_done(void *arg)
+{
+	struct verify_job	*v = arg;
+	struct swarm		*s = v->s;
+	struct dlpiece		*d = v->d;
+	unsigned		 i;
+
+	s->refs--;
+	if (d->buf == NULL) {		/* swarm ended meanwhile */
+		dlpiece_free(d);
+		free(v);
+		swarm_maybe_free(s);
+		return;
+	}
+	TAILQ_REMOVE(&s->dl, d, entry);
+	if (!v->ok) {
+		log_warnx("piece %u of %s failed its hash; fetching it from "
+		    "the mirror", d->piece, hexname(s->sha256));
+		bit_set(s->mirror_only, d->piece);
+		blame(s, d);
+		dlpiece_free(d);
+		if (s->job != NULL)
+			fetch_job_need_mirror(s->job);
+	} else if (s->job != NULL && !swarm_has_piece(s, d->piece)) {
+		s->from_peers += d->len;
+		state.bytes_from_peers += d->len;
+		state_dirty();
+		/* The job now owns the buffer. */
+		fetch_job_store_piece(s->job, d->piece, d->buf, d->len);
+		d->buf = NULL;
+		dlpiece_free(d);
+	} else
+		dlpiece_free(d);
+	free(v);
+	for (i = 0; i < s->nlinks; i++)
+		link_pump(s->links[i]);
+	swarm_maybe_free(s);
+}
+
+static void
+remember_contributor(struct dlpiece *d, struct link *l)
+{
+	const struct sockaddr	*sa = peer_addr(link_peer(l));
+	unsigned		 i;
+
+	for (i = 0; i < d->ncontrib; i++)
+		if (memcmp(&d->contrib[i], sa, sizeof(struct sockaddr_in)) == 0)
+			return;
+	if (d->ncontrib < MAX_CONTRIB)
+		memcpy(&d->contrib[d->ncontrib++], sa,
+		    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in));
+}
+
+bool
+swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
+    const uint8_t *data, uint32_t len)
+{
+	struct dlpiece		*d;
+	struct verify_job	*v;
+	uint32_t		 b = begin / LAYOUT_BLOCK;
+
+	if ((d = dl_find(s, piece)) == NULL || d->verifying ||
+	    begin % LAYOUT_BLOCK != 0 || b >= d->nblocks ||
+	    (uint64_t)begin + len > d->len || d->got[b])
+		return false;	/* a duplicate from end game, or stale */
+	memcpy(d->buf + begin, data, len);
+	d->got[b] = 1;
+	d->nreceived++;
+	remember_contributor(d, l);
+	if (d->nreceived < d->nblocks)
+		return true;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return true;
+	v->s = s;
+	v->d = d;
+	memcpy(v->expect, s->hints + (size_t)piece * SHA256_LEN, SHA256_LEN);
+	d->verifying = true;
+	s->refs++;
+	if (workers_submit(verify_work, verify_done, v) != 0) {
+		s->refs--;
+		d->verifying = false;
+		free(v);
+	}
+	return true;
+}
+
+void
+swarm_piece_stored(struct swarm *s, uint32_t piece)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nlinks; i++)
+		link_have(s->links[i], piece);
+}
+
+/*
+ * Hints.
+ */
+
+bool
+swarm_hashes_pending(const struct swarm *s)
+{
+	return s->hashing;
+}
+
+bool
+swarm_piece_hash(const struct swarm *s, uint32_t piece, uint8_t *out)
+{
+	if (piece >= s->npieces || !bit_get(s->hint_known, piece))
+		return false;
+	memcpy(out, s->hints + (size_t)piece * SHA256_LEN, SHA256_LEN);
+	return true;
+}
+
+void
+swarm_hints(struct swarm *s, struct link *l, uint32_t first,
+    const uint8_t *hashes, size_t count)
+{
+	const struct sockaddr	*sa = peer_addr(link_peer(l));
+	size_t			 i;
+	uint32_t		 p;
+
+	for (i = 0; i < count; i++) {
+		p = first + (uint32_t)i;
+		if (p >= s->npieces || bit_get(s->hint_known, p))
+			continue;
+		memcpy(s->hints + (size_t)p * SHA256_LEN,
+		    hashes + i * SHA256_LEN, SHA256_LEN);
+		memcpy(&s->hint_from[p], sa, sa->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		bit_set(s->hint_known, p);
+	}
+}
+
+/*
+ * Our own piece hashes of a verified file, to answer others' requests.
+ */
+
+struct ownhash_job {
+	struct swarm	*s;
+	uint8_t		*hashes;
+	int		 err;
+};
+
+static void
+ownhash_work(void *arg)
+{
+	struct ownhash_job	*o = arg;
+	char			 path[PATH_MAX];
+	uint8_t			*buf;
+	uint32_t		 p, len;
+	int			 fd;
+
+	cache_entry_path(o->s->sha256, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		o->err = -errno;
+		return;
+	}
+	if ((buf = malloc(o->s->piece_len)) == NULL) {
+		close(fd);
+		o->err = -ENOMEM;
+		return;
+	}
+	for (p = 0; p < o->s->npieces; p++) {
+		len = layout_piece_size(o->s->size, p);
+		if (pread(fd, buf, len, (off_t)p * o->s->piece_len) !=
+		    (ssize_t)len) {
+			o->err = -EIO;
+			break;
+		}
+		sha256(buf, len, o->hashes + (size_t)p * SHA256_LEN);
+	}
+	free(buf);
+	close(fd);
+}
+
+static void
+ownhash_done(void *arg)
+{
+	struct ownhash_job	*o = arg;
+	struct swarm		*s = o->s;
+	uint32_t		 p;
+
+	s->refs--;
+	s->hashing = false;
+	if (o->err == 0) {
+		memcpy(s->hints, o->hashes, (size_t)s->npieces * SHA256_LEN);
+		for (p = 0; p < s->npieces; p++)
+			bit_set(s->hint_known, p);
+	}
+	for (p = 0; p < s->nlinks; p++)
+		link_hashes_ready(s->links[p]);
+	free(o->hashes);
+	free(o);
+	swarm_maybe_free(s);
+}
+
+static void
+start_own_hashes(struct swarm *s)
+{
+	struct ownhash_job	*o;
+
+	if (s->npieces <= 1 || s->hashing)
+		return;
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->hashes = malloc((size_t)s->npieces * SHA256_LEN)) == NULL) {
+		free(o);
+		return;
+	}
+	o->s = s;
+	s->hashing = true;
+	s->refs++;
+	if (workers_submit(ownhash_work, ownhash_done, o) != 0) {
+		s->refs--;
+		s->hashing = false;
+		free(o->hashes);
+		free(o);
+	}
+}
+
+/*
+ * Reads for upload, on a worker: the cached file, else the part file.
+ */
+
+struct read_job {
+	struct swarm	*s;
+	uint32_t	 piece, begin, len;
+	uint8_t		*data;
+	int		 err;
+	void		(*done)(void *, uint8_t *, int);
+	void		*arg;
+};
+
+static void
+read_work(void *arg)
+{
+	struct read_job	*r = arg;
+	char		 path[PATH_MAX];
+	off_t		 off = (off_t)r->piece * r->s->piece_len + r->begin;
+	int		 fd;
+
+	cache_entry_path(r->s->sha256, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cache_part_path(r->s->sha256, ".part", path, sizeof(path));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd == -1) {
+		r->err = -errno;
+		return;
+	}
+	if ((r->data = malloc(r->len)) == NULL)
+		r->err = -ENOMEM;
+	else if (pread(fd, r->data, r->len, off) != (ssize_t)r->len)
+		r->err = -EIO;
+	close(fd);
+}
+
+static void
+read_done(void *arg)
+{
+	struct read_job	*r = arg;
+	struct swarm	*s = r->s;
+
+	s->refs--;
+	if (r->err != 0) {
+		free(r->data);
+		r->data = NULL;
+	}
+	r->done(r->arg, r->data, r->err);
+	free(r);
+	swarm_maybe_free(s);
+}
+
+int
+swarm_read(struct swarm *s, uint32_t piece, uint32_t begin, uint32_t len,
+    void (*done)(void *, uint8_t *, int), void *arg)
+{
+	struct read_job	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	r->s = s;
+	r->piece = piece;
+	r->begin = begin;
+	r->len = len;
+	r->done = done;
+	r->arg = arg;
+	s->refs++;
+	if (workers_submit(read_work, read_done, r) != 0) {
+		s->refs--;
+		free(r);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void
+swarm_count_up(struct swarm *s, uint64_t n)
+{
+	s->to_peers += n;
+}
+
+/*
+ * The fetch job's side.
+ */
+
+struct swarm *
+swarm_for_job(struct job *job, const uint8_t sha256[SHA256_LEN],
+    uint64_t size)
+{
+	struct swarm	*s;
+
+	if ((s = swarm_find_sha256(sha256)) == NULL &&
+	    (s = swarm_alloc(sha256, size)) == NULL)
+		return NULL;
+	s->job = job;
+	return s;
+}
+
+void
+swarm_job_done(struct swarm *s, bool complete)
+{
+	struct dlpiece	*d, *next;
+	unsigned	 i;
+	size_t		 nbits;
+
+	s->job = NULL;
+	TAILQ_FOREACH_SAFE(d, &s->dl, entry, next) {
+		if (d->verifying)
+			continue;
+		TAILQ_REMOVE(&s->dl, d, entry);
+		dlpiece_free(d);
+	}
+	if (complete && s->allbits == NULL) {
+		nbits = (s->npieces + 7) / 8 + 1;
+		if ((s->allbits = calloc(nbits, 1)) != NULL) {
+			memset(s->allbits, 0xff, s->npieces / 8);
+			if (s->npieces % 8)
+				s->allbits[s->npieces / 8] =
+				    (uint8_t)(0xff00 >> (s->npieces % 8));
+		}
+	}
+	if (s->allbits == NULL) {
+		/* Failed: nothing to offer; end every link. */
+		while (s->nlinks > 0)
+			link_close(s->links[0]);
+		swarm_maybe_free(s);
+		return;
+	}
+	start_own_hashes(s);
+	for (i = 0; i < s->nlinks; i++)
+		link_pump(s->links[i]);
+	swarm_maybe_free(s);
+}
+
+bool
+swarm_ask_peers(struct swarm *s)
+{
+	return peermgr_attach_holders(s) > 0;
+}
+
+void
+swarm_get_stats(const struct swarm *s, struct swarm_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	memcpy(st->sha256, s->sha256, SHA256_LEN);
+	st->size = s->size;
+	st->seeding = s->allbits != NULL;
+	st->have_bytes = st->seeding ? s->size :
+	    s->job != NULL ? fetch_job_have_bytes(s->job) : 0;
+	st->nlinks = s->nlinks;
+	st->from_peers = s->from_peers;
+	st->to_peers = s->to_peers;
+}
+
+void
+swarm_foreach(void (*cb)(struct swarm *, void *), void *arg)
+{
+	struct swarm	*s, *next;
+
+	TAILQ_FOREACH_SAFE(s, &swarms, entry, next)
+		cb(s, arg);
+}
+
+unsigned
+swarm_count(void)
+{
+	return nswarms;
+}
+
+void
+swarm_shutdown(void)
+{
+	struct ientry	*e;
+	unsigned	 i;
+
+	for (i = 0; i < INDEX_BUCKETS; i++) {
+		while ((e = by_sha[i]) != NULL) {
+			by_sha[i] = e->next_sha;
+			free(e);
+		}
+		by_key[i] = NULL;
+	}
+	nindex = 0;
+}
