@@ -278,6 +278,58 @@ on_reply(struct item *it, const struct benc_doc *doc, int res)
 	method_complete(it);
 }
 
+/* Reason phrases for the HttpErrorNNN words the daemon reports. */
+static const struct {
+	long		 code;
+	const char	*phrase;
+} http_phrases[] = {
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 407, "Proxy Authentication Required" },
+	{ 408, "Request Timeout" },
+	{ 410, "Gone" },
+	{ 416, "Range Not Satisfiable" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+};
+
+/*
+ * Say an HTTP error as apt's own http method does ("404  Not Found": the
+ * status line's reason phrase keeps its leading blank), so scripts and
+ * people that know apt's messages find them; false when reason is not
+ * an HttpErrorNNN word.
+ */
+static bool
+http_error_text(const char *reason, char *text, size_t len)
+{
+	const char	*p;
+	char		*end;
+	long		 code;
+	size_t		 i;
+
+	if (strncmp(reason, "HttpError", 9) != 0)
+		return false;
+	p = reason + 9;
+	if (*p < '1' || *p > '9')
+		return false;
+	code = strtol(p, &end, 10);
+	if (*end != '\0' || code > 999)
+		return false;
+	for (i = 0; i < sizeof(http_phrases) / sizeof(http_phrases[0]); i++)
+		if (http_phrases[i].code == code) {
+			snprintf(text, len, "%ld  %s", code,
+			    http_phrases[i].phrase);
+			return true;
+		}
+	snprintf(text, len, "%ld  HTTP error", code);
+	return true;
+}
+
 static void
 on_error(struct item *it, const struct benc_doc *doc, int msg)
 {
@@ -299,11 +351,17 @@ on_error(struct item *it, const struct benc_doc *doc, int msg)
 	method_debug("%s: aptbtd: %s (%s)", it->uri, text, reason);
 
 	/*
-	 * A failure of the daemon itself, or a mismatch it could not settle,
-	 * is worth one fetch from the mirror; what the mirror said (404, too
-	 * big, ...) would only be said again.
+	 * What a mirror said about the file (404, too big) would only be
+	 * said again: apt gets it.  Anything else may be the daemon's own
+	 * trouble (its cache, a shutdown) or its view of the network (a
+	 * mirror it cannot reach, perhaps for want of apt's proxy), so it
+	 * is worth one fetch from the mirror; so is a mismatch the daemon
+	 * could not settle, after which the mirror has the last word.
 	 */
-	if (reason[0] == '\0' || strcmp(reason, "HashSumMismatch") == 0) {
+	if (!http_error_text(reason, text, sizeof(text)) &&
+	    strcmp(reason, "MaximumSizeExceeded") != 0) {
+		if (strcmp(reason, "HashSumMismatch") == 0)
+			it->retried = true;
 		method_status(it, "aptbtd failed, fetching directly");
 		method_direct(it);
 		return;

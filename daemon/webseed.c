@@ -546,7 +546,15 @@ begin_body(struct ws_xfer *x)
 		return false;
 	} else if (!http) {
 		r.start = x->start;
-		r.total = len >= 0 ? (int64_t)x->start + len : -1;
+		/*
+		 * FTP reports the size of what it sends: the file's rest for
+		 * an open range ("a-"), only the range's length for a closed
+		 * one ("a-b"), which says nothing of the file's size.
+		 */
+		if (x->range[0] != '\0' && x->range[strlen(x->range) - 1] != '-')
+			r.total = -1;
+		else
+			r.total = len >= 0 ? (int64_t)x->start + len : -1;
 	}
 	x->started = true;
 	return x->cb->start(x->arg, &r);

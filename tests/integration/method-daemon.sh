@@ -135,7 +135,7 @@ after=$(grep -c '\.deb ' "$REPO_NGINX/access.log")
 	bad "$((after - before)) .deb GETs for $npkg packages"
 
 run error404
-if grep -q '404 Not Found' "$LOG/error404"; then
+if grep -q '404  Not Found' "$LOG/error404"; then
 	ok "the daemon's FailReason reaches apt"
 else
 	bad "no 404 from the daemon in apt's output"
