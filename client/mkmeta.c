@@ -23,7 +23,9 @@
 
 #include "common/bytebuf.h"
 #include "common/hash.h"
+#include "common/manifest.h"
 #include "common/metainfo.h"
+#include "client/mkmeta.h"
 
 #define EXIT_USAGE	2
 /* Smaller files hash in well under a second: no progress for them. */
@@ -39,6 +41,14 @@ struct opts {
 	char		**webseeds;
 	size_t		 nwebseeds;
 	bool		 progress;
+	/* --archive: trackers are collected first, then sorted out */
+	const char	*archive;
+	const char	*suite;
+	const char	*webseed_base;
+	char		**targs;
+	size_t		 ntargs;
+	char		**mtrackers;	/* for the manifest */
+	size_t		 nmtrackers;
 };
 
 static void
@@ -47,6 +57,9 @@ usage(FILE *f)
 	fprintf(f, "usage: aptbt-mkmeta [--v1 | --hybrid] [--webseed URL]... "
 	    "[--tracker URL[,URL]...]...\n"
 	    "                    [-o DIR] [--name NAME] FILE...\n"
+	    "       aptbt-mkmeta --archive ROOT --suite SUITE [--v1 | --hybrid] "
+	    "[--webseed-base URL]\n"
+	    "                    [--tracker URL[,URL]...]... [-o OUTROOT]\n"
 	    "  --v1               v1 torrents, readable by every client "
 	    "(default)\n"
 	    "  --hybrid           v1+v2 hybrid torrents (BEP 52)\n"
@@ -58,6 +71,11 @@ usage(FILE *f)
 	    "each FILE)\n"
 	    "  -n, --name NAME    name shown by clients (one FILE only; "
 	    "default: its file name)\n"
+	    "  --archive ROOT     torrents and manifest for a suite of the "
+	    "mirror at ROOT\n"
+	    "  --suite SUITE      the suite, as under ROOT/dists/\n"
+	    "  --webseed-base URL the mirror's top URL; each torrent's "
+	    "webseed is URL/Filename\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
 	    "See aptbt-mkmeta(1).\n");
@@ -80,11 +98,43 @@ static const char *const tracker_schemes[] = {
 	"http://", "https://", "udp://", NULL
 };
 
+/* A tracker on whatever host the manifest comes from: manifests only. */
+static bool
+tracker_pattern(const char *url)
+{
+	return url[0] == '/' || strstr(url, "://:") != NULL ||
+	    strstr(url, ":///") != NULL;
+}
+
+static int
+add_manifest_tracker(struct opts *o, char *url)
+{
+	char	**m;
+
+	if (!manifest_tracker_ok(url)) {
+		fprintf(stderr, "aptbt-mkmeta: bad tracker \"%s\" for the "
+		    "manifest\n", url);
+		return -EINVAL;
+	}
+	if (o->nmtrackers >= MANIFEST_MAX_TRACKERS) {
+		fprintf(stderr, "aptbt-mkmeta: more than %d trackers for the "
+		    "manifest\n", MANIFEST_MAX_TRACKERS);
+		return -EINVAL;
+	}
+	if ((m = reallocarray(o->mtrackers, o->nmtrackers + 1,
+	    sizeof(*m))) == NULL)
+		return -ENOMEM;
+	o->mtrackers = m;
+	m[o->nmtrackers++] = url;
+	return 0;
+}
+
 static int
 add_tracker_tier(struct opts *o, char *arg)
 {
 	struct mi_tier	*t;
 	char		*url, *save = NULL, **urls;
+	size_t		 patterns = 0;
 
 	if ((t = realloc(o->tiers, (o->ntiers + 1) * sizeof(*t))) == NULL)
 		return -ENOMEM;
@@ -94,6 +144,12 @@ add_tracker_tier(struct opts *o, char *arg)
 	t->nurls = 0;
 	for (url = strtok_r(arg, ",", &save); url != NULL;
 	    url = strtok_r(NULL, ",", &save)) {
+		if (o->archive != NULL && add_manifest_tracker(o, url) != 0)
+			return -EINVAL;
+		if (o->archive != NULL && tracker_pattern(url)) {
+			patterns++;
+			continue;
+		}
 		if (!url_scheme_ok(url, tracker_schemes) ||
 		    !metainfo_url_ok(url, strlen(url))) {
 			fprintf(stderr, "aptbt-mkmeta: bad tracker URL \"%s\" "
@@ -112,6 +168,10 @@ add_tracker_tier(struct opts *o, char *arg)
 		t->urls[t->nurls++] = url;
 	}
 	if (t->nurls == 0) {
+		/* Patterns alone: the manifest has them, no torrent tier. */
+		o->ntiers--;
+		if (patterns > 0)
+			return 0;
 		fprintf(stderr, "aptbt-mkmeta: empty --tracker\n");
 		return -EINVAL;
 	}
@@ -161,10 +221,9 @@ progress_cb(uint64_t done, uint64_t total, void *arg)
 		fprintf(stderr, "\r\033[K");
 }
 
-/* Write buf to dir/base atomically: a temporary file, fsync, rename. */
-static int
-write_atomic(const char *dir, const char *base, const struct bytebuf *buf,
-    char **outpath)
+int
+mkmeta_write_atomic(const char *dir, const char *base,
+    const struct bytebuf *buf, char **outpath)
 {
 	char	*path = NULL, *tmp = NULL;
 	size_t	 off;
@@ -357,7 +416,7 @@ mkmeta_file(const struct opts *o, const char *file)
 		metainfo_free(&mi);
 		goto nomem;
 	}
-	if ((r = write_atomic(dir, tname, &out, &path)) != 0) {
+	if ((r = mkmeta_write_atomic(dir, tname, &out, &path)) != 0) {
 		fprintf(stderr, "aptbt-mkmeta: %s/%s: %s\n", dir, tname,
 		    strerror(-r));
 		metainfo_free(&mi);
@@ -400,6 +459,56 @@ webseeds_fit(const struct opts *o, int nfiles)
 	return true;
 }
 
+/* aptbt-mkmeta --archive: see mkmeta-archive.c. */
+static int
+run_archive(struct opts *o, int nargs)
+{
+	struct archive_opts	a;
+	size_t			i;
+
+	if (nargs > 0 || o->suite == NULL || o->nwebseeds > 0 ||
+	    o->name != NULL) {
+		fprintf(stderr, "aptbt-mkmeta: --archive takes --suite, no "
+		    "FILE, and --webseed-base instead of --webseed or "
+		    "--name\n");
+		return EXIT_USAGE;
+	}
+	if (o->webseed_base != NULL &&
+	    (!url_scheme_ok(o->webseed_base, webseed_schemes) ||
+	    !metainfo_url_ok(o->webseed_base, strlen(o->webseed_base)))) {
+		fprintf(stderr, "aptbt-mkmeta: bad --webseed-base \"%s\"\n",
+		    o->webseed_base);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < o->ntargs; i++)
+		if (add_tracker_tier(o, o->targs[i]) != 0)
+			return EXIT_USAGE;
+	memset(&a, 0, sizeof(a));
+	a.root = o->archive;
+	a.suite = o->suite;
+	a.outroot = o->outdir;
+	a.form = o->form;
+	a.webseed_base = o->webseed_base;
+	a.tiers = o->tiers;
+	a.ntiers = o->ntiers;
+	a.mtrackers = o->mtrackers;
+	a.nmtrackers = o->nmtrackers;
+	a.progress = isatty(STDERR_FILENO);
+	return mkmeta_archive(&a);
+}
+
+static int
+add_targ(struct opts *o, char *arg)
+{
+	char	**t;
+
+	if ((t = reallocarray(o->targs, o->ntargs + 1, sizeof(*t))) == NULL)
+		return -ENOMEM;
+	o->targs = t;
+	t[o->ntargs++] = arg;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -410,6 +519,9 @@ main(int argc, char *argv[])
 		{ "tracker", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "archive", required_argument, NULL, 'A' },
+		{ "suite", required_argument, NULL, 'S' },
+		{ "webseed-base", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -434,7 +546,8 @@ main(int argc, char *argv[])
 				goto out;
 			break;
 		case 't':
-			if (add_tracker_tier(&o, optarg) != 0)
+			/* Sorted out once we know the mode. */
+			if (add_targ(&o, optarg) != 0)
 				goto out;
 			break;
 		case 'o':
@@ -442,6 +555,15 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			o.name = optarg;
+			break;
+		case 'A':
+			o.archive = optarg;
+			break;
+		case 'S':
+			o.suite = optarg;
+			break;
+		case 'B':
+			o.webseed_base = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -456,6 +578,18 @@ main(int argc, char *argv[])
 			goto out;
 		}
 	}
+	if (o.archive != NULL) {
+		rv = run_archive(&o, argc - optind);
+		goto out;
+	}
+	if (o.suite != NULL || o.webseed_base != NULL) {
+		fprintf(stderr, "aptbt-mkmeta: --suite and --webseed-base go "
+		    "with --archive\n");
+		goto out;
+	}
+	for (i = 0; i < o.ntargs; i++)
+		if (add_tracker_tier(&o, o.targs[i]) != 0)
+			goto out;
 	if (optind >= argc) {
 		usage(stderr);
 		goto out;
@@ -484,5 +618,7 @@ out:
 		free(o.tiers[i].urls);
 	free(o.tiers);
 	free(o.webseeds);
+	free(o.targs);
+	free(o.mtrackers);
 	return rv;
 }

@@ -35,6 +35,7 @@ struct mi_hasher {
 	uint32_t		 piece;		/* the piece being hashed */
 	uint32_t		 inpiece;	/* its bytes so far */
 	struct hash_ctx		*sha1;
+	struct hash_ctx		*whole;		/* SHA-256 of the file, or NULL */
 	uint8_t			*pieces;	/* v1: np * 20 */
 	uint8_t			*layer;		/* v2: np * 32 */
 	uint8_t			*leaves;	/* v2: one piece's blocks */
@@ -134,6 +135,8 @@ mi_read_all(int fd, struct mi_hasher *h)
 				return -ESTALE;
 		}
 		mi_feed(h, h->buf, want);
+		if (h->whole != NULL)
+			hash_update(h->whole, h->buf, want);
 		pos += want;
 		if (h->b->progress != NULL)
 			h->b->progress(pos, h->size, h->b->progress_arg);
@@ -262,8 +265,13 @@ metainfo_build(int fd, const struct mi_build *b, struct bytebuf *out)
 	    ((h.layer = malloc((size_t)h.np * SHA256_LEN)) == NULL ||
 	    (h.leaves = malloc(h.pl / LAYOUT_BLOCK * SHA256_LEN)) == NULL))
 		goto out;
+	if (b->file_sha256 != NULL &&
+	    (h.whole = hash_new(HASH_SHA256)) == NULL)
+		goto out;
 	if ((rv = mi_read_all(fd, &h)) != 0)
 		goto out;
+	if (h.whole != NULL)
+		hash_final(h.whole, b->file_sha256);
 	if (h.layer != NULL && h.np > 1) {
 		rv = -ENOMEM;
 		if ((tmp = malloc((size_t)h.np * SHA256_LEN)) == NULL)
@@ -281,6 +289,7 @@ metainfo_build(int fd, const struct mi_build *b, struct bytebuf *out)
 	}
 out:
 	hash_free(h.sha1);
+	hash_free(h.whole);
 	free(h.pieces);
 	free(h.layer);
 	free(h.leaves);

@@ -124,6 +124,12 @@ struct mi_build {
 	void			(*progress)(uint64_t done, uint64_t total,
 				    void *arg);
 	void			*progress_arg;
+	/*
+	 * When not NULL, receives the SHA-256 of the whole file, taken in
+	 * the same pass, so a caller can check the file against an index
+	 * without reading it twice.
+	 */
+	uint8_t			*file_sha256;
 };
 
 /*

@@ -126,7 +126,8 @@ rechoke(void)
 	bool				 have_optimistic = false;
 
 	/* Fastest uploaders to us first. */
-	qsort(entries, nentries, sizeof(entries[0]), by_rate);
+	if (nentries > 1)
+		qsort(entries, nentries, sizeof(entries[0]), by_rate);
 	for (i = 0; i < nentries; i++) {
 		e = &entries[i];
 		if (paused || !link_peer_interested(e->link)) {

@@ -28,6 +28,7 @@
 #include "daemon/cache.h"
 #include "daemon/control.h"
 #include "daemon/fetch.h"
+#include "daemon/peer.h"
 #include "daemon/peermgr.h"
 #include "daemon/pieces.h"
 #include "daemon/state.h"
@@ -684,6 +685,56 @@ fetch_peers_changed(void)
 			swarm_ask_peers(j->swarm);
 }
 
+/*
+ * Who of several daemons fetching one file at once keeps the mirror:
+ * the highest score of SHA-256(peer id || file hash).  Every daemon
+ * computes the same order from what it already knows, so the others
+ * give way within one message and stream the file from the winner.
+ */
+static uint64_t
+rendezvous_score(const uint8_t *peer_id, const uint8_t *sha)
+{
+	uint8_t		buf[20 + SHA256_LEN], h[SHA256_LEN];
+	uint64_t	v = 0;
+	int		i;
+
+	memcpy(buf, peer_id, 20);
+	memcpy(buf + 20, sha, SHA256_LEN);
+	sha256(buf, sizeof(buf), h);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | h[i];
+	return v;
+}
+
+void
+fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
+{
+	struct timeval	 tv = { 0, PEER_STALL_MS * 1000 };
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (!j->hashed || memcmp(j->sha, sha, SHA256_LEN) != 0)
+			continue;
+		if (j->phase != PH_RUNNING || j->peer_hold || j->swarm == NULL ||
+		    state.paused || piecemap_complete(&j->pm))
+			return;
+		if (rendezvous_score(peer_id, sha) <=
+		    rendezvous_score(peer_self_id, sha))
+			return;		/* we keep the mirror */
+		if (j->stall == NULL &&
+		    (j->stall = evtimer_new(fbase, stall_cb, j)) == NULL)
+			return;
+		log_debug("fetch %s: another daemon fetches it too; streaming "
+		    "from it", j->url);
+		job_cancel_sources(j);
+		j->peer_hold = true;
+		j->stall_mark = j->pm.nhave;
+		evtimer_add(j->stall, &tv);
+		swarm_ask_peers(j->swarm);
+		return;
+	}
+}
+
 void
 fetch_job_need_mirror(struct job *j)
 {
@@ -1041,7 +1092,7 @@ src_mark(struct source *s, uint64_t upto)
 			break;
 		piecemap_set(&j->pm, s->next_piece);
 		if (j->swarm != NULL)
-			swarm_piece_stored(j->swarm, s->next_piece);
+			swarm_mirror_piece(j->swarm, s->next_piece);
 		s->next_piece++;
 		any = true;
 	}

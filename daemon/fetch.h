@@ -56,6 +56,8 @@ unsigned fetch_njobs(void);
 struct job;
 /* Peers' have-indexes changed: jobs may find a holder. */
 void	 fetch_peers_changed(void);
+/* A daemon said it fetches this file: maybe let it keep the mirror. */
+void	 fetch_peer_fetching(const uint8_t *sha256, const uint8_t *peer_id);
 /* Stop waiting for peers: mirrors fill the rest. */
 void	 fetch_job_need_mirror(struct job *);
 /* A verified piece from peers; the job takes ownership of data. */

@@ -63,6 +63,7 @@ struct link {
 	struct meter		 down;
 	time_t			 hashes_asked;	/* when we last asked */
 	int64_t			 hashes_owed;	/* their request, until we know */
+	bool			 hashes_pushed;	/* they want hints: push with haves */
 };
 
 typedef void (*msg_handler)(struct link *, const struct pw_msg *);
@@ -343,10 +344,22 @@ link_attached(struct link *l, bool ok)
 void
 link_have(struct link *l, uint32_t piece)
 {
-	struct bytebuf	b = BYTEBUF_INIT;
+	struct bytebuf		b = BYTEBUF_INIT;
+	struct pext_hashes	h;
+	uint8_t			hash[SHA256_LEN];
 
 	if (!l->started || l->dead)
 		return;
+	/* A peer streaming from us needs the hint before it can verify. */
+	if (l->hashes_pushed && swarm_piece_hash(l->swarm, piece, hash)) {
+		memset(&h, 0, sizeof(h));
+		h.type = PEXT_HASHES_DATA;
+		h.piece = piece;
+		h.hashes = hash;
+		h.count = 1;
+		if (pext_hashes_put(&b, peer_ext_hashes(l->peer), &h) == 0)
+			link_send(l, &b);
+	}
 	pw_put_index(&b, PW_HAVE, piece);
 	link_send(l, &b);
 	bytebuf_free(&b);
@@ -604,6 +617,7 @@ on_hashes(struct link *l, const struct pw_msg *m)
 	}
 	switch (h.type) {
 	case PEXT_HASHES_REQUEST:
+		l->hashes_pushed = true;
 		/* Still hashing our own copy: answer when that is done. */
 		if (swarm_hashes_pending(l->swarm) && h.piece < n)
 			l->hashes_owed = h.piece;

@@ -82,7 +82,6 @@ struct peer {
 	size_t			 nchans, chancap;
 	uint32_t		 next_sid;
 	struct meter		 in, out;
-	int			 penalty;
 	unsigned		 refs;		/* handlers running */
 };
 
@@ -168,6 +167,24 @@ keepalive_cb(evutil_socket_t fd, short what, void *arg)
 	bytebuf_free(&b);
 }
 
+/* An IPv4 peer on our dual-stack socket is an IPv4 peer, for bans too. */
+static void
+addr_normalize(struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in	 sin;
+
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = sin6->sin6_port;
+	memcpy(&sin.sin_addr, sin6->sin6_addr.s6_addr + 12, 4);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &sin, sizeof(sin));
+	*len = sizeof(sin);
+}
+
 static struct peer *
 peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 {
@@ -179,6 +196,7 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 		return NULL;
 	memcpy(&p->ss, sa, salen);
 	p->sslen = salen;
+	addr_normalize(&p->ss, &p->sslen);
 	p->outgoing = outgoing;
 	p->next_sid = outgoing ? 2 : 1;
 	peer_fmt_name(p);
@@ -268,6 +286,8 @@ peer_close(struct peer *p, const char *why)
 	p->nchans = 0;
 	peermgr_peer_closed(p, why);
 	event_free(p->keepalive);
+	if (rate_group != NULL)
+		bufferevent_remove_from_rate_limit_group(p->bev);
 	bufferevent_free(p->bev);
 	p->bev = NULL;
 	if (p->refs == 0)
@@ -331,6 +351,12 @@ peer_addr(const struct peer *p)
 	return (const struct sockaddr *)&p->ss;
 }
 
+uint16_t
+peer_listen_port(const struct peer *p)
+{
+	return p->have_ext ? p->ext.port : 0;
+}
+
 uint8_t
 peer_ext_hashes(const struct peer *p)
 {
@@ -377,9 +403,14 @@ peer_get_stats(const struct peer *cp, struct peer_stats *st)
 void
 peer_penalise(struct peer *p, int points, const char *why)
 {
-	p->penalty += points;
-	log_info("peer %s: %s (penalty %d)", p->name, why, p->penalty);
-	if (p->penalty >= BAN_POINTS) {
+	int	total;
+
+	if (p->phase == PH_CLOSED)
+		return;
+	/* Kept by address: reconnecting does not wipe the slate. */
+	total = peermgr_penalty(peer_addr(p), points);
+	log_info("peer %s: %s (penalty %d)", p->name, why, total);
+	if (total >= BAN_POINTS) {
 		peermgr_ban(peer_addr(p), why);
 		peer_close(p, "banned");
 	}
@@ -742,7 +773,9 @@ peer_on_mux(struct peer *p, const uint8_t *payload, size_t len)
 	if ((r = pext_mux_parse(payload, len, &m)) == -ENOTSUP)
 		return;
 	if (r != 0) {
-		peer_penalise(p, 20, "malformed aptbt_mux message");
+		peer_penalise(p, BAN_POINTS, "malformed aptbt_mux message");
+		if (p->phase != PH_CLOSED)
+			peer_close(p, "malformed aptbt_mux message");
 		return;
 	}
 	switch (m.type) {
@@ -855,7 +888,9 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 		need = PW_LEN_PREFIX + ((size_t)hdr[0] << 24 |
 		    (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3]);
 		if (need > PW_LEN_PREFIX + PW_MAX_MSG_LEN) {
-			peer_close(p, "oversized message");
+			peer_penalise(p, BAN_POINTS, "oversized message");
+			if (p->phase != PH_CLOSED)
+				peer_close(p, "oversized message");
 			break;
 		}
 		if (avail < need)
@@ -863,7 +898,7 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 		data = evbuffer_pullup(in, (ssize_t)need);
 		r = pw_msg_next(data, need, &msg);
 		if (r <= 0) {
-			peer_penalise(p, 50, "malformed message");
+			peer_penalise(p, BAN_POINTS, "malformed message");
 			if (p->phase != PH_CLOSED)
 				peer_close(p, "malformed message");
 			break;

@@ -69,9 +69,12 @@ struct known {
 	time_t			 next_try;
 };
 
+/* Penalty points and bans, by host. */
 struct ban {
 	struct sockaddr_storage	 ss;
-	time_t			 until;
+	int			 points;
+	time_t			 until;		/* banned until; 0: not banned */
+	time_t			 seen;
 };
 
 static struct event_base	*pm_base;
@@ -184,6 +187,14 @@ same_addr(const struct sockaddr *a, const struct sockaddr *b)
 	    ((const struct sockaddr_in6 *)b)->sin6_port;
 }
 
+static uint16_t
+known_port(const struct known *k)
+{
+	if (k->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&k->ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&k->ss)->sin6_port);
+}
+
 static bool
 banned(const struct sockaddr *sa)
 {
@@ -197,19 +208,48 @@ banned(const struct sockaddr *sa)
 	return false;
 }
 
+/* The record for a host, made if need be (reusing the stalest). */
+static struct ban *
+ban_slot(const struct sockaddr *sa)
+{
+	time_t		now = time(NULL);
+	unsigned	i, oldest = 0;
+
+	for (i = 0; i < nbans; i++)
+		if (same_host((struct sockaddr *)&bans[i].ss, sa))
+			return &bans[i];
+	if (nbans < MAX_BANS)
+		i = nbans++;
+	else {
+		for (i = 1; i < nbans; i++)
+			if (bans[i].until < now && bans[i].seen <
+			    bans[oldest].seen)
+				oldest = i;
+		i = oldest;
+	}
+	memset(&bans[i], 0, sizeof(bans[i]));
+	memcpy(&bans[i].ss, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	return &bans[i];
+}
+
+int
+peermgr_penalty(const struct sockaddr *sa, int points)
+{
+	struct ban	*b = ban_slot(sa);
+
+	b->points += points;
+	b->seen = time(NULL);
+	return b->points;
+}
+
 void
 peermgr_ban(const struct sockaddr *sa, const char *why)
 {
-	time_t		now = time(NULL);
-	unsigned	i, slot = 0;
+	struct ban	*b = ban_slot(sa);
 
-	for (i = 0; i < nbans; i++)
-		if (bans[i].until <= now)
-			break;
-	slot = i < nbans ? i : (nbans < MAX_BANS ? nbans++ : 0);
-	memcpy(&bans[slot].ss, sa, sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	bans[slot].until = now + BAN_SECONDS;
+	b->until = time(NULL) + BAN_SECONDS;
+	b->points = 0;
 	log_notice("banned a peer for an hour: %s", why);
 }
 
@@ -379,6 +419,19 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)sa;
+
+	/* Compare IPv4 peers of the dual-stack socket as IPv4. */
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = sin6->sin6_port;
+		memcpy(&sin.sin_addr, sin6->sin6_addr.s6_addr + 12, 4);
+		sa = (struct sockaddr *)&sin;
+		salen = sizeof(sin);
+	}
 	if (paused || !scope_allows(sa) || banned(sa) ||
 	    peer_count() >= MAX_PEERS) {
 		close(fd);
@@ -503,7 +556,21 @@ send_full_index(struct peer *p)
 void
 peermgr_daemon_ready(struct peer *p)
 {
+	const struct sockaddr	*sa = peer_addr(p);
+	uint16_t		 port = peer_listen_port(p);
+	unsigned		 i;
+
 	log_info("peers: daemon %s connected", peer_name(p));
+	/*
+	 * A daemon that dialled us is the one we know by its listening
+	 * port: it needs no connection of ours.
+	 */
+	for (i = 0; i < nknown && port != 0; i++)
+		if (known[i].peer == NULL && same_host((struct sockaddr *)
+		    &known[i].ss, sa) && known_port(&known[i]) == port) {
+			known[i].peer = p;
+			known[i].backoff = 0;
+		}
 	if (scope_allows(peer_addr(p)))
 		send_full_index(p);
 }
@@ -522,6 +589,8 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 		hset(d, m->have + i * SHA256_LEN, PEERMGR_HAVE);
 	for (i = 0; i < m->nfetching; i++)
 		hset(d, m->fetching + i * SHA256_LEN, PEERMGR_FETCHING);
+	for (i = 0; i < m->nfetching; i++)
+		fetch_peer_fetching(m->fetching + i * SHA256_LEN, peer_id(p));
 	for (i = 0; i < m->ndrop; i++)
 		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
 	fetch_peers_changed();

@@ -36,6 +36,8 @@ int	 peermgr_add_string(const char *hostport, bool persistent);
 /* Validate a "peers" list (numeric ADDR:PORT entries). */
 bool	 peermgr_check_peers(const char *, char *err, size_t errlen);
 void	 peermgr_ban(const struct sockaddr *, const char *why);
+/* Add penalty points to a host; returns its total. */
+int	 peermgr_penalty(const struct sockaddr *, int points);
 
 /* Callbacks from peer.c. */
 bool	 peermgr_peer_handshaken(struct peer *);

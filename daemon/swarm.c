@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/hash.h"
@@ -41,6 +42,7 @@
 #define BAD_DATA_POINTS	40
 #define BAD_HINT_POINTS	60
 #define DL_MEMORY_MAX	(256u * 1024 * 1024)	/* piece buffers, all swarms */
+#define ENDGAME_MS	1000
 
 /* A file we can share: in the cache, or being fetched. */
 struct ientry {
@@ -59,6 +61,7 @@ struct dlpiece {
 	uint32_t		 nreceived;
 	uint8_t			*buf;
 	uint8_t			*reqs;		/* requests out per block */
+	uint64_t		*req_at;	/* ms of each block's first request */
 	uint8_t			*got;		/* block received */
 	struct sockaddr_storage	 contrib[MAX_CONTRIB];
 	unsigned		 ncontrib;
@@ -238,6 +241,7 @@ dlpiece_free(struct dlpiece *d)
 	free(d->buf);
 	free(d->reqs);
 	free(d->got);
+	free(d->req_at);
 	free(d);
 }
 
@@ -477,10 +481,13 @@ dl_start(struct swarm *s, uint32_t piece)
 	d->buf = malloc(len);
 	d->reqs = calloc(d->nblocks, 1);
 	d->got = calloc(d->nblocks, 1);
-	if (d->buf == NULL || d->reqs == NULL || d->got == NULL) {
+	d->req_at = calloc(d->nblocks, sizeof(*d->req_at));
+	if (d->buf == NULL || d->reqs == NULL || d->got == NULL ||
+	    d->req_at == NULL) {
 		free(d->buf);
 		free(d->reqs);
 		free(d->got);
+		free(d->req_at);
 		free(d);
 		return NULL;
 	}
@@ -498,19 +505,37 @@ pickable(const struct swarm *s, uint32_t p)
 	    (s->job == NULL || !fetch_job_mirror_busy(s->job, p));
 }
 
-/* Take unrequested blocks of d (dup: also blocks others requested). */
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Take unrequested blocks of d.  In end game (dup) also blocks another
+ * peer was asked for over ENDGAME_MS ago: a fast LAN peer answers well
+ * within that, so only a straggler's blocks are asked for twice.
+ */
 static size_t
 pick_blocks(struct dlpiece *d, bool dup, uint32_t *pieces, uint32_t *begins,
     uint32_t *lens, size_t max)
 {
 	size_t		n = 0;
 	uint32_t	b, off;
+	uint64_t	now = now_ms();
 
 	if (d->verifying)
 		return 0;
 	for (b = 0; b < d->nblocks && n < max; b++) {
-		if (d->got[b] || (d->reqs[b] > 0 && !dup) || d->reqs[b] >= 2)
+		if (d->got[b] || d->reqs[b] >= 2)
 			continue;
+		if (d->reqs[b] > 0 && (!dup || now - d->req_at[b] < ENDGAME_MS))
+			continue;
+		if (d->reqs[b] == 0)
+			d->req_at[b] = now;
 		off = b * LAYOUT_BLOCK;
 		pieces[n] = d->piece;
 		begins[n] = off;
@@ -721,6 +746,84 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 		free(v);
 	}
 	return true;
+}
+
+/*
+ * A piece from a mirror reached the disk.  Peers streaming the file from
+ * us need its hash to verify it, so hash our copy (on a worker) first.
+ */
+struct mhash_job {
+	struct swarm	*s;
+	uint32_t	 piece;
+	uint8_t		 hash[SHA256_LEN];
+	int		 err;
+};
+
+static void
+mhash_work(void *arg)
+{
+	struct mhash_job	*m = arg;
+	char			 path[PATH_MAX];
+	uint32_t		 len = layout_piece_size(m->s->size, m->piece);
+	uint8_t			*buf;
+	int			 fd;
+
+	cache_part_path(m->s->sha256, ".part", path, sizeof(path));
+	if ((buf = malloc(len)) == NULL) {
+		m->err = -ENOMEM;
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		m->err = -errno;
+	else {
+		if (pread(fd, buf, len, (off_t)m->piece * m->s->piece_len) !=
+		    (ssize_t)len)
+			m->err = -EIO;
+		else
+			sha256(buf, len, m->hash);
+		close(fd);
+	}
+	free(buf);
+}
+
+static void
+mhash_done(void *arg)
+{
+	struct mhash_job	*m = arg;
+	struct swarm		*s = m->s;
+
+	s->refs--;
+	if (m->err == 0 && !bit_get(s->hint_known, m->piece)) {
+		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
+		    SHA256_LEN);
+		memset(&s->hint_from[m->piece], 0, sizeof(s->hint_from[0]));
+		bit_set(s->hint_known, m->piece);
+	}
+	swarm_piece_stored(s, m->piece);
+	free(m);
+	swarm_maybe_free(s);
+}
+
+void
+swarm_mirror_piece(struct swarm *s, uint32_t piece)
+{
+	struct mhash_job	*m;
+
+	if (piece >= s->npieces)
+		return;
+	if (bit_get(s->hint_known, piece) || s->nlinks == 0 ||
+	    (m = calloc(1, sizeof(*m))) == NULL) {
+		swarm_piece_stored(s, piece);
+		return;
+	}
+	m->s = s;
+	m->piece = piece;
+	s->refs++;
+	if (workers_submit(mhash_work, mhash_done, m) != 0) {
+		s->refs--;
+		free(m);
+		swarm_piece_stored(s, piece);
+	}
 }
 
 void

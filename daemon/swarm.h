@@ -54,6 +54,8 @@ struct swarm *swarm_for_job(struct job *, const uint8_t sha256[SHA256_LEN],
 void	 swarm_job_done(struct swarm *, bool complete);
 /* A piece reached the disk (from any source): tell the peers. */
 void	 swarm_piece_stored(struct swarm *, uint32_t piece);
+/* The same for a piece from a mirror: hashed first, as a hint for peers. */
+void	 swarm_mirror_piece(struct swarm *, uint32_t piece);
 /* Ask daemons that hold or fetch the file for it; true if any was asked. */
 bool	 swarm_ask_peers(struct swarm *);
 /* Peers that can still deliver pieces we lack. */
