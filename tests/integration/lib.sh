@@ -43,7 +43,21 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/aptbt-test.XXXXXX") || {
 
 lib_cleanup()
 {
-	local p
+	local p i=0 left
+	# SIGTERM first: nginx's master killed with SIGKILL leaves its workers
+	# running, holding the port and the test's output pipe.
+	for p in $LIB_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	while [ "$i" -lt 30 ]; do
+		left=
+		for p in $LIB_PIDS; do
+			alive "$p" && left=1
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
 	for p in $LIB_PIDS; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -88,7 +102,7 @@ track()
 
 alive()
 {
-	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 write_conf()
