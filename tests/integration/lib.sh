@@ -12,7 +12,8 @@
 #   track PID                     kill PID when the test exits
 #   alive PID                     true while PID runs (a zombie is not alive)
 #   write_conf DIR [LINE...]      write DIR/aptbtd.conf (control socket, cache
-#                                 and state dirs under DIR, user empty) plus
+#                                 and state dirs under DIR, user empty; lsd
+#                                 and share off unless a LINE sets them) plus
 #                                 LINEs, and print its path
 #   wait_for_socket PATH [SECS]   wait until PATH is a socket (default 20 s)
 #   wait_for_file_line FILE RE [SECS]  wait until a line of FILE matches RE
@@ -115,6 +116,15 @@ write_conf()
 		echo "cache_dir = $dir/cache"
 		echo "state_dir = $dir/state"
 		echo "user ="
+		# Unless the test says otherwise, keep the daemon to itself: no
+		# discovery, no peer port (another daemon on this machine, or a
+		# parallel test, may own 6881).
+		for key in "lsd = no" "share = off"; do
+			case " $* " in
+			*" ${key%% =*} ="*) ;;
+			*) echo "$key" ;;
+			esac
+		done
 		for line in "$@"; do
 			echo "$line"
 		done
