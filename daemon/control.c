@@ -138,11 +138,16 @@ conn_reject(struct ctl_conn *c, int64_t id, const char *msg)
 
 	log_info("control: uid %u pid %d: %s", (unsigned)c->uid, (int)c->pid,
 	    msg);
+	/* Sending may find the peer gone and close c: keep it until done. */
+	ctl_conn_ref(c);
 	if (ctl_put_error(&b, id, msg, NULL, 0) == 0)
 		ctl_conn_send(c, &b, -1);
 	bytebuf_free(&b);
-	c->closing = true;
-	conn_flush(c);
+	if (!c->closed) {
+		c->closing = true;
+		conn_flush(c);
+	}
+	ctl_conn_unref(c);
 }
 
 static void
