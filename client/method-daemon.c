@@ -128,6 +128,8 @@ daemon_start(struct item *it)
 	id = d.conn.next_id++;
 	bytebuf_reset(&d.req);
 	mark = ctl_put_request_begin(&d.req);
+	if (it->base != NULL)
+		benc_put_kv_str(&d.req, "base", it->base);
 	if (it->ims > 0)
 		benc_put_kv_int(&d.req, "ims", (int64_t)it->ims);
 	if (it->max_size >= 0)

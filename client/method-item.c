@@ -139,6 +139,9 @@ item_new(const struct aptmsg *msg, char *err, size_t errlen)
 	if ((v = aptmsg_get(msg, "Last-Modified")) != NULL &&
 	    (it->ims = curl_getdate(v, NULL)) < 0)
 		it->ims = 0;
+	/* The suite's base: where aptbtd looks for published metadata. */
+	if ((v = aptmsg_get(msg, "Target-Base-URI")) != NULL)
+		it->base = plain_url(v);
 	return it;
 fail:
 	item_free(it);
@@ -174,6 +177,7 @@ item_free(struct item *it)
 	}
 	free(it->uri);
 	free(it->url);
+	free(it->base);
 	free(it->filename);
 	free(it);
 }

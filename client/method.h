@@ -42,6 +42,7 @@ struct item {
 	TAILQ_ENTRY(item)	 entry;
 	char			*uri;		/* exactly as apt sent it */
 	char			*url;		/* without "aptbt+" */
+	char			*base;		/* Target-Base-URI, plain; or NULL */
 	char			*filename;
 	char			*expect[DG_NALG];	/* lower-case hex or NULL */
 	int64_t			 expect_size;	/* -1: not given */

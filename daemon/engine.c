@@ -12,6 +12,9 @@
 #include "common/log.h"
 #include "daemon/cache.h"
 #include "daemon/conf.h"
+#include "daemon/discover.h"
+#include "daemon/metadata.h"
+#include "daemon/torrents.h"
 #include "daemon/engine.h"
 #include "daemon/fetch.h"
 #include "daemon/webseed.h"
@@ -33,6 +36,8 @@ engine_init(struct event_base *base)
 	}
 	if ((rc = webseed_set_mirrors(conf.mirrors)) < 0 ||
 	    (rc = cache_init(conf.cache_dir, conf.cache_size)) < 0 ||
+	    (rc = metadata_init(base, conf.state_dir)) < 0 ||
+	    (rc = torrents_init(conf.state_dir)) < 0 ||
 	    (rc = fetch_init(base)) < 0) {
 		log_warnx("engine: cache %s: %s", conf.cache_dir,
 		    strerror(-rc));
@@ -56,8 +61,11 @@ void
 engine_shutdown(void)
 {
 	fetch_stop();
+	discover_shutdown();
 	workers_shutdown();
 	fetch_shutdown();
+	metadata_shutdown();
 	webseed_shutdown();
+	torrents_shutdown();
 	cache_shutdown();
 }

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "daemon/cache.h"
 #include "daemon/control.h"
+#include "daemon/discover.h"
 #include "daemon/fetch.h"
 #include "daemon/peer.h"
 #include "daemon/peermgr.h"
@@ -122,6 +123,8 @@ struct job {
 	struct event		*stall;
 	uint32_t		 stall_mark;	/* pieces held at the last check */
 	uint64_t		 peer_bytes;	/* of this file, from peers */
+	char			*base;		/* suite base URI (metadata) */
+	bool			 discovering;	/* looking for its torrent */
 };
 TAILQ_HEAD(jobq, job);
 
@@ -340,6 +343,7 @@ job_free(struct job *j)
 	if (j->stall != NULL)
 		event_free(j->stall);
 	free(j->url);
+	free(j->base);
 	free(j);
 }
 
@@ -381,6 +385,11 @@ job_end(struct job *j)
 		waiter_end(j, w);
 	if (j->stall != NULL)
 		evtimer_del(j->stall);
+	if (j->discovering) {
+		discover_cancel(j);
+		j->discovering = false;
+		job_unref(j);
+	}
 	if (j->swarm != NULL) {
 		/* Still set: the file did not make it into the cache. */
 		swarm_job_done(j->swarm, false);
@@ -644,6 +653,18 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 	fetch_job_need_mirror(j);
 }
 
+/* The suite publishes a torrent for the file: standard clients may join. */
+static void
+torrent_found(void *arg, bool ok)
+{
+	struct job	*j = arg;
+
+	j->discovering = false;
+	if (ok && j->phase == PH_RUNNING && j->swarm != NULL)
+		swarm_torrent_known(j->swarm);
+	job_unref(j);
+}
+
 /*
  * Share the download with peers.  If a site daemon holds or fetches the
  * file, ask it first and let the mirrors wait while it delivers; else the
@@ -661,6 +682,15 @@ job_join_peers(struct job *j)
 		if (j->swarm == NULL)
 			return;
 		peermgr_notify(j->sha, PEERMGR_FETCHING);
+		if (j->base != NULL && !j->discovering) {
+			j->discovering = true;
+			j->refs++;
+			if (discover_torrent(j->base, j->sha, (uint64_t)j->size,
+			    torrent_found, j) < 0) {
+				j->discovering = false;
+				j->refs--;
+			}
+		}
 	}
 	if (state.paused || piecemap_complete(&j->pm) ||
 	    peermgr_holds(j->sha) == 0 || !swarm_ask_peers(j->swarm))
@@ -746,21 +776,65 @@ fetch_job_need_mirror(struct job *j)
 	job_schedule(j);
 }
 
-bool
-fetch_job_mirror_busy(const struct job *j, uint32_t piece)
+/*
+ * The mirror transfer whose range holds the piece, if the piece lies far
+ * enough ahead of where that transfer is (two pieces) for peers to take
+ * it over; *taken is NULL when no transfer holds it at all.
+ */
+static bool
+piece_takeable(const struct job *j, uint32_t piece, struct source **taken)
 {
-	uint64_t	start, end;
+	uint64_t	start, end, margin;
 	size_t		i;
+	struct source	*s;
 
-	if (!j->have_pm)
-		return true;
+	*taken = NULL;
+	if (!j->have_pm || j->phase != PH_RUNNING)
+		return false;
 	start = (uint64_t)piece * j->pm.piece_size;
 	end = start + piecemap_len(&j->pm, piece);
-	for (i = 0; i < j->nsrc; i++)
-		if (j->src[i].busy && start < j->src[i].end &&
-		    end > j->src[i].hold)
-			return true;
-	return false;
+	margin = 2 * (uint64_t)j->pm.piece_size;
+	for (i = 0; i < j->nsrc; i++) {
+		s = (struct source *)&j->src[i];
+		if (!s->busy || start >= s->end || end <= s->hold)
+			continue;
+		if (start < s->pos + margin)
+			return false;
+		*taken = s;
+	}
+	return true;
+}
+
+bool
+fetch_job_piece_free(const struct job *j, uint32_t piece)
+{
+	struct source	*s;
+
+	return piece_takeable(j, piece, &s);
+}
+
+/*
+ * Peers take the piece: a mirror transfer that would have fetched it
+ * stops short of it, and the mirrors wait while peers deliver (until
+ * they stall), so no byte comes twice.
+ */
+bool
+fetch_job_claim(struct job *j, uint32_t piece)
+{
+	struct timeval	 tv = { 0, PEER_STALL_MS * 1000 };
+	struct source	*s;
+
+	if (!piece_takeable(j, piece, &s))
+		return false;
+	if (s != NULL)
+		s->end = (uint64_t)piece * j->pm.piece_size;
+	if (!j->peer_hold && (j->stall != NULL ||
+	    (j->stall = evtimer_new(fbase, stall_cb, j)) != NULL)) {
+		j->peer_hold = true;
+		j->stall_mark = j->pm.nhave;
+		evtimer_add(j->stall, &tv);
+	}
+	return true;
 }
 
 bool
@@ -1565,6 +1639,8 @@ job_new(const struct fetch_args *a)
 		memcpy(j->sha, a->sha256, SHA256_LEN);
 		hex_encode(j->sha, SHA256_LEN, j->hex);
 	}
+	if (a->base != NULL && j->hashed)
+		j->base = strdup(a->base);	/* optional: metadata only */
 	if ((j->url = strdup(a->uri)) == NULL ||
 	    (j->ptimer = evtimer_new(fbase, ptimer_cb, j)) == NULL ||
 	    job_add_source(j, a->uri, ws_mirror_of(a->uri)) < 0) {

@@ -36,6 +36,7 @@ struct fetch_args {
 	int64_t		 size;		/* -1 unknown */
 	uint64_t	 max_size;	/* 0 none */
 	time_t		 ims;		/* 0 none */
+	const char	*base;		/* the suite's Target-Base-URI, or NULL */
 };
 
 int	 fetch_init(struct event_base *);
@@ -63,8 +64,10 @@ void	 fetch_job_need_mirror(struct job *);
 /* A verified piece from peers; the job takes ownership of data. */
 void	 fetch_job_store_piece(struct job *, uint32_t piece, uint8_t *data,
 	    uint32_t len);
-/* Is a mirror transfer covering this piece right now? */
-bool	 fetch_job_mirror_busy(const struct job *, uint32_t piece);
+/* May peers take this piece (no mirror transfer is about to fetch it)? */
+bool	 fetch_job_piece_free(const struct job *, uint32_t piece);
+/* Peers take it: a mirror transfer stops short of it. */
+bool	 fetch_job_claim(struct job *, uint32_t piece);
 bool	 fetch_job_has(const struct job *, uint32_t piece);
 /* Our bitfield (BEP 3 order) or NULL while the file is being opened. */
 const uint8_t *fetch_job_bits(const struct job *);

@@ -351,6 +351,12 @@ peer_addr(const struct peer *p)
 	return (const struct sockaddr *)&p->ss;
 }
 
+const uint8_t *
+peer_key(const struct peer *p)
+{
+	return p->key;
+}
+
 uint16_t
 peer_listen_port(const struct peer *p)
 {

@@ -81,6 +81,8 @@ void	 peer_penalise(struct peer *, int points, const char *why);
  */
 int	 peer_send(struct peer *, uint32_t sid, const struct bytebuf *msg,
 	    const void *data, size_t len, void (*free_cb)(void *), void *arg);
+/* The swarm key of the handshake. */
+const uint8_t *peer_key(const struct peer *);
 /* The port the peer listens on, from its extended handshake (0: unknown). */
 uint16_t peer_listen_port(const struct peer *);
 /* Our extension id for aptbt_hashes as the peer numbered it (0: none). */

@@ -683,6 +683,37 @@ peermgr_holds(const uint8_t sha256[SHA256_LEN])
 	return best;
 }
 
+struct keyconn {
+	const struct sockaddr	*sa;
+	const uint8_t		*key;
+	bool			 found;
+};
+
+static void
+find_keyconn(struct peer *p, void *arg)
+{
+	struct keyconn	*k = arg;
+
+	if (!peer_is_daemon(p) && same_host(peer_addr(p), k->sa) &&
+	    memcmp(peer_key(p), k->key, SWARMKEY_LEN) == 0)
+		k->found = true;
+}
+
+int
+peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
+    const uint8_t key[SWARMKEY_LEN])
+{
+	struct keyconn	k = { sa, key, false };
+
+	if (paused || scope_off() || !scope_allows(sa) || banned(sa) ||
+	    peer_count() >= MAX_PEERS)
+		return -EPERM;
+	peer_foreach(find_keyconn, &k);
+	if (k.found)
+		return 0;
+	return peer_connect(sa, salen, key) != NULL ? 0 : -ENOMEM;
+}
+
 unsigned
 peermgr_attach_holders(struct swarm *s)
 {

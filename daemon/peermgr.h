@@ -53,6 +53,9 @@ void	 peermgr_notify(const uint8_t sha256[SHA256_LEN], int what);
 
 /* Does a connected daemon hold (2), fetch (1) or lack (0) this file? */
 int	 peermgr_holds(const uint8_t sha256[SHA256_LEN]);
+/* Join a standard client (heard by LSD) in the swarm of key. */
+int	 peermgr_connect_key(const struct sockaddr *, socklen_t,
+	    const uint8_t key[20]);
 /* Attach the swarm on every daemon holding or fetching it; returns count. */
 unsigned peermgr_attach_holders(struct swarm *);
 unsigned peermgr_ndaemons(void);

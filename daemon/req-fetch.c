@@ -43,7 +43,7 @@ req_fetch(struct request *req)
 	const uint8_t		*u, *h;
 	size_t			 ulen, hlen;
 	int64_t			 v;
-	char			 uri[URI_MAX + 1];
+	char			 uri[URI_MAX + 1], base[URI_MAX + 1];
 
 	memset(&a, 0, sizeof(a));
 	a.size = -1;
@@ -75,6 +75,11 @@ req_fetch(struct request *req)
 		a.max_size = (uint64_t)v;
 	if (request_arg_int(req, "ims", &v) && v > 0)
 		a.ims = (time_t)v;
+	if (request_arg_str(req, "base", &u, &ulen) && uri_ok(u, ulen)) {
+		memcpy(base, u, ulen);
+		base[ulen] = '\0';
+		a.base = base;
+	}
 	if (a.max_size > 0 && a.size > 0 && (uint64_t)a.size > a.max_size) {
 		request_reply_error(req, "MaximumSizeExceeded",
 		    "expected size %lld is over the maximum %llu",
@@ -86,5 +91,6 @@ req_fetch(struct request *req)
 
 const struct request_entry req_fetch_entry = {
 	"fetch", ACCESS_FETCH,
-	"fetch uri=URL [sha256=HEX] [size=N] [max_size=N] [ims=T]", req_fetch
+	"fetch uri=URL [sha256=HEX] [size=N] [max_size=N] [ims=T] [base=URL]",
+	req_fetch
 };

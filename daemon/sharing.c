@@ -22,6 +22,7 @@
 #include "daemon/sharing.h"
 #include "daemon/state.h"
 #include "daemon/swarm.h"
+#include "daemon/torrents.h"
 
 static struct event_base	*sh_base;
 static bool			 lsd_running;
@@ -47,10 +48,7 @@ lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
 	struct sockaddr_storage	ss;
 	size_t			i;
 
-	for (i = 0; i < nkeys; i++)
-		if (memcmp(keys[i], lsd_presence_key, LSD_KEY_LEN) == 0)
-			break;
-	if (i == nkeys || fromlen > sizeof(ss))
+	if (fromlen > sizeof(ss))
 		return;
 	memcpy(&ss, from, fromlen);
 	if (ss.ss_family == AF_INET)
@@ -59,7 +57,28 @@ lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
 	else
 		return;
-	peermgr_add((struct sockaddr *)&ss, fromlen, false);
+	for (i = 0; i < nkeys; i++) {
+		if (memcmp(keys[i], lsd_presence_key, LSD_KEY_LEN) == 0)
+			peermgr_add((struct sockaddr *)&ss, fromlen, false);
+		/* A client in a swarm we take part in: join it there. */
+		else if (swarm_find(keys[i], true) != NULL)
+			peermgr_connect_key((struct sockaddr *)&ss, fromlen,
+			    keys[i]);
+	}
+}
+
+static void
+announce_torrent(const struct torrent *t, void *arg)
+{
+	uint8_t	keys[2][LSD_KEY_LEN];
+	size_t	n = 0;
+
+	if (cache_lookup(t->sha256) == NULL)
+		return;
+	memcpy(keys[n++], t->ih1, LSD_KEY_LEN);
+	if (t->has_v2)
+		memcpy(keys[n++], t->ih2, LSD_KEY_LEN);
+	lsd_announce((const uint8_t (*)[LSD_KEY_LEN])keys, n);
 }
 
 static void
@@ -72,6 +91,8 @@ lsd_apply(void)
 		    NULL) == 0) {
 			lsd_presence(lsd_presence_key);
 			lsd_running = true;
+			/* Files we seed under a torrent's info-hash. */
+			torrents_foreach(announce_torrent, NULL);
 		}
 	} else if (!want && lsd_running) {
 		lsd_shutdown();

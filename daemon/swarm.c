@@ -34,7 +34,9 @@
 #include "daemon/pieces.h"
 #include "daemon/scope.h"
 #include "daemon/state.h"
+#include "daemon/lsd.h"
 #include "daemon/swarm.h"
+#include "daemon/torrents.h"
 #include "daemon/workers.h"
 
 #define INDEX_BUCKETS	4096
@@ -71,6 +73,10 @@ struct dlpiece {
 struct swarm {
 	TAILQ_ENTRY(swarm)	 entry;
 	uint8_t			 key[SWARMKEY_LEN];
+	/* Metadata mode: the torrent's info-hashes, and SHA-1 piece hashes. */
+	bool			 has_torrent;
+	bool			 has_ih2;
+	uint8_t			 ih1[SWARMKEY_LEN], ih2[SWARMKEY_LEN];
 	uint8_t			 sha256[SHA256_LEN];
 	uint64_t		 size;
 	uint32_t		 piece_len, npieces;
@@ -95,6 +101,8 @@ static unsigned		 nindex;
 static TAILQ_HEAD(, swarm) swarms = TAILQ_HEAD_INITIALIZER(swarms);
 static unsigned		 nswarms;
 static size_t		 dl_memory;
+
+static void	swarm_apply_torrent(struct swarm *);
 
 static unsigned
 bucket(const uint8_t *h)
@@ -231,7 +239,50 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	TAILQ_INIT(&s->dl);
 	TAILQ_INSERT_TAIL(&swarms, s, entry);
 	nswarms++;
+	swarm_apply_torrent(s);
 	return s;
+}
+
+/* Take the file's torrent's keys; announce them on the LAN. */
+static void
+swarm_apply_torrent(struct swarm *s)
+{
+	const struct torrent	*t = torrents_by_sha256(s->sha256);
+	uint8_t			 keys[2][LSD_KEY_LEN];
+	size_t			 n = 0;
+
+	if (t == NULL || t->npieces != s->npieces)
+		return;
+	s->has_torrent = true;
+	memcpy(s->ih1, t->ih1, SWARMKEY_LEN);
+	memcpy(keys[n++], t->ih1, LSD_KEY_LEN);
+	if (t->has_v2) {
+		s->has_ih2 = true;
+		memcpy(s->ih2, t->ih2, SWARMKEY_LEN);
+		memcpy(keys[n++], t->ih2, LSD_KEY_LEN);
+	}
+	/* Standard clients in the swarm find us (and we them) on the LAN. */
+	lsd_announce((const uint8_t (*)[LSD_KEY_LEN])keys, n);
+}
+
+void
+swarm_torrent_known(struct swarm *s)
+{
+	unsigned	i;
+
+	if (s->has_torrent)
+		return;
+	swarm_apply_torrent(s);
+	for (i = 0; i < s->nlinks; i++)
+		link_pump(s->links[i]);
+}
+
+bool
+swarm_has_key(const struct swarm *s, const uint8_t key[SWARMKEY_LEN])
+{
+	return memcmp(s->key, key, SWARMKEY_LEN) == 0 ||
+	    (s->has_torrent && memcmp(s->ih1, key, SWARMKEY_LEN) == 0) ||
+	    (s->has_ih2 && memcmp(s->ih2, key, SWARMKEY_LEN) == 0);
 }
 
 static void
@@ -293,18 +344,31 @@ static void	start_own_hashes(struct swarm *);
 struct swarm *
 swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 {
-	struct swarm	*s;
-	struct ientry	*e;
-	size_t		 nbits;
+	struct swarm		*s;
+	struct ientry		*e;
+	size_t			 nbits;
+
+	const struct torrent	*t;
+	const uint8_t		*sha;
+	uint64_t		 size;
 
 	TAILQ_FOREACH(s, &swarms, entry)
-		if (memcmp(s->key, key, SWARMKEY_LEN) == 0)
+		if (swarm_has_key(s, key))
 			return s;
-	if (!open || (e = index_key(key)) == NULL ||
-	    cache_lookup(e->sha256) == NULL)
+	if (!open)
+		return NULL;
+	if ((e = index_key(key)) != NULL) {
+		sha = e->sha256;
+		size = e->size;
+	} else if ((t = torrents_by_key(key)) != NULL) {
+		sha = t->sha256;
+		size = t->size;
+	} else
+		return NULL;
+	if (cache_lookup(sha) == NULL)
 		return NULL;
 	/* A cached file: open a seed. */
-	if ((s = swarm_alloc(e->sha256, e->size)) == NULL)
+	if ((s = swarm_alloc(sha, size)) == NULL)
 		return NULL;
 	nbits = (s->npieces + 7) / 8 + 1;
 	if ((s->allbits = calloc(nbits, 1)) == NULL) {
@@ -501,8 +565,8 @@ static bool
 pickable(const struct swarm *s, uint32_t p)
 {
 	return !swarm_has_piece(s, p) && !bit_get(s->mirror_only, p) &&
-	    bit_get(s->hint_known, p) &&
-	    (s->job == NULL || !fetch_job_mirror_busy(s->job, p));
+	    (s->has_torrent || bit_get(s->hint_known, p)) &&
+	    (s->job == NULL || fetch_job_piece_free(s->job, p));
 }
 
 static uint64_t
@@ -572,7 +636,7 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 			if (!link_has(l, p) || swarm_has_piece(s, p) ||
 			    dl_find(s, p) != NULL)
 				continue;
-			if (!bit_get(s->hint_known, p)) {
+			if (!s->has_torrent && !bit_get(s->hint_known, p)) {
 				missing_hints = true;
 				continue;
 			}
@@ -583,7 +647,9 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 				best = p;
 			}
 		}
-		if (best == UINT32_MAX || (d = dl_start(s, best)) == NULL)
+		if (best == UINT32_MAX ||
+		    (s->job != NULL && !fetch_job_claim(s->job, best)) ||
+		    (d = dl_start(s, best)) == NULL)
 			break;
 		n += pick_blocks(d, false, pieces + n, begins + n, lens + n,
 		    max - n);
@@ -594,7 +660,7 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 			if (link_has(l, d->piece) && n < max)
 				n += pick_blocks(d, true, pieces + n,
 				    begins + n, lens + n, max - n);
-	if (missing_hints)
+	if (missing_hints && peer_is_daemon(link_peer(l)))
 		link_want_hashes(l, 0);
 	return n;
 }
@@ -619,6 +685,7 @@ swarm_unrequest(struct swarm *s, const struct link *l, uint32_t piece,
 struct verify_job {
 	struct swarm	*s;
 	struct dlpiece	*d;
+	bool		 sha1;		/* the torrent's v1 piece hash */
 	uint8_t		 expect[SHA256_LEN];
 	bool		 ok;
 };
@@ -629,8 +696,13 @@ verify_work(void *arg)
 	struct verify_job	*v = arg;
 	uint8_t			 h[SHA256_LEN];
 
-	sha256(v->d->buf, v->d->len, h);
-	v->ok = memcmp(h, v->expect, SHA256_LEN) == 0;
+	if (v->sha1) {
+		sha1(v->d->buf, v->d->len, h);
+		v->ok = memcmp(h, v->expect, SHA1_LEN) == 0;
+	} else {
+		sha256(v->d->buf, v->d->len, h);
+		v->ok = memcmp(h, v->expect, SHA256_LEN) == 0;
+	}
 }
 
 static void
@@ -721,6 +793,7 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 {
 	struct dlpiece		*d;
 	struct verify_job	*v;
+	const struct torrent	*t;
 	uint32_t		 b = begin / LAYOUT_BLOCK;
 
 	if ((d = dl_find(s, piece)) == NULL || d->verifying ||
@@ -737,7 +810,20 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 		return true;
 	v->s = s;
 	v->d = d;
-	memcpy(v->expect, s->hints + (size_t)piece * SHA256_LEN, SHA256_LEN);
+	if (bit_get(s->hint_known, piece))
+		memcpy(v->expect, s->hints + (size_t)piece * SHA256_LEN,
+		    SHA256_LEN);
+	else if (s->has_torrent && (t = torrents_by_sha256(s->sha256)) != NULL) {
+		v->sha1 = true;
+		memcpy(v->expect, t->pieces + (size_t)piece * SHA1_LEN,
+		    SHA1_LEN);
+	} else {
+		/* Unverifiable (cannot happen: see pickable()); drop it. */
+		free(v);
+		TAILQ_REMOVE(&s->dl, d, entry);
+		dlpiece_free(d);
+		return true;
+	}
 	d->verifying = true;
 	s->refs++;
 	if (workers_submit(verify_work, verify_done, v) != 0) {

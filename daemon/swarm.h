@@ -64,6 +64,9 @@ unsigned swarm_useful_links(const struct swarm *);
 /* The link's side. */
 const uint8_t *swarm_key(const struct swarm *);
 const uint8_t *swarm_sha256(const struct swarm *);
+/* The file's torrent became known (metadata mode): take its keys. */
+void	 swarm_torrent_known(struct swarm *);
+bool	 swarm_has_key(const struct swarm *, const uint8_t key[SWARMKEY_LEN]);
 /* Is this peer already in the swarm? */
 bool	 swarm_linked(const struct swarm *, const struct peer *);
 uint64_t swarm_size(const struct swarm *);

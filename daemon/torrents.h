@@ -1,0 +1,47 @@
+/*
+ * torrents.h - the torrents we know for files: metadata mode.
+ *
+ * When a mirror publishes metadata, a file's swarm is the one of its
+ * .torrent, so standard clients (libtorrent, Transmission) take part in
+ * it under the torrent's info-hash.  This module keeps each known
+ * torrent's keys and v1 piece hashes by the file's SHA-256, saved under
+ * state_dir/torrents so a file is seeded under its info-hash across
+ * restarts.  A torrent is accepted only if it describes the file
+ * exactly: same size, the canonical piece layout, a single file.
+ */
+#ifndef APTBTD_TORRENTS_H
+#define APTBTD_TORRENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/hash.h"
+#include "common/swarmkey.h"
+
+struct torrent {
+	uint8_t		 sha256[SHA256_LEN];
+	uint64_t	 size;
+	uint32_t	 npieces;
+	bool		 has_v1, has_v2;
+	uint8_t		 ih1[SWARMKEY_LEN];	/* v1 info-hash */
+	uint8_t		 ih2[SWARMKEY_LEN];	/* v2 info-hash, truncated */
+	uint8_t		*pieces;		/* v1: npieces SHA-1s */
+};
+
+/* Load the saved torrents (at start-up, before the loop runs). */
+int	 torrents_init(const char *state_dir);
+void	 torrents_shutdown(void);
+/*
+ * Take a torrent for the file with this SHA-256 and size; saves it.
+ * 0, or -EINVAL when it does not describe the file as we cut it.
+ */
+int	 torrents_add(const uint8_t sha256[SHA256_LEN], uint64_t size,
+	    const uint8_t *raw, size_t len);
+const struct torrent *torrents_by_sha256(const uint8_t sha256[SHA256_LEN]);
+/* By either info-hash (v2 truncated to 20 bytes, as BEP 52 swarms do). */
+const struct torrent *torrents_by_key(const uint8_t key[SWARMKEY_LEN]);
+void	 torrents_foreach(void (*cb)(const struct torrent *, void *), void *);
+size_t	 torrents_count(void);
+
+#endif
