@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "client/aptmsg.h"
+#include "common/hash.h"
 
 void
 aptmsg_reader_init(struct aptmsg_reader *r)
@@ -285,18 +286,6 @@ aptmsg_end(struct bytebuf *b)
 	bytebuf_putc(b, '\n');
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t
 aptmsg_unescape(char *s)
 {
@@ -304,8 +293,8 @@ aptmsg_unescape(char *s)
 	int	 h, l;
 
 	for (r = w = s; *r != '\0'; ) {
-		if (r[0] == '%' && (h = hexval((unsigned char)r[1])) >= 0 &&
-		    (l = hexval((unsigned char)r[2])) >= 0 && (h | l) != 0) {
+		if (r[0] == '%' && (h = hex_digit((unsigned char)r[1])) >= 0 &&
+		    (l = hex_digit((unsigned char)r[2])) >= 0 && (h | l) != 0) {
 			*w++ = (char)(h << 4 | l);
 			r += 3;
 		} else

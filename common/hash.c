@@ -146,8 +146,8 @@ hex_encode(const uint8_t *p, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hex_digit(char c)
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

@@ -38,6 +38,8 @@ void	 sha256(const void *, size_t, uint8_t out[SHA256_LEN]);
 
 /* Lower-case hex; out must hold 2 * len + 1 bytes. */
 void	 hex_encode(const uint8_t *, size_t len, char *out);
+/* The value of one hex digit (either case), or -1. */
+int	 hex_digit(int c);
 /* Decode exactly 2 * len hex digits (either case); false on bad input. */
 bool	 hex_decode(const char *, size_t hexlen, uint8_t *out, size_t len);
 

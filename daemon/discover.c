@@ -138,34 +138,31 @@ discover_torrent(const char *base, const uint8_t sha256[SHA256_LEN],
 	return 0;
 }
 
+/* Drop a discovery without telling its owner. */
+static void
+pending_drop(struct pending *p)
+{
+	metadata_cancel(md_answer, p);
+	if (p->x != NULL)
+		ws_cancel(p->x);
+	LIST_REMOVE(p, entry);
+	free(p->buf);
+	free(p);
+}
+
 void
 discover_cancel(void *arg)
 {
 	struct pending	*p, *next;
 
-	LIST_FOREACH_SAFE(p, &pendings, entry, next) {
-		if (p->arg != arg)
-			continue;
-		metadata_cancel(md_answer, p);
-		if (p->x != NULL)
-			ws_cancel(p->x);
-		LIST_REMOVE(p, entry);
-		free(p->buf);
-		free(p);
-	}
+	LIST_FOREACH_SAFE(p, &pendings, entry, next)
+		if (p->arg == arg)
+			pending_drop(p);
 }
 
 void
 discover_shutdown(void)
 {
-	struct pending	*p;
-
-	while ((p = LIST_FIRST(&pendings)) != NULL) {
-		metadata_cancel(md_answer, p);
-		if (p->x != NULL)
-			ws_cancel(p->x);
-		LIST_REMOVE(p, entry);
-		free(p->buf);
-		free(p);
-	}
+	while (!LIST_EMPTY(&pendings))
+		pending_drop(LIST_FIRST(&pendings));
 }
