@@ -135,6 +135,7 @@ static bool			 stopping;
 
 static void	job_schedule(struct job *);
 static void	job_join_peers(struct job *);
+static uint64_t	rendezvous_score(const uint8_t *, const uint8_t *);
 static void	job_fail(struct job *, const char *reason, bool transient,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void	job_check_complete(struct job *);
@@ -692,8 +693,14 @@ job_join_peers(struct job *j)
 			}
 		}
 	}
+	/*
+	 * Wait for peers only if one holds the file, or fetches it and is
+	 * the one that should (rendezvous): several daemons that start
+	 * together must not all wait for each other.
+	 */
 	if (state.paused || piecemap_complete(&j->pm) ||
-	    peermgr_holds(j->sha) == 0 || !swarm_ask_peers(j->swarm))
+	    !peermgr_should_wait(j->sha, rendezvous_score(peer_self_id,
+	    j->sha), rendezvous_score) || !swarm_ask_peers(j->swarm))
 		return;
 	if (j->stall == NULL &&
 	    (j->stall = evtimer_new(fbase, stall_cb, j)) == NULL)

@@ -183,6 +183,25 @@ link_close(struct link *l)
 	link_free(l, "closed");
 }
 
+/*
+ * A mux channel neither side wants anything from any more is detached,
+ * so its swarm can be freed and the connection's channel table (256
+ * slots) never fills with finished files.  The standard client's whole
+ * connection is its one swarm: left to the peer to close.
+ */
+static bool
+link_close_if_idle(struct link *l)
+{
+	if (l->dead || l->sid == 0 || !l->started || l->am_interested ||
+	    l->peer_interested || l->nuploads > 0 || l->nreqs > 0)
+		return false;
+	/* Still fetching and the peer may yet get pieces we need: keep it. */
+	if (!swarm_complete(l->swarm) && !link_is_seed(l))
+		return false;
+	link_close(l);
+	return true;
+}
+
 /* Interest follows whether the peer has a piece we lack. */
 static void
 link_update_interest(struct link *l)
@@ -342,6 +361,26 @@ link_attached(struct link *l, bool ok)
 }
 
 void
+link_done(struct link *l)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+	size_t		i;
+
+	/* End-game duplicates still out are of no use now: cancel them. */
+	if (swarm_complete(l->swarm)) {
+		for (i = 0; i < l->nreqs; i++) {
+			pw_put_block(&b, PW_CANCEL, l->reqs[i].piece,
+			    l->reqs[i].begin, l->reqs[i].len);
+			link_send(l, &b);
+		}
+		l->nreqs = 0;
+	}
+	bytebuf_free(&b);
+	link_update_interest(l);
+	link_close_if_idle(l);
+}
+
+void
 link_have(struct link *l, uint32_t piece)
 {
 	struct bytebuf		b = BYTEBUF_INIT;
@@ -364,6 +403,7 @@ link_have(struct link *l, uint32_t piece)
 	link_send(l, &b);
 	bytebuf_free(&b);
 	link_update_interest(l);
+	link_close_if_idle(l);
 }
 
 /*
@@ -414,6 +454,8 @@ static void
 on_interested(struct link *l, const struct pw_msg *m)
 {
 	l->peer_interested = m->id == PW_INTERESTED;
+	if (!l->peer_interested && link_close_if_idle(l))
+		return;
 	choker_interest(l);
 }
 

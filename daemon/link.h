@@ -34,6 +34,8 @@ struct peer *link_peer(const struct link *);
 struct swarm *link_swarm(const struct link *);
 bool	 link_has(const struct link *, uint32_t piece);
 bool	 link_is_seed(const struct link *);
+/* Our download ended: drop the link if neither side wants more. */
+void	 link_done(struct link *);
 /* We now hold a piece: send "have"; maybe lose interest. */
 void	 link_have(struct link *, uint32_t piece);
 /* New blocks may be requestable (hints arrived, a piece was freed). */

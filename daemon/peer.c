@@ -109,11 +109,42 @@ peer_init(struct event_base *base)
 	return 0;
 }
 
+static void
+group_remove(struct peer *p, void *arg)
+{
+	if (p->bev != NULL)
+		bufferevent_remove_from_rate_limit_group(p->bev);
+}
+
+static void
+group_add(struct peer *p, void *arg)
+{
+	if (p->bev != NULL)
+		bufferevent_add_to_rate_limit_group(p->bev, rate_group);
+}
+
+/*
+ * A rate-limit group refills its buckets on a timer even when idle, so
+ * there is one only while a limit is set: an unlimited daemon with
+ * nothing to do sleeps.
+ */
 void
 peer_set_limits(uint64_t down, uint64_t up)
 {
 	static const struct timeval	tick = { 0, 100 * 1000 };
 	size_t				r, w;
+
+	if (down == 0 && up == 0) {
+		if (rate_group != NULL) {
+			peer_foreach(group_remove, NULL);
+			bufferevent_rate_limit_group_free(rate_group);
+			rate_group = NULL;
+		}
+		if (rate_cfg != NULL)
+			ev_token_bucket_cfg_free(rate_cfg);
+		rate_cfg = NULL;
+		return;
+	}
 
 	/* libevent needs a finite rate; "unlimited" is a huge one. */
 	r = down != 0 ? (size_t)(down / 10) : EV_RATE_LIMIT_MAX / 4;
@@ -128,10 +159,12 @@ peer_set_limits(uint64_t down, uint64_t up)
 	rate_cfg = ev_token_bucket_cfg_new(r, r, w, w, &tick);
 	if (rate_cfg == NULL)
 		return;
-	if (rate_group == NULL)
+	if (rate_group == NULL) {
 		rate_group = bufferevent_rate_limit_group_new(peer_base,
 		    rate_cfg);
-	else
+		if (rate_group != NULL)
+			peer_foreach(group_add, NULL);
+	} else
 		bufferevent_rate_limit_group_set_cfg(rate_group, rate_cfg);
 }
 

@@ -714,6 +714,25 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 	return peer_connect(sa, salen, key) != NULL ? 0 : -ENOMEM;
 }
 
+bool
+peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint64_t my_score,
+    uint64_t (*score)(const uint8_t *, const uint8_t *))
+{
+	struct daemon	*d;
+	struct hent	**pp;
+
+	TAILQ_FOREACH(d, &daemons, entry) {
+		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
+			continue;
+		if (*(pp = hfind(d, sha256)) == NULL)
+			continue;
+		if ((*pp)->what == PEERMGR_HAVE ||
+		    score(peer_id(d->peer), sha256) > my_score)
+			return true;
+	}
+	return false;
+}
+
 unsigned
 peermgr_attach_holders(struct swarm *s)
 {

@@ -56,6 +56,13 @@ int	 peermgr_holds(const uint8_t sha256[SHA256_LEN]);
 /* Join a standard client (heard by LSD) in the swarm of key. */
 int	 peermgr_connect_key(const struct sockaddr *, socklen_t,
 	    const uint8_t key[20]);
+/*
+ * Should a new download wait for peers: a daemon holds the file, or one
+ * fetching it scores higher for it (rendezvous) than we do?
+ */
+bool	 peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
+	    uint64_t my_score, uint64_t (*score)(const uint8_t *peer_id,
+	    const uint8_t *sha256));
 /* Attach the swarm on every daemon holding or fetching it; returns count. */
 unsigned peermgr_attach_holders(struct swarm *);
 unsigned peermgr_ndaemons(void);

@@ -64,6 +64,7 @@ struct dlpiece {
 	uint8_t			*buf;
 	uint8_t			*reqs;		/* requests out per block */
 	uint64_t		*req_at;	/* ms of each block's first request */
+	const struct link	**req_by;	/* the link that asked last */
 	uint8_t			*got;		/* block received */
 	struct sockaddr_storage	 contrib[MAX_CONTRIB];
 	unsigned		 ncontrib;
@@ -88,6 +89,7 @@ struct swarm {
 	bool			 hashing;	/* our own hashes being computed */
 	uint16_t		*avail;
 	uint8_t			*mirror_only;	/* failed from peers: bit per piece */
+	uint8_t			*storing;	/* verified, being written: bits */
 	TAILQ_HEAD(, dlpiece)	 dl;
 	struct link		**links;
 	unsigned		 nlinks, linkcap;
@@ -221,13 +223,16 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	s->hint_known = calloc(nbits, 1);
 	s->hint_from = calloc(s->npieces + 1, sizeof(*s->hint_from));
 	s->mirror_only = calloc(nbits, 1);
+	s->storing = calloc(nbits, 1);
 	if (s->avail == NULL || s->hints == NULL || s->hint_known == NULL ||
-	    s->hint_from == NULL || s->mirror_only == NULL) {
+	    s->hint_from == NULL || s->mirror_only == NULL ||
+	    s->storing == NULL) {
 		free(s->avail);
 		free(s->hints);
 		free(s->hint_known);
 		free(s->hint_from);
 		free(s->mirror_only);
+		free(s->storing);
 		free(s);
 		return NULL;
 	}
@@ -293,6 +298,7 @@ dlpiece_free(struct dlpiece *d)
 	free(d->reqs);
 	free(d->got);
 	free(d->req_at);
+	free(d->req_by);
 	free(d);
 }
 
@@ -315,6 +321,7 @@ swarm_free(struct swarm *s)
 	free(s->hint_known);
 	free(s->hint_from);
 	free(s->mirror_only);
+	free(s->storing);
 	free(s->allbits);
 	free(s->links);
 	free(s);
@@ -546,12 +553,14 @@ dl_start(struct swarm *s, uint32_t piece)
 	d->reqs = calloc(d->nblocks, 1);
 	d->got = calloc(d->nblocks, 1);
 	d->req_at = calloc(d->nblocks, sizeof(*d->req_at));
+	d->req_by = calloc(d->nblocks, sizeof(*d->req_by));
 	if (d->buf == NULL || d->reqs == NULL || d->got == NULL ||
-	    d->req_at == NULL) {
+	    d->req_at == NULL || d->req_by == NULL) {
 		free(d->buf);
 		free(d->reqs);
 		free(d->got);
 		free(d->req_at);
+		free(d->req_by);
 		free(d);
 		return NULL;
 	}
@@ -565,6 +574,7 @@ static bool
 pickable(const struct swarm *s, uint32_t p)
 {
 	return !swarm_has_piece(s, p) && !bit_get(s->mirror_only, p) &&
+	    !bit_get(s->storing, p) &&
 	    (s->has_torrent || bit_get(s->hint_known, p)) &&
 	    (s->job == NULL || fetch_job_piece_free(s->job, p));
 }
@@ -584,8 +594,8 @@ now_ms(void)
  * within that, so only a straggler's blocks are asked for twice.
  */
 static size_t
-pick_blocks(struct dlpiece *d, bool dup, uint32_t *pieces, uint32_t *begins,
-    uint32_t *lens, size_t max)
+pick_blocks(struct dlpiece *d, const struct link *l, bool dup,
+    uint32_t *pieces, uint32_t *begins, uint32_t *lens, size_t max)
 {
 	size_t		n = 0;
 	uint32_t	b, off;
@@ -596,8 +606,14 @@ pick_blocks(struct dlpiece *d, bool dup, uint32_t *pieces, uint32_t *begins,
 	for (b = 0; b < d->nblocks && n < max; b++) {
 		if (d->got[b] || d->reqs[b] >= 2)
 			continue;
-		if (d->reqs[b] > 0 && (!dup || now - d->req_at[b] < ENDGAME_MS))
+		/*
+		 * A block asked of this very link is still in its queue
+		 * there: asking again only gets it sent twice.
+		 */
+		if (d->reqs[b] > 0 && (!dup || d->req_by[b] == l ||
+		    now - d->req_at[b] < ENDGAME_MS))
 			continue;
+		d->req_by[b] = l;
 		if (d->reqs[b] == 0)
 			d->req_at[b] = now;
 		off = b * LAYOUT_BLOCK;
@@ -626,7 +642,7 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 	/* Finish pieces already started: memory and latency both gain. */
 	TAILQ_FOREACH(d, &s->dl, entry)
 		if (link_has(l, d->piece) && n < max)
-			n += pick_blocks(d, false, pieces + n, begins + n,
+			n += pick_blocks(d, l, false, pieces + n, begins + n,
 			    lens + n, max - n);
 	/* Then the rarest piece the link has, earliest first on ties. */
 	while (n < max) {
@@ -651,14 +667,14 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 		    (s->job != NULL && !fetch_job_claim(s->job, best)) ||
 		    (d = dl_start(s, best)) == NULL)
 			break;
-		n += pick_blocks(d, false, pieces + n, begins + n, lens + n,
+		n += pick_blocks(d, l, false, pieces + n, begins + n, lens + n,
 		    max - n);
 	}
 	/* End game: nothing new left, so double up on what is in flight. */
 	if (n == 0)
 		TAILQ_FOREACH(d, &s->dl, entry)
 			if (link_has(l, d->piece) && n < max)
-				n += pick_blocks(d, true, pieces + n,
+				n += pick_blocks(d, l, true, pieces + n,
 				    begins + n, lens + n, max - n);
 	if (missing_hints && peer_is_daemon(link_peer(l)))
 		link_want_hashes(l, 0);
@@ -760,7 +776,12 @@ verify_done(void *arg)
 		s->from_peers += d->len;
 		state.bytes_from_peers += d->len;
 		state_dirty();
-		/* The job now owns the buffer. */
+		/*
+		 * The job now owns the buffer.  Until it is on disk the
+		 * piece is neither in flight nor held: keep it from being
+		 * picked (and asked of the peers) again meanwhile.
+		 */
+		bit_set(s->storing, d->piece);
 		fetch_job_store_piece(s->job, d->piece, d->buf, d->len);
 		d->buf = NULL;
 		dlpiece_free(d);
@@ -917,8 +938,15 @@ swarm_piece_stored(struct swarm *s, uint32_t piece)
 {
 	unsigned	i;
 
-	for (i = 0; i < s->nlinks; i++)
-		link_have(s->links[i], piece);
+	if (piece < s->npieces)
+		s->storing[piece / 8] &= (uint8_t)~(0x80 >> (piece % 8));
+	/* A link may close itself (nothing left to exchange): go backwards. */
+	s->refs++;
+	for (i = s->nlinks; i > 0; i--)
+		if (i <= s->nlinks)
+			link_have(s->links[i - 1], piece);
+	s->refs--;
+	swarm_maybe_free(s);
 }
 
 /*
@@ -1176,8 +1204,12 @@ swarm_job_done(struct swarm *s, bool complete)
 		return;
 	}
 	start_own_hashes(s);
-	for (i = 0; i < s->nlinks; i++)
-		link_pump(s->links[i]);
+	/* link_done may close links: walk from the end. */
+	s->refs++;
+	for (i = s->nlinks; i > 0; i--)
+		if (i <= s->nlinks)
+			link_done(s->links[i - 1]);
+	s->refs--;
 	swarm_maybe_free(s);
 }
 
