@@ -14,7 +14,7 @@
 static const struct table_column cache_columns[] = {
 	{ "SHA256", "sha256", TABLE_HEX12 },
 	{ "SIZE", "size", TABLE_BYTES },
-	{ "NAME", "name", TABLE_TEXT },
+	{ "LAST USED", "atime", TABLE_AGE },
 };
 
 static int

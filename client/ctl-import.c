@@ -37,10 +37,10 @@ ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 		ctl_print_json_result(ctx);
 	else
 		printf("imported %lld files (%s), %lld already cached, "
-		    "%lld skipped\n", (long long)ctl_result_int(ctx, "imported"),
+		    "%lld failed\n", (long long)ctl_result_int(ctx, "imported"),
 		    units_format_bytes((uint64_t)ctl_result_int(ctx, "bytes"),
 		    b, sizeof(b)), (long long)ctl_result_int(ctx, "present"),
-		    (long long)ctl_result_int(ctx, "skipped"));
+		    (long long)ctl_result_int(ctx, "failed"));
 	return CTL_EXIT_OK;
 }
 

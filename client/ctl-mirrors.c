@@ -14,7 +14,8 @@ static const struct table_column mirrors_columns[] = {
 	{ "RATE/S", "rate", TABLE_BYTES },
 	{ "REQUESTS", "requests", TABLE_INT },
 	{ "ERRORS", "errors", TABLE_INT },
-	{ "STATE", "state", TABLE_TEXT },
+	{ "ACTIVE", "active", TABLE_INT },
+	{ "FAILURES", "failures", TABLE_INT },
 };
 
 static int

@@ -92,6 +92,34 @@ plain_url(const char *uri)
 	return NULL;
 }
 
+/* TOP + "dists/" + RELEASE + "/" for a package of a suite, else BASE. */
+static char *
+suite_base(const char *base, const char *type, const char *release)
+{
+	char	*top, *u;
+	size_t	 len;
+
+	if (type == NULL || strcmp(type, "deb") != 0 || release == NULL ||
+	    *release == '\0' || strstr(release, "..") != NULL ||
+	    strpbrk(release, "?#") != NULL)
+		return plain_url(base);
+	if ((top = plain_url(base)) == NULL)
+		return NULL;
+	len = strlen(top);
+	/* A flat repository ("./" or "dir/") has no dists/. */
+	if (release[strlen(release) - 1] == '/') {
+		if (strcmp(release, "./") == 0)
+			return top;
+		if (asprintf(&u, "%s%s%s", top, len > 0 &&
+		    top[len - 1] == '/' ? "" : "/", release) == -1)
+			u = NULL;
+	} else if (asprintf(&u, "%s%sdists/%s/", top, len > 0 &&
+	    top[len - 1] == '/' ? "" : "/", release) == -1)
+		u = NULL;
+	free(top);
+	return u;
+}
+
 struct item *
 item_new(const struct aptmsg *msg, char *err, size_t errlen)
 {
@@ -139,9 +167,15 @@ item_new(const struct aptmsg *msg, char *err, size_t errlen)
 	if ((v = aptmsg_get(msg, "Last-Modified")) != NULL &&
 	    (it->ims = curl_getdate(v, NULL)) < 0)
 		it->ims = 0;
-	/* The suite's base: where aptbtd looks for published metadata. */
+	/*
+	 * The suite's base: where aptbtd looks for published metadata.  apt
+	 * names the suite's directory in Target-Base-URI for index files
+	 * only; for packages (Target-Type: deb) it is the archive's top, and
+	 * the suite is Target-Release.
+	 */
 	if ((v = aptmsg_get(msg, "Target-Base-URI")) != NULL)
-		it->base = plain_url(v);
+		it->base = suite_base(v, aptmsg_get(msg, "Target-Type"),
+		    aptmsg_get(msg, "Target-Release"));
 	return it;
 fail:
 	item_free(it);

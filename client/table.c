@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/ctl.h"
 #include "client/table.h"
@@ -13,6 +14,23 @@
 
 #define CELL_MAX	128
 #define TABLE_MAX_COLS	16
+
+static void
+format_age(int64_t when, char *out, size_t len)
+{
+	int64_t	ago = (int64_t)time(NULL) - when;
+
+	if (when <= 0)
+		snprintf(out, len, "-");
+	else if (ago < 120)
+		snprintf(out, len, "%llds ago", (long long)(ago < 0 ? 0 : ago));
+	else if (ago < 2 * 3600)
+		snprintf(out, len, "%lldm ago", (long long)(ago / 60));
+	else if (ago < 2 * 86400)
+		snprintf(out, len, "%lldh ago", (long long)(ago / 3600));
+	else
+		snprintf(out, len, "%lldd ago", (long long)(ago / 86400));
+}
 
 static void
 format_cell(const struct benc_doc *doc, int row, const struct table_column *col,
@@ -34,6 +52,9 @@ format_cell(const struct benc_doc *doc, int row, const struct table_column *col,
 	switch (col->format) {
 	case TABLE_BYTES:
 		units_format_bytes(v < 0 ? 0 : (uint64_t)v, out, len);
+		break;
+	case TABLE_AGE:
+		format_age(v, out, len);
 		break;
 	case TABLE_PERMILLE:
 		snprintf(out, len, "%lld.%lld%%", (long long)(v / 10),

@@ -17,6 +17,7 @@ enum table_format {
 	TABLE_BYTES,	/* human size */
 	TABLE_PERMILLE,	/* 0-1000 as a percentage */
 	TABLE_HEX12,	/* a hash, first 12 hex digits */
+	TABLE_AGE,	/* a Unix time, shown as how long ago */
 };
 
 struct table_column {

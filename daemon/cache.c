@@ -751,8 +751,19 @@ fsync_parent(const char *path)
 int
 cache_part_commit(const uint8_t *sha, int partfd, uint64_t size)
 {
+	uint8_t	got[SHA256_LEN];
+	int	rc;
+
+	if ((rc = hash_fd(partfd, size, got)) < 0)
+		return rc;
+	return cache_part_commit_hashed(sha, partfd, size, got);
+}
+
+int
+cache_part_commit_hashed(const uint8_t *sha, int partfd, uint64_t size,
+    const uint8_t *got)
+{
 	char		 part[PATH_MAX], path[PATH_MAX], map[PATH_MAX];
-	uint8_t		 got[SHA256_LEN];
 	struct stat	 st;
 	int		 rc;
 
@@ -760,8 +771,6 @@ cache_part_commit(const uint8_t *sha, int partfd, uint64_t size)
 		return -errno;
 	if ((uint64_t)st.st_size != size)
 		return -EBADMSG;
-	if ((rc = hash_fd(partfd, size, got)) < 0)
-		return rc;
 	if (sodium_memcmp(got, sha, SHA256_LEN) != 0)
 		return -EBADMSG;
 	if (fchmod(partfd, 0644) == -1 || fsync(partfd) == -1)

@@ -102,6 +102,9 @@ void	 cache_part_discard(const uint8_t *sha256);
  * Verify partfd holds size bytes hashing to sha256 (-EBADMSG if not),
  * fsync, rename into sha256/, fsync the directory, drop the map.
  */
+/* The same with the file's SHA-256 already computed as it was written. */
+int	 cache_part_commit_hashed(const uint8_t *sha256, int partfd,
+	    uint64_t size, const uint8_t *got);
 int	 cache_part_commit(const uint8_t *sha256, int partfd,
 	    uint64_t size);
 /* An anonymous temporary file for data with no expected hash. */

@@ -125,6 +125,14 @@ struct job {
 	uint64_t		 peer_bytes;	/* of this file, from peers */
 	char			*base;		/* suite base URI (metadata) */
 	bool			 discovering;	/* looking for its torrent */
+	/*
+	 * The file's SHA-256, computed as bytes are written while they come
+	 * in order from one transfer, so a large file is not read back
+	 * after its last byte; any out-of-order write falls back to that.
+	 */
+	struct hash_ctx		*inc;
+	uint64_t		 inc_off;
+	bool			 inc_busy, inc_broken;
 };
 TAILQ_HEAD(jobq, job);
 
@@ -135,6 +143,9 @@ static bool			 stopping;
 
 static void	job_schedule(struct job *);
 static void	job_join_peers(struct job *);
+struct wjob;
+static void	inc_reset(struct job *, bool);
+static void	inc_take(struct job *, struct wjob *);
 static uint64_t	rendezvous_score(const uint8_t *, const uint8_t *);
 static void	job_fail(struct job *, const char *reason, bool transient,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -343,6 +354,8 @@ job_free(struct job *j)
 		event_free(j->ptimer);
 	if (j->stall != NULL)
 		event_free(j->stall);
+	if (j->inc != NULL)
+		hash_free(j->inc);
 	free(j->url);
 	free(j->base);
 	free(j);
@@ -516,7 +529,8 @@ mapsave_done(void *arg)
 		    strerror(-ms->rc));
 	piecemap_free(&ms->snap);
 	free(ms);
-	if (j->phase == PH_RUNNING && j->map_dirty) {
+	if (j->phase == PH_RUNNING && j->map_dirty &&
+	    !piecemap_complete(&j->pm)) {
 		map_save(j);
 	} else if (j->verify_wanted) {
 		j->verify_wanted = false;
@@ -530,7 +544,9 @@ map_save(struct job *j)
 {
 	struct mapsave	*ms;
 
-	if (!j->hashed || !j->have_pm || j->rw < 0)
+	/* A complete file is verified next: nothing left to resume. */
+	if (!j->hashed || !j->have_pm || j->rw < 0 ||
+	    piecemap_complete(&j->pm))
 		return;
 	if (j->map_saving) {
 		j->map_dirty = true;
@@ -610,6 +626,8 @@ open_done(void *arg)
 		goto out;
 	}
 	j->rw = op->rw;
+	/* Hash as we write only a file we write from its first byte. */
+	inc_reset(j, op->have_pm && op->pm.nhave > 0);
 	if (op->have_pm) {
 		j->pm = op->pm;
 		j->have_pm = true;
@@ -940,6 +958,7 @@ fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
 	p->data = data;
 	p->len = len;
 	p->fd = j->rw;
+	inc_reset(j, true);
 	if (workers_submit(pwrite_work, pwrite_done, p) < 0) {
 		free(data);
 		free(p);
@@ -973,6 +992,8 @@ job_open(struct job *j, bool discard)
 struct verify {
 	struct job	*job;
 	bool		 last;		/* discard the file on a mismatch */
+	bool		 have_digest;
+	uint8_t		 digest[SHA256_LEN];
 	int		 rc;
 };
 
@@ -982,7 +1003,11 @@ verify_work(void *arg)
 	struct verify	*v = arg;
 	struct job	*j = v->job;
 
-	v->rc = cache_part_commit(j->sha, j->rw, (uint64_t)j->size);
+	if (v->have_digest)
+		v->rc = cache_part_commit_hashed(j->sha, j->rw,
+		    (uint64_t)j->size, v->digest);
+	else
+		v->rc = cache_part_commit(j->sha, j->rw, (uint64_t)j->size);
 	if (v->rc == -EBADMSG && v->last)
 		cache_part_discard(j->sha);
 }
@@ -1080,6 +1105,12 @@ job_verify(struct job *j)
 	if ((v = calloc(1, sizeof(*v))) != NULL) {
 		v->job = j;
 		v->last = j->attempts + 1 >= HASH_ATTEMPTS;
+		if (j->inc != NULL && !j->inc_broken && !j->inc_busy &&
+		    j->inc_off == (uint64_t)j->size) {
+			hash_final(j->inc, v->digest);
+			v->have_digest = true;
+		}
+		inc_reset(j, true);
 		rc = workers_submit(verify_work, verify_done, v);
 	}
 	if (rc < 0) {
@@ -1129,7 +1160,45 @@ struct wjob {
 	size_t		 len;
 	int		 fd;
 	int		 rc;
+	struct hash_ctx	*inc;		/* hash these bytes, in order */
 };
+
+/*
+ * Incremental hashing of in-order writes (see struct job).
+ */
+static void
+inc_reset(struct job *j, bool broken)
+{
+	/* A worker is hashing into it: write_done frees it. */
+	if (j->inc_busy) {
+		j->inc_broken = true;
+		return;
+	}
+	if (j->inc != NULL)
+		hash_free(j->inc);
+	j->inc = NULL;
+	j->inc_off = 0;
+	j->inc_busy = false;
+	j->inc_broken = broken;
+}
+
+static void
+inc_take(struct job *j, struct wjob *w)
+{
+	if (!j->hashed || j->inc_broken)
+		return;
+	if (w->off != j->inc_off || j->inc_busy) {
+		inc_reset(j, true);
+		return;
+	}
+	if (j->inc == NULL && (j->inc = hash_new(HASH_SHA256)) == NULL) {
+		j->inc_broken = true;
+		return;
+	}
+	w->inc = j->inc;
+	j->inc_off += w->len;
+	j->inc_busy = true;
+}
 
 static void
 write_work(void *arg)
@@ -1138,6 +1207,8 @@ write_work(void *arg)
 	size_t		 done = 0;
 	ssize_t		 n;
 
+	if (w->inc != NULL)
+		hash_update(w->inc, w->buf, w->len);
 	while (done < w->len) {
 		n = pwrite(w->fd, w->buf + done, w->len - done,
 		    (off_t)(w->off + done));
@@ -1212,6 +1283,11 @@ write_done(void *arg)
 	int		 rc = w->rc;
 	uint64_t	 end = w->off + w->len;
 
+	if (w->inc != NULL) {
+		j->inc_busy = false;
+		if (j->inc_broken)
+			inc_reset(j, true);
+	}
 	free(w->buf);
 	free(w);
 	s->writing = false;
@@ -1264,6 +1340,7 @@ src_flush(struct source *s)
 	w->buf = s->buf;
 	w->len = s->blen;
 	w->fd = j->rw;
+	inc_take(j, w);
 	s->buf = NULL;
 	s->blen = s->bcap = 0;
 	if (workers_submit(write_work, write_done, w) < 0) {

@@ -54,6 +54,17 @@ struct ientry {
 	struct ientry		*next_sha, *next_key;
 };
 
+/*
+ * A piece that failed its hint: either the senders of the data or the
+ * sender of the hint lied.  The mirror's copy of the piece settles it.
+ */
+struct dispute {
+	uint32_t		 piece;
+	struct sockaddr_storage	 contrib[4];
+	unsigned		 ncontrib;
+};
+#define MAX_DISPUTES	64
+
 /* A piece being assembled from peers' blocks. */
 struct dlpiece {
 	TAILQ_ENTRY(dlpiece)	 entry;
@@ -89,6 +100,8 @@ struct swarm {
 	bool			 hashing;	/* our own hashes being computed */
 	uint16_t		*avail;
 	uint8_t			*mirror_only;	/* failed from peers: bit per piece */
+	struct dispute		*disputes;	/* failed against a peer's hint */
+	unsigned		 ndisputes;
 	uint8_t			*storing;	/* verified, being written: bits */
 	TAILQ_HEAD(, dlpiece)	 dl;
 	struct link		**links;
@@ -324,6 +337,7 @@ swarm_free(struct swarm *s)
 	free(s->storing);
 	free(s->allbits);
 	free(s->links);
+	free(s->disputes);
 	free(s);
 }
 
@@ -721,22 +735,83 @@ verify_work(void *arg)
 	}
 }
 
+static size_t
+sockaddr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+}
+
+static bool
+same_sockaddr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return a->sa_family == b->sa_family &&
+	    memcmp(a, b, sockaddr_len(a)) == 0;
+}
+
+/* Penalise the peers at these addresses (those still connected). */
 static void
-blame(struct swarm *s, struct dlpiece *d)
+blame_addrs(struct swarm *s, const struct sockaddr_storage *addrs,
+    unsigned n, int points, const char *why)
 {
 	unsigned	 i, j;
 	struct link	*l;
 
-	for (i = 0; i < d->ncontrib; i++)
+	for (i = 0; i < n; i++)
 		for (j = 0; j < s->nlinks; j++) {
 			l = s->links[j];
-			if (memcmp(peer_addr(link_peer(l)), &d->contrib[i],
-			    sizeof(struct sockaddr_in)) == 0) {
-				peer_penalise(link_peer(l), BAD_DATA_POINTS,
-				    "sent a piece that failed its hash");
+			if (same_sockaddr(peer_addr(link_peer(l)),
+			    (const struct sockaddr *)&addrs[i])) {
+				peer_penalise(link_peer(l), points, why);
 				break;
 			}
 		}
+}
+
+static bool
+dispute_add(struct swarm *s, const struct dlpiece *d)
+{
+	struct dispute	*n;
+
+	if (s->disputes == NULL &&
+	    (s->disputes = calloc(MAX_DISPUTES, sizeof(*n))) == NULL)
+		return false;
+	if (s->ndisputes == MAX_DISPUTES)
+		return false;
+	n = &s->disputes[s->ndisputes++];
+	n->piece = d->piece;
+	memcpy(n->contrib, d->contrib, sizeof(n->contrib));
+	n->ncontrib = d->ncontrib;
+	return true;
+}
+
+/*
+ * The mirror's copy of a disputed piece hashes to h: if that is the
+ * hint, the data was wrong; if not, the hint was, and ours replaces it.
+ */
+static void
+dispute_settle(struct swarm *s, uint32_t piece, const uint8_t *h)
+{
+	struct sockaddr_storage	 from;
+	unsigned		 i;
+
+	for (i = 0; i < s->ndisputes; i++)
+		if (s->disputes[i].piece == piece)
+			break;
+	if (i == s->ndisputes)
+		return;
+	if (memcmp(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN) ==
+	    0)
+		blame_addrs(s, s->disputes[i].contrib,
+		    s->disputes[i].ncontrib, BAD_DATA_POINTS,
+		    "sent a piece that failed its hash");
+	else {
+		from = s->hint_from[piece];
+		blame_addrs(s, &from, 1, BAD_HINT_POINTS,
+		    "sent a wrong piece hash");
+		memcpy(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN);
+	}
+	s->disputes[i] = s->disputes[--s->ndisputes];
 }
 
 static const char *
@@ -768,7 +843,10 @@ verify_done(void *arg)
 		log_warnx("piece %u of %s failed its hash; fetching it from "
 		    "the mirror", d->piece, hexname(s->sha256));
 		bit_set(s->mirror_only, d->piece);
-		blame(s, d);
+		/* A trusted hash (apt's, the torrent's): the data was wrong. */
+		if (s->npieces == 1 || v->sha1 || !dispute_add(s, d))
+			blame_addrs(s, d->contrib, d->ncontrib,
+			    BAD_DATA_POINTS, "sent a piece that failed its hash");
 		dlpiece_free(d);
 		if (s->job != NULL)
 			fetch_job_need_mirror(s->job);
@@ -800,7 +878,7 @@ remember_contributor(struct dlpiece *d, struct link *l)
 	unsigned		 i;
 
 	for (i = 0; i < d->ncontrib; i++)
-		if (memcmp(&d->contrib[i], sa, sizeof(struct sockaddr_in)) == 0)
+		if (same_sockaddr((const struct sockaddr *)&d->contrib[i], sa))
 			return;
 	if (d->ncontrib < MAX_CONTRIB)
 		memcpy(&d->contrib[d->ncontrib++], sa,
@@ -900,6 +978,8 @@ mhash_done(void *arg)
 	struct swarm		*s = m->s;
 
 	s->refs--;
+	if (m->err == 0 && bit_get(s->mirror_only, m->piece))
+		dispute_settle(s, m->piece, m->hash);
 	if (m->err == 0 && !bit_get(s->hint_known, m->piece)) {
 		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
 		    SHA256_LEN);
@@ -918,7 +998,8 @@ swarm_mirror_piece(struct swarm *s, uint32_t piece)
 
 	if (piece >= s->npieces)
 		return;
-	if (bit_get(s->hint_known, piece) || s->nlinks == 0 ||
+	if (((bit_get(s->hint_known, piece) || s->nlinks == 0) &&
+	    !bit_get(s->mirror_only, piece)) ||
 	    (m = calloc(1, sizeof(*m))) == NULL) {
 		swarm_piece_stored(s, piece);
 		return;
