@@ -1,0 +1,270 @@
+# lib-hosts.sh - test hosts for the sharing benchmarks (sourced).
+#
+# A mirror host running nginx and client hosts with their own apt trees
+# (and aptbtd, where a run needs it), each in a network namespace on one
+# bridge (tests/integration/lib-netns.sh), over a signed local repository
+# (tests/integration/lib-repo.sh).  Everything made lives under $T and
+# $REPO_T and goes when the script exits, with every process started in a
+# test host.
+#
+#   hosts_init [norepo]           namespaces, repository dir, exit trap
+#   pkg_add NAME BYTES            one package of BYTES random payload
+#   mirror_up HOST                sign the repository, nginx on HOST:80
+#   mirror_mark                   print a mark in nginx's log
+#   mirror_bytes_since MARK       bytes nginx sent after MARK
+#   client_tree HOST SCHEME       apt tree for HOST, sources using SCHEME
+#   client_apt HOST CMD ARGS...   run CMD (apt-get, ...) in HOST's tree,
+#                                 through HOST's daemon if it has one; at
+#                                 most $APT_TIMEOUT seconds if set
+#   client_debs HOST              how many .debs HOST's archives hold
+#   client_clear HOST             empty HOST's archives
+#   daemon_up_on HOST [LINE...]   aptbtd on HOST with a new cache ($KEEP_CACHE=1:
+#                                 the last one); sets $SOCK_<HOST>, $DPID_<HOST>
+#   daemon_down_on HOST           stop it
+#   ctl_on HOST ARGS...           aptbt-ctl on HOST's daemon
+#   status_field HOST KEY         one number of "aptbt-ctl --json status"
+#   daemon_peers HOST             connected, handshaken daemons
+#   wait_daemon_peers HOST N SECS wait until HOST has N daemon peers
+#   now                           seconds since the epoch, with decimals
+#   ratio A B [DIGITS]            A / B
+#
+# Run by "make bench" (which sets top_srcdir and top_builddir) or by hand
+# from a build directory: sh /path/to/tests/bench/NAME.sh.
+# shellcheck shell=dash
+# shellcheck disable=SC2034	# variables used by the scripts
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+top_builddir=$(cd "$top_builddir" && pwd)
+export top_srcdir top_builddir
+
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-netns.sh"
+. "$top_srcdir/tests/integration/lib-repo.sh"
+
+PY=/usr/bin/python3
+DAEMON_PORT=6881
+
+hosts_init()
+{
+	[ "$(id -u)" = 0 ] || skip "needs root (namespaces, apt's sandbox)"
+	[ -x "$PY" ] || skip "$PY is missing"
+	# The control sockets under $T must be reachable by _apt.
+	chmod 755 "$T"
+	if [ "${1:-}" = norepo ]; then
+		ns_init
+		trap 'hosts_cleanup' EXIT
+		LOG=$T/logs
+		mkdir -p "$LOG"
+		return 0
+	fi
+	need_cmd apt-get apt-ftparchive dpkg-deb gpg nginx curl tc
+	[ -x "$top_builddir/client/aptbt-method" ] ||
+		fail "no $top_builddir/client/aptbt-method: run from a build directory"
+	ns_init
+	trap 'hosts_cleanup' EXIT
+	repo_init
+	repo_gpg --passphrase '' --quick-gen-key 'aptbt test <aptbt@localhost>' \
+	    ed25519 sign never || fail "gpg key generation failed"
+	repo_gpg --export >"$REPO_T/archive-key.gpg" || fail "gpg --export failed"
+	chmod 644 "$REPO_T/archive-key.gpg"
+	# Under $REPO_T, which KEEP_TMP=1 keeps.
+	LOG=$REPO_T/logs
+	mkdir -p "$LOG"
+}
+
+hosts_cleanup()
+{
+	# nginx first, gracefully (its pid file), then whatever is left in
+	# the namespaces, then lib.sh's own.
+	if [ -n "${KEEP_TMP:-}" ] && [ -n "${REPO_T:-}" ]; then
+		echo "# logs kept in $LOG" >&2
+	fi
+	repo_cleanup
+	ns_cleanup
+	lib_cleanup
+}
+
+pkg_add()
+{
+	repo_make_deb "$1" 1.0 "$2" random
+}
+
+mirror_up()
+{
+	local ip i=0
+	ip=$(ns_ip "$1")
+	repo_sign
+	cat >"$REPO_NGINX/nginx.conf" <<EOF
+user www-data;
+worker_processes 2;
+pid $REPO_NGINX/nginx.pid;
+error_log $REPO_NGINX/error.log;
+events { worker_connections 1024; }
+http {
+	log_format bytes '\$remote_addr \$request \$status \$bytes_sent';
+	access_log $REPO_NGINX/access.log bytes;
+	client_body_temp_path $REPO_NGINX/tmp/body;
+	proxy_temp_path $REPO_NGINX/tmp/proxy;
+	fastcgi_temp_path $REPO_NGINX/tmp/fastcgi;
+	uwsgi_temp_path $REPO_NGINX/tmp/uwsgi;
+	scgi_temp_path $REPO_NGINX/tmp/scgi;
+	default_type application/octet-stream;
+	sendfile on;
+	keepalive_requests 10000;
+	server {
+		listen $ip:80;
+		root $REPO_WWW;
+	}
+}
+EOF
+	: >"$REPO_NGINX/access.log"
+	ns_exec "$1" nginx -e "$REPO_NGINX/error.log" -c "$REPO_NGINX/nginx.conf" \
+	    -p "$REPO_NGINX" || fail "nginx failed to start on $1"
+	while ! ns_exec "$1" curl -s -o /dev/null "http://$ip/"; do
+		i=$((i + 1))
+		[ "$i" -lt 50 ] || fail "nginx does not answer on $ip"
+		sleep 0.1
+	done
+	REPO_HOST=$ip
+	MIRROR_HOST=$1
+}
+
+mirror_mark()
+{
+	wc -l <"$REPO_NGINX/access.log"
+}
+
+mirror_bytes_since()
+{
+	awk -v m="$1" 'NR > m { n += $NF } END { print n + 0 }' \
+	    "$REPO_NGINX/access.log"
+}
+
+# The set's size: every .deb in the pool.
+pool_bytes()
+{
+	cat "$REPO_ROOT/pool/$REPO_COMP"/*.deb | wc -c
+}
+
+client_tree()
+{
+	REPO_APT=$REPO_T/apt-$1
+	apt_tree_init "$2"
+}
+
+client_sources()	# HOST SCHEME
+{
+	echo "deb [signed-by=$REPO_T/archive-key.gpg] $2://$REPO_HOST/debian $REPO_SUITE $REPO_COMP" \
+	    >"$REPO_T/apt-$1/etc/sources.list"
+}
+
+client_apt()
+{
+	local h=$1 sock
+	shift
+	eval "sock=\${SOCK_$h:-$REPO_T/no-daemon.sock}"
+	# Split on purpose: "timeout N" or nothing.
+	# shellcheck disable=SC2086
+	${APT_TIMEOUT:+timeout $APT_TIMEOUT} ip netns exec "${NS_PREFIX}$h" \
+	    env APT_CONFIG="$REPO_T/apt-$h/apt.conf" "$@" \
+	    -o Acquire::aptbt::Socket="$sock"
+}
+
+client_debs()
+{
+	find "$REPO_T/apt-$1/cache/archives" -maxdepth 1 -name '*.deb' |
+	    wc -l
+}
+
+client_clear()
+{
+	rm -f "$REPO_T/apt-$1/cache/archives"/*.deb \
+	    "$REPO_T/apt-$1/cache/archives/partial"/*
+}
+
+daemon_up_on()
+{
+	local h=$1 dir=$T/d-$1 pid
+	shift
+	[ -n "${KEEP_CACHE:-}" ] || rm -rf "$dir"
+	write_conf "$dir" "listen_port = $DAEMON_PORT" \
+	    "log_level = ${DAEMON_LOG_LEVEL:-info}" "$@" >/dev/null
+	# Not ns_exec: a function run with & is a subshell, and $! must be
+	# the daemon (ip netns exec execs its command).
+	ip netns exec "${NS_PREFIX}$h" "$APTBTD" -f -c "$dir/aptbtd.conf" \
+	    >>"$LOG/aptbtd-$h.log" 2>&1 &
+	pid=$!
+	track "$pid"
+	eval "DPID_$h=$pid SOCK_$h=$dir/control.sock"
+	wait_for_socket "$dir/control.sock" ||
+		fail "aptbtd on $h did not start: $(tail -n 5 "$LOG/aptbtd-$h.log")"
+}
+
+daemon_down_on()
+{
+	local pid
+	eval "pid=\${DPID_$1:-}"
+	[ -n "$pid" ] || return 0
+	stop_wait "$pid"
+	[ "$STOP_RC" = 0 ] ||
+		echo "warning: aptbtd on $1 exited with status $STOP_RC" >&2
+	eval "DPID_$1= SOCK_$1="
+}
+
+ctl_on()
+{
+	local h=$1 sock
+	shift
+	eval "sock=\$SOCK_$h"
+	"$APTBT_CTL" -s "$sock" "$@"
+}
+
+status_field()
+{
+	ctl_on "$1" --json status 2>/dev/null | $PY -c 'import json, sys
+try:
+    print(json.load(sys.stdin).get(sys.argv[1], 0))
+except ValueError:
+    print(0)' "$2"
+}
+
+daemon_peers()
+{
+	ctl_on "$1" --json peers 2>/dev/null | $PY -c 'import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    d = {}
+print(sum(1 for p in d.get("peers", [])
+          if p.get("daemon") and "H" not in p.get("flags", "")))'
+}
+
+wait_daemon_peers()
+{
+	local h=$1 n=$2 tenths=$(($3 * 10))
+	while [ "$(daemon_peers "$h")" -lt "$n" ]; do
+		tenths=$((tenths - 1))
+		[ "$tenths" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+now()
+{
+	date +%s.%N
+}
+
+ratio()
+{
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" \
+	    'BEGIN { if (b > 0) printf "%.*f\n", d, a / b; else print "inf" }'
+}
+
+# Fill and free some fresh pages, so the first timed run does not pay for
+# pages this VM has never handed out (TESTING.md: fresh pages are slow).
+warm_pages()	# MIB
+{
+	dd if=/dev/zero of="$T/warm" bs=1M count="$1" status=none
+	rm -f "$T/warm"
+}

@@ -1,0 +1,253 @@
+#!/bin/sh
+# swarm8.sh - eight machines fetch the same packages at the same moment.
+#
+# Nine test hosts on one bridge: a mirror (nginx, egress capped at
+# 50 mbit, a site's thin uplink) and eight clients (each capped at
+# 100 mbit).  The repository holds 60 packages of mixed sizes, ~80 MiB.
+# All eight clients start "apt-get install --download-only" of the whole
+# set together, three times:
+#
+#   a. http    apt's own http method, straight from the mirror;
+#   b. acng    all eight through one apt-cacher-ng on client 1;
+#   c. aptbt   aptbtd on every client (share = the site's /24, the other
+#              seven as static peers, or LSD with SWARM8_LSD=1), sources
+#              aptbt+http://MIRROR/...
+#
+# For each: the time until all eight have finished and the bytes the
+# mirror sent; then aptbt/http (aim <= 0.3), aptbt/acng (aim <= 0.5) and,
+# for aptbt, mirror bytes / set size (aim <= 1.2).  Runs of about five
+# minutes; every run has a time limit, so it ends within 15.
+#
+#   SWARM8_RUNS="http acng aptbt"   the runs to make (aptbt needs aptbtd)
+#   SWARM8_LSD=1                    LSD instead of static peers
+#   KEEP_TMP=1                      keep the logs ($T/logs)
+# shellcheck shell=dash
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/bench/lib-hosts.sh"
+
+RUNS=${SWARM8_RUNS:-http acng aptbt}
+NCLIENTS=8
+RUN_LIMIT=300		# seconds for one run of eight
+MIRROR_RATE=50mbit
+CLIENT_RATE=100mbit
+ACNG_PORT=3142
+CLIENTS=
+i=1
+while [ "$i" -le "$NCLIENTS" ]; do
+	CLIENTS="$CLIENTS c$i"
+	i=$((i + 1))
+done
+
+case " $RUNS " in
+*" acng "*)	need_cmd apt-cacher-ng ;;
+esac
+case " $RUNS " in
+*" aptbt "*)	[ -x "$APTBTD" ] || fail "$APTBTD is not built" ;;
+esac
+
+hosts_init
+ns_host m 100
+for c in $CLIENTS; do
+	ns_host "$c" "${c#c}"
+	ns_cap "$c" "$CLIENT_RATE"
+done
+ns_cap m "$MIRROR_RATE"
+
+# --- the package set: 5 x 8 MiB, 15 of 1.2-3.6 MiB, 40 of 10-244 KiB ------
+echo "# building the repository"
+i=1
+while [ "$i" -le 5 ]; do
+	pkg_add "swarm-large$i" $((8 * 1024 * 1024))
+	i=$((i + 1))
+done
+i=1
+while [ "$i" -le 15 ]; do
+	pkg_add "swarm-medium$i" $((1024 * 1024 + i * 180 * 1024))
+	i=$((i + 1))
+done
+i=1
+while [ "$i" -le 40 ]; do
+	pkg_add "swarm-small$i" $((4 * 1024 + i * 6 * 1024))
+	i=$((i + 1))
+done
+mirror_up m
+ALL=$(repo_packages | tr '\n' ' ')
+NPKG=$(repo_packages | wc -l)
+SET=$(pool_bytes)
+echo "# set: $NPKG packages, $SET bytes ($(ratio "$SET" 1048576 1) MiB);" \
+    "mirror $(ns_ip m) at $MIRROR_RATE, clients at $CLIENT_RATE"
+
+for c in $CLIENTS; do
+	client_tree "$c" http
+done
+
+# The untimed warm-up: pages for what the runs write, the pool in the page
+# cache, apt's indexes on every client.
+warm_pages 1024
+cat "$REPO_ROOT/pool/$REPO_COMP"/*.deb >/dev/null
+
+# update_all SCHEME: sources with SCHEME and "apt-get update" on every
+# client (untimed; at most one client a second, so nothing warms up early).
+update_all()
+{
+	local c
+	for c in $CLIENTS; do
+		client_sources "$c" "$1"
+		find "$REPO_T/apt-$c/state/lists" -maxdepth 1 -type f -delete
+		client_apt "$c" apt-get update >"$LOG/update-$1-$c" 2>&1 ||
+			fail "apt-get update on $c ($1): $(tail -n 3 "$LOG/update-$1-$c")"
+	done
+}
+
+# run_all NAME: the timed part.  Every client waits for one go file, then
+# runs apt-get; each writes its exit status and end time.
+# Sets $ELAPSED (all eight done), $FIRST (the first done), $MBYTES, $OKS.
+run_all()
+{
+	local name=$1 c go=$T/go-$1 mark t0 end rc last=0 first= pids=
+	for c in $CLIENTS; do
+		client_clear "$c"
+		rm -f "$T/end-$name-$c" "$T/rc-$name-$c"
+	done
+	mark=$(mirror_mark)
+	for c in $CLIENTS; do
+		(
+			while [ ! -e "$go" ]; do sleep 0.005; done
+			# $ALL: one word per package.
+			# shellcheck disable=SC2086
+			APT_TIMEOUT=$RUN_LIMIT client_apt "$c" \
+			    apt-get install --download-only -y $ALL \
+			    >"$LOG/install-$name-$c" 2>&1
+			echo $? >"$T/rc-$name-$c"
+			now >"$T/end-$name-$c"
+		) &
+		pids="$pids $!"
+	done
+	sleep 0.2
+	t0=$(now)
+	: >"$go"
+	# Not a bare wait: apt-cacher-ng and the daemons are children too.
+	# shellcheck disable=SC2086
+	wait $pids
+	# nginx logs a request when it has sent it all.
+	sleep 0.5
+	MBYTES=$(mirror_bytes_since "$mark")
+	OKS=0
+	for c in $CLIENTS; do
+		rc=$(cat "$T/rc-$name-$c")
+		end=$(cat "$T/end-$name-$c")
+		if [ "$rc" = 0 ] && [ "$(client_debs "$c")" = "$NPKG" ]; then
+			OKS=$((OKS + 1))
+		else
+			echo "FAIL: $name: $c: apt-get status $rc, $(client_debs "$c") of $NPKG packages" >&2
+			tail -n 5 "$LOG/install-$name-$c" >&2
+		fi
+		last=$(awk -v a="$last" -v b="$end" 'BEGIN { print (b > a) ? b : a }')
+		first=$(awk -v a="${first:-$end}" -v b="$end" 'BEGIN { print (b < a) ? b : a }')
+	done
+	ELAPSED=$(awk -v a="$last" -v b="$t0" 'BEGIN { printf "%.2f", a - b }')
+	FIRST=$(awk -v a="$first" -v b="$t0" 'BEGIN { printf "%.2f", a - b }')
+	printf '%-6s all eight done in %7s s (first %6s s); mirror sent %10s bytes = %5s x the set; %d/8 complete\n' \
+	    "$name" "$ELAPSED" "$FIRST" "$MBYTES" "$(ratio "$MBYTES" "$SET")" "$OKS"
+	eval "T_$name=$ELAPSED B_$name=$MBYTES OK_$name=$OKS"
+}
+
+# --- a. apt's http method ------------------------------------------------
+run_http()
+{
+	update_all http
+	run_all http
+}
+
+# --- b. one apt-cacher-ng on client 1 ------------------------------------
+run_acng()
+{
+	local c d=$T/acng ip i=0 acng
+	ip=$(ns_ip c1)
+	mkdir -p "$d/conf" "$d/cache" "$d/log"
+	cat >"$d/conf/acng.conf" <<EOF
+CacheDir: $d/cache
+LogDir: $d/log
+SupportDir: /usr/lib/apt-cacher-ng
+Port: $ACNG_PORT
+BindAddress: $ip
+PidFile: $d/acng.pid
+ForeGround: 1
+ExThreshold: 4
+VerboseLog: 1
+EOF
+	ip netns exec "${NS_PREFIX}c1" apt-cacher-ng -c "$d/conf" \
+	    >"$LOG/acng.out" 2>&1 &
+	acng=$!
+	track "$acng"
+	until ns_exec c1 curl -s -o /dev/null "http://$ip:$ACNG_PORT/acng-report.html"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || fail "apt-cacher-ng does not answer: $(tail -n 5 "$LOG/acng.out")"
+		sleep 0.1
+	done
+	for c in $CLIENTS; do
+		echo "Acquire::http::Proxy \"http://$ip:$ACNG_PORT/\";" \
+		    >"$REPO_T/apt-$c/etc/apt.conf.d/50proxy"
+	done
+	update_all http
+	run_all acng
+	for c in $CLIENTS; do
+		rm -f "$REPO_T/apt-$c/etc/apt.conf.d/50proxy"
+	done
+	kill "$acng" 2>/dev/null
+	du -sb "$d/cache" | awk '{ print "# acng: " $1 " bytes in its cache" }'
+}
+
+# --- c. aptbtd on every client -------------------------------------------
+run_aptbt()
+{
+	local c o peers from_peers=0 from_mirrors=0 to_peers=0 n
+	for c in $CLIENTS; do
+		if [ -n "${SWARM8_LSD:-}" ]; then
+			daemon_up_on "$c" "share = 192.0.2.0/24" "lsd = yes"
+			continue
+		fi
+		peers="peers ="
+		for o in $CLIENTS; do
+			[ "$o" = "$c" ] && continue
+			peers="$peers $(ns_ip "$o"):$DAEMON_PORT"
+		done
+		daemon_up_on "$c" "share = 192.0.2.0/24" "lsd = no" "$peers"
+	done
+	for c in $CLIENTS; do
+		wait_daemon_peers "$c" $((NCLIENTS - 1)) 30 ||
+			echo "warning: $c has $(daemon_peers "$c") of $((NCLIENTS - 1)) daemon peers after 30 s" >&2
+	done
+	update_all aptbt+http
+	run_all aptbt
+	for c in $CLIENTS; do
+		from_peers=$((from_peers + $(status_field "$c" bytes_from_peers)))
+		from_mirrors=$((from_mirrors + $(status_field "$c" bytes_from_mirrors)))
+		to_peers=$((to_peers + $(status_field "$c" bytes_to_peers)))
+	done
+	echo "# aptbt daemons: $from_mirrors bytes from the mirror (indexes included), $from_peers from peers, $to_peers to peers"
+	n=$(cat "$LOG"/install-aptbt-* | grep -c 'aptbtd is not running')
+	[ "$n" = 0 ] || echo "FAIL: aptbt: $n method(s) fell back to fetching directly" >&2
+	for c in $CLIENTS; do
+		daemon_down_on "$c"
+	done
+	if grep -lE 'AddressSanitizer|runtime error' "$LOG"/aptbtd-*.log; then
+		echo "FAIL: sanitizer reports in the daemons' logs" >&2
+	fi
+}
+
+for r in $RUNS; do
+	echo "# run $r"
+	"run_$r"
+done
+
+echo "# results"
+if [ -n "${T_aptbt:-}" ]; then
+	[ -n "${T_http:-}" ] &&
+		echo "aptbt/http time ratio:  $(ratio "$T_aptbt" "$T_http") (aim <= 0.3)"
+	[ -n "${T_acng:-}" ] &&
+		echo "aptbt/acng time ratio:  $(ratio "$T_aptbt" "$T_acng") (aim <= 0.5)"
+	echo "aptbt mirror bytes / set: $(ratio "$B_aptbt" "$SET") (aim <= 1.2)"
+fi
+[ -n "${T_acng:-}" ] && [ -n "${T_http:-}" ] &&
+	echo "acng/http time ratio:   $(ratio "$T_acng" "$T_http")"
+exit 0
