@@ -26,7 +26,7 @@
 #include "daemon/webseed.h"
 
 #define WS_MAX_MIRRORS		128
-#define WS_MAX_HOST_CONNS	8
+#define WS_MAX_HOST_CONNS	6
 #define WS_CONNECT_TIMEOUT	15L	/* seconds */
 #define WS_STALL_TIME		30L	/* seconds under 1 byte/s */
 #define WS_BACKOFF_MAX		300	/* seconds */
@@ -728,6 +728,12 @@ webseed_init(struct event_base *base)
 	curl_multi_setopt(ws.multi, CURLMOPT_TIMERFUNCTION, timer_set_cb);
 	curl_multi_setopt(ws.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    (long)WS_MAX_HOST_CONNS);
+	/*
+	 * curl's default cache keeps four connections per transfer running,
+	 * so between bursts of apt's requests it closed connections it would
+	 * open again a moment later; keep idle ones for reuse instead.
+	 */
+	curl_multi_setopt(ws.multi, CURLMOPT_MAXCONNECTS, 64L);
 	return 0;
 }
 
