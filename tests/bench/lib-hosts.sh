@@ -92,40 +92,12 @@ pkg_add()
 
 mirror_up()
 {
-	local ip i=0
+	local ip
 	ip=$(ns_ip "$1")
 	repo_sign
-	cat >"$REPO_NGINX/nginx.conf" <<EOF
-user www-data;
-worker_processes 2;
-pid $REPO_NGINX/nginx.pid;
-error_log $REPO_NGINX/error.log;
-events { worker_connections 1024; }
-http {
-	log_format bytes '\$remote_addr \$request \$status \$bytes_sent';
-	access_log $REPO_NGINX/access.log bytes;
-	client_body_temp_path $REPO_NGINX/tmp/body;
-	proxy_temp_path $REPO_NGINX/tmp/proxy;
-	fastcgi_temp_path $REPO_NGINX/tmp/fastcgi;
-	uwsgi_temp_path $REPO_NGINX/tmp/uwsgi;
-	scgi_temp_path $REPO_NGINX/tmp/scgi;
-	default_type application/octet-stream;
-	sendfile on;
-	keepalive_requests 10000;
-	server {
-		listen $ip:80;
-		root $REPO_WWW;
-	}
-}
-EOF
-	: >"$REPO_NGINX/access.log"
-	ns_exec "$1" nginx -e "$REPO_NGINX/error.log" -c "$REPO_NGINX/nginx.conf" \
-	    -p "$REPO_NGINX" || fail "nginx failed to start on $1"
-	while ! ns_exec "$1" curl -s -o /dev/null "http://$ip/"; do
-		i=$((i + 1))
-		[ "$i" -lt 50 ] || fail "nginx does not answer on $ip"
-		sleep 0.1
-	done
+	# shellcheck disable=SC2016	# nginx's variables, not the shell's
+	REPO_NGINX_WORKERS=2 REPO_NGINX_CONNS=1024 repo_nginx "$ip:80" \
+	    '$remote_addr $request $status $bytes_sent' "$1"
 	REPO_HOST=$ip
 	MIRROR_HOST=$1
 }

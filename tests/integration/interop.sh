@@ -73,18 +73,6 @@ at_exit()
 	lib_cleanup
 }
 
-# ns_bg HOST LOG CMD...: CMD in HOST's namespace in the background, output
-# to LOG; $NS_BG_PID is CMD's own pid ("ns_exec ... &" would give the pid
-# of a subshell).
-ns_bg()
-{
-	local h=$1 log=$2
-	shift 2
-	ip netns exec "${NS_PREFIX}$h" "$@" >"$log" 2>&1 &
-	NS_BG_PID=$!
-	track "$NS_BG_PID"
-}
-
 ns_init
 trap at_exit EXIT
 ns_host m 1
@@ -118,43 +106,9 @@ mkmeta()
 	cp "$TORRENT" "$T/$1.torrent"
 }
 
-mkdir -p "$REPO_NGINX/tmp"
-cat >"$REPO_NGINX/nginx.conf" <<EOF
-user www-data;
-worker_processes 1;
-pid $REPO_NGINX/nginx.pid;
-error_log $REPO_NGINX/error.log;
-events { worker_connections 512; }
-http {
-	log_format aptbt '\$remote_addr \$status \$bytes_sent \$request_method \$uri';
-	access_log $REPO_NGINX/access.log aptbt;
-	client_body_temp_path $REPO_NGINX/tmp/body;
-	proxy_temp_path $REPO_NGINX/tmp/proxy;
-	fastcgi_temp_path $REPO_NGINX/tmp/fastcgi;
-	uwsgi_temp_path $REPO_NGINX/tmp/uwsgi;
-	scgi_temp_path $REPO_NGINX/tmp/scgi;
-	default_type application/octet-stream;
-	sendfile on;
-	keepalive_requests 10000;
-	server {
-		listen $MIRROR:80;
-		root $REPO_WWW;
-		# The other clients get the package from aptbtd or not at all.
-		deny $(ns_ip l);
-		deny $(ns_ip l2);
-		deny $(ns_ip t);
-	}
-}
-EOF
-: >"$REPO_NGINX/access.log"
-ns_exec m nginx -e "$REPO_NGINX/error.log" -c "$REPO_NGINX/nginx.conf" \
-    -p "$REPO_NGINX" || fail "nginx failed to start"
-i=0
-until ns_exec a curl -s -o /dev/null "http://$MIRROR/"; do
-	i=$((i + 1))
-	[ "$i" -lt 50 ] || fail "nginx does not answer on $MIRROR"
-	sleep 0.1
-done
+# The other clients get the package from aptbtd or not at all.
+repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m a \
+    "deny $(ns_ip l); deny $(ns_ip l2); deny $(ns_ip t);"
 REPO_HOST=$MIRROR
 # For a diagnosis: INTEROP_PCAP=1 records a's traffic in $T/a.pcap (kept
 # with the logs when a check fails).

@@ -10,6 +10,7 @@
 #   ns_host NAME N          host NAME with address 192.0.2.N/24
 #   ns_ip NAME              print NAME's address
 #   ns_exec NAME CMD...     run CMD in NAME's namespace
+#   ns_bg NAME LOG CMD...   CMD in NAME's namespace in the background
 #   ns_cap NAME RATE        shape NAME's egress to RATE (tc tbf, e.g. 50mbit)
 #   ns_cleanup              delete every namespace made (also at exit)
 #
@@ -58,6 +59,18 @@ ns_exec()
 	local name=$1
 	shift
 	ip netns exec "${NS_PREFIX}$name" "$@"
+}
+
+# ns_bg NAME LOG CMD...: CMD in NAME's namespace in the background, output
+# to LOG; $NS_BG_PID is CMD's own pid (ns_exec is a function: "ns_exec ... &"
+# would give the pid of a subshell, which a SIGTERM kills instead).
+ns_bg()
+{
+	local name=$1 log=$2
+	shift 2
+	ip netns exec "${NS_PREFIX}$name" "$@" >"$log" 2>&1 &
+	NS_BG_PID=$!
+	track "$NS_BG_PID"
 }
 
 ns_cap()

@@ -6,9 +6,12 @@
 # apt keeps its _apt sandbox on, as in production, so the whole tree is
 # made traversable by _apt and readable by nginx's www-data workers.
 #
+#   repo_need WHY TOOL...         skip unless root (for WHY) and TOOLs exist
 #   repo_init                     make $REPO_T
 #   repo_build NSMALL NLARGE [MIB] build and sign the repository under $REPO_WWW
 #   repo_serve                    start nginx; sets $REPO_PORT, $REPO_HOST
+#   repo_nginx ADDR:PORT FMT [NS [PROBE-NS [LINES]]]
+#                                 nginx on ADDR:PORT, in a namespace if NS
 #   repo_sign                     (re)generate Packages, Release, InRelease
 #   apt_tree_init SCHEME          private apt tree in $REPO_T/apt, sources
 #                                 using SCHEME (aptbt+http, http, ...)
@@ -18,11 +21,34 @@
 
 REPO_SUITE=stable
 REPO_COMP=main
+# An access-log format for repo_nginx that tells clients apart: client
+# address, status, bytes sent, method, path.
+# shellcheck disable=SC2016,SC2034	# nginx's variables; used by tests
+REPO_LOG_CLIENTS='$remote_addr $status $bytes_sent $request_method $uri'
 
 repo_die()
 {
 	echo "lib-repo: $*" >&2
 	exit 1
+}
+
+# repo_need WHY TOOL...: skip the test (exit 77) unless it runs as root,
+# which it needs for WHY, and every TOOL is installed.
+repo_need()
+{
+	local me why=$1 tool
+	me=$(basename "$0")
+	shift
+	if [ "$(id -u)" != 0 ]; then
+		echo "$me: needs root ($why)" >&2
+		exit 77
+	fi
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "$me: $tool missing" >&2
+			exit 77
+		}
+	done
 }
 
 repo_init()
@@ -128,19 +154,25 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-repo_serve()
+# repo_nginx ADDR:PORT LOGFORMAT [NS [PROBE-NS [SERVER-LINES]]]: nginx
+# serving $REPO_WWW on ADDR:PORT, inside network namespace NS (lib-netns.sh)
+# if given; every request goes to $REPO_NGINX/access.log (emptied first) in
+# LOGFORMAT, whose nginx variables the caller quotes.  Returns once
+# http://ADDR:PORT/ answers from PROBE-NS (default NS), so a test sees its
+# clients reach the mirror.  SERVER-LINES go into the server block (e.g.
+# "deny ADDR;"); $REPO_NGINX_WORKERS and $REPO_NGINX_CONNS size it.
+repo_nginx()
 {
-	REPO_PORT=$(repo_free_port) || repo_die "no free port"
-	REPO_HOST=127.0.0.1:$REPO_PORT
+	local listen=$1 fmt=$2 ns=${3:-} probe=${4:-${3:-}} i=0
 	cat >"$REPO_NGINX/nginx.conf" <<EOF
 user www-data;
-worker_processes 1;
+worker_processes ${REPO_NGINX_WORKERS:-1};
 pid $REPO_NGINX/nginx.pid;
 error_log $REPO_NGINX/error.log;
-events { worker_connections 512; }
+events { worker_connections ${REPO_NGINX_CONNS:-512}; }
 http {
-	log_format bytes '\$request \$status \$bytes_sent';
-	access_log $REPO_NGINX/access.log bytes;
+	log_format aptbt '$fmt';
+	access_log $REPO_NGINX/access.log aptbt;
 	client_body_temp_path $REPO_NGINX/tmp/body;
 	proxy_temp_path $REPO_NGINX/tmp/proxy;
 	fastcgi_temp_path $REPO_NGINX/tmp/fastcgi;
@@ -150,20 +182,41 @@ http {
 	sendfile on;
 	keepalive_requests 10000;
 	server {
-		listen $REPO_HOST;
+		listen $listen;
 		root $REPO_WWW;
+		${5:-}
 	}
 }
 EOF
 	: >"$REPO_NGINX/access.log"
-	nginx -e "$REPO_NGINX/error.log" -c "$REPO_NGINX/nginx.conf" \
-	    -p "$REPO_NGINX" || repo_die "nginx failed to start"
-	local i=0
-	while ! curl -s -o /dev/null "http://$REPO_HOST/"; do
+	repo_in "$ns" nginx -e "$REPO_NGINX/error.log" \
+	    -c "$REPO_NGINX/nginx.conf" -p "$REPO_NGINX" ||
+		repo_die "nginx failed to start${ns:+ in $ns}"
+	until repo_in "$probe" curl -s -o /dev/null "http://$listen/"; do
 		i=$((i + 1))
-		[ "$i" -lt 50 ] || repo_die "nginx does not answer on $REPO_HOST"
+		[ "$i" -lt 50 ] || repo_die "nginx does not answer on $listen"
 		sleep 0.1
 	done
+}
+
+# repo_in NS CMD...: CMD in network namespace NS, or here if NS is empty.
+repo_in()
+{
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		ns_exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+repo_serve()
+{
+	REPO_PORT=$(repo_free_port) || repo_die "no free port"
+	REPO_HOST=127.0.0.1:$REPO_PORT
+	# shellcheck disable=SC2016	# nginx's variables, not the shell's
+	repo_nginx "$REPO_HOST" '$request $status $bytes_sent'
 	export REPO_PORT REPO_HOST
 }
 

@@ -16,16 +16,7 @@ export top_builddir
 
 . "$top_srcdir/tests/integration/lib-repo.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "manifest.sh: needs root (nginx as www-data)" >&2
-	exit 77
-fi
-for tool in apt-ftparchive dpkg-deb gpg nginx curl xz; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "manifest.sh: $tool missing" >&2
-		exit 77
-	}
-done
+repo_need "nginx as www-data" apt-ftparchive dpkg-deb gpg nginx curl xz
 
 MKMETA=$top_builddir/client/aptbt-mkmeta
 PROBE=$top_builddir/tests/integration/manifest-probe

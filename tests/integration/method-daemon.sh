@@ -15,16 +15,8 @@ export top_builddir
 
 . "$top_srcdir/tests/integration/lib-repo.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "method-daemon.sh: needs root (apt's sandbox and archives)" >&2
-	exit 77
-fi
-for tool in apt-get apt-ftparchive dpkg-deb gpg nginx curl /usr/bin/python3; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "method-daemon.sh: $tool missing" >&2
-		exit 77
-	}
-done
+repo_need "apt's sandbox and archives" apt-get apt-ftparchive dpkg-deb gpg nginx \
+    curl /usr/bin/python3
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export ASAN_OPTIONS
 

@@ -16,16 +16,7 @@ export top_builddir
 
 . "$top_srcdir/tests/integration/lib-repo.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "method-direct.sh: needs root (apt's sandbox and archives)" >&2
-	exit 77
-fi
-for tool in apt-get apt-ftparchive dpkg-deb gpg nginx curl; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "method-direct.sh: $tool missing" >&2
-		exit 77
-	}
-done
+repo_need "apt's sandbox and archives" apt-get apt-ftparchive dpkg-deb gpg nginx curl
 
 # apt is not instrumented, only the method: its leaks count, apt's can't.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

@@ -61,18 +61,6 @@ at_exit()
 	lib_cleanup
 }
 
-# ns_bg HOST LOG CMD...: CMD in HOST's namespace in the background, output
-# to LOG; $NS_BG_PID is CMD's own pid (ns_exec is a function: "ns_exec ... &"
-# would give the pid of a subshell, which a SIGTERM kills instead).
-ns_bg()
-{
-	local h=$1 log=$2
-	shift 2
-	ip netns exec "${NS_PREFIX}$h" "$@" >"$log" 2>&1 &
-	NS_BG_PID=$!
-	track "$NS_BG_PID"
-}
-
 ns_init
 trap at_exit EXIT
 ns_host mirror 1
@@ -87,36 +75,7 @@ repo_init
 repo_build 37 3 6
 POOL=$REPO_ROOT/pool/$REPO_COMP
 PACKAGES=$REPO_ROOT/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
-mkdir -p "$REPO_NGINX/tmp"
-cat >"$REPO_NGINX/nginx.conf" <<EOF
-user www-data;
-worker_processes 1;
-pid $REPO_NGINX/nginx.pid;
-error_log $REPO_NGINX/error.log;
-events { worker_connections 512; }
-http {
-	log_format aptbt '\$remote_addr \$status \$bytes_sent \$request_method \$uri';
-	access_log $REPO_NGINX/access.log aptbt;
-	client_body_temp_path $REPO_NGINX/tmp/body;
-	proxy_temp_path $REPO_NGINX/tmp/proxy;
-	fastcgi_temp_path $REPO_NGINX/tmp/fastcgi;
-	uwsgi_temp_path $REPO_NGINX/tmp/uwsgi;
-	scgi_temp_path $REPO_NGINX/tmp/scgi;
-	default_type application/octet-stream;
-	sendfile on;
-	keepalive_requests 10000;
-	server { listen $MIRROR:80; root $REPO_WWW; }
-}
-EOF
-: >"$REPO_NGINX/access.log"
-ns_exec mirror nginx -e "$REPO_NGINX/error.log" -c "$REPO_NGINX/nginx.conf" \
-    -p "$REPO_NGINX" || fail "nginx failed to start"
-i=0
-until ns_exec a curl -s -o /dev/null "http://$MIRROR/"; do
-	i=$((i + 1))
-	[ "$i" -lt 50 ] || fail "nginx does not answer on $MIRROR"
-	sleep 0.1
-done
+repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" mirror a
 REPO_HOST=$MIRROR
 # One private apt tree per host.
 for h in $HOSTS; do
