@@ -22,6 +22,7 @@
 
 #include <event2/event.h>
 
+#include "common/clock.h"
 #include "common/bencode.h"
 #include "common/ctlproto.h"
 #include "common/log.h"
@@ -142,6 +143,24 @@ static unsigned			 njobs;
 static bool			 stopping;
 
 static void	job_schedule(struct job *);
+
+/* Write all of buf at off (worker threads); 0 or -errno. */
+static int
+pwrite_all(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t	done = 0;
+	ssize_t	n;
+
+	while (done < len) {
+		n = pwrite(fd, buf + done, len - done, (off_t)(off + done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -EIO : -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
 static void	job_join_peers(struct job *);
 struct wjob;
 static void	inc_reset(struct job *, bool);
@@ -156,14 +175,6 @@ static void	download(struct ctl_conn *, int64_t, const struct fetch_args *);
 
 static const struct ws_callbacks src_cb;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 unsigned
 fetch_njobs(void)
@@ -208,7 +219,7 @@ send_progress(struct waiter *w, uint64_t have)
 	benc_put_kv_int(&b, "have", (int64_t)have);
 	send_frame(w, &b, mark, -1);
 	w->sent_have = have;
-	w->sent_ms = now_ms();
+	w->sent_ms = clock_ms();
 }
 
 static void
@@ -274,7 +285,7 @@ static void
 progress_flush(struct job *j, bool force)
 {
 	struct waiter	*w;
-	uint64_t	 t = now_ms();
+	uint64_t	 t = clock_ms();
 	bool		 later = false;
 	struct timeval	 tv = { 0, PROGRESS_MS * 1000 };
 
@@ -895,21 +906,9 @@ static void
 pwrite_work(void *arg)
 {
 	struct pjob	*p = arg;
-	uint64_t	 off = (uint64_t)p->piece * p->job->pm.piece_size;
-	size_t		 done = 0;
-	ssize_t		 n;
 
-	while (done < p->len) {
-		n = pwrite(p->fd, p->data + done, p->len - done,
-		    (off_t)(off + done));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			p->rc = n == 0 ? -EIO : -errno;
-			return;
-		}
-		done += (size_t)n;
-	}
+	p->rc = pwrite_all(p->fd, p->data, p->len,
+	    (uint64_t)p->piece * p->job->pm.piece_size);
 }
 
 static void
@@ -1204,22 +1203,10 @@ static void
 write_work(void *arg)
 {
 	struct wjob	*w = arg;
-	size_t		 done = 0;
-	ssize_t		 n;
 
 	if (w->inc != NULL)
 		hash_update(w->inc, w->buf, w->len);
-	while (done < w->len) {
-		n = pwrite(w->fd, w->buf + done, w->len - done,
-		    (off_t)(w->off + done));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			w->rc = n == 0 ? -EIO : -errno;
-			return;
-		}
-		done += (size_t)n;
-	}
+	w->rc = pwrite_all(w->fd, w->buf, w->len, w->off);
 }
 
 /* Mark the pieces of s's range that are now wholly on disk, up to upto. */

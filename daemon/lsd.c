@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/lsdmsg.h"
@@ -73,11 +74,8 @@ static struct {
 static uint64_t
 now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* Never 0, which means "never sent". */
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
+	return clock_ms() + 1;
 }
 
 static struct tracked *

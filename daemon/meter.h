@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/clock.h"
+
 #define METER_SLOTS	5
 
 struct meter {
@@ -22,10 +24,7 @@ struct meter {
 static inline time_t
 meter_now(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return clock_s();
 }
 
 static inline void

@@ -664,24 +664,6 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 		evtimer_add(flush_ev, &now);
 }
 
-int
-peermgr_holds(const uint8_t sha256[SHA256_LEN])
-{
-	struct daemon	*d;
-	struct hent	**pp;
-	int		 best = 0;
-
-	TAILQ_FOREACH(d, &daemons, entry) {
-		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
-			continue;
-		if (*(pp = hfind(d, sha256)) == NULL)
-			continue;
-		if ((*pp)->what == PEERMGR_HAVE)
-			return 2;
-		best = 1;
-	}
-	return best;
-}
 
 struct keyconn {
 	const struct sockaddr	*sa;

@@ -51,8 +51,6 @@ void	 peermgr_notify(const uint8_t sha256[SHA256_LEN], int what);
 #define PEERMGR_FETCHING	1
 #define PEERMGR_DROP		2
 
-/* Does a connected daemon hold (2), fetch (1) or lack (0) this file? */
-int	 peermgr_holds(const uint8_t sha256[SHA256_LEN]);
 /* Join a standard client (heard by LSD) in the swarm of key. */
 int	 peermgr_connect_key(const struct sockaddr *, socklen_t,
 	    const uint8_t key[20]);

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include "common/clock.h"
 #include "common/queue-compat.h"
 #include <netinet/in.h>
 
@@ -207,11 +208,6 @@ swarm_index_remove(const uint8_t sha256[SHA256_LEN])
 	nindex--;
 }
 
-bool
-swarm_index_has(const uint8_t sha256[SHA256_LEN])
-{
-	return index_sha(sha256) != NULL;
-}
 
 /*
  * Swarm objects.
@@ -362,12 +358,28 @@ swarm_find_sha256(const uint8_t sha256[SHA256_LEN])
 
 static void	start_own_hashes(struct swarm *);
 
+/* We hold the whole file: the bitfield of a seed, every piece set. */
+static bool
+swarm_set_complete(struct swarm *s)
+{
+	size_t	nbits = (s->npieces + 7) / 8 + 1;
+
+	if (s->allbits != NULL)
+		return true;
+	if ((s->allbits = calloc(nbits, 1)) == NULL)
+		return false;
+	memset(s->allbits, 0xff, s->npieces / 8);
+	if (s->npieces % 8)
+		s->allbits[s->npieces / 8] = (uint8_t)(0xff00 >>
+		    (s->npieces % 8));
+	return true;
+}
+
 struct swarm *
 swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 {
 	struct swarm		*s;
 	struct ientry		*e;
-	size_t			 nbits;
 
 	const struct torrent	*t;
 	const uint8_t		*sha;
@@ -391,15 +403,10 @@ swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 	/* A cached file: open a seed. */
 	if ((s = swarm_alloc(sha, size)) == NULL)
 		return NULL;
-	nbits = (s->npieces + 7) / 8 + 1;
-	if ((s->allbits = calloc(nbits, 1)) == NULL) {
+	if (!swarm_set_complete(s)) {
 		swarm_free(s);
 		return NULL;
 	}
-	memset(s->allbits, 0xff, s->npieces / 8);
-	if (s->npieces % 8)
-		s->allbits[s->npieces / 8] = (uint8_t)(0xff00 >>
-		    (s->npieces % 8));
 	start_own_hashes(s);
 	return s;
 }
@@ -445,11 +452,6 @@ swarm_npieces(const struct swarm *s)
 	return s->npieces;
 }
 
-uint32_t
-swarm_piece_len(const struct swarm *s)
-{
-	return s->piece_len;
-}
 
 bool
 swarm_complete(const struct swarm *s)
@@ -520,20 +522,6 @@ swarm_avail(struct swarm *s, const struct link *l, int64_t piece, int delta)
 			s->avail[i]--;
 }
 
-unsigned
-swarm_useful_links(const struct swarm *s)
-{
-	unsigned	i, n = 0;
-	uint32_t	p;
-
-	for (i = 0; i < s->nlinks; i++)
-		for (p = 0; p < s->npieces; p++)
-			if (link_has(s->links[i], p) && !swarm_has_piece(s, p)) {
-				n++;
-				break;
-			}
-	return n;
-}
 
 /*
  * The picker.
@@ -593,14 +581,6 @@ pickable(const struct swarm *s, uint32_t p)
 	    (s->job == NULL || fetch_job_piece_free(s->job, p));
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /*
  * Take unrequested blocks of d.  In end game (dup) also blocks another
@@ -613,7 +593,7 @@ pick_blocks(struct dlpiece *d, const struct link *l, bool dup,
 {
 	size_t		n = 0;
 	uint32_t	b, off;
-	uint64_t	now = now_ms();
+	uint64_t	now = clock_ms();
 
 	if (d->verifying)
 		return 0;
@@ -1259,7 +1239,6 @@ swarm_job_done(struct swarm *s, bool complete)
 {
 	struct dlpiece	*d, *next;
 	unsigned	 i;
-	size_t		 nbits;
 
 	s->job = NULL;
 	TAILQ_FOREACH_SAFE(d, &s->dl, entry, next) {
@@ -1268,16 +1247,7 @@ swarm_job_done(struct swarm *s, bool complete)
 		TAILQ_REMOVE(&s->dl, d, entry);
 		dlpiece_free(d);
 	}
-	if (complete && s->allbits == NULL) {
-		nbits = (s->npieces + 7) / 8 + 1;
-		if ((s->allbits = calloc(nbits, 1)) != NULL) {
-			memset(s->allbits, 0xff, s->npieces / 8);
-			if (s->npieces % 8)
-				s->allbits[s->npieces / 8] =
-				    (uint8_t)(0xff00 >> (s->npieces % 8));
-		}
-	}
-	if (s->allbits == NULL) {
+	if (!complete || !swarm_set_complete(s)) {
 		/* Failed: nothing to offer; end every link. */
 		while (s->nlinks > 0)
 			link_close(s->links[0]);

@@ -37,7 +37,6 @@ void	 swarm_shutdown(void);
 /* Files we hold (cache) and fetch: the index behind lookups by key. */
 void	 swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size);
 void	 swarm_index_remove(const uint8_t sha256[SHA256_LEN]);
-bool	 swarm_index_has(const uint8_t sha256[SHA256_LEN]);
 
 /*
  * The swarm for a key: an active one, or (open) a seed for a cached file
@@ -58,8 +57,6 @@ void	 swarm_piece_stored(struct swarm *, uint32_t piece);
 void	 swarm_mirror_piece(struct swarm *, uint32_t piece);
 /* Ask daemons that hold or fetch the file for it; true if any was asked. */
 bool	 swarm_ask_peers(struct swarm *);
-/* Peers that can still deliver pieces we lack. */
-unsigned swarm_useful_links(const struct swarm *);
 
 /* The link's side. */
 const uint8_t *swarm_key(const struct swarm *);
@@ -71,7 +68,6 @@ bool	 swarm_has_key(const struct swarm *, const uint8_t key[SWARMKEY_LEN]);
 bool	 swarm_linked(const struct swarm *, const struct peer *);
 uint64_t swarm_size(const struct swarm *);
 uint32_t swarm_npieces(const struct swarm *);
-uint32_t swarm_piece_len(const struct swarm *);
 bool	 swarm_has_piece(const struct swarm *, uint32_t);
 bool	 swarm_complete(const struct swarm *);
 const uint8_t *swarm_bitfield(const struct swarm *);

@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "daemon/webseed.h"
 
@@ -88,19 +89,11 @@ static struct {
 
 static void	reap(void);
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 rate_add(struct rate *r, uint64_t n)
 {
-	uint64_t	t = now_ms(), el;
+	uint64_t	t = clock_ms(), el;
 
 	if (r->since_ms == 0)
 		r->since_ms = t;
@@ -120,7 +113,7 @@ rate_get(const struct rate *r)
 
 	if (r->since_ms == 0)
 		return 0;
-	el = now_ms() - r->since_ms;
+	el = clock_ms() - r->since_ms;
 	/* Idle for two windows: it is not moving any more. */
 	if (el >= 2 * WS_RATE_WINDOW_MS)
 		return 0;
