@@ -165,6 +165,28 @@ pext_frame_msg(const uint8_t *p, size_t len, struct pw_msg *m)
 	return 0;
 }
 
+/* A want names one whole file by hash and size and where to fetch it. */
+static int
+pext_want_fields(const struct benc_doc *d, struct pext_mux *x)
+{
+	const uint8_t	*u;
+	size_t		 n;
+	int64_t		 v;
+
+	if (!benc_dict_str(d, 0, "sha256", &x->sha256, &n) ||
+	    n != PEXT_SHA256_LEN)
+		return -EBADMSG;
+	if (!benc_dict_int(d, 0, "size", &v) || v < 0)
+		return -EBADMSG;
+	x->size = (uint64_t)v;
+	if (!benc_dict_str(d, 0, "url", &u, &n) || n == 0 ||
+	    n > PEXT_URL_MAX || memchr(u, '\0', n) != NULL)
+		return -EBADMSG;
+	x->url = (const char *)u;
+	x->urllen = n;
+	return 0;
+}
+
 static int
 pext_mux_fields(const struct benc_doc *d, struct pext_mux *x)
 {
@@ -182,6 +204,8 @@ pext_mux_fields(const struct benc_doc *d, struct pext_mux *x)
 	case PEXT_MUX_DETACH:
 		return pext_u32(d, "sid", &x->sid) ? 0 : -EBADMSG;
 	}
+	if (x->type == PEXT_MUX_WANT)
+		return pext_want_fields(d, x);
 	/* PEXT_MUX_INDEX */
 	if (!pext_sha_list(d, "have", &x->have, &x->nhave) ||
 	    !pext_sha_list(d, "fetching", &x->fetching, &x->nfetching) ||
@@ -207,7 +231,7 @@ pext_mux_parse(const uint8_t *p, size_t len, struct pext_mux *x)
 	int		rc;
 
 	memset(x, 0, sizeof(*x));
-	if ((rc = pext_dict(&d, p, len, &n, PEXT_MUX_INDEX + 1,
+	if ((rc = pext_dict(&d, p, len, &n, PEXT_MUX_WANT + 1,
 	    &x->type)) != 0)
 		return rc;
 	rc = pext_mux_fields(&d, x);
@@ -230,8 +254,12 @@ pext_mux_put(struct bytebuf *b, uint8_t ext_id, const struct pext_mux *x)
 {
 	size_t	mark;
 
-	if (x->type < PEXT_MUX_ATTACH || x->type > PEXT_MUX_INDEX ||
+	if (x->type < PEXT_MUX_ATTACH || x->type > PEXT_MUX_WANT ||
 	    x->type == PEXT_MUX_FRAME)
+		return -EINVAL;
+	if (x->type == PEXT_MUX_WANT && (x->sha256 == NULL || x->url == NULL ||
+	    x->urllen == 0 || x->urllen > PEXT_URL_MAX ||
+	    x->size > INT64_MAX || memchr(x->url, '\0', x->urllen) != NULL))
 		return -EINVAL;
 	if (x->type == PEXT_MUX_ATTACH && x->key == NULL)
 		return -EINVAL;
@@ -255,6 +283,11 @@ pext_mux_put(struct bytebuf *b, uint8_t ext_id, const struct pext_mux *x)
 			benc_put_kv_bytes(b, "have", x->have,
 			    x->nhave * PEXT_SHA256_LEN);
 		benc_put_kv_int(b, "msg_type", x->type);
+	} else if (x->type == PEXT_MUX_WANT) {
+		benc_put_kv_int(b, "msg_type", x->type);
+		benc_put_kv_bytes(b, "sha256", x->sha256, PEXT_SHA256_LEN);
+		benc_put_kv_int(b, "size", (int64_t)x->size);
+		benc_put_kv_bytes(b, "url", x->url, x->urllen);
 	} else {
 		if (x->type == PEXT_MUX_ATTACH)
 			benc_put_kv_bytes(b, "key", x->key, PEXT_KEY_LEN);

@@ -58,7 +58,9 @@ enum pext_mux_type {
 	PEXT_MUX_FRAME = 3,		/* {msg_type, sid} + one BEP 3 message */
 	PEXT_MUX_DETACH = 4,		/* {msg_type, sid} */
 	PEXT_MUX_INDEX = 5,		/* {drop, fetching, full, have, msg_type} */
+	PEXT_MUX_WANT = 6,		/* {msg_type, sha256, size, url} */
 };
+#define PEXT_URL_MAX		2048	/* bytes of a want's url */
 
 struct pext_mux {
 	int		 type;
@@ -72,6 +74,11 @@ struct pext_mux {
 	const uint8_t	*have, *fetching, *drop;
 	size_t		 nhave, nfetching, ndrop;
 	bool		 full;		/* forget the sender's earlier index */
+	/* want: fetch this file from the mirror for the sender */
+	const uint8_t	*sha256;	/* PEXT_SHA256_LEN bytes */
+	uint64_t	 size;
+	const char	*url;		/* not NUL-terminated: urllen bytes */
+	size_t		 urllen;
 };
 
 int	pext_mux_parse(const uint8_t *, size_t len, struct pext_mux *);

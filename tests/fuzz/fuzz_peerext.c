@@ -125,6 +125,10 @@ mux(const uint8_t *p, size_t len)
 	CHECK(x.key == NULL || memcmp(r.key, x.key, PEXT_KEY_LEN) == 0);
 	CHECK(x.nhave == 0 ||
 	    memcmp(r.have, x.have, x.nhave * PEXT_SHA256_LEN) == 0);
+	CHECK(r.size == x.size && r.urllen == x.urllen);
+	CHECK(x.type != PEXT_MUX_WANT ||
+	    (memcmp(r.sha256, x.sha256, PEXT_SHA256_LEN) == 0 &&
+	    memcmp(r.url, x.url, x.urllen) == 0));
 	bytebuf_free(&b);
 }
 

@@ -201,7 +201,7 @@ START_TEST(test_mux_control)
 	ck_assert_int_eq(pext_mux_put(&b, 9, &x), -EINVAL);
 
 	ck_assert_int_eq(mux_parse(S("d8:msg_typei1e3:sidi5ee"), &r), 0);
-	ck_assert_int_eq(mux_parse(S("d8:msg_typei6e3:sidi5ee"), &r),
+	ck_assert_int_eq(mux_parse(S("d8:msg_typei7e3:sidi5ee"), &r),
 	    -ENOTSUP);
 	ck_assert_int_eq(mux_parse(S("d8:msg_typei1ee"), &r), -EBADMSG);
 	ck_assert_int_eq(mux_parse(S("d8:msg_typei1e3:sidi-5ee"), &r),
@@ -379,6 +379,61 @@ START_TEST(test_mux_index)
 }
 END_TEST
 
+START_TEST(test_mux_want)
+{
+	struct pext_mux		 x, r;
+	struct bytebuf		 b = BYTEBUF_INIT;
+	const uint8_t		*p;
+	uint8_t			 sha[PEXT_SHA256_LEN];
+	size_t			 n;
+	static const char	 url[] = "http://192.0.2.1/debian/pool/a.deb";
+	static const char	 want[] = "d8:msg_typei6e6:sha25632:"
+	    "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+	    "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+	    "4:sizei1234e3:url34:http://192.0.2.1/debian/pool/a.debe";
+
+	memset(sha, 0xaa, sizeof(sha));
+	memset(&x, 0, sizeof(x));
+	x.type = PEXT_MUX_WANT;
+	x.sha256 = sha;
+	x.size = 1234;
+	x.url = url;
+	x.urllen = strlen(url);
+	ck_assert_int_eq(pext_mux_put(&b, 9, &x), 0);
+	p = ext_payload(&b, 9, &n);
+	ck_assert_uint_eq(n, sizeof(want) - 1);
+	ck_assert(memcmp(p, want, n) == 0);
+	ck_assert_int_eq(pext_mux_parse(p, n, &r), 0);
+	ck_assert_int_eq(r.type, PEXT_MUX_WANT);
+	ck_assert(memcmp(r.sha256, sha, sizeof(sha)) == 0);
+	ck_assert_uint_eq(r.size, 1234);
+	ck_assert_uint_eq(r.urllen, strlen(url));
+	ck_assert(memcmp(r.url, url, r.urllen) == 0);
+
+	/* Nothing to fetch, no hash or a short one: refused both ways. */
+	x.urllen = 0;
+	ck_assert_int_eq(pext_mux_put(&b, 9, &x), -EINVAL);
+	x.urllen = strlen(url);
+	x.sha256 = NULL;
+	ck_assert_int_eq(pext_mux_put(&b, 9, &x), -EINVAL);
+	ck_assert_int_eq(mux_parse(S("d8:msg_typei6e6:sha2562:ab"
+	    "4:sizei1e3:url1:xe"), &r), -EBADMSG);
+	ck_assert_int_eq(mux_parse(S("d8:msg_typei6e4:sizei1e3:url1:xe"), &r),
+	    -EBADMSG);
+	bytebuf_reset(&b);
+	bytebuf_puts(&b, "d8:msg_typei6e6:sha25632:");
+	bytebuf_append(&b, sha, sizeof(sha));
+	bytebuf_puts(&b, "4:sizei-1e3:url1:xe");
+	ck_assert_int_eq(pext_mux_parse(b.data, b.len, &r), -EBADMSG);
+	bytebuf_reset(&b);
+	bytebuf_puts(&b, "d8:msg_typei6e6:sha25632:");
+	bytebuf_append(&b, sha, sizeof(sha));
+	bytebuf_puts(&b, "4:sizei1e3:url0:e");
+	ck_assert_int_eq(pext_mux_parse(b.data, b.len, &r), -EBADMSG);
+	bytebuf_free(&b);
+}
+END_TEST
+
 START_TEST(test_swarmkey)
 {
 	static const uint8_t	want_empty[SWARMKEY_LEN] = {
@@ -413,6 +468,7 @@ peerext_suite(void)
 	tcase_add_test(tc, test_mux_control);
 	tcase_add_test(tc, test_mux_frame);
 	tcase_add_test(tc, test_mux_index);
+	tcase_add_test(tc, test_mux_want);
 	tcase_add_test(tc, test_swarmkey);
 	suite_add_tcase(s, tc);
 	return s;
