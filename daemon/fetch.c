@@ -27,6 +27,7 @@
 #include "common/ctlproto.h"
 #include "common/log.h"
 #include "daemon/cache.h"
+#include "daemon/conf.h"
 #include "daemon/control.h"
 #include "daemon/discover.h"
 #include "daemon/fetch.h"
@@ -53,6 +54,13 @@
 #define STEAL_MIN	(2 * 1024 * 1024)
 #define NO_END		UINT64_MAX
 #define PEER_STALL_MS	1500		/* no piece from peers: use mirrors */
+/*
+ * ... unless a daemon that scores higher for the file is fetching it from
+ * the mirror: it shares our uplink, so fetching the file a second time
+ * would not come faster; wait longer for it (it drops out if it fails).
+ */
+#define FETCHER_STALL_MS 15000
+#define FOR_PEERS_MAX	32		/* files fetched for other daemons */
 
 enum phase {
 	PH_OPENING,
@@ -121,8 +129,11 @@ struct job {
 	bool			 listed;
 	struct swarm		*swarm;		/* shared with peers */
 	bool			 peer_hold;	/* mirrors wait for the peers */
+	bool			 for_peer;	/* a daemon asked us to fetch it */
+	bool			 delegated;	/* we asked a daemon to fetch it */
 	struct event		*stall;
 	uint32_t		 stall_mark;	/* pieces held at the last check */
+	uint64_t		 stall_ms;	/* when they last grew */
 	uint64_t		 peer_bytes;	/* of this file, from peers */
 	char			*base;		/* suite base URI (metadata) */
 	bool			 discovering;	/* looking for its torrent */
@@ -140,6 +151,7 @@ TAILQ_HEAD(jobq, job);
 static struct jobq		 jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static struct event_base	*fbase;
 static unsigned			 njobs;
+static unsigned			 nfor_peers;	/* jobs with for_peer */
 static bool			 stopping;
 
 static void	job_schedule(struct job *);
@@ -425,6 +437,8 @@ job_end(struct job *j)
 		TAILQ_REMOVE(&jobs, j, entry);
 		j->listed = false;
 		njobs--;
+		if (j->for_peer)
+			nfor_peers--;
 	}
 	j->phase = PH_DONE;
 	j->refs++;
@@ -676,11 +690,34 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 	if (j->have_pm && j->pm.nhave > j->stall_mark) {
 		/* The peers deliver: keep waiting for them. */
 		j->stall_mark = j->pm.nhave;
+		j->stall_ms = clock_ms();
+		evtimer_add(j->stall, &tv);
+		return;
+	}
+	if (clock_ms() - j->stall_ms < FETCHER_STALL_MS &&
+	    peermgr_should_wait(j->sha, rendezvous_score(peer_self_id,
+	    j->sha), rendezvous_score) == PEERMGR_WAIT_FETCHER) {
 		evtimer_add(j->stall, &tv);
 		return;
 	}
 	log_debug("fetch %s: peers stalled, using the mirrors", j->url);
 	fetch_job_need_mirror(j);
+}
+
+/* Let the mirrors wait while peers deliver; false if we cannot. */
+static bool
+job_hold(struct job *j)
+{
+	struct timeval	tv = { 0, PEER_STALL_MS * 1000 };
+
+	if (j->stall == NULL &&
+	    (j->stall = evtimer_new(fbase, stall_cb, j)) == NULL)
+		return false;
+	j->peer_hold = true;
+	j->stall_mark = j->pm.nhave;
+	j->stall_ms = clock_ms();
+	evtimer_add(j->stall, &tv);
+	return true;
 }
 
 /* The suite publishes a torrent for the file: standard clients may join. */
@@ -703,7 +740,7 @@ torrent_found(void *arg, bool ok)
 static void
 job_join_peers(struct job *j)
 {
-	struct timeval	tv = { 0, PEER_STALL_MS * 1000 };
+	uint64_t	my;
 
 	if (!j->hashed || !j->have_pm || j->size <= 0)
 		return;
@@ -723,21 +760,29 @@ job_join_peers(struct job *j)
 		}
 	}
 	/*
-	 * Wait for peers only if one holds the file, or fetches it and is
-	 * the one that should (rendezvous): several daemons that start
-	 * together must not all wait for each other.
+	 * Wait for peers if one holds the file, or fetches it and is the one
+	 * that should (rendezvous).  Otherwise, if a site daemon scores
+	 * higher for the file, ask it to fetch the file: when several start
+	 * it together, each sends its want to the same daemon, which alone
+	 * uses the mirror.  A file fetched for a peer is not passed on.
 	 */
-	if (state.paused || piecemap_complete(&j->pm) ||
-	    !peermgr_should_wait(j->sha, rendezvous_score(peer_self_id,
-	    j->sha), rendezvous_score) || !swarm_ask_peers(j->swarm))
+	if (state.paused || piecemap_complete(&j->pm))
 		return;
-	if (j->stall == NULL &&
-	    (j->stall = evtimer_new(fbase, stall_cb, j)) == NULL)
+	my = rendezvous_score(peer_self_id, j->sha);
+	if (peermgr_should_wait(j->sha, my, rendezvous_score) !=
+	    PEERMGR_WAIT_NO) {
+		if (!swarm_ask_peers(j->swarm))
+			return;
+	} else if (j->for_peer || j->delegated ||
+	    !peermgr_delegate(j->sha, (uint64_t)j->size, j->url, my,
+	    rendezvous_score))
 		return;
-	j->peer_hold = true;
-	j->stall_mark = j->pm.nhave;
-	evtimer_add(j->stall, &tv);
-	log_debug("fetch %s: asking site peers first", j->url);
+	else {
+		j->delegated = true;
+		swarm_ask_peers(j->swarm);
+	}
+	if (job_hold(j))
+		log_debug("fetch %s: asking site peers first", j->url);
 }
 
 void
@@ -775,7 +820,6 @@ rendezvous_score(const uint8_t *peer_id, const uint8_t *sha)
 void
 fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 {
-	struct timeval	 tv = { 0, PEER_STALL_MS * 1000 };
 	struct job	*j;
 
 	TAILQ_FOREACH(j, &jobs, entry) {
@@ -787,15 +831,11 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 		if (rendezvous_score(peer_id, sha) <=
 		    rendezvous_score(peer_self_id, sha))
 			return;		/* we keep the mirror */
-		if (j->stall == NULL &&
-		    (j->stall = evtimer_new(fbase, stall_cb, j)) == NULL)
+		if (!job_hold(j))
 			return;
 		log_debug("fetch %s: another daemon fetches it too; streaming "
 		    "from it", j->url);
 		job_cancel_sources(j);
-		j->peer_hold = true;
-		j->stall_mark = j->pm.nhave;
-		evtimer_add(j->stall, &tv);
 		swarm_ask_peers(j->swarm);
 		return;
 	}
@@ -857,19 +897,14 @@ fetch_job_piece_free(const struct job *j, uint32_t piece)
 bool
 fetch_job_claim(struct job *j, uint32_t piece)
 {
-	struct timeval	 tv = { 0, PEER_STALL_MS * 1000 };
 	struct source	*s;
 
 	if (!piece_takeable(j, piece, &s))
 		return false;
 	if (s != NULL)
 		s->end = (uint64_t)piece * j->pm.piece_size;
-	if (!j->peer_hold && (j->stall != NULL ||
-	    (j->stall = evtimer_new(fbase, stall_cb, j)) != NULL)) {
-		j->peer_hold = true;
-		j->stall_mark = j->pm.nhave;
-		evtimer_add(j->stall, &tv);
-	}
+	if (!j->peer_hold)
+		job_hold(j);
 	return true;
 }
 
@@ -1877,6 +1912,49 @@ fetch_request(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
 		return;
 	}
 	download(conn, id, a);
+}
+
+/*
+ * A site daemon asks us to fetch a file for it.  Only from a mirror this
+ * daemon uses itself (configured, or asked for by its own apt), so a peer
+ * cannot make it contact any other host; the file ends in the cache like
+ * any other, and the asker streams it from us as pieces arrive.
+ */
+void
+fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
+    const char *who)
+{
+	struct fetch_args	 a;
+	struct job		*j;
+	int			 rc;
+
+	if (stopping || state.paused || size > INT64_MAX ||
+	    size > conf.cache_size)
+		return;
+	if (cache_lookup(sha) != NULL) {
+		/* It may have missed our index: say it again. */
+		peermgr_notify(sha, PEERMGR_HAVE);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.uri = url;
+	a.has_sha256 = true;
+	memcpy(a.sha256, sha, SHA256_LEN);
+	a.size = (int64_t)size;
+	if (job_find(&a) != NULL)
+		return;
+	if (!ws_mirror_known(url)) {
+		log_debug("fetch: %s wants %s from a mirror we do not use",
+		    who, url);
+		return;
+	}
+	if (nfor_peers >= FOR_PEERS_MAX || (j = job_new(&a)) == NULL)
+		return;
+	j->for_peer = true;
+	nfor_peers++;
+	log_debug("fetch %s: fetching it for %s", url, who);
+	if ((rc = job_open(j, false)) < 0)
+		job_fail(j, "CacheError", true, "%s", strerror(-rc));
 }
 
 int

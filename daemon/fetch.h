@@ -59,6 +59,9 @@ struct job;
 void	 fetch_peers_changed(void);
 /* A daemon said it fetches this file: maybe let it keep the mirror. */
 void	 fetch_peer_fetching(const uint8_t *sha256, const uint8_t *peer_id);
+/* A daemon asks us to fetch a file for it (see peermgr_delegate). */
+void	 fetch_peer_want(const uint8_t *sha256, uint64_t size, const char *url,
+	    const char *who);
 /* Stop waiting for peers: mirrors fill the rest. */
 void	 fetch_job_need_mirror(struct job *);
 /* A verified piece from peers; the job takes ownership of data. */

@@ -773,6 +773,26 @@ peer_send_index(struct peer *p, const uint8_t *have, size_t nhave,
 	bytebuf_free(&b);
 }
 
+void
+peer_send_want(struct peer *p, const uint8_t sha256[32], uint64_t size,
+    const char *url)
+{
+	struct pext_mux	m;
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	if (p->ext_mux == 0 || p->phase != PH_ACTIVE)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = PEXT_MUX_WANT;
+	m.sha256 = sha256;
+	m.size = size;
+	m.url = url;
+	m.urllen = strlen(url);
+	if (pext_mux_put(&b, p->ext_mux, &m) == 0)
+		peer_write(p, b.data, b.len, NULL, 0, NULL, NULL);
+	bytebuf_free(&b);
+}
+
 static void
 mux_on_attach(struct peer *p, const struct pext_mux *m)
 {
@@ -845,6 +865,9 @@ peer_on_mux(struct peer *p, const uint8_t *payload, size_t len)
 		break;
 	case PEXT_MUX_INDEX:
 		peermgr_index(p, &m);
+		break;
+	case PEXT_MUX_WANT:
+		peermgr_want(p, &m);
 		break;
 	}
 }

@@ -95,6 +95,9 @@ void	 peer_detach(struct peer *, uint32_t sid);
 void	 peer_send_index(struct peer *, const uint8_t *have, size_t nhave,
 	    const uint8_t *fetching, size_t nfetching, const uint8_t *drop,
 	    size_t ndrop, bool full);
+/* Ask a daemon to fetch a file from its mirror for us (doc: want). */
+void	 peer_send_want(struct peer *, const uint8_t sha256[32], uint64_t size,
+	    const char *url);
 
 /* Iterate over every connection. */
 void	 peer_foreach(void (*cb)(struct peer *, void *), void *arg);

@@ -597,6 +597,18 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 }
 
 void
+peermgr_want(struct peer *p, const struct pext_mux *m)
+{
+	char	url[PEXT_URL_MAX + 1];
+
+	if (paused || daemon_of(p) == NULL || !scope_allows(peer_addr(p)))
+		return;
+	memcpy(url, m->url, m->urllen);
+	url[m->urllen] = '\0';
+	fetch_peer_want(m->sha256, m->size, url, peer_name(p));
+}
+
+void
 peermgr_peer_closed(struct peer *p, const char *why)
 {
 	struct daemon	*d;
@@ -696,23 +708,49 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 	return peer_connect(sa, salen, key) != NULL ? 0 : -ENOMEM;
 }
 
-bool
+enum peermgr_wait
 peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint64_t my_score,
     uint64_t (*score)(const uint8_t *, const uint8_t *))
 {
-	struct daemon	*d;
-	struct hent	**pp;
+	struct daemon		*d;
+	struct hent		**pp;
+	enum peermgr_wait	 w = PEERMGR_WAIT_NO;
 
 	TAILQ_FOREACH(d, &daemons, entry) {
 		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
 			continue;
 		if (*(pp = hfind(d, sha256)) == NULL)
 			continue;
-		if ((*pp)->what == PEERMGR_HAVE ||
-		    score(peer_id(d->peer), sha256) > my_score)
-			return true;
+		if ((*pp)->what == PEERMGR_HAVE)
+			return PEERMGR_WAIT_HOLDER;
+		if (score(peer_id(d->peer), sha256) > my_score)
+			w = PEERMGR_WAIT_FETCHER;
 	}
-	return false;
+	return w;
+}
+
+bool
+peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
+    const char *url, uint64_t my_score,
+    uint64_t (*score)(const uint8_t *, const uint8_t *))
+{
+	struct daemon	*d, *best = NULL;
+	uint64_t	 v, top = my_score;
+
+	if (paused)
+		return false;
+	TAILQ_FOREACH(d, &daemons, entry) {
+		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
+			continue;
+		if ((v = score(peer_id(d->peer), sha256)) > top) {
+			top = v;
+			best = d;
+		}
+	}
+	if (best == NULL)
+		return false;
+	peer_send_want(best->peer, sha256, size, url);
+	return true;
 }
 
 unsigned

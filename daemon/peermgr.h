@@ -43,6 +43,7 @@ int	 peermgr_penalty(const struct sockaddr *, int points);
 bool	 peermgr_peer_handshaken(struct peer *);
 void	 peermgr_daemon_ready(struct peer *);
 void	 peermgr_index(struct peer *, const struct pext_mux *);
+void	 peermgr_want(struct peer *, const struct pext_mux *);
 void	 peermgr_peer_closed(struct peer *, const char *why);
 
 /* Our own index changed: a file is held, being fetched, or gone. */
@@ -58,9 +59,23 @@ int	 peermgr_connect_key(const struct sockaddr *, socklen_t,
  * Should a new download wait for peers: a daemon holds the file, or one
  * fetching it scores higher for it (rendezvous) than we do?
  */
-bool	 peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
+enum peermgr_wait {
+	PEERMGR_WAIT_NO,
+	PEERMGR_WAIT_HOLDER,		/* a daemon holds the whole file */
+	PEERMGR_WAIT_FETCHER,		/* a higher-scoring daemon fetches it */
+};
+enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
 	    uint64_t my_score, uint64_t (*score)(const uint8_t *peer_id,
 	    const uint8_t *sha256));
+/*
+ * Several daemons starting one file together must not all fetch it from
+ * the mirror: if a connected daemon scores higher for it than we do, ask
+ * the highest to fetch it (a want) and return true; then its pieces come
+ * to us as they arrive.
+ */
+bool	 peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
+	    const char *url, uint64_t my_score, uint64_t (*score)(
+	    const uint8_t *peer_id, const uint8_t *sha256));
 /* Attach the swarm on every daemon holding or fetching it; returns count. */
 unsigned peermgr_attach_holders(struct swarm *);
 unsigned peermgr_ndaemons(void);

@@ -205,22 +205,43 @@ webseed_set_mirrors(const char *list)
 	return 0;
 }
 
+/* The scheme and host part of url, as its length; 0 if it has none. */
+static size_t
+origin_len(const char *url)
+{
+	const char	*host, *end;
+
+	if ((host = strstr(url, "://")) == NULL)
+		return 0;
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	return end == host ? 0 : (size_t)(end - url);
+}
+
+bool
+ws_mirror_known(const char *url)
+{
+	struct ws_mirror	*m;
+	size_t			 n;
+
+	TAILQ_FOREACH(m, &ws.mirrors, entry)
+		if (m->configured && under(url, m->base))
+			return true;
+	return (n = origin_len(url)) > 0 && mirror_find(url, n) != NULL;
+}
+
 struct ws_mirror *
 ws_mirror_of(const char *url)
 {
 	struct ws_mirror	*m;
-	const char		*host, *end;
+	size_t			 n;
 
 	TAILQ_FOREACH(m, &ws.mirrors, entry)
 		if (m->configured && under(url, m->base))
 			return m;
-	if ((host = strstr(url, "://")) == NULL)
+	if ((n = origin_len(url)) == 0)
 		return NULL;
-	host += 3;
-	end = host + strcspn(host, "/?#");
-	if (end == host)
-		return NULL;
-	return mirror_new(url, (size_t)(end - url), false);
+	return mirror_new(url, n, false);
 }
 
 size_t

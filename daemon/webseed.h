@@ -73,6 +73,11 @@ void	 webseed_shutdown(void);
 /* Replace the configured mirror list ("http://a/debian, http://b/debian"). */
 int	 webseed_set_mirrors(const char *list);
 
+/*
+ * Is the URL on a mirror we use: a configured one, or a host we already
+ * fetched from?
+ */
+bool	 ws_mirror_known(const char *url);
 /* The mirror a URL belongs to (created on first use); NULL on bad URL. */
 struct ws_mirror *ws_mirror_of(const char *url);
 /*

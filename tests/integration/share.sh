@@ -21,6 +21,12 @@
 #      byte to peers: pausing never hangs apt
 #   5. a and b resumed: the three connect again; each daemon then stops
 #      cleanly (exit status 0) with its peers connected
+#   6. fresh daemons (empty caches) on a, b and c all install the set at
+#      the same moment: everything verified, and the mirror sent at most
+#      1.05 times the set's .deb bytes in all: one daemon fetches each
+#      file (the others ask it to, a "want"), the others stream it from
+#      that one.  (Daemons that each started on the mirror and gave way
+#      when they heard of each other sent 1.07-1.34 times here.)
 #
 # Two variants, each with fresh daemons: "static" (peers = the other two
 # hosts, lsd = no) and "lsd" (lsd = yes, no static peers).
@@ -224,38 +230,49 @@ install_all()
 # percent PART WHOLE
 percent() { echo $((${2:-0} > 0 ? $1 * 100 / $2 : 0)); }
 
-# --- one variant --------------------------------------------------------------
-run_variant()
+# daemon_up_variant VARIANT HOST DIRNAME: static peers or LSD.
+daemon_up_variant()
 {
-	local v=$1 h other peers mark t0 rc rc_b rc_c pb pc m p pct s0a s0b dt n
-	echo "=== variant $v"
-	for h in $HOSTS; do
-		fresh_archives "$h"
-		if [ "$v" = static ]; then
-			peers=
-			for other in $HOSTS; do
-				[ "$other" = "$h" ] ||
-					peers="$peers${peers:+, }$(ns_ip "$other"):6881"
-			done
-			daemon_up "$h" "$v-$h" "lsd = no" "peers = $peers"
-		else
-			daemon_up "$h" "$v-$h" "lsd = yes"
-		fi
-	done
-
-	# 1. a finds b and c.
-	n=0
-	until lists a b && lists a c; do
+	local v=$1 h=$2 other peers=
+	if [ "$v" = static ]; then
+		for other in $HOSTS; do
+			[ "$other" = "$h" ] ||
+				peers="$peers${peers:+, }$(ns_ip "$other"):6881"
+		done
+		daemon_up "$h" "$3" "lsd = no" "peers = $peers"
+	else
+		daemon_up "$h" "$3" "lsd = yes"
+	fi
+}
+# wait_listed WHAT: until a lists b and c, and b lists c (30 s at most).
+wait_listed()
+{
+	local n=0
+	until lists a b && lists a c && lists b c; do
 		n=$((n + 1))
 		[ "$n" -lt 150 ] || break
 		sleep 0.2
 	done
-	if lists a b && lists a c; then
-		ok "$v: a lists b and c as peers after $((n / 5))s"
+	if lists a b && lists a c && lists b c; then
+		ok "$1: a lists b and c as peers, b lists c, after $((n / 5))s"
 	else
-		bad "daemon: $v: a does not list both b and c as peers"
+		bad "daemon: $1: a does not list both b and c as peers"
 		ctl a --json peers >&2
 	fi
+}
+
+# --- one variant --------------------------------------------------------------
+run_variant()
+{
+	local v=$1 h mark t0 rc rc_b rc_c pb pc m p pct s0a s0b dt n
+	echo "=== variant $v"
+	for h in $HOSTS; do
+		fresh_archives "$h"
+		daemon_up_variant "$v" "$h" "$v-$h"
+	done
+
+	# 1. a finds b and c.
+	wait_listed "$v"
 	ctl a --json peers >"$T/$v-peers-a.json"
 
 	# 2. a from the mirror.
@@ -390,6 +407,38 @@ print(len(files), len([f for f in files if f.get("sha256") in good]))' \
 	for h in $HOSTS; do
 		daemon_down "$h"
 	done
+
+	# 6. fresh daemons, all three at once.
+	for h in $HOSTS; do
+		fresh_archives "$h"
+		daemon_up_variant "$v" "$h" "$v-$h-together"
+	done
+	wait_listed "$v: together"
+	mark=$(ngx_mark)
+	t0=$(date +%s)
+	for h in $HOSTS; do
+		install_all "$h" "$v-together-$h" &
+		eval "pid_$h=\$!"
+	done
+	for h in $HOSTS; do
+		wait "$(eval "echo \$pid_$h")"
+		rc=$?
+		apt_log_check "$h" "$v-together-$h"
+		[ "$rc" = 0 ] || { bad "$v: together: $h's install";
+		    show "$T/$v-together-$h.log"; }
+	done
+	dt=$(($(date +%s) - t0))
+	m=0
+	for h in $HOSTS; do
+		m=$((m + $(deb_bytes_to "$mark" "$h")))
+	done
+	echo "$v: together: a, b and c installed in ${dt}s; nginx sent $m .deb bytes for a $DEB_BYTES-byte set"
+	[ "$m" -le $((DEB_BYTES * 105 / 100)) ] &&
+		ok "$v: together: the mirror sent $((m * 100 / DEB_BYTES))% of the set once for three hosts" ||
+		bad "daemon: $v: together: the mirror sent $m .deb bytes, more than 1.05 x the set ($DEB_BYTES)"
+	for h in $HOSTS; do
+		daemon_down "$h"
+	done
 }
 
 for v in $VARIANTS; do
@@ -397,7 +446,8 @@ for v in $VARIANTS; do
 	run_variant "$v"
 	if [ "$fails" != "$before" ]; then
 		echo "--- variant $v: $((fails - before)) failure(s)" >&2
-		for f in "$T/$v"-?.log "$T/$v"-c-fresh.log; do
+		for f in "$T/$v"-?.log "$T/$v"-c-fresh.log \
+		    "$T/$v"-?-together.log; do
 			show "$f" 20
 		done
 	fi
