@@ -18,6 +18,9 @@ full bitfield) and unchoke on each channel.  Then it lies, by MODE:
                     dictionary is malformed (a 19-byte swarm key)
   garbage           each new connection uses the next of the three above
   honest            true data and true hints (a control for the tests)
+  want              claims no file; sends a want (fetch this for me) for
+                    each FILE@URL argument, and logs the daemon's index
+                    ("their-index ... fetching HEX" / "have HEX")
 
   evil-peer.py serve MODE PORT FILE...   listen on PORT (all addresses)
   evil-peer.py probe HOST PORT           exit 0 if HOST:PORT answers a
@@ -121,6 +124,7 @@ def piece_length(size):
 
 class File:
     def __init__(self, path):
+        path, _, self.url = path.partition("@")
         with open(path, "rb") as f:
             self.data = f.read()
         self.size = len(self.data)
@@ -260,6 +264,13 @@ class Conn:
             return
         if plain is not None:
             self.open_channel(None, plain)
+        elif self.their_mux and self.mode == "want":
+            self.send(ext(self.their_mux, benc({"full": 1, "msg_type": 5})))
+            for f in self.files:
+                self.send(ext(self.their_mux, benc({
+                    "msg_type": 6, "sha256": f.sha256, "size": f.size,
+                    "url": f.url.encode()})))
+                say("want", self.name, f.sha256.hex(), f.url)
         elif self.their_mux:
             self.send(ext(self.their_mux, benc({
                 "full": 1, "have": b"".join(f.sha256 for f in self.files),
@@ -334,6 +345,11 @@ class Conn:
                     for k in (b"have", b"fetching", b"drop"))
             say("their-index", self.name, "full", d.get(b"full", 0),
                 "entries", n)
+            for k in (b"fetching", b"have"):
+                v = d.get(k, b"")
+                for i in range(0, len(v), 32):
+                    say("their-index", self.name, k.decode(),
+                        v[i:i + 32].hex())
 
     def hashes(self, sid, payload):
         d, _ = bdec(payload)
@@ -402,7 +418,7 @@ def next_garbage():
 
 
 MODES = ["wrong-data", "wrong-hints", "garbage", "garbage-random",
-         "garbage-oversize", "garbage-badmux", "honest"]
+         "garbage-oversize", "garbage-badmux", "honest", "want"]
 
 
 def serve(mode, port, paths):

@@ -21,7 +21,12 @@
 # (while "other" is still answered) and does not connect to it again; the
 # daemon's cache holds only files with signed SHA-256s.
 #
-# MISBEHAVE_CASES="wrong-data ..." runs a subset.  A check that fails
+# And one more case, "want": the evil peer asks d to fetch two packages
+# for it (aptbt_mux want), one on the mirror d uses, one on "other", where
+# a listener logs every connection.  d fetches the first into its cache
+# and announces it; it never connects to "other".
+#
+# MISBEHAVE_CASES="wrong-data ... want" runs a subset.  A check that fails
 # because of the daemon says "daemon:" in its message.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
@@ -34,7 +39,7 @@ need_cmd apt-get apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 EVIL=$top_srcdir/tests/integration/evil-peer.py
-CASES=${MISBEHAVE_CASES:-wrong-data wrong-hints garbage-random garbage-oversize garbage-badmux}
+CASES=${MISBEHAVE_CASES:-wrong-data wrong-hints garbage-random garbage-oversize garbage-badmux want}
 
 # The control sockets must be reachable by _apt.
 chmod 755 "$T"
@@ -289,9 +294,89 @@ print(n)' "$CASE/cache.json" "$PACKAGES" \
 	wait "$EVIL_PID" 2>/dev/null
 }
 
+# The want case: d fetches for a peer only from a mirror it uses.
+run_want_case()
+{
+	local p1 p2 f1 f2 sha1 i mark
+	MODE=want
+	CASE=$T/case-want
+	mkdir -p "$CASE"
+	echo "=== want"
+	# Anyone connecting to "other" is logged.
+	ns_bg other "$CASE/other.log" $PY -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 80))
+s.listen(16)
+print("listening", flush=True)
+while True:
+    c, a = s.accept()
+    print("accept", a[0], flush=True)
+    c.close()'
+	OTHER_PID=$NS_BG_PID
+	wait_for_file_line "$CASE/other.log" '^listening' 10 ||
+		fail "want: the listener on other did not start"
+
+	conf=$(write_conf "$CASE" "log_level = debug" "listen_port = 6881" \
+	    "share = 192.0.2.0/24" "lsd = no")
+	SOCK=$CASE/control.sock
+	# shellcheck disable=SC2086
+	ns_bg d "$CASE/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
+	DPID=$NS_BG_PID
+	wait_for_socket "$SOCK" || { show "$CASE/aptbtd.log"; fail "want: no control socket"; }
+	# d's apt uses the mirror: it is a mirror d uses from now on.
+	find "$REPO_APT/state/lists" -maxdepth 1 -type f -delete
+	apt_get update update || bad "want: apt-get update through d failed"
+
+	# shellcheck disable=SC2086	# one word per package
+	set -- $ALL
+	p1=$1 p2=$2
+	f1=$(ls "$POOL/$p1"_*.deb)
+	f2=$(ls "$POOL/$p2"_*.deb)
+	sha1=$(sha256sum "$f1" | cut -d' ' -f1)
+	mark=$(ngx_mark)
+	ns_bg evil "$CASE/evil.log" $PY "$EVIL" serve want 6881 \
+	    "$f1@http://$MIRROR/debian/pool/$REPO_COMP/$(basename "$f1")" \
+	    "$f2@http://$(ns_ip other)/debian/pool/$REPO_COMP/$(basename "$f2")"
+	EVIL_PID=$NS_BG_PID
+	wait_for_file_line "$CASE/evil.log" '^listening' 10 ||
+		fail "want: evil-peer.py did not start"
+	ctl peers add "$EV:6881" >/dev/null || bad "want: aptbt-ctl peers add failed"
+	if wait_for_file_line "$CASE/evil.log" "^their-index .* have $sha1" 30; then
+		ok "want: d fetched $p1 for the peer from its mirror and announced it"
+	else
+		bad "daemon: want: d did not announce $p1 after the peer's want"
+		show "$CASE/evil.log" 15
+	fi
+	[ "$(awk -v m="$mark" -v a="$D" -v f="$(basename "$f1")" 'NR > m &&
+	    $1 == a && $5 ~ f' "$REPO_NGINX/access.log" | wc -l)" -ge 1 ] &&
+		ok "want: nginx served $p1 to d" ||
+		bad "daemon: want: nginx has no request from d for $p1"
+	ctl --json cache | grep -q "$sha1" &&
+		ok "want: $p1 is in d's cache" ||
+		bad "daemon: want: $p1 is not in d's cache"
+	sleep 2
+	i=$(count "$CASE/other.log" '^accept')
+	[ "$i" = 0 ] && ok "want: d never connected to $(ns_ip other) (a host it does not use)" ||
+		bad "daemon: want: a peer's want made d connect to $(ns_ip other) $i time(s)"
+	grep -q 'from a mirror we do not use' "$CASE/aptbtd.log" &&
+		ok "want: d logged the refused want" ||
+		bad "daemon: want: no log line for the refused want"
+	grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$CASE/aptbtd.log" &&
+		bad "daemon: want: sanitizer report in aptbtd's log"
+	stop_wait "$DPID"
+	[ "$STOP_RC" = 0 ] || bad "daemon: want: aptbtd exited with status $STOP_RC on SIGTERM"
+	kill "$EVIL_PID" "$OTHER_PID" 2>/dev/null
+	wait "$EVIL_PID" "$OTHER_PID" 2>/dev/null
+}
+
 for c in $CASES; do
 	before=$fails
-	run_case "$c"
+	if [ "$c" = want ]; then
+		run_want_case
+	else
+		run_case "$c"
+	fi
 	if [ "$fails" != "$before" ]; then
 		echo "--- case $c: $((fails - before)) failure(s)" >&2
 		show "$CASE/aptbtd.log" 30
