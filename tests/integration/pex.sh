@@ -18,9 +18,13 @@
 #      through p's ut_pex: d's connection to s is outgoing, "aptbt-ctl
 #      peers" shows it with source "pex" and flag X, and at least half of
 #      the package came from s by both d's count and s's.
-#   2. q connects to d alone; d's ut_pex must tell it of another peer:
-#      libtorrent on q logs a PEX message from d with peers added, and
-#      connects to a peer it learnt by PEX.
+#   2. q connects to d alone (and downloads slowly, so it stays); d's
+#      ut_pex must tell it of another peer: libtorrent on q logs a PEX
+#      message from d with peers added, and connects to a peer it learnt
+#      by PEX.
+#   3. d's share narrowed by a reload to leave p out (p stays connected:
+#      a reload closes nothing); r (.6) connects to d alone: d's ut_pex
+#      to r lists q and not p ("added: 1"; with p it would say 2).
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -64,6 +68,7 @@ ns_host d 2
 ns_host s 3
 ns_host p 4
 ns_host q 5
+ns_host r 6
 MIRROR=$(ns_ip m)
 S=$(ns_ip s)
 P=$(ns_ip p)
@@ -220,7 +225,7 @@ grep -q "^peer $D:" "$T/s.out" || bad "s never saw d"
 
 # --- 2. d's ut_pex teaches q a peer ---------------------------------------
 echo "=== 2. libtorrent on q knows only d"
-lt_start q get q 60 --connect "$D:6881"
+lt_start q get q 90 --connect "$D:6881" --down 20000
 PID_Q=$LT_PID
 tenths=200
 while [ "$tenths" -gt 0 ]; do
@@ -237,6 +242,36 @@ grep -q "^peer .* pex$" "$T/q.out" &&
 	{ bad "q connected to no peer learnt by PEX"; show "$T/q.out"; }
 grep -q "closed: .*pex\|too_frequent\|invalid_pex" "$T/q.out" &&
 	bad "q objected to d's ut_pex"
+
+# --- 3. nothing outside the share scope is passed on ---------------------
+echo "=== 3. d's share leaves p out; libtorrent on r knows only d"
+write_conf "$T/d" "log_level = debug" "listen_port = 6881" "lsd = no" \
+    "share = 192.0.2.0/30 $(ns_ip q)/32 $(ns_ip r)/32" >/dev/null
+n=$(grep -c "configuration reloaded" "$T/d.log")
+kill -HUP "$PID_D"
+tenths=100
+until [ "$(grep -c "configuration reloaded" "$T/d.log")" -gt "$n" ]; do
+	tenths=$((tenths - 1))
+	[ "$tenths" -gt 0 ] || fail "d did not reload"
+	sleep 0.1
+done
+lt_start r get r 60 --connect "$D:6881" --down 20000
+PID_R=$LT_PID
+wait_for_file_line "$T/r.out" "^pex $D:6881 " 20 ||
+	{ bad "r got no ut_pex message from d"; show "$T/r.out"; }
+msg=$(grep "^pex $D:6881 " "$T/r.out" | head -n 1)
+# The count means something only if d still had both q and p then.
+ctl --json peers >"$T/peers-3.json"
+[ "$(peer_seen "$T/peers-3.json" "$(ns_ip q)" | cut -d' ' -f2)" != - ] &&
+    [ "$(peer_seen "$T/peers-3.json" "$P" | cut -d' ' -f2)" != - ] ||
+	bad "d should still be connected to q and p: $(cat "$T/peers-3.json")"
+case $msg in
+*"added: 1 "*|*"added: 1") ok "d told r of q alone: $msg" ;;
+*) bad "d's first ut_pex to r should list q alone, not p (outside share): $msg" ;;
+esac
+grep -q "^peer $P:" "$T/r.out" && grep -q "^peer $P:.* pex$" "$T/r.out" &&
+	echo "note: r learnt of p by PEX from another peer (allowed)"
+stop_wait "$PID_R" 10
 stop_wait "$PID_Q" 10
 stop_wait "$PID_P" 10
 
