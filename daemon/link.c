@@ -162,6 +162,7 @@ link_free(struct link *l, const char *why)
 	if (l->dead)
 		return;
 	l->dead = true;
+	pex_link_free(l);
 	link_drop_requests(l);
 	while ((u = LIST_FIRST(&l->uploads)) != NULL) {
 		LIST_REMOVE(u, entry);

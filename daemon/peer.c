@@ -645,7 +645,7 @@ peer_on_handshake(struct peer *p)
 	}
 	evbuffer_drain(in, PW_HANDSHAKE_LEN);
 	if (memcmp(p->hs.peer_id, peer_self_id, 20) == 0) {
-		peer_close(p, "connected to ourselves");
+		peer_close(p, PEER_WHY_SELF);
 		return -1;
 	}
 	if (!p->outgoing) {

@@ -62,6 +62,9 @@ void	 peer_shutdown(void);
 /* Apply the global limits (bytes/s, 0 = none) to every connection. */
 void	 peer_set_limits(uint64_t down, uint64_t up);
 
+/* Why a connection that reached our own listener is closed. */
+#define PEER_WHY_SELF	"connected to ourselves"
+
 /* An accepted socket; the handshake decides what it is. */
 struct peer *peer_accept(int fd, const struct sockaddr *, socklen_t);
 /* Connect for one swarm key, or PEER_DAEMON_KEY for a daemon. */

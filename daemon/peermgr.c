@@ -33,7 +33,6 @@
 #include "daemon/link.h"
 #include "daemon/peer.h"
 #include "daemon/peermgr.h"
-#include "daemon/pex.h"
 #include "daemon/scope.h"
 #include "daemon/state.h"
 #include "daemon/swarm.h"
@@ -44,6 +43,7 @@
 #define RETRY_MAX	300
 #define BAN_SECONDS	3600
 #define MAX_BANS	256
+#define MAX_SELF	8	/* our own addresses, learnt by dialling them */
 
 /* A set of file hashes a daemon announced, with what it said of each. */
 struct hent {
@@ -88,6 +88,9 @@ static struct known		 known[MAX_KNOWN];
 static unsigned			 nknown;
 static struct ban		 bans[MAX_BANS];
 static unsigned			 nbans;
+/* Peers pass our own address on (PEX): not worth dialling twice. */
+static struct sockaddr_storage	 selves[MAX_SELF];
+static unsigned			 nselves;
 static struct event		*retry_ev;
 static struct event		*flush_ev;
 static bool			 paused;
@@ -211,6 +214,17 @@ banned(const struct sockaddr *sa)
 	return false;
 }
 
+static bool
+is_self(const struct sockaddr *sa)
+{
+	unsigned	i;
+
+	for (i = 0; i < nselves; i++)
+		if (same_addr((const struct sockaddr *)&selves[i], sa))
+			return true;
+	return false;
+}
+
 /* The record for a host, made if need be (reusing the stalest). */
 static struct ban *
 ban_slot(const struct sockaddr *sa)
@@ -311,6 +325,11 @@ known_connect(struct known *k)
 	    !scope_allows((struct sockaddr *)&k->ss) ||
 	    banned((struct sockaddr *)&k->ss) || !room_for_peer())
 		return;
+	if (is_self((struct sockaddr *)&k->ss)) {
+		/* Our own address in "peers" (a shared file): rarely. */
+		k->next_try = time(NULL) + RETRY_MAX;
+		return;
+	}
 	k->peer = peer_connect((struct sockaddr *)&k->ss, k->sslen,
 	    PEER_DAEMON_KEY);
 	if (k->peer != NULL)
@@ -690,7 +709,10 @@ peermgr_peer_closed(struct peer *p, const char *why)
 	struct daemon	*d;
 	unsigned	 i;
 
-	pex_peer_closed(p);
+	if (peer_outgoing(p) && strcmp(why, PEER_WHY_SELF) == 0 &&
+	    !is_self(peer_addr(p)))
+		memcpy(&selves[nselves < MAX_SELF ? nselves++ : 0],
+		    peer_addr(p), sizeof(selves[0]));
 	if ((d = daemon_of(p)) != NULL) {
 		log_info("peers: daemon %s disconnected: %s", peer_name(p),
 		    why);
@@ -762,7 +784,7 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 	struct peer	*p;
 
 	if (paused || scope_off() || !scope_allows(sa) || banned(sa) ||
-	    !room_for_peer())
+	    !room_for_peer() || is_self(sa))
 		return -EPERM;
 	/* All keys of the file count: v1 and v2 are one swarm here. */
 	k.swarm = swarm_find(key, false);

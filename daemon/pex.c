@@ -52,12 +52,12 @@ static struct event		*tick_ev;
 static void	pex_schedule(void);
 
 static struct pexconn *
-conn_of(const struct peer *p)
+conn_of(const struct link *l)
 {
 	struct pexconn	*c;
 
 	LIST_FOREACH(c, &conns, entry)
-		if (c->peer == p)
+		if (c->link == l)
 			return c;
 	return NULL;
 }
@@ -217,7 +217,7 @@ pex_link_start(struct link *l)
 	struct peer	*p = link_peer(l);
 	struct pexconn	*c;
 
-	if (peer_is_daemon(p) || peer_ext_pex(p) == 0 || conn_of(p) != NULL)
+	if (peer_is_daemon(p) || peer_ext_pex(p) == 0 || conn_of(l) != NULL)
 		return;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return;
@@ -230,11 +230,11 @@ pex_link_start(struct link *l)
 }
 
 void
-pex_peer_closed(struct peer *p)
+pex_link_free(struct link *l)
 {
 	struct pexconn	*c;
 
-	if ((c = conn_of(p)) == NULL)
+	if ((c = conn_of(l)) == NULL)
 		return;
 	LIST_REMOVE(c, entry);
 	free(c);
@@ -266,7 +266,7 @@ pex_received(struct link *l, const uint8_t *payload, size_t len)
 	static struct pw_pex	 x;
 	struct peer		*p = link_peer(l);
 	struct swarm		*s = link_swarm(l);
-	struct pexconn		*c = conn_of(p);
+	struct pexconn		*c = conn_of(l);
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	time_t			 now = clock_s();

@@ -30,7 +30,7 @@ void	pex_shutdown(void);
 void	pex_link_start(struct link *);
 /* A ut_pex message (the payload after the extension id) on a link. */
 void	pex_received(struct link *, const uint8_t *, size_t);
-/* The connection closed. */
-void	pex_peer_closed(struct peer *);
+/* The link is going away (its connection closed, or its swarm ended). */
+void	pex_link_free(struct link *);
 
 #endif

@@ -17,8 +17,10 @@
 #   peer ADDR CLIENT SOURCE   a peer seen for the first time; SOURCE is how
 #                             libtorrent learnt of it (pex, incoming,
 #                             connect_peer, ...)
-#   pex FROM MESSAGE          a ut_pex message FROM sent, as libtorrent's
-#                             peer log describes it ("dropped: 0 added: 2")
+#   pex PEER MESSAGE          a ut_pex message to or from PEER, as
+#                             libtorrent's peer log describes it: "<== PEX
+#                             [ dropped: 0 added: 2 ]" for one received,
+#                             "==> PEX_FULL [ ... ]" for one sent
 #   done SECONDS              "get": every piece is here and verified
 #   total ADDR CLIENT DOWN UP payload bytes exchanged with each peer, at
 #                             exit
@@ -81,9 +83,6 @@ def main():
     h = s.add_torrent({'ti': ti, 'save_path': a.dir})
     if a.no_pex:
         h.set_flags(lt.torrent_flags.disable_pex)
-    # Peers only: the torrent's webseed would be one more source.
-    for u in h.url_seeds():
-        h.remove_url_seed(u)
     t0 = time.time()
     ready = done = False
     peers = {}      # "ip:port" -> [client, source, down, up]
@@ -104,6 +103,10 @@ def main():
             print('ready', flush=True)
         connected = set()
         for p in h.get_peer_info():
+            # The torrent's webseed (which refuses us) is listed too.
+            if p.connection_type in (lt.peer_info.web_seed,
+                                     lt.peer_info.http_seed):
+                continue
             ip = '%s:%d' % (p.ip[0], p.ip[1])
             connected.add(p.ip[0])
             if ip not in peers:

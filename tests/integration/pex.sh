@@ -190,6 +190,7 @@ lt_start p get p 120 --connect "$S:6881" --connect "$D:6881" \
 PID_P=$LT_PID
 wait "$PID_F"
 rc=$?
+grep -q '^ready' "$T/p.out" || { bad "libtorrent on p did not run"; show "$T/p.out"; }
 dt=$(($(date +%s) - t0))
 sleep 1
 peers_watch_end
@@ -229,13 +230,13 @@ lt_start q get q 90 --connect "$D:6881" --down 20000
 PID_Q=$LT_PID
 tenths=200
 while [ "$tenths" -gt 0 ]; do
-	grep -q "^pex $D:6881 .*added: [1-9]" "$T/q.out" &&
+	grep -q "^pex $D:6881 .*<== PEX .*added: [1-9]" "$T/q.out" &&
 	    grep -q "^peer .* pex$" "$T/q.out" && break
 	sleep 0.1
 	tenths=$((tenths - 1))
 done
-grep -q "^pex $D:6881 .*added: [1-9]" "$T/q.out" &&
-	ok "q took a ut_pex message from d: $(grep "^pex $D:6881" "$T/q.out" | head -n 1)" ||
+grep -q "^pex $D:6881 .*<== PEX .*added: [1-9]" "$T/q.out" &&
+	ok "q took a ut_pex message from d: $(grep "^pex $D:6881 .*<== PEX" "$T/q.out" | head -n 1)" ||
 	{ bad "q got no ut_pex message with peers from d"; show "$T/q.out"; }
 grep -q "^peer .* pex$" "$T/q.out" &&
 	ok "q connected to a peer it learnt by PEX: $(grep '^peer .* pex$' "$T/q.out" | head -n 1)" ||
@@ -257,9 +258,9 @@ until [ "$(grep -c "configuration reloaded" "$T/d.log")" -gt "$n" ]; do
 done
 lt_start r get r 60 --connect "$D:6881" --down 20000
 PID_R=$LT_PID
-wait_for_file_line "$T/r.out" "^pex $D:6881 " 20 ||
+wait_for_file_line "$T/r.out" "^pex $D:6881 .*<== PEX" 20 ||
 	{ bad "r got no ut_pex message from d"; show "$T/r.out"; }
-msg=$(grep "^pex $D:6881 " "$T/r.out" | head -n 1)
+msg=$(grep "^pex $D:6881 .*<== PEX" "$T/r.out" | head -n 1)
 # The count means something only if d still had both q and p then.
 ctl --json peers >"$T/peers-3.json"
 [ "$(peer_seen "$T/peers-3.json" "$(ns_ip q)" | cut -d' ' -f2)" != - ] &&
