@@ -200,8 +200,10 @@ got=$(sha256sum "$T/got.deb" 2>/dev/null | cut -d' ' -f1)
 	ok "d fetched $DEBNAME in ${dt}s, SHA-256 right" ||
 	{ bad "d did not fetch $DEBNAME (status $rc, sha256 ${got:-none})"; show "$T/fetch.out"; }
 
+# shellcheck disable=SC2046	# split on purpose
 set -- $(peer_seen "$T/peers-1.json" "$S")
 s_in=$1 s_src=$2 s_flags=$3
+# shellcheck disable=SC2046	# split on purpose
 set -- $(peer_seen "$T/peers-1.json" "$P")
 echo "d's connection to s: $s_in bytes in, source $s_src, flags $s_flags;" \
     "to p: $1 bytes in, source $2, flags $3"

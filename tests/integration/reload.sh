@@ -13,6 +13,7 @@
 #   4. a's listen_port changed to a port another program holds, a
 #      reloaded: a says so and keeps listening on its old port
 # shellcheck shell=dash
+# shellcheck disable=SC2015	# "check && ok || fail": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-repo.sh"
 PY=/usr/bin/python3
@@ -77,6 +78,7 @@ except OSError:
 
 # 1.
 wait_daemons a 1 "a never connected to b"
+# shellcheck disable=SC2046	# split on purpose
 set -- $(daemon_conn a)
 [ "$1" = config ] && case $2 in *O*S*) true ;; *) false ;; esac ||
 	fail "a's connection to b: source $1, flags $2 (want config, O and S)"
@@ -95,6 +97,7 @@ wait_daemons a 1 "a did not connect to b added by aptbt-ctl"
 reload_a "$PA"
 sleep 1
 [ "$(ndaemons a)" = 1 ] || fail "a reload dropped a peer added by aptbt-ctl"
+# shellcheck disable=SC2046	# split on purpose
 set -- $(daemon_conn a)
 [ "$1" = ctl ] || fail "a's connection to b: source $1, want ctl"
 echo "ok: a peer added by aptbt-ctl survives a reload (flags $2)"
