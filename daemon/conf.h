@@ -28,6 +28,8 @@ struct aptbtd_conf {
 	int		 log_level;		/* enum log_level */
 	char		*user;			/* drop to this user when root; "" = stay */
 	char		*peers;			/* static daemons, ADDR:PORT list */
+	uint64_t	 max_connections;	/* peer connections in all */
+	uint64_t	 max_connections_per_file; /* standard clients per swarm */
 	char		*share;			/* lan, any, off or prefixes */
 };
 

@@ -23,6 +23,7 @@
 #include "daemon/link.h"
 #include "daemon/meter.h"
 #include "daemon/peer.h"
+#include "daemon/pex.h"
 #include "daemon/state.h"
 #include "daemon/swarm.h"
 
@@ -161,6 +162,7 @@ link_free(struct link *l, const char *why)
 	if (l->dead)
 		return;
 	l->dead = true;
+	pex_link_free(l);
 	link_drop_requests(l);
 	while ((u = LIST_FIRST(&l->uploads)) != NULL) {
 		LIST_REMOVE(u, entry);
@@ -342,6 +344,8 @@ link_start(struct link *l)
 	link_send(l, &b);
 	bytebuf_free(&b);
 	choker_add(l);
+	if (l->sid == 0)
+		pex_link_start(l);
 }
 
 void
@@ -681,7 +685,8 @@ on_extended(struct link *l, const struct pw_msg *m)
 {
 	if (m->ext_id == PEER_EXT_HASHES)
 		on_hashes(l, m);
-	/* ut_pex: addresses are for the peer manager (not yet used). */
+	else if (m->ext_id == PEER_EXT_PEX)
+		pex_received(l, m->payload + 1, m->len - 1);
 }
 
 static void

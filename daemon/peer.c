@@ -71,6 +71,7 @@ struct peer {
 	enum peer_phase		 phase;
 	bool			 outgoing;
 	bool			 daemon;	/* handshake key was the daemon key */
+	enum peer_source	 source;
 	bool			 ext_sent;
 	uint8_t			 key[SWARMKEY_LEN];
 	struct pw_handshake	 hs;		/* theirs */
@@ -402,6 +403,24 @@ peer_ext_hashes(const struct peer *p)
 	return p->ext_hashes;
 }
 
+uint8_t
+peer_ext_pex(const struct peer *p)
+{
+	return p->ext_pex;
+}
+
+void
+peer_set_source(struct peer *p, enum peer_source src)
+{
+	p->source = src;
+}
+
+enum peer_source
+peer_source(const struct peer *p)
+{
+	return p->source;
+}
+
 unsigned
 peer_count(void)
 {
@@ -574,7 +593,9 @@ peer_send_ext_handshake(struct peer *p)
 	struct bytebuf		b = BYTEBUF_INIT;
 
 	pw_ext_handshake_init(&h);
-	pw_ext_handshake_add(&h, "ut_pex", PEER_EXT_PEX);
+	/* Daemons learn of each other from their have-indexes instead. */
+	if (!p->daemon)
+		pw_ext_handshake_add(&h, "ut_pex", PEER_EXT_PEX);
 	pw_ext_handshake_add(&h, PEXT_HASHES_NAME, PEER_EXT_HASHES);
 	if (p->daemon)
 		pw_ext_handshake_add(&h, PEXT_MUX_NAME, PEER_EXT_MUX);
@@ -624,7 +645,7 @@ peer_on_handshake(struct peer *p)
 	}
 	evbuffer_drain(in, PW_HANDSHAKE_LEN);
 	if (memcmp(p->hs.peer_id, peer_self_id, 20) == 0) {
-		peer_close(p, "connected to ourselves");
+		peer_close(p, PEER_WHY_SELF);
 		return -1;
 	}
 	if (!p->outgoing) {

@@ -38,6 +38,15 @@ enum {
 	PEER_EXT_MUX = 3,
 };
 
+/* How we came to talk to a peer, for "aptbt-ctl peers". */
+enum peer_source {
+	PEER_SRC_INCOMING = 0,	/* it connected to us */
+	PEER_SRC_CONFIG,	/* the "peers" setting */
+	PEER_SRC_CTL,		/* "aptbt-ctl peers add" */
+	PEER_SRC_LSD,		/* Local Service Discovery */
+	PEER_SRC_PEX,		/* another peer's ut_pex (BEP 11) */
+};
+
 struct peer_stats {
 	char		 addr[64];
 	char		 client[65];
@@ -52,6 +61,9 @@ int	 peer_init(struct event_base *);
 void	 peer_shutdown(void);
 /* Apply the global limits (bytes/s, 0 = none) to every connection. */
 void	 peer_set_limits(uint64_t down, uint64_t up);
+
+/* Why a connection that reached our own listener is closed. */
+#define PEER_WHY_SELF	"connected to ourselves"
 
 /* An accepted socket; the handshake decides what it is. */
 struct peer *peer_accept(int fd, const struct sockaddr *, socklen_t);
@@ -87,6 +99,10 @@ const uint8_t *peer_key(const struct peer *);
 uint16_t peer_listen_port(const struct peer *);
 /* Our extension id for aptbt_hashes as the peer numbered it (0: none). */
 uint8_t	 peer_ext_hashes(const struct peer *);
+/* The same for ut_pex (0: the peer does not take it). */
+uint8_t	 peer_ext_pex(const struct peer *);
+void	 peer_set_source(struct peer *, enum peer_source);
+enum peer_source peer_source(const struct peer *);
 
 /* Mux: attach a swarm on a daemon connection; the link learns the answer. */
 int	 peer_attach(struct peer *, struct link *, uint32_t *sid);

@@ -39,11 +39,11 @@
 
 #define HSET_BUCKETS	1024
 #define MAX_KNOWN	256
-#define MAX_PEERS	512
 #define RETRY_MIN	2	/* seconds */
 #define RETRY_MAX	300
 #define BAN_SECONDS	3600
 #define MAX_BANS	256
+#define MAX_SELF	8	/* our own addresses, learnt by dialling them */
 
 /* A set of file hashes a daemon announced, with what it said of each. */
 struct hent {
@@ -64,7 +64,9 @@ struct known {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	struct peer		*peer;
-	bool			 persistent;	/* static: retried forever */
+	enum peer_source	 source;	/* config, ctl or LSD */
+	bool			 persistent;	/* config, ctl: retried forever */
+	bool			 stale;		/* reload: no longer configured */
 	unsigned		 backoff;
 	time_t			 next_try;
 };
@@ -79,12 +81,16 @@ struct ban {
 
 static struct event_base	*pm_base;
 static struct evconnlistener	*listener;
+static uint16_t			 listener_port;	/* the port it is bound to */
 static TAILQ_HEAD(, daemon)	 daemons = TAILQ_HEAD_INITIALIZER(daemons);
 static unsigned			 ndaemons;
 static struct known		 known[MAX_KNOWN];
 static unsigned			 nknown;
 static struct ban		 bans[MAX_BANS];
 static unsigned			 nbans;
+/* Peers pass our own address on (PEX): not worth dialling twice. */
+static struct sockaddr_storage	 selves[MAX_SELF];
+static unsigned			 nselves;
 static struct event		*retry_ev;
 static struct event		*flush_ev;
 static bool			 paused;
@@ -208,6 +214,17 @@ banned(const struct sockaddr *sa)
 	return false;
 }
 
+static bool
+is_self(const struct sockaddr *sa)
+{
+	unsigned	i;
+
+	for (i = 0; i < nselves; i++)
+		if (same_addr((const struct sockaddr *)&selves[i], sa))
+			return true;
+	return false;
+}
+
 /* The record for a host, made if need be (reusing the stalest). */
 static struct ban *
 ban_slot(const struct sockaddr *sa)
@@ -256,7 +273,15 @@ peermgr_ban(const struct sockaddr *sa, const char *why)
 uint16_t
 peermgr_listen_port(void)
 {
-	return (uint16_t)conf.listen_port;
+	/* A port that could not be bound on reload leaves the old one. */
+	return listener != NULL ? listener_port : (uint16_t)conf.listen_port;
+}
+
+/* May one more connection be opened or accepted? */
+static bool
+room_for_peer(void)
+{
+	return peer_count() < conf.max_connections;
 }
 
 unsigned
@@ -269,27 +294,68 @@ peermgr_ndaemons(void)
  * Connecting.
  */
 
+struct keyconn {
+	const struct sockaddr	*sa;		/* NULL: count only */
+	const struct swarm	*swarm;		/* NULL: key alone */
+	const uint8_t		*key;
+	bool			 found;
+	unsigned		 n;
+};
+
+/* Standard clients' connections in the swarm of k, and one to k->sa. */
+static void
+find_keyconn(struct peer *p, void *arg)
+{
+	struct keyconn	*k = arg;
+
+	if (peer_is_daemon(p))
+		return;
+	if (k->swarm != NULL ? !swarm_has_key(k->swarm, peer_key(p)) :
+	    memcmp(peer_key(p), k->key, SWARMKEY_LEN) != 0)
+		return;
+	k->n++;
+	if (k->sa != NULL && same_host(peer_addr(p), k->sa))
+		k->found = true;
+}
+
 static void
 known_connect(struct known *k)
 {
 	if (paused || k->peer != NULL || scope_off() ||
 	    !scope_allows((struct sockaddr *)&k->ss) ||
-	    banned((struct sockaddr *)&k->ss) || peer_count() >= MAX_PEERS)
+	    banned((struct sockaddr *)&k->ss) || !room_for_peer())
 		return;
+	if (is_self((struct sockaddr *)&k->ss)) {
+		/* Our own address in "peers" (a shared file): rarely. */
+		k->next_try = time(NULL) + RETRY_MAX;
+		return;
+	}
 	k->peer = peer_connect((struct sockaddr *)&k->ss, k->sslen,
 	    PEER_DAEMON_KEY);
+	if (k->peer != NULL)
+		peer_set_source(k->peer, k->source);
 	k->next_try = time(NULL) + (k->backoff ? k->backoff : RETRY_MIN);
 }
 
 int
-peermgr_add(const struct sockaddr *sa, socklen_t salen, bool persistent)
+peermgr_add(const struct sockaddr *sa, socklen_t salen,
+    enum peer_source source)
 {
 	struct known	*k;
 	unsigned	 i;
+	bool		 persistent = source != PEER_SRC_LSD;
 
+	if (salen > sizeof(k->ss))
+		return -EINVAL;
 	for (i = 0; i < nknown; i++)
 		if (same_addr((struct sockaddr *)&known[i].ss, sa)) {
 			known[i].persistent |= persistent;
+			/* Configured beats added by hand beats heard. */
+			if (persistent && (known[i].source != PEER_SRC_CONFIG ||
+			    source == PEER_SRC_CONFIG))
+				known[i].source = source;
+			if (source == PEER_SRC_CONFIG)
+				known[i].stale = false;
 			if (known[i].peer == NULL) {
 				known[i].backoff = 0;
 				known_connect(&known[i]);
@@ -303,6 +369,7 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen, bool persistent)
 	memcpy(&k->ss, sa, salen);
 	k->sslen = salen;
 	k->persistent = persistent;
+	k->source = source;
 	known_connect(k);
 	schedule_retry();
 	return 0;
@@ -341,14 +408,14 @@ parse_hostport(const char *hostport, struct addrinfo **res)
 }
 
 int
-peermgr_add_string(const char *hostport, bool persistent)
+peermgr_add_string(const char *hostport, enum peer_source source)
 {
 	struct addrinfo	*res;
 	int		 r;
 
 	if ((r = parse_hostport(hostport, &res)) != 0)
 		return r;
-	r = peermgr_add(res->ai_addr, res->ai_addrlen, persistent);
+	r = peermgr_add(res->ai_addr, res->ai_addrlen, source);
 	freeaddrinfo(res);
 	return r;
 }
@@ -432,8 +499,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		sa = (struct sockaddr *)&sin;
 		salen = sizeof(sin);
 	}
-	if (paused || !scope_allows(sa) || banned(sa) ||
-	    peer_count() >= MAX_PEERS) {
+	if (paused || !scope_allows(sa) || banned(sa) || !room_for_peer()) {
 		close(fd);
 		return;
 	}
@@ -441,39 +507,72 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 }
 
-static int
-listen_start(void)
+/* A listener on port, IPv6 and IPv4 if we can, else IPv4 alone. */
+static struct evconnlistener *
+listen_bind(uint16_t port)
 {
-	struct sockaddr_in6	sin6;
-	struct sockaddr_in	sin;
+	struct evconnlistener	*l;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_in	 sin;
+	const unsigned		 flags = LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
 
-	if (listener != NULL || scope_off())
-		return 0;
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
-	sin6.sin6_port = htons((uint16_t)conf.listen_port);
+	sin6.sin6_port = htons(port);
 	sin6.sin6_addr = in6addr_any;
-	listener = evconnlistener_new_bind(pm_base, accept_cb, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    64, (struct sockaddr *)&sin6, sizeof(sin6));
-	if (listener == NULL) {
+	l = evconnlistener_new_bind(pm_base, accept_cb, NULL, flags, 64,
+	    (struct sockaddr *)&sin6, sizeof(sin6));
+	if (l == NULL && errno != EADDRINUSE) {
 		/* No IPv6 here: IPv4 only. */
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)conf.listen_port);
-		listener = evconnlistener_new_bind(pm_base, accept_cb, NULL,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-		    LEV_OPT_CLOSE_ON_EXEC, 64, (struct sockaddr *)&sin,
-		    sizeof(sin));
+		sin.sin_port = htons(port);
+		l = evconnlistener_new_bind(pm_base, accept_cb, NULL, flags,
+		    64, (struct sockaddr *)&sin, sizeof(sin));
 	}
-	if (listener == NULL) {
-		log_warn("peers: cannot listen on port %llu",
-		    (unsigned long long)conf.listen_port);
+	return l;
+}
+
+static int
+listen_start(void)
+{
+	uint16_t	port = (uint16_t)conf.listen_port;
+
+	if (listener != NULL || scope_off())
+		return 0;
+	if ((listener = listen_bind(port)) == NULL) {
+		log_warn("peers: cannot listen on port %u", port);
 		return -1;
 	}
-	log_info("peers: listening on port %llu",
-	    (unsigned long long)conf.listen_port);
+	listener_port = port;
+	log_info("peers: listening on port %u", port);
 	return 0;
+}
+
+/*
+ * listen_port changed on reload: move to the new port, or keep the old
+ * one (and say so) when the new one cannot be had, so a typo never cuts
+ * the daemon off from its peers.
+ */
+static void
+listen_move(void)
+{
+	struct evconnlistener	*l;
+	uint16_t		 port = (uint16_t)conf.listen_port;
+
+	if (listener == NULL || listener_port == port)
+		return;
+	if ((l = listen_bind(port)) == NULL) {
+		log_warn("peers: cannot listen on port %u; still listening on "
+		    "port %u", port, listener_port);
+		return;
+	}
+	evconnlistener_free(listener);
+	listener = l;
+	log_info("peers: listening on port %u instead of %u", port,
+	    listener_port);
+	listener_port = port;
 }
 
 static void
@@ -494,8 +593,16 @@ peermgr_peer_handshaken(struct peer *p)
 	struct daemon	*d, *next;
 	int		 cmp;
 
-	if (!peer_is_daemon(p))
-		return true;
+	if (!peer_is_daemon(p)) {
+		/* Incoming: within the limit per file (ours were checked). */
+		struct keyconn	k = { NULL, NULL, peer_key(p), false, 0 };
+
+		if (peer_outgoing(p))
+			return true;
+		k.swarm = swarm_find(peer_key(p), false);
+		peer_foreach(find_keyconn, &k);
+		return k.n <= conf.max_connections_per_file;
+	}
 	TAILQ_FOREACH_SAFE(d, &daemons, entry, next) {
 		if (memcmp(peer_id(d->peer), peer_id(p), 20) != 0)
 			continue;
@@ -614,6 +721,10 @@ peermgr_peer_closed(struct peer *p, const char *why)
 	struct daemon	*d;
 	unsigned	 i;
 
+	if (peer_outgoing(p) && strcmp(why, PEER_WHY_SELF) == 0 &&
+	    !is_self(peer_addr(p)))
+		memcpy(&selves[nselves < MAX_SELF ? nselves++ : 0],
+		    peer_addr(p), sizeof(selves[0]));
 	if ((d = daemon_of(p)) != NULL) {
 		log_info("peers: daemon %s disconnected: %s", peer_name(p),
 		    why);
@@ -677,35 +788,27 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 }
 
 
-struct keyconn {
-	const struct sockaddr	*sa;
-	const uint8_t		*key;
-	bool			 found;
-};
-
-static void
-find_keyconn(struct peer *p, void *arg)
-{
-	struct keyconn	*k = arg;
-
-	if (!peer_is_daemon(p) && same_host(peer_addr(p), k->sa) &&
-	    memcmp(peer_key(p), k->key, SWARMKEY_LEN) == 0)
-		k->found = true;
-}
-
 int
 peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
-    const uint8_t key[SWARMKEY_LEN])
+    const uint8_t key[SWARMKEY_LEN], enum peer_source source)
 {
-	struct keyconn	k = { sa, key, false };
+	struct keyconn	 k = { sa, NULL, key, false, 0 };
+	struct peer	*p;
 
 	if (paused || scope_off() || !scope_allows(sa) || banned(sa) ||
-	    peer_count() >= MAX_PEERS)
+	    !room_for_peer() || is_self(sa))
 		return -EPERM;
+	/* All keys of the file count: v1 and v2 are one swarm here. */
+	k.swarm = swarm_find(key, false);
 	peer_foreach(find_keyconn, &k);
 	if (k.found)
 		return 0;
-	return peer_connect(sa, salen, key) != NULL ? 0 : -ENOMEM;
+	if (k.n >= conf.max_connections_per_file)
+		return -EPERM;
+	if ((p = peer_connect(sa, salen, key)) == NULL)
+		return -ENOMEM;
+	peer_set_source(p, source);
+	return 1;
 }
 
 enum peermgr_wait
@@ -784,29 +887,59 @@ peermgr_attach_holders(struct swarm *s)
  * Set-up.
  */
 
+/*
+ * Forget the configured daemons the new "peers" no longer lists, and
+ * close our connections to them (they may still dial us).
+ */
+static void
+drop_stale(void)
+{
+	struct peer	*p;
+	unsigned	 i = 0;
+
+	while (i < nknown) {
+		if (!known[i].stale) {
+			i++;
+			continue;
+		}
+		p = known[i].peer;
+		log_info("peers: %s is no longer in \"peers\"",
+		    p != NULL ? peer_name(p) : "a daemon");
+		known[i] = known[--nknown];
+		if (p != NULL)
+			peer_close(p, "removed from peers");
+	}
+	schedule_retry();
+}
+
 int
 peermgr_configure(char *err, size_t errlen)
 {
-	char	*list, *tok, *save;
-	int	 r = 0;
+	char		*list, *tok, *save;
+	unsigned	 i;
+	int		 r = 0;
 
 	if (!scope_set(conf.share, err, errlen))
 		return -1;
 	if (scope_off())
 		listen_stop();
-	else if (!paused)
+	else if (!paused) {
+		listen_move();
 		listen_start();
+	}
 	if ((list = strdup(conf.peers)) == NULL)
 		return -1;
+	for (i = 0; i < nknown; i++)
+		known[i].stale = known[i].source == PEER_SRC_CONFIG;
 	for (tok = strtok_r(list, " ,\t", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ,\t", &save))
-		if (peermgr_add_string(tok, true) != 0) {
+		if (peermgr_add_string(tok, PEER_SRC_CONFIG) != 0) {
 			snprintf(err, errlen, "peers: \"%s\" is not "
 			    "ADDRESS:PORT", tok);
 			r = -1;
-			break;
 		}
 	free(list);
+	drop_stale();
 	return r;
 }
 

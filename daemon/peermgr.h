@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "common/hash.h"
+#include "daemon/peer.h"
 
 struct event_base;
 struct peer;
@@ -24,15 +25,23 @@ struct swarm;
 
 int	 peermgr_init(struct event_base *);
 void	 peermgr_shutdown(void);
-/* Apply "peers", "share", limits after a (re)load; -1 with err on a bad value. */
+/*
+ * Apply "peers", "share" and listen_port after a (re)load: daemons no
+ * longer in "peers" are disconnected; a new port that cannot be bound
+ * leaves the old one listening.  -1 with err on a bad value.
+ */
 int	 peermgr_configure(char *err, size_t errlen);
 /* Pause closes every peer connection and refuses new ones. */
 void	 peermgr_pause(bool);
+/* The port we listen on (the configured one when not listening). */
 uint16_t peermgr_listen_port(void);
 
-/* Add a daemon's address (static, LSD, "aptbt-ctl peers add"). */
-int	 peermgr_add(const struct sockaddr *, socklen_t, bool persistent);
-int	 peermgr_add_string(const char *hostport, bool persistent);
+/*
+ * Add a daemon's address: PEER_SRC_CONFIG ("peers"), PEER_SRC_CTL
+ * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD.
+ */
+int	 peermgr_add(const struct sockaddr *, socklen_t, enum peer_source);
+int	 peermgr_add_string(const char *hostport, enum peer_source);
 /* Validate a "peers" list (numeric ADDR:PORT entries). */
 bool	 peermgr_check_peers(const char *, char *err, size_t errlen);
 void	 peermgr_ban(const struct sockaddr *, const char *why);
@@ -52,9 +61,14 @@ void	 peermgr_notify(const uint8_t sha256[SHA256_LEN], int what);
 #define PEERMGR_FETCHING	1
 #define PEERMGR_DROP		2
 
-/* Join a standard client (heard by LSD) in the swarm of key. */
+/*
+ * Join a standard client (heard by LSD, or told of by PEX) in the swarm
+ * of key: 1 when a connection was started, 0 when we have one to that
+ * host already, -EPERM when scope, bans, pause, max_connections or
+ * max_connections_per_file forbid it.
+ */
 int	 peermgr_connect_key(const struct sockaddr *, socklen_t,
-	    const uint8_t key[20]);
+	    const uint8_t key[20], enum peer_source);
 /*
  * Should a new download wait for peers: a daemon holds the file, or one
  * fetching it scores higher for it (rendezvous) than we do?

@@ -2,7 +2,7 @@
  * req-peers.c - "peers": connected peers, and adding one by address.
  *
  * args {"add": "ADDR:PORT"} adds a daemon to connect to (admin only);
- * without it the reply lists every connection.
+ * without it the reply lists every connection, with where it came from.
  */
 #include "config.h"
 
@@ -14,6 +14,18 @@
 #include "daemon/peermgr.h"
 #include "daemon/request.h"
 
+/* Where a peer came from: its name in --json and its letter in "flags". */
+static const struct {
+	const char	*name;
+	char		 flag;
+} sources[] = {
+	[PEER_SRC_INCOMING] = { "incoming", '\0' },
+	[PEER_SRC_CONFIG] = { "config", 'S' },
+	[PEER_SRC_CTL] = { "ctl", 'C' },
+	[PEER_SRC_LSD] = { "lsd", 'L' },
+	[PEER_SRC_PEX] = { "pex", 'X' },
+};
+
 static void
 put_peer(struct peer *p, void *arg)
 {
@@ -21,6 +33,7 @@ put_peer(struct peer *p, void *arg)
 	struct peer_stats	 st;
 	char			 flags[8];
 	size_t			 n = 0;
+	enum peer_source	 src = peer_source(p);
 
 	peer_get_stats(p, &st);
 	if (st.daemon)
@@ -28,6 +41,8 @@ put_peer(struct peer *p, void *arg)
 	flags[n++] = st.outgoing ? 'O' : 'I';
 	if (!peer_ready(p))
 		flags[n++] = 'H';
+	if (sources[src].flag != '\0')
+		flags[n++] = sources[src].flag;
 	flags[n] = '\0';
 	/* Keys in canonical order. */
 	benc_put_dict(b);
@@ -38,6 +53,7 @@ put_peer(struct peer *p, void *arg)
 	benc_put_kv_int(b, "daemon", st.daemon);
 	benc_put_kv_int(b, "down_rate", (int64_t)st.rate_in);
 	benc_put_kv_str(b, "flags", flags);
+	benc_put_kv_str(b, "source", sources[src].name);
 	benc_put_kv_int(b, "swarms", st.nlinks);
 	benc_put_kv_int(b, "up_rate", (int64_t)st.rate_out);
 	benc_put_end(b);
@@ -65,7 +81,7 @@ req_peers(struct request *req)
 		}
 		memcpy(addr, add, addlen);
 		addr[addlen] = '\0';
-		if (peermgr_add_string(addr, true) != 0) {
+		if (peermgr_add_string(addr, PEER_SRC_CTL) != 0) {
 			request_reply_error(req, "BadRequest", "\"%s\" is not "
 			    "ADDRESS:PORT", addr);
 			return;

@@ -18,6 +18,7 @@
 #include "daemon/lsd.h"
 #include "daemon/peer.h"
 #include "daemon/peermgr.h"
+#include "daemon/pex.h"
 #include "daemon/scope.h"
 #include "daemon/sharing.h"
 #include "daemon/state.h"
@@ -26,6 +27,7 @@
 
 static struct event_base	*sh_base;
 static bool			 lsd_running;
+static uint16_t			 lsd_port;	/* the port LSD announces */
 
 /* The cache gained or lost a file: index it and tell the daemons. */
 static void
@@ -59,11 +61,12 @@ lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
 		return;
 	for (i = 0; i < nkeys; i++) {
 		if (memcmp(keys[i], lsd_presence_key, LSD_KEY_LEN) == 0)
-			peermgr_add((struct sockaddr *)&ss, fromlen, false);
+			peermgr_add((struct sockaddr *)&ss, fromlen,
+			    PEER_SRC_LSD);
 		/* A client in a swarm we take part in: join it there. */
 		else if (swarm_find(keys[i], true) != NULL)
 			peermgr_connect_key((struct sockaddr *)&ss, fromlen,
-			    keys[i]);
+			    keys[i], PEER_SRC_LSD);
 	}
 }
 
@@ -86,9 +89,14 @@ lsd_apply(void)
 {
 	bool	want = conf.lsd && !state.paused && !scope_off();
 
+	/* The listening port moved (reload): announce the new one. */
+	if (lsd_running && lsd_port != peermgr_listen_port()) {
+		lsd_shutdown();
+		lsd_running = false;
+	}
 	if (want && !lsd_running) {
-		if (lsd_init(sh_base, (uint16_t)conf.listen_port, lsd_heard,
-		    NULL) == 0) {
+		lsd_port = peermgr_listen_port();
+		if (lsd_init(sh_base, lsd_port, lsd_heard, NULL) == 0) {
 			lsd_presence(lsd_presence_key);
 			lsd_running = true;
 			/* Files we seed under a torrent's info-hash. */
@@ -107,7 +115,7 @@ sharing_init(struct event_base *base)
 
 	sh_base = base;
 	if (peer_init(base) != 0 || swarm_init() != 0 ||
-	    peermgr_init(base) != 0)
+	    peermgr_init(base) != 0 || pex_init(base) != 0)
 		return -1;
 	choker_init(base);
 	sharing_limits();
@@ -157,6 +165,7 @@ sharing_shutdown(void)
 	cache_set_observer(NULL);
 	peermgr_shutdown();
 	peer_shutdown();
+	pex_shutdown();
 	choker_shutdown();
 	swarm_shutdown();
 }

@@ -493,6 +493,13 @@ swarm_link_add(struct swarm *s, struct link *l)
 	s->links[s->nlinks++] = l;
 }
 
+struct link *const *
+swarm_links(const struct swarm *s, unsigned *n)
+{
+	*n = s->nlinks;
+	return s->links;
+}
+
 void
 swarm_link_remove(struct swarm *s, struct link *l)
 {

@@ -72,6 +72,8 @@ bool	 swarm_has_piece(const struct swarm *, uint32_t);
 bool	 swarm_complete(const struct swarm *);
 const uint8_t *swarm_bitfield(const struct swarm *);
 void	 swarm_link_add(struct swarm *, struct link *);
+/* The links taking part, valid until the swarm changes. */
+struct link *const *swarm_links(const struct swarm *, unsigned *n);
 void	 swarm_link_remove(struct swarm *, struct link *);
 /* Availability: a peer gained or lost a piece (or all with piece -1). */
 void	 swarm_avail(struct swarm *, const struct link *, int64_t piece,

@@ -94,6 +94,7 @@ def main():
     ap.add_argument("--size", type=int)
     ap.add_argument("--max-size", type=int)
     ap.add_argument("--ims", type=int)
+    ap.add_argument("--base", help="the suite's base URL (metadata mode)")
     ap.add_argument("--quit-after", type=int,
                     help="hang up once this many bytes arrived")
     a = ap.parse_args()
@@ -106,6 +107,8 @@ def main():
         args["max_size"] = a.max_size
     if a.ims is not None:
         args["ims"] = a.ims
+    if a.base:
+        args["base"] = a.base
     c = Conn(a.socket)
     c.send({"args": args, "cmd": "fetch", "id": 1})
     fd = None
