@@ -96,6 +96,9 @@ void	 peer_send_index(struct peer *, const uint8_t *have, size_t nhave,
 	    const uint8_t *fetching, size_t nfetching, const uint8_t *drop,
 	    size_t ndrop, bool full);
 
+/* Bytes queued on the connection, not yet written. */
+size_t	 peer_output_len(const struct peer *);
+
 /* Iterate over every connection. */
 void	 peer_foreach(void (*cb)(struct peer *, void *), void *arg);
 unsigned peer_count(void);
