@@ -1,8 +1,15 @@
 /*
  * choker.c - unchoke decisions for standard peers; daemons always served.
  *
- * The round timer runs only while some interested standard peer waits,
- * so an idle or daemon-only site never wakes up for it.
+ * Every CHOKER_ROUND seconds the regular slots are given again, to the
+ * peers that rank first: for a file we are downloading, by the rate they
+ * upload to us (tit-for-tat); for a file we seed, by the rate we upload
+ * to them, except that a peer that has held its slot CHOKER_SEED_TURN
+ * rounds goes behind those waiting, so seeding rotates.  One more slot is
+ * optimistic: a waiting peer at random, for CHOKER_OPTIMISTIC rounds.
+ * Between rounds, a peer that becomes interested may take a free slot,
+ * but nobody loses one.  The round timer runs only while some interested
+ * standard peer waits, so an idle or daemon-only site never wakes for it.
  */
 #include "config.h"
 
@@ -15,11 +22,15 @@
 #include "daemon/choker.h"
 #include "daemon/link.h"
 #include "daemon/peer.h"
+#include "daemon/swarm.h"
 
 struct entry {
 	struct link	*link;
-	bool		 unchoked;
+	bool		 unchoked;	/* a regular slot */
 	bool		 optimistic;
+	bool		 expired;	/* seeding: held its slot long enough */
+	unsigned	 since;		/* round the slot was given */
+	uint64_t	 score;		/* bytes/s that rank it */
 };
 
 static struct entry	*entries;
@@ -28,13 +39,13 @@ static struct event	*round_ev;
 static unsigned		 round_no;
 static bool		 paused;
 
-static void	rechoke(void);
+static void	rechoke(bool new_round);
 
 static void
 round_cb(evutil_socket_t fd, short what, void *arg)
 {
 	round_no++;
-	rechoke();
+	rechoke(true);
 }
 
 void
@@ -82,7 +93,7 @@ choker_add(struct link *l)
 	}
 	memset(&entries[nentries], 0, sizeof(entries[0]));
 	entries[nentries++].link = l;
-	rechoke();
+	rechoke(false);
 }
 
 void
@@ -98,73 +109,113 @@ choker_remove(struct link *l)
 void
 choker_interest(struct link *l)
 {
-	rechoke();
+	rechoke(false);
 }
 
 void
 choker_pause(int p)
 {
 	paused = p != 0;
-	rechoke();
+	rechoke(false);
 }
 
+/* Peers whose turn is not over first, then the fastest. */
 static int
-by_rate(const void *a, const void *b)
+by_rank(const void *a, const void *b)
 {
-	uint64_t	ra = link_rate_down(((const struct entry *)a)->link);
-	uint64_t	rb = link_rate_down(((const struct entry *)b)->link);
+	const struct entry	*ea = a, *eb = b;
 
-	return ra < rb ? 1 : ra > rb ? -1 : 0;
+	if (ea->expired != eb->expired)
+		return ea->expired ? 1 : -1;
+	return ea->score < eb->score ? 1 : ea->score > eb->score ? -1 : 0;
+}
+
+static bool
+standard(const struct entry *e)
+{
+	return !paused && link_peer_interested(e->link) &&
+	    !peer_is_daemon(link_peer(e->link));
 }
 
 static void
-rechoke(void)
+rank(void)
+{
+	struct entry	*e;
+	size_t		 i;
+	bool		 seeding;
+
+	for (i = 0; i < nentries; i++) {
+		e = &entries[i];
+		seeding = swarm_complete(link_swarm(e->link));
+		e->score = seeding ? link_rate_up(e->link) :
+		    link_rate_down(e->link);
+		e->expired = seeding && e->unchoked &&
+		    round_no - e->since >= CHOKER_SEED_TURN;
+	}
+	if (nentries > 1)
+		qsort(entries, nentries, sizeof(entries[0]), by_rank);
+}
+
+static void
+rechoke(bool new_round)
 {
 	static const struct timeval	 tv = { CHOKER_ROUND, 0 };
 	struct entry			*e;
-	size_t				 i, slots = 0, waiting = 0;
-	bool				 have_optimistic = false;
+	size_t				 i, slots = 0, waiting = 0, pick, k;
+	bool				 have_optimistic = false, was;
 
-	/* Fastest uploaders to us first. */
-	if (nentries > 1)
-		qsort(entries, nentries, sizeof(entries[0]), by_rate);
+	if (new_round)
+		rank();
+	/* Who may not have a slot, who keeps one. */
 	for (i = 0; i < nentries; i++) {
 		e = &entries[i];
-		if (paused || !link_peer_interested(e->link)) {
+		if (!paused && link_peer_interested(e->link) &&
+		    peer_is_daemon(link_peer(e->link))) {
+			link_set_choke(e->link, false);
+			continue;
+		}
+		if (!standard(e)) {
 			e->unchoked = e->optimistic = false;
 			link_set_choke(e->link, true);
 			continue;
 		}
-		if (peer_is_daemon(link_peer(e->link))) {
-			e->unchoked = true;
-			link_set_choke(e->link, false);
-			continue;
-		}
-		if (e->optimistic && round_no % CHOKER_OPTIMISTIC != 0) {
+		if (e->optimistic && new_round &&
+		    round_no - e->since >= CHOKER_OPTIMISTIC)
+			e->optimistic = false;
+		if (e->optimistic)
 			have_optimistic = true;
-			continue;
-		}
-		e->optimistic = false;
-		e->unchoked = slots < CHOKER_SLOTS;
-		if (e->unchoked)
+		else if (e->unchoked && !new_round)
 			slots++;
-		else
+	}
+	/* Free regular slots, in rank order. */
+	for (i = 0; i < nentries; i++) {
+		e = &entries[i];
+		if (!standard(e) || e->optimistic ||
+		    (e->unchoked && !new_round))
+			continue;
+		was = e->unchoked;
+		e->unchoked = slots < CHOKER_SLOTS;
+		if (e->unchoked) {
+			slots++;
+			if (!was)
+				e->since = round_no;
+		} else
 			waiting++;
 		link_set_choke(e->link, !e->unchoked);
 	}
 	/* One optimistic slot for a waiting peer, chosen at random. */
-	if (!paused && !have_optimistic && waiting > 0) {
-		size_t	pick = (size_t)random() % waiting, k = 0;
-
-		for (i = 0; i < nentries; i++) {
+	if (!have_optimistic && waiting > 0) {
+		pick = (size_t)random() % waiting;
+		for (i = 0, k = 0; i < nentries; i++) {
 			e = &entries[i];
-			if (e->unchoked || e->optimistic ||
-			    !link_peer_interested(e->link) ||
-			    peer_is_daemon(link_peer(e->link)))
+			if (!standard(e) || e->unchoked || e->optimistic)
 				continue;
 			if (k++ == pick) {
 				e->optimistic = true;
+				e->since = round_no;
 				link_set_choke(e->link, false);
+				have_optimistic = true;
+				waiting--;
 				break;
 			}
 		}

@@ -46,6 +46,8 @@ static const struct conf_key conf_keys[] = {
 	    offsetof(struct aptbtd_conf, max_connections_per_file), "50", 1,
 	    65535, NULL, NULL },
 	KEY(mirrors, CONF_STRING, ""),
+	KEY(peer_download_limit, CONF_BYTES, "0"),
+	KEY(peer_upload_limit, CONF_BYTES, "0"),
 	{ "peers", CONF_STRING, offsetof(struct aptbtd_conf, peers), "",
 	    0, 0, NULL, peermgr_check_peers },
 	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",

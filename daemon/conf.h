@@ -25,6 +25,8 @@ struct aptbtd_conf {
 	bool		 lsd;			/* Local Service Discovery, BEP 14 */
 	uint64_t	 download_limit;	/* bytes/s, 0 = unlimited */
 	uint64_t	 upload_limit;
+	uint64_t	 peer_download_limit;	/* each peer, bytes/s */
+	uint64_t	 peer_upload_limit;
 	int		 log_level;		/* enum log_level */
 	char		*user;			/* drop to this user when root; "" = stay */
 	char		*peers;			/* static daemons, ADDR:PORT list */

@@ -4,13 +4,17 @@
  * Messages go through a table indexed by message id.  Requests are kept
  * deep (the pipeline grows with the peer's rate so a fast LAN peer always
  * has over a megabyte in flight); blocks for upload are read on a worker
- * and sent from the read buffer without another copy.
+ * and sent from the read buffer without another copy.  Under a rate limit
+ * our requests, and the peer's requests we serve, wait their turn in the
+ * bandwidth tree (bandwidth.h): a block is asked for or read only when
+ * the tree grants it.
  */
 #include "config.h"
 
 #include "common/queue-compat.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +23,7 @@
 #include "common/log.h"
 #include "common/peerext.h"
 #include "common/peerwire.h"
+#include "daemon/bandwidth.h"
 #include "daemon/choker.h"
 #include "daemon/link.h"
 #include "daemon/meter.h"
@@ -61,13 +66,18 @@ struct link {
 	unsigned		 pipeline;
 	LIST_HEAD(, upload)	 uploads;
 	unsigned		 nuploads;
-	struct meter		 down;
+	struct req		*upq;		/* requests waiting for the tree */
+	size_t			 upq_head, nupq, upqcap;
+	struct bw_client	 bw;
+	struct meter		 down, up;
 	time_t			 hashes_asked;	/* when we last asked */
 	int64_t			 hashes_owed;	/* their request, until we know */
 	bool			 hashes_pushed;	/* they want hints: push with haves */
 };
 
 typedef void (*msg_handler)(struct link *, const struct pw_msg *);
+
+static size_t	link_grant(struct bw_client *, enum bw_dir);
 
 const uint8_t *
 link_key(const struct link *l)
@@ -139,6 +149,11 @@ link_new(struct peer *p, uint32_t sid, struct swarm *s)
 	l->pipeline = PIPELINE_MIN;
 	l->hashes_owed = -1;
 	LIST_INIT(&l->uploads);
+	if (bw_client_init(&l->bw, swarm_sha256(s), p, link_grant) != 0) {
+		free(l->bits);
+		free(l);
+		return NULL;
+	}
 	swarm_link_add(s, l);
 	return l;
 }
@@ -171,7 +186,9 @@ link_free(struct link *l, const char *why)
 	if (l->nhave > 0)
 		swarm_avail(l->swarm, l, -1, -1);
 	choker_remove(l);
+	bw_client_fini(&l->bw);
 	swarm_link_remove(l->swarm, l);
+	free(l->upq);
 	free(l->reqs);
 	free(l->bits);
 	free(l);
@@ -195,7 +212,8 @@ static bool
 link_close_if_idle(struct link *l)
 {
 	if (l->dead || l->sid == 0 || !l->started || l->am_interested ||
-	    l->peer_interested || l->nuploads > 0 || l->nreqs > 0)
+	    l->peer_interested || l->nuploads > 0 || l->nreqs > 0 ||
+	    l->nupq > l->upq_head)
 		return false;
 	/* Still fetching and the peer may yet get pieces we need: keep it. */
 	if (!swarm_complete(l->swarm) && !link_is_seed(l))
@@ -290,6 +308,13 @@ link_pump(struct link *l)
 		l->pipeline = PIPELINE_MIN;
 	if (l->pipeline > PIPELINE_MAX)
 		l->pipeline = PIPELINE_MAX;
+	/* Under a limit the tree hands out requests one block at a time. */
+	if (bw_paced(&l->bw, BW_DOWN)) {
+		if (l->nreqs < l->pipeline)
+			bw_want(&l->bw, BW_DOWN);
+		bytebuf_free(&b);
+		return;
+	}
 	while (l->nreqs < l->pipeline) {
 		want = l->pipeline - l->nreqs;
 		if (want > 64)
@@ -413,6 +438,8 @@ link_have(struct link *l, uint32_t piece)
 /*
  * Choking (decided by choker.c; these only speak).
  */
+static void	reject(struct link *, uint32_t, uint32_t, uint32_t);
+
 void
 link_set_choke(struct link *l, bool choke)
 {
@@ -420,6 +447,11 @@ link_set_choke(struct link *l, bool choke)
 		return;
 	l->am_choking = choke;
 	link_send_simple(l, choke ? PW_CHOKE : PW_UNCHOKE);
+	/* Requests still waiting for their turn will not be served. */
+	for (; choke && l->upq_head < l->nupq; l->upq_head++)
+		reject(l, l->upq[l->upq_head].piece, l->upq[l->upq_head].begin,
+		    l->upq[l->upq_head].len);
+	l->upq_head = l->nupq = 0;
 }
 
 bool
@@ -432,6 +464,12 @@ uint64_t
 link_rate_down(struct link *l)
 {
 	return meter_rate(&l->down);
+}
+
+uint64_t
+link_rate_up(struct link *l)
+{
+	return meter_rate(&l->up);
 }
 
 /*
@@ -549,6 +587,7 @@ upload_done(void *arg, uint8_t *data, int err)
 	}
 	LIST_REMOVE(u, entry);
 	l->nuploads--;
+	bw_sent(&l->bw, u->len);
 	if (err != 0 || l->am_choking) {
 		reject(l, u->piece, u->begin, u->len);
 		free(data);
@@ -559,6 +598,7 @@ upload_done(void *arg, uint8_t *data, int err)
 	peer_send(l->peer, l->sid, &b, data, u->len, upload_free_cb, data);
 	bytebuf_free(&b);
 	swarm_count_up(l->swarm, u->len);
+	meter_add(&l->up, u->len);
 	state.bytes_to_peers += u->len;
 	state_dirty();
 	free(u);
@@ -567,8 +607,7 @@ upload_done(void *arg, uint8_t *data, int err)
 static void
 on_request(struct link *l, const struct pw_msg *m)
 {
-	struct upload	*u;
-	uint32_t	 psize;
+	uint32_t	psize;
 
 	if (m->index >= swarm_npieces(l->swarm)) {
 		peer_penalise(l->peer, 50, "request out of range");
@@ -581,27 +620,110 @@ on_request(struct link *l, const struct pw_msg *m)
 		return;
 	}
 	if (l->am_choking || !swarm_has_piece(l->swarm, m->index) ||
-	    l->nuploads >= MAX_UPLOADS) {
+	    l->nuploads + (l->nupq - l->upq_head) >= MAX_UPLOADS) {
 		reject(l, m->index, m->begin, m->length);
 		return;
 	}
-	if ((u = calloc(1, sizeof(*u))) == NULL) {
-		reject(l, m->index, m->begin, m->length);
-		return;
+	if (l->nupq == l->upqcap) {
+		if (l->upq_head > 0) {
+			memmove(l->upq, l->upq + l->upq_head,
+			    (l->nupq - l->upq_head) * sizeof(*l->upq));
+			l->nupq -= l->upq_head;
+			l->upq_head = 0;
+		} else {
+			size_t		 cap = l->upqcap ? l->upqcap * 2 : 16;
+			struct req	*r = reallocarray(l->upq, cap,
+			    sizeof(*r));
+
+			if (r == NULL) {
+				reject(l, m->index, m->begin, m->length);
+				return;
+			}
+			l->upq = r;
+			l->upqcap = cap;
+		}
 	}
-	u->link = l;
-	u->piece = m->index;
-	u->begin = m->begin;
-	u->len = m->length;
-	LIST_INSERT_HEAD(&l->uploads, u, entry);
-	l->nuploads++;
-	if (swarm_read(l->swarm, m->index, m->begin, m->length, upload_done,
-	    u) != 0) {
-		LIST_REMOVE(u, entry);
-		l->nuploads--;
-		free(u);
-		reject(l, m->index, m->begin, m->length);
+	l->upq[l->nupq].piece = m->index;
+	l->upq[l->nupq].begin = m->begin;
+	l->upq[l->nupq].len = m->length;
+	l->nupq++;
+	bw_want(&l->bw, BW_UP);
+}
+
+/* The tree's turn to serve: start reading the oldest waiting request. */
+static size_t
+grant_upload(struct link *l)
+{
+	struct upload	*u;
+	struct req	 r;
+
+	while (l->upq_head < l->nupq) {
+		r = l->upq[l->upq_head++];
+		if (l->upq_head == l->nupq)
+			l->upq_head = l->nupq = 0;
+		if ((u = calloc(1, sizeof(*u))) == NULL) {
+			reject(l, r.piece, r.begin, r.len);
+			continue;
+		}
+		u->link = l;
+		u->piece = r.piece;
+		u->begin = r.begin;
+		u->len = r.len;
+		LIST_INSERT_HEAD(&l->uploads, u, entry);
+		l->nuploads++;
+		if (swarm_read(l->swarm, r.piece, r.begin, r.len, upload_done,
+		    u) != 0) {
+			LIST_REMOVE(u, entry);
+			l->nuploads--;
+			free(u);
+			reject(l, r.piece, r.begin, r.len);
+			continue;
+		}
+		return r.len;
 	}
+	return 0;
+}
+
+/* The tree's turn to download: ask for one more block. */
+static size_t
+grant_request(struct link *l)
+{
+	struct bytebuf	 b = BYTEBUF_INIT;
+	struct req	*r;
+	uint32_t	 piece, begin, len;
+
+	if (l->dead || !l->started || l->peer_choking || !l->am_interested ||
+	    l->nreqs >= l->pipeline)
+		return 0;
+	if (l->nreqs == l->reqcap) {
+		size_t	cap = l->reqcap ? l->reqcap * 2 : PIPELINE_MIN;
+
+		if ((r = reallocarray(l->reqs, cap, sizeof(*r))) == NULL)
+			return 0;
+		l->reqs = r;
+		l->reqcap = cap;
+	}
+	if (swarm_pick(l->swarm, l, &piece, &begin, &len, 1) == 0)
+		return 0;
+	l->reqs[l->nreqs].piece = piece;
+	l->reqs[l->nreqs].begin = begin;
+	l->reqs[l->nreqs].len = len;
+	l->nreqs++;
+	pw_put_block(&b, PW_REQUEST, piece, begin, len);
+	link_send(l, &b);
+	bytebuf_free(&b);
+	return len;
+}
+
+static size_t
+link_grant(struct bw_client *c, enum bw_dir d)
+{
+	struct link	*l = (struct link *)(void *)((char *)c -
+	    offsetof(struct link, bw));
+
+	if (l->dead)
+		return 0;
+	return d == BW_UP ? grant_upload(l) : grant_request(l);
 }
 
 /* Remove our request for a block; false if we never asked for it. */
@@ -641,7 +763,17 @@ on_piece(struct link *l, const struct pw_msg *m)
 static void
 on_cancel(struct link *l, const struct pw_msg *m)
 {
-	/* Reads already queued are cheap to finish; nothing to undo. */
+	size_t	i;
+
+	/* Reads already started are cheap to finish; waiting ones are not. */
+	for (i = l->upq_head; i < l->nupq; i++)
+		if (l->upq[i].piece == m->index && l->upq[i].begin ==
+		    m->begin && l->upq[i].len == m->length) {
+			memmove(l->upq + i, l->upq + i + 1,
+			    (l->nupq - i - 1) * sizeof(*l->upq));
+			l->nupq--;
+			break;
+		}
 }
 
 static void

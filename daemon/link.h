@@ -51,5 +51,6 @@ void	 link_close(struct link *);
 void	 link_set_choke(struct link *, bool choke);
 bool	 link_peer_interested(const struct link *);
 uint64_t link_rate_down(struct link *);
+uint64_t link_rate_up(struct link *);
 
 #endif

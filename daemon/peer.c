@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/peerext.h"
 #include "common/peerwire.h"
+#include "daemon/bandwidth.h"
 #include "daemon/link.h"
 #include "daemon/meter.h"
 #include "daemon/peer.h"
@@ -93,6 +94,7 @@ static struct bufferevent_rate_limit_group *rate_group;
 static struct ev_token_bucket_cfg *rate_cfg;
 
 static void	peer_read_cb(struct bufferevent *, void *);
+static void	peer_write_cb(struct bufferevent *, void *);
 static void	peer_event_cb(struct bufferevent *, short, void *);
 static void	peer_send_handshake(struct peer *);
 
@@ -249,10 +251,13 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 	}
 	if (rate_group != NULL)
 		bufferevent_add_to_rate_limit_group(p->bev, rate_group);
-	bufferevent_setcb(p->bev, peer_read_cb, NULL, peer_event_cb, p);
+	bufferevent_setcb(p->bev, peer_read_cb, peer_write_cb, peer_event_cb,
+	    p);
 	bufferevent_set_timeouts(p->bev, &hs_timeout, NULL);
 	/* Big reads: a piece message arrives in one callback. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, 4 * 1024 * 1024);
+	/* Uploads wait in the bandwidth tree, not here: refill at half. */
+	bufferevent_setwatermark(p->bev, EV_WRITE, BW_BACKLOG / 2, 0);
 	event_add(p->keepalive, &ka);
 	TAILQ_INSERT_TAIL(&peers, p, entry);
 	npeers++;
@@ -419,6 +424,13 @@ enum peer_source
 peer_source(const struct peer *p)
 {
 	return p->source;
+}
+
+size_t
+peer_output_len(const struct peer *p)
+{
+	return p->bev != NULL ?
+	    evbuffer_get_length(bufferevent_get_output(p->bev)) : 0;
 }
 
 unsigned
@@ -993,6 +1005,12 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (--p->refs == 0 && p->phase == PH_CLOSED)
 		peer_free(p);
+}
+
+static void
+peer_write_cb(struct bufferevent *bev, void *arg)
+{
+	bw_output_drained();
 }
 
 static void

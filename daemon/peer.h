@@ -115,6 +115,9 @@ void	 peer_send_index(struct peer *, const uint8_t *have, size_t nhave,
 void	 peer_send_want(struct peer *, const uint8_t sha256[32], uint64_t size,
 	    const char *url);
 
+/* Bytes queued on the connection, not yet written. */
+size_t	 peer_output_len(const struct peer *);
+
 /* Iterate over every connection. */
 void	 peer_foreach(void (*cb)(struct peer *, void *), void *arg);
 unsigned peer_count(void);

@@ -12,6 +12,7 @@
 
 #include "common/lsdmsg.h"
 #include "common/log.h"
+#include "daemon/bandwidth.h"
 #include "daemon/cache.h"
 #include "daemon/choker.h"
 #include "daemon/conf.h"
@@ -115,7 +116,8 @@ sharing_init(struct event_base *base)
 
 	sh_base = base;
 	if (peer_init(base) != 0 || swarm_init() != 0 ||
-	    peermgr_init(base) != 0 || pex_init(base) != 0)
+	    peermgr_init(base) != 0 || pex_init(base) != 0 ||
+	    bw_init(base) != 0)
 		return -1;
 	choker_init(base);
 	sharing_limits();
@@ -146,6 +148,8 @@ void
 sharing_limits(void)
 {
 	peer_set_limits(state.download_limit, state.upload_limit);
+	bw_set_global(state.download_limit, state.upload_limit);
+	bw_set_peer_default(conf.peer_download_limit, conf.peer_upload_limit);
 }
 
 void
@@ -167,5 +171,6 @@ sharing_shutdown(void)
 	peer_shutdown();
 	pex_shutdown();
 	choker_shutdown();
+	bw_shutdown();
 	swarm_shutdown();
 }

@@ -5,7 +5,10 @@
  * buffer it: frames are cut with ctl_frame_check and each payload is
  * decoded alone (in its own allocation, so a read past a payload is
  * caught even when another frame follows).  An accepted message must be
- * canonical, and a reply built from its id must decode again.
+ * canonical, and a reply built from its id must decode again.  The
+ * arguments the daemon parses further are parsed too: "limit"'s "file"
+ * (hex) and "peer" (ADDRESS[:PORT], which must print and parse back to
+ * the same address).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +18,8 @@
 #include "common/bencode.h"
 #include "common/bytebuf.h"
 #include "common/ctlproto.h"
+#include "common/hash.h"
+#include "common/netaddr.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -42,6 +47,27 @@ reencode(const struct benc_doc *d, size_t i, struct bytebuf *b)
 	return j;
 }
 
+/* What req-limit.c does with its target arguments. */
+static void
+limit_target(const struct benc_doc *d, int args)
+{
+	struct netaddr	 a, b;
+	const uint8_t	*s;
+	uint8_t		 sha[SHA256_LEN];
+	char		 text[NETADDR_STRLEN];
+	size_t		 n;
+
+	if (benc_dict_str(d, args, "file", &s, &n) && n == 2 * SHA256_LEN)
+		(void)hex_decode((const char *)s, n, sha, SHA256_LEN);
+	if (!benc_dict_str(d, args, "peer", &s, &n) ||
+	    netaddr_parse((const char *)s, n, &a) != 0)
+		return;
+	CHECK(a.family == AF_INET || a.family == AF_INET6);
+	netaddr_format(&a, text, sizeof(text));
+	CHECK(netaddr_parse(text, strlen(text), &b) == 0);
+	CHECK(netaddr_equal(&a, &b));
+}
+
 static void
 message(const uint8_t *payload, size_t len)
 {
@@ -64,8 +90,10 @@ message(const uint8_t *payload, size_t len)
 	/* What a server does with a request: look at it, then answer. */
 	(void)benc_dict_int(&d, 0, "id", &id);
 	args = benc_dict_get_type(&d, 0, "args", BENC_DICT);
-	if (args >= 0)
+	if (args >= 0) {
 		(void)benc_dict_int(&d, args, "limit", &v);
+		limit_target(&d, args);
+	}
 	event[0] = '\0';
 	if (benc_dict_str(&d, 0, "cmd", &s, &n) && n < sizeof(event) &&
 	    memchr(s, 0, n) == NULL) {

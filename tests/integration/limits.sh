@@ -1,11 +1,22 @@
 #!/bin/sh
-# limits.sh - upload_limit holds between two daemons, and "aptbt-ctl limit"
-# changes it while a transfer runs.
+# limits.sh - the bandwidth tree between two daemons: the global limit,
+# a file's limit, a peer's limit, fair shares, and pause.
 #
-# Daemon a has a 16 MiB file in its cache; daemon b fetches it, from a
-# (which holds it, so b's mirrors wait while a delivers).  a's upload is
-# limited to 2 MiB/s: the transfer must take 8 s within a few percent.
-# Then the same with the limit raised at run time to 4 MiB/s.
+# Daemon a fetches the files from the mirror; daemon b then fetches them
+# from a (which holds them, so b's mirrors wait while a delivers).
+#   1. a's upload_limit of 2 MiB/s from the configuration holds, then
+#      4 MiB/s set with "aptbt-ctl limit" while running
+#   2. a file's own upload limit (limit --file) holds, the global one off
+#   3. two files served at once under a global limit of 4 MiB/s share it:
+#      each gets 40-60% while both run, and together they fill it
+#   4. a peer's own download limit on b (limit --peer a) holds
+#   5. a paused in the middle of a transfer sends nothing more, and b's
+#      fetch still completes (from the mirror); resumed, b gets the next
+#      file from a again
+# Rates within a transfer are measured on a's per-file counters over a
+# window that leaves out the start and the end, and must be within 5% of
+# the limit; whole transfers (start-up and hashing included) within
+# 85-105%.
 # shellcheck shell=dash
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-repo.sh"
@@ -14,8 +25,9 @@ need_cmd nginx curl
 SIZE=$((16 * 1024 * 1024))
 repo_init
 trap 'rm -rf "$REPO_T"; lib_cleanup' EXIT
-head -c "$SIZE" /dev/urandom >"$REPO_WWW/f1"
-head -c "$SIZE" /dev/urandom >"$REPO_WWW/f2"
+for f in f1 f2 f3 f4 f5 f6 f7 f8; do
+	head -c "$SIZE" /dev/urandom >"$REPO_WWW/$f"
+done
 chmod -R a+rX "$REPO_WWW"
 repo_serve
 track "$(cat "$REPO_NGINX/nginx.pid")"
@@ -38,9 +50,10 @@ fetch() {
 }
 now() { date +%s.%N; }
 
-# a gets both files from the mirror (no limit on mirrors).
-fetch "$T/a/control.sock" f1
-fetch "$T/a/control.sock" f2
+# a gets every file from the mirror (no limit on mirrors).
+for f in f1 f2 f3 f4 f5 f6 f7 f8; do
+	fetch "$T/a/control.sock" $f
+done
 i=0
 until [ "$("$APTBT_CTL" -s "$T/b/control.sock" --json status | jget daemons)" -ge 1 ]; do
 	i=$((i + 1)); [ "$i" -lt 100 ] || fail "b never connected to a"; sleep 0.1
@@ -69,6 +82,103 @@ measure() {
 measure "2 MiB/s from the configuration" f1 2097152
 "$APTBT_CTL" -s "$T/a/control.sock" limit --up 4M >/dev/null || fail "limit --up failed"
 measure "4 MiB/s set at run time" f2 4194304
+
+actl() { "$APTBT_CTL" -s "$T/a/control.sock" "$@"; }
+bctl() { "$APTBT_CTL" -s "$T/b/control.sock" "$@"; }
+sha() { sha256sum "$REPO_WWW/$1" | cut -d' ' -f1; }
+# sample FILE...: the time, then a's bytes_to_peers of each file
+sample() {
+	actl --json files | /usr/bin/python3 -c '
+import json, sys, time
+files = {f["sha256"]: f["bytes_to_peers"] for f in json.load(sys.stdin)["files"]}
+print(time.monotonic(), *[files.get(h, 0) for h in sys.argv[1:]])' "$@"
+}
+# window NAME LIMIT FILE...: b fetches the files at once; a's rate over
+# seconds 1.5-4.5 of the transfer, per file and in all, within 5% of LIMIT
+# in all.  Prints the share of each file.
+window() {
+	local name=$1 limit=$2 s1 s2 pids="" f
+	shift 2
+	for f in "$@"; do
+		fetch "$T/b/control.sock" "$f" & pids="$pids $!"
+	done
+	set -- $(for f in "$@"; do sha "$f"; done)
+	sleep 1.5
+	s1=$(sample "$@")
+	sleep 3
+	s2=$(sample "$@")
+	for p in $pids; do
+		wait "$p" || fail "$name: a fetch failed"
+	done
+	SHARES=$(echo "$s1 $s2" | awk -v n=$# -v limit="$limit" -v name="$name" '{
+		dt = $(n + 2) - $1; tot = 0
+		for (i = 1; i <= n; i++) { d[i] = $(n + 2 + i) - $(1 + i); tot += d[i] }
+		printf "%s: %.0f B/s over %.2f s (limit %d B/s, %.1f%%)", name, tot / dt, dt, limit, 100 * tot / dt / limit
+		for (i = 1; i <= n; i++) printf "; file %d: %.1f%%", i, tot ? 100 * d[i] / tot : 0
+		printf "\n"
+		if (tot / dt > limit * 1.05 || tot / dt < limit * 0.95) exit 1
+	}') || fail "$SHARES"
+	echo "$SHARES"
+}
+
+# 2. A file's own limit, nothing global.
+actl limit --up 0 >/dev/null || fail "limit --up 0 failed"
+actl limit --file "$(sha f3)" --up 2M >/dev/null || fail "limit --file failed"
+actl --json limit | grep -q "\"$(sha f3)\"" || fail "limit does not list the file's limit"
+window "file limit 2 MiB/s" 2097152 f3
+
+# 3. Two files at once under a global 4 MiB/s: fair shares.
+actl limit --file "$(sha f3)" --up 0 >/dev/null || fail "removing the file limit failed"
+actl --json limit | grep -q "\"$(sha f3)\"" && fail "limit --up 0 did not remove the file's limit"
+actl limit --up 4M >/dev/null || fail "limit --up 4M failed"
+window "global 4 MiB/s, two files" 4194304 f4 f5
+echo "$SHARES" | awk -F'; ' '{ for (i = 2; i <= NF; i++) { split($i, a, ": "); v = a[2] + 0; if (v < 40 || v > 60) exit 1 } }' ||
+	fail "the two files did not share the limit fairly: $SHARES"
+
+# 4. A peer's own limit, on the downloading side: b paces its requests.
+actl limit --up 0 >/dev/null || fail "limit --up 0 failed"
+bctl limit --peer "127.0.0.1:$PA" --down 2M >/dev/null || fail "limit --peer failed"
+bctl --json limit | grep -q "127.0.0.1:$PA" || fail "limit does not list the peer's limit"
+window "peer limit 2 MiB/s" 2097152 f6
+bctl limit --peer "127.0.0.1:$PA" --down 0 >/dev/null || fail "removing the peer limit failed"
+
+# Bad targets are refused.
+actl limit --file 1234 --up 1M >/dev/null 2>&1 && fail "a bad --file was accepted"
+actl limit --peer 127.0.0.1:0 --up 1M >/dev/null 2>&1 && fail "a bad --peer was accepted"
+
+# 5. Pause in the middle of a transfer: no more peer traffic, yet the
+# fetch completes from the mirror.  Resume: peers again.
+actl limit --up 2M >/dev/null || fail "limit --up 2M failed"
+m0=$(bctl --json status | jget bytes_from_mirrors)
+fetch "$T/b/control.sock" f7 & fp=$!
+sleep 1.5
+actl pause >/dev/null || fail "pause failed"
+u1=$(actl --json status | jget bytes_to_peers)
+sleep 1
+u2=$(actl --json status | jget bytes_to_peers)
+[ "$u1" = "$u2" ] || fail "paused a still uploads ($u1 -> $u2)"
+[ "$(actl --json peers | jget peers)" = "[]" ] || fail "paused a still has peer connections"
+# apt must not wait long for a pause: the mirror takes over at once.
+i=0
+while kill -0 "$fp" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -lt 900 ] || fail "the fetch hung for 90 s after a paused"
+	sleep 0.1
+done
+echo "pause: b's fetch completed $((i / 10)).$((i % 10)) s after the checks"
+wait "$fp" || fail "the fetch did not complete while a was paused"
+cmp -s "$T/out.f7" "$REPO_WWW/f7" || fail "pause: wrong bytes"
+m1=$(bctl --json status | jget bytes_from_mirrors)
+echo "pause: a sent nothing after pausing ($u1 bytes in all); b got $((m1 - m0)) bytes of f7 from the mirror"
+[ $((m1 - m0)) -gt 0 ] || fail "pause: nothing came from the mirror"
+actl resume >/dev/null || fail "resume failed"
+i=0
+until [ "$(bctl --json status | jget daemons)" -ge 1 ]; do
+	i=$((i + 1)); [ "$i" -lt 300 ] || fail "b never connected to a again"; sleep 0.1
+done
+sleep 0.5	# a's have-index reaches b
+measure "resumed, 2 MiB/s" f8 2097152
+
 grep -qE "AddressSanitizer|runtime error" "$T/a.log" "$T/b.log" &&
 	fail "sanitizer reports: $(grep -hE 'SUMMARY|runtime error' "$T/a.log" "$T/b.log" | head -3)"
 echo "limits: all checks passed"
