@@ -1231,6 +1231,17 @@ swarm_for_job(struct job *job, const uint8_t sha256[SHA256_LEN],
 	    (s = swarm_alloc(sha256, size)) == NULL)
 		return NULL;
 	s->job = job;
+	/*
+	 * A seed whose file left the cache (removed, evicted) while its
+	 * links lived on: we no longer have what those links were told,
+	 * and a complete swarm picks nothing.  Start over as a download.
+	 */
+	if (s->allbits != NULL) {
+		free(s->allbits);
+		s->allbits = NULL;
+		while (s->nlinks > 0)
+			link_close(s->links[0]);
+	}
 	return s;
 }
 
@@ -1249,8 +1260,10 @@ swarm_job_done(struct swarm *s, bool complete)
 	}
 	if (!complete || !swarm_set_complete(s)) {
 		/* Failed: nothing to offer; end every link. */
+		s->refs++;	/* the last link's going must not free s yet */
 		while (s->nlinks > 0)
 			link_close(s->links[0]);
+		s->refs--;
 		swarm_maybe_free(s);
 		return;
 	}
