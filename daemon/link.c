@@ -3,8 +3,9 @@
  *
  * Messages go through a table indexed by message id.  Requests are kept
  * deep (the pipeline grows with the peer's rate so a fast LAN peer always
- * has over a megabyte in flight); blocks for upload are read on a worker
- * and sent from the read buffer without another copy.
+ * has over a megabyte in flight); blocks for upload are read on a worker,
+ * the requests of one burst of input together, and sent from the read
+ * buffer without another copy.
  */
 #include "config.h"
 
@@ -30,16 +31,25 @@
 #define PIPELINE_MAX		512	/* blocks: 8 MiB */
 #define PIPELINE_SECONDS	2	/* keep this much of the rate queued */
 #define MAX_BLOCK		(128 * 1024)
-#define MAX_UPLOADS		256	/* reads queued for one link */
+#define MAX_UPLOADS		256	/* blocks queued for reading, one link */
+#define READ_BATCH		64	/* blocks per read on a worker: 1 MiB */
 
 struct req {
 	uint32_t	piece, begin, len;
 };
 
+/* Requested blocks, read together on a worker. */
 struct upload {
 	LIST_ENTRY(upload)	 entry;
 	struct link		*link;		/* NULL once the link is gone */
-	uint32_t		 piece, begin, len;
+	size_t			 n;
+	struct swarm_rd		 rd[READ_BATCH];
+};
+
+/* The buffer of one read, shared by its blocks until all are sent. */
+struct sendbuf {
+	uint8_t			*data;
+	size_t			 refs;
 };
 
 struct link {
@@ -58,8 +68,9 @@ struct link {
 	struct req		*reqs;
 	size_t			 nreqs, reqcap;
 	unsigned		 pipeline;
-	LIST_HEAD(, upload)	 uploads;
-	unsigned		 nuploads;
+	LIST_HEAD(, upload)	 uploads;	/* being read */
+	struct upload		*pending;	/* requests not yet read */
+	unsigned		 nuploads;	/* blocks in both */
 	struct meter		 down;
 	time_t			 hashes_asked;	/* when we last asked */
 	int64_t			 hashes_owed;	/* their request, until we know */
@@ -166,6 +177,7 @@ link_free(struct link *l, const char *why)
 		LIST_REMOVE(u, entry);
 		u->link = NULL;		/* the read's done function frees it */
 	}
+	free(l->pending);
 	if (l->nhave > 0)
 		swarm_avail(l->swarm, l, -1, -1);
 	choker_remove(l);
@@ -264,11 +276,18 @@ send_hashes(struct link *l, uint32_t first)
 }
 
 void
-link_hashes_ready(struct link *l)
+link_hashes_ready(struct link *l, uint32_t first, uint32_t count)
 {
-	if (l->hashes_owed >= 0 && !l->dead)
+	if (l->dead)
+		return;
+	if (l->hashes_owed >= 0) {
+		/* Not there yet: the answer waits for its first hash. */
+		if ((uint64_t)l->hashes_owed >= (uint64_t)first + count)
+			return;
 		send_hashes(l, (uint32_t)l->hashes_owed);
-	l->hashes_owed = -1;
+		l->hashes_owed = -1;
+	} else if (l->hashes_pushed)
+		send_hashes(l, first);
 }
 
 void
@@ -526,9 +545,14 @@ reject(struct link *l, uint32_t piece, uint32_t begin, uint32_t len)
 }
 
 static void
-upload_free_cb(void *arg)
+sendbuf_unref(void *arg)
 {
-	free(arg);
+	struct sendbuf	*sb = arg;
+
+	if (--sb->refs == 0) {
+		free(sb->data);
+		free(sb);
+	}
 }
 
 static void
@@ -537,6 +561,8 @@ upload_done(void *arg, uint8_t *data, int err)
 	struct upload	*u = arg;
 	struct link	*l = u->link;
 	struct bytebuf	 b = BYTEBUF_INIT;
+	struct sendbuf	*sb = NULL;
+	size_t		 i, off = 0;
 
 	if (l == NULL) {		/* the link went away meanwhile */
 		free(data);
@@ -544,20 +570,52 @@ upload_done(void *arg, uint8_t *data, int err)
 		return;
 	}
 	LIST_REMOVE(u, entry);
-	l->nuploads--;
-	if (err != 0 || l->am_choking) {
-		reject(l, u->piece, u->begin, u->len);
+	l->nuploads -= (unsigned)u->n;
+	if (err != 0 || l->am_choking ||
+	    (sb = malloc(sizeof(*sb))) == NULL) {
+		for (i = 0; i < u->n; i++)
+			reject(l, u->rd[i].piece, u->rd[i].begin,
+			    u->rd[i].len);
 		free(data);
 		free(u);
 		return;
 	}
-	pw_put_piece_header(&b, u->piece, u->begin, u->len);
-	peer_send(l->peer, l->sid, &b, data, u->len, upload_free_cb, data);
+	sb->data = data;
+	sb->refs = u->n;
+	for (i = 0; i < u->n; i++) {
+		pw_put_piece_header(&b, u->rd[i].piece, u->rd[i].begin,
+		    u->rd[i].len);
+		/* On failure too, peer_send releases its reference. */
+		peer_send(l->peer, l->sid, &b, data + off, u->rd[i].len,
+		    sendbuf_unref, sb);
+		bytebuf_reset(&b);
+		off += u->rd[i].len;
+		swarm_count_up(l->swarm, u->rd[i].len);
+		state.bytes_to_peers += u->rd[i].len;
+	}
 	bytebuf_free(&b);
-	swarm_count_up(l->swarm, u->len);
-	state.bytes_to_peers += u->len;
 	state_dirty();
 	free(u);
+}
+
+void
+link_flush(struct link *l)
+{
+	struct upload	*u = l->pending;
+	size_t		 i;
+
+	if (u == NULL || l->dead)
+		return;
+	l->pending = NULL;
+	LIST_INSERT_HEAD(&l->uploads, u, entry);
+	if (swarm_read(l->swarm, u->rd, u->n, upload_done, u) != 0) {
+		LIST_REMOVE(u, entry);
+		l->nuploads -= (unsigned)u->n;
+		for (i = 0; i < u->n; i++)
+			reject(l, u->rd[i].piece, u->rd[i].begin,
+			    u->rd[i].len);
+		free(u);
+	}
 }
 
 static void
@@ -581,23 +639,22 @@ on_request(struct link *l, const struct pw_msg *m)
 		reject(l, m->index, m->begin, m->length);
 		return;
 	}
-	if ((u = calloc(1, sizeof(*u))) == NULL) {
-		reject(l, m->index, m->begin, m->length);
-		return;
+	/* Held until the input burst ends (link_flush) or the batch fills. */
+	if ((u = l->pending) == NULL) {
+		if ((u = calloc(1, sizeof(*u))) == NULL) {
+			reject(l, m->index, m->begin, m->length);
+			return;
+		}
+		u->link = l;
+		l->pending = u;
 	}
-	u->link = l;
-	u->piece = m->index;
-	u->begin = m->begin;
-	u->len = m->length;
-	LIST_INSERT_HEAD(&l->uploads, u, entry);
+	u->rd[u->n].piece = m->index;
+	u->rd[u->n].begin = m->begin;
+	u->rd[u->n].len = m->length;
+	u->n++;
 	l->nuploads++;
-	if (swarm_read(l->swarm, m->index, m->begin, m->length, upload_done,
-	    u) != 0) {
-		LIST_REMOVE(u, entry);
-		l->nuploads--;
-		free(u);
-		reject(l, m->index, m->begin, m->length);
-	}
+	if (u->n == READ_BATCH)
+		link_flush(l);
 }
 
 /* Remove our request for a block; false if we never asked for it. */

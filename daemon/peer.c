@@ -252,6 +252,8 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 	bufferevent_set_timeouts(p->bev, &hs_timeout, NULL);
 	/* Big reads: a piece message arrives in one callback. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, 4 * 1024 * 1024);
+	bufferevent_set_max_single_read(p->bev, 1024 * 1024);
+	bufferevent_set_max_single_write(p->bev, 1024 * 1024);
 	event_add(p->keepalive, &ka);
 	TAILQ_INSERT_TAIL(&peers, p, entry);
 	npeers++;
@@ -910,7 +912,7 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	struct pw_msg	 msg;
 	uint8_t		*data, hdr[PW_LEN_PREFIX];
-	size_t		 avail, need;
+	size_t		 avail, need, i;
 	ssize_t		 r;
 
 	p->refs++;
@@ -946,6 +948,14 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 		peer_on_message(p, &msg);
 		if (p->phase != PH_CLOSED)
 			evbuffer_drain(in, (size_t)r);
+	}
+	/* The requests of this burst are read together. */
+	if (p->phase != PH_CLOSED) {
+		if (p->direct != NULL)
+			link_flush(p->direct);
+		for (i = 0; i < p->nchans; i++)
+			if (p->chans[i].link != NULL)
+				link_flush(p->chans[i].link);
 	}
 	if (--p->refs == 0 && p->phase == PH_CLOSED)
 		peer_free(p);
