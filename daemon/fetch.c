@@ -906,6 +906,7 @@ struct pjob {
 	uint32_t	 len;
 	int		 fd;
 	int		 rc;
+	struct hash_ctx	*inc;		/* next in file order: hash it too */
 };
 
 static void
@@ -913,6 +914,8 @@ pwrite_work(void *arg)
 {
 	struct pjob	*p = arg;
 
+	if (p->inc != NULL)
+		hash_update(p->inc, p->data, p->len);
 	p->rc = pwrite_all(p->fd, p->data, p->len,
 	    (uint64_t)p->piece * p->job->pm.piece_size);
 }
@@ -924,6 +927,11 @@ pwrite_done(void *arg)
 	struct job	*j = p->job;
 
 	free(p->data);
+	if (p->inc != NULL) {
+		j->inc_busy = false;
+		if (j->inc_broken || p->rc < 0)
+			inc_reset(j, true);
+	}
 	if (j->phase != PH_RUNNING || !j->have_pm) {
 		free(p);
 		job_unref(j);
@@ -964,10 +972,19 @@ fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
 	p->data = data;
 	p->len = len;
 	p->fd = j->rw;
+	/* Usually the next piece in file order: hash it from this buffer. */
+	if (j->hashed && !j->inc_broken && !j->inc_busy &&
+	    (uint64_t)piece * j->pm.piece_size == j->inc_off &&
+	    (j->inc != NULL || (j->inc = hash_new(HASH_SHA256)) != NULL))
+		p->inc = j->inc;
 	if (workers_submit(pwrite_work, pwrite_done, p) < 0) {
 		free(data);
 		free(p);
 		return;
+	}
+	if (p->inc != NULL) {
+		j->inc_off += len;
+		j->inc_busy = true;
 	}
 	j->refs++;
 }
