@@ -299,6 +299,15 @@ bw_client_fini(struct bw_client *c)
 	c->file = c->peer = NULL;
 }
 
+/* After each round of turns. */
+static void	(*round_end)(void);
+
+void
+bw_set_round_end(void (*fn)(void))
+{
+	round_end = fn;
+}
+
 static void
 service_soon(void)
 {
@@ -441,6 +450,8 @@ service_cb(evutil_socket_t fd, short what, void *arg)
 
 	service(BW_DOWN, now, &wait);
 	service(BW_UP, now, &wait);
+	if (round_end != NULL)
+		round_end();
 	if (wait == 0 || tick_ev == NULL)
 		return;
 	if (evtimer_pending(tick_ev, NULL))

@@ -76,6 +76,12 @@ void	 bw_sent(struct bw_client *, size_t);
 /* A connection's output drained below BW_BACKLOG / 2. */
 void	 bw_output_drained(void);
 
+/*
+ * Called after each round of turns, so that what was granted one block
+ * at a time can be read from disk together.
+ */
+void	 bw_set_round_end(void (*)(void));
+
 /* Limits in bytes/s, 0 = none. */
 void	 bw_set_global(uint64_t down, uint64_t up);
 void	 bw_set_peer_default(uint64_t down, uint64_t up);

@@ -61,6 +61,8 @@
  */
 #define FETCHER_STALL_MS 15000
 #define FOR_PEERS_MAX	32		/* files fetched for other daemons */
+#define CATCHUP_MAX	(32u * 1024 * 1024)	/* hashed per worker job */
+#define CATCHUP_READ	(1024u * 1024)
 
 enum phase {
 	PH_OPENING,
@@ -138,9 +140,12 @@ struct job {
 	char			*base;		/* suite base URI (metadata) */
 	bool			 discovering;	/* looking for its torrent */
 	/*
-	 * The file's SHA-256, computed as bytes are written while they come
-	 * in order from one transfer, so a large file is not read back
-	 * after its last byte; any out-of-order write falls back to that.
+	 * The file's SHA-256, computed in file order as it is written, so
+	 * a large file is not read back after its last byte: bytes written
+	 * in order are hashed from the write's buffer; pieces that land out
+	 * of order (peers, several mirrors) are read back once the
+	 * contiguous prefix covers them (inc_catch_up), from the page cache
+	 * they were just written to.  A resumed file is read back at the end.
 	 */
 	struct hash_ctx		*inc;
 	uint64_t		 inc_off;
@@ -177,6 +182,7 @@ static void	job_join_peers(struct job *);
 struct wjob;
 static void	inc_reset(struct job *, bool);
 static void	inc_take(struct job *, struct wjob *);
+static void	inc_catch_up(struct job *);
 static uint64_t	rendezvous_score(const uint8_t *, const uint8_t *);
 static void	job_fail(struct job *, const char *reason, bool transient,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -935,6 +941,7 @@ struct pjob {
 	uint32_t	 len;
 	int		 fd;
 	int		 rc;
+	struct hash_ctx	*inc;		/* next in file order: hash it too */
 };
 
 static void
@@ -942,6 +949,8 @@ pwrite_work(void *arg)
 {
 	struct pjob	*p = arg;
 
+	if (p->inc != NULL)
+		hash_update(p->inc, p->data, p->len);
 	p->rc = pwrite_all(p->fd, p->data, p->len,
 	    (uint64_t)p->piece * p->job->pm.piece_size);
 }
@@ -953,6 +962,11 @@ pwrite_done(void *arg)
 	struct job	*j = p->job;
 
 	free(p->data);
+	if (p->inc != NULL) {
+		j->inc_busy = false;
+		if (j->inc_broken || p->rc < 0)
+			inc_reset(j, true);
+	}
 	if (j->phase != PH_RUNNING || !j->have_pm) {
 		free(p);
 		job_unref(j);
@@ -969,6 +983,7 @@ pwrite_done(void *arg)
 		j->prefix = piecemap_prefix(&j->pm);
 		progress_flush(j, false);
 		map_save(j);
+		inc_catch_up(j);
 		job_check_complete(j);
 	}
 	free(p);
@@ -992,11 +1007,19 @@ fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
 	p->data = data;
 	p->len = len;
 	p->fd = j->rw;
-	inc_reset(j, true);
+	/* Usually the next piece in file order: hash it from this buffer. */
+	if (j->hashed && !j->inc_broken && !j->inc_busy &&
+	    (uint64_t)piece * j->pm.piece_size == j->inc_off &&
+	    (j->inc != NULL || (j->inc = hash_new(HASH_SHA256)) != NULL))
+		p->inc = j->inc;
 	if (workers_submit(pwrite_work, pwrite_done, p) < 0) {
 		free(data);
 		free(p);
 		return;
+	}
+	if (p->inc != NULL) {
+		j->inc_off += len;
+		j->inc_busy = true;
 	}
 	j->refs++;
 }
@@ -1135,6 +1158,12 @@ job_verify(struct job *j)
 		j->verify_wanted = true;
 		return;
 	}
+	/* The hash is behind the writes: let it finish rather than reread. */
+	inc_catch_up(j);
+	if (j->inc_busy && !j->inc_broken) {
+		j->verify_wanted = true;
+		return;
+	}
 	j->phase = PH_VERIFYING;
 	if ((v = calloc(1, sizeof(*v))) != NULL) {
 		v->job = j;
@@ -1221,8 +1250,10 @@ inc_take(struct job *j, struct wjob *w)
 {
 	if (!j->hashed || j->inc_broken)
 		return;
+	/* Out of order, or hashing elsewhere: inc_catch_up reads it later. */
 	if (w->off != j->inc_off || j->inc_busy) {
-		inc_reset(j, true);
+		if (!j->have_pm)
+			inc_reset(j, true);
 		return;
 	}
 	if (j->inc == NULL && (j->inc = hash_new(HASH_SHA256)) == NULL) {
@@ -1242,6 +1273,94 @@ write_work(void *arg)
 	if (w->inc != NULL)
 		hash_update(w->inc, w->buf, w->len);
 	w->rc = pwrite_all(w->fd, w->buf, w->len, w->off);
+}
+
+/* Read back and hash the written prefix the hash has not covered yet. */
+struct catchup {
+	struct job	*job;
+	struct hash_ctx	*inc;
+	uint64_t	 off, len;
+	int		 fd;
+	int		 rc;
+};
+
+static void
+catchup_work(void *arg)
+{
+	struct catchup	*c = arg;
+	uint8_t		*buf;
+	uint64_t	 done = 0;
+	size_t		 n;
+	ssize_t		 r;
+
+	if ((buf = malloc(CATCHUP_READ)) == NULL) {
+		c->rc = -ENOMEM;
+		return;
+	}
+	while (done < c->len) {
+		n = c->len - done < CATCHUP_READ ? (size_t)(c->len - done) :
+		    CATCHUP_READ;
+		if ((r = pread(c->fd, buf, n, (off_t)(c->off + done))) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			c->rc = r < 0 ? -errno : -EIO;
+			break;
+		}
+		hash_update(c->inc, buf, (size_t)r);
+		done += (uint64_t)r;
+	}
+	free(buf);
+}
+
+static void
+catchup_done(void *arg)
+{
+	struct catchup	*c = arg;
+	struct job	*j = c->job;
+
+	j->inc_busy = false;
+	if (c->rc < 0 || j->inc_broken)
+		inc_reset(j, true);
+	free(c);
+	if (j->phase == PH_RUNNING) {
+		inc_catch_up(j);
+		if (j->verify_wanted && !j->map_saving && !j->inc_busy) {
+			j->verify_wanted = false;
+			job_verify(j);
+		}
+	}
+	job_unref(j);
+}
+
+static void
+inc_catch_up(struct job *j)
+{
+	struct catchup	*c;
+	uint64_t	 upto = j->prefix;
+
+	if (!j->hashed || !j->have_pm || j->inc_broken || j->inc_busy ||
+	    j->rw < 0 || j->phase != PH_RUNNING || upto <= j->inc_off)
+		return;
+	if (upto - j->inc_off > CATCHUP_MAX)
+		upto = j->inc_off + CATCHUP_MAX;
+	if (j->inc == NULL && (j->inc = hash_new(HASH_SHA256)) == NULL) {
+		j->inc_broken = true;
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->job = j;
+	c->inc = j->inc;
+	c->off = j->inc_off;
+	c->len = upto - j->inc_off;
+	c->fd = j->rw;
+	if (workers_submit(catchup_work, catchup_done, c) < 0) {
+		free(c);
+		return;
+	}
+	j->inc_off = upto;
+	j->inc_busy = true;
+	j->refs++;
 }
 
 /* Mark the pieces of s's range that are now wholly on disk, up to upto. */
@@ -1274,6 +1393,7 @@ src_mark(struct source *s, uint64_t upto)
 		j->prefix = piecemap_prefix(&j->pm);
 		progress_flush(j, false);
 		map_save(j);
+		inc_catch_up(j);
 	}
 }
 

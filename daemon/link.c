@@ -3,11 +3,12 @@
  *
  * Messages go through a table indexed by message id.  Requests are kept
  * deep (the pipeline grows with the peer's rate so a fast LAN peer always
- * has over a megabyte in flight); blocks for upload are read on a worker
- * and sent from the read buffer without another copy.  Under a rate limit
- * our requests, and the peer's requests we serve, wait their turn in the
- * bandwidth tree (bandwidth.h): a block is asked for or read only when
- * the tree grants it.
+ * has over a megabyte in flight); blocks for upload are read on a worker,
+ * up to a megabyte of them in one read, and sent from the read buffer
+ * without another copy.  The peer's requests we serve, and under a rate
+ * limit our own requests, wait their turn in the bandwidth tree
+ * (bandwidth.h): a block is asked for or read only when the tree grants
+ * it; the blocks granted to a link in one round are read together.
  */
 #include "config.h"
 
@@ -36,16 +37,25 @@
 #define PIPELINE_MAX		512	/* blocks: 8 MiB */
 #define PIPELINE_SECONDS	2	/* keep this much of the rate queued */
 #define MAX_BLOCK		(128 * 1024)
-#define MAX_UPLOADS		256	/* reads queued for one link */
+#define MAX_UPLOADS		256	/* blocks queued for reading, one link */
+#define READ_BATCH		64	/* blocks per read on a worker: 1 MiB */
 
 struct req {
 	uint32_t	piece, begin, len;
 };
 
+/* Requested blocks, read together on a worker. */
 struct upload {
 	LIST_ENTRY(upload)	 entry;
 	struct link		*link;		/* NULL once the link is gone */
-	uint32_t		 piece, begin, len;
+	size_t			 n;
+	struct swarm_rd		 rd[READ_BATCH];
+};
+
+/* The buffer of one read, shared by its blocks until all are sent. */
+struct sendbuf {
+	uint8_t			*data;
+	size_t			 refs;
 };
 
 struct link {
@@ -64,11 +74,13 @@ struct link {
 	struct req		*reqs;
 	size_t			 nreqs, reqcap;
 	unsigned		 pipeline;
-	LIST_HEAD(, upload)	 uploads;
-	unsigned		 nuploads;
+	LIST_HEAD(, upload)	 uploads;	/* being read */
+	struct upload		*pending;	/* granted, not yet read */
+	unsigned		 nuploads;	/* blocks in both */
 	struct req		*upq;		/* requests waiting for the tree */
 	size_t			 upq_head, nupq, upqcap;
 	struct bw_client	 bw;
+	TAILQ_ENTRY(link)	 fentry;	/* on flushq while pending */
 	struct meter		 down, up;
 	time_t			 hashes_asked;	/* when we last asked */
 	int64_t			 hashes_owed;	/* their request, until we know */
@@ -76,6 +88,9 @@ struct link {
 };
 
 typedef void (*msg_handler)(struct link *, const struct pw_msg *);
+
+/* Links with granted blocks not yet read. */
+static TAILQ_HEAD(, link)	flushq = TAILQ_HEAD_INITIALIZER(flushq);
 
 static size_t	link_grant(struct bw_client *, enum bw_dir);
 
@@ -183,6 +198,10 @@ link_free(struct link *l, const char *why)
 		LIST_REMOVE(u, entry);
 		u->link = NULL;		/* the read's done function frees it */
 	}
+	if (l->pending != NULL) {
+		TAILQ_REMOVE(&flushq, l, fentry);
+		free(l->pending);
+	}
 	if (l->nhave > 0)
 		swarm_avail(l->swarm, l, -1, -1);
 	choker_remove(l);
@@ -284,11 +303,18 @@ send_hashes(struct link *l, uint32_t first)
 }
 
 void
-link_hashes_ready(struct link *l)
+link_hashes_ready(struct link *l, uint32_t first, uint32_t count)
 {
-	if (l->hashes_owed >= 0 && !l->dead)
+	if (l->dead)
+		return;
+	if (l->hashes_owed >= 0) {
+		/* Not there yet: the answer waits for its first hash. */
+		if ((uint64_t)l->hashes_owed >= (uint64_t)first + count)
+			return;
 		send_hashes(l, (uint32_t)l->hashes_owed);
-	l->hashes_owed = -1;
+		l->hashes_owed = -1;
+	} else if (l->hashes_pushed)
+		send_hashes(l, first);
 }
 
 void
@@ -568,9 +594,14 @@ reject(struct link *l, uint32_t piece, uint32_t begin, uint32_t len)
 }
 
 static void
-upload_free_cb(void *arg)
+sendbuf_unref(void *arg)
 {
-	free(arg);
+	struct sendbuf	*sb = arg;
+
+	if (--sb->refs == 0) {
+		free(sb->data);
+		free(sb);
+	}
 }
 
 static void
@@ -579,6 +610,8 @@ upload_done(void *arg, uint8_t *data, int err)
 	struct upload	*u = arg;
 	struct link	*l = u->link;
 	struct bytebuf	 b = BYTEBUF_INIT;
+	struct sendbuf	*sb = NULL;
+	size_t		 i, off = 0;
 
 	if (l == NULL) {		/* the link went away meanwhile */
 		free(data);
@@ -586,22 +619,67 @@ upload_done(void *arg, uint8_t *data, int err)
 		return;
 	}
 	LIST_REMOVE(u, entry);
-	l->nuploads--;
-	bw_sent(&l->bw, u->len);
-	if (err != 0 || l->am_choking) {
-		reject(l, u->piece, u->begin, u->len);
+	l->nuploads -= (unsigned)u->n;
+	for (i = 0; i < u->n; i++)
+		bw_sent(&l->bw, u->rd[i].len);
+	if (err != 0 || l->am_choking ||
+	    (sb = malloc(sizeof(*sb))) == NULL) {
+		for (i = 0; i < u->n; i++)
+			reject(l, u->rd[i].piece, u->rd[i].begin,
+			    u->rd[i].len);
 		free(data);
 		free(u);
 		return;
 	}
-	pw_put_piece_header(&b, u->piece, u->begin, u->len);
-	peer_send(l->peer, l->sid, &b, data, u->len, upload_free_cb, data);
+	sb->data = data;
+	sb->refs = u->n;
+	for (i = 0; i < u->n; i++) {
+		pw_put_piece_header(&b, u->rd[i].piece, u->rd[i].begin,
+		    u->rd[i].len);
+		/* On failure too, peer_send releases its reference. */
+		peer_send(l->peer, l->sid, &b, data + off, u->rd[i].len,
+		    sendbuf_unref, sb);
+		bytebuf_reset(&b);
+		off += u->rd[i].len;
+		swarm_count_up(l->swarm, u->rd[i].len);
+		state.bytes_to_peers += u->rd[i].len;
+	}
 	bytebuf_free(&b);
-	swarm_count_up(l->swarm, u->len);
-	meter_add(&l->up, u->len);
-	state.bytes_to_peers += u->len;
+	meter_add(&l->up, off);
 	state_dirty();
 	free(u);
+}
+
+static void
+link_flush(struct link *l)
+{
+	struct upload	*u = l->pending;
+	size_t		 i;
+
+	if (u == NULL || l->dead)
+		return;
+	l->pending = NULL;
+	TAILQ_REMOVE(&flushq, l, fentry);
+	LIST_INSERT_HEAD(&l->uploads, u, entry);
+	if (swarm_read(l->swarm, u->rd, u->n, upload_done, u) != 0) {
+		LIST_REMOVE(u, entry);
+		l->nuploads -= (unsigned)u->n;
+		for (i = 0; i < u->n; i++) {
+			bw_sent(&l->bw, u->rd[i].len);
+			reject(l, u->rd[i].piece, u->rd[i].begin,
+			    u->rd[i].len);
+		}
+		free(u);
+	}
+}
+
+void
+link_flush_all(void)
+{
+	struct link	*l;
+
+	while ((l = TAILQ_FIRST(&flushq)) != NULL)
+		link_flush(l);
 }
 
 static void
@@ -650,7 +728,11 @@ on_request(struct link *l, const struct pw_msg *m)
 	bw_want(&l->bw, BW_UP);
 }
 
-/* The tree's turn to serve: start reading the oldest waiting request. */
+/*
+ * The tree's turn to serve: the oldest waiting request joins the link's
+ * batch, read on a worker when the round ends (link_flush_all) or the
+ * batch is full.
+ */
 static size_t
 grant_upload(struct link *l)
 {
@@ -661,24 +743,22 @@ grant_upload(struct link *l)
 		r = l->upq[l->upq_head++];
 		if (l->upq_head == l->nupq)
 			l->upq_head = l->nupq = 0;
-		if ((u = calloc(1, sizeof(*u))) == NULL) {
-			reject(l, r.piece, r.begin, r.len);
-			continue;
+		if ((u = l->pending) == NULL) {
+			if ((u = calloc(1, sizeof(*u))) == NULL) {
+				reject(l, r.piece, r.begin, r.len);
+				continue;
+			}
+			u->link = l;
+			l->pending = u;
+			TAILQ_INSERT_TAIL(&flushq, l, fentry);
 		}
-		u->link = l;
-		u->piece = r.piece;
-		u->begin = r.begin;
-		u->len = r.len;
-		LIST_INSERT_HEAD(&l->uploads, u, entry);
+		u->rd[u->n].piece = r.piece;
+		u->rd[u->n].begin = r.begin;
+		u->rd[u->n].len = r.len;
+		u->n++;
 		l->nuploads++;
-		if (swarm_read(l->swarm, r.piece, r.begin, r.len, upload_done,
-		    u) != 0) {
-			LIST_REMOVE(u, entry);
-			l->nuploads--;
-			free(u);
-			reject(l, r.piece, r.begin, r.len);
-			continue;
-		}
+		if (u->n == READ_BATCH)
+			link_flush(l);
 		return r.len;
 	}
 	return 0;

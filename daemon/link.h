@@ -28,6 +28,8 @@ void	 link_set_sid(struct link *, uint32_t sid);
 void	 link_attached(struct link *, bool ok);
 /* An incoming peer wire message for this swarm. */
 void	 link_handle(struct link *, const struct pw_msg *);
+/* Read the blocks granted to links in this round of the tree. */
+void	 link_flush_all(void);
 
 const uint8_t *link_key(const struct link *);
 struct peer *link_peer(const struct link *);
@@ -40,8 +42,11 @@ void	 link_done(struct link *);
 void	 link_have(struct link *, uint32_t piece);
 /* New blocks may be requestable (hints arrived, a piece was freed). */
 void	 link_pump(struct link *);
-/* Our piece hashes are known now: answer a request we held back. */
-void	 link_hashes_ready(struct link *);
+/*
+ * Our piece hashes from first on (count of them) are known now: answer
+ * a request we held back, or pass them on to a peer that wants hints.
+ */
+void	 link_hashes_ready(struct link *, uint32_t first, uint32_t count);
 /* Ask the peer for piece hashes from first on. */
 void	 link_want_hashes(struct link *, uint32_t first);
 /* Detach from the swarm (download finished and nothing to serve). */

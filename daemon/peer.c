@@ -258,6 +258,8 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 	bufferevent_setwatermark(p->bev, EV_READ, 0, 4 * 1024 * 1024);
 	/* Uploads wait in the bandwidth tree, not here: refill at half. */
 	bufferevent_setwatermark(p->bev, EV_WRITE, BW_BACKLOG / 2, 0);
+	bufferevent_set_max_single_read(p->bev, 1024 * 1024);
+	bufferevent_set_max_single_write(p->bev, 1024 * 1024);
 	event_add(p->keepalive, &ka);
 	TAILQ_INSERT_TAIL(&peers, p, entry);
 	npeers++;

@@ -7,22 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/layout.h"
 #include "daemon/pieces.h"
 
-/* Files up to this size use PIECE_DEFAULT; above it pieces grow. */
-#define PIECE_GROW_ABOVE	(64ULL * 1024 * 1024)
-#define PIECE_TARGET_COUNT	256
-
+/*
+ * The one layout every part of aptbt uses (common/layout.h): a fetch
+ * job's pieces are the swarm's pieces, which peers and torrents name by
+ * index, so the two must never disagree.
+ */
 uint32_t
 piece_size_for(uint64_t size)
 {
-	uint64_t	ps = PIECE_DEFAULT;
-
-	/* Keep the piece count near PIECE_TARGET_COUNT for large files. */
-	if (size > PIECE_GROW_ABOVE)
-		while (ps < PIECE_MAX && size / ps > PIECE_TARGET_COUNT)
-			ps <<= 1;
-	return (uint32_t)ps;
+	return layout_piece_length(size);
 }
 
 int

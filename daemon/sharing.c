@@ -16,6 +16,7 @@
 #include "daemon/cache.h"
 #include "daemon/choker.h"
 #include "daemon/conf.h"
+#include "daemon/link.h"
 #include "daemon/lsd.h"
 #include "daemon/peer.h"
 #include "daemon/peermgr.h"
@@ -119,6 +120,7 @@ sharing_init(struct event_base *base)
 	    peermgr_init(base) != 0 || pex_init(base) != 0 ||
 	    bw_init(base) != 0)
 		return -1;
+	bw_set_round_end(link_flush_all);
 	choker_init(base);
 	sharing_limits();
 	/* Entries already indexed (none yet: the scan runs on a worker). */

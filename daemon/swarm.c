@@ -46,12 +46,20 @@
 #define BAD_HINT_POINTS	60
 #define DL_MEMORY_MAX	(256u * 1024 * 1024)	/* piece buffers, all swarms */
 #define ENDGAME_MS	1000
+#define OWN_HASHES_MAX	(8u * 1024 * 1024)	/* kept in the index, all files */
+#define OWN_HASH_CHUNK	(16u * 1024 * 1024)	/* file bytes per worker job */
 
-/* A file we can share: in the cache, or being fetched. */
+/*
+ * A file we can share: in the cache, or being fetched.  The piece
+ * hashes of our own verified copy, once computed for a peer, stay here
+ * so the next swarm for the file need not read it all again.
+ */
 struct ientry {
 	uint8_t			 sha256[SHA256_LEN];
 	uint8_t			 key[SWARMKEY_LEN];
 	uint64_t		 size;
+	uint8_t			*own;		/* npieces SHA-256s, or NULL */
+	size_t			 ownlen;
 	struct ientry		*next_sha, *next_key;
 };
 
@@ -114,6 +122,7 @@ struct swarm {
 
 static struct ientry	*by_sha[INDEX_BUCKETS], *by_key[INDEX_BUCKETS];
 static unsigned		 nindex;
+static size_t		 own_bytes;	/* of every ientry's own hashes */
 static TAILQ_HEAD(, swarm) swarms = TAILQ_HEAD_INITIALIZER(swarms);
 static unsigned		 nswarms;
 static size_t		 dl_memory;
@@ -204,6 +213,8 @@ swarm_index_remove(const uint8_t sha256[SHA256_LEN])
 	for (pp = &by_key[bucket(e->key)]; *pp != e; pp = &(*pp)->next_key)
 		;
 	*pp = e->next_key;
+	own_bytes -= e->ownlen;
+	free(e->own);
 	free(e);
 	nindex--;
 }
@@ -212,6 +223,36 @@ swarm_index_remove(const uint8_t sha256[SHA256_LEN])
 /*
  * Swarm objects.
  */
+
+/* Our own piece hashes from the index, if we computed them before. */
+static void
+own_hashes_take(struct swarm *s)
+{
+	struct ientry	*e = index_sha(s->sha256);
+	uint32_t	 p;
+
+	if (e == NULL || e->own == NULL || e->size != s->size ||
+	    e->ownlen != (size_t)s->npieces * SHA256_LEN)
+		return;
+	memcpy(s->hints, e->own, e->ownlen);
+	for (p = 0; p < s->npieces; p++)
+		bit_set(s->hint_known, p);
+}
+
+static void
+own_hashes_keep(const struct swarm *s, const uint8_t *hashes)
+{
+	struct ientry	*e = index_sha(s->sha256);
+	size_t		 len = (size_t)s->npieces * SHA256_LEN;
+
+	if (e == NULL || e->own != NULL || e->size != s->size ||
+	    own_bytes + len > OWN_HASHES_MAX ||
+	    (e->own = malloc(len)) == NULL)
+		return;
+	memcpy(e->own, hashes, len);
+	e->ownlen = len;
+	own_bytes += len;
+}
 
 static struct swarm *
 swarm_alloc(const uint8_t *sha256, uint64_t size)
@@ -250,6 +291,7 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 		memcpy(s->hints, sha256, SHA256_LEN);
 		bit_set(s->hint_known, 0);
 	}
+	own_hashes_take(s);
 	TAILQ_INIT(&s->dl);
 	TAILQ_INSERT_TAIL(&swarms, s, entry);
 	nswarms++;
@@ -407,7 +449,6 @@ swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 		swarm_free(s);
 		return NULL;
 	}
-	start_own_hashes(s);
 	return s;
 }
 
@@ -1022,8 +1063,9 @@ swarm_piece_stored(struct swarm *s, uint32_t piece)
  */
 
 bool
-swarm_hashes_pending(const struct swarm *s)
+swarm_hashes_pending(struct swarm *s)
 {
+	start_own_hashes(s);
 	return s->hashing;
 }
 
@@ -1062,6 +1104,7 @@ swarm_hints(struct swarm *s, struct link *l, uint32_t first,
 
 struct ownhash_job {
 	struct swarm	*s;
+	uint32_t	 first, count;
 	uint8_t		*hashes;
 	int		 err;
 };
@@ -1072,7 +1115,7 @@ ownhash_work(void *arg)
 	struct ownhash_job	*o = arg;
 	char			 path[PATH_MAX];
 	uint8_t			*buf;
-	uint32_t		 p, len;
+	uint32_t		 i, p, len;
 	int			 fd;
 
 	cache_entry_path(o->s->sha256, path, sizeof(path));
@@ -1085,70 +1128,109 @@ ownhash_work(void *arg)
 		o->err = -ENOMEM;
 		return;
 	}
-	for (p = 0; p < o->s->npieces; p++) {
+	for (i = 0; i < o->count; i++) {
+		p = o->first + i;
 		len = layout_piece_size(o->s->size, p);
 		if (pread(fd, buf, len, (off_t)p * o->s->piece_len) !=
 		    (ssize_t)len) {
 			o->err = -EIO;
 			break;
 		}
-		sha256(buf, len, o->hashes + (size_t)p * SHA256_LEN);
+		sha256(buf, len, o->hashes + (size_t)i * SHA256_LEN);
 	}
 	free(buf);
 	close(fd);
 }
 
+static int	ownhash_submit(struct swarm *, uint32_t first);
+
+/*
+ * One chunk is hashed: peers waiting for hints get them now, so a peer
+ * streams the start of a large file while we still hash its end.
+ */
 static void
 ownhash_done(void *arg)
 {
 	struct ownhash_job	*o = arg;
 	struct swarm		*s = o->s;
-	uint32_t		 p;
+	uint32_t		 i, next = o->first + o->count;
 
 	s->refs--;
-	s->hashing = false;
 	if (o->err == 0) {
-		memcpy(s->hints, o->hashes, (size_t)s->npieces * SHA256_LEN);
-		for (p = 0; p < s->npieces; p++)
-			bit_set(s->hint_known, p);
+		memcpy(s->hints + (size_t)o->first * SHA256_LEN, o->hashes,
+		    (size_t)o->count * SHA256_LEN);
+		for (i = o->first; i < next; i++) {
+			memset(&s->hint_from[i], 0, sizeof(s->hint_from[0]));
+			bit_set(s->hint_known, i);
+		}
 	}
-	for (p = 0; p < s->nlinks; p++)
-		link_hashes_ready(s->links[p]);
+	if (o->err != 0 || next >= s->npieces || s->nlinks == 0 ||
+	    ownhash_submit(s, next) != 0) {
+		s->hashing = false;
+		if (o->err == 0 && next >= s->npieces)
+			own_hashes_keep(s, s->hints);
+	}
+	for (i = 0; i < s->nlinks; i++)
+		link_hashes_ready(s->links[i], o->first,
+		    s->hashing ? o->count : s->npieces - o->first);
 	free(o->hashes);
 	free(o);
 	swarm_maybe_free(s);
 }
 
-static void
-start_own_hashes(struct swarm *s)
+static int
+ownhash_submit(struct swarm *s, uint32_t first)
 {
 	struct ownhash_job	*o;
+	uint32_t		 n = OWN_HASH_CHUNK / s->piece_len;
 
-	if (s->npieces <= 1 || s->hashing)
-		return;
+	if (n == 0)
+		n = 1;
+	if (n > s->npieces - first)
+		n = s->npieces - first;
 	if ((o = calloc(1, sizeof(*o))) == NULL ||
-	    (o->hashes = malloc((size_t)s->npieces * SHA256_LEN)) == NULL) {
+	    (o->hashes = malloc((size_t)n * SHA256_LEN)) == NULL) {
 		free(o);
-		return;
+		return -ENOMEM;
 	}
 	o->s = s;
-	s->hashing = true;
+	o->first = first;
+	o->count = n;
 	s->refs++;
 	if (workers_submit(ownhash_work, ownhash_done, o) != 0) {
 		s->refs--;
-		s->hashing = false;
 		free(o->hashes);
 		free(o);
+		return -EAGAIN;
 	}
+	return 0;
+}
+
+static void
+start_own_hashes(struct swarm *s)
+{
+	uint32_t	p;
+
+	if (s->npieces <= 1 || s->hashing || s->allbits == NULL)
+		return;
+	for (p = 0; p < s->npieces && bit_get(s->hint_known, p); p++)
+		;
+	if (p == s->npieces)
+		return;		/* verified against hints we all know */
+	if (ownhash_submit(s, 0) == 0)
+		s->hashing = true;
 }
 
 /*
  * Reads for upload, on a worker: the cached file, else the part file.
+ * A peer asks for blocks in runs, so a batch costs one open, one pread
+ * per run of adjacent blocks and one trip through the worker queue.
  */
 
 struct read_job {
 	struct swarm	*s;
-	uint32_t	 piece, begin, len;
+	struct swarm_rd	*rd;
+	size_t		 n, total;
 	uint8_t		*data;
 	int		 err;
 	void		(*done)(void *, uint8_t *, int);
@@ -1160,7 +1242,8 @@ read_work(void *arg)
 {
 	struct read_job	*r = arg;
 	char		 path[PATH_MAX];
-	off_t		 off = (off_t)r->piece * r->s->piece_len + r->begin;
+	size_t		 i, j, off = 0, run;
+	off_t		 at;
 	int		 fd;
 
 	cache_entry_path(r->s->sha256, path, sizeof(path));
@@ -1172,10 +1255,24 @@ read_work(void *arg)
 		r->err = -errno;
 		return;
 	}
-	if ((r->data = malloc(r->len)) == NULL)
+	if ((r->data = malloc(r->total)) == NULL) {
 		r->err = -ENOMEM;
-	else if (pread(fd, r->data, r->len, off) != (ssize_t)r->len)
-		r->err = -EIO;
+		close(fd);
+		return;
+	}
+	for (i = 0; i < r->n; i = j) {
+		at = (off_t)r->rd[i].piece * r->s->piece_len + r->rd[i].begin;
+		run = r->rd[i].len;
+		/* Blocks that follow each other in the file: one read. */
+		for (j = i + 1; j < r->n && (off_t)r->rd[j].piece *
+		    r->s->piece_len + r->rd[j].begin == at + (off_t)run; j++)
+			run += r->rd[j].len;
+		if (pread(fd, r->data + off, run, at) != (ssize_t)run) {
+			r->err = -EIO;
+			break;
+		}
+		off += run;
+	}
 	close(fd);
 }
 
@@ -1191,27 +1288,35 @@ read_done(void *arg)
 		r->data = NULL;
 	}
 	r->done(r->arg, r->data, r->err);
+	free(r->rd);
 	free(r);
 	swarm_maybe_free(s);
 }
 
 int
-swarm_read(struct swarm *s, uint32_t piece, uint32_t begin, uint32_t len,
+swarm_read(struct swarm *s, const struct swarm_rd *rd, size_t n,
     void (*done)(void *, uint8_t *, int), void *arg)
 {
 	struct read_job	*r;
+	size_t		 i;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if (n == 0 || (r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
+	if ((r->rd = reallocarray(NULL, n, sizeof(*rd))) == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
+	memcpy(r->rd, rd, n * sizeof(*rd));
 	r->s = s;
-	r->piece = piece;
-	r->begin = begin;
-	r->len = len;
+	r->n = n;
+	for (i = 0; i < n; i++)
+		r->total += rd[i].len;
 	r->done = done;
 	r->arg = arg;
 	s->refs++;
 	if (workers_submit(read_work, read_done, r) != 0) {
 		s->refs--;
+		free(r->rd);
 		free(r);
 		return -EAGAIN;
 	}
@@ -1238,6 +1343,17 @@ swarm_for_job(struct job *job, const uint8_t sha256[SHA256_LEN],
 	    (s = swarm_alloc(sha256, size)) == NULL)
 		return NULL;
 	s->job = job;
+	/*
+	 * A seed whose file left the cache (removed, evicted) while its
+	 * links lived on: we no longer have what those links were told,
+	 * and a complete swarm picks nothing.  Start over as a download.
+	 */
+	if (s->allbits != NULL) {
+		free(s->allbits);
+		s->allbits = NULL;
+		while (s->nlinks > 0)
+			link_close(s->links[0]);
+	}
 	return s;
 }
 
@@ -1256,12 +1372,13 @@ swarm_job_done(struct swarm *s, bool complete)
 	}
 	if (!complete || !swarm_set_complete(s)) {
 		/* Failed: nothing to offer; end every link. */
+		s->refs++;	/* the last link's going must not free s yet */
 		while (s->nlinks > 0)
 			link_close(s->links[0]);
+		s->refs--;
 		swarm_maybe_free(s);
 		return;
 	}
-	start_own_hashes(s);
 	/* link_done may close links: walk from the end. */
 	s->refs++;
 	for (i = s->nlinks; i > 0; i--)
@@ -1315,9 +1432,11 @@ swarm_shutdown(void)
 	for (i = 0; i < INDEX_BUCKETS; i++) {
 		while ((e = by_sha[i]) != NULL) {
 			by_sha[i] = e->next_sha;
+			free(e->own);
 			free(e);
 		}
 		by_key[i] = NULL;
 	}
 	nindex = 0;
+	own_bytes = 0;
 }

@@ -87,11 +87,21 @@ size_t	 swarm_pick(struct swarm *, struct link *, uint32_t *pieces,
 /* A request was rejected, cancelled or lost with its link. */
 void	 swarm_unrequest(struct swarm *, const struct link *, uint32_t piece,
 	    uint32_t begin);
-/* Read a block for upload on a worker; done(arg, data, err) on the loop. */
-int	 swarm_read(struct swarm *, uint32_t piece, uint32_t begin,
-	    uint32_t len, void (*done)(void *, uint8_t *, int), void *arg);
-/* Piece hashes (zero-metadata hints); pending while we hash our copy. */
-bool	 swarm_hashes_pending(const struct swarm *);
+/* One block to read for upload. */
+struct swarm_rd {
+	uint32_t	piece, begin, len;
+};
+/*
+ * Read n blocks for upload on a worker, one after the other into one
+ * buffer; done(arg, data, err) runs on the loop and owns data.
+ */
+int	 swarm_read(struct swarm *, const struct swarm_rd *, size_t n,
+	    void (*done)(void *, uint8_t *, int), void *arg);
+/*
+ * Piece hashes (zero-metadata hints).  Pending while we hash our copy,
+ * which the first asking starts: peers with a torrent never need them.
+ */
+bool	 swarm_hashes_pending(struct swarm *);
 bool	 swarm_piece_hash(const struct swarm *, uint32_t, uint8_t *out);
 void	 swarm_hints(struct swarm *, struct link *, uint32_t first,
 	    const uint8_t *hashes, size_t count);

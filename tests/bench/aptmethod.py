@@ -6,9 +6,14 @@
 # Starts METHOD, reads its "100 Capabilities", sends "601 Configuration"
 # (Acquire::aptbt::Socket = SOCKET) and one pipelined "600 URI Acquire" per
 # URI with the fields apt sends for a package (Expected-SHA256,
-# Expected-Checksum-FileSize, Maximum-Size), then waits until every URI has its "201 URI Done".  The hashes the
-# method reports must be the expected ones.  Exit status 0 when all files
+# Expected-Checksum-FileSize, Maximum-Size), then waits until every URI has
+# its "201 URI Done".  The hashes the method reports must be the expected
+# ones.  With APTMETHOD_SUITE="BASE SUITE" in the environment each request
+# also says what apt says of a package of SUITE in the archive at BASE
+# (Target-Base-URI, Target-Type: deb, Target-Release), so that aptbtd looks
+# for the suite's published metadata.  Exit status 0 when all files
 # arrived, 1 on a "400 URI Failure" or a wrong hash, 2 on a protocol fault.
+import os
 import subprocess
 import sys
 
@@ -55,11 +60,16 @@ def main():
     out = ["601 Configuration",
            "Config-Item: Acquire::aptbt::Socket=%s" % sock,
            "Config-Item: Acquire::Languages=none", ""]
+    target = []
+    if os.environ.get("APTMETHOD_SUITE"):
+        base, suite = os.environ["APTMETHOD_SUITE"].split()
+        target = ["Target-Base-URI: %s" % base, "Target-Type: deb",
+                  "Target-Release: %s" % suite]
     for uri, (fn, sha, size) in items.items():
         out += ["600 URI Acquire", "URI: %s" % uri, "Filename: %s" % fn,
                 "Expected-SHA256: %s" % sha,
                 "Expected-Checksum-FileSize: %d" % size,
-                "Maximum-Size: %d" % size, ""]
+                "Maximum-Size: %d" % size] + target + [""]
     p.stdin.write("\n".join(out) + "\n")
     p.stdin.flush()
 

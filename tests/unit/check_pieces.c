@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/layout.h"
 #include "daemon/pieces.h"
 
 #define KiB	1024ULL
@@ -19,8 +20,8 @@ START_TEST(test_piece_size)
 	uint32_t	ps;
 
 	ck_assert_uint_eq(piece_size_for(1000), PIECE_DEFAULT);
-	ck_assert_uint_eq(piece_size_for(64 * MiB), PIECE_DEFAULT);
-	ck_assert_uint_gt(piece_size_for(65 * MiB), PIECE_DEFAULT);
+	ck_assert_uint_eq(piece_size_for(256 * MiB), PIECE_DEFAULT);
+	ck_assert_uint_gt(piece_size_for(257 * MiB), PIECE_DEFAULT);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		ps = piece_size_for(sizes[i]);
 		ck_assert_uint_ge(ps, PIECE_MIN);
@@ -28,8 +29,10 @@ START_TEST(test_piece_size)
 		ck_assert_uint_eq(ps & (ps - 1), 0);	/* a power of two */
 		/* Deterministic: the same size always gives the same layout. */
 		ck_assert_uint_eq(ps, piece_size_for(sizes[i]));
-		if (sizes[i] > 64 * MiB && ps < PIECE_MAX)
-			ck_assert_uint_le(sizes[i] / ps, 256);
+		/* The swarm's layout: piece i of a job is piece i of peers. */
+		ck_assert_uint_eq(ps, layout_piece_length(sizes[i]));
+		if (sizes[i] > 256 * MiB && ps < PIECE_MAX)
+			ck_assert_uint_le(sizes[i] / ps, LAYOUT_TARGET_PIECES);
 	}
 }
 END_TEST
