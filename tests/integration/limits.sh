@@ -36,7 +36,7 @@ PA=$(repo_free_port); PB=$(repo_free_port)
 CA=$(write_conf "$T/a" "listen_port = $PA" "share = 127.0.0.0/8" \
     "upload_limit = 2M")
 CB=$(write_conf "$T/b" "listen_port = $PB" "share = 127.0.0.0/8" \
-    "peers = 127.0.0.1:$PA")
+    "peers = 127.0.0.1:$PA" "log_level = debug")
 "$APTBTD" -f -c "$CA" >"$T/a.log" 2>&1 & A=$!; track $A
 "$APTBTD" -f -c "$CB" >"$T/b.log" 2>&1 & B=$!; track $B
 wait_for_socket "$T/a/control.sock" && wait_for_socket "$T/b/control.sock" ||
@@ -162,7 +162,8 @@ u2=$(actl --json status | jget bytes_to_peers)
 i=0
 while kill -0 "$fp" 2>/dev/null; do
 	i=$((i + 1))
-	[ "$i" -lt 900 ] || fail "the fetch hung for 90 s after a paused"
+	[ "$i" -lt 900 ] || { tail -n 60 "$T/b.log" >&2;
+	    fail "the fetch hung for 90 s after a paused"; }
 	sleep 0.1
 done
 echo "pause: b's fetch completed $((i / 10)).$((i % 10)) s after the checks"
