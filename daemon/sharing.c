@@ -1,35 +1,26 @@
 /*
  * sharing.c - start, reconfigure, pause and stop the peer side.
  *
- * The cache tells us what this machine holds (the observer below); LAN
- * discovery tells us where other daemons are.  Everything else is done by
- * the modules this file only starts and stops.
+ * The cache tells us what this machine holds (the observer below); the
+ * announcer (announce.h) tells us where other daemons are.  Everything
+ * else is done by the modules this file only starts and stops.
  */
 #include "config.h"
 
-#include <netinet/in.h>
-#include <string.h>
-
-#include "common/lsdmsg.h"
 #include "common/log.h"
+#include "daemon/announce.h"
 #include "daemon/bandwidth.h"
 #include "daemon/cache.h"
 #include "daemon/choker.h"
 #include "daemon/conf.h"
 #include "daemon/link.h"
-#include "daemon/lsd.h"
 #include "daemon/peer.h"
 #include "daemon/peermgr.h"
 #include "daemon/pex.h"
-#include "daemon/scope.h"
 #include "daemon/sharing.h"
 #include "daemon/state.h"
 #include "daemon/swarm.h"
-#include "daemon/torrents.h"
 
-static struct event_base	*sh_base;
-static bool			 lsd_running;
-static uint16_t			 lsd_port;	/* the port LSD announces */
 
 /* The cache gained or lost a file: index it and tell the daemons. */
 static void
@@ -44,81 +35,14 @@ cache_changed(const uint8_t *sha256, uint64_t size, bool present)
 	}
 }
 
-/* Another daemon announced itself on the LAN: connect to it. */
-static void
-lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
-    const uint8_t (*keys)[LSD_KEY_LEN], size_t nkeys, void *arg)
-{
-	struct sockaddr_storage	ss;
-	size_t			i;
-
-	if (fromlen > sizeof(ss))
-		return;
-	memcpy(&ss, from, fromlen);
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	else if (ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-	else
-		return;
-	for (i = 0; i < nkeys; i++) {
-		if (memcmp(keys[i], lsd_presence_key, LSD_KEY_LEN) == 0)
-			peermgr_add((struct sockaddr *)&ss, fromlen,
-			    PEER_SRC_LSD);
-		/* A client in a swarm we take part in: join it there. */
-		else if (swarm_find(keys[i], true) != NULL)
-			peermgr_connect_key((struct sockaddr *)&ss, fromlen,
-			    keys[i], PEER_SRC_LSD);
-	}
-}
-
-static void
-announce_torrent(const struct torrent *t, void *arg)
-{
-	uint8_t	keys[2][LSD_KEY_LEN];
-	size_t	n = 0;
-
-	if (cache_lookup(t->sha256) == NULL)
-		return;
-	memcpy(keys[n++], t->ih1, LSD_KEY_LEN);
-	if (t->has_v2)
-		memcpy(keys[n++], t->ih2, LSD_KEY_LEN);
-	lsd_announce((const uint8_t (*)[LSD_KEY_LEN])keys, n);
-}
-
-static void
-lsd_apply(void)
-{
-	bool	want = conf.lsd && !state.paused && !scope_off();
-
-	/* The listening port moved (reload): announce the new one. */
-	if (lsd_running && lsd_port != peermgr_listen_port()) {
-		lsd_shutdown();
-		lsd_running = false;
-	}
-	if (want && !lsd_running) {
-		lsd_port = peermgr_listen_port();
-		if (lsd_init(sh_base, lsd_port, lsd_heard, NULL) == 0) {
-			lsd_presence(lsd_presence_key);
-			lsd_running = true;
-			/* Files we seed under a torrent's info-hash. */
-			torrents_foreach(announce_torrent, NULL);
-		}
-	} else if (!want && lsd_running) {
-		lsd_shutdown();
-		lsd_running = false;
-	}
-}
-
 int
 sharing_init(struct event_base *base)
 {
 	char	err[256];
 
-	sh_base = base;
 	if (peer_init(base) != 0 || swarm_init() != 0 ||
 	    peermgr_init(base) != 0 || pex_init(base) != 0 ||
-	    bw_init(base) != 0)
+	    bw_init(base) != 0 || announce_init(base) != 0)
 		return -1;
 	bw_set_round_end(link_flush_all);
 	choker_init(base);
@@ -131,7 +55,7 @@ sharing_init(struct event_base *base)
 		peermgr_pause(true);
 		choker_pause(1);
 	}
-	lsd_apply();
+	announce_apply();
 	return 0;
 }
 
@@ -143,7 +67,7 @@ sharing_reload(void)
 	if (peermgr_configure(err, sizeof(err)) != 0)
 		log_warnx("peers: %s", err);
 	sharing_limits();
-	lsd_apply();
+	announce_apply();
 }
 
 void
@@ -159,15 +83,13 @@ sharing_pause(bool paused)
 {
 	choker_pause(paused);
 	peermgr_pause(paused);
-	lsd_apply();
+	announce_apply();
 }
 
 void
 sharing_shutdown(void)
 {
-	if (lsd_running)
-		lsd_shutdown();
-	lsd_running = false;
+	announce_shutdown();
 	cache_set_observer(NULL);
 	peermgr_shutdown();
 	peer_shutdown();

@@ -27,6 +27,7 @@
 #include "common/hash.h"
 #include "common/layout.h"
 #include "common/log.h"
+#include "daemon/announce.h"
 #include "daemon/cache.h"
 #include "daemon/fetch.h"
 #include "daemon/link.h"
@@ -35,7 +36,6 @@
 #include "daemon/pieces.h"
 #include "daemon/scope.h"
 #include "daemon/state.h"
-#include "daemon/lsd.h"
 #include "daemon/swarm.h"
 #include "daemon/torrents.h"
 #include "daemon/workers.h"
@@ -304,21 +304,21 @@ static void
 swarm_apply_torrent(struct swarm *s)
 {
 	const struct torrent	*t = torrents_by_sha256(s->sha256);
-	uint8_t			 keys[2][LSD_KEY_LEN];
+	uint8_t			 keys[2][SWARMKEY_LEN];
 	size_t			 n = 0;
 
 	if (t == NULL || t->npieces != s->npieces)
 		return;
 	s->has_torrent = true;
 	memcpy(s->ih1, t->ih1, SWARMKEY_LEN);
-	memcpy(keys[n++], t->ih1, LSD_KEY_LEN);
+	memcpy(keys[n++], t->ih1, SWARMKEY_LEN);
 	if (t->has_v2) {
 		s->has_ih2 = true;
 		memcpy(s->ih2, t->ih2, SWARMKEY_LEN);
-		memcpy(keys[n++], t->ih2, LSD_KEY_LEN);
+		memcpy(keys[n++], t->ih2, SWARMKEY_LEN);
 	}
-	/* Standard clients in the swarm find us (and we them) on the LAN. */
-	lsd_announce((const uint8_t (*)[LSD_KEY_LEN])keys, n);
+	/* Standard clients in the swarm find us (and we them). */
+	announce_keys((const uint8_t (*)[20])keys, n);
 }
 
 void

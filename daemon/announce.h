@@ -1,0 +1,29 @@
+/*
+ * announce.h - the announcer: where the daemon says which swarms it takes
+ * part in, and hears who else does.
+ *
+ * Every way of finding peers sits behind this one interface, so the rest
+ * of the daemon neither knows nor cares which are running: Local Service
+ * Discovery (BEP 14) today; trackers are added here.  Zero-metadata
+ * swarms are found through the have-indexes of site daemons and need no
+ * announce; a file with a torrent is announced under its info-hashes so
+ * that standard clients find it.  Site daemons announce their presence.
+ */
+#ifndef APTBTD_ANNOUNCE_H
+#define APTBTD_ANNOUNCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+
+int	announce_init(struct event_base *);
+/* Start, restart or stop the backends for the configuration, pause state
+ * and listening port now in force. */
+void	announce_apply(void);
+void	announce_shutdown(void);
+
+/* We take part in the swarms of these info-hashes (20 bytes each). */
+void	announce_keys(const uint8_t (*keys)[20], size_t nkeys);
+
+#endif
