@@ -840,7 +840,11 @@ verify_done(void *arg)
 		 * picked (and asked of the peers) again meanwhile.
 		 */
 		bit_set(s->storing, d->piece);
-		fetch_job_store_piece(s->job, d->piece, d->buf, d->len);
+		/* The job may end in there: keep s until we are done. */
+		s->refs++;
+		fetch_job_store_piece(s->job, d->piece, d->buf, d->len,
+		    v->sha1 ? NULL : v->expect);
+		s->refs--;
 		d->buf = NULL;
 		dlpiece_free(d);
 	} else
@@ -1136,11 +1140,13 @@ start_own_hashes(struct swarm *s)
 }
 
 /*
- * Reads for upload, on a worker: the cached file, else the part file.
+ * Reads for upload, on a worker: the job's memory file, else the cached
+ * file, else the part file.
  */
 
 struct read_job {
 	struct swarm	*s;
+	int		 fd;		/* a memory file's, or -1 */
 	uint32_t	 piece, begin, len;
 	uint8_t		*data;
 	int		 err;
@@ -1154,10 +1160,10 @@ read_work(void *arg)
 	struct read_job	*r = arg;
 	char		 path[PATH_MAX];
 	off_t		 off = (off_t)r->piece * r->s->piece_len + r->begin;
-	int		 fd;
+	int		 fd = r->fd;
 
 	cache_entry_path(r->s->sha256, path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		cache_part_path(r->s->sha256, ".part", path, sizeof(path));
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
@@ -1193,6 +1199,7 @@ swarm_read(struct swarm *s, uint32_t piece, uint32_t begin, uint32_t len,
     void (*done)(void *, uint8_t *, int), void *arg)
 {
 	struct read_job	*r;
+	int		 fd;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
@@ -1202,9 +1209,17 @@ swarm_read(struct swarm *s, uint32_t piece, uint32_t begin, uint32_t len,
 	r->len = len;
 	r->done = done;
 	r->arg = arg;
+	r->fd = -1;
+	if (s->job != NULL && (fd = fetch_job_mem_fd(s->job)) >= 0 &&
+	    (r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		free(r);
+		return -EAGAIN;
+	}
 	s->refs++;
 	if (workers_submit(read_work, read_done, r) != 0) {
 		s->refs--;
+		if (r->fd >= 0)
+			close(r->fd);
 		free(r);
 		return -EAGAIN;
 	}
