@@ -262,6 +262,13 @@ item_begin(struct item *it)
 }
 
 void
+item_prepare(struct item *it)
+{
+	if (it->ims == 0 && it->expect[DG_SHA256] != NULL)
+		(void)item_open(it);
+}
+
+void
 http_date(time_t t, char *buf, size_t len)
 {
 	struct tm	 tm;
@@ -452,6 +459,9 @@ item_fail(struct item *it, const char *reason, bool transient,
 	else if (it->fd != -1) {
 		close(it->fd);
 		it->fd = -1;
+		/* Made ahead of bytes that never came: leave nothing. */
+		if (it->written == 0)
+			(void)unlink(it->filename);
 	}
 	dg_free(it);
 	method_debug("%s: failed: %s (%s)", it->uri, msg,

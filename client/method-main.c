@@ -247,8 +247,11 @@ acquire(const struct aptmsg *msg)
 		item_finish(it);
 		return;
 	}
-	if (!it->private && daemon_start(it))
+	if (!it->private && daemon_start(it)) {
+		/* While the daemon works on it, between other messages. */
+		it->prepare = true;
 		return;
+	}
 	if (!it->private)
 		method_status(it, "aptbtd not running, fetching directly");
 	if ((r = direct_start(it)) < 0) {
@@ -256,6 +259,26 @@ acquire(const struct aptmsg *msg)
 		    strerror(-r));
 		item_finish(it);
 	}
+}
+
+/*
+ * Make one file ahead of its bytes; false if none waits.  One per turn of
+ * the loop, so requests to the daemon and answers to apt never wait for
+ * a row of them.
+ */
+static bool
+prepare_one(void)
+{
+	struct item	*it;
+
+	TAILQ_FOREACH(it, &method.items, entry)
+		if (it->prepare) {
+			it->prepare = false;
+			if (it->via == VIA_DAEMON)
+				item_prepare(it);
+			return true;
+		}
+	return false;
 }
 
 static int
@@ -319,6 +342,7 @@ main(int argc, char *argv[])
 	unsigned int		 n;
 	int			 timeout, dfd, status = 0;
 	short			 dev;
+	bool			 more = false;
 
 	signal(SIGPIPE, SIG_IGN);
 	TAILQ_INIT(&method.items);
@@ -349,6 +373,8 @@ main(int argc, char *argv[])
 		timeout = daemon_timeout_ms();
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
+		if (more)
+			timeout = 0;
 		if (direct_poll(pfd, n, timeout) < 0) {
 			status = 100;
 			break;
@@ -360,6 +386,7 @@ main(int argc, char *argv[])
 		if (pfd[0].revents != 0 && !read_apt(&rd))
 			break;
 		method_flush();
+		more = prepare_one();
 	}
 
 	while ((it = TAILQ_FIRST(&method.items)) != NULL)

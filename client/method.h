@@ -49,6 +49,7 @@ struct item {
 	int64_t			 max_size;	/* -1: no limit */
 	time_t			 ims;		/* 0: none */
 	bool			 private;	/* credentials: never the daemon */
+	bool			 prepare;	/* item_prepare when idle */
 
 	int			 fd;		/* Filename, -1 when closed */
 	uint64_t		 written;
@@ -120,6 +121,11 @@ struct item *item_new(const struct aptmsg *, char *err, size_t errlen);
 void	 item_free(struct item *);
 /* Open (truncate) Filename and reset the digests, for a fresh attempt. */
 int	 item_begin(struct item *);
+/*
+ * Create Filename ahead of its bytes, when it cannot be an If-Modified-
+ * Since hit, so the file is ready when they come; errors wait for them.
+ */
+void	 item_prepare(struct item *);
 /* Tell apt the size is known (200 URI Start), once per attempt. */
 void	 item_start(struct item *, int64_t size, time_t last_modified);
 /* Append bytes in order; -EFBIG past Maximum-Size, -errno on write. */
