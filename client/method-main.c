@@ -248,8 +248,8 @@ acquire(const struct aptmsg *msg)
 		return;
 	}
 	if (!it->private && daemon_start(it)) {
-		/* While the daemon works on it, between other messages. */
-		it->prepare = true;
+		/* While the daemon works on it. */
+		item_prepare(it);
 		return;
 	}
 	if (!it->private)
@@ -259,26 +259,6 @@ acquire(const struct aptmsg *msg)
 		    strerror(-r));
 		item_finish(it);
 	}
-}
-
-/*
- * Make one file ahead of its bytes; false if none waits.  One per turn of
- * the loop, so requests to the daemon and answers to apt never wait for
- * a row of them.
- */
-static bool
-prepare_one(void)
-{
-	struct item	*it;
-
-	TAILQ_FOREACH(it, &method.items, entry)
-		if (it->prepare) {
-			it->prepare = false;
-			if (it->via == VIA_DAEMON)
-				item_prepare(it);
-			return true;
-		}
-	return false;
 }
 
 static int
@@ -342,7 +322,6 @@ main(int argc, char *argv[])
 	unsigned int		 n;
 	int			 timeout, dfd, status = 0;
 	short			 dev;
-	bool			 more = false;
 
 	signal(SIGPIPE, SIG_IGN);
 	TAILQ_INIT(&method.items);
@@ -373,8 +352,6 @@ main(int argc, char *argv[])
 		timeout = daemon_timeout_ms();
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
-		if (more)
-			timeout = 0;
 		if (direct_poll(pfd, n, timeout) < 0) {
 			status = 100;
 			break;
@@ -386,11 +363,11 @@ main(int argc, char *argv[])
 		if (pfd[0].revents != 0 && !read_apt(&rd))
 			break;
 		method_flush();
-		more = prepare_one();
 	}
 
 	while ((it = TAILQ_FIRST(&method.items)) != NULL)
 		item_finish(it);
+	prep_shutdown();
 	daemon_cleanup();
 	direct_cleanup();
 	curl_global_cleanup();
