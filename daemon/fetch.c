@@ -64,6 +64,12 @@
  * further ones use part files on disk until commits catch up.
  */
 #define MEM_MAX		(32 * 1024 * 1024)
+/*
+ * Commits that may lag behind their answers.  Past this the next files
+ * are answered once committed, so a disk slower than the network holds
+ * the downloads back instead of a growing row of open files.
+ */
+#define COMMITS_AHEAD	64
 
 enum phase {
 	PH_OPENING,
@@ -165,6 +171,7 @@ static struct event_base	*fbase;
 static unsigned			 njobs;
 static bool			 stopping;
 static uint64_t			 mem_bytes;	/* in memory files */
+static unsigned			 ncommits;	/* in flight */
 
 static void	job_schedule(struct job *);
 
@@ -1201,10 +1208,14 @@ commit_done(void *arg)
 	int			 rc = v->rc;
 
 	free(v);
+	ncommits--;
 	if (j->phase != PH_COMMITTING) {
 		job_unref(j);
 		return;
 	}
+	/* Those not answered yet, for a backlog of commits. */
+	if (!TAILQ_EMPTY(&j->waiters))
+		job_answer(j, false);
 	if (rc == 0) {
 		e = cache_add(j->sha, (uint64_t)j->size, time(NULL));
 		if (e != NULL)
@@ -1228,27 +1239,35 @@ commit_done(void *arg)
 
 /*
  * The file's SHA-256 matched: answer every requester now, then make the
- * file durable in the cache.  Until that is done the job stays listed,
- * so requests for the file meanwhile are answered from it.
+ * file durable in the cache as background work (or, behind too many such
+ * commits, first commit and then answer).  Until that is done the job
+ * stays listed, so requests for the file meanwhile are answered from it.
  */
 static void
 job_verified(struct job *j, const uint8_t *digest)
 {
 	struct verify	*v;
+	bool		 ahead = ncommits < COMMITS_AHEAD;
+	int		 rc = -ENOMEM;
 
-	job_answer(j, false);
+	if (ahead)
+		job_answer(j, false);
 	j->phase = PH_COMMITTING;
-	if ((v = calloc(1, sizeof(*v))) == NULL) {
-		job_end(j);
-		return;
+	if ((v = calloc(1, sizeof(*v))) != NULL) {
+		v->job = j;
+		memcpy(v->digest, digest, SHA256_LEN);
+		rc = ahead ? workers_submit_bg(commit_work, commit_done, v) :
+		    workers_submit(commit_work, commit_done, v);
 	}
-	v->job = j;
-	memcpy(v->digest, digest, SHA256_LEN);
-	if (workers_submit_bg(commit_work, commit_done, v) < 0) {
+	if (rc < 0) {
+		/* Not kept, but verified: the requesters have it all the same. */
 		free(v);
+		if (!TAILQ_EMPTY(&j->waiters))
+			job_answer(j, false);
 		job_end(j);
 		return;
 	}
+	ncommits++;
 	j->refs++;
 }
 
