@@ -65,11 +65,12 @@
  */
 #define MEM_MAX		(32 * 1024 * 1024)
 /*
- * Commits that may lag behind their answers.  Past this the next files
- * are answered once committed, so a disk slower than the network holds
- * the downloads back instead of a growing row of open files.
+ * Commits that may lag behind their answers, each holding a descriptor.
+ * Past this the next files are answered once committed, so a disk slower
+ * than the network holds the downloads back instead of a growing row of
+ * open files.
  */
-#define COMMITS_AHEAD	64
+#define COMMITS_AHEAD	256
 
 enum phase {
 	PH_OPENING,
