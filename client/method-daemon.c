@@ -433,6 +433,11 @@ daemon_io(short revents)
 		    (r = ctlconn_next(&d.conn, &doc)) == 1) {
 			on_frame(&doc);
 			benc_free(&doc);
+			/*
+			 * apt sends its next request when one is done: tell
+			 * it now, not after the rest of what arrived.
+			 */
+			method_flush();
 		}
 		if (d.state != D_UP)
 			return;

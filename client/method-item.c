@@ -200,6 +200,9 @@ item_free(struct item *it)
 
 	if (it == NULL)
 		return;
+	if (it->prep != NULL && (it->fd = prep_take(it)) != -1 &&
+	    it->written == 0)
+		(void)unlink(it->filename);	/* made ahead, never used */
 	if (it->fd != -1)
 		close(it->fd);
 	if (it->src_fd != -1)
@@ -216,14 +219,18 @@ item_free(struct item *it)
 	free(it);
 }
 
-/* Opened on the first byte, so an IMS hit never touches the file. */
+/*
+ * Opened on the first byte, so an IMS hit never touches the file, unless
+ * it was made ahead (item_prepare).
+ */
 static int
 item_open(struct item *it)
 {
 	if (it->fd != -1)
 		return 0;
-	it->fd = open(it->filename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
+	if (it->prep != NULL && (it->fd = prep_take(it)) != -1)
+		return 0;
+	it->fd = prep_open(it->filename);
 	return it->fd == -1 ? -errno : 0;
 }
 
@@ -259,6 +266,13 @@ item_begin(struct item *it)
 		}
 	}
 	return 0;
+}
+
+void
+item_prepare(struct item *it)
+{
+	if (it->ims == 0 && it->expect[DG_SHA256] != NULL)
+		prep_request(it);
 }
 
 void
@@ -446,12 +460,17 @@ item_fail(struct item *it, const char *reason, bool transient,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (it->prep != NULL && it->fd == -1)
+		it->fd = prep_take(it);
 	if (reason != NULL && (strcmp(reason, "HashSumMismatch") == 0 ||
 	    strcmp(reason, "MaximumSizeExceeded") == 0))
 		item_discard(it);
 	else if (it->fd != -1) {
 		close(it->fd);
 		it->fd = -1;
+		/* Made ahead of bytes that never came: leave nothing. */
+		if (it->written == 0)
+			(void)unlink(it->filename);
 	}
 	dg_free(it);
 	method_debug("%s: failed: %s (%s)", it->uri, msg,

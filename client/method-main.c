@@ -247,8 +247,11 @@ acquire(const struct aptmsg *msg)
 		item_finish(it);
 		return;
 	}
-	if (!it->private && daemon_start(it))
+	if (!it->private && daemon_start(it)) {
+		/* While the daemon works on it. */
+		item_prepare(it);
 		return;
+	}
 	if (!it->private)
 		method_status(it, "aptbtd not running, fetching directly");
 	if ((r = direct_start(it)) < 0) {
@@ -364,6 +367,7 @@ main(int argc, char *argv[])
 
 	while ((it = TAILQ_FIRST(&method.items)) != NULL)
 		item_finish(it);
+	prep_shutdown();
 	daemon_cleanup();
 	direct_cleanup();
 	curl_global_cleanup();

@@ -49,6 +49,7 @@ struct item {
 	int64_t			 max_size;	/* -1: no limit */
 	time_t			 ims;		/* 0: none */
 	bool			 private;	/* credentials: never the daemon */
+	struct prep		*prep;		/* Filename being made ahead */
 
 	int			 fd;		/* Filename, -1 when closed */
 	uint64_t		 written;
@@ -120,6 +121,24 @@ struct item *item_new(const struct aptmsg *, char *err, size_t errlen);
 void	 item_free(struct item *);
 /* Open (truncate) Filename and reset the digests, for a fresh attempt. */
 int	 item_begin(struct item *);
+/*
+ * Create Filename ahead of its bytes, when it cannot be an If-Modified-
+ * Since hit, so the file is ready when they come; errors wait for them.
+ */
+void	 item_prepare(struct item *);
+
+/* method-prep.c: apt's files made ahead on a helper thread */
+struct prep;
+/* Open (create, truncate) a file for apt: a descriptor or -1 (errno). */
+int	 prep_open(const char *path);
+/* Start making it->filename. */
+void	 prep_request(struct item *);
+/*
+ * The descriptor made for it (waiting if it is being made), or -1 when
+ * it was not made (then nothing was created); it->prep is done with.
+ */
+int	 prep_take(struct item *);
+void	 prep_shutdown(void);
 /* Tell apt the size is known (200 URI Start), once per attempt. */
 void	 item_start(struct item *, int64_t size, time_t last_modified);
 /* Append bytes in order; -EFBIG past Maximum-Size, -errno on write. */

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 
@@ -749,6 +750,12 @@ fsync_parent(const char *path)
 }
 
 int
+cache_part_hash(int partfd, uint64_t size, uint8_t got[SHA256_LEN])
+{
+	return hash_fd(partfd, size, got);
+}
+
+int
 cache_part_commit(const uint8_t *sha, int partfd, uint64_t size)
 {
 	uint8_t	got[SHA256_LEN];
@@ -785,6 +792,81 @@ cache_part_commit_hashed(const uint8_t *sha, int partfd, uint64_t size,
 	cache_part_path(sha, ".map", map, sizeof(map));
 	unlink(map);
 	return 0;
+}
+
+int
+cache_mem_open(void)
+{
+	int	fd;
+
+	if ((fd = memfd_create("aptbt-part", MFD_CLOEXEC)) == -1)
+		return -errno;
+	return fd;
+}
+
+/* Copy size bytes of in into out, both from offset 0. */
+static int
+copy_fd(int in, int out, uint64_t size)
+{
+	uint8_t	*buf;
+	uint64_t off = 0;
+	ssize_t	 n;
+	int	 rc = 0;
+
+	if ((buf = malloc(IO_CHUNK)) == NULL)
+		return -ENOMEM;
+	while (off < size && rc == 0) {
+		size_t	want = size - off < IO_CHUNK ? size - off : IO_CHUNK;
+
+		n = pread(in, buf, want, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n == 0 ? -EBADMSG : -errno;
+		else if (write(out, buf, (size_t)n) != n)
+			rc = errno ? -errno : -EIO;
+		else
+			off += (uint64_t)n;
+	}
+	free(buf);
+	return rc;
+}
+
+int
+cache_mem_commit(const uint8_t *sha, int memfd, uint64_t size,
+    const uint8_t *got)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX];
+	struct stat	 st;
+	int		 out, rc;
+
+	if (fstat(memfd, &st) == -1)
+		return -errno;
+	if ((uint64_t)st.st_size != size ||
+	    sodium_memcmp(got, sha, SHA256_LEN) != 0)
+		return -EBADMSG;
+	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s/tmp/commit.XXXXXX", c.dir);
+	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1 && errno == ENOENT &&
+	    make_dirs() == 0) {
+		snprintf(tmp, sizeof(tmp), "%s/tmp/commit.XXXXXX", c.dir);
+		out = mkostemp(tmp, O_CLOEXEC);
+	}
+	if (out == -1)
+		return -errno;
+	if ((rc = copy_fd(memfd, out, size)) == 0 &&
+	    (fchmod(out, 0644) == -1 || fsync(out) == -1 ||
+	    rename(tmp, path) == -1))
+		rc = -errno;
+	close(out);
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	/* A part file left by an earlier attempt is worth nothing now. */
+	cache_part_discard(sha);
+	return fsync_parent(path);
 }
 
 int

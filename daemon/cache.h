@@ -5,7 +5,12 @@
  *   sha256/XX/<64 hex>	complete, verified files (0644), XX = first byte
  *   partial/<hex>.part	downloads in progress, by expected SHA-256
  *   partial/<hex>.map	their persisted piece maps (tmp + fsync + rename)
- *   tmp/		files with no expected hash, unlinked once opened
+ *   tmp/		files with no expected hash, unlinked once opened,
+ *			and copies of small downloads on their way in
+ *
+ * A small download (one piece) lives in an anonymous memory file until it
+ * is verified: nothing on disk to create, resume or clean up while it
+ * comes in; its commit copies it into tmp/, then on into sha256/.
  *
  * A file enters sha256/ only after its whole-file SHA-256 matched, then
  * fsync, rename and an fsync of the directory: after a crash an entry is
@@ -98,15 +103,27 @@ int	 cache_map_save(const uint8_t *sha256,
 	    const struct piecemap *, int partfd);
 /* Remove the part file and its map. */
 void	 cache_part_discard(const uint8_t *sha256);
+/* The SHA-256 of partfd's first size bytes (-EBADMSG if it is shorter). */
+int	 cache_part_hash(int partfd, uint64_t size,
+	    uint8_t got[SHA256_LEN]);
 /*
  * Verify partfd holds size bytes hashing to sha256 (-EBADMSG if not),
  * fsync, rename into sha256/, fsync the directory, drop the map.
  */
-/* The same with the file's SHA-256 already computed as it was written. */
+/* The same with the file's SHA-256 already computed. */
 int	 cache_part_commit_hashed(const uint8_t *sha256, int partfd,
 	    uint64_t size, const uint8_t *got);
 int	 cache_part_commit(const uint8_t *sha256, int partfd,
 	    uint64_t size);
+/*
+ * Copy a small verified download from memfd into the store: into tmp/,
+ * fsync, rename into sha256/, fsync the directory; -EBADMSG when it does
+ * not hold size bytes hashing to sha256 (got: its SHA-256).
+ */
+int	 cache_mem_commit(const uint8_t *sha256, int memfd, uint64_t size,
+	    const uint8_t *got);
+/* An anonymous memory file (no disk): its descriptor, or -errno. */
+int	 cache_mem_open(void);
 /* An anonymous temporary file for data with no expected hash. */
 int	 cache_tmp_open(int *rw, int *ro);
 /* Hash a regular file and copy it into the store (import). */

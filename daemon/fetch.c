@@ -9,6 +9,12 @@
  *
  * A job holds a reference for every worker job in flight, so a done
  * callback never finds it freed; it is freed once finished and idle.
+ *
+ * Requesters are answered as soon as the file's SHA-256 matched; making
+ * it durable in the cache (fsync, rename, fsync of the directory) runs
+ * after that as background work, and the cache's index learns of the
+ * file only once that is done.  A crash in between leaves a part file
+ * with no map, which the next start removes: never a wrong cache entry.
  */
 #include "config.h"
 
@@ -63,11 +69,24 @@
 #define FOR_PEERS_MAX	32		/* files fetched for other daemons */
 #define CATCHUP_MAX	(32u * 1024 * 1024)	/* hashed per worker job */
 #define CATCHUP_READ	(1024u * 1024)
+/*
+ * Small downloads held in memory files, not yet in the cache: past this,
+ * further ones use part files on disk until commits catch up.
+ */
+#define MEM_MAX		(32 * 1024 * 1024)
+/*
+ * Commits that may lag behind their answers, each holding a descriptor.
+ * Past this the next files are answered once committed, so a disk slower
+ * than the network holds the downloads back instead of a growing row of
+ * open files.
+ */
+#define COMMITS_AHEAD	256
 
 enum phase {
 	PH_OPENING,
 	PH_RUNNING,
 	PH_VERIFYING,
+	PH_COMMITTING,		/* verified and answered; entering the cache */
 	PH_DONE,
 };
 
@@ -117,6 +136,7 @@ struct job {
 	struct piecemap		 pm;		/* when size is known */
 	bool			 have_pm;
 	int			 rw;
+	bool			 mem;		/* rw is a memory file */
 	enum phase		 phase;
 	struct source		 src[MAX_SOURCES];
 	size_t			 nsrc;
@@ -150,6 +170,16 @@ struct job {
 	struct hash_ctx		*inc;
 	uint64_t		 inc_off;
 	bool			 inc_busy, inc_broken;
+	/*
+	 * A piece from peers that is the whole file was hashed as it was
+	 * written; that digest is the file's only while no other write
+	 * was in flight with it or came after it (generation wgen).
+	 */
+	unsigned		 writes;	/* in flight */
+	uint64_t		 wgen;		/* writes submitted */
+	bool			 whole_hashed;
+	uint64_t		 whole_gen;
+	uint8_t			 whole[SHA256_LEN];
 };
 TAILQ_HEAD(jobq, job);
 
@@ -158,6 +188,8 @@ static struct event_base	*fbase;
 static unsigned			 njobs;
 static unsigned			 nfor_peers;	/* jobs with for_peer */
 static bool			 stopping;
+static uint64_t			 mem_bytes;	/* in memory files */
+static unsigned			 ncommits;	/* in flight */
 
 static void	job_schedule(struct job *);
 
@@ -367,6 +399,17 @@ abandoned(struct job *j)
  * Job life cycle.
  */
 static void
+job_close_file(struct job *j)
+{
+	if (j->rw >= 0)
+		close(j->rw);
+	j->rw = -1;
+	if (j->mem)
+		mem_bytes -= (uint64_t)j->size;
+	j->mem = false;
+}
+
+static void
 job_free(struct job *j)
 {
 	size_t	i;
@@ -377,8 +420,7 @@ job_free(struct job *j)
 	}
 	if (j->have_pm)
 		piecemap_free(&j->pm);
-	if (j->rw >= 0)
-		close(j->rw);
+	job_close_file(j);
 	if (j->ptimer != NULL)
 		event_free(j->ptimer);
 	if (j->stall != NULL)
@@ -486,7 +528,8 @@ job_fail(struct job *j, const char *reason, bool transient,
 	TAILQ_FOREACH(w, &j->waiters, entry)
 		send_error(w->conn, w->id, reason, transient, msg);
 	/* A part with no piece is worth nothing: do not leave it behind. */
-	if (j->hashed && j->rw >= 0 && (!j->have_pm || j->pm.nhave == 0) &&
+	if (j->hashed && j->rw >= 0 && !j->mem &&
+	    (!j->have_pm || j->pm.nhave == 0) &&
 	    strcmp(reason, "HashSumMismatch") != 0)
 		discard_later(j);
 	job_end(j);
@@ -504,27 +547,43 @@ errno_reason(int err)
 	}
 }
 
+/* The whole file is there (or not modified): tell one requester. */
 static void
-job_finish_ok(struct job *j, bool ims_hit)
+waiter_done(struct job *j, struct waiter *w, bool ims_hit, const char *source)
+{
+	uint64_t	size = (uint64_t)j->size;
+
+	if (!ims_hit) {
+		if (!w->started)
+			waiter_start(j, w);
+		if (w->sent_have < size)
+			send_progress(w, size);
+	}
+	send_final(w, ims_hit, j->last_modified, size, source);
+}
+
+/* Answer every requester; the job itself lives on. */
+static void
+job_answer(struct job *j, bool ims_hit)
 {
 	struct waiter	*w;
 	uint64_t	 size = j->size >= 0 ? (uint64_t)j->size : j->seq;
 
 	j->size = (int64_t)size;
 	j->prefix = size;
-	TAILQ_FOREACH(w, &j->waiters, entry) {
-		if (!ims_hit) {
-			if (!w->started)
-				waiter_start(j, w);
-			if (w->sent_have < size)
-				send_progress(w, size);
-		}
-		send_final(w, ims_hit, j->last_modified, size,
-		    j->peer_bytes == 0 ? "mirror" : j->peer_bytes >= size ?
-		    "peers" : "peers+mirror");
+	while ((w = TAILQ_FIRST(&j->waiters)) != NULL) {
+		waiter_done(j, w, ims_hit, j->peer_bytes == 0 ? "mirror" :
+		    j->peer_bytes >= size ? "peers" : "peers+mirror");
+		waiter_end(j, w);
 	}
 	log_debug("fetch %s: done, %llu bytes%s", j->url,
 	    (unsigned long long)size, ims_hit ? " (not modified)" : "");
+}
+
+static void
+job_finish_ok(struct job *j, bool ims_hit)
+{
+	job_answer(j, ims_hit);
 	job_end(j);
 }
 
@@ -575,8 +634,11 @@ map_save(struct job *j)
 {
 	struct mapsave	*ms;
 
-	/* A complete file is verified next: nothing left to resume. */
-	if (!j->hashed || !j->have_pm || j->rw < 0 ||
+	/*
+	 * A complete file is verified next: nothing left to resume; nor is
+	 * there in a memory file.
+	 */
+	if (!j->hashed || !j->have_pm || j->rw < 0 || j->mem ||
 	    piecemap_complete(&j->pm))
 		return;
 	if (j->map_saving) {
@@ -608,6 +670,7 @@ map_save(struct job *j)
 struct opening {
 	struct job	*job;
 	bool		 discard;
+	bool		 mem;		/* a memory file: no disk involved */
 	int		 rc, rw, ro;
 	struct piecemap	 pm;
 	bool		 have_pm;
@@ -622,6 +685,14 @@ open_work(void *arg)
 	op->rw = op->ro = -1;
 	if (!j->hashed) {
 		op->rc = cache_tmp_open(&op->rw, &op->ro);
+		return;
+	}
+	if (op->mem) {
+		if ((op->rc = cache_mem_open()) < 0)
+			return;
+		op->rw = op->rc;
+		if ((op->rc = piecemap_init(&op->pm, (uint64_t)j->size)) == 0)
+			op->have_pm = true;
 		return;
 	}
 	if (op->discard)
@@ -657,6 +728,8 @@ open_done(void *arg)
 		goto out;
 	}
 	j->rw = op->rw;
+	if ((j->mem = op->mem))
+		mem_bytes += (uint64_t)j->size;
 	/* Hash as we write only a file we write from its first byte. */
 	inc_reset(j, op->have_pm && op->pm.nhave > 0);
 	if (op->have_pm) {
@@ -933,6 +1006,12 @@ fetch_job_have_bytes(const struct job *j)
 	return j->have_pm ? piecemap_bytes(&j->pm) : 0;
 }
 
+int
+fetch_job_mem_fd(const struct job *j)
+{
+	return j->mem ? j->rw : -1;
+}
+
 /* A verified piece from peers, written on a worker. */
 struct pjob {
 	struct job	*job;
@@ -942,6 +1021,10 @@ struct pjob {
 	int		 fd;
 	int		 rc;
 	struct hash_ctx	*inc;		/* next in file order: hash it too */
+	bool		 whole;		/* the whole file, digest its SHA-256 */
+	bool		 alone;		/* no other write in flight */
+	uint64_t	 gen;
+	uint8_t		 digest[SHA256_LEN];
 };
 
 static void
@@ -955,6 +1038,23 @@ pwrite_work(void *arg)
 	    (uint64_t)p->piece * p->job->pm.piece_size);
 }
 
+/* A piece from peers is in the file. */
+static void
+piece_stored(struct job *j, uint32_t piece, uint32_t len)
+{
+	if (piecemap_has(&j->pm, piece))
+		return;
+	j->peer_bytes += len;
+	piecemap_set(&j->pm, piece);
+	if (j->swarm != NULL)
+		swarm_piece_stored(j->swarm, piece);
+	j->prefix = piecemap_prefix(&j->pm);
+	progress_flush(j, false);
+	map_save(j);
+	inc_catch_up(j);
+	job_check_complete(j);
+}
+
 static void
 pwrite_done(void *arg)
 {
@@ -962,6 +1062,12 @@ pwrite_done(void *arg)
 	struct job	*j = p->job;
 
 	free(p->data);
+	j->writes--;
+	if (p->rc == 0 && p->whole && p->alone && j->phase == PH_RUNNING) {
+		memcpy(j->whole, p->digest, SHA256_LEN);
+		j->whole_gen = p->gen;
+		j->whole_hashed = true;
+	}
 	if (p->inc != NULL) {
 		j->inc_busy = false;
 		if (j->inc_broken || p->rc < 0)
@@ -972,33 +1078,44 @@ pwrite_done(void *arg)
 		job_unref(j);
 		return;
 	}
-	if (p->rc < 0) {
+	if (p->rc < 0)
 		job_fail(j, errno_reason(-p->rc), true, "writing to cache %s: "
 		    "%s", cache_root(), strerror(-p->rc));
-	} else if (!piecemap_has(&j->pm, p->piece)) {
-		j->peer_bytes += p->len;
-		piecemap_set(&j->pm, p->piece);
-		if (j->swarm != NULL)
-			swarm_piece_stored(j->swarm, p->piece);
-		j->prefix = piecemap_prefix(&j->pm);
-		progress_flush(j, false);
-		map_save(j);
-		inc_catch_up(j);
-		job_check_complete(j);
-	}
+	else
+		piece_stored(j, p->piece, p->len);
 	free(p);
 	job_unref(j);
 }
 
 void
 fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
-    uint32_t len)
+    uint32_t len, const uint8_t *sha256)
 {
 	struct pjob	*p;
+	bool		 whole = sha256 != NULL && piece == 0 &&
+			    j->size == (int64_t)len;
 
 	if (j->phase != PH_RUNNING || !j->have_pm || j->rw < 0 ||
-	    piece >= j->pm.npieces || piecemap_has(&j->pm, piece) ||
-	    (p = calloc(1, sizeof(*p))) == NULL) {
+	    piece >= j->pm.npieces || piecemap_has(&j->pm, piece)) {
+		free(data);
+		return;
+	}
+	/*
+	 * The whole file into a memory file: no disk to wait for, so no
+	 * worker either.  (Should that fail, a worker tries and reports.)
+	 */
+	if (whole && j->mem && j->writes == 0 &&
+	    pwrite_all(j->rw, data, len, 0) == 0) {
+		free(data);
+		inc_reset(j, true);
+		j->wgen++;
+		memcpy(j->whole, sha256, SHA256_LEN);
+		j->whole_gen = j->wgen;
+		j->whole_hashed = true;
+		piece_stored(j, piece, len);
+		return;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		free(data);
 		return;
 	}
@@ -1007,11 +1124,19 @@ fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
 	p->data = data;
 	p->len = len;
 	p->fd = j->rw;
-	/* Usually the next piece in file order: hash it from this buffer. */
-	if (j->hashed && !j->inc_broken && !j->inc_busy &&
+	/*
+	 * Usually the next piece in file order: hash it from this buffer
+	 * (unless the swarm already knows the whole file's digest).
+	 */
+	if (!whole && j->hashed && !j->inc_broken && !j->inc_busy &&
 	    (uint64_t)piece * j->pm.piece_size == j->inc_off &&
 	    (j->inc != NULL || (j->inc = hash_new(HASH_SHA256)) != NULL))
 		p->inc = j->inc;
+	p->whole = whole;
+	if (whole)
+		memcpy(p->digest, sha256, SHA256_LEN);
+	p->alone = j->writes == 0;
+	p->gen = j->wgen + 1;
 	if (workers_submit(pwrite_work, pwrite_done, p) < 0) {
 		free(data);
 		free(p);
@@ -1021,6 +1146,8 @@ fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
 		j->inc_off += len;
 		j->inc_busy = true;
 	}
+	j->writes++;
+	j->wgen++;
 	j->refs++;
 }
 
@@ -1035,6 +1162,19 @@ job_open(struct job *j, bool discard)
 	op->job = j;
 	op->discard = discard;
 	j->phase = PH_OPENING;
+	/*
+	 * A file of one piece has nothing to resume: it comes into memory,
+	 * opened here at once, and reaches the disk only once verified.
+	 */
+	if (j->hashed && j->size > 0 &&
+	    (uint64_t)j->size <= piece_size_for((uint64_t)j->size) &&
+	    mem_bytes + (uint64_t)j->size <= MEM_MAX) {
+		op->mem = true;
+		j->refs++;
+		open_work(op);
+		open_done(op);
+		return 0;
+	}
 	if ((rc = workers_submit(open_work, open_done, op)) < 0) {
 		free(op);
 		return rc;
@@ -1044,28 +1184,43 @@ job_open(struct job *j, bool discard)
 }
 
 /*
- * Verification and commit into the cache, on a worker.
+ * Verification, then the commit into the cache as background work.
  */
 struct verify {
 	struct job	*job;
 	bool		 last;		/* discard the file on a mismatch */
-	bool		 have_digest;
 	uint8_t		 digest[SHA256_LEN];
 	int		 rc;
 };
 
+/* Hash the part file: -EBADMSG when it is not the file we want. */
 static void
-verify_work(void *arg)
+hash_work(void *arg)
 {
 	struct verify	*v = arg;
 	struct job	*j = v->job;
 
-	if (v->have_digest)
-		v->rc = cache_part_commit_hashed(j->sha, j->rw,
-		    (uint64_t)j->size, v->digest);
-	else
-		v->rc = cache_part_commit(j->sha, j->rw, (uint64_t)j->size);
+	v->rc = cache_part_hash(j->rw, (uint64_t)j->size, v->digest);
+	if (v->rc == 0 && memcmp(v->digest, j->sha, SHA256_LEN) != 0)
+		v->rc = -EBADMSG;
 	if (v->rc == -EBADMSG && v->last)
+		cache_part_discard(j->sha);
+}
+
+static void
+commit_work(void *arg)
+{
+	struct verify	*v = arg;
+	struct job	*j = v->job;
+
+	if (j->mem) {
+		v->rc = cache_mem_commit(j->sha, j->rw, (uint64_t)j->size,
+		    v->digest);
+		return;
+	}
+	v->rc = cache_part_commit_hashed(j->sha, j->rw, (uint64_t)j->size,
+	    v->digest);
+	if (v->rc == -EBADMSG)
 		cache_part_discard(j->sha);
 }
 
@@ -1095,11 +1250,11 @@ job_restart(struct job *j)
 		s->busy = false;
 		s->blen = 0;
 	}
-	close(j->rw);
-	j->rw = -1;
+	job_close_file(j);
 	piecemap_free(&j->pm);
 	j->have_pm = false;
 	j->prefix = 0;
+	j->whole_hashed = false;
 	TAILQ_FOREACH(w, &j->waiters, entry)
 		w->started = false;
 	if ((rc = job_open(j, true)) < 0)
@@ -1108,7 +1263,7 @@ job_restart(struct job *j)
 }
 
 static void
-verify_done(void *arg)
+commit_done(void *arg)
 {
 	struct verify		*v = arg;
 	struct job		*j = v->job;
@@ -1116,10 +1271,14 @@ verify_done(void *arg)
 	int			 rc = v->rc;
 
 	free(v);
-	if (j->phase == PH_DONE) {
+	ncommits--;
+	if (j->phase != PH_COMMITTING) {
 		job_unref(j);
 		return;
 	}
+	/* Those not answered yet, for a backlog of commits. */
+	if (!TAILQ_EMPTY(&j->waiters))
+		job_answer(j, false);
 	if (rc == 0) {
 		e = cache_add(j->sha, (uint64_t)j->size, time(NULL));
 		if (e != NULL)
@@ -1128,10 +1287,67 @@ verify_done(void *arg)
 			swarm_job_done(j->swarm, true);
 			j->swarm = NULL;
 		}
-		job_finish_ok(j, false);
+		job_end(j);
 		if ((e = cache_lookup(j->sha)) != NULL)
 			cache_unpin(e);
 		cache_evict();
+	} else {
+		/* Requesters have their copy; the cache just goes without. */
+		log_warnx("fetch %s: cannot keep it in cache %s: %s", j->url,
+		    cache_root(), strerror(-rc));
+		job_end(j);
+	}
+	job_unref(j);
+}
+
+/*
+ * The file's SHA-256 matched: answer every requester now, then make the
+ * file durable in the cache as background work (or, behind too many such
+ * commits, first commit and then answer).  Until that is done the job
+ * stays listed, so requests for the file meanwhile are answered from it.
+ */
+static void
+job_verified(struct job *j, const uint8_t *digest)
+{
+	struct verify	*v;
+	bool		 ahead = ncommits < COMMITS_AHEAD;
+	int		 rc = -ENOMEM;
+
+	if (ahead)
+		job_answer(j, false);
+	j->phase = PH_COMMITTING;
+	if ((v = calloc(1, sizeof(*v))) != NULL) {
+		v->job = j;
+		memcpy(v->digest, digest, SHA256_LEN);
+		rc = ahead ? workers_submit_bg(commit_work, commit_done, v) :
+		    workers_submit(commit_work, commit_done, v);
+	}
+	if (rc < 0) {
+		/* Not kept, but verified: the requesters have it all the same. */
+		free(v);
+		if (!TAILQ_EMPTY(&j->waiters))
+			job_answer(j, false);
+		job_end(j);
+		return;
+	}
+	ncommits++;
+	j->refs++;
+}
+
+static void
+hash_done(void *arg)
+{
+	struct verify	*v = arg;
+	struct job	*j = v->job;
+	int		 rc = v->rc;
+
+	if (j->phase != PH_VERIFYING) {
+		free(v);
+		job_unref(j);
+		return;
+	}
+	if (rc == 0) {
+		job_verified(j, v->digest);
 	} else if (rc == -EBADMSG && ++j->attempts < HASH_ATTEMPTS) {
 		log_warnx("fetch %s: SHA-256 mismatch, fetching again",
 		    j->url);
@@ -1144,13 +1360,36 @@ verify_done(void *arg)
 		job_fail(j, errno_reason(-rc), true, "cache %s: %s",
 		    cache_root(), strerror(-rc));
 	}
+	free(v);
 	job_unref(j);
+}
+
+/*
+ * The digest of the file as written, if known without reading it back:
+ * hashed in order as a single transfer wrote it, or the one piece from
+ * peers that is the whole file, with no other write beside or after it.
+ */
+static bool
+job_digest(struct job *j, uint8_t *out)
+{
+	if (j->inc != NULL && !j->inc_broken && !j->inc_busy &&
+	    j->inc_off == (uint64_t)j->size) {
+		hash_final(j->inc, out);
+		return true;
+	}
+	if (j->whole_hashed && j->whole_gen == j->wgen && j->writes == 0) {
+		memcpy(out, j->whole, SHA256_LEN);
+		return true;
+	}
+	return false;
 }
 
 static void
 job_verify(struct job *j)
 {
 	struct verify	*v;
+	uint8_t		 digest[SHA256_LEN];
+	bool		 known;
 	int		 rc = -ENOMEM;
 
 	job_cancel_sources(j);
@@ -1165,16 +1404,18 @@ job_verify(struct job *j)
 		return;
 	}
 	j->phase = PH_VERIFYING;
+	known = job_digest(j, digest);
+	inc_reset(j, true);
+	j->whole_hashed = false;
+	if (known && memcmp(digest, j->sha, SHA256_LEN) == 0) {
+		job_verified(j, digest);
+		return;
+	}
+	/* Not known, or a mismatch: the file on disk has the last word. */
 	if ((v = calloc(1, sizeof(*v))) != NULL) {
 		v->job = j;
 		v->last = j->attempts + 1 >= HASH_ATTEMPTS;
-		if (j->inc != NULL && !j->inc_broken && !j->inc_busy &&
-		    j->inc_off == (uint64_t)j->size) {
-			hash_final(j->inc, v->digest);
-			v->have_digest = true;
-		}
-		inc_reset(j, true);
-		rc = workers_submit(verify_work, verify_done, v);
+		rc = workers_submit(hash_work, hash_done, v);
 	}
 	if (rc < 0) {
 		free(v);
@@ -1433,7 +1674,9 @@ write_done(void *arg)
 	free(w->buf);
 	free(w);
 	s->writing = false;
-	if (j->phase == PH_DONE || j->phase == PH_OPENING) {
+	j->writes--;
+	if (j->phase == PH_DONE || j->phase == PH_OPENING ||
+	    j->phase == PH_COMMITTING) {
 		s->busy = false;
 		job_unref(j);
 		return;
@@ -1491,6 +1734,8 @@ src_flush(struct source *s)
 		goto fail;
 	}
 	s->writing = true;
+	j->writes++;
+	j->wgen++;
 	j->refs++;
 	return;
 fail:
@@ -1906,7 +2151,20 @@ download(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
 		TAILQ_INSERT_TAIL(&j->waiters, w, entry);
 		log_debug("fetch %s: joins the running download", a->uri);
 		j->refs++;
-		if (j->phase == PH_RUNNING || j->phase == PH_VERIFYING) {
+		if (j->phase == PH_COMMITTING) {
+			/* Verified, on its way into the cache: as if cached. */
+			if (w->max_size > 0 && (uint64_t)j->size > w->max_size)
+				send_error(conn, id, "MaximumSizeExceeded",
+				    false, "file is larger than the maximum "
+				    "size");
+			else {
+				waiter_done(j, w, false, "cache");
+				state.bytes_from_cache += (uint64_t)j->size;
+				state_dirty();
+			}
+			waiter_end(j, w);
+		} else if (j->phase == PH_RUNNING ||
+		    j->phase == PH_VERIFYING) {
 			if (j->size >= 0)
 				check_max_size(j, (uint64_t)j->size);
 			if (j->phase != PH_DONE && (j->size >= 0 ||
@@ -2111,8 +2369,8 @@ fetch_shutdown(void)
 
 	/* The workers are gone: save what pieces we have, here and now. */
 	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
-		if (j->hashed && j->have_pm && j->rw >= 0 && j->pm.nhave > 0 &&
-		    j->phase == PH_RUNNING &&
+		if (j->hashed && j->have_pm && j->rw >= 0 && !j->mem &&
+		    j->pm.nhave > 0 && j->phase == PH_RUNNING &&
 		    (rc = cache_map_save(j->sha, &j->pm, j->rw)) < 0)
 			log_warnx("fetch %s: saving piece map: %s", j->url,
 			    strerror(-rc));

@@ -888,7 +888,11 @@ verify_done(void *arg)
 		 * picked (and asked of the peers) again meanwhile.
 		 */
 		bit_set(s->storing, d->piece);
-		fetch_job_store_piece(s->job, d->piece, d->buf, d->len);
+		/* The job may end in there: keep s until we are done. */
+		s->refs++;
+		fetch_job_store_piece(s->job, d->piece, d->buf, d->len,
+		    v->sha1 ? NULL : v->expect);
+		s->refs--;
 		d->buf = NULL;
 		dlpiece_free(d);
 	} else
@@ -1222,13 +1226,15 @@ start_own_hashes(struct swarm *s)
 }
 
 /*
- * Reads for upload, on a worker: the cached file, else the part file.
- * A peer asks for blocks in runs, so a batch costs one open, one pread
- * per run of adjacent blocks and one trip through the worker queue.
+ * Reads for upload, on a worker: the job's memory file, else the cached
+ * file, else the part file.  A peer asks for blocks in runs, so a batch
+ * costs one open, one pread per run of adjacent blocks and one trip
+ * through the worker queue.
  */
 
 struct read_job {
 	struct swarm	*s;
+	int		 fd;		/* a memory file's, or -1 */
 	struct swarm_rd	*rd;
 	size_t		 n, total;
 	uint8_t		*data;
@@ -1244,10 +1250,10 @@ read_work(void *arg)
 	char		 path[PATH_MAX];
 	size_t		 i, j, off = 0, run;
 	off_t		 at;
-	int		 fd;
+	int		 fd = r->fd;
 
 	cache_entry_path(r->s->sha256, path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		cache_part_path(r->s->sha256, ".part", path, sizeof(path));
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
@@ -1299,6 +1305,7 @@ swarm_read(struct swarm *s, const struct swarm_rd *rd, size_t n,
 {
 	struct read_job	*r;
 	size_t		 i;
+	int		 fd;
 
 	if (n == 0 || (r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
@@ -1313,10 +1320,19 @@ swarm_read(struct swarm *s, const struct swarm_rd *rd, size_t n,
 		r->total += rd[i].len;
 	r->done = done;
 	r->arg = arg;
+	r->fd = -1;
+	if (s->job != NULL && (fd = fetch_job_mem_fd(s->job)) >= 0 &&
+	    (r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		free(r->rd);
+		free(r);
+		return -EAGAIN;
+	}
 	s->refs++;
 	if (workers_submit(read_work, read_done, r) != 0) {
 		s->refs--;
 		free(r->rd);
+		if (r->fd >= 0)
+			close(r->fd);
 		free(r);
 		return -EAGAIN;
 	}

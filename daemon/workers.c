@@ -4,7 +4,9 @@
  * A mutex-protected queue feeds the threads; finished jobs go onto a
  * second queue and an eventfd wakes the event loop, which runs their done
  * functions.  One eventfd write may cover many jobs, so the loop drains
- * the whole finished queue on every wakeup.
+ * the whole finished queue on every wakeup.  Background jobs wait on a
+ * queue of their own, taken only when the first is empty and by at most
+ * all threads but one, which stays free for jobs somebody waits on.
  */
 #include "config.h"
 
@@ -30,15 +32,17 @@ struct wjob {
 	void			(*work)(void *);
 	void			(*done)(void *);
 	void			*arg;
+	bool			 bg;
 };
 STAILQ_HEAD(wjobq, wjob);
 
 static struct {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
-	struct wjobq	 todo, finished;
+	struct wjobq	 todo, bgq, finished;
 	pthread_t	 threads[WORKERS_MAX];
 	unsigned	 nthreads;
+	unsigned	 bg_running;	/* threads in a background job */
 	unsigned	 pending;
 	bool		 stopping;
 	bool		 running;
@@ -50,6 +54,27 @@ static struct {
 	.efd = -1,
 };
 
+/* The next job for a free thread (lock held), or NULL. */
+static struct wjob *
+take_job(void)
+{
+	struct wjob	*j;
+	unsigned	 bg_max = w.nthreads > 1 ? w.nthreads - 1 : 1;
+
+	if ((j = STAILQ_FIRST(&w.todo)) != NULL) {
+		STAILQ_REMOVE_HEAD(&w.todo, entry);
+		return j;
+	}
+	/* While stopping, drain everything on whatever thread is free. */
+	if ((j = STAILQ_FIRST(&w.bgq)) != NULL &&
+	    (w.bg_running < bg_max || w.stopping)) {
+		STAILQ_REMOVE_HEAD(&w.bgq, entry);
+		w.bg_running++;
+		return j;
+	}
+	return NULL;
+}
+
 static void *
 worker_main(void *unused)
 {
@@ -58,14 +83,19 @@ worker_main(void *unused)
 
 	pthread_mutex_lock(&w.lock);
 	for (;;) {
-		while (STAILQ_EMPTY(&w.todo) && !w.stopping)
+		while ((j = take_job()) == NULL && !w.stopping)
 			pthread_cond_wait(&w.cond, &w.lock);
-		if ((j = STAILQ_FIRST(&w.todo)) == NULL)
+		if (j == NULL && (j = take_job()) == NULL)
 			break;	/* stopping and drained */
-		STAILQ_REMOVE_HEAD(&w.todo, entry);
 		pthread_mutex_unlock(&w.lock);
 		j->work(j->arg);
 		pthread_mutex_lock(&w.lock);
+		if (j->bg) {
+			w.bg_running--;
+			/* Another background job may now run elsewhere. */
+			if (!STAILQ_EMPTY(&w.bgq))
+				pthread_cond_signal(&w.cond);
+		}
 		STAILQ_INSERT_TAIL(&w.finished, j, entry);
 		/* A full eventfd counter still leaves it readable: ignore. */
 		if (write(w.efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
@@ -121,9 +151,11 @@ workers_init(struct event_base *base, unsigned n)
 	if (n > WORKERS_MAX)
 		n = WORKERS_MAX;
 	STAILQ_INIT(&w.todo);
+	STAILQ_INIT(&w.bgq);
 	STAILQ_INIT(&w.finished);
 	w.stopping = false;
 	w.pending = 0;
+	w.bg_running = 0;
 	if ((w.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -errno;
 	w.ev = event_new(base, w.efd, EV_READ | EV_PERSIST, wakeup_cb, NULL);
@@ -171,8 +203,8 @@ workers_shutdown(void)
 	w.efd = -1;
 }
 
-int
-workers_submit(void (*work)(void *), void (*done)(void *), void *arg)
+static int
+submit(void (*work)(void *), void (*done)(void *), void *arg, bool bg)
 {
 	struct wjob	*j;
 
@@ -183,12 +215,25 @@ workers_submit(void (*work)(void *), void (*done)(void *), void *arg)
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
+	j->bg = bg;
 	pthread_mutex_lock(&w.lock);
-	STAILQ_INSERT_TAIL(&w.todo, j, entry);
+	STAILQ_INSERT_TAIL(bg ? &w.bgq : &w.todo, j, entry);
 	w.pending++;
 	pthread_cond_signal(&w.cond);
 	pthread_mutex_unlock(&w.lock);
 	return 0;
+}
+
+int
+workers_submit(void (*work)(void *), void (*done)(void *), void *arg)
+{
+	return submit(work, done, arg, false);
+}
+
+int
+workers_submit_bg(void (*work)(void *), void (*done)(void *), void *arg)
+{
+	return submit(work, done, arg, true);
 }
 
 unsigned

@@ -5,6 +5,11 @@
  * or hashes a file runs here.  A job's work function runs on a worker
  * thread; its done function then runs on the event loop thread, where it
  * may touch daemon state.  Jobs may finish in any order.
+ *
+ * Background jobs (workers_submit_bg) are work nobody waits for, such as
+ * making a file durable after it was handed out: they run only when no
+ * other job is queued, and never on every thread at once, so a slow
+ * fsync never holds up the hashing and writing that requesters wait on.
  */
 #ifndef APTBTD_WORKERS_H
 #define APTBTD_WORKERS_H
@@ -25,6 +30,8 @@ void	workers_shutdown(void);
  * -ENOMEM or -ESHUTDOWN; on failure neither function is called.
  */
 int	workers_submit(void (*work)(void *), void (*done)(void *), void *arg);
+int	workers_submit_bg(void (*work)(void *), void (*done)(void *),
+	    void *arg);
 /* Jobs queued or running (for status and tests). */
 unsigned workers_pending(void);
 

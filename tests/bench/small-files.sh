@@ -116,6 +116,9 @@ run_aptbt()	# LABEL
 	FROM="from peers $peers, from the mirror $mirrors (daemon); nginx sent $served"
 	n=$(grep -c 'aptbtd is not running' "$LOG/install-$1")
 	[ "$n" = 0 ] || echo "FAIL: $1: the method fell back to fetching directly" >&2
+	# Its daemon may still be committing files to its cache: that must
+	# not slow the next http run.
+	daemon_down_on c
 }
 
 median()

@@ -1,6 +1,7 @@
 /*
  * check_cache.c - unit tests for daemon/cache.c and daemon/workers.c:
- * commit and verification, resuming a part file from its persisted map,
+ * commit and verification (of part files and of memory files), resuming a
+ * part file from its persisted map,
  * LRU eviction under the quota (pinned entries stay), the startup scan,
  * import, and a consistent cache after errors.
  */
@@ -358,6 +359,52 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_mem_commit)
+{
+	uint8_t		buf[7000], sha[SHA256_LEN], bad[SHA256_LEN], back[7000];
+	char		path[PATH_MAX], part[PATH_MAX], cmd[PATH_MAX + 64];
+	struct stat	st;
+	int		fd, rw, ro;
+
+	fill(buf, sizeof(buf), 3);
+	sha256(buf, sizeof(buf), sha);
+	memcpy(bad, sha, sizeof(bad));
+	bad[5] ^= 1;
+	ck_assert_int_ge(fd = cache_mem_open(), 0);
+	ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+
+	/* The digest must be the expected hash, the size the file's. */
+	ck_assert_int_eq(cache_mem_commit(bad, fd, sizeof(buf), sha),
+	    -EBADMSG);
+	ck_assert_int_eq(cache_mem_commit(sha, fd, sizeof(buf), bad),
+	    -EBADMSG);
+	ck_assert_int_eq(cache_mem_commit(sha, fd, sizeof(buf) - 1, sha),
+	    -EBADMSG);
+	cache_entry_path(sha, path, sizeof(path));
+	ck_assert(!exists(path));
+
+	/* A part file left from an earlier attempt goes with the commit. */
+	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
+	close(rw);
+	close(ro);
+	cache_part_path(sha, ".part", part, sizeof(part));
+	ck_assert(exists(part));
+	ck_assert_int_eq(cache_mem_commit(sha, fd, sizeof(buf), sha), 0);
+	close(fd);
+	ck_assert(!exists(part));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	ck_assert_int_eq(st.st_size, (off_t)sizeof(buf));
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	ck_assert_int_eq(read(fd, back, sizeof(back)), (ssize_t)sizeof(back));
+	ck_assert_mem_eq(back, buf, sizeof(buf));
+	close(fd);
+	/* Nothing is left in tmp/. */
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s/tmp')\"", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static int	counter;
 
 static void
@@ -394,6 +441,58 @@ START_TEST(test_workers)
 }
 END_TEST
 
+static int	gate;
+
+/* Background work that waits for a job somebody waits on; counts if it came. */
+static void
+gated_work(void *arg)
+{
+	int	i;
+
+	for (i = 0; i < 2000 && !__atomic_load_n(&gate, __ATOMIC_SEQ_CST);
+	    i++)
+		usleep(1000);
+	if (__atomic_load_n(&gate, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+open_gate(void *arg)
+{
+	__atomic_store_n(&gate, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+START_TEST(test_workers_bg)
+{
+	int	worked = 0, i;
+
+	/*
+	 * Background jobs never take every thread: the job that opens the
+	 * gate they wait at still runs while they queue.
+	 */
+	counter = 0;
+	gate = 0;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(workers_submit_bg(gated_work, count_done,
+		    &worked), 0);
+	usleep(20000);
+	ck_assert_int_eq(workers_submit(open_gate, count_done, &worked), 0);
+	settle();
+	ck_assert_int_eq(__atomic_load_n(&gate, __ATOMIC_SEQ_CST), 1);
+	ck_assert_int_eq(worked, 5);
+	ck_assert_int_eq(counter, 5);
+	/* Shutdown drains background jobs too. */
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(workers_submit_bg(count_work, count_done,
+		    &worked), 0);
+	workers_shutdown();
+	ck_assert_int_eq(counter, 8);
+	ck_assert_int_eq(workers_submit_bg(count_work, count_done, &worked),
+	    -ESHUTDOWN);
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -409,6 +508,8 @@ cache_suite(void)
 	tcase_add_test(tc, test_import);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_workers);
+	tcase_add_test(tc, test_mem_commit);
+	tcase_add_test(tc, test_workers_bg);
 	suite_add_tcase(s, tc);
 	return s;
 }
