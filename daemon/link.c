@@ -576,6 +576,29 @@ on_have_all(struct link *l, const struct pw_msg *m)
 	link_pump(l);
 }
 
+/*
+ * A daemon unchokes a daemon that is interested at once and handles a
+ * channel's messages in order after the attach, so interest and requests
+ * may go out right behind our attach: the file costs one round trip, not
+ * three.  Whatever the peer says next overrides what we presumed; what it
+ * will not serve it rejects (the fast extension), and after a refusal it
+ * ignores the channel's frames.
+ */
+void
+link_presume_seed(struct link *l)
+{
+	uint32_t	i, n = swarm_npieces(l->swarm);
+
+	if (l->dead || l->started || !l->fast)
+		return;
+	link_start(l);
+	for (i = 0; i < n; i++)
+		set_have(l, i);
+	l->peer_choking = false;
+	link_update_interest(l);
+	link_pump(l);
+}
+
 static void
 on_have_none(struct link *l, const struct pw_msg *m)
 {

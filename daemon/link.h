@@ -26,6 +26,11 @@ void	 link_start(struct link *);
 void	 link_set_sid(struct link *, uint32_t sid);
 /* The answer to our attach. */
 void	 link_attached(struct link *, bool ok);
+/*
+ * Right after our attach to a daemon whose have-index lists the file:
+ * start as if it had attached, said have all and unchoked us.
+ */
+void	 link_presume_seed(struct link *);
 /* An incoming peer wire message for this swarm. */
 void	 link_handle(struct link *, const struct pw_msg *);
 /* Read the blocks granted to links in this round of the tree. */

@@ -878,6 +878,8 @@ peermgr_attach_holders(struct swarm *s)
 			continue;
 		}
 		link_set_sid(l, sid);
+		if ((*hfind(d, sha))->what == PEERMGR_HAVE)
+			link_presume_seed(l);
 		n++;
 	}
 	return n;
