@@ -218,16 +218,25 @@ origin_len(const char *url)
 	return end == host ? 0 : (size_t)(end - url);
 }
 
-bool
-ws_mirror_known(const char *url)
+/* The configured mirror whose base the URL lies under, if any. */
+static struct ws_mirror *
+configured_for(const char *url)
 {
 	struct ws_mirror	*m;
-	size_t			 n;
 
 	TAILQ_FOREACH(m, &ws.mirrors, entry)
 		if (m->configured && under(url, m->base))
-			return true;
-	return (n = origin_len(url)) > 0 && mirror_find(url, n) != NULL;
+			return m;
+	return NULL;
+}
+
+bool
+ws_mirror_known(const char *url)
+{
+	size_t	n;
+
+	return configured_for(url) != NULL ||
+	    ((n = origin_len(url)) > 0 && mirror_find(url, n) != NULL);
 }
 
 struct ws_mirror *
@@ -236,9 +245,8 @@ ws_mirror_of(const char *url)
 	struct ws_mirror	*m;
 	size_t			 n;
 
-	TAILQ_FOREACH(m, &ws.mirrors, entry)
-		if (m->configured && under(url, m->base))
-			return m;
+	if ((m = configured_for(url)) != NULL)
+		return m;
 	if ((n = origin_len(url)) == 0)
 		return NULL;
 	return mirror_new(url, n, false);
@@ -248,16 +256,11 @@ size_t
 ws_alternates(const char *url, char **out, struct ws_mirror **mout,
     size_t max)
 {
-	struct ws_mirror	*m, *self = NULL;
+	struct ws_mirror	*m, *self;
 	const char		*rest;
 	size_t			 n = 0;
 
-	TAILQ_FOREACH(m, &ws.mirrors, entry)
-		if (m->configured && under(url, m->base)) {
-			self = m;
-			break;
-		}
-	if (self == NULL)
+	if ((self = configured_for(url)) == NULL)
 		return 0;
 	rest = url + strlen(self->base);
 	TAILQ_FOREACH(m, &ws.mirrors, entry) {

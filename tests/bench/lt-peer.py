@@ -23,20 +23,19 @@ import time
 
 import libtorrent as lt
 
+# The settings every test peer starts from, shared with the tests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'integration'))
+import ltbase  # noqa: E402
+
 
 def settings(port):
     s = lt.high_performance_seed()
+    s.update(ltbase.PLAIN)
     s.update({
         'listen_interfaces': '127.0.0.1:%d' % port,
         'outgoing_interfaces': '127.0.0.1',
-        'enable_dht': False,
         'enable_lsd': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_utp': False,
-        'out_enc_policy': 2,
-        'in_enc_policy': 2,
         'upload_rate_limit': 0,
         'download_rate_limit': 0,
         'rate_limit_ip_overhead': False,

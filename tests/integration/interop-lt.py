@@ -29,6 +29,8 @@ import time
 
 import libtorrent as lt
 
+import ltbase
+
 SOURCES = (('tracker', 0x1), ('dht', 0x2), ('pex', 0x4), ('lsd', 0x8),
            ('resume', 0x10), ('incoming', 0x20))
 
@@ -46,22 +48,15 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 
-    s = lt.session({
+    s = lt.session(ltbase.settings(**{
         'listen_interfaces': addr + ':6881',
         'outgoing_interfaces': addr,
         'enable_lsd': True,
-        'enable_dht': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_utp': False,
-        'out_enc_policy': 2,
-        'in_enc_policy': 2,
         'alert_mask': lt.alert.category_t.status_notification |
         lt.alert.category_t.error_notification |
         lt.alert.category_t.connect_notification |
         lt.alert.category_t.peer_notification,
-    })
+    }))
     ti = lt.torrent_info(torrent)
     h = s.add_torrent({'ti': ti, 'save_path': d})
     t0 = time.time()

@@ -16,6 +16,8 @@ import time
 
 import libtorrent as lt
 
+import ltbase
+
 
 def main():
     addr, d, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
@@ -36,18 +38,11 @@ def main():
         if time.time() > end:
             sys.exit('lsd-lt.py: no go')
         time.sleep(0.05)
-    s = lt.session({
+    s = lt.session(ltbase.settings(**{
         'listen_interfaces': addr + ':6881',
         'enable_lsd': True,
-        'enable_dht': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_utp': False,
-        'out_enc_policy': 2,
-        'in_enc_policy': 2,
         'alert_mask': lt.alert.category_t.all_categories,
-    })
+    }))
     s.add_torrent({'ti': ti, 'save_path': d})
     while time.time() < end:
         s.wait_for_alert(200)

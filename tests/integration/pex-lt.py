@@ -30,6 +30,8 @@ import time
 
 import libtorrent as lt
 
+import ltbase
+
 SOURCES = (('tracker', 0x1), ('dht', 0x2), ('pex', 0x4), ('lsd', 0x8),
            ('resume', 0x10), ('incoming', 0x20))
 
@@ -60,17 +62,10 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *x: stop.append(1))
 
-    s = lt.session({
+    s = lt.session(ltbase.settings(**{
         'listen_interfaces': a.addr + ':6881',
         'outgoing_interfaces': a.addr,
         'enable_lsd': False,
-        'enable_dht': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_utp': False,
-        'out_enc_policy': 2,
-        'in_enc_policy': 2,
         'download_rate_limit': a.down,
         'upload_rate_limit': a.up,
         # --connect retries a peer that was not ready for us yet.
@@ -78,7 +73,7 @@ def main():
         'alert_mask': lt.alert.category_t.status_notification |
         lt.alert.category_t.error_notification |
         lt.alert.category_t.peer_log_notification,
-    })
+    }))
     ti = lt.torrent_info(a.torrent)
     h = s.add_torrent({'ti': ti, 'save_path': a.dir})
     if a.no_pex:
