@@ -321,13 +321,21 @@ find_keyconn(struct peer *p, void *arg)
 static void
 known_connect(struct known *k)
 {
-	if (paused || k->peer != NULL || scope_off() ||
-	    !scope_allows((struct sockaddr *)&k->ss) ||
-	    banned((struct sockaddr *)&k->ss) || !room_for_peer())
+	if (paused || k->peer != NULL)
 		return;
-	if (is_self((struct sockaddr *)&k->ss)) {
-		/* Our own address in "peers" (a shared file): rarely. */
+	/*
+	 * Not to be called now (outside the share scope, banned, our own
+	 * address in a shared "peers" list): look again rarely, not at
+	 * every turn of the retry timer.
+	 */
+	if (scope_off() || !scope_allows((struct sockaddr *)&k->ss) ||
+	    banned((struct sockaddr *)&k->ss) ||
+	    is_self((struct sockaddr *)&k->ss)) {
 		k->next_try = time(NULL) + RETRY_MAX;
+		return;
+	}
+	if (!room_for_peer()) {
+		k->next_try = time(NULL) + RETRY_MIN;
 		return;
 	}
 	k->peer = peer_connect((struct sockaddr *)&k->ss, k->sslen,
