@@ -922,6 +922,13 @@ drop_stale(void)
 	schedule_retry();
 }
 
+static void
+close_out_of_scope(struct peer *p, void *arg)
+{
+	if (scope_off() || !scope_allows(peer_addr(p)))
+		peer_close(p, "outside the share scope");
+}
+
 int
 peermgr_configure(char *err, size_t errlen)
 {
@@ -931,6 +938,8 @@ peermgr_configure(char *err, size_t errlen)
 
 	if (!scope_set(conf.share, err, errlen))
 		return -1;
+	/* A narrower scope ends what it no longer allows. */
+	peer_foreach(close_out_of_scope, NULL);
 	if (scope_off())
 		listen_stop();
 	else if (!paused) {

@@ -12,6 +12,8 @@
 #      connections, the old one refuses them
 #   4. a's listen_port changed to a port another program holds, a
 #      reloaded: a says so and keeps listening on its old port
+#   5. a's "share" narrowed to leave b out, a reloaded: a closes its
+#      connection to b and does not dial b again
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || fail": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -24,7 +26,7 @@ conf_a()	# PORT LINE...
 {
 	local port=$1
 	shift
-	write_conf "$T/a" "listen_port = $port" "share = 127.0.0.0/8" \
+	write_conf "$T/a" "listen_port = $port" "share = ${SHARE_A:-127.0.0.0/8}" \
 	    "log_level = debug" "$@"
 }
 CA=$(conf_a "$PA" "peers = 127.0.0.1:$PB")
@@ -128,6 +130,17 @@ grep -q "cannot listen on port $PX.*still listening on port $PA2" "$T/aptbtd.log
 can_connect "$PA2" || fail "a stopped listening on $PA2"
 alive "$A" || fail "a died"
 echo "ok: port $PX taken: a keeps listening on $PA2 and says so"
+
+# 5.
+reload_a "$PA2" "peers = 127.0.0.1:$PB"
+wait_daemons a 1 "a did not connect to b again"
+SHARE_A=10.0.0.0/8 reload_a "$PA2" "peers = 127.0.0.1:$PB"
+wait_daemons a 0 "a kept its connection to b outside the new share scope"
+grep -q "outside the share scope" "$T/aptbtd.log" ||
+	fail "a did not say why it closed b's connection"
+sleep 3
+[ "$(ndaemons a)" = 0 ] || fail "a dialled b outside its share scope"
+echo "ok: share narrowed on reload: a closed its connection to b and stays so"
 
 stop_wait "$A"
 [ "$STOP_RC" = 0 ] || fail "a exited with status $STOP_RC"
