@@ -8,6 +8,10 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -198,6 +200,26 @@ make_socket_dir(uid_t uid, gid_t gid, int chown_it)
 	free(dir);
 }
 
+/*
+ * Peer connections (max_connections), cache files being written and
+ * commits that trail their answers all hold descriptors: the usual soft
+ * limit of 1024 is too tight, so take what the hard limit allows (up to
+ * NOFILE_WANT; libevent and libcurl use epoll, not select).
+ */
+#define NOFILE_WANT	16384
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= NOFILE_WANT)
+		return;
+	rl.rlim_cur = rl.rlim_max < NOFILE_WANT ? rl.rlim_max : NOFILE_WANT;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the open-file limit");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -263,6 +285,7 @@ main(int argc, char *argv[])
 	make_dirs(uid, gid, drop);
 	make_socket_dir(uid, gid, drop);
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
