@@ -216,8 +216,15 @@ link_free(struct link *l, const char *why)
 void
 link_close(struct link *l)
 {
-	if (l->sid != 0)
-		peer_detach(l->peer, l->sid);
+	/*
+	 * A standard client's connection is this one swarm: close it, and
+	 * with it the link, so the connection never holds a freed link.
+	 */
+	if (l->sid == 0) {
+		peer_close(l->peer, "its swarm ended");
+		return;
+	}
+	peer_detach(l->peer, l->sid);
 	link_free(l, "closed");
 }
 
