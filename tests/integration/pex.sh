@@ -22,9 +22,9 @@
 #      ut_pex must tell it of another peer: libtorrent on q logs a PEX
 #      message from d with peers added, and connects to a peer it learnt
 #      by PEX.
-#   3. d's share narrowed by a reload to leave p out (p stays connected:
-#      a reload closes nothing); r (.6) connects to d alone: d's ut_pex
-#      to r lists q and not p ("added: 1"; with p it would say 2).
+#   3. d's share narrowed by a reload to leave p out: d closes its
+#      connection to p and keeps q's; r (.6) connects to d alone: d's
+#      ut_pex to r lists q and not p ("added: 1"; with p it would say 2).
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -263,11 +263,13 @@ PID_R=$LT_PID
 wait_for_file_line "$T/r.out" "^pex $D:6881 .*<== PEX" 20 ||
 	{ bad "r got no ut_pex message from d"; show "$T/r.out"; }
 msg=$(grep "^pex $D:6881 .*<== PEX" "$T/r.out" | head -n 1)
-# The count means something only if d still had both q and p then.
+# The reload closed p's connection (outside the scope), not q's.
 ctl --json peers >"$T/peers-3.json"
-[ "$(peer_seen "$T/peers-3.json" "$(ns_ip q)" | cut -d' ' -f2)" != - ] &&
-    [ "$(peer_seen "$T/peers-3.json" "$P" | cut -d' ' -f2)" != - ] ||
-	bad "d should still be connected to q and p: $(cat "$T/peers-3.json")"
+[ "$(peer_seen "$T/peers-3.json" "$(ns_ip q)" | cut -d' ' -f2)" != - ] ||
+	bad "d should still be connected to q: $(cat "$T/peers-3.json")"
+[ "$(peer_seen "$T/peers-3.json" "$P" | cut -d' ' -f2)" = - ] &&
+	ok "the reload closed d's connection to p, now outside its share" ||
+	bad "d is still connected to p, outside its share: $(cat "$T/peers-3.json")"
 case $msg in
 *"added: 1 "*|*"added: 1") ok "d told r of q alone: $msg" ;;
 *) bad "d's first ut_pex to r should list q alone, not p (outside share): $msg" ;;
