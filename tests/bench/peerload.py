@@ -28,6 +28,11 @@ import struct
 import sys
 import time
 
+# bencode, shared with the integration tests' programs.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'integration'))
+from benc import encode as benc, decode as bdec  # noqa: E402
+
 DAEMON_KEY = hashlib.sha256(b"aptbt-daemon-v1").digest()[:20]
 PROTOCOL = b"\x13BitTorrent protocol"
 RESERVED = bytes([0, 0, 0, 0, 0, 0x10, 0, 0x04])	# BEP 10, BEP 6
@@ -35,44 +40,6 @@ UNCHOKE, INTERESTED, REQUEST, PIECE, EXTENDED = 1, 2, 6, 7, 20
 OUR_HASHES_ID, OUR_MUX_ID = 1, 2
 MAX_MSG = 1024 * 1024 + 13
 BLOCK = 16384
-
-
-def benc(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, bytes):
-        return b"%d:" % len(v) + v
-    if isinstance(v, str):
-        return benc(v.encode())
-    if isinstance(v, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, x)
-                       for k, x in v.items())
-        return b"d" + b"".join(benc(k) + benc(x) for k, x in items) + b"e"
-    raise TypeError(type(v))
-
-
-def bdec(buf, i=0):
-    """One bencoded value at buf[i:]: (value, end)."""
-    c = buf[i:i + 1]
-    if c == b"i":
-        j = buf.index(b"e", i)
-        return int(buf[i + 1:j]), j + 1
-    if c == b"l":
-        out, i = [], i + 1
-        while buf[i:i + 1] != b"e":
-            v, i = bdec(buf, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        out, i = {}, i + 1
-        while buf[i:i + 1] != b"e":
-            k, i = bdec(buf, i)
-            v, i = bdec(buf, i)
-            out[k] = v
-        return out, i + 1
-    j = buf.index(b":", i)
-    n = int(buf[i:j])
-    return buf[j + 1:j + 1 + n], j + 1 + n
 
 
 def msg(mid, payload=b""):

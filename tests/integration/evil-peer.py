@@ -41,6 +41,8 @@ import sys
 import threading
 import time
 
+from benc import encode as benc, decode as bdec
+
 DAEMON_KEY = hashlib.sha256(b"aptbt-daemon-v1").digest()[:20]
 PROTOCOL = b"\x13BitTorrent protocol"
 # Reserved bits: BEP 10 (byte 5, 0x10) and BEP 6 (byte 7, 0x04).
@@ -68,50 +70,6 @@ def say(*words):
 
 
 # --- bencode (canonical: sorted keys) ---------------------------------------
-
-def benc(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, (bytes, bytearray)):
-        return b"%d:" % len(v) + bytes(v)
-    if isinstance(v, str):
-        return benc(v.encode())
-    if isinstance(v, list):
-        return b"l" + b"".join(benc(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, x)
-                       for k, x in v.items())
-        return b"d" + b"".join(benc(k) + benc(x) for k, x in items) + b"e"
-    raise TypeError(type(v))
-
-
-def bdec(buf, i=0):
-    """Decode one value at buf[i:]; returns (value, end)."""
-    c = buf[i:i + 1]
-    if c == b"i":
-        j = buf.index(b"e", i)
-        return int(buf[i + 1:j]), j + 1
-    if c == b"l":
-        out, i = [], i + 1
-        while buf[i:i + 1] != b"e":
-            v, i = bdec(buf, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        out, i = {}, i + 1
-        while buf[i:i + 1] != b"e":
-            k, i = bdec(buf, i)
-            v, i = bdec(buf, i)
-            out[k] = v
-        return out, i + 1
-    if c.isdigit():
-        j = buf.index(b":", i)
-        n = int(buf[i:j])
-        if j + 1 + n > len(buf):
-            raise ValueError("truncated string")
-        return buf[j + 1:j + 1 + n], j + 1 + n
-    raise ValueError("bad bencode at %d" % i)
-
 
 # --- the canonical layout (common/layout.h) ---------------------------------
 

@@ -11,33 +11,13 @@
 #   close    close the connection on the first request
 # Each request is logged to LOG as "fetch ID URI".
 import socket, sys, os, struct, urllib.request, tempfile, threading
+
+from benc import encode as benc, decode_str_keys as bdec
+
 path, mode, logpath = sys.argv[1], sys.argv[2], sys.argv[3]
 log = open(logpath, 'a', buffering=1)
 # Straight to the mirror, whatever *_proxy says.
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-def bdec(b, i=0):
-    c = b[i:i+1]
-    if c == b'i':
-        e = b.index(b'e', i); return int(b[i+1:e]), e+1
-    if c == b'l':
-        i += 1; l = []
-        while b[i:i+1] != b'e':
-            v, i = bdec(b, i); l.append(v)
-        return l, i+1
-    if c == b'd':
-        i += 1; d = {}
-        while b[i:i+1] != b'e':
-            k, i = bdec(b, i); v, i = bdec(b, i); d[k.decode()] = v
-        return d, i+1
-    colon = b.index(b':', i); n = int(b[i:colon]); return b[colon+1:colon+1+n], colon+1+n
-
-def benc(v):
-    if isinstance(v, int): return b'i%de' % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b'%d:%s' % (len(v), v)
-    if isinstance(v, dict):
-        return b'd' + b''.join(benc(k) + benc(v[k]) for k in sorted(v)) + b'e'
 
 def frame(d): p = benc(d); return struct.pack('>I', len(p)) + p
 

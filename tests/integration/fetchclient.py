@@ -11,47 +11,7 @@ import socket
 import struct
 import sys
 
-
-def benc(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, dict):
-        out = b"d"
-        for k in sorted(v, key=lambda k: k.encode() if isinstance(k, str) else k):
-            out += benc(k) + benc(v[k])
-        return out + b"e"
-    if isinstance(v, list):
-        return b"l" + b"".join(benc(x) for x in v) + b"e"
-    raise TypeError(type(v))
-
-
-def bdec(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c == b"l":
-        i += 1
-        out = []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i += 1
-        out = {}
-        while b[i:i + 1] != b"e":
-            k, i = bdec(b, i)
-            v, i = bdec(b, i)
-            out[k.decode()] = v
-        return out, i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    return b[j + 1:j + 1 + n], j + 1 + n
+from benc import encode as benc, decode_str_keys as bdec
 
 
 class Conn:
