@@ -641,7 +641,7 @@ upload_done(void *arg, uint8_t *data, int err)
 	struct link	*l = u->link;
 	struct bytebuf	 b = BYTEBUF_INIT;
 	struct sendbuf	*sb = NULL;
-	size_t		 i, off = 0;
+	size_t		 i, off = 0, total;
 
 	if (l == NULL) {		/* the link went away meanwhile */
 		free(data);
@@ -650,8 +650,9 @@ upload_done(void *arg, uint8_t *data, int err)
 	}
 	LIST_REMOVE(u, entry);
 	l->nuploads -= (unsigned)u->n;
-	for (i = 0; i < u->n; i++)
-		bw_sent(&l->bw, u->rd[i].len);
+	for (i = 0, total = 0; i < u->n; i++)
+		total += u->rd[i].len;
+	bw_sent(&l->bw, total);		/* read: the connection's now */
 	if (err != 0 || l->am_choking ||
 	    (sb = malloc(sizeof(*sb))) == NULL) {
 		for (i = 0; i < u->n; i++)

@@ -167,6 +167,13 @@ daemon_of(const struct peer *p)
 	return NULL;
 }
 
+/* A daemon we may talk to about files: handshakes done, within scope. */
+static bool
+daemon_usable(const struct daemon *d)
+{
+	return peer_ready(d->peer) && scope_allows(peer_addr(d->peer));
+}
+
 static bool
 same_host(const struct sockaddr *a, const struct sockaddr *b)
 {
@@ -764,7 +771,7 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	int		 i;
 
 	TAILQ_FOREACH(d, &daemons, entry)
-		if (peer_ready(d->peer) && scope_allows(peer_addr(d->peer)))
+		if (daemon_usable(d))
 			peer_send_index(d->peer, pend[0], npend[0], pend[1],
 			    npend[1], pend[2], npend[2], false);
 	for (i = 0; i < 3; i++)
@@ -828,7 +835,7 @@ peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint64_t my_score,
 	enum peermgr_wait	 w = PEERMGR_WAIT_NO;
 
 	TAILQ_FOREACH(d, &daemons, entry) {
-		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
+		if (!daemon_usable(d))
 			continue;
 		if (*(pp = hfind(d, sha256)) == NULL)
 			continue;
@@ -851,7 +858,7 @@ peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
 	if (paused)
 		return false;
 	TAILQ_FOREACH(d, &daemons, entry) {
-		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)))
+		if (!daemon_usable(d))
 			continue;
 		if ((v = score(peer_id(d->peer), sha256)) > top) {
 			top = v;
@@ -876,7 +883,7 @@ peermgr_attach_holders(struct swarm *s)
 	if (paused)
 		return 0;
 	TAILQ_FOREACH(d, &daemons, entry) {
-		if (!peer_ready(d->peer) || !scope_allows(peer_addr(d->peer)) ||
+		if (!daemon_usable(d) ||
 		    *hfind(d, sha) == NULL || swarm_linked(s, d->peer))
 			continue;
 		if ((l = link_new(d->peer, 0, s)) == NULL)
