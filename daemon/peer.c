@@ -1,11 +1,15 @@
 /*
  * peer.c - peer connections: handshakes, framing, mux, limits.
  *
- * Each connection is a bufferevent in one global rate-limit group, so
- * download_limit and upload_limit hold across all peers (libevent's token
- * buckets).  Input is cut into messages with the codec in common/; a
- * message for a swarm goes to that swarm's link, everything about the
- * connection itself is handled here.
+ * Each connection writes through a bufferevent (in one global rate-limit
+ * group while a limit is set) and reads with an event of its own: libevent
+ * 2.1's bufferevents read at most 4 KiB per call, which made the loop
+ * thread's system calls the cost of a fast download.  Reads take what the
+ * socket holds, up to READ_MAX, into the connection's input buffer; limits
+ * on what we receive are kept by pacing our requests (bandwidth.c).  Input
+ * is cut into messages with the codec in common/; a message for a swarm
+ * goes to that swarm's link, everything about the connection itself is
+ * handled here.
  */
 #include "config.h"
 
@@ -15,6 +19,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +50,7 @@
 #define IDLE_TIMEOUT		300
 #define KEEPALIVE_INTERVAL	100
 #define BAN_POINTS		100
-#define MAX_OUTPUT		(8 * 1024 * 1024)	/* then stop reading */
+#define READ_MAX		(1024 * 1024)	/* bytes taken per read */
 
 uint8_t	PEER_DAEMON_KEY[SWARMKEY_LEN];
 uint8_t	peer_self_id[20];
@@ -64,7 +71,9 @@ struct channel {
 
 struct peer {
 	TAILQ_ENTRY(peer)	 entry;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* output, connect, write errors */
+	struct event		*rev;		/* input */
+	struct evbuffer		*inbuf;
 	struct event		*keepalive;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -93,10 +102,11 @@ static struct event_base	*peer_base;
 static struct bufferevent_rate_limit_group *rate_group;
 static struct ev_token_bucket_cfg *rate_cfg;
 
-static void	peer_read_cb(struct bufferevent *, void *);
+static void	peer_read_cb(evutil_socket_t, short, void *);
 static void	peer_write_cb(struct bufferevent *, void *);
 static void	peer_event_cb(struct bufferevent *, short, void *);
 static void	peer_send_handshake(struct peer *);
+static int	peer_start_reading(struct peer *);
 
 int
 peer_init(struct event_base *base)
@@ -224,7 +234,6 @@ addr_normalize(struct sockaddr_storage *ss, socklen_t *len)
 static struct peer *
 peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 {
-	static const struct timeval	hs_timeout = { HANDSHAKE_TIMEOUT, 0 };
 	static const struct timeval	ka = { KEEPALIVE_INTERVAL, 0 };
 	struct peer			*p;
 
@@ -239,26 +248,24 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 	p->bev = bufferevent_socket_new(peer_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	p->keepalive = event_new(peer_base, -1, EV_PERSIST, keepalive_cb, p);
-	if (p->bev == NULL || p->keepalive == NULL) {
+	p->inbuf = evbuffer_new();
+	if (p->bev == NULL || p->keepalive == NULL || p->inbuf == NULL) {
 		if (p->bev != NULL)
 			bufferevent_free(p->bev);
 		else if (fd != -1)
 			close(fd);
 		if (p->keepalive != NULL)
 			event_free(p->keepalive);
+		if (p->inbuf != NULL)
+			evbuffer_free(p->inbuf);
 		free(p);
 		return NULL;
 	}
 	if (rate_group != NULL)
 		bufferevent_add_to_rate_limit_group(p->bev, rate_group);
-	bufferevent_setcb(p->bev, peer_read_cb, peer_write_cb, peer_event_cb,
-	    p);
-	bufferevent_set_timeouts(p->bev, &hs_timeout, NULL);
-	/* Big reads: a piece message arrives in one callback. */
-	bufferevent_setwatermark(p->bev, EV_READ, 0, 4 * 1024 * 1024);
+	bufferevent_setcb(p->bev, NULL, peer_write_cb, peer_event_cb, p);
 	/* Uploads wait in the bandwidth tree, not here: refill at half. */
 	bufferevent_setwatermark(p->bev, EV_WRITE, BW_BACKLOG / 2, 0);
-	bufferevent_set_max_single_read(p->bev, 1024 * 1024);
 	bufferevent_set_max_single_write(p->bev, 1024 * 1024);
 	event_add(p->keepalive, &ka);
 	TAILQ_INSERT_TAIL(&peers, p, entry);
@@ -274,7 +281,11 @@ peer_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 	if ((p = peer_new(fd, sa, salen, false)) == NULL)
 		return NULL;
 	p->phase = PH_HANDSHAKE;
-	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	if (peer_start_reading(p) != 0) {
+		peer_close(p, "out of memory");
+		return NULL;
+	}
+	bufferevent_enable(p->bev, EV_WRITE);
 	log_debug("peer %s: incoming connection", p->name);
 	return p;
 }
@@ -283,19 +294,24 @@ struct peer *
 peer_connect(const struct sockaddr *sa, socklen_t salen,
     const uint8_t key[SWARMKEY_LEN])
 {
-	struct peer	*p;
+	static const struct timeval	connect_timeout = {
+		HANDSHAKE_TIMEOUT, 0
+	};
+	struct peer			*p;
 
 	if ((p = peer_new(-1, sa, salen, true)) == NULL)
 		return NULL;
 	memcpy(p->key, key, SWARMKEY_LEN);
 	p->daemon = memcmp(key, PEER_DAEMON_KEY, SWARMKEY_LEN) == 0;
 	p->phase = PH_CONNECTING;
+	/* Until connected, a write timeout stands for the handshake's. */
+	bufferevent_set_timeouts(p->bev, NULL, &connect_timeout);
 	if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&p->ss,
 	    (int)salen) == -1) {
 		peer_close(p, "connect failed");
 		return NULL;
 	}
-	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(p->bev, EV_WRITE);
 	log_debug("peer %s: connecting", p->name);
 	return p;
 }
@@ -303,6 +319,7 @@ peer_connect(const struct sockaddr *sa, socklen_t salen,
 static void
 peer_free(struct peer *p)
 {
+	evbuffer_free(p->inbuf);
 	free(p->chans);
 	free(p);
 }
@@ -327,6 +344,9 @@ peer_close(struct peer *p, const char *why)
 	p->nchans = 0;
 	peermgr_peer_closed(p, why);
 	event_free(p->keepalive);
+	if (p->rev != NULL)
+		event_free(p->rev);
+	p->rev = NULL;
 	if (rate_group != NULL)
 		bufferevent_remove_from_rate_limit_group(p->bev);
 	bufferevent_free(p->bev);
@@ -629,7 +649,7 @@ peer_activate(struct peer *p)
 	static const struct timeval	idle = { IDLE_TIMEOUT, 0 };
 
 	p->phase = PH_ACTIVE;
-	bufferevent_set_timeouts(p->bev, &idle, NULL);
+	event_add(p->rev, &idle);	/* the idle timeout replaces the first */
 	if (p->daemon)
 		peermgr_daemon_ready(p);
 	else if (p->direct != NULL)
@@ -639,7 +659,7 @@ peer_activate(struct peer *p)
 static int
 peer_on_handshake(struct peer *p)
 {
-	struct evbuffer	*in = bufferevent_get_input(p->bev);
+	struct evbuffer	*in = p->inbuf;
 	uint8_t		*data;
 	size_t		 avail = evbuffer_get_length(in);
 	ssize_t		 r;
@@ -961,16 +981,83 @@ peer_on_message(struct peer *p, const struct pw_msg *msg)
 	/* A daemon connection's own swarm is empty: nothing to do. */
 }
 
+/*
+ * Read what the socket holds, up to READ_MAX, into the input buffer.  The
+ * space reserved is what FIONREAD reports, so an idle connection keeps no
+ * large buffer.  Returns false once the connection is closed.
+ */
+static bool
+peer_fill(struct peer *p, evutil_socket_t fd)
+{
+	struct evbuffer_iovec	v[2];
+	struct iovec		iov[2];
+	int			avail = 0, n, i;
+	ssize_t			r;
+	size_t			left;
+
+	if (ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
+		avail = 4096;
+	if (avail > READ_MAX)
+		avail = READ_MAX;
+	if ((n = evbuffer_reserve_space(p->inbuf, avail, v, 2)) <= 0) {
+		peer_close(p, "out of memory");
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	while ((r = readv(fd, iov, n)) == -1 && errno == EINTR)
+		;
+	if (r == 0) {
+		peer_close(p, "closed by peer");
+		return false;
+	}
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return true;
+		peer_close(p, strerror(errno));
+		return false;
+	}
+	for (i = 0, left = (size_t)r; i < n; i++) {
+		if (v[i].iov_len > left)
+			v[i].iov_len = left;
+		left -= v[i].iov_len;
+	}
+	evbuffer_commit_space(p->inbuf, v, n);
+	return true;
+}
+
+/* The handshake timeout at first, the idle timeout once active. */
+static int
+peer_start_reading(struct peer *p)
+{
+	static const struct timeval	hs_timeout = { HANDSHAKE_TIMEOUT, 0 };
+
+	p->rev = event_new(peer_base, bufferevent_getfd(p->bev),
+	    EV_READ | EV_PERSIST, peer_read_cb, p);
+	if (p->rev == NULL)
+		return -1;
+	return event_add(p->rev, &hs_timeout);
+}
+
 static void
-peer_read_cb(struct bufferevent *bev, void *arg)
+peer_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*in = p->inbuf;
 	struct pw_msg	 msg;
 	uint8_t		*data, hdr[PW_LEN_PREFIX];
 	size_t		 avail, need;
 	ssize_t		 r;
 
+	if (what & EV_TIMEOUT) {
+		peer_close(p, p->phase == PH_ACTIVE ? "idle" :
+		    "handshake timed out");
+		return;
+	}
+	if (!peer_fill(p, fd))
+		return;
 	p->refs++;
 	while (p->phase != PH_CLOSED) {
 		if (p->phase == PH_HANDSHAKE) {
@@ -1026,12 +1113,16 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 		    &one, sizeof(one));
 		p->phase = PH_HANDSHAKE;
+		bufferevent_set_timeouts(bev, NULL, NULL);
+		if (peer_start_reading(p) != 0) {
+			peer_close(p, "out of memory");
+			return;
+		}
 		peer_send_handshake(p);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		peer_close(p, p->phase == PH_ACTIVE ? "idle" :
-		    "handshake timed out");
+		peer_close(p, "connect timed out");
 	else if (what & BEV_EVENT_EOF)
 		peer_close(p, "closed by peer");
 	else if (what & BEV_EVENT_ERROR)
