@@ -24,6 +24,11 @@
 #                the time is from adding the torrent to the finished
 #                alert plus an fsync of the file.
 #
+# Each timed run also prints the CPU time the whole machine spent while it
+# ran (busy time from /proc/stat: both daemons and the method, or both
+# libtorrent sessions; a libtorrent run's window also holds its Python
+# start-up), since on a machine with few cores the work done decides.
+#
 # Runs: aptbt-zero, aptbt-v1, aptbt-hybrid, lt-v1, lt-hybrid.  Each gets
 # one untimed warm-up run, then BENCH_RUNS timed runs, interleaved.  Both
 # sides keep everything on one filesystem, tmpfs (/dev/shm) unless
@@ -170,10 +175,15 @@ wait_for_file_line "$T/lt-seed.out" '^ready' 30 ||
 	fail "libtorrent's seeder did not start: $(cat "$T/lt-seed.out")"
 
 now() { date +%s%N; }
+# busy: the machine's CPU time so far, in clock ticks (user, nice, system,
+# irq, softirq, steal; not idle or iowait).
+busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+TICKS=$(getconf CLK_TCK)
+cpu_since() { awk -v a="$(busy)" -v b="$1" -v hz="$TICKS" 'BEGIN { printf "%.2f", (a - b) / hz }'; }
 # $1 - $2 nanoseconds, in seconds.
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a - b) / 1e9 }'; }
 
-# run_aptbt FORM: one fetch through the downloader; sets $DT.
+# run_aptbt FORM: one fetch through the downloader; sets $DT and $cpu.
 run_aptbt()
 {
 	local form=$1 out=$T/out.aptbt url p0 p1 t0 t1 rc
@@ -182,6 +192,7 @@ run_aptbt()
 	downloader_up
 	p0=$(field bytes_from_peers)
 	echo MARK >>"$LOG"
+	c0=$(busy)
 	t0=$(now)
 	# $DRIVER is "python3 aptmethod.py", two words on purpose.
 	# shellcheck disable=SC2086
@@ -190,6 +201,7 @@ run_aptbt()
 	    "$SHA" "$SIZE" && sync "$out"
 	rc=$?
 	t1=$(now)
+	cpu=$(cpu_since "$c0")
 	[ "$rc" = 0 ] || fail "aptbt-$form: the fetch failed (status $rc)"
 	DT=$(secs "$t1" "$t0")
 	cmp -s "$out" "$T/data/$DEB" || fail "aptbt-$form: the copy differs"
@@ -203,16 +215,19 @@ run_aptbt()
 	rm -f "$out"
 }
 
-# run_lt FORM: one download by a fresh libtorrent session; sets $DT.
+# run_lt FORM: one download by a fresh libtorrent session; sets $DT and
+# $cpu.
 run_lt()
 {
 	local form=$1 d=$T/lt-get
 	rm -rf "$d"
 	mkdir -p "$d"
+	c0=$(busy)
 	# shellcheck disable=SC2086	# "python3 lt-peer.py"
 	$LTPEER get "$(bench_free_port)" "$d" "$T/$form.torrent" "$LTPORT" \
 	    "$RUN_LIMIT" >"$T/lt-get.out" 2>&1 ||
 		fail "lt-$form: $(cat "$T/lt-get.out")"
+	cpu=$(cpu_since "$c0")
 	DT=$(sed -n 's/^done //p' "$T/lt-get.out")
 	cmp -s "$d/$DEB" "$T/data/$DEB" || fail "lt-$form: the copy differs"
 	rm -rf "$d"
@@ -243,9 +258,10 @@ i=1
 while [ "$i" -le "$BENCH_RUNS" ]; do
 	for r in $RUNS; do
 		one "$r"
-		echo "$r run $i: $DT s"
+		echo "$r run $i: $DT s, $cpu CPU-seconds"
 		v=$(echo "$r" | tr - _)
 		eval "TIMES_$v=\"\${TIMES_$v:-} $DT\""
+		eval "CPU_$v=\"\${CPU_$v:-} $cpu\""
 	done
 	i=$((i + 1))
 done
@@ -264,7 +280,8 @@ for r in $RUNS; do
 	v=$(echo "$r" | tr - _)
 	eval "m=\$(echo \"\$TIMES_$v\" | median)"
 	eval "MED_$v=$m"
-	echo "peer-1g: $r median $m s ($(bench_div "$MIB" "$m") MiB/s)"
+	eval "c=\$(echo \"\$CPU_$v\" | median)"
+	echo "peer-1g: $r median $m s ($(bench_div "$MIB" "$m") MiB/s), $c CPU-seconds"
 done
 for a in zero v1 hybrid; do
 	for l in v1 hybrid; do
