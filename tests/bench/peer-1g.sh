@@ -24,12 +24,19 @@
 #                the time is from adding the torrent to the finished
 #                alert plus an fsync of the file.
 #
+#   aptbtd runs  the same, but the request comes from a control-protocol
+#                client that copies nothing (fetchclient.py --no-copy):
+#                the daemon's own work alone (pieces checked, the whole
+#                file's SHA-256, written and fsynced), to set beside
+#                libtorrent's; apt is only ever served by the aptbt runs.
+#
 # Each timed run also prints the CPU time the whole machine spent while it
 # ran (busy time from /proc/stat: both daemons and the method, or both
 # libtorrent sessions; a libtorrent run's window also holds its Python
 # start-up), since on a machine with few cores the work done decides.
 #
-# Runs: aptbt-zero, aptbt-v1, aptbt-hybrid, lt-v1, lt-hybrid.  Each gets
+# Runs: aptbt-zero, aptbt-v1, aptbt-hybrid, aptbtd-zero, aptbtd-v1,
+# lt-v1, lt-hybrid.  Each gets
 # one untimed warm-up run, then BENCH_RUNS timed runs, interleaved.  Both
 # sides keep everything on one filesystem, tmpfs (/dev/shm) unless
 # BENCH_TMPDIR names another.  Prints each time, the medians and the
@@ -39,7 +46,7 @@
 #
 #   BENCH_RUNS (3)          timed runs of each
 #   BENCH_SIZE_MIB (1024)   size of the file
-#   BENCH_PEER_RUNS         the runs to make (default all five)
+#   BENCH_PEER_RUNS         the runs to make (default all seven)
 #   BENCH_LIMIT (570)       seconds before the script stops itself
 #   BENCH_LOG_LEVEL         the daemons' log_level (notice)
 #   BENCH_SAVE_LOG=DIR      copy the daemons' and libtorrent's logs to DIR
@@ -68,13 +75,14 @@ bench_watchdog "${BENCH_LIMIT:-570}"
 METHOD=$top_builddir/client/aptbt-method
 MKMETA=$top_builddir/client/aptbt-mkmeta
 DRIVER="$BENCH_PY $top_srcdir/tests/bench/aptmethod.py"
+CLIENT="$BENCH_PY $top_srcdir/tests/integration/fetchclient.py"
 LTPEER="$BENCH_PY $top_srcdir/tests/bench/lt-peer.py"
 for p in "$METHOD" "$MKMETA" "$APTBTD" "$APTBT_CTL"; do
 	[ -x "$p" ] || fail "build $p first"
 done
 MIB=${BENCH_SIZE_MIB:-1024}
 SIZE=$((MIB * 1048576))
-RUNS=${BENCH_PEER_RUNS:-aptbt-zero aptbt-v1 aptbt-hybrid lt-v1 lt-hybrid}
+RUNS=${BENCH_PEER_RUNS:-aptbt-zero aptbt-v1 aptbt-hybrid aptbtd-zero aptbtd-v1 lt-v1 lt-hybrid}
 RUN_LIMIT=120
 LEVEL=${BENCH_LOG_LEVEL:-notice}
 SUITE=bench
@@ -183,10 +191,12 @@ cpu_since() { awk -v a="$(busy)" -v b="$1" -v hz="$TICKS" 'BEGIN { printf "%.2f"
 # $1 - $2 nanoseconds, in seconds.
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a - b) / 1e9 }'; }
 
-# run_aptbt FORM: one fetch through the downloader; sets $DT and $cpu.
+# run_aptbt FORM [daemon]: one fetch through the downloader, by the
+# method (or, with "daemon", by a client that copies nothing); sets $DT
+# and $cpu.
 run_aptbt()
 {
-	local form=$1 out=$T/out.aptbt url p0 p1 t0 t1 rc
+	local form=$1 how=${2:-method} out=$T/out.aptbt url p0 p1 t0 t1 rc
 	url=$MIRROR/$form/debian/$POOLDIR/$DEB
 	rm -f "$out"
 	downloader_up
@@ -194,17 +204,25 @@ run_aptbt()
 	echo MARK >>"$LOG"
 	c0=$(busy)
 	t0=$(now)
-	# $DRIVER is "python3 aptmethod.py", two words on purpose.
-	# shellcheck disable=SC2086
-	APTMETHOD_SUITE="$MIRROR/$form/debian/ $SUITE" timeout "$RUN_LIMIT" \
-	    $DRIVER "$METHOD" "$T/d/control.sock" "aptbt+$url" "$out" \
-	    "$SHA" "$SIZE" && sync "$out"
+	if [ "$how" = daemon ]; then
+		# shellcheck disable=SC2086	# "python3 fetchclient.py"
+		timeout "$RUN_LIMIT" $CLIENT --no-copy --sha256 "$SHA" \
+		    --size "$SIZE" --base "$MIRROR/$form/debian/dists/$SUITE/" \
+		    "$T/d/control.sock" "$url" "$out" >/dev/null
+	else
+		# $DRIVER is "python3 aptmethod.py", two words on purpose.
+		# shellcheck disable=SC2086
+		APTMETHOD_SUITE="$MIRROR/$form/debian/ $SUITE" \
+		    timeout "$RUN_LIMIT" $DRIVER "$METHOD" "$T/d/control.sock" \
+		    "aptbt+$url" "$out" "$SHA" "$SIZE" && sync "$out"
+	fi
 	rc=$?
 	t1=$(now)
 	cpu=$(cpu_since "$c0")
 	[ "$rc" = 0 ] || fail "aptbt-$form: the fetch failed (status $rc)"
 	DT=$(secs "$t1" "$t0")
-	cmp -s "$out" "$T/data/$DEB" || fail "aptbt-$form: the copy differs"
+	[ "$how" = daemon ] || cmp -s "$out" "$T/data/$DEB" ||
+		fail "aptbt-$form: the copy differs"
 	p1=$(field bytes_from_peers)
 	[ $((p1 - p0)) -ge "$SIZE" ] ||
 		fail "aptbt-$form: only $((p1 - p0)) of $SIZE bytes came from the seeder"
@@ -237,6 +255,7 @@ one()	# RUN
 {
 	case $1 in
 	aptbt-*)	run_aptbt "${1#aptbt-}" ;;
+	aptbtd-*)	run_aptbt "${1#aptbtd-}" daemon ;;
 	lt-*)		run_lt "${1#lt-}" ;;
 	*)		fail "unknown run $1" ;;
 	esac
@@ -290,6 +309,9 @@ for a in zero v1 hybrid; do
 		# zero-metadata against both; metadata forms against their own.
 		[ "$a" = zero ] || [ "$a" = "$l" ] || continue
 		echo "peer-1g: throughput ratio lt-$l/aptbt-$a = $(bench_div "$tl" "$ta") (aim >= 1.25)"
+		eval "td=\${MED_aptbtd_$a:-}"
+		[ -n "$td" ] &&
+			echo "peer-1g: throughput ratio lt-$l/aptbtd-$a = $(bench_div "$tl" "$td") (the daemon alone, no copy for apt)"
 	done
 done
 stop_wait "$LTSPID"
