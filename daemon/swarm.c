@@ -387,6 +387,18 @@ swarm_maybe_free(struct swarm *s)
 		swarm_free(s);
 }
 
+/*
+ * A worker job's done function drops the job's reference last: what it
+ * does before (storing a piece, answering links) may close the last link
+ * or end the job, which frees a swarm nobody holds.
+ */
+static void
+swarm_done_ref(struct swarm *s)
+{
+	s->refs--;
+	swarm_maybe_free(s);
+}
+
 struct swarm *
 swarm_find_sha256(const uint8_t sha256[SHA256_LEN])
 {
@@ -859,11 +871,10 @@ verify_done(void *arg)
 	struct dlpiece		*d = v->d;
 	unsigned		 i;
 
-	s->refs--;
 	if (d->buf == NULL) {		/* swarm ended meanwhile */
 		dlpiece_free(d);
 		free(v);
-		swarm_maybe_free(s);
+		swarm_done_ref(s);
 		return;
 	}
 	TAILQ_REMOVE(&s->dl, d, entry);
@@ -888,11 +899,8 @@ verify_done(void *arg)
 		 * picked (and asked of the peers) again meanwhile.
 		 */
 		bit_set(s->storing, d->piece);
-		/* The job may end in there: keep s until we are done. */
-		s->refs++;
 		fetch_job_store_piece(s->job, d->piece, d->buf, d->len,
 		    v->sha1 ? NULL : v->expect);
-		s->refs--;
 		d->buf = NULL;
 		dlpiece_free(d);
 	} else
@@ -900,7 +908,7 @@ verify_done(void *arg)
 	free(v);
 	for (i = 0; i < s->nlinks; i++)
 		link_pump(s->links[i]);
-	swarm_maybe_free(s);
+	swarm_done_ref(s);
 }
 
 static void
@@ -1009,7 +1017,7 @@ mhash_done(void *arg)
 	struct mhash_job	*m = arg;
 	struct swarm		*s = m->s;
 
-	s->refs--;
+	/* The job's reference holds s until the end: see swarm_done_ref. */
 	if (m->err == 0 && bit_get(s->mirror_only, m->piece))
 		dispute_settle(s, m->piece, m->hash);
 	if (m->err == 0 && !bit_get(s->hint_known, m->piece)) {
@@ -1020,7 +1028,7 @@ mhash_done(void *arg)
 	}
 	swarm_piece_stored(s, m->piece);
 	free(m);
-	swarm_maybe_free(s);
+	swarm_done_ref(s);
 }
 
 void
@@ -1159,7 +1167,6 @@ ownhash_done(void *arg)
 	struct swarm		*s = o->s;
 	uint32_t		 i, next = o->first + o->count;
 
-	s->refs--;
 	if (o->err == 0) {
 		memcpy(s->hints + (size_t)o->first * SHA256_LEN, o->hashes,
 		    (size_t)o->count * SHA256_LEN);
@@ -1179,7 +1186,7 @@ ownhash_done(void *arg)
 		    s->hashing ? o->count : s->npieces - o->first);
 	free(o->hashes);
 	free(o);
-	swarm_maybe_free(s);
+	swarm_done_ref(s);
 }
 
 static int
@@ -1288,7 +1295,6 @@ read_done(void *arg)
 	struct read_job	*r = arg;
 	struct swarm	*s = r->s;
 
-	s->refs--;
 	if (r->err != 0) {
 		free(r->data);
 		r->data = NULL;
@@ -1296,7 +1302,7 @@ read_done(void *arg)
 	r->done(r->arg, r->data, r->err);
 	free(r->rd);
 	free(r);
-	swarm_maybe_free(s);
+	swarm_done_ref(s);
 }
 
 int
