@@ -44,11 +44,7 @@ at_exit()
 	[ -n "$FTPD_PID" ] && kill -TERM "$FTPD_PID" 2>/dev/null
 	[ -n "${DAEMON_PID:-}" ] && kill -CONT "$DAEMON_PID" 2>/dev/null
 	stop_nginx "$NGB/nginx.pid"
-	if [ "$fails" -ne 0 ]; then
-		echo "logs kept in $REPO_T/logs" >&2
-		cp "$T/aptbtd.log" "$REPO_T/logs/" 2>/dev/null
-		KEEP_TMP=1
-	fi
+	repo_keep_logs "$T/aptbtd.log"
 	repo_cleanup
 	lib_cleanup
 }

@@ -58,16 +58,7 @@ show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
 
 at_exit()
 {
-	if { [ "$fails" -ne 0 ] || [ -n "${KEEP_TMP:-}" ]; } &&
-	    [ -n "${REPO_T:-}" ]; then
-		mkdir -p "$REPO_T/logs"
-		cp "$T"/*.log "$T"/*.out "$T"/*.json "$T"/*.pcap "$REPO_T/logs/" \
-		    2>/dev/null
-		cp "$REPO_NGINX/access.log" "$REPO_T/logs/nginx-access.log" \
-		    2>/dev/null
-		echo "logs kept in $REPO_T/logs" >&2
-		KEEP_TMP=1
-	fi
+	repo_keep_logs "$T"/*.log "$T"/*.out "$T"/*.json "$T"/*.pcap
 	repo_cleanup
 	ns_cleanup
 	lib_cleanup
@@ -183,25 +174,6 @@ apt_get()
 	return $rc
 }
 
-# Sample "aptbt-ctl --json peers" on a until $T/stop-peers exists; a
-# standard client's connection may end as soon as both sides seed.
-peers_watch()	# OUT
-{
-	rm -f "$T/stop-peers"
-	(
-		while [ ! -e "$T/stop-peers" ]; do
-			ctl --json peers 2>/dev/null
-			echo
-			sleep 0.3
-		done
-	) >"$1" &
-	WATCH_PID=$!
-}
-peers_watch_end()
-{
-	touch "$T/stop-peers"
-	wait "$WATCH_PID"
-}
 # Distinct "ADDRESS CLIENT" pairs of the samples in FILE.
 peers_seen()
 {

@@ -13,6 +13,8 @@
 #   ns_bg NAME LOG CMD...   CMD in NAME's namespace in the background
 #   ns_cap NAME RATE        shape NAME's egress to RATE (tc tbf, e.g. 50mbit)
 #   ns_cleanup              delete every namespace made (also at exit)
+#   peers_watch OUT         sample the test's "ctl --json peers" into OUT
+#   peers_watch_end         ...until this
 #
 # shellcheck shell=dash
 
@@ -96,4 +98,26 @@ ns_cleanup()
 	done
 	NS_HOSTS=
 	ip netns del "$NS_BRIDGE" 2>/dev/null
+}
+
+# peers_watch OUT: sample "ctl --json peers" (ctl is the test's own
+# function for its daemon) every 0.2 s into OUT until peers_watch_end: a
+# standard client may close its connection as soon as both sides seed,
+# before a single look would see it.
+peers_watch()
+{
+	rm -f "$T/stop-peers"
+	(
+		while [ ! -e "$T/stop-peers" ]; do
+			ctl --json peers 2>/dev/null
+			echo
+			sleep 0.2
+		done
+	) >"$1" &
+	WATCH_PID=$!
+}
+peers_watch_end()
+{
+	touch "$T/stop-peers"
+	wait "$WATCH_PID"
 }

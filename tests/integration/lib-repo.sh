@@ -297,6 +297,25 @@ repo_bytes_served()
 	    "$REPO_NGINX/access.log"
 }
 
+# repo_keep_logs PATH...: after a failed test (fails > 0) or with KEEP_TMP
+# set, copy PATH... and nginx's access log into $REPO_T/logs and keep
+# $REPO_T; say where.
+repo_keep_logs()
+{
+	if [ "${fails:-0}" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then
+		return 0
+	fi
+	[ -n "${REPO_T:-}" ] || return 0
+	mkdir -p "$REPO_T/logs"
+	cp -r "$@" "$REPO_T/logs/" 2>/dev/null
+	[ -n "${REPO_NGINX:-}" ] &&
+		cp "$REPO_NGINX/access.log" "$REPO_T/logs/nginx-access.log" \
+		    2>/dev/null
+	rm -f "$REPO_T"/logs/*/control.sock
+	echo "logs kept in $REPO_T/logs" >&2
+	KEEP_TMP=1
+}
+
 repo_cleanup()
 {
 	if [ -n "${REPO_NGINX:-}" ] && [ -s "$REPO_NGINX/nginx.pid" ]; then

@@ -49,13 +49,7 @@ bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
 at_exit()
 {
-	if [ "$fails" -ne 0 ] && [ -n "${REPO_T:-}" ]; then
-		mkdir -p "$REPO_T/logs"
-		cp -r "$T"/case-* "$REPO_T/logs/" 2>/dev/null
-		rm -f "$REPO_T"/logs/case-*/control.sock
-		echo "logs kept in $REPO_T/logs" >&2
-		KEEP_TMP=1
-	fi
+	repo_keep_logs "$T"/case-*
 	repo_cleanup
 	ns_cleanup
 	lib_cleanup

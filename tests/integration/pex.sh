@@ -50,13 +50,8 @@ show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
 
 at_exit()
 {
-	if [ "$fails" -ne 0 ] && [ -n "${REPO_T:-}" ]; then
-		mkdir -p "$REPO_T/logs"
-		cp "$T"/*.log "$T"/*.out "$T"/*.json "$REPO_T/logs/" 2>/dev/null
-		echo "logs kept in $REPO_T/logs" >&2
-		KEEP_TMP=1
-	fi
-	[ -n "${KEEP_TMP:-}" ] || repo_cleanup
+	repo_keep_logs "$T"/*.log "$T"/*.out "$T"/*.json
+	repo_cleanup
 	ns_cleanup
 	lib_cleanup
 }
@@ -100,25 +95,6 @@ PID_D=$NS_BG_PID
 wait_for_socket "$T/d/control.sock" || { show "$T/d.log"; fail "aptbtd did not start"; }
 ctl() { ns_exec d "$APTBT_CTL" -s "$T/d/control.sock" "$@"; }
 
-# Sample "aptbt-ctl --json peers" until $T/stop-peers exists: libtorrent
-# closes a connection between two seeds as soon as both are.
-peers_watch()	# OUT
-{
-	rm -f "$T/stop-peers"
-	(
-		while [ ! -e "$T/stop-peers" ]; do
-			ctl --json peers 2>/dev/null
-			echo
-			sleep 0.2
-		done
-	) >"$1" &
-	WATCH_PID=$!
-}
-peers_watch_end()
-{
-	touch "$T/stop-peers"
-	wait "$WATCH_PID"
-}
 # The largest bytes_in, with its source and flags, seen for HOST in FILE.
 peer_seen()	# FILE HOST
 {

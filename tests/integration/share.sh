@@ -55,13 +55,7 @@ bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
 at_exit()
 {
-	if [ "$fails" -ne 0 ] && [ -n "${REPO_T:-}" ]; then
-		mkdir -p "$REPO_T/logs"
-		cp "$T"/*.log "$REPO_T/logs/" 2>/dev/null
-		cp "$REPO_NGINX/access.log" "$REPO_T/logs/nginx-access.log" 2>/dev/null
-		echo "logs kept in $REPO_T/logs" >&2
-		KEEP_TMP=1
-	fi
+	repo_keep_logs "$T"/*.log
 	repo_cleanup
 	ns_cleanup
 	lib_cleanup
