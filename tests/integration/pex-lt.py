@@ -25,6 +25,7 @@
 #   total ADDR CLIENT DOWN UP payload bytes exchanged with each peer, at
 #                             exit
 import argparse
+import faulthandler
 import signal
 import time
 
@@ -47,6 +48,8 @@ def endpoint(a):
 
 
 def main():
+    # libtorrent is C++: should it crash, say where in here it was.
+    faulthandler.enable()
     ap = argparse.ArgumentParser()
     ap.add_argument('mode', choices=('seed', 'get'))
     ap.add_argument('addr')
@@ -70,9 +73,10 @@ def main():
         'upload_rate_limit': a.up,
         # --connect retries a peer that was not ready for us yet.
         'min_reconnect_time': 1,
+        # The peer log is only wanted for its ut_pex lines.
         'alert_mask': lt.alert.category_t.status_notification |
         lt.alert.category_t.error_notification |
-        lt.alert.category_t.peer_log_notification,
+        (0 if a.no_pex else lt.alert.category_t.peer_log_notification),
     }))
     ti = lt.torrent_info(a.torrent)
     h = s.add_torrent({'ti': ti, 'save_path': a.dir})

@@ -171,6 +171,25 @@ dt=$(($(date +%s) - t0))
 sleep 1
 peers_watch_end
 tc -n "${NS_PREFIX}m" qdisc del dev eth0 root 2>/dev/null
+# libtorrent on s has been seen to die in this step, now and then, before
+# d ever dialled it (python3-libtorrent 2.0.8; no Python traceback).  That
+# is the outside client's fault, not d's: say so, and run the whole test
+# once more.
+if ! kill -0 "$PID_S" 2>/dev/null; then
+	wait "$PID_S"
+	st=$?
+	echo "libtorrent on s ended early, status $st: $(tail -n 3 "$T/s.out" | tr '\n' ' ')"
+	if [ -z "${PEX_AGAIN:-}" ]; then
+		echo "running pex.sh once more"
+		trap - EXIT
+		repo_cleanup
+		ns_cleanup
+		lib_cleanup
+		export PEX_AGAIN=1
+		exec sh "$0"
+	fi
+	bad "libtorrent on s died twice"
+fi
 got=$(sha256sum "$T/got.deb" 2>/dev/null | cut -d' ' -f1)
 [ "$rc" = 0 ] && [ "$got" = "$DEB_SHA" ] &&
 	ok "d fetched $DEBNAME in ${dt}s, SHA-256 right" ||
