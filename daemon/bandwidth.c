@@ -317,13 +317,21 @@ service_soon(void)
 		evtimer_add(soon_ev, &zero);
 }
 
-bool
-bw_paced(struct bw_client *c, enum bw_dir d)
+uint64_t
+bw_pace(struct bw_client *c, enum bw_dir d)
 {
+	uint64_t	r[3], pace = 0;
+	size_t		i;
+
 	if (c->file == NULL)
-		return false;
-	return global[d].rate != 0 || node_rate(c->file, d) != 0 ||
-	    node_rate(c->peer, d) != 0;
+		return 0;
+	r[0] = global[d].rate;
+	r[1] = node_rate(c->file, d);
+	r[2] = node_rate(c->peer, d);
+	for (i = 0; i < 3; i++)
+		if (r[i] != 0 && (pace == 0 || r[i] < pace))
+			pace = r[i];
+	return pace;
 }
 
 void

@@ -67,8 +67,9 @@ void	 bw_shutdown(void);
 int	 bw_client_init(struct bw_client *, const uint8_t sha256[SHA256_LEN],
 	    const struct peer *, bw_grant_fn);
 void	 bw_client_fini(struct bw_client *);
-/* Must downloads take turns?  false: no limit on the path, go ahead. */
-bool	 bw_paced(struct bw_client *, enum bw_dir);
+/* Must transfers take turns?  The tightest limit on the path in bytes/s,
+ * or 0: no limit, go ahead. */
+uint64_t bw_pace(struct bw_client *, enum bw_dir);
 /* The link has work in that direction: its grant function is called. */
 void	 bw_want(struct bw_client *, enum bw_dir);
 /* Granted upload bytes were handed to the connection (or dropped). */

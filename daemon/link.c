@@ -330,19 +330,27 @@ link_pump(struct link *l)
 	struct bytebuf	b = BYTEBUF_INIT;
 	uint32_t	pieces[64], begins[64], lens[64];
 	size_t		n, i, want;
-	uint64_t	rate;
+	uint64_t	rate, pace;
 
 	if (l->dead || !l->started || l->peer_choking || !l->am_interested)
 		return;
-	/* Enough in flight to cover PIPELINE_SECONDS at the current rate. */
+	/*
+	 * Enough in flight to cover PIPELINE_SECONDS at the current rate.
+	 * Under a limit, requests go out at the limit's rate: keep that much
+	 * queued, or a slow answer (the measured rate still low at the
+	 * start, a busy peer) leaves the limit unused and the queue short.
+	 */
 	rate = meter_rate(&l->down);
+	pace = bw_pace(&l->bw, BW_DOWN);
+	if (rate < pace)
+		rate = pace;
 	l->pipeline = (unsigned)(rate * PIPELINE_SECONDS / LAYOUT_BLOCK);
 	if (l->pipeline < PIPELINE_MIN)
 		l->pipeline = PIPELINE_MIN;
 	if (l->pipeline > PIPELINE_MAX)
 		l->pipeline = PIPELINE_MAX;
 	/* Under a limit the tree hands out requests one block at a time. */
-	if (bw_paced(&l->bw, BW_DOWN)) {
+	if (pace != 0) {
 		if (l->nreqs < l->pipeline)
 			bw_want(&l->bw, BW_DOWN);
 		bytebuf_free(&b);
