@@ -23,6 +23,7 @@
 #   total ADDR CLIENT DOWN UP payload bytes exchanged with each peer, as
 #                             last sampled (libtorrent updates them once a
 #                             second, so short connections may show 0)
+import faulthandler
 import signal
 import sys
 import time
@@ -41,6 +42,8 @@ def source_names(flags):
 
 
 def main():
+    # libtorrent is C++: should it crash, say where in here it was.
+    faulthandler.enable()
     mode, addr, torrent, d, secs = sys.argv[1:6]
     fallback = sys.argv[6] if len(sys.argv) > 6 else None
     after = float(sys.argv[7]) if len(sys.argv) > 7 else 10.0
