@@ -324,6 +324,36 @@ link_hashes_ready(struct link *l, uint32_t first, uint32_t count)
 		send_hashes(l, first);
 }
 
+/* Room for n more of our requests; false if memory ran out. */
+static bool
+reqs_reserve(struct link *l, size_t n)
+{
+	struct req	*r;
+	size_t		 cap;
+
+	if (l->nreqs + n <= l->reqcap)
+		return true;
+	cap = (l->nreqs + n) * 2;
+	if ((r = reallocarray(l->reqs, cap, sizeof(*r))) == NULL)
+		return false;
+	l->reqs = r;
+	l->reqcap = cap;
+	return true;
+}
+
+/* Ask for one block (room reserved): note it and send the request. */
+static void
+request_block(struct link *l, struct bytebuf *b, uint32_t piece,
+    uint32_t begin, uint32_t len)
+{
+	l->reqs[l->nreqs].piece = piece;
+	l->reqs[l->nreqs].begin = begin;
+	l->reqs[l->nreqs].len = len;
+	l->nreqs++;
+	pw_put_block(b, PW_REQUEST, piece, begin, len);
+	link_send(l, b);
+}
+
 void
 link_pump(struct link *l)
 {
@@ -363,29 +393,14 @@ link_pump(struct link *l)
 		n = swarm_pick(l->swarm, l, pieces, begins, lens, want);
 		if (n == 0)
 			break;
-		if (l->nreqs + n > l->reqcap) {
-			size_t		 cap = (l->nreqs + n) * 2;
-			struct req	*r = reallocarray(l->reqs, cap,
-			    sizeof(*r));
-
-			if (r == NULL) {
-				for (i = 0; i < n; i++)
-					swarm_unrequest(l->swarm, l, pieces[i],
-					    begins[i]);
-				break;
-			}
-			l->reqs = r;
-			l->reqcap = cap;
+		if (!reqs_reserve(l, n)) {
+			for (i = 0; i < n; i++)
+				swarm_unrequest(l->swarm, l, pieces[i],
+				    begins[i]);
+			break;
 		}
-		for (i = 0; i < n; i++) {
-			l->reqs[l->nreqs].piece = pieces[i];
-			l->reqs[l->nreqs].begin = begins[i];
-			l->reqs[l->nreqs].len = lens[i];
-			l->nreqs++;
-			pw_put_block(&b, PW_REQUEST, pieces[i], begins[i],
-			    lens[i]);
-			link_send(l, &b);
-		}
+		for (i = 0; i < n; i++)
+			request_block(l, &b, pieces[i], begins[i], lens[i]);
 	}
 	bytebuf_free(&b);
 }
@@ -680,10 +695,10 @@ upload_done(void *arg, uint8_t *data, int err)
 		    sendbuf_unref, sb);
 		bytebuf_reset(&b);
 		off += u->rd[i].len;
-		swarm_count_up(l->swarm, u->rd[i].len);
-		state.bytes_to_peers += u->rd[i].len;
 	}
 	bytebuf_free(&b);
+	swarm_count_up(l->swarm, off);
+	state.bytes_to_peers += off;
 	meter_add(&l->up, off);
 	state_dirty();
 	free(u);
@@ -693,7 +708,7 @@ static void
 link_flush(struct link *l)
 {
 	struct upload	*u = l->pending;
-	size_t		 i;
+	size_t		 i, total;
 
 	if (u == NULL || l->dead)
 		return;
@@ -703,11 +718,12 @@ link_flush(struct link *l)
 	if (swarm_read(l->swarm, u->rd, u->n, upload_done, u) != 0) {
 		LIST_REMOVE(u, entry);
 		l->nuploads -= (unsigned)u->n;
-		for (i = 0; i < u->n; i++) {
-			bw_sent(&l->bw, u->rd[i].len);
+		for (i = 0, total = 0; i < u->n; i++) {
+			total += u->rd[i].len;
 			reject(l, u->rd[i].piece, u->rd[i].begin,
 			    u->rd[i].len);
 		}
+		bw_sent(&l->bw, total);
 		free(u);
 	}
 }
@@ -808,28 +824,13 @@ static size_t
 grant_request(struct link *l)
 {
 	struct bytebuf	 b = BYTEBUF_INIT;
-	struct req	*r;
 	uint32_t	 piece, begin, len;
 
 	if (l->dead || !l->started || l->peer_choking || !l->am_interested ||
-	    l->nreqs >= l->pipeline)
+	    l->nreqs >= l->pipeline || !reqs_reserve(l, 1) ||
+	    swarm_pick(l->swarm, l, &piece, &begin, &len, 1) == 0)
 		return 0;
-	if (l->nreqs == l->reqcap) {
-		size_t	cap = l->reqcap ? l->reqcap * 2 : PIPELINE_MIN;
-
-		if ((r = reallocarray(l->reqs, cap, sizeof(*r))) == NULL)
-			return 0;
-		l->reqs = r;
-		l->reqcap = cap;
-	}
-	if (swarm_pick(l->swarm, l, &piece, &begin, &len, 1) == 0)
-		return 0;
-	l->reqs[l->nreqs].piece = piece;
-	l->reqs[l->nreqs].begin = begin;
-	l->reqs[l->nreqs].len = len;
-	l->nreqs++;
-	pw_put_block(&b, PW_REQUEST, piece, begin, len);
-	link_send(l, &b);
+	request_block(l, &b, piece, begin, len);
 	bytebuf_free(&b);
 	return len;
 }

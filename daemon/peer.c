@@ -762,19 +762,27 @@ chan_add(struct peer *p, uint32_t sid, struct link *l)
 	return c;
 }
 
+/* Encode one aptbt_mux message and queue it. */
+static void
+mux_write(struct peer *p, const struct pext_mux *m)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	if (pext_mux_put(&b, p->ext_mux, m) == 0)
+		peer_write(p, b.data, b.len, NULL, 0, NULL, NULL);
+	bytebuf_free(&b);
+}
+
 static void
 mux_send(struct peer *p, int type, uint32_t sid, const uint8_t *key)
 {
 	struct pext_mux	m;
-	struct bytebuf	b = BYTEBUF_INIT;
 
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	m.sid = sid;
 	m.key = key;
-	if (pext_mux_put(&b, p->ext_mux, &m) == 0)
-		peer_write(p, b.data, b.len, NULL, 0, NULL, NULL);
-	bytebuf_free(&b);
+	mux_write(p, &m);
 }
 
 int
@@ -810,7 +818,6 @@ peer_send_index(struct peer *p, const uint8_t *have, size_t nhave,
     size_t ndrop, bool full)
 {
 	struct pext_mux	m;
-	struct bytebuf	b = BYTEBUF_INIT;
 
 	if (p->ext_mux == 0 || p->phase != PH_ACTIVE)
 		return;
@@ -823,9 +830,7 @@ peer_send_index(struct peer *p, const uint8_t *have, size_t nhave,
 	m.drop = drop;
 	m.ndrop = ndrop;
 	m.full = full;
-	if (pext_mux_put(&b, p->ext_mux, &m) == 0)
-		peer_write(p, b.data, b.len, NULL, 0, NULL, NULL);
-	bytebuf_free(&b);
+	mux_write(p, &m);
 }
 
 void
@@ -833,7 +838,6 @@ peer_send_want(struct peer *p, const uint8_t sha256[32], uint64_t size,
     const char *url)
 {
 	struct pext_mux	m;
-	struct bytebuf	b = BYTEBUF_INIT;
 
 	if (p->ext_mux == 0 || p->phase != PH_ACTIVE)
 		return;
@@ -843,9 +847,7 @@ peer_send_want(struct peer *p, const uint8_t sha256[32], uint64_t size,
 	m.size = size;
 	m.url = url;
 	m.urllen = strlen(url);
-	if (pext_mux_put(&b, p->ext_mux, &m) == 0)
-		peer_write(p, b.data, b.len, NULL, 0, NULL, NULL);
-	bytebuf_free(&b);
+	mux_write(p, &m);
 }
 
 static void
