@@ -203,13 +203,8 @@ except ValueError:
 
 daemon_peers()
 {
-	ctl_on "$1" --json peers 2>/dev/null | $PY -c 'import json, sys
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    d = {}
-print(sum(1 for p in d.get("peers", [])
-          if p.get("daemon") and "H" not in p.get("flags", "")))'
+	ctl_on "$1" --json peers 2>/dev/null |
+	    $PY "$top_srcdir/tests/bench/daemon-links.py"
 }
 
 wait_daemon_peers()

@@ -137,13 +137,8 @@ print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1"
 }
 daemon_links()
 {
-	ctl_d --json peers 2>/dev/null | "$BENCH_PY" -c 'import json, sys
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    d = {}
-print(sum(1 for p in d.get("peers", [])
-          if p.get("daemon") and "H" not in p.get("flags", "")))'
+	ctl_d --json peers 2>/dev/null |
+	    "$BENCH_PY" "$top_srcdir/tests/bench/daemon-links.py"
 }
 # downloader_up: a fresh downloader (new cache and state, so that what one
 # run learnt of the file cannot serve the next, of another form), linked

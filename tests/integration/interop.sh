@@ -177,26 +177,7 @@ apt_get()
 # Distinct "ADDRESS CLIENT" pairs of the samples in FILE.
 peers_seen()
 {
-	$PY - "$1" <<'EOF'
-import json, sys
-text = open(sys.argv[1]).read()
-dec = json.JSONDecoder()
-seen = set()
-i = 0
-while True:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    if i >= len(text):
-        break
-    try:
-        doc, i = dec.raw_decode(text, i)
-    except ValueError:
-        break
-    for p in doc.get('peers', []):
-        seen.add('%s %s' % (p.get('address', '?'), p.get('client', '?')))
-for s in sorted(seen):
-    print(s)
-EOF
+	peers_samples "$1" | cut -f1,2 | tr '\t' ' ' | LC_ALL=C sort -u
 }
 
 # Seconds since T0 (date +%s%N), to a tenth.

@@ -15,6 +15,8 @@
 #   ns_cleanup              delete every namespace made (also at exit)
 #   peers_watch OUT         sample the test's "ctl --json peers" into OUT
 #   peers_watch_end         ...until this
+#   peers_samples FILE      each peer of each sample, a line:
+#                           ADDRESS CLIENT BYTES_IN SOURCE FLAGS (tabs)
 #
 # shellcheck shell=dash
 
@@ -120,4 +122,27 @@ peers_watch_end()
 {
 	touch "$T/stop-peers"
 	wait "$WATCH_PID"
+}
+
+peers_samples()
+{
+	/usr/bin/python3 - "$1" <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+dec = json.JSONDecoder()
+i = 0
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        break
+    try:
+        doc, i = dec.raw_decode(text, i)
+    except ValueError:
+        break
+    for p in doc.get('peers', []):
+        print('\t'.join(str(p.get(k) or d) for k, d in (
+            ('address', '?'), ('client', '?'), ('bytes_in', 0),
+            ('source', '-'), ('flags', '-'))))
+EOF
 }

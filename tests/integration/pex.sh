@@ -98,32 +98,11 @@ ctl() { ns_exec d "$APTBT_CTL" -s "$T/d/control.sock" "$@"; }
 # The largest bytes_in, with its source and flags, seen for HOST in FILE.
 peer_seen()	# FILE HOST
 {
-	$PY - "$1" "$2" <<'EOF'
-import json, sys
-text = open(sys.argv[1]).read()
-dec = json.JSONDecoder()
-best = None
-i = 0
-while True:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    if i >= len(text):
-        break
-    try:
-        doc, i = dec.raw_decode(text, i)
-    except ValueError:
-        break
-    for p in doc.get('peers', []):
-        if p.get('address', '').rsplit(':', 1)[0] != sys.argv[2]:
-            continue
-        if best is None or p.get('bytes_in', 0) >= best.get('bytes_in', 0):
-            best = p
-if best:
-    print(best.get('bytes_in', 0), best.get('source', '-'),
-          best.get('flags', '-'), best.get('address'))
-else:
-    print('0 - - -')
-EOF
+	peers_samples "$1" | awk -F'\t' -v h="$2" '
+	    { a = $1; sub(/:[0-9]+$/, "", a) }
+	    a == h && (best == "" || $3 + 0 >= most) {
+		most = $3 + 0; best = $3 " " $4 " " $5 " " $1 }
+	    END { print best == "" ? "0 - - -" : best }'
 }
 
 lt_start()	# HOST MODE NAME ARGS...
