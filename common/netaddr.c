@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,4 +149,59 @@ netaddr_match(const struct netaddr *a, const struct sockaddr *sa,
 		return false;
 	return a->port == 0 || a->port == port ||
 	    (alt_port != 0 && a->port == alt_port);
+}
+
+int
+netaddr_resolve(const char *hostport, struct addrinfo **res)
+{
+	struct addrinfo	 hints;
+	char		 host[256], *colon;
+	const char	*port = "6881";
+
+	if (strlen(hostport) >= sizeof(host))
+		return -ENAMETOOLONG;
+	strcpy(host, hostport);
+	if (host[0] == '[') {
+		if ((colon = strchr(host, ']')) == NULL)
+			return -EINVAL;
+		*colon = '\0';
+		if (colon[1] == ':')
+			port = colon + 2;
+		memmove(host, host + 1, strlen(host));
+	} else if ((colon = strrchr(host, ':')) != NULL &&
+	    strchr(host, ':') == colon) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, res) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+bool
+netaddr_check_list(const char *list, char *err, size_t errlen)
+{
+	struct addrinfo	*res;
+	char		*copy, *tok, *save;
+	bool		 ok = true;
+
+	if ((copy = strdup(list)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL && ok;
+	    tok = strtok_r(NULL, " ,\t", &save)) {
+		if (netaddr_resolve(tok, &res) != 0) {
+			snprintf(err, errlen, "\"%s\" is not ADDRESS:PORT "
+			    "(numeric, e.g. 192.168.1.5:6881 or [fe80::1]:6881)",
+			    tok);
+			ok = false;
+		} else
+			freeaddrinfo(res);
+	}
+	free(copy);
+	return ok;
 }

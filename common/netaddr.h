@@ -35,4 +35,14 @@ bool	netaddr_equal(const struct netaddr *, const struct netaddr *);
 bool	netaddr_match(const struct netaddr *, const struct sockaddr *,
 	    uint16_t alt_port);
 
+/*
+ * A configured peer, "1.2.3.4:6881" or "[::1]:6881" (port 6881 when none
+ * is given), resolved numerically: a name lookup could block the loop.
+ * 0, or -EINVAL / -ENAMETOOLONG; free *res with freeaddrinfo.
+ */
+struct addrinfo;
+int	netaddr_resolve(const char *hostport, struct addrinfo **res);
+/* A configuration validator: a list of those, split by spaces or commas. */
+bool	netaddr_check_list(const char *list, char *err, size_t errlen);
+
 #endif

@@ -28,14 +28,14 @@
 
 #include "common/confparse.h"
 #include "common/log.h"
-#include "daemon/access.h"
-#include "daemon/conf.h"
-#include "daemon/control.h"
-#include "daemon/engine.h"
+#include "daemon/ctl/access.h"
+#include "daemon/base/conf.h"
+#include "daemon/ctl/control.h"
+#include "daemon/engine/engine.h"
 #include "daemon/notify.h"
 #include "daemon/privsep.h"
-#include "daemon/sharing.h"
-#include "daemon/state.h"
+#include "daemon/engine/sharing.h"
+#include "daemon/base/state.h"
 
 static const char	*conf_path;	/* NULL: the default file */
 static bool		 conf_explicit;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/aptmsg.h"
+#include "client/method/aptmsg.h"
 #include "common/bytebuf.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -1,5 +1,5 @@
 /*
- * lsd-probe.c - drives daemon/lsd.c for tests/integration/lsd.sh.
+ * lsd-probe.c - drives daemon/share/lsd.c for tests/integration/lsd.sh.
  *
  * usage: lsd-probe -p PORT [-k HEX]... [-w HEX]... [-P] [-e] [-l] [-t SECS]
  *
@@ -34,7 +34,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
-#include "daemon/lsd.h"
+#include "daemon/share/lsd.h"
 
 #define MAX_KEYS	16
 

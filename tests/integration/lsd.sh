@@ -2,7 +2,7 @@
 # lsd.sh - Local Service Discovery (BEP 14) between hosts on one LAN.
 #
 # Test hosts in network namespaces on one bridge run lsd-probe, a small
-# driver of daemon/lsd.c:
+# driver of daemon/share/lsd.c:
 #   1. daemons on two hosts hear each other's keys, and a daemon started
 #      later learns of the earlier one at once (presence answer), also
 #      between two daemons on the same host (shared port, multicast loop);

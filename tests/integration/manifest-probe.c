@@ -1,5 +1,5 @@
 /*
- * manifest-probe.c - drive daemon/metadata.c from the command line, for
+ * manifest-probe.c - drive daemon/meta/metadata.c from the command line, for
  * tests/integration/manifest.sh.
  *
  * usage: manifest-probe [-s STATE_DIR] [-r ROUNDS] [-f FRESH] [-m MISS]
@@ -25,8 +25,8 @@
 
 #include "common/hash.h"
 #include "common/log.h"
-#include "daemon/metadata.h"
-#include "daemon/webseed.h"
+#include "daemon/meta/metadata.h"
+#include "daemon/base/webseed.h"
 
 static struct event_base	*base;
 static const char		*base_uri;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # manifest.sh - metadata mode end to end: aptbt-mkmeta --archive writes the
 # torrents and the manifest of a small signed repository (Packages plain
-# and .xz), nginx serves it, and daemon/metadata.c (through
+# and .xz), nginx serves it, and daemon/meta/metadata.c (through
 # manifest-probe) finds every file with one GET of the manifest for many
 # lookups, torrents that python3-libtorrent agrees with, a suite without
 # a manifest asked once (404) however often it is looked up, a broken

@@ -2,7 +2,7 @@
 # systemd.sh - aptbtd under systemd, without needing systemd as PID 1.
 #
 #  1. The shipped files agree with each other: unit, socket, sysusers file,
-#     sample configuration, aptbtd.conf(5) and daemon/conf.c name the same
+#     sample configuration, aptbtd.conf(5) and daemon/base/conf.c name the same
 #     socket, user, directories and keys; and the sample, uncommented, is
 #     what the daemon runs with in part 3.
 #  2. systemd-analyze verify accepts both units (and rejects a broken copy,
@@ -74,12 +74,12 @@ man_keys=$(sed -n 's/^\.It Cm \([a-z_]*\) No = .*/\1/p' "$CONFMAN" | sort)
 [ -n "$sample_keys" ] || fail "no keys found in $SAMPLE"
 [ "$sample_keys" = "$man_keys" ] ||
 	fail "keys differ: $SAMPLE has" $sample_keys "; aptbtd.conf(5) has" $man_keys
-# ... and is the daemon's table (daemon/conf.c: KEY(name, ...) or { "name", ...).
+# ... and is the daemon's table (daemon/base/conf.c: KEY(name, ...) or { "name", ...).
 code_keys=$(sed -n -e 's/^[[:space:]]*KEY(\([a-z_]*\),.*/\1/p' \
     -e 's/^[[:space:]]*{ "\([a-z_]*\)", CONF_.*/\1/p' \
-    "$top_srcdir/daemon/conf.c" | sort)
+    "$top_srcdir/daemon/base/conf.c" | sort)
 [ "$sample_keys" = "$code_keys" ] ||
-	fail "keys differ: $SAMPLE has" $sample_keys "; daemon/conf.c has" $code_keys
+	fail "keys differ: $SAMPLE has" $sample_keys "; daemon/base/conf.c has" $code_keys
 
 #
 # 2. systemd-analyze verify and systemd-sysusers, offline.

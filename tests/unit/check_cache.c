@@ -1,5 +1,5 @@
 /*
- * check_cache.c - unit tests for daemon/cache.c and daemon/workers.c:
+ * check_cache.c - unit tests for daemon/base/cache.c and daemon/base/workers.c:
  * commit and verification (of part files and of memory files), resuming a
  * part file from its persisted map,
  * LRU eviction under the quota (pinned entries stay), the startup scan,
@@ -22,9 +22,9 @@
 #include <event2/thread.h>
 
 #include "common/hash.h"
-#include "daemon/cache.h"
-#include "daemon/pieces.h"
-#include "daemon/workers.h"
+#include "daemon/base/cache.h"
+#include "daemon/base/pieces.h"
+#include "daemon/base/workers.h"
 
 static struct event_base	*base;
 static char			 top[64];

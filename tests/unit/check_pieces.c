@@ -1,5 +1,5 @@
 /*
- * check_pieces.c - unit tests for daemon/pieces.c: the canonical piece
+ * check_pieces.c - unit tests for daemon/base/pieces.c: the canonical piece
  * size, have-bitmaps and the aria2-style range scheduler.
  */
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/layout.h"
-#include "daemon/pieces.h"
+#include "daemon/base/pieces.h"
 
 #define KiB	1024ULL
 #define MiB	(1024ULL * 1024)

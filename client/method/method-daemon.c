@@ -1,0 +1,518 @@
+/*
+ * method-daemon.c - fetching through aptbtd over the control socket.
+ *
+ * One connection carries every request of this method process ("fetch",
+ * doc/control-protocol.md).  The daemon answers with a "start" event that
+ * brings a read-only descriptor of its cache file, "progress" events as
+ * verified bytes become readable, and a final reply.  We copy the bytes
+ * into apt's file as they come (method-item.c hashes them) and judge the
+ * result ourselves: the daemon's checks are a service, not the anchor.
+ *
+ * apt must never break because the daemon is down or stuck: a refused
+ * connection, a broken stream or silence past Daemon-Timeout sends every
+ * request of the connection to the mirror directly, and the daemon is not
+ * tried again by this process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/ctlconn.h"
+#include "client/method/method.h"
+#include "common/bencode.h"
+#include "common/ctlproto.h"
+
+/* Bytes copied per read of the daemon's file. */
+#define COPY_CHUNK	(256 * 1024)
+
+enum dstate {
+	D_UNTRIED,
+	D_UP,
+	D_DEAD,
+};
+
+static struct {
+	enum dstate	 state;
+	struct ctlconn	 conn;
+	struct timespec	 last_rx;	/* last frame, or first request */
+	bool		 answered;	/* any frame seen on this connection */
+	unsigned	 pending;	/* requests not yet answered */
+	struct bytebuf	 req;
+} d = { .state = D_UNTRIED, .conn = { .fd = -1 } };
+
+static void daemon_give_up(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+ts_ms(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
+static struct item *
+find_item(int64_t id)
+{
+	struct item	*it;
+
+	TAILQ_FOREACH(it, &method.items, entry)
+		if (it->via == VIA_DAEMON && it->req_id == id)
+			return it;
+	return NULL;
+}
+
+/* Forget the daemon side of it; the item itself lives on. */
+static void
+detach(struct item *it)
+{
+	if (it->via != VIA_DAEMON)
+		return;
+	if (it->src_fd != -1) {
+		close(it->src_fd);
+		it->src_fd = -1;
+	}
+	it->via = VIA_NONE;
+	if (d.pending > 0)
+		d.pending--;
+}
+
+void
+daemon_cancel(struct item *it)
+{
+	detach(it);
+}
+
+static bool
+connect_daemon(void)
+{
+	int	 r;
+
+	if ((r = ctlconn_open(&d.conn, method.socket_path)) < 0) {
+		d.conn.fd = -1;
+		d.state = D_DEAD;
+		method_no_daemon("%s: %s", method.socket_path, strerror(-r));
+		return false;
+	}
+	method_debug("connected to aptbtd at %s", method.socket_path);
+	d.state = D_UP;
+	d.answered = false;
+	return true;
+}
+
+bool
+daemon_start(struct item *it)
+{
+	size_t	 mark;
+	int64_t	 id;
+	int	 r;
+
+	if (d.state == D_UNTRIED && !connect_daemon())
+		return false;
+	if (d.state != D_UP)
+		return false;
+
+	id = d.conn.next_id++;
+	bytebuf_reset(&d.req);
+	mark = ctl_put_request_begin(&d.req);
+	if (it->base != NULL)
+		benc_put_kv_str(&d.req, "base", it->base);
+	if (it->ims > 0)
+		benc_put_kv_int(&d.req, "ims", (int64_t)it->ims);
+	if (it->max_size >= 0)
+		benc_put_kv_int(&d.req, "max_size", it->max_size);
+	if (it->expect[DG_SHA256] != NULL)
+		benc_put_kv_str(&d.req, "sha256", it->expect[DG_SHA256]);
+	if (it->expect_size >= 0)
+		benc_put_kv_int(&d.req, "size", it->expect_size);
+	benc_put_kv_str(&d.req, "uri", it->url);
+	if (ctl_put_request_end(&d.req, mark, "fetch", id) != 0)
+		return false;	/* too big for a frame: fetch it directly */
+	if ((r = ctlconn_send(&d.conn, &d.req, (int)method.daemon_timeout *
+	    1000)) < 0) {
+		daemon_give_up("sending to aptbtd: %s", strerror(-r));
+		return false;
+	}
+	if (d.pending == 0)
+		clock_gettime(CLOCK_MONOTONIC, &d.last_rx);
+	d.pending++;
+	it->via = VIA_DAEMON;
+	it->req_id = id;
+	method_debug("%s: request %lld to aptbtd", it->uri, (long long)id);
+	return true;
+}
+
+/* Copy bytes [written, have) of the daemon's file into apt's. */
+static int
+copy_upto(struct item *it, int64_t have)
+{
+	static char	 buf[COPY_CHUNK];
+	uint64_t	 want;
+	ssize_t		 n;
+	int		 r;
+
+	if (have < 0)
+		return -EBADMSG;
+	if ((uint64_t)have <= it->written)
+		return 0;
+	if (it->src_fd == -1)
+		return -EBADMSG;
+	while (it->written < (uint64_t)have) {
+		want = (uint64_t)have - it->written;
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		n = pread(it->src_fd, buf, (size_t)want, (off_t)it->written);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -errno;
+		if (n == 0)
+			return -EBADMSG;	/* promised bytes missing */
+		if ((r = item_write(it, buf, (size_t)n)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A copy failed: say why, for the one item. */
+static void
+copy_failed(struct item *it, int r)
+{
+	detach(it);
+	if (r == -EFBIG) {
+		item_fail(it, "MaximumSizeExceeded", false,
+		    "File is larger than allowed (more than %lld bytes)",
+		    (long long)it->max_size);
+		item_finish(it);
+		return;
+	}
+	if (r == -EBADMSG) {
+		/* The daemon's file did not hold what it said: use the mirror. */
+		method_status(it, "aptbtd failed, fetching directly");
+		method_direct(it);
+		return;
+	}
+	item_fail(it, NULL, false, "Cannot write %s: %s", it->filename,
+	    strerror(-r));
+	item_finish(it);
+}
+
+static void
+on_event(struct item *it, const struct benc_doc *doc, int res,
+    const uint8_t *ev, size_t evlen)
+{
+	int64_t	 size = -1, lm = 0, have;
+	int	 fd, r;
+
+	if (evlen == 5 && memcmp(ev, "start", 5) == 0) {
+		if ((fd = ctlconn_take_fd(&d.conn)) == -1) {
+			daemon_give_up("aptbtd sent no file with its answer");
+			return;
+		}
+		if (it == NULL) {
+			close(fd);	/* a request we already gave up on */
+			return;
+		}
+		if (it->src_fd != -1)
+			close(it->src_fd);
+		it->src_fd = fd;
+		if (res >= 0) {
+			benc_dict_int(doc, res, "size", &size);
+			benc_dict_int(doc, res, "last_modified", &lm);
+		}
+		item_start(it, size, (time_t)lm);
+		return;
+	}
+	if (it == NULL)
+		return;
+	if (evlen == 8 && memcmp(ev, "progress", 8) == 0 && res >= 0 &&
+	    benc_dict_int(doc, res, "have", &have)) {
+		if ((r = copy_upto(it, have)) < 0)
+			copy_failed(it, r);
+	}
+	/* Events we do not know are for later releases: ignore them. */
+}
+
+static void
+on_reply(struct item *it, const struct benc_doc *doc, int res)
+{
+	int64_t	 ims_hit = 0, size = -1, lm = 0;
+	int	 r;
+
+	if (res >= 0) {
+		benc_dict_int(doc, res, "ims_hit", &ims_hit);
+		benc_dict_int(doc, res, "size", &size);
+		benc_dict_int(doc, res, "last_modified", &lm);
+	}
+	if (ims_hit == 1) {
+		detach(it);
+		item_ims_hit(it, (time_t)lm);
+		item_finish(it);
+		return;
+	}
+	if (size < 0) {
+		copy_failed(it, -EBADMSG);
+		return;
+	}
+	if (!it->started)
+		item_start(it, size, (time_t)lm);
+	if (lm > 0)
+		it->last_modified = (time_t)lm;
+	if ((r = copy_upto(it, size)) < 0 ||
+	    (r = it->written == (uint64_t)size ? 0 : -EBADMSG) < 0) {
+		copy_failed(it, r);
+		return;
+	}
+	detach(it);
+	method_complete(it);
+}
+
+/* Reason phrases for the HttpErrorNNN words the daemon reports. */
+static const struct {
+	long		 code;
+	const char	*phrase;
+} http_phrases[] = {
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 407, "Proxy Authentication Required" },
+	{ 408, "Request Timeout" },
+	{ 410, "Gone" },
+	{ 416, "Range Not Satisfiable" },
+	{ 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+};
+
+/*
+ * Say an HTTP error as apt's own http method does ("404  Not Found": the
+ * status line's reason phrase keeps its leading blank), so scripts and
+ * people that know apt's messages find them; false when reason is not
+ * an HttpErrorNNN word.
+ */
+static bool
+http_error_text(const char *reason, char *text, size_t len)
+{
+	const char	*p;
+	char		*end;
+	long		 code;
+	size_t		 i;
+
+	if (strncmp(reason, "HttpError", 9) != 0)
+		return false;
+	p = reason + 9;
+	if (*p < '1' || *p > '9')
+		return false;
+	code = strtol(p, &end, 10);
+	if (*end != '\0' || code > 999)
+		return false;
+	for (i = 0; i < sizeof(http_phrases) / sizeof(http_phrases[0]); i++)
+		if (http_phrases[i].code == code) {
+			snprintf(text, len, "%ld  %s", code,
+			    http_phrases[i].phrase);
+			return true;
+		}
+	snprintf(text, len, "%ld  HTTP error", code);
+	return true;
+}
+
+static void
+on_error(struct item *it, const struct benc_doc *doc, int msg)
+{
+	const uint8_t	*s;
+	size_t		 len;
+	char		 reason[64], text[512];
+	int64_t		 transient = 0;
+
+	reason[0] = text[0] = '\0';
+	if (benc_dict_str(doc, msg, "reason", &s, &len) &&
+	    len < sizeof(reason)) {
+		memcpy(reason, s, len);
+		reason[len] = '\0';
+	}
+	if (benc_dict_str(doc, msg, "error", &s, &len))
+		snprintf(text, sizeof(text), "%.*s", (int)len, s);
+	benc_dict_int(doc, msg, "transient", &transient);
+	detach(it);
+	method_debug("%s: aptbtd: %s (%s)", it->uri, text, reason);
+
+	/*
+	 * What a mirror said about the file (404, too big) would only be
+	 * said again: apt gets it.  Anything else may be the daemon's own
+	 * trouble (its cache, a shutdown) or its view of the network (a
+	 * mirror it cannot reach, perhaps for want of apt's proxy), so it
+	 * is worth one fetch from the mirror; so is a mismatch the daemon
+	 * could not settle, after which the mirror has the last word.
+	 */
+	if (!http_error_text(reason, text, sizeof(text)) &&
+	    strcmp(reason, "MaximumSizeExceeded") != 0) {
+		if (strcmp(reason, "HashSumMismatch") == 0)
+			it->retried = true;
+		method_status(it, "aptbtd failed, fetching directly");
+		method_direct(it);
+		return;
+	}
+	item_fail(it, reason, transient == 1, "%s", text[0] != '\0' ? text :
+	    reason);
+	item_finish(it);
+}
+
+static void
+on_frame(const struct benc_doc *doc)
+{
+	const uint8_t	*ev;
+	size_t		 evlen;
+	struct item	*it;
+	int64_t		 id, ok;
+	int		 res;
+
+	if (!benc_dict_int(doc, 0, "id", &id) ||
+	    !benc_dict_int(doc, 0, "ok", &ok)) {
+		daemon_give_up("aptbtd sent a message without id or ok");
+		return;
+	}
+	it = find_item(id);
+	res = benc_dict_get_type(doc, 0, "result", BENC_DICT);
+	if (benc_dict_str(doc, 0, "event", &ev, &evlen)) {
+		on_event(it, doc, res, ev, evlen);
+		return;
+	}
+	if (it == NULL)
+		return;
+	if (ok == 1)
+		on_reply(it, doc, res);
+	else
+		on_error(it, doc, 0);
+}
+
+int
+daemon_fd(short *events)
+{
+	if (d.state != D_UP)
+		return -1;
+	*events = POLLIN;
+	return d.conn.fd;
+}
+
+void
+daemon_io(short revents)
+{
+	struct benc_doc	 doc;
+	int		 r;
+
+	if (d.state != D_UP || (revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+		return;
+	for (;;) {
+		r = ctlconn_fill(&d.conn);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			daemon_give_up("aptbtd closed the connection (%s)",
+			    strerror(-r));
+			return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &d.last_rx);
+		d.answered = true;
+		while (d.state == D_UP &&
+		    (r = ctlconn_next(&d.conn, &doc)) == 1) {
+			on_frame(&doc);
+			benc_free(&doc);
+			/*
+			 * apt sends its next request when one is done: tell
+			 * it now, not after the rest of what arrived.
+			 */
+			method_flush();
+		}
+		if (d.state != D_UP)
+			return;
+		if (r < 0) {
+			daemon_give_up("aptbtd sent a malformed message");
+			return;
+		}
+	}
+}
+
+/* Silence allowed: short until the daemon has shown it is alive. */
+static int64_t
+deadline_ms(void)
+{
+	long	 s = method.daemon_timeout;
+
+	if (d.answered && method.timeout > s)
+		s = method.timeout;
+	return ts_ms(&d.last_rx) + (int64_t)s * 1000;
+}
+
+int
+daemon_timeout_ms(void)
+{
+	int64_t	 left;
+
+	if (d.state != D_UP || d.pending == 0)
+		return -1;
+	left = deadline_ms() - now_ms();
+	if (left < 0)
+		return 0;
+	return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+void
+daemon_check_timeout(void)
+{
+	if (d.state != D_UP || d.pending == 0 || now_ms() < deadline_ms())
+		return;
+	daemon_give_up("no answer from aptbtd within %ld seconds",
+	    d.answered && method.timeout > method.daemon_timeout ?
+	    method.timeout : method.daemon_timeout);
+}
+
+/* Stop using the daemon; everything it had goes to the mirror. */
+static void
+daemon_give_up(const char *fmt, ...)
+{
+	struct item	*it, *next;
+	va_list		 ap;
+	char		 why[256];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (d.state == D_UP)
+		ctlconn_close(&d.conn);
+	d.state = D_DEAD;
+	method_no_daemon("%s", why);
+	for (it = TAILQ_FIRST(&method.items); it != NULL; it = next) {
+		next = TAILQ_NEXT(it, entry);
+		if (it->via != VIA_DAEMON)
+			continue;
+		detach(it);
+		method_status(it, "aptbtd not answering, fetching directly");
+		method_direct(it);
+	}
+	d.pending = 0;
+}
+
+void
+daemon_cleanup(void)
+{
+	if (d.state == D_UP)
+		ctlconn_close(&d.conn);
+	d.state = D_DEAD;
+	bytebuf_free(&d.req);
+}

@@ -1,0 +1,966 @@
+/*
+ * cache.c - the verified file store: index, quota, and its disk side.
+ *
+ * The index maps SHA-256 to size and last access; entries also sit on an
+ * LRU list (most recent first) so eviction takes from the tail.  Disk work
+ * runs on the workers; the index is only touched on the loop thread.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "daemon/base/cache.h"
+#include "daemon/base/pieces.h"
+#include "daemon/base/workers.h"
+
+#define MAP_MAGIC	"aptbtmp1"
+#define IO_CHUNK	(256 * 1024)
+#define NBUCKETS_MIN	256
+
+struct centry {
+	struct cache_entry	 e;
+	struct centry		*next;		/* hash chain */
+	TAILQ_ENTRY(centry)	 lru;
+};
+TAILQ_HEAD(lruq, centry);
+
+static struct {
+	char		*dir;
+	uint64_t	 quota;
+	uint64_t	 bytes;
+	uint64_t	 count;
+	struct centry	**buckets;
+	size_t		 nbuckets;
+	struct lruq	 lru;
+	bool		 scanned;
+} c;
+
+/* Startup scan results, built on a worker. */
+struct scan {
+	struct cache_entry	*ents;
+	size_t			 n, cap;
+	unsigned		 removed;
+};
+
+static const char *const subdirs[] = { "sha256", "partial", "tmp" };
+
+const char *
+cache_root(void)
+{
+	return c.dir;
+}
+
+static size_t
+bucket_of(const uint8_t *sha)
+{
+	uint64_t	h;
+
+	memcpy(&h, sha, sizeof(h));
+	return (size_t)(h & (c.nbuckets - 1));
+}
+
+static struct centry *
+find(const uint8_t *sha)
+{
+	struct centry	*ce;
+
+	if (c.buckets == NULL)
+		return NULL;
+	for (ce = c.buckets[bucket_of(sha)]; ce != NULL; ce = ce->next)
+		if (memcmp(ce->e.sha256, sha, SHA256_LEN) == 0)
+			return ce;
+	return NULL;
+}
+
+static int
+grow(void)
+{
+	struct centry	**nb, *ce, *next;
+	size_t		  i, n = c.nbuckets * 2, old = c.nbuckets;
+	struct centry	**ob = c.buckets;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return -ENOMEM;
+	c.buckets = nb;
+	c.nbuckets = n;
+	for (i = 0; i < old; i++)
+		for (ce = ob[i]; ce != NULL; ce = next) {
+			next = ce->next;
+			ce->next = nb[bucket_of(ce->e.sha256)];
+			nb[bucket_of(ce->e.sha256)] = ce;
+		}
+	free(ob);
+	return 0;
+}
+
+static void	(*observer)(const uint8_t *, uint64_t, bool);
+
+void
+cache_set_observer(void (*fn)(const uint8_t *, uint64_t, bool))
+{
+	observer = fn;
+}
+
+static void
+unlink_entry(struct centry *ce)
+{
+	struct centry	**pp;
+
+	for (pp = &c.buckets[bucket_of(ce->e.sha256)]; *pp != ce;
+	    pp = &(*pp)->next)
+		;
+	*pp = ce->next;
+	TAILQ_REMOVE(&c.lru, ce, lru);
+	c.bytes -= ce->e.size;
+	c.count--;
+	if (observer != NULL)
+		observer(ce->e.sha256, ce->e.size, false);
+}
+
+void
+cache_entry_path(const uint8_t *sha, char *buf, size_t len)
+{
+	char	hex[2 * SHA256_LEN + 1];
+
+	hex_encode(sha, SHA256_LEN, hex);
+	snprintf(buf, len, "%s/sha256/%.2s/%s", c.dir, hex, hex);
+}
+
+void
+cache_part_path(const uint8_t *sha, const char *ext, char *buf, size_t len)
+{
+	char	hex[2 * SHA256_LEN + 1];
+
+	hex_encode(sha, SHA256_LEN, hex);
+	snprintf(buf, len, "%s/partial/%s%s", c.dir, hex, ext);
+}
+
+static int
+make_dirs(void)
+{
+	char	path[PATH_MAX];
+	size_t	i;
+
+	if (mkdir(c.dir, 0755) == -1 && errno != EEXIST)
+		return -errno;
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c.dir, subdirs[i]);
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	int	fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -errno;
+	if (fsync(fd) == -1)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Startup scan (worker): list sha256/XX/<hex>, drop stray temporaries.
+ */
+static void
+scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime)
+{
+	struct cache_entry	*n;
+
+	if (s->n == s->cap) {
+		size_t	cap = s->cap ? s->cap * 2 : 256;
+
+		if ((n = reallocarray(s->ents, cap, sizeof(*n))) == NULL)
+			return;
+		s->ents = n;
+		s->cap = cap;
+	}
+	memcpy(s->ents[s->n].sha256, sha, SHA256_LEN);
+	s->ents[s->n].size = size;
+	s->ents[s->n].atime = atime;
+	s->ents[s->n].pins = 0;
+	s->n++;
+}
+
+/* "X.part" pairs with "X.map" and back; false for other names. */
+static bool
+partner(const char *name, char *out, size_t len)
+{
+	size_t	n = strlen(name);
+
+	if (n > 5 && strcmp(name + n - 5, ".part") == 0)
+		snprintf(out, len, "%.*s.map", (int)(n - 5), name);
+	else if (n > 4 && strcmp(name + n - 4, ".map") == 0)
+		snprintf(out, len, "%.*s.part", (int)(n - 4), name);
+	else
+		return false;
+	return true;
+}
+
+static void
+scan_work(void *arg)
+{
+	struct scan	*s = arg;
+	char		 path[PATH_MAX];
+	DIR		*top, *sub;
+	struct dirent	*d, *f;
+	struct stat	 st;
+	uint8_t		 sha[SHA256_LEN];
+	int		 dfd;
+
+	snprintf(path, sizeof(path), "%s/tmp", c.dir);
+	if ((top = opendir(path)) != NULL) {
+		dfd = dirfd(top);
+		while ((d = readdir(top)) != NULL)
+			if (d->d_name[0] != '.' &&
+			    unlinkat(dfd, d->d_name, 0) == 0)
+				s->removed++;
+		closedir(top);
+	}
+	/* Parts without a map hold nothing we can trust; maps need a part. */
+	snprintf(path, sizeof(path), "%s/partial", c.dir);
+	if ((top = opendir(path)) != NULL) {
+		dfd = dirfd(top);
+		while ((d = readdir(top)) != NULL) {
+			char	other[NAME_MAX + 8];
+			size_t	n = strlen(d->d_name);
+
+			if (d->d_name[0] == '.')
+				continue;
+			if ((n > 4 && strcmp(d->d_name + n - 4, ".tmp") == 0) ||
+			    (partner(d->d_name, other, sizeof(other)) &&
+			    faccessat(dfd, other, F_OK, 0) == -1 &&
+			    errno == ENOENT))
+				if (unlinkat(dfd, d->d_name, 0) == 0)
+					s->removed++;
+		}
+		closedir(top);
+	}
+	snprintf(path, sizeof(path), "%s/sha256", c.dir);
+	if ((top = opendir(path)) == NULL)
+		return;
+	while ((d = readdir(top)) != NULL) {
+		if (strlen(d->d_name) != 2 || d->d_name[0] == '.')
+			continue;
+		dfd = openat(dirfd(top), d->d_name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd == -1 || (sub = fdopendir(dfd)) == NULL) {
+			if (dfd != -1)
+				close(dfd);
+			continue;
+		}
+		while ((f = readdir(sub)) != NULL) {
+			if (f->d_name[0] == '.')
+				continue;
+			/* A name that is not a hash is not ours: leave it. */
+			if (strlen(f->d_name) != 2 * SHA256_LEN ||
+			    !hex_decode(f->d_name, 2 * SHA256_LEN, sha,
+			    SHA256_LEN) || strncmp(f->d_name, d->d_name, 2) != 0)
+				continue;
+			if (fstatat(dfd, f->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+				continue;
+			scan_add(s, sha, (uint64_t)st.st_size,
+			    st.st_atime > st.st_mtime ? st.st_atime :
+			    st.st_mtime);
+		}
+		closedir(sub);
+	}
+	closedir(top);
+}
+
+static int
+by_atime(const void *a, const void *b)
+{
+	const struct cache_entry	*x = a, *y = b;
+
+	return (x->atime > y->atime) - (x->atime < y->atime);
+}
+
+static void
+scan_done(void *arg)
+{
+	struct scan	*s = arg;
+	size_t		 i;
+
+	if (c.dir != NULL) {
+		/* Oldest first, so each add moves the newer to the front. */
+		if (s->n > 0)
+			qsort(s->ents, s->n, sizeof(*s->ents), by_atime);
+		for (i = 0; i < s->n; i++)
+			if (find(s->ents[i].sha256) == NULL)
+				cache_add(s->ents[i].sha256, s->ents[i].size,
+				    s->ents[i].atime);
+		c.scanned = true;
+		log_info("cache: %s: %llu files, %llu bytes%s", c.dir,
+		    (unsigned long long)c.count, (unsigned long long)c.bytes,
+		    s->removed ? " (stale temporaries removed)" : "");
+		cache_evict();
+	}
+	free(s->ents);
+	free(s);
+}
+
+int
+cache_init(const char *dir, uint64_t quota)
+{
+	struct scan	*s;
+	int		 rc;
+
+	if (c.dir != NULL)
+		return -EALREADY;
+	if ((c.dir = strdup(dir)) == NULL)
+		return -ENOMEM;
+	c.quota = quota;
+	c.nbuckets = NBUCKETS_MIN;
+	TAILQ_INIT(&c.lru);
+	if ((c.buckets = calloc(c.nbuckets, sizeof(*c.buckets))) == NULL) {
+		cache_shutdown();
+		return -ENOMEM;
+	}
+	if ((rc = make_dirs()) < 0) {
+		log_warnx("cache: %s: %s", dir, strerror(-rc));
+		cache_shutdown();
+		return rc;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    workers_submit(scan_work, scan_done, s) < 0) {
+		free(s);
+		cache_shutdown();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+cache_shutdown(void)
+{
+	struct centry	*ce;
+
+	while ((ce = TAILQ_FIRST(&c.lru)) != NULL) {
+		unlink_entry(ce);
+		free(ce);
+	}
+	free(c.buckets);
+	free(c.dir);
+	memset(&c, 0, sizeof(c));
+}
+
+void
+cache_set_quota(uint64_t quota)
+{
+	c.quota = quota;
+	cache_evict();
+}
+
+void
+cache_get_stats(struct cache_stats *st)
+{
+	st->count = c.count;
+	st->bytes = c.bytes;
+	st->quota = c.quota;
+	st->scanned = c.scanned;
+}
+
+struct cache_entry *
+cache_lookup(const uint8_t *sha)
+{
+	struct centry	*ce = find(sha);
+
+	return ce ? &ce->e : NULL;
+}
+
+struct cache_entry *
+cache_add(const uint8_t *sha, uint64_t size, time_t atime)
+{
+	struct centry	*ce;
+
+	if (c.buckets == NULL)
+		return NULL;
+	if ((ce = find(sha)) != NULL) {
+		c.bytes -= ce->e.size;
+		ce->e.size = size;
+		c.bytes += size;
+		cache_touch(&ce->e);
+		return &ce->e;
+	}
+	if (c.count >= c.nbuckets && grow() < 0)
+		return NULL;
+	if ((ce = calloc(1, sizeof(*ce))) == NULL)
+		return NULL;
+	memcpy(ce->e.sha256, sha, SHA256_LEN);
+	ce->e.size = size;
+	ce->e.atime = atime;
+	ce->next = c.buckets[bucket_of(sha)];
+	c.buckets[bucket_of(sha)] = ce;
+	TAILQ_INSERT_HEAD(&c.lru, ce, lru);
+	c.bytes += size;
+	c.count++;
+	if (observer != NULL)
+		observer(sha, size, true);
+	return &ce->e;
+}
+
+static struct centry *
+centry_of(struct cache_entry *e)
+{
+	return (struct centry *)(void *)((char *)e -
+	    offsetof(struct centry, e));
+}
+
+void
+cache_touch(struct cache_entry *e)
+{
+	struct centry	*ce = centry_of(e);
+
+	e->atime = time(NULL);
+	TAILQ_REMOVE(&c.lru, ce, lru);
+	TAILQ_INSERT_HEAD(&c.lru, ce, lru);
+}
+
+void
+cache_pin(struct cache_entry *e)
+{
+	e->pins++;
+}
+
+void
+cache_unpin(struct cache_entry *e)
+{
+	if (e->pins > 0)
+		e->pins--;
+}
+
+void
+cache_forget(const uint8_t *sha)
+{
+	struct centry	*ce = find(sha);
+
+	if (ce != NULL && ce->e.pins == 0) {
+		unlink_entry(ce);
+		free(ce);
+	}
+}
+
+/* Removal (the file goes on a worker; the index changes at once). */
+static void
+unlink_work(void *arg)
+{
+	if (unlink((char *)arg) == -1 && errno != ENOENT)
+		log_warn("cache: unlink %s", (char *)arg);
+}
+
+static void
+drop(struct centry *ce)
+{
+	char	 path[PATH_MAX], *p;
+
+	cache_entry_path(ce->e.sha256, path, sizeof(path));
+	unlink_entry(ce);
+	free(ce);
+	if ((p = strdup(path)) == NULL)
+		return;
+	if (workers_submit(unlink_work, free, p) < 0) {
+		/* No workers left (shutdown): a stray file is found later. */
+		free(p);
+	}
+}
+
+int
+cache_remove(const uint8_t *sha)
+{
+	struct centry	*ce = find(sha);
+
+	if (ce == NULL)
+		return -ENOENT;
+	if (ce->e.pins > 0)
+		return -EBUSY;
+	drop(ce);
+	return 0;
+}
+
+void
+cache_evict(void)
+{
+	struct centry	*ce, *prev;
+	char		 hex[2 * SHA256_LEN + 1];
+
+	for (ce = TAILQ_LAST(&c.lru, lruq); ce != NULL && c.bytes > c.quota;
+	    ce = prev) {
+		prev = TAILQ_PREV(ce, lruq, lru);
+		if (ce->e.pins > 0)
+			continue;
+		hex_encode(ce->e.sha256, SHA256_LEN, hex);
+		log_debug("cache: evict %s (%llu bytes)", hex,
+		    (unsigned long long)ce->e.size);
+		drop(ce);
+	}
+}
+
+void
+cache_foreach(bool (*cb)(const struct cache_entry *, void *), void *arg)
+{
+	struct centry	*ce;
+
+	TAILQ_FOREACH(ce, &c.lru, lru)
+		if (!cb(&ce->e, arg))
+			break;
+}
+
+/*
+ * Disk side (workers).
+ */
+int
+reopen_ro(int fd)
+{
+	char	path[64];
+	int	ro;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((ro = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	return ro;
+}
+
+int
+cache_open_entry(const uint8_t *sha, int *fdp, uint64_t *size)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+	struct timespec	ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+	int		fd;
+
+	cache_entry_path(sha, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -errno;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	/* The access time orders eviction across restarts. */
+	(void)futimens(fd, ts);
+	*fdp = fd;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int
+open_retrying(const char *path, int flags)
+{
+	int	fd;
+
+	if ((fd = open(path, flags, 0644)) == -1 && errno == ENOENT) {
+		/* The cache directory vanished under us: make it again. */
+		if (make_dirs() == 0)
+			fd = open(path, flags, 0644);
+	}
+	return fd == -1 ? -errno : fd;
+}
+
+int
+cache_part_open(const uint8_t *sha, int *rw, int *ro)
+{
+	char	path[PATH_MAX];
+	int	fd, r;
+
+	cache_part_path(sha, ".part", path, sizeof(path));
+	if ((fd = open_retrying(path, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW)) < 0)
+		return fd;
+	if ((r = reopen_ro(fd)) < 0) {
+		close(fd);
+		return r;
+	}
+	*rw = fd;
+	*ro = r;
+	return 0;
+}
+
+struct map_hdr {
+	char		magic[8];
+	uint64_t	size;
+	uint32_t	piece_size;
+	uint32_t	npieces;
+};
+
+int
+cache_map_load(const uint8_t *sha, struct piecemap *pm, uint64_t size)
+{
+	char		path[PATH_MAX];
+	struct map_hdr	h;
+	uint32_t	i;
+	ssize_t		n;
+	int		fd, rc;
+
+	if ((rc = piecemap_init(pm, size)) < 0)
+		return rc;
+	cache_part_path(sha, ".map", path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -errno;
+	n = read(fd, &h, sizeof(h));
+	if (n != (ssize_t)sizeof(h) || memcmp(h.magic, MAP_MAGIC, 8) != 0 ||
+	    h.size != size || h.piece_size != pm->piece_size ||
+	    h.npieces != pm->npieces) {
+		close(fd);
+		return -ENOENT;
+	}
+	n = read(fd, pm->bits, piecemap_nbytes(pm));
+	close(fd);
+	if (n != (ssize_t)piecemap_nbytes(pm)) {
+		piecemap_clear(pm);
+		return -ENOENT;
+	}
+	/* Recount, ignoring stray bits past the last piece. */
+	pm->nhave = 0;
+	for (i = 0; i < pm->npieces; i++)
+		if (pm->bits[i / 8] & (0x80 >> (i % 8)))
+			pm->nhave++;
+	if (pm->npieces % 8)
+		pm->bits[pm->npieces / 8] &= (uint8_t)(0xff00 >>
+		    (pm->npieces % 8));
+	return 0;
+}
+
+int
+cache_map_save(const uint8_t *sha, const struct piecemap *pm, int partfd)
+{
+	char		path[PATH_MAX], tmp[PATH_MAX];
+	struct map_hdr	h;
+	int		fd, rc = 0;
+
+	/* The map may only claim pieces that are already on disk. */
+	if (fdatasync(partfd) == -1)
+		return -errno;
+	cache_part_path(sha, ".map", path, sizeof(path));
+	cache_part_path(sha, ".map.tmp", tmp, sizeof(tmp));
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, MAP_MAGIC, 8);
+	h.size = pm->size;
+	h.piece_size = pm->piece_size;
+	h.npieces = pm->npieces;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1)
+		return -errno;
+	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    write(fd, pm->bits, piecemap_nbytes(pm)) !=
+	    (ssize_t)piecemap_nbytes(pm) || fsync(fd) == -1)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+void
+cache_part_discard(const uint8_t *sha)
+{
+	char	path[PATH_MAX];
+
+	cache_part_path(sha, ".part", path, sizeof(path));
+	unlink(path);
+	cache_part_path(sha, ".map", path, sizeof(path));
+	unlink(path);
+}
+
+/* Hash fd's first size bytes with pread (the offset is shared). */
+static int
+hash_fd(int fd, uint64_t size, uint8_t out[SHA256_LEN])
+{
+	struct hash_ctx	*h;
+	uint8_t		*buf;
+	uint64_t	 off = 0;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	if ((h = hash_new(HASH_SHA256)) == NULL)
+		return -ENOMEM;
+	if ((buf = malloc(IO_CHUNK)) == NULL) {
+		hash_free(h);
+		return -ENOMEM;
+	}
+	while (off < size) {
+		size_t	want = size - off < IO_CHUNK ? size - off : IO_CHUNK;
+
+		n = pread(fd, buf, want, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n == 0 ? -EBADMSG : -errno;
+			break;
+		}
+		hash_update(h, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	if (rc == 0)
+		hash_final(h, out);
+	free(buf);
+	hash_free(h);
+	return rc;
+}
+
+/* Make sha256/XX/ and return the final path. */
+static int
+entry_dir(const uint8_t *sha, char *path, size_t len)
+{
+	char	dir[PATH_MAX], *slash;
+
+	cache_entry_path(sha, path, len);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		if (errno != ENOENT || make_dirs() < 0 ||
+		    (mkdir(dir, 0755) == -1 && errno != EEXIST))
+			return -errno;
+	}
+	return 0;
+}
+
+static int
+fsync_parent(const char *path)
+{
+	char	dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	return fsync_dir(dir);
+}
+
+int
+cache_part_hash(int partfd, uint64_t size, uint8_t got[SHA256_LEN])
+{
+	return hash_fd(partfd, size, got);
+}
+
+int
+cache_part_commit(const uint8_t *sha, int partfd, uint64_t size)
+{
+	uint8_t	got[SHA256_LEN];
+	int	rc;
+
+	if ((rc = hash_fd(partfd, size, got)) < 0)
+		return rc;
+	return cache_part_commit_hashed(sha, partfd, size, got);
+}
+
+int
+cache_part_commit_hashed(const uint8_t *sha, int partfd, uint64_t size,
+    const uint8_t *got)
+{
+	char		 part[PATH_MAX], path[PATH_MAX], map[PATH_MAX];
+	struct stat	 st;
+	int		 rc;
+
+	if (fstat(partfd, &st) == -1)
+		return -errno;
+	if ((uint64_t)st.st_size != size)
+		return -EBADMSG;
+	if (sodium_memcmp(got, sha, SHA256_LEN) != 0)
+		return -EBADMSG;
+	if (fchmod(partfd, 0644) == -1 || fsync(partfd) == -1)
+		return -errno;
+	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
+		return rc;
+	cache_part_path(sha, ".part", part, sizeof(part));
+	if (rename(part, path) == -1)
+		return -errno;
+	if ((rc = fsync_parent(path)) < 0)
+		return rc;
+	cache_part_path(sha, ".map", map, sizeof(map));
+	unlink(map);
+	return 0;
+}
+
+int
+cache_mem_open(void)
+{
+	int	fd;
+
+	if ((fd = memfd_create("aptbt-part", MFD_CLOEXEC)) == -1)
+		return -errno;
+	return fd;
+}
+
+/* Copy size bytes of in into out, both from offset 0. */
+static int
+copy_fd(int in, int out, uint64_t size)
+{
+	uint8_t	*buf;
+	uint64_t off = 0;
+	ssize_t	 n;
+	int	 rc = 0;
+
+	if ((buf = malloc(IO_CHUNK)) == NULL)
+		return -ENOMEM;
+	while (off < size && rc == 0) {
+		size_t	want = size - off < IO_CHUNK ? size - off : IO_CHUNK;
+
+		n = pread(in, buf, want, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n == 0 ? -EBADMSG : -errno;
+		else if (write(out, buf, (size_t)n) != n)
+			rc = errno ? -errno : -EIO;
+		else
+			off += (uint64_t)n;
+	}
+	free(buf);
+	return rc;
+}
+
+int
+cache_mem_commit(const uint8_t *sha, int memfd, uint64_t size,
+    const uint8_t *got)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX];
+	struct stat	 st;
+	int		 out, rc;
+
+	if (fstat(memfd, &st) == -1)
+		return -errno;
+	if ((uint64_t)st.st_size != size ||
+	    sodium_memcmp(got, sha, SHA256_LEN) != 0)
+		return -EBADMSG;
+	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s/tmp/commit.XXXXXX", c.dir);
+	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1 && errno == ENOENT &&
+	    make_dirs() == 0) {
+		snprintf(tmp, sizeof(tmp), "%s/tmp/commit.XXXXXX", c.dir);
+		out = mkostemp(tmp, O_CLOEXEC);
+	}
+	if (out == -1)
+		return -errno;
+	if ((rc = copy_fd(memfd, out, size)) == 0 &&
+	    (fchmod(out, 0644) == -1 || fsync(out) == -1 ||
+	    rename(tmp, path) == -1))
+		rc = -errno;
+	close(out);
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	/* A part file left by an earlier attempt is worth nothing now. */
+	cache_part_discard(sha);
+	return fsync_parent(path);
+}
+
+int
+cache_tmp_open(int *rw, int *ro)
+{
+	char	path[PATH_MAX];
+	int	fd, r;
+
+	snprintf(path, sizeof(path), "%s/tmp/dl.XXXXXX", c.dir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1 && errno == ENOENT &&
+	    make_dirs() == 0) {
+		snprintf(path, sizeof(path), "%s/tmp/dl.XXXXXX", c.dir);
+		fd = mkostemp(path, O_CLOEXEC);
+	}
+	if (fd == -1)
+		return -errno;
+	if ((r = reopen_ro(fd)) < 0) {
+		unlink(path);
+		close(fd);
+		return r;
+	}
+	/* Nothing names it from here on; the descriptors keep it alive. */
+	unlink(path);
+	*rw = fd;
+	*ro = r;
+	return 0;
+}
+
+int
+cache_import_file(const char *src, uint8_t *sha, uint64_t *size,
+    bool *existed)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX];
+	struct stat	 st;
+	struct hash_ctx	*h = NULL;
+	uint8_t		*buf = NULL;
+	ssize_t		 n;
+	off_t		 off = 0;
+	int		 in, out = -1, rc = 0;
+
+	*existed = false;
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1)
+		return -errno;
+	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
+		rc = errno ? -errno : -EINVAL;
+		close(in);
+		return rc;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/tmp/import.XXXXXX", c.dir);
+	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		rc = -errno;
+		close(in);
+		return rc;
+	}
+	/* One pass: what is hashed is exactly what was copied. */
+	if ((buf = malloc(IO_CHUNK)) == NULL ||
+	    (h = hash_new(HASH_SHA256)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	while ((n = pread(in, buf, IO_CHUNK, off)) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			rc = errno ? -errno : -EIO;
+			goto fail;
+		}
+		hash_update(h, buf, (size_t)n);
+		off += n;
+	}
+	if (n < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	hash_final(h, sha);
+	*size = (uint64_t)off;
+	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
+		goto fail;
+	if (access(path, F_OK) == 0) {
+		*existed = true;
+		goto fail;
+	}
+	if (fchmod(out, 0644) == -1 || fsync(out) == -1 ||
+	    rename(tmp, path) == -1) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = fsync_parent(path);
+	goto out;
+fail:
+	unlink(tmp);
+out:
+	hash_free(h);
+	free(buf);
+	close(out);
+	close(in);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/*
+ * conf.c - aptbtd's settings table and configuration loading.
+ *
+ * The key table below is the one list of settings: defaults live here,
+ * aptbtd.conf(5) and etc/aptbtd.conf describe the same rows.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/confparse.h"
+#include "common/log.h"
+#include "common/netaddr.h"
+#include "daemon/base/conf.h"
+#include "daemon/base/scope.h"
+
+struct aptbtd_conf conf;
+
+static const char *const log_level_names[] = {
+	"err", "warning", "notice", "info", "debug", NULL
+};
+
+#define KEY(name, type, def)						\
+	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL, NULL }
+
+/* Sorted by name. */
+static const struct conf_key conf_keys[] = {
+	KEY(admin_group, CONF_STRING, "aptbt"),
+	KEY(cache_dir, CONF_PATH, "/var/cache/aptbtd"),
+	KEY(cache_size, CONF_BYTES, "4G"),
+	KEY(control_socket, CONF_PATH, "/run/aptbtd/control.sock"),
+	KEY(download_limit, CONF_BYTES, "0"),
+	{ "listen_port", CONF_UINT, offsetof(struct aptbtd_conf, listen_port),
+	    "6881", 1, 65535, NULL, NULL },
+	{ "log_level", CONF_ENUM, offsetof(struct aptbtd_conf, log_level),
+	    "info", 0, 0, log_level_names, NULL },
+	KEY(lsd, CONF_BOOL, "yes"),
+	{ "max_connections", CONF_UINT,
+	    offsetof(struct aptbtd_conf, max_connections), "512", 1, 65535,
+	    NULL, NULL },
+	{ "max_connections_per_file", CONF_UINT,
+	    offsetof(struct aptbtd_conf, max_connections_per_file), "50", 1,
+	    65535, NULL, NULL },
+	KEY(mirrors, CONF_STRING, ""),
+	KEY(peer_download_limit, CONF_BYTES, "0"),
+	KEY(peer_upload_limit, CONF_BYTES, "0"),
+	{ "peers", CONF_STRING, offsetof(struct aptbtd_conf, peers), "",
+	    0, 0, NULL, netaddr_check_list },
+	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",
+	    0, 0, NULL, scope_check },
+	KEY(state_dir, CONF_PATH, "/var/lib/aptbtd"),
+	KEY(upload_limit, CONF_BYTES, "0"),
+	KEY(user, CONF_STRING, "aptbt"),
+};
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+int
+conf_load(const char *path, bool must_exist, char *err, size_t errlen)
+{
+	struct aptbtd_conf	next;
+
+	memset(&next, 0, sizeof(next));
+	if (conf_defaults(conf_keys, NKEYS, &next, err, errlen) == -1)
+		goto fail;
+	if (path == NULL)
+		path = APTBTD_DEFAULT_CONF;
+	if (must_exist || access(path, F_OK) == 0) {
+		if (conf_load_file(path, conf_keys, NKEYS, &next, err,
+		    errlen) == -1)
+			goto fail;
+	} else
+		log_debug("%s: not found, using built-in defaults", path);
+	conf_free(conf_keys, NKEYS, &conf);
+	conf = next;
+	return 0;
+fail:
+	conf_free(conf_keys, NKEYS, &next);
+	return -1;
+}
+
+void
+conf_release(void)
+{
+	conf_free(conf_keys, NKEYS, &conf);
+}

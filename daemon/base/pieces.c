@@ -1,0 +1,198 @@
+/*
+ * pieces.c - piece layout, have-bitmaps and the range scheduler.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/layout.h"
+#include "daemon/base/pieces.h"
+
+/*
+ * The one layout every part of aptbt uses (common/layout.h): a fetch
+ * job's pieces are the swarm's pieces, which peers and torrents name by
+ * index, so the two must never disagree.
+ */
+uint32_t
+piece_size_for(uint64_t size)
+{
+	return layout_piece_length(size);
+}
+
+int
+piecemap_init(struct piecemap *pm, uint64_t size)
+{
+	uint64_t	n;
+
+	memset(pm, 0, sizeof(*pm));
+	pm->size = size;
+	pm->piece_size = piece_size_for(size);
+	n = (size + pm->piece_size - 1) / pm->piece_size;
+	if (n > UINT32_MAX / 2)
+		return -EFBIG;
+	pm->npieces = (uint32_t)n;
+	if ((pm->bits = calloc(1, piecemap_nbytes(pm) + 1)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+piecemap_free(struct piecemap *pm)
+{
+	free(pm->bits);
+	memset(pm, 0, sizeof(*pm));
+}
+
+void
+piecemap_clear(struct piecemap *pm)
+{
+	if (pm->bits != NULL)
+		memset(pm->bits, 0, piecemap_nbytes(pm));
+	pm->nhave = 0;
+}
+
+size_t
+piecemap_nbytes(const struct piecemap *pm)
+{
+	return ((size_t)pm->npieces + 7) / 8;
+}
+
+bool
+piecemap_has(const struct piecemap *pm, uint32_t i)
+{
+	if (i >= pm->npieces)
+		return false;
+	return (pm->bits[i / 8] & (0x80 >> (i % 8))) != 0;
+}
+
+void
+piecemap_set(struct piecemap *pm, uint32_t i)
+{
+	if (i >= pm->npieces || piecemap_has(pm, i))
+		return;
+	pm->bits[i / 8] |= 0x80 >> (i % 8);
+	pm->nhave++;
+}
+
+bool
+piecemap_complete(const struct piecemap *pm)
+{
+	return pm->nhave == pm->npieces;
+}
+
+uint32_t
+piecemap_len(const struct piecemap *pm, uint32_t i)
+{
+	uint64_t	start = (uint64_t)i * pm->piece_size;
+
+	if (i >= pm->npieces)
+		return 0;
+	if (pm->size - start < pm->piece_size)
+		return (uint32_t)(pm->size - start);
+	return pm->piece_size;
+}
+
+uint64_t
+piecemap_prefix(const struct piecemap *pm)
+{
+	uint32_t	i;
+
+	for (i = 0; i < pm->npieces && piecemap_has(pm, i); i++)
+		;
+	if (i == pm->npieces)
+		return pm->size;
+	return (uint64_t)i * pm->piece_size;
+}
+
+uint64_t
+piecemap_bytes(const struct piecemap *pm)
+{
+	uint64_t	n;
+
+	if (pm->npieces == 0)
+		return 0;
+	n = (uint64_t)pm->nhave * pm->piece_size;
+	if (piecemap_has(pm, pm->npieces - 1))
+		n -= pm->piece_size - piecemap_len(pm, pm->npieces - 1);
+	return n;
+}
+
+/* Is piece i inside one of the active ranges? */
+static bool
+covered(const struct piecemap *pm, const struct busy *active, size_t n,
+    uint32_t i)
+{
+	uint64_t	start = (uint64_t)i * pm->piece_size;
+	uint64_t	end = start + piecemap_len(pm, i);
+	size_t		k;
+
+	for (k = 0; k < n; k++)
+		if (start < active[k].end && end > active[k].hold)
+			return true;
+	return false;
+}
+
+static uint64_t
+align_up(const struct piecemap *pm, uint64_t off)
+{
+	uint64_t	a;
+
+	a = (off + pm->piece_size - 1) / pm->piece_size * pm->piece_size;
+	return a > pm->size ? pm->size : a;
+}
+
+int
+sched_pick(const struct piecemap *pm, const struct busy *active,
+    size_t nactive, uint64_t min_split, struct span *out, size_t *victim)
+{
+	uint32_t	i, run_start = 0, best_start = 0, best_len = 0;
+	bool		in_run = false;
+	uint64_t	best, len, mid;
+	size_t		k, bk = 0;
+
+	/* Largest run of missing pieces that nobody fetches. */
+	for (i = 0; i <= pm->npieces; i++) {
+		bool	want = i < pm->npieces && !piecemap_has(pm, i) &&
+		    !covered(pm, active, nactive, i);
+
+		if (want && !in_run) {
+			in_run = true;
+			run_start = i;
+		} else if (!want && in_run) {
+			in_run = false;
+			if (i - run_start > best_len) {
+				best_len = i - run_start;
+				best_start = run_start;
+			}
+		}
+	}
+	if (best_len > 0) {
+		out->start = (uint64_t)best_start * pm->piece_size;
+		out->end = (uint64_t)(best_start + best_len) * pm->piece_size;
+		if (out->end > pm->size)
+			out->end = pm->size;
+		return 1;
+	}
+
+	/* Otherwise halve the largest range in flight. */
+	best = 0;
+	for (k = 0; k < nactive; k++) {
+		len = active[k].end > active[k].pos ?
+		    active[k].end - active[k].pos : 0;
+		if (len > best) {
+			best = len;
+			bk = k;
+		}
+	}
+	if (best == 0 || best < 2 * min_split)
+		return 0;
+	mid = align_up(pm, active[bk].pos + best / 2);
+	if (mid <= active[bk].pos || mid >= active[bk].end)
+		return 0;
+	out->start = mid;
+	out->end = active[bk].end;
+	*victim = bk;
+	return 2;
+}

@@ -1,0 +1,779 @@
+/*
+ * webseed.c - libcurl multi on libevent, per-mirror statistics and backoff.
+ *
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when
+ * its next timeout is due (CURLMOPT_TIMERFUNCTION); libevent tells curl
+ * what happened through curl_multi_socket_action.  Curl forbids removing
+ * a handle from inside its own callbacks, so a transfer stopped there is
+ * only marked, and reaped once control is back with us.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "daemon/base/webseed.h"
+
+#define WS_MAX_MIRRORS		128
+#define WS_MAX_HOST_CONNS	6
+#define WS_CONNECT_TIMEOUT	15L	/* seconds */
+#define WS_STALL_TIME		30L	/* seconds under 1 byte/s */
+#define WS_BACKOFF_MAX		300	/* seconds */
+#define WS_RATE_WINDOW_MS	1000
+
+struct rate {
+	uint64_t	 rate;		/* bytes/s of the last window */
+	uint64_t	 acc;		/* bytes in the current window */
+	uint64_t	 since_ms;	/* current window start */
+};
+
+struct ws_mirror {
+	TAILQ_ENTRY(ws_mirror)	 entry;
+	char			*base;	/* no trailing '/' */
+	bool			 configured;
+	uint64_t		 bytes, requests, errors;
+	struct rate		 rate;
+	unsigned		 active;
+	unsigned		 failures;
+	time_t			 backoff_until;
+};
+TAILQ_HEAD(mirrorq, ws_mirror);
+
+struct ws_xfer {
+	TAILQ_ENTRY(ws_xfer)	 entry;
+	CURL			*easy;
+	struct ws_mirror	*mirror;
+	const struct ws_callbacks *cb;
+	void			*arg;
+	uint64_t		 start;
+	bool			 ranged;
+	bool			 started;	/* start callback made */
+	bool			 stopped;	/* by the owner */
+	bool			 cancelled;	/* no more callbacks */
+	bool			 paused;
+	bool			 bad_range;	/* server ignored our Range */
+	int64_t			 cr_start, cr_total;	/* Content-Range */
+	struct rate		 rate;
+	char			 range[48];
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+TAILQ_HEAD(xferq, ws_xfer);
+
+struct sockctx {
+	struct event	*ev;
+	curl_socket_t	 fd;
+};
+
+static struct {
+	struct event_base	*base;
+	CURLM			*multi;
+	struct event		*timer;
+	struct mirrorq		 mirrors;
+	unsigned		 nmirrors;
+	struct xferq		 xfers;
+	struct xferq		 dead;	/* cancelled inside a curl callback */
+	int			 in_curl;
+} ws;
+
+static void	reap(void);
+
+
+static void
+rate_add(struct rate *r, uint64_t n)
+{
+	uint64_t	t = clock_ms(), el;
+
+	if (r->since_ms == 0)
+		r->since_ms = t;
+	r->acc += n;
+	el = t - r->since_ms;
+	if (el >= WS_RATE_WINDOW_MS) {
+		r->rate = r->acc * 1000 / el;
+		r->acc = 0;
+		r->since_ms = t;
+	}
+}
+
+static uint64_t
+rate_get(const struct rate *r)
+{
+	uint64_t	el;
+
+	if (r->since_ms == 0)
+		return 0;
+	el = clock_ms() - r->since_ms;
+	/* Idle for two windows: it is not moving any more. */
+	if (el >= 2 * WS_RATE_WINDOW_MS)
+		return 0;
+	if (el >= WS_RATE_WINDOW_MS)
+		return r->acc * 1000 / el;
+	return r->rate > 0 ? r->rate : (el > 100 ? r->acc * 1000 / el : 0);
+}
+
+/*
+ * Mirrors.
+ */
+static struct ws_mirror *
+mirror_find(const char *base, size_t len)
+{
+	struct ws_mirror	*m;
+
+	TAILQ_FOREACH(m, &ws.mirrors, entry)
+		if (strlen(m->base) == len && strncmp(m->base, base, len) == 0)
+			return m;
+	return NULL;
+}
+
+static struct ws_mirror *
+mirror_new(const char *base, size_t len, bool configured)
+{
+	struct ws_mirror	*m;
+
+	if ((m = mirror_find(base, len)) != NULL) {
+		m->configured |= configured;
+		return m;
+	}
+	if (ws.nmirrors >= WS_MAX_MIRRORS && !configured) {
+		/* Reuse an idle host entry rather than grow without bound. */
+		TAILQ_FOREACH(m, &ws.mirrors, entry)
+			if (!m->configured && m->active == 0)
+				break;
+		if (m == NULL)
+			return NULL;
+		TAILQ_REMOVE(&ws.mirrors, m, entry);
+		free(m->base);
+		free(m);
+		ws.nmirrors--;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->base = strndup(base, len)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->configured = configured;
+	if (configured)
+		TAILQ_INSERT_HEAD(&ws.mirrors, m, entry);
+	else
+		TAILQ_INSERT_TAIL(&ws.mirrors, m, entry);
+	ws.nmirrors++;
+	return m;
+}
+
+/* Does url lie under base (at a path boundary)? */
+static bool
+under(const char *url, const char *base)
+{
+	size_t	n = strlen(base);
+
+	return strncmp(url, base, n) == 0 && (url[n] == '/' || url[n] == '\0');
+}
+
+int
+webseed_set_mirrors(const char *list)
+{
+	struct ws_mirror	*m;
+	const char		*p = list ? list : "";
+	size_t			 len;
+
+	TAILQ_FOREACH(m, &ws.mirrors, entry)
+		m->configured = false;
+	while (*p != '\0') {
+		p += strspn(p, " \t\n,");
+		len = strcspn(p, " \t\n,");
+		if (len == 0)
+			break;
+		while (len > 0 && p[len - 1] == '/')
+			len--;
+		if (len > 0 && strstr(p, "://") != NULL &&
+		    mirror_new(p, len, true) == NULL)
+			return -ENOMEM;
+		p += len;
+		p += strcspn(p, " \t\n,");
+	}
+	return 0;
+}
+
+/* The scheme and host part of url, as its length; 0 if it has none. */
+static size_t
+origin_len(const char *url)
+{
+	const char	*host, *end;
+
+	if ((host = strstr(url, "://")) == NULL)
+		return 0;
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	return end == host ? 0 : (size_t)(end - url);
+}
+
+/* The configured mirror whose base the URL lies under, if any. */
+static struct ws_mirror *
+configured_for(const char *url)
+{
+	struct ws_mirror	*m;
+
+	TAILQ_FOREACH(m, &ws.mirrors, entry)
+		if (m->configured && under(url, m->base))
+			return m;
+	return NULL;
+}
+
+bool
+ws_mirror_known(const char *url)
+{
+	size_t	n;
+
+	return configured_for(url) != NULL ||
+	    ((n = origin_len(url)) > 0 && mirror_find(url, n) != NULL);
+}
+
+struct ws_mirror *
+ws_mirror_of(const char *url)
+{
+	struct ws_mirror	*m;
+	size_t			 n;
+
+	if ((m = configured_for(url)) != NULL)
+		return m;
+	if ((n = origin_len(url)) == 0)
+		return NULL;
+	return mirror_new(url, n, false);
+}
+
+size_t
+ws_alternates(const char *url, char **out, struct ws_mirror **mout,
+    size_t max)
+{
+	struct ws_mirror	*m, *self;
+	const char		*rest;
+	size_t			 n = 0;
+
+	if ((self = configured_for(url)) == NULL)
+		return 0;
+	rest = url + strlen(self->base);
+	TAILQ_FOREACH(m, &ws.mirrors, entry) {
+		if (!m->configured || m == self || n == max)
+			continue;
+		if (asprintf(&out[n], "%s%s", m->base, rest) == -1)
+			break;
+		mout[n++] = m;
+	}
+	return n;
+}
+
+bool
+ws_mirror_usable(const struct ws_mirror *m)
+{
+	return m->backoff_until == 0 || time(NULL) >= m->backoff_until;
+}
+
+uint64_t
+ws_mirror_rate(const struct ws_mirror *m)
+{
+	return rate_get(&m->rate);
+}
+
+void
+ws_mirror_get_stats(const struct ws_mirror *m, struct ws_mirror_stats *st)
+{
+	st->name = m->base;
+	st->configured = m->configured;
+	st->bytes = m->bytes;
+	st->requests = m->requests;
+	st->errors = m->errors;
+	st->rate = rate_get(&m->rate);
+	st->active = m->active;
+	st->failures = m->failures;
+	st->backoff_until = ws_mirror_usable(m) ? 0 : m->backoff_until;
+}
+
+void
+ws_mirror_foreach(void (*cb)(const struct ws_mirror_stats *, void *),
+    void *arg)
+{
+	struct ws_mirror	*m;
+	struct ws_mirror_stats	 st;
+
+	TAILQ_FOREACH(m, &ws.mirrors, entry) {
+		ws_mirror_get_stats(m, &st);
+		cb(&st, arg);
+	}
+}
+
+static void
+mirror_failed(struct ws_mirror *m)
+{
+	unsigned	shift;
+
+	m->errors++;
+	m->failures++;
+	shift = m->failures > 9 ? 9 : m->failures - 1;
+	m->backoff_until = time(NULL) + ((1 << shift) < WS_BACKOFF_MAX ?
+	    (1 << shift) : WS_BACKOFF_MAX);
+}
+
+/*
+ * The curl <-> libevent glue.
+ */
+static void
+after_curl(void)
+{
+	CURLMsg		*msg;
+	struct ws_xfer	*x;
+	int		 left;
+	struct ws_result r;
+	long		 code = 0;
+	CURL		*easy;
+
+	while ((msg = curl_multi_info_read(ws.multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		easy = msg->easy_handle;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		/* Cancelled ones sit on the dead list; reap() frees them. */
+		if (x->cancelled)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+		memset(&r, 0, sizeof(r));
+		r.code = code;
+		switch (msg->data.result) {
+		case CURLE_OK:
+			r.ok = true;
+			if (code == 304) {
+				r.not_modified = true;
+			} else {
+				long	unmet = 0;
+
+				curl_easy_getinfo(easy,
+				    CURLINFO_CONDITION_UNMET, &unmet);
+				r.not_modified = unmet != 0;
+			}
+			break;
+		case CURLE_WRITE_ERROR:
+			if (x->stopped || x->cancelled) {
+				r.ok = true;
+				r.stopped = true;
+				break;
+			}
+			if (x->bad_range) {
+				snprintf(r.reason, sizeof(r.reason), "RangeNotSupported");
+				r.transient = true;
+				r.mirror_fault = true;
+				break;
+			}
+			snprintf(r.reason, sizeof(r.reason), "WriteError");
+			r.transient = true;
+			break;
+		case CURLE_HTTP_RETURNED_ERROR:
+			snprintf(r.reason, sizeof(r.reason), "HttpError%ld",
+			    code);
+			r.transient = code >= 500 || code == 408 || code == 429;
+			r.mirror_fault = r.transient;
+			break;
+		case CURLE_REMOTE_FILE_NOT_FOUND:
+			snprintf(r.reason, sizeof(r.reason), "HttpError404");
+			break;
+		case CURLE_COULDNT_CONNECT:
+			snprintf(r.reason, sizeof(r.reason), "ConnectionRefused");
+			r.transient = r.mirror_fault = true;
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			snprintf(r.reason, sizeof(r.reason), "Timeout");
+			r.transient = r.mirror_fault = true;
+			break;
+		case CURLE_COULDNT_RESOLVE_HOST:
+			snprintf(r.reason, sizeof(r.reason), "ResolveFailure");
+			r.transient = r.mirror_fault = true;
+			break;
+		default:
+			snprintf(r.reason, sizeof(r.reason), "ConnectionFailed");
+			r.transient = r.mirror_fault = true;
+			break;
+		}
+		if (!r.ok)
+			snprintf(r.msg, sizeof(r.msg), "%s: %s", x->mirror->base,
+			    x->errbuf[0] ? x->errbuf :
+			    curl_easy_strerror(msg->data.result));
+		curl_multi_remove_handle(ws.multi, easy);
+		TAILQ_REMOVE(&ws.xfers, x, entry);
+		x->mirror->active--;
+		if (r.ok && !r.stopped && !r.not_modified)
+			x->mirror->failures = 0, x->mirror->backoff_until = 0;
+		else if (!r.ok && r.mirror_fault)
+			mirror_failed(x->mirror);
+		else if (!r.ok)
+			x->mirror->errors++;
+		if (!x->cancelled && r.ok && !r.not_modified && !r.stopped &&
+		    !x->started) {
+			/* An empty body never reached the write callback. */
+			struct ws_resp	resp = { code, x->start, 0, -1 };
+
+			x->started = true;
+			if (!x->cb->start(x->arg, &resp))
+				r.stopped = true;
+		}
+		if (!x->cancelled)
+			x->cb->done(x->arg, &r);
+		curl_easy_cleanup(easy);
+		free(x);
+	}
+	reap();
+}
+
+static void
+socket_action(curl_socket_t fd, int flags)
+{
+	int	running;
+
+	ws.in_curl++;
+	curl_multi_socket_action(ws.multi, fd, flags, &running);
+	ws.in_curl--;
+	after_curl();
+}
+
+static void
+event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	flags = 0;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	socket_action(fd, flags);
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	socket_action(CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int
+sock_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *sockp)
+{
+	struct sockctx	*sc = sockp;
+	short		 kind;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (sc != NULL) {
+			event_free(sc->ev);
+			free(sc);
+			curl_multi_assign(ws.multi, fd, NULL);
+		}
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (sc == NULL) {
+		if ((sc = calloc(1, sizeof(*sc))) == NULL)
+			return -1;
+		sc->fd = fd;
+		curl_multi_assign(ws.multi, fd, sc);
+	} else {
+		event_free(sc->ev);
+	}
+	sc->ev = event_new(ws.base, fd, kind, event_cb, NULL);
+	if (sc->ev == NULL || event_add(sc->ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+timer_set_cb(CURLM *m, long ms, void *userp)
+{
+	struct timeval	tv;
+
+	if (ms < 0) {
+		evtimer_del(ws.timer);
+		return 0;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ws.timer, &tv);
+	return 0;
+}
+
+/* Content-Range tells where a 206 body starts and the file's size. */
+static size_t
+header_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct ws_xfer	*x = arg;
+	size_t		 len = size * n;
+	char		 line[256];
+	long long	 a, b, t;
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	if (strncmp(line, "HTTP/", 5) == 0) {
+		x->cr_start = -1;
+		x->cr_total = -1;
+	} else if (strncasecmp(line, "Content-Range:", 14) == 0) {
+		if (sscanf(line + 14, " bytes %lld-%lld/%lld", &a, &b, &t) == 3) {
+			x->cr_start = a;
+			x->cr_total = t;
+		} else if (sscanf(line + 14, " bytes %lld-%lld/*", &a, &b) == 2) {
+			x->cr_start = a;
+		}
+	}
+	return len;
+}
+
+static bool
+begin_body(struct ws_xfer *x)
+{
+	struct ws_resp	 r;
+	curl_off_t	 len = -1;
+	long		 ft = -1;
+	const char	*scheme = NULL;
+	bool		 http;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.code);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	curl_easy_getinfo(x->easy, CURLINFO_FILETIME, &ft);
+	curl_easy_getinfo(x->easy, CURLINFO_SCHEME, &scheme);
+	http = scheme != NULL && strncasecmp(scheme, "http", 4) == 0;
+	r.last_modified = ft;
+	r.start = 0;
+	r.total = len;
+	if (http && r.code == 206) {
+		if (x->cr_start < 0 || (uint64_t)x->cr_start != x->start) {
+			x->bad_range = true;
+			return false;
+		}
+		r.start = x->start;
+		r.total = x->cr_total;
+	} else if (http && x->ranged && x->start > 0) {
+		/* A 200 to a ranged request: this server ignores ranges. */
+		x->bad_range = true;
+		return false;
+	} else if (!http) {
+		r.start = x->start;
+		/*
+		 * FTP reports the size of what it sends: the file's rest for
+		 * an open range ("a-"), only the range's length for a closed
+		 * one ("a-b"), which says nothing of the file's size.
+		 */
+		if (x->range[0] != '\0' && x->range[strlen(x->range) - 1] != '-')
+			r.total = -1;
+		else
+			r.total = len >= 0 ? (int64_t)x->start + len : -1;
+	}
+	x->started = true;
+	return x->cb->start(x->arg, &r);
+}
+
+static size_t
+write_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct ws_xfer	*x = arg;
+	size_t		 len = size * n;
+
+	if (x->cancelled || x->stopped)
+		return 0;
+	if (!x->started && !begin_body(x)) {
+		if (!x->bad_range)
+			x->stopped = true;
+		return 0;
+	}
+	switch (x->cb->data(x->arg, (const uint8_t *)buf, len)) {
+	case WS_DATA_TAKEN:
+		break;
+	case WS_DATA_PAUSE:
+		x->paused = true;
+		return CURL_WRITEFUNC_PAUSE;
+	case WS_DATA_STOP:
+	default:
+		x->stopped = true;
+		/* Count what it did take: everything up to the stop. */
+		x->mirror->bytes += len;
+		rate_add(&x->mirror->rate, len);
+		rate_add(&x->rate, len);
+		return 0;
+	}
+	x->mirror->bytes += len;
+	rate_add(&x->mirror->rate, len);
+	rate_add(&x->rate, len);
+	return len;
+}
+
+struct ws_xfer *
+ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
+    time_t ims, const struct ws_callbacks *cb, void *arg)
+{
+	struct ws_xfer	*x;
+	CURL		*e;
+
+	if (ws.multi == NULL || (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	if ((e = curl_easy_init()) == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->easy = e;
+	x->mirror = m;
+	x->cb = cb;
+	x->arg = arg;
+	x->start = start;
+	x->cr_start = x->cr_total = -1;
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, WS_CONNECT_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, WS_STALL_TIME);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "aptbt/" APTBT_VERSION);
+	if (start > 0 || end > 0) {
+		if (end > 0)
+			snprintf(x->range, sizeof(x->range), "%llu-%llu",
+			    (unsigned long long)start,
+			    (unsigned long long)end - 1);
+		else
+			snprintf(x->range, sizeof(x->range), "%llu-",
+			    (unsigned long long)start);
+		curl_easy_setopt(e, CURLOPT_RANGE, x->range);
+		x->ranged = true;
+	}
+	if (ims > 0) {
+		curl_easy_setopt(e, CURLOPT_TIMECONDITION,
+		    (long)CURL_TIMECOND_IFMODSINCE);
+		curl_easy_setopt(e, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)ims);
+	}
+	if (curl_multi_add_handle(ws.multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		free(x);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&ws.xfers, x, entry);
+	m->requests++;
+	m->active++;
+	return x;
+}
+
+static void
+xfer_free(struct ws_xfer *x)
+{
+	curl_multi_remove_handle(ws.multi, x->easy);
+	curl_easy_cleanup(x->easy);
+	x->mirror->active--;
+	free(x);
+}
+
+static void
+reap(void)
+{
+	struct ws_xfer	*x;
+
+	if (ws.in_curl)
+		return;
+	while ((x = TAILQ_FIRST(&ws.dead)) != NULL) {
+		TAILQ_REMOVE(&ws.dead, x, entry);
+		xfer_free(x);
+	}
+}
+
+void
+ws_cancel(struct ws_xfer *x)
+{
+	if (x == NULL || x->cancelled)
+		return;
+	x->cancelled = true;
+	TAILQ_REMOVE(&ws.xfers, x, entry);
+	TAILQ_INSERT_TAIL(&ws.dead, x, entry);
+	reap();
+}
+
+void
+ws_resume(struct ws_xfer *x)
+{
+	if (x == NULL || !x->paused || x->cancelled)
+		return;
+	x->paused = false;
+	/* Unpausing may deliver data at once, through our callbacks. */
+	ws.in_curl++;
+	curl_easy_pause(x->easy, CURLPAUSE_CONT);
+	ws.in_curl--;
+	after_curl();
+}
+
+uint64_t
+ws_xfer_rate(const struct ws_xfer *x)
+{
+	return rate_get(&x->rate);
+}
+
+int
+webseed_init(struct event_base *base)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -EIO;
+	ws.base = base;
+	TAILQ_INIT(&ws.mirrors);
+	TAILQ_INIT(&ws.xfers);
+	TAILQ_INIT(&ws.dead);
+	if ((ws.multi = curl_multi_init()) == NULL ||
+	    (ws.timer = evtimer_new(base, timer_cb, NULL)) == NULL) {
+		webseed_shutdown();
+		return -ENOMEM;
+	}
+	curl_multi_setopt(ws.multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(ws.multi, CURLMOPT_TIMERFUNCTION, timer_set_cb);
+	curl_multi_setopt(ws.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)WS_MAX_HOST_CONNS);
+	/*
+	 * curl's default cache keeps four connections per transfer running,
+	 * so between bursts of apt's requests it closed connections it would
+	 * open again a moment later; keep idle ones for reuse instead.
+	 */
+	curl_multi_setopt(ws.multi, CURLMOPT_MAXCONNECTS, 64L);
+	return 0;
+}
+
+void
+webseed_shutdown(void)
+{
+	struct ws_xfer		*x;
+	struct ws_mirror	*m;
+
+	while ((x = TAILQ_FIRST(&ws.xfers)) != NULL) {
+		TAILQ_REMOVE(&ws.xfers, x, entry);
+		xfer_free(x);
+	}
+	reap();
+	if (ws.multi != NULL)
+		curl_multi_cleanup(ws.multi);
+	if (ws.timer != NULL)
+		event_free(ws.timer);
+	while ((m = TAILQ_FIRST(&ws.mirrors)) != NULL) {
+		TAILQ_REMOVE(&ws.mirrors, m, entry);
+		free(m->base);
+		free(m);
+	}
+	memset(&ws, 0, sizeof(ws));
+	curl_global_cleanup();
+}

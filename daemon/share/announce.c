@@ -1,0 +1,118 @@
+/*
+ * announce.c - the announcer (announce.h): LAN discovery now, trackers
+ * later, behind one interface.
+ *
+ * What a backend hears goes to the peer manager: a site daemon's presence
+ * adds it as a daemon peer; a standard client in a swarm we take part in
+ * is dialled for that swarm.
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "common/lsdmsg.h"
+#include "daemon/share/announce.h"
+#include "daemon/base/cache.h"
+#include "daemon/base/conf.h"
+#include "daemon/share/lsd.h"
+#include "daemon/share/peer.h"
+#include "daemon/share/peermgr.h"
+#include "daemon/base/scope.h"
+#include "daemon/base/state.h"
+#include "daemon/share/swarm.h"
+#include "daemon/meta/torrents.h"
+
+static struct event_base	*an_base;
+static bool			 lsd_running;
+static uint16_t			 lsd_port;	/* the port LSD announces */
+
+/* Someone announced on the LAN: a daemon, or a client in our swarm. */
+static void
+lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
+    const uint8_t (*keys)[LSD_KEY_LEN], size_t nkeys, void *arg)
+{
+	struct sockaddr_storage	ss;
+	size_t			i;
+
+	if (fromlen > sizeof(ss))
+		return;
+	memcpy(&ss, from, fromlen);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else
+		return;
+	for (i = 0; i < nkeys; i++) {
+		if (memcmp(keys[i], lsd_presence_key, LSD_KEY_LEN) == 0)
+			peermgr_add((struct sockaddr *)&ss, fromlen,
+			    PEER_SRC_LSD);
+		else if (swarm_find(keys[i], true) != NULL)
+			peermgr_connect_key((struct sockaddr *)&ss, fromlen,
+			    keys[i], PEER_SRC_LSD);
+	}
+}
+
+/* A file we seed under its torrent's info-hashes. */
+static void
+announce_torrent(const struct torrent *t, void *arg)
+{
+	uint8_t	keys[2][20];
+	size_t	n = 0;
+
+	if (cache_lookup(t->sha256) == NULL)
+		return;
+	memcpy(keys[n++], t->ih1, 20);
+	if (t->has_v2)
+		memcpy(keys[n++], t->ih2, 20);
+	announce_keys((const uint8_t (*)[20])keys, n);
+}
+
+static void
+lsd_stop(void)
+{
+	if (lsd_running)
+		lsd_shutdown();
+	lsd_running = false;
+}
+
+int
+announce_init(struct event_base *base)
+{
+	an_base = base;
+	return 0;
+}
+
+void
+announce_apply(void)
+{
+	bool	want = conf.lsd && !state.paused && !scope_off();
+
+	/* The listening port moved (reload): announce the new one. */
+	if (lsd_running && lsd_port != peermgr_listen_port())
+		lsd_stop();
+	if (want && !lsd_running) {
+		lsd_port = peermgr_listen_port();
+		if (lsd_init(an_base, lsd_port, lsd_heard, NULL) == 0) {
+			lsd_presence(lsd_presence_key);
+			lsd_running = true;
+			torrents_foreach(announce_torrent, NULL);
+		}
+	} else if (!want)
+		lsd_stop();
+}
+
+void
+announce_shutdown(void)
+{
+	lsd_stop();
+}
+
+void
+announce_keys(const uint8_t (*keys)[20], size_t nkeys)
+{
+	if (lsd_running)
+		lsd_announce((const uint8_t (*)[LSD_KEY_LEN])keys, nkeys);
+}

@@ -1,0 +1,1464 @@
+/*
+ * swarm.c - swarms: the index of shareable files, piece assembly and
+ * verification, the piece picker, and reads for upload.
+ *
+ * Trust: a block from a peer is held in memory until its piece is whole
+ * and matches a hash we trust for it (apt's SHA-256 when the file is one
+ * piece, else a piece-hash hint); only then does it reach the part file.
+ * The whole file's SHA-256 is checked again before it enters the cache,
+ * and the apt method checks it once more, so a wrong hint can cost time,
+ * never correctness.  A piece that fails is fetched from the mirror and
+ * its senders are penalised.
+ */
+#include "config.h"
+
+#include "common/clock.h"
+#include "common/queue-compat.h"
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/hash.h"
+#include "common/layout.h"
+#include "common/log.h"
+#include "daemon/share/announce.h"
+#include "daemon/base/cache.h"
+#include "daemon/engine/fetch.h"
+#include "daemon/share/link.h"
+#include "daemon/share/peer.h"
+#include "daemon/share/peermgr.h"
+#include "daemon/base/pieces.h"
+#include "daemon/base/scope.h"
+#include "daemon/base/state.h"
+#include "daemon/share/swarm.h"
+#include "daemon/meta/torrents.h"
+#include "daemon/base/workers.h"
+
+#define INDEX_BUCKETS	4096
+#define MAX_CONTRIB	4	/* peers remembered per piece, for blame */
+#define BAD_DATA_POINTS	40
+#define BAD_HINT_POINTS	60
+#define DL_MEMORY_MAX	(256u * 1024 * 1024)	/* piece buffers, all swarms */
+#define ENDGAME_MS	1000
+#define OWN_HASHES_MAX	(8u * 1024 * 1024)	/* kept in the index, all files */
+#define OWN_HASH_CHUNK	(16u * 1024 * 1024)	/* file bytes per worker job */
+
+/*
+ * A file we can share: in the cache, or being fetched.  The piece
+ * hashes of our own verified copy, once computed for a peer, stay here
+ * so the next swarm for the file need not read it all again.
+ */
+struct ientry {
+	uint8_t			 sha256[SHA256_LEN];
+	uint8_t			 key[SWARMKEY_LEN];
+	uint64_t		 size;
+	uint8_t			*own;		/* npieces SHA-256s, or NULL */
+	size_t			 ownlen;
+	struct ientry		*next_sha, *next_key;
+};
+
+/*
+ * A piece that failed its hint: either the senders of the data or the
+ * sender of the hint lied.  The mirror's copy of the piece settles it.
+ */
+struct dispute {
+	uint32_t		 piece;
+	struct sockaddr_storage	 contrib[4];
+	unsigned		 ncontrib;
+};
+#define MAX_DISPUTES	64
+
+/* A piece being assembled from peers' blocks. */
+struct dlpiece {
+	TAILQ_ENTRY(dlpiece)	 entry;
+	uint32_t		 piece;
+	uint32_t		 len;
+	uint32_t		 nblocks;
+	uint32_t		 nreceived;
+	uint8_t			*buf;
+	uint8_t			*reqs;		/* requests out per block */
+	uint64_t		*req_at;	/* ms of each block's first request */
+	const struct link	**req_by;	/* the link that asked last */
+	uint8_t			*got;		/* block received */
+	struct sockaddr_storage	 contrib[MAX_CONTRIB];
+	unsigned		 ncontrib;
+	bool			 verifying;
+};
+
+struct swarm {
+	TAILQ_ENTRY(swarm)	 entry;
+	uint8_t			 key[SWARMKEY_LEN];
+	/* Metadata mode: the torrent's info-hashes, and SHA-1 piece hashes. */
+	bool			 has_torrent;
+	bool			 has_ih2;
+	uint8_t			 ih1[SWARMKEY_LEN], ih2[SWARMKEY_LEN];
+	uint8_t			 sha256[SHA256_LEN];
+	uint64_t		 size;
+	uint32_t		 piece_len, npieces;
+	struct job		*job;		/* fetching; NULL when seeding */
+	uint8_t			*allbits;	/* seeding: every bit set */
+	uint8_t			*hints;		/* npieces SHA-256s */
+	uint8_t			*hint_known;	/* bit per piece */
+	struct sockaddr_storage	*hint_from;	/* who said so */
+	bool			 hashing;	/* our own hashes being computed */
+	uint16_t		*avail;
+	uint8_t			*mirror_only;	/* failed from peers: bit per piece */
+	struct dispute		*disputes;	/* failed against a peer's hint */
+	unsigned		 ndisputes;
+	uint8_t			*storing;	/* verified, being written: bits */
+	TAILQ_HEAD(, dlpiece)	 dl;
+	struct link		**links;
+	unsigned		 nlinks, linkcap;
+	uint64_t		 from_peers, to_peers;
+	unsigned		 refs;		/* worker jobs in flight */
+	bool			 closing;
+};
+
+static struct ientry	*by_sha[INDEX_BUCKETS], *by_key[INDEX_BUCKETS];
+static unsigned		 nindex;
+static size_t		 own_bytes;	/* of every ientry's own hashes */
+static TAILQ_HEAD(, swarm) swarms = TAILQ_HEAD_INITIALIZER(swarms);
+static unsigned		 nswarms;
+static size_t		 dl_memory;
+
+static void	swarm_apply_torrent(struct swarm *);
+
+static unsigned
+bucket(const uint8_t *h)
+{
+	return ((unsigned)h[0] << 8 | h[1]) % INDEX_BUCKETS;
+}
+
+static bool
+bit_get(const uint8_t *bits, uint32_t i)
+{
+	return (bits[i / 8] & (0x80 >> (i % 8))) != 0;
+}
+
+static void
+bit_set(uint8_t *bits, uint32_t i)
+{
+	bits[i / 8] |= 0x80 >> (i % 8);
+}
+
+int
+swarm_init(void)
+{
+	return 0;
+}
+
+/*
+ * The index.
+ */
+
+static struct ientry *
+index_sha(const uint8_t *sha)
+{
+	struct ientry	*e;
+
+	for (e = by_sha[bucket(sha)]; e != NULL; e = e->next_sha)
+		if (memcmp(e->sha256, sha, SHA256_LEN) == 0)
+			return e;
+	return NULL;
+}
+
+static struct ientry *
+index_key(const uint8_t *key)
+{
+	struct ientry	*e;
+
+	for (e = by_key[bucket(key)]; e != NULL; e = e->next_key)
+		if (memcmp(e->key, key, SWARMKEY_LEN) == 0)
+			return e;
+	return NULL;
+}
+
+void
+swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
+{
+	struct ientry	*e;
+
+	if ((e = index_sha(sha256)) != NULL) {
+		e->size = size;
+		return;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return;
+	memcpy(e->sha256, sha256, SHA256_LEN);
+	swarmkey_from_sha256(sha256, e->key);
+	e->size = size;
+	e->next_sha = by_sha[bucket(e->sha256)];
+	by_sha[bucket(e->sha256)] = e;
+	e->next_key = by_key[bucket(e->key)];
+	by_key[bucket(e->key)] = e;
+	nindex++;
+}
+
+void
+swarm_index_remove(const uint8_t sha256[SHA256_LEN])
+{
+	struct ientry	**pp, *e;
+
+	if ((e = index_sha(sha256)) == NULL)
+		return;
+	for (pp = &by_sha[bucket(e->sha256)]; *pp != e; pp = &(*pp)->next_sha)
+		;
+	*pp = e->next_sha;
+	for (pp = &by_key[bucket(e->key)]; *pp != e; pp = &(*pp)->next_key)
+		;
+	*pp = e->next_key;
+	own_bytes -= e->ownlen;
+	free(e->own);
+	free(e);
+	nindex--;
+}
+
+
+/*
+ * Swarm objects.
+ */
+
+/* Our own piece hashes from the index, if we computed them before. */
+static void
+own_hashes_take(struct swarm *s)
+{
+	struct ientry	*e = index_sha(s->sha256);
+	uint32_t	 p;
+
+	if (e == NULL || e->own == NULL || e->size != s->size ||
+	    e->ownlen != (size_t)s->npieces * SHA256_LEN)
+		return;
+	memcpy(s->hints, e->own, e->ownlen);
+	for (p = 0; p < s->npieces; p++)
+		bit_set(s->hint_known, p);
+}
+
+static void
+own_hashes_keep(const struct swarm *s, const uint8_t *hashes)
+{
+	struct ientry	*e = index_sha(s->sha256);
+	size_t		 len = (size_t)s->npieces * SHA256_LEN;
+
+	if (e == NULL || e->own != NULL || e->size != s->size ||
+	    own_bytes + len > OWN_HASHES_MAX ||
+	    (e->own = malloc(len)) == NULL)
+		return;
+	memcpy(e->own, hashes, len);
+	e->ownlen = len;
+	own_bytes += len;
+}
+
+static struct swarm *
+swarm_alloc(const uint8_t *sha256, uint64_t size)
+{
+	struct swarm	*s;
+	size_t		 nbits;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	memcpy(s->sha256, sha256, SHA256_LEN);
+	swarmkey_from_sha256(sha256, s->key);
+	s->size = size;
+	s->piece_len = layout_piece_length(size);
+	s->npieces = layout_npieces(size);
+	nbits = (s->npieces + 7) / 8 + 1;
+	s->avail = calloc(s->npieces + 1, sizeof(*s->avail));
+	s->hints = calloc(s->npieces + 1, SHA256_LEN);
+	s->hint_known = calloc(nbits, 1);
+	s->hint_from = calloc(s->npieces + 1, sizeof(*s->hint_from));
+	s->mirror_only = calloc(nbits, 1);
+	s->storing = calloc(nbits, 1);
+	if (s->avail == NULL || s->hints == NULL || s->hint_known == NULL ||
+	    s->hint_from == NULL || s->mirror_only == NULL ||
+	    s->storing == NULL) {
+		free(s->avail);
+		free(s->hints);
+		free(s->hint_known);
+		free(s->hint_from);
+		free(s->mirror_only);
+		free(s->storing);
+		free(s);
+		return NULL;
+	}
+	/* A file of one piece is verified by apt's own hash. */
+	if (s->npieces == 1) {
+		memcpy(s->hints, sha256, SHA256_LEN);
+		bit_set(s->hint_known, 0);
+	}
+	own_hashes_take(s);
+	TAILQ_INIT(&s->dl);
+	TAILQ_INSERT_TAIL(&swarms, s, entry);
+	nswarms++;
+	swarm_apply_torrent(s);
+	return s;
+}
+
+/* Take the file's torrent's keys; announce them on the LAN. */
+static void
+swarm_apply_torrent(struct swarm *s)
+{
+	const struct torrent	*t = torrents_by_sha256(s->sha256);
+	uint8_t			 keys[2][SWARMKEY_LEN];
+	size_t			 n = 0;
+
+	if (t == NULL || t->npieces != s->npieces)
+		return;
+	s->has_torrent = true;
+	memcpy(s->ih1, t->ih1, SWARMKEY_LEN);
+	memcpy(keys[n++], t->ih1, SWARMKEY_LEN);
+	if (t->has_v2) {
+		s->has_ih2 = true;
+		memcpy(s->ih2, t->ih2, SWARMKEY_LEN);
+		memcpy(keys[n++], t->ih2, SWARMKEY_LEN);
+	}
+	/* Standard clients in the swarm find us (and we them). */
+	announce_keys((const uint8_t (*)[20])keys, n);
+}
+
+void
+swarm_torrent_known(struct swarm *s)
+{
+	unsigned	i;
+
+	if (s->has_torrent)
+		return;
+	swarm_apply_torrent(s);
+	for (i = 0; i < s->nlinks; i++)
+		link_pump(s->links[i]);
+}
+
+bool
+swarm_has_key(const struct swarm *s, const uint8_t key[SWARMKEY_LEN])
+{
+	return memcmp(s->key, key, SWARMKEY_LEN) == 0 ||
+	    (s->has_torrent && memcmp(s->ih1, key, SWARMKEY_LEN) == 0) ||
+	    (s->has_ih2 && memcmp(s->ih2, key, SWARMKEY_LEN) == 0);
+}
+
+static void
+dlpiece_free(struct dlpiece *d)
+{
+	dl_memory -= d->len;
+	free(d->buf);
+	free(d->reqs);
+	free(d->got);
+	free(d->req_at);
+	free(d->req_by);
+	free(d);
+}
+
+static void
+swarm_free(struct swarm *s)
+{
+	struct dlpiece	*d;
+
+	while ((d = TAILQ_FIRST(&s->dl)) != NULL) {
+		TAILQ_REMOVE(&s->dl, d, entry);
+		if (d->verifying)
+			d->buf = NULL;	/* the worker's done frees it */
+		else
+			dlpiece_free(d);
+	}
+	TAILQ_REMOVE(&swarms, s, entry);
+	nswarms--;
+	free(s->avail);
+	free(s->hints);
+	free(s->hint_known);
+	free(s->hint_from);
+	free(s->mirror_only);
+	free(s->storing);
+	free(s->allbits);
+	free(s->links);
+	free(s->disputes);
+	free(s);
+}
+
+/* Free a swarm nobody uses any more. */
+static void
+swarm_maybe_free(struct swarm *s)
+{
+	if (s->job == NULL && s->nlinks == 0 && s->refs == 0)
+		swarm_free(s);
+}
+
+/*
+ * A worker job's done function drops the job's reference last: what it
+ * does before (storing a piece, answering links) may close the last link
+ * or end the job, which frees a swarm nobody holds.
+ */
+static void
+swarm_done_ref(struct swarm *s)
+{
+	s->refs--;
+	swarm_maybe_free(s);
+}
+
+struct swarm *
+swarm_find_sha256(const uint8_t sha256[SHA256_LEN])
+{
+	struct swarm	*s;
+
+	TAILQ_FOREACH(s, &swarms, entry)
+		if (memcmp(s->sha256, sha256, SHA256_LEN) == 0)
+			return s;
+	return NULL;
+}
+
+static void	start_own_hashes(struct swarm *);
+
+/* We hold the whole file: the bitfield of a seed, every piece set. */
+static bool
+swarm_set_complete(struct swarm *s)
+{
+	size_t	nbits = (s->npieces + 7) / 8 + 1;
+
+	if (s->allbits != NULL)
+		return true;
+	if ((s->allbits = calloc(nbits, 1)) == NULL)
+		return false;
+	memset(s->allbits, 0xff, s->npieces / 8);
+	if (s->npieces % 8)
+		s->allbits[s->npieces / 8] = (uint8_t)(0xff00 >>
+		    (s->npieces % 8));
+	return true;
+}
+
+struct swarm *
+swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
+{
+	struct swarm		*s;
+	struct ientry		*e;
+
+	const struct torrent	*t;
+	const uint8_t		*sha;
+	uint64_t		 size;
+
+	TAILQ_FOREACH(s, &swarms, entry)
+		if (swarm_has_key(s, key))
+			return s;
+	if (!open)
+		return NULL;
+	if ((e = index_key(key)) != NULL) {
+		sha = e->sha256;
+		size = e->size;
+	} else if ((t = torrents_by_key(key)) != NULL) {
+		sha = t->sha256;
+		size = t->size;
+	} else
+		return NULL;
+	if (cache_lookup(sha) == NULL)
+		return NULL;
+	/* A cached file: open a seed. */
+	if ((s = swarm_alloc(sha, size)) == NULL)
+		return NULL;
+	if (!swarm_set_complete(s)) {
+		swarm_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+bool
+swarm_shared_with(const struct swarm *s, const struct peer *p)
+{
+	return scope_allows(peer_addr(p));
+}
+
+const uint8_t *
+swarm_key(const struct swarm *s)
+{
+	return s->key;
+}
+
+const uint8_t *
+swarm_sha256(const struct swarm *s)
+{
+	return s->sha256;
+}
+
+bool
+swarm_linked(const struct swarm *s, const struct peer *p)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (link_peer(s->links[i]) == p)
+			return true;
+	return false;
+}
+
+uint64_t
+swarm_size(const struct swarm *s)
+{
+	return s->size;
+}
+
+uint32_t
+swarm_npieces(const struct swarm *s)
+{
+	return s->npieces;
+}
+
+
+bool
+swarm_complete(const struct swarm *s)
+{
+	return s->allbits != NULL;
+}
+
+bool
+swarm_has_piece(const struct swarm *s, uint32_t piece)
+{
+	if (piece >= s->npieces)
+		return false;
+	if (s->allbits != NULL)
+		return true;
+	return s->job != NULL && fetch_job_has(s->job, piece);
+}
+
+const uint8_t *
+swarm_bitfield(const struct swarm *s)
+{
+	if (s->allbits != NULL)
+		return s->allbits;
+	return s->job != NULL ? fetch_job_bits(s->job) : NULL;
+}
+
+void
+swarm_link_add(struct swarm *s, struct link *l)
+{
+	struct link	**n;
+	unsigned	  cap;
+
+	if (s->nlinks == s->linkcap) {
+		cap = s->linkcap ? s->linkcap * 2 : 4;
+		if ((n = reallocarray(s->links, cap, sizeof(*n))) == NULL)
+			return;		/* the link works, unlisted */
+		s->links = n;
+		s->linkcap = cap;
+	}
+	s->links[s->nlinks++] = l;
+}
+
+struct link *const *
+swarm_links(const struct swarm *s, unsigned *n)
+{
+	*n = s->nlinks;
+	return s->links;
+}
+
+void
+swarm_link_remove(struct swarm *s, struct link *l)
+{
+	unsigned	i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i] == l) {
+			s->links[i] = s->links[--s->nlinks];
+			break;
+		}
+	swarm_maybe_free(s);
+}
+
+void
+swarm_avail(struct swarm *s, const struct link *l, int64_t piece, int delta)
+{
+	uint32_t	i;
+
+	if (piece >= 0) {
+		if ((uint64_t)piece < s->npieces)
+			s->avail[piece] += delta;
+		return;
+	}
+	/* A link went away: take back what it had. */
+	for (i = 0; i < s->npieces; i++)
+		if (link_has(l, i) && s->avail[i] > 0)
+			s->avail[i]--;
+}
+
+
+/*
+ * The picker.
+ */
+
+static struct dlpiece *
+dl_find(struct swarm *s, uint32_t piece)
+{
+	struct dlpiece	*d;
+
+	TAILQ_FOREACH(d, &s->dl, entry)
+		if (d->piece == piece)
+			return d;
+	return NULL;
+}
+
+static struct dlpiece *
+dl_start(struct swarm *s, uint32_t piece)
+{
+	struct dlpiece	*d;
+	uint32_t	 len = layout_piece_size(s->size, piece);
+
+	if (dl_memory + len > DL_MEMORY_MAX)
+		return NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->piece = piece;
+	d->len = len;
+	d->nblocks = (len + LAYOUT_BLOCK - 1) / LAYOUT_BLOCK;
+	d->buf = malloc(len);
+	d->reqs = calloc(d->nblocks, 1);
+	d->got = calloc(d->nblocks, 1);
+	d->req_at = calloc(d->nblocks, sizeof(*d->req_at));
+	d->req_by = calloc(d->nblocks, sizeof(*d->req_by));
+	if (d->buf == NULL || d->reqs == NULL || d->got == NULL ||
+	    d->req_at == NULL || d->req_by == NULL) {
+		free(d->buf);
+		free(d->reqs);
+		free(d->got);
+		free(d->req_at);
+		free(d->req_by);
+		free(d);
+		return NULL;
+	}
+	dl_memory += len;
+	TAILQ_INSERT_TAIL(&s->dl, d, entry);
+	return d;
+}
+
+/* May we ask peers for this piece at all? */
+static bool
+pickable(const struct swarm *s, uint32_t p)
+{
+	return !swarm_has_piece(s, p) && !bit_get(s->mirror_only, p) &&
+	    !bit_get(s->storing, p) &&
+	    (s->has_torrent || bit_get(s->hint_known, p)) &&
+	    (s->job == NULL || fetch_job_piece_free(s->job, p));
+}
+
+
+/*
+ * Take unrequested blocks of d.  In end game (dup) also blocks another
+ * peer was asked for over ENDGAME_MS ago: a fast LAN peer answers well
+ * within that, so only a straggler's blocks are asked for twice.
+ */
+static size_t
+pick_blocks(struct dlpiece *d, const struct link *l, bool dup,
+    uint32_t *pieces, uint32_t *begins, uint32_t *lens, size_t max)
+{
+	size_t		n = 0;
+	uint32_t	b, off;
+	uint64_t	now = clock_ms();
+
+	if (d->verifying)
+		return 0;
+	for (b = 0; b < d->nblocks && n < max; b++) {
+		if (d->got[b] || d->reqs[b] >= 2)
+			continue;
+		/*
+		 * A block asked of this very link is still in its queue
+		 * there: asking again only gets it sent twice.
+		 */
+		if (d->reqs[b] > 0 && (!dup || d->req_by[b] == l ||
+		    now - d->req_at[b] < ENDGAME_MS))
+			continue;
+		d->req_by[b] = l;
+		if (d->reqs[b] == 0)
+			d->req_at[b] = now;
+		off = b * LAYOUT_BLOCK;
+		pieces[n] = d->piece;
+		begins[n] = off;
+		lens[n] = d->len - off < LAYOUT_BLOCK ? d->len - off :
+		    LAYOUT_BLOCK;
+		d->reqs[b]++;
+		n++;
+	}
+	return n;
+}
+
+size_t
+swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
+    uint32_t *begins, uint32_t *lens, size_t max)
+{
+	struct dlpiece	*d;
+	size_t		 n = 0;
+	uint32_t	 p, best;
+	int		 best_avail;
+	bool		 missing_hints = false;
+
+	if (s->allbits != NULL || s->job == NULL || state.paused)
+		return 0;
+	/* Finish pieces already started: memory and latency both gain. */
+	TAILQ_FOREACH(d, &s->dl, entry)
+		if (link_has(l, d->piece) && n < max)
+			n += pick_blocks(d, l, false, pieces + n, begins + n,
+			    lens + n, max - n);
+	/* Then the rarest piece the link has, earliest first on ties. */
+	while (n < max) {
+		best = UINT32_MAX;
+		best_avail = INT32_MAX;
+		for (p = 0; p < s->npieces; p++) {
+			if (!link_has(l, p) || swarm_has_piece(s, p) ||
+			    dl_find(s, p) != NULL)
+				continue;
+			if (!s->has_torrent && !bit_get(s->hint_known, p)) {
+				missing_hints = true;
+				continue;
+			}
+			if (!pickable(s, p))
+				continue;
+			if (s->avail[p] < best_avail) {
+				best_avail = s->avail[p];
+				best = p;
+			}
+		}
+		if (best == UINT32_MAX ||
+		    (s->job != NULL && !fetch_job_claim(s->job, best)) ||
+		    (d = dl_start(s, best)) == NULL)
+			break;
+		n += pick_blocks(d, l, false, pieces + n, begins + n, lens + n,
+		    max - n);
+	}
+	/* End game: nothing new left, so double up on what is in flight. */
+	if (n == 0)
+		TAILQ_FOREACH(d, &s->dl, entry)
+			if (link_has(l, d->piece) && n < max)
+				n += pick_blocks(d, l, true, pieces + n,
+				    begins + n, lens + n, max - n);
+	if (missing_hints && peer_is_daemon(link_peer(l)))
+		link_want_hashes(l, 0);
+	return n;
+}
+
+void
+swarm_unrequest(struct swarm *s, const struct link *l, uint32_t piece,
+    uint32_t begin)
+{
+	struct dlpiece	*d;
+	uint32_t	 b = begin / LAYOUT_BLOCK;
+
+	if ((d = dl_find(s, piece)) == NULL || b >= d->nblocks)
+		return;
+	if (d->reqs[b] > 0)
+		d->reqs[b]--;
+}
+
+/*
+ * Assembly and verification.
+ */
+
+struct verify_job {
+	struct swarm	*s;
+	struct dlpiece	*d;
+	bool		 sha1;		/* the torrent's v1 piece hash */
+	uint8_t		 expect[SHA256_LEN];
+	bool		 ok;
+};
+
+static void
+verify_work(void *arg)
+{
+	struct verify_job	*v = arg;
+	uint8_t			 h[SHA256_LEN];
+
+	if (v->sha1) {
+		sha1(v->d->buf, v->d->len, h);
+		v->ok = memcmp(h, v->expect, SHA1_LEN) == 0;
+	} else {
+		sha256(v->d->buf, v->d->len, h);
+		v->ok = memcmp(h, v->expect, SHA256_LEN) == 0;
+	}
+}
+
+static size_t
+sockaddr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+}
+
+static bool
+same_sockaddr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return a->sa_family == b->sa_family &&
+	    memcmp(a, b, sockaddr_len(a)) == 0;
+}
+
+/* Penalise the peers at these addresses (those still connected). */
+static void
+blame_addrs(struct swarm *s, const struct sockaddr_storage *addrs,
+    unsigned n, int points, const char *why)
+{
+	unsigned	 i, j;
+	struct link	*l;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < s->nlinks; j++) {
+			l = s->links[j];
+			if (same_sockaddr(peer_addr(link_peer(l)),
+			    (const struct sockaddr *)&addrs[i])) {
+				peer_penalise(link_peer(l), points, why);
+				break;
+			}
+		}
+}
+
+static bool
+dispute_add(struct swarm *s, const struct dlpiece *d)
+{
+	struct dispute	*n;
+
+	if (s->disputes == NULL &&
+	    (s->disputes = calloc(MAX_DISPUTES, sizeof(*n))) == NULL)
+		return false;
+	if (s->ndisputes == MAX_DISPUTES)
+		return false;
+	n = &s->disputes[s->ndisputes++];
+	n->piece = d->piece;
+	memcpy(n->contrib, d->contrib, sizeof(n->contrib));
+	n->ncontrib = d->ncontrib;
+	return true;
+}
+
+/*
+ * The mirror's copy of a disputed piece hashes to h: if that is the
+ * hint, the data was wrong; if not, the hint was, and ours replaces it.
+ */
+static void
+dispute_settle(struct swarm *s, uint32_t piece, const uint8_t *h)
+{
+	struct sockaddr_storage	 from;
+	unsigned		 i;
+
+	for (i = 0; i < s->ndisputes; i++)
+		if (s->disputes[i].piece == piece)
+			break;
+	if (i == s->ndisputes)
+		return;
+	if (memcmp(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN) ==
+	    0)
+		blame_addrs(s, s->disputes[i].contrib,
+		    s->disputes[i].ncontrib, BAD_DATA_POINTS,
+		    "sent a piece that failed its hash");
+	else {
+		from = s->hint_from[piece];
+		blame_addrs(s, &from, 1, BAD_HINT_POINTS,
+		    "sent a wrong piece hash");
+		memcpy(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN);
+	}
+	s->disputes[i] = s->disputes[--s->ndisputes];
+}
+
+static const char *
+hexname(const uint8_t *sha)
+{
+	static char	buf[2 * 8 + 1];
+
+	hex_encode(sha, 8, buf);
+	return buf;
+}
+
+static void
+verify_done(void *arg)
+{
+	struct verify_job	*v = arg;
+	struct swarm		*s = v->s;
+	struct dlpiece		*d = v->d;
+	unsigned		 i;
+
+	if (d->buf == NULL) {		/* swarm ended meanwhile */
+		dlpiece_free(d);
+		free(v);
+		swarm_done_ref(s);
+		return;
+	}
+	TAILQ_REMOVE(&s->dl, d, entry);
+	if (!v->ok) {
+		log_warnx("piece %u of %s failed its hash; fetching it from "
+		    "the mirror", d->piece, hexname(s->sha256));
+		bit_set(s->mirror_only, d->piece);
+		/* A trusted hash (apt's, the torrent's): the data was wrong. */
+		if (s->npieces == 1 || v->sha1 || !dispute_add(s, d))
+			blame_addrs(s, d->contrib, d->ncontrib,
+			    BAD_DATA_POINTS, "sent a piece that failed its hash");
+		dlpiece_free(d);
+		if (s->job != NULL)
+			fetch_job_need_mirror(s->job);
+	} else if (s->job != NULL && !swarm_has_piece(s, d->piece)) {
+		s->from_peers += d->len;
+		state.bytes_from_peers += d->len;
+		state_dirty();
+		/*
+		 * The job now owns the buffer.  Until it is on disk the
+		 * piece is neither in flight nor held: keep it from being
+		 * picked (and asked of the peers) again meanwhile.
+		 */
+		bit_set(s->storing, d->piece);
+		fetch_job_store_piece(s->job, d->piece, d->buf, d->len,
+		    v->sha1 ? NULL : v->expect);
+		d->buf = NULL;
+		dlpiece_free(d);
+	} else
+		dlpiece_free(d);
+	free(v);
+	for (i = 0; i < s->nlinks; i++)
+		link_pump(s->links[i]);
+	swarm_done_ref(s);
+}
+
+static void
+remember_contributor(struct dlpiece *d, struct link *l)
+{
+	const struct sockaddr	*sa = peer_addr(link_peer(l));
+	unsigned		 i;
+
+	for (i = 0; i < d->ncontrib; i++)
+		if (same_sockaddr((const struct sockaddr *)&d->contrib[i], sa))
+			return;
+	if (d->ncontrib < MAX_CONTRIB)
+		memcpy(&d->contrib[d->ncontrib++], sa,
+		    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in));
+}
+
+bool
+swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
+    const uint8_t *data, uint32_t len)
+{
+	struct dlpiece		*d;
+	struct verify_job	*v;
+	const struct torrent	*t;
+	uint32_t		 b = begin / LAYOUT_BLOCK;
+
+	if ((d = dl_find(s, piece)) == NULL || d->verifying ||
+	    begin % LAYOUT_BLOCK != 0 || b >= d->nblocks ||
+	    (uint64_t)begin + len > d->len || d->got[b])
+		return false;	/* a duplicate from end game, or stale */
+	memcpy(d->buf + begin, data, len);
+	d->got[b] = 1;
+	d->nreceived++;
+	remember_contributor(d, l);
+	if (d->nreceived < d->nblocks)
+		return true;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return true;
+	v->s = s;
+	v->d = d;
+	if (bit_get(s->hint_known, piece))
+		memcpy(v->expect, s->hints + (size_t)piece * SHA256_LEN,
+		    SHA256_LEN);
+	else if (s->has_torrent && (t = torrents_by_sha256(s->sha256)) != NULL) {
+		v->sha1 = true;
+		memcpy(v->expect, t->pieces + (size_t)piece * SHA1_LEN,
+		    SHA1_LEN);
+	} else {
+		/* Unverifiable (cannot happen: see pickable()); drop it. */
+		free(v);
+		TAILQ_REMOVE(&s->dl, d, entry);
+		dlpiece_free(d);
+		return true;
+	}
+	d->verifying = true;
+	s->refs++;
+	if (workers_submit(verify_work, verify_done, v) != 0) {
+		s->refs--;
+		d->verifying = false;
+		free(v);
+	}
+	return true;
+}
+
+/*
+ * A piece from a mirror reached the disk.  Peers streaming the file from
+ * us need its hash to verify it, so hash our copy (on a worker) first.
+ */
+struct mhash_job {
+	struct swarm	*s;
+	uint32_t	 piece;
+	uint8_t		 hash[SHA256_LEN];
+	int		 err;
+};
+
+static void
+mhash_work(void *arg)
+{
+	struct mhash_job	*m = arg;
+	char			 path[PATH_MAX];
+	uint32_t		 len = layout_piece_size(m->s->size, m->piece);
+	uint8_t			*buf;
+	int			 fd;
+
+	cache_part_path(m->s->sha256, ".part", path, sizeof(path));
+	if ((buf = malloc(len)) == NULL) {
+		m->err = -ENOMEM;
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		m->err = -errno;
+	else {
+		if (pread(fd, buf, len, (off_t)m->piece * m->s->piece_len) !=
+		    (ssize_t)len)
+			m->err = -EIO;
+		else
+			sha256(buf, len, m->hash);
+		close(fd);
+	}
+	free(buf);
+}
+
+static void
+mhash_done(void *arg)
+{
+	struct mhash_job	*m = arg;
+	struct swarm		*s = m->s;
+
+	/* The job's reference holds s until the end: see swarm_done_ref. */
+	if (m->err == 0 && bit_get(s->mirror_only, m->piece))
+		dispute_settle(s, m->piece, m->hash);
+	if (m->err == 0 && !bit_get(s->hint_known, m->piece)) {
+		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
+		    SHA256_LEN);
+		memset(&s->hint_from[m->piece], 0, sizeof(s->hint_from[0]));
+		bit_set(s->hint_known, m->piece);
+	}
+	swarm_piece_stored(s, m->piece);
+	free(m);
+	swarm_done_ref(s);
+}
+
+void
+swarm_mirror_piece(struct swarm *s, uint32_t piece)
+{
+	struct mhash_job	*m;
+
+	if (piece >= s->npieces)
+		return;
+	if (((bit_get(s->hint_known, piece) || s->nlinks == 0) &&
+	    !bit_get(s->mirror_only, piece)) ||
+	    (m = calloc(1, sizeof(*m))) == NULL) {
+		swarm_piece_stored(s, piece);
+		return;
+	}
+	m->s = s;
+	m->piece = piece;
+	s->refs++;
+	if (workers_submit(mhash_work, mhash_done, m) != 0) {
+		s->refs--;
+		free(m);
+		swarm_piece_stored(s, piece);
+	}
+}
+
+void
+swarm_piece_stored(struct swarm *s, uint32_t piece)
+{
+	unsigned	i;
+
+	if (piece < s->npieces)
+		s->storing[piece / 8] &= (uint8_t)~(0x80 >> (piece % 8));
+	/* A link may close itself (nothing left to exchange): go backwards. */
+	s->refs++;
+	for (i = s->nlinks; i > 0; i--)
+		if (i <= s->nlinks)
+			link_have(s->links[i - 1], piece);
+	s->refs--;
+	swarm_maybe_free(s);
+}
+
+/*
+ * Hints.
+ */
+
+bool
+swarm_hashes_pending(struct swarm *s)
+{
+	start_own_hashes(s);
+	return s->hashing;
+}
+
+bool
+swarm_piece_hash(const struct swarm *s, uint32_t piece, uint8_t *out)
+{
+	if (piece >= s->npieces || !bit_get(s->hint_known, piece))
+		return false;
+	memcpy(out, s->hints + (size_t)piece * SHA256_LEN, SHA256_LEN);
+	return true;
+}
+
+void
+swarm_hints(struct swarm *s, struct link *l, uint32_t first,
+    const uint8_t *hashes, size_t count)
+{
+	const struct sockaddr	*sa = peer_addr(link_peer(l));
+	size_t			 i;
+	uint32_t		 p;
+
+	for (i = 0; i < count; i++) {
+		p = first + (uint32_t)i;
+		if (p >= s->npieces || bit_get(s->hint_known, p))
+			continue;
+		memcpy(s->hints + (size_t)p * SHA256_LEN,
+		    hashes + i * SHA256_LEN, SHA256_LEN);
+		memcpy(&s->hint_from[p], sa, sa->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		bit_set(s->hint_known, p);
+	}
+}
+
+/*
+ * Our own piece hashes of a verified file, to answer others' requests.
+ */
+
+struct ownhash_job {
+	struct swarm	*s;
+	uint32_t	 first, count;
+	uint8_t		*hashes;
+	int		 err;
+};
+
+static void
+ownhash_work(void *arg)
+{
+	struct ownhash_job	*o = arg;
+	char			 path[PATH_MAX];
+	uint8_t			*buf;
+	uint32_t		 i, p, len;
+	int			 fd;
+
+	cache_entry_path(o->s->sha256, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		o->err = -errno;
+		return;
+	}
+	if ((buf = malloc(o->s->piece_len)) == NULL) {
+		close(fd);
+		o->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < o->count; i++) {
+		p = o->first + i;
+		len = layout_piece_size(o->s->size, p);
+		if (pread(fd, buf, len, (off_t)p * o->s->piece_len) !=
+		    (ssize_t)len) {
+			o->err = -EIO;
+			break;
+		}
+		sha256(buf, len, o->hashes + (size_t)i * SHA256_LEN);
+	}
+	free(buf);
+	close(fd);
+}
+
+static int	ownhash_submit(struct swarm *, uint32_t first);
+
+/*
+ * One chunk is hashed: peers waiting for hints get them now, so a peer
+ * streams the start of a large file while we still hash its end.
+ */
+static void
+ownhash_done(void *arg)
+{
+	struct ownhash_job	*o = arg;
+	struct swarm		*s = o->s;
+	uint32_t		 i, next = o->first + o->count;
+
+	if (o->err == 0) {
+		memcpy(s->hints + (size_t)o->first * SHA256_LEN, o->hashes,
+		    (size_t)o->count * SHA256_LEN);
+		for (i = o->first; i < next; i++) {
+			memset(&s->hint_from[i], 0, sizeof(s->hint_from[0]));
+			bit_set(s->hint_known, i);
+		}
+	}
+	if (o->err != 0 || next >= s->npieces || s->nlinks == 0 ||
+	    ownhash_submit(s, next) != 0) {
+		s->hashing = false;
+		if (o->err == 0 && next >= s->npieces)
+			own_hashes_keep(s, s->hints);
+	}
+	for (i = 0; i < s->nlinks; i++)
+		link_hashes_ready(s->links[i], o->first,
+		    s->hashing ? o->count : s->npieces - o->first);
+	free(o->hashes);
+	free(o);
+	swarm_done_ref(s);
+}
+
+static int
+ownhash_submit(struct swarm *s, uint32_t first)
+{
+	struct ownhash_job	*o;
+	uint32_t		 n = OWN_HASH_CHUNK / s->piece_len;
+
+	if (n == 0)
+		n = 1;
+	if (n > s->npieces - first)
+		n = s->npieces - first;
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->hashes = malloc((size_t)n * SHA256_LEN)) == NULL) {
+		free(o);
+		return -ENOMEM;
+	}
+	o->s = s;
+	o->first = first;
+	o->count = n;
+	s->refs++;
+	if (workers_submit(ownhash_work, ownhash_done, o) != 0) {
+		s->refs--;
+		free(o->hashes);
+		free(o);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void
+start_own_hashes(struct swarm *s)
+{
+	uint32_t	p;
+
+	if (s->npieces <= 1 || s->hashing || s->allbits == NULL)
+		return;
+	for (p = 0; p < s->npieces && bit_get(s->hint_known, p); p++)
+		;
+	if (p == s->npieces)
+		return;		/* verified against hints we all know */
+	if (ownhash_submit(s, 0) == 0)
+		s->hashing = true;
+}
+
+/*
+ * Reads for upload, on a worker: the job's memory file, else the cached
+ * file, else the part file.  A peer asks for blocks in runs, so a batch
+ * costs one open, one pread per run of adjacent blocks and one trip
+ * through the worker queue.
+ */
+
+struct read_job {
+	struct swarm	*s;
+	int		 fd;		/* a memory file's, or -1 */
+	struct swarm_rd	*rd;
+	size_t		 n, total;
+	uint8_t		*data;
+	int		 err;
+	void		(*done)(void *, uint8_t *, int);
+	void		*arg;
+};
+
+static void
+read_work(void *arg)
+{
+	struct read_job	*r = arg;
+	char		 path[PATH_MAX];
+	size_t		 i, j, off = 0, run;
+	off_t		 at;
+	int		 fd = r->fd;
+
+	cache_entry_path(r->s->sha256, path, sizeof(path));
+	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cache_part_path(r->s->sha256, ".part", path, sizeof(path));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd == -1) {
+		r->err = -errno;
+		return;
+	}
+	if ((r->data = malloc(r->total)) == NULL) {
+		r->err = -ENOMEM;
+		close(fd);
+		return;
+	}
+	for (i = 0; i < r->n; i = j) {
+		at = (off_t)r->rd[i].piece * r->s->piece_len + r->rd[i].begin;
+		run = r->rd[i].len;
+		/* Blocks that follow each other in the file: one read. */
+		for (j = i + 1; j < r->n && (off_t)r->rd[j].piece *
+		    r->s->piece_len + r->rd[j].begin == at + (off_t)run; j++)
+			run += r->rd[j].len;
+		if (pread(fd, r->data + off, run, at) != (ssize_t)run) {
+			r->err = -EIO;
+			break;
+		}
+		off += run;
+	}
+	close(fd);
+}
+
+static void
+read_done(void *arg)
+{
+	struct read_job	*r = arg;
+	struct swarm	*s = r->s;
+
+	if (r->err != 0) {
+		free(r->data);
+		r->data = NULL;
+	}
+	r->done(r->arg, r->data, r->err);
+	free(r->rd);
+	free(r);
+	swarm_done_ref(s);
+}
+
+int
+swarm_read(struct swarm *s, const struct swarm_rd *rd, size_t n,
+    void (*done)(void *, uint8_t *, int), void *arg)
+{
+	struct read_job	*r;
+	size_t		 i;
+	int		 fd;
+
+	if (n == 0 || (r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	if ((r->rd = reallocarray(NULL, n, sizeof(*rd))) == NULL) {
+		free(r);
+		return -ENOMEM;
+	}
+	memcpy(r->rd, rd, n * sizeof(*rd));
+	r->s = s;
+	r->n = n;
+	for (i = 0; i < n; i++)
+		r->total += rd[i].len;
+	r->done = done;
+	r->arg = arg;
+	r->fd = -1;
+	if (s->job != NULL && (fd = fetch_job_mem_fd(s->job)) >= 0 &&
+	    (r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		free(r->rd);
+		free(r);
+		return -EAGAIN;
+	}
+	s->refs++;
+	if (workers_submit(read_work, read_done, r) != 0) {
+		s->refs--;
+		free(r->rd);
+		if (r->fd >= 0)
+			close(r->fd);
+		free(r);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void
+swarm_count_up(struct swarm *s, uint64_t n)
+{
+	s->to_peers += n;
+}
+
+/*
+ * The fetch job's side.
+ */
+
+struct swarm *
+swarm_for_job(struct job *job, const uint8_t sha256[SHA256_LEN],
+    uint64_t size)
+{
+	struct swarm	*s;
+
+	if ((s = swarm_find_sha256(sha256)) == NULL &&
+	    (s = swarm_alloc(sha256, size)) == NULL)
+		return NULL;
+	s->job = job;
+	/*
+	 * A seed whose file left the cache (removed, evicted) while its
+	 * links lived on: we no longer have what those links were told,
+	 * and a complete swarm picks nothing.  Start over as a download.
+	 */
+	if (s->allbits != NULL) {
+		free(s->allbits);
+		s->allbits = NULL;
+		while (s->nlinks > 0)
+			link_close(s->links[0]);
+	}
+	return s;
+}
+
+void
+swarm_job_done(struct swarm *s, bool complete)
+{
+	struct dlpiece	*d, *next;
+	unsigned	 i;
+
+	s->job = NULL;
+	TAILQ_FOREACH_SAFE(d, &s->dl, entry, next) {
+		if (d->verifying)
+			continue;
+		TAILQ_REMOVE(&s->dl, d, entry);
+		dlpiece_free(d);
+	}
+	if (!complete || !swarm_set_complete(s)) {
+		/* Failed: nothing to offer; end every link. */
+		s->refs++;	/* the last link's going must not free s yet */
+		while (s->nlinks > 0)
+			link_close(s->links[0]);
+		s->refs--;
+		swarm_maybe_free(s);
+		return;
+	}
+	/* link_done may close links: walk from the end. */
+	s->refs++;
+	for (i = s->nlinks; i > 0; i--)
+		if (i <= s->nlinks)
+			link_done(s->links[i - 1]);
+	s->refs--;
+	swarm_maybe_free(s);
+}
+
+bool
+swarm_ask_peers(struct swarm *s)
+{
+	return peermgr_attach_holders(s) > 0;
+}
+
+void
+swarm_get_stats(const struct swarm *s, struct swarm_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	memcpy(st->sha256, s->sha256, SHA256_LEN);
+	st->size = s->size;
+	st->seeding = s->allbits != NULL;
+	st->have_bytes = st->seeding ? s->size :
+	    s->job != NULL ? fetch_job_have_bytes(s->job) : 0;
+	st->nlinks = s->nlinks;
+	st->from_peers = s->from_peers;
+	st->to_peers = s->to_peers;
+}
+
+void
+swarm_foreach(void (*cb)(struct swarm *, void *), void *arg)
+{
+	struct swarm	*s, *next;
+
+	TAILQ_FOREACH_SAFE(s, &swarms, entry, next)
+		cb(s, arg);
+}
+
+unsigned
+swarm_count(void)
+{
+	return nswarms;
+}
+
+void
+swarm_shutdown(void)
+{
+	struct ientry	*e;
+	unsigned	 i;
+
+	for (i = 0; i < INDEX_BUCKETS; i++) {
+		while ((e = by_sha[i]) != NULL) {
+			by_sha[i] = e->next_sha;
+			free(e->own);
+			free(e);
+		}
+		by_key[i] = NULL;
+	}
+	nindex = 0;
+	own_bytes = 0;
+}
