@@ -1,84 +1,85 @@
 /*
  * req-fetch.c - "fetch": download a file for the apt method.
  *
- * Arguments: {"ims": T?, "max_size": N?, "sha256": HEX?, "size": N?,
- * "uri": URL}.  The answer comes later, as events and a final reply
- * (fetch.h); here the arguments are checked.
+ * Arguments and answers are common/fetchmsg.h's.  The request is checked
+ * here and handed to the engine with a reply handle that turns the
+ * engine's events into frames on this control connection.
  */
 #include "config.h"
 
-#include <string.h>
-#include <strings.h>
+#include <stdlib.h>
 
-#include "common/hash.h"
-#include "daemon/engine/fetch.h"
+#include "common/fetchmsg.h"
+#include "common/ctlproto.h"
+#include "daemon/ctl/control.h"
 #include "daemon/ctl/request.h"
+#include "daemon/engine/fetch.h"
 
-#define URI_MAX		4096
+struct ctl_reply {
+	struct fetch_reply	 reply;		/* first: the engine's handle */
+	struct ctl_conn		*conn;
+	int64_t			 id;
+};
 
-static const char *const schemes[] = { "http://", "https://", "ftp://" };
+static void
+send_frame(struct ctl_reply *r, struct bytebuf *b, int rc, int fd)
+{
+	if (rc == 0 && !ctl_conn_closed(r->conn))
+		ctl_conn_send(r->conn, b, fd);
+	bytebuf_free(b);
+}
+
+static void
+reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
+{
+	struct ctl_reply	*r = (struct ctl_reply *)fr;
+	struct bytebuf		 b = BYTEBUF_INIT;
+
+	send_frame(r, &b, fetchmsg_put_event(&b, r->id, e), fd);
+}
+
+static void
+reply_error(struct fetch_reply *fr, const char *reason, bool transient,
+    const char *msg)
+{
+	struct ctl_reply	*r = (struct ctl_reply *)fr;
+	struct bytebuf		 b = BYTEBUF_INIT;
+
+	send_frame(r, &b, ctl_put_error(&b, r->id, msg, reason, transient), -1);
+}
 
 static bool
-uri_ok(const uint8_t *u, size_t len)
+reply_gone(const struct fetch_reply *fr)
 {
-	size_t	i, n;
-
-	if (len == 0 || len > URI_MAX || memchr(u, '\0', len) != NULL)
-		return false;
-	for (i = 0; i < len; i++)
-		if (u[i] <= ' ' || u[i] == 0x7f)
-			return false;
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-		n = strlen(schemes[i]);
-		if (len > n && strncasecmp((const char *)u, schemes[i], n) == 0)
-			return true;
-	}
-	return false;
+	return ctl_conn_closed(((const struct ctl_reply *)fr)->conn);
 }
+
+static void
+reply_release(struct fetch_reply *fr)
+{
+	struct ctl_reply	*r = (struct ctl_reply *)fr;
+
+	ctl_conn_unref(r->conn);
+	free(r);
+}
+
+static const struct fetch_reply_ops ctl_reply_ops = {
+	reply_event, reply_error, reply_gone, reply_release
+};
 
 static void
 req_fetch(struct request *req)
 {
-	struct fetch_args	 a;
-	const uint8_t		*u, *h;
-	size_t			 ulen, hlen;
-	int64_t			 v;
-	char			 uri[URI_MAX + 1], base[URI_MAX + 1];
+	struct fetchmsg_req	 a;
+	struct ctl_reply	*r;
+	const char		*bad;
+	char			 uri[FETCHMSG_URI_MAX + 1];
+	char			 base[FETCHMSG_URI_MAX + 1];
 
-	memset(&a, 0, sizeof(a));
-	a.size = -1;
-	if (!request_arg_str(req, "uri", &u, &ulen) || !uri_ok(u, ulen)) {
-		request_reply_error(req, "BadRequest",
-		    "fetch needs an http, https or ftp \"uri\"");
+	if ((bad = fetchmsg_get_request(req->doc, req->args, &a, uri,
+	    base)) != NULL) {
+		request_reply_error(req, "BadRequest", "%s", bad);
 		return;
-	}
-	memcpy(uri, u, ulen);
-	uri[ulen] = '\0';
-	a.uri = uri;
-	if (request_arg_str(req, "sha256", &h, &hlen)) {
-		if (hlen != 2 * SHA256_LEN || !hex_decode((const char *)h,
-		    hlen, a.sha256, SHA256_LEN)) {
-			request_reply_error(req, "BadRequest",
-			    "\"sha256\" must be 64 hex digits");
-			return;
-		}
-		a.has_sha256 = true;
-	}
-	if (request_arg_int(req, "size", &v)) {
-		if (v < 0) {
-			request_reply_error(req, "BadRequest", "bad \"size\"");
-			return;
-		}
-		a.size = v;
-	}
-	if (request_arg_int(req, "max_size", &v) && v > 0)
-		a.max_size = (uint64_t)v;
-	if (request_arg_int(req, "ims", &v) && v > 0)
-		a.ims = (time_t)v;
-	if (request_arg_str(req, "base", &u, &ulen) && uri_ok(u, ulen)) {
-		memcpy(base, u, ulen);
-		base[ulen] = '\0';
-		a.base = base;
 	}
 	if (a.max_size > 0 && a.size > 0 && (uint64_t)a.size > a.max_size) {
 		request_reply_error(req, "MaximumSizeExceeded",
@@ -86,7 +87,14 @@ req_fetch(struct request *req)
 		    (long long)a.size, (unsigned long long)a.max_size);
 		return;
 	}
-	fetch_request(req->conn, req->id, &a);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		request_reply_error(req, "CacheError", "out of memory");
+		return;
+	}
+	r->reply.ops = &ctl_reply_ops;
+	r->conn = ctl_conn_ref(req->conn);
+	r->id = req->id;
+	fetch_request(&r->reply, &a);
 }
 
 const struct request_entry req_fetch_entry = {

@@ -29,12 +29,9 @@
 #include <event2/event.h>
 
 #include "common/clock.h"
-#include "common/bencode.h"
-#include "common/ctlproto.h"
 #include "common/log.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
-#include "daemon/ctl/control.h"
 #include "daemon/meta/discover.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/share/peer.h"
@@ -92,8 +89,7 @@ enum phase {
 
 struct waiter {
 	TAILQ_ENTRY(waiter)	 entry;
-	struct ctl_conn		*conn;
-	int64_t			 id;
+	struct fetch_reply	*rq;
 	uint64_t		 max_size;
 	bool			 started;
 	uint64_t		 sent_have;
@@ -221,7 +217,7 @@ static void	job_fail(struct job *, const char *reason, bool transient,
 static void	job_check_complete(struct job *);
 static void	job_unref(struct job *);
 static void	src_flush(struct source *);
-static void	download(struct ctl_conn *, int64_t, const struct fetch_args *);
+static void	download(struct fetch_reply *, const struct fetchmsg_req *);
 
 static const struct ws_callbacks src_cb;
 
@@ -233,28 +229,18 @@ fetch_njobs(void)
 }
 
 /*
- * Messages to requesters.
+ * Messages to requesters, through their reply handle (fetch.h).
  */
-static void
-send_frame(struct waiter *w, struct bytebuf *b, size_t mark, int fd)
-{
-	if (ctl_put_reply_end(b, mark) == 0 && !ctl_conn_closed(w->conn))
-		ctl_conn_send(w->conn, b, fd);
-	bytebuf_free(b);
-}
-
 static void
 send_start(struct job *j, struct waiter *w, int fd)
 {
-	struct bytebuf	b = BYTEBUF_INIT;
-	size_t		mark;
+	struct fetchmsg_event	e = { .kind = FETCHMSG_START, .size = -1 };
 
-	mark = ctl_put_reply_begin(&b, w->id, "start");
-	if (j != NULL && j->last_modified > 0)
-		benc_put_kv_int(&b, "last_modified", j->last_modified);
-	if (j != NULL && j->size >= 0)
-		benc_put_kv_int(&b, "size", j->size);
-	send_frame(w, &b, mark, fd);
+	if (j != NULL) {
+		e.last_modified = j->last_modified;
+		e.size = j->size;
+	}
+	w->rq->ops->event(w->rq, &e, fd);
 	w->started = true;
 	w->sent_have = 0;
 }
@@ -262,12 +248,9 @@ send_start(struct job *j, struct waiter *w, int fd)
 static void
 send_progress(struct waiter *w, uint64_t have)
 {
-	struct bytebuf	b = BYTEBUF_INIT;
-	size_t		mark;
+	struct fetchmsg_event	e = { .kind = FETCHMSG_PROGRESS, .have = have };
 
-	mark = ctl_put_reply_begin(&b, w->id, "progress");
-	benc_put_kv_int(&b, "have", (int64_t)have);
-	send_frame(w, &b, mark, -1);
+	w->rq->ops->event(w->rq, &e, -1);
 	w->sent_have = have;
 	w->sent_ms = clock_ms();
 }
@@ -276,35 +259,27 @@ static void
 send_final(struct waiter *w, bool ims_hit, time_t lm, uint64_t size,
     const char *source)
 {
-	struct bytebuf	b = BYTEBUF_INIT;
-	size_t		mark;
+	struct fetchmsg_event	e = { .kind = FETCHMSG_DONE };
 
-	mark = ctl_put_reply_begin(&b, w->id, NULL);
-	benc_put_kv_int(&b, "ims_hit", ims_hit ? 1 : 0);
-	if (lm > 0)
-		benc_put_kv_int(&b, "last_modified", lm);
-	benc_put_kv_int(&b, "size", (int64_t)size);
-	benc_put_kv_str(&b, "source", source);
-	send_frame(w, &b, mark, -1);
+	e.ims_hit = ims_hit;
+	e.last_modified = lm;
+	e.size = (int64_t)size;
+	snprintf(e.source, sizeof(e.source), "%s", source);
+	w->rq->ops->event(w->rq, &e, -1);
 }
 
 static void
-send_error(struct ctl_conn *conn, int64_t id, const char *reason,
-    bool transient, const char *msg)
+send_error(struct fetch_reply *rq, const char *reason, bool transient,
+    const char *msg)
 {
-	struct bytebuf	b = BYTEBUF_INIT;
-
-	if (ctl_put_error(&b, id, msg, reason, transient) == 0 &&
-	    !ctl_conn_closed(conn))
-		ctl_conn_send(conn, &b, -1);
-	bytebuf_free(&b);
+	rq->ops->error(rq, reason, transient, msg);
 }
 
 static void
 waiter_end(struct job *j, struct waiter *w)
 {
 	TAILQ_REMOVE(&j->waiters, w, entry);
-	ctl_conn_unref(w->conn);
+	w->rq->ops->release(w->rq);
 	free(w);
 }
 
@@ -373,7 +348,7 @@ check_max_size(struct job *j, uint64_t size)
 			continue;
 		snprintf(msg, sizeof(msg), "file is larger than the maximum "
 		    "size of %llu bytes", (unsigned long long)w->max_size);
-		send_error(w->conn, w->id, "MaximumSizeExceeded", false, msg);
+		send_error(w->rq, "MaximumSizeExceeded", false, msg);
 		waiter_end(j, w);
 	}
 	/* Nobody wants a file this large: stop fetching it. */
@@ -390,7 +365,7 @@ abandoned(struct job *j)
 	if (j->hashed)
 		return false;
 	TAILQ_FOREACH(w, &j->waiters, entry)
-		if (!ctl_conn_closed(w->conn))
+		if (!w->rq->ops->gone(w->rq))
 			return false;
 	return true;
 }
@@ -526,7 +501,7 @@ job_fail(struct job *j, const char *reason, bool transient,
 	va_end(ap);
 	log_info("fetch %s: %s (%s)", j->url, msg, reason);
 	TAILQ_FOREACH(w, &j->waiters, entry)
-		send_error(w->conn, w->id, reason, transient, msg);
+		send_error(w->rq, reason, transient, msg);
 	/* A part with no piece is worth nothing: do not leave it behind. */
 	if (j->hashed && j->rw >= 0 && !j->mem &&
 	    (!j->have_pm || j->pm.nhave == 0) &&
@@ -2058,7 +2033,7 @@ job_schedule(struct job *j)
  * Requests.
  */
 static struct job *
-job_find(const struct fetch_args *a)
+job_find(const struct fetchmsg_req *a)
 {
 	struct job	*j;
 
@@ -2092,7 +2067,7 @@ job_add_source(struct job *j, const char *url, struct ws_mirror *m)
 }
 
 static struct job *
-job_new(const struct fetch_args *a)
+job_new(const struct fetchmsg_req *a)
 {
 	struct job		*j;
 	char			*alt[MAX_SOURCES - 1];
@@ -2134,18 +2109,18 @@ job_new(const struct fetch_args *a)
 }
 
 static void
-download(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
+download(struct fetch_reply *rq, const struct fetchmsg_req *a)
 {
 	struct job	*j;
 	struct waiter	*w;
 	int		 rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		send_error(conn, id, "CacheError", true, "out of memory");
+		send_error(rq, "CacheError", true, "out of memory");
+		rq->ops->release(rq);
 		return;
 	}
-	w->conn = ctl_conn_ref(conn);
-	w->id = id;
+	w->rq = rq;
 	w->max_size = a->max_size;
 	if ((j = job_find(a)) != NULL) {
 		TAILQ_INSERT_TAIL(&j->waiters, w, entry);
@@ -2154,7 +2129,7 @@ download(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
 		if (j->phase == PH_COMMITTING) {
 			/* Verified, on its way into the cache: as if cached. */
 			if (w->max_size > 0 && (uint64_t)j->size > w->max_size)
-				send_error(conn, id, "MaximumSizeExceeded",
+				send_error(rq, "MaximumSizeExceeded",
 				    false, "file is larger than the maximum "
 				    "size");
 			else {
@@ -2178,8 +2153,8 @@ download(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
 		return;
 	}
 	if ((j = job_new(a)) == NULL) {
-		send_error(conn, id, "CacheError", true, "out of memory");
-		ctl_conn_unref(w->conn);
+		send_error(rq, "CacheError", true, "out of memory");
+		rq->ops->release(rq);
 		free(w);
 		return;
 	}
@@ -2191,9 +2166,8 @@ download(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
 
 /* A cached file: open it on a worker, then answer at once. */
 struct serve {
-	struct ctl_conn		*conn;
-	int64_t			 id;
-	struct fetch_args	 args;
+	struct fetch_reply	*rq;
+	struct fetchmsg_req	 args;
 	char			*uri;
 	int			 fd;
 	uint64_t		 size;
@@ -2224,16 +2198,15 @@ serve_done(void *arg)
 		sv->rc = -EINVAL;
 	}
 	if (stopping) {
-		send_error(sv->conn, sv->id, "Shutdown", true,
+		send_error(sv->rq, "Shutdown", true,
 		    "aptbtd is shutting down");
 	} else if (sv->rc == 0 && sv->args.max_size > 0 &&
 	    sv->size > sv->args.max_size) {
-		send_error(sv->conn, sv->id, "MaximumSizeExceeded", false,
+		send_error(sv->rq, "MaximumSizeExceeded", false,
 		    "file is larger than the maximum size");
 	} else if (sv->rc == 0) {
 		memset(&w, 0, sizeof(w));
-		w.conn = sv->conn;
-		w.id = sv->id;
+		w.rq = sv->rq;
 		send_start(NULL, &w, sv->fd);
 		if (sv->size > 0)
 			send_progress(&w, sv->size);
@@ -2247,49 +2220,51 @@ serve_done(void *arg)
 		if (sv->rc != -EINVAL)
 			cache_forget(sv->args.sha256);
 		sv->args.uri = sv->uri;
-		download(sv->conn, sv->id, &sv->args);
+		download(sv->rq, &sv->args);
+		sv->rq = NULL;		/* the download answers it now */
 	}
 	if (sv->rc == 0)
 		close(sv->fd);
-	ctl_conn_unref(sv->conn);
+	if (sv->rq != NULL)
+		sv->rq->ops->release(sv->rq);
 	free(sv->uri);
 	free(sv);
 }
 
 void
-fetch_request(struct ctl_conn *conn, int64_t id, const struct fetch_args *a)
+fetch_request(struct fetch_reply *rq, const struct fetchmsg_req *a)
 {
 	struct cache_entry	*e;
 	struct serve		*sv;
 
 	if (stopping) {
-		send_error(conn, id, "Shutdown", true,
-		    "aptbtd is shutting down");
+		send_error(rq, "Shutdown", true, "aptbtd is shutting down");
+		rq->ops->release(rq);
 		return;
 	}
 	if (a->has_sha256 && (e = cache_lookup(a->sha256)) != NULL) {
 		if ((sv = calloc(1, sizeof(*sv))) == NULL ||
 		    (sv->uri = strdup(a->uri)) == NULL) {
 			free(sv);
-			send_error(conn, id, "CacheError", true, "out of memory");
+			send_error(rq, "CacheError", true, "out of memory");
+			rq->ops->release(rq);
 			return;
 		}
-		sv->conn = ctl_conn_ref(conn);
-		sv->id = id;
+		sv->rq = rq;
 		sv->args = *a;
 		sv->fd = -1;
 		cache_pin(e);
 		if (workers_submit(serve_work, serve_done, sv) < 0) {
 			cache_unpin(e);
-			ctl_conn_unref(sv->conn);
 			free(sv->uri);
 			free(sv);
-			send_error(conn, id, "Shutdown", true,
+			send_error(rq, "Shutdown", true,
 			    "aptbtd is shutting down");
+			rq->ops->release(rq);
 		}
 		return;
 	}
-	download(conn, id, a);
+	download(rq, a);
 }
 
 /*
@@ -2302,7 +2277,7 @@ void
 fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
     const char *who)
 {
-	struct fetch_args	 a;
+	struct fetchmsg_req	 a;
 	struct job		*j;
 	int			 rc;
 
@@ -2353,7 +2328,7 @@ fetch_stop(void)
 	for (j = TAILQ_FIRST(&jobs); j != NULL; j = next) {
 		next = TAILQ_NEXT(j, entry);
 		TAILQ_FOREACH(w, &j->waiters, entry)
-			send_error(w->conn, w->id, "Shutdown", true,
+			send_error(w->rq, "Shutdown", true,
 			    "aptbtd is shutting down");
 		while ((w = TAILQ_FIRST(&j->waiters)) != NULL)
 			waiter_end(j, w);

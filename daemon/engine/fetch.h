@@ -8,14 +8,14 @@
  * from mirror ranges (webseed.h) and, for hashed files, ends in the cache
  * (cache.h) once the whole file's SHA-256 matched.
  *
- * Events to the requester (control protocol, doc/control-protocol.md):
- *   "start"    {last_modified?, size?}, with a read-only descriptor of
- *              the file being written; sent again, with a new descriptor,
- *              if the download had to restart (after a hash mismatch):
- *              the reader then discards what it copied so far.
- *   "progress" {have}: bytes from the start of the file that are on disk.
- *   reply      {ims_hit, last_modified?, size, source: "cache"|"mirror"}
- *   error      reason: an apt FailReason word.
+ * The requester hears how it goes through a reply handle it hands in
+ * (the control room's req-fetch.c, later the proxy front end): the
+ * engine reports "start" (with a read-only descriptor of the file being
+ * written; again, with a new descriptor, if the download had to restart
+ * after a hash mismatch, and the reader then discards what it copied),
+ * "progress" (bytes from the start of the file that are on disk and
+ * verified), the final reply, or an error with an apt FailReason word.
+ * The events are common/fetchmsg.h's; the engine never sees a frame.
  */
 #ifndef APTBTD_FETCH_H
 #define APTBTD_FETCH_H
@@ -24,19 +24,30 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/fetchmsg.h"
 #include "common/hash.h"
 
 struct event_base;
-struct ctl_conn;
 
-struct fetch_args {
-	const char	*uri;		/* http, https or ftp */
-	bool		 has_sha256;
-	uint8_t		 sha256[SHA256_LEN];
-	int64_t		 size;		/* -1 unknown */
-	uint64_t	 max_size;	/* 0 none */
-	time_t		 ims;		/* 0 none */
-	const char	*base;		/* the suite's Target-Base-URI, or NULL */
+/*
+ * A requester's reply handle, embedded first in the requester's own
+ * state.  The engine owns it from fetch_request on and calls release
+ * exactly once, after the final reply or error (or without either when
+ * gone() said nobody listens any more).
+ */
+struct fetch_reply;
+struct fetch_reply_ops {
+	/* An event or the final reply; fd is read-only or -1, not kept. */
+	void	(*event)(struct fetch_reply *, const struct fetchmsg_event *,
+		    int fd);
+	void	(*error)(struct fetch_reply *, const char *reason,
+		    bool transient, const char *msg);
+	/* Has the requester gone away (its connection closed)? */
+	bool	(*gone)(const struct fetch_reply *);
+	void	(*release)(struct fetch_reply *);
+};
+struct fetch_reply {
+	const struct fetch_reply_ops *ops;
 };
 
 int	 fetch_init(struct event_base *);
@@ -45,7 +56,7 @@ void	 fetch_stop(void);
 /* Free what is left; after workers_shutdown. */
 void	 fetch_shutdown(void);
 /* Start or join a download for a requester; it is answered later. */
-void	 fetch_request(struct ctl_conn *, int64_t id, const struct fetch_args *);
+void	 fetch_request(struct fetch_reply *, const struct fetchmsg_req *);
 /* Jobs running (status). */
 unsigned fetch_njobs(void);
 

@@ -8,7 +8,9 @@
  * canonical, and a reply built from its id must decode again.  The
  * arguments the daemon parses further are parsed too: "limit"'s "file"
  * (hex) and "peer" (ADDRESS[:PORT], which must print and parse back to
- * the same address).
+ * the same address).  The "fetch" codec (fetchmsg.h) decodes every
+ * message both as a request's arguments, which must encode and decode
+ * back to the same request, and as an event or reply.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include "common/bencode.h"
 #include "common/bytebuf.h"
 #include "common/ctlproto.h"
+#include "common/fetchmsg.h"
 #include "common/hash.h"
 #include "common/netaddr.h"
 
@@ -68,6 +71,40 @@ limit_target(const struct benc_doc *d, int args)
 	CHECK(netaddr_equal(&a, &b));
 }
 
+/* What req-fetch.c and the apt method do with a fetch message. */
+static void
+fetch_codec(const struct benc_doc *d, int args, int64_t id)
+{
+	struct fetchmsg_req	 q, q2;
+	struct fetchmsg_event	 e;
+	struct benc_doc		 r;
+	struct bytebuf		 b = BYTEBUF_INIT;
+	const uint8_t		*ev = NULL;
+	size_t			 evlen = 0;
+	char			 uri[FETCHMSG_URI_MAX + 1], base[FETCHMSG_URI_MAX + 1];
+	char			 uri2[FETCHMSG_URI_MAX + 1], base2[FETCHMSG_URI_MAX + 1];
+
+	if (fetchmsg_get_request(d, args, &q, uri, base) == NULL) {
+		CHECK(fetchmsg_put_request(&b, id, &q) == 0);
+		CHECK(ctl_msg_parse(&r, b.data + CTL_HDR_LEN,
+		    b.len - CTL_HDR_LEN) == 0);
+		CHECK(fetchmsg_get_request(&r, benc_dict_get_type(&r, 0,
+		    "args", BENC_DICT), &q2, uri2, base2) == NULL);
+		CHECK(strcmp(q.uri, q2.uri) == 0 && q.size == q2.size &&
+		    q.max_size == q2.max_size && q.ims == q2.ims &&
+		    q.has_sha256 == q2.has_sha256 &&
+		    (q.base == NULL) == (q2.base == NULL));
+		benc_free(&r);
+	}
+	(void)benc_dict_str(d, 0, "event", &ev, &evlen);
+	if (fetchmsg_get_event(d, ev, evlen, benc_dict_get_type(d, 0,
+	    "result", BENC_DICT), &e) == 0 && e.kind != FETCHMSG_OTHER) {
+		bytebuf_reset(&b);
+		CHECK(fetchmsg_put_event(&b, id, &e) == 0);
+	}
+	bytebuf_free(&b);
+}
+
 static void
 message(const uint8_t *payload, size_t len)
 {
@@ -94,6 +131,7 @@ message(const uint8_t *payload, size_t len)
 		(void)benc_dict_int(&d, args, "limit", &v);
 		limit_target(&d, args);
 	}
+	fetch_codec(&d, args, id);
 	event[0] = '\0';
 	if (benc_dict_str(&d, 0, "cmd", &s, &n) && n < sizeof(event) &&
 	    memchr(s, 0, n) == NULL) {
