@@ -20,6 +20,7 @@
 
 #include <sys/queue.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@
 #include "daemon/engine/fetch.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
+#include "daemon/share/piecesink.h"
+#include "daemon/share/site.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
@@ -123,6 +126,7 @@ struct source {
 
 struct job {
 	TAILQ_ENTRY(job)	 entry;
+	struct piece_sink	 sink;		/* what its swarm fills */
 	bool			 hashed;
 	uint8_t			 sha[SHA256_LEN];
 	char			 hex[2 * SHA256_LEN + 1];
@@ -177,6 +181,20 @@ struct job {
 	uint64_t		 whole_gen;
 	uint8_t			 whole[SHA256_LEN];
 };
+
+/* The job behind the piece sink its swarm was handed. */
+static struct job *
+sink_job(struct piece_sink *sk)
+{
+	return (struct job *)((char *)sk - offsetof(struct job, sink));
+}
+
+static const struct job *
+sink_cjob(const struct piece_sink *sk)
+{
+	return (const struct job *)((const char *)sk -
+	    offsetof(struct job, sink));
+}
 TAILQ_HEAD(jobq, job);
 
 static struct jobq		 jobs = TAILQ_HEAD_INITIALIZER(jobs);
@@ -211,13 +229,13 @@ struct wjob;
 static void	inc_reset(struct job *, bool);
 static void	inc_take(struct job *, struct wjob *);
 static void	inc_catch_up(struct job *);
-static uint64_t	rendezvous_score(const uint8_t *, const uint8_t *);
 static void	job_fail(struct job *, const char *reason, bool transient,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void	job_check_complete(struct job *);
 static void	job_unref(struct job *);
 static void	src_flush(struct source *);
 static void	download(struct fetch_reply *, const struct fetchmsg_req *);
+static void	sink_need_mirror(struct piece_sink *);
 
 static const struct ws_callbacks src_cb;
 
@@ -389,6 +407,8 @@ job_free(struct job *j)
 {
 	size_t	i;
 
+	assert(j->refs == 0 && TAILQ_EMPTY(&j->waiters));
+
 	for (i = 0; i < j->nsrc; i++) {
 		free(j->src[i].url);
 		free(j->src[i].buf);
@@ -410,6 +430,7 @@ job_free(struct job *j)
 static void
 job_unref(struct job *j)
 {
+	assert(j->refs > 0);
 	if (--j->refs == 0 && j->phase == PH_DONE)
 		job_free(j);
 }
@@ -749,13 +770,12 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (clock_ms() - j->stall_ms < FETCHER_STALL_MS &&
-	    peermgr_should_wait(j->sha, rendezvous_score(peer_self_id,
-	    j->sha), rendezvous_score) == PEERMGR_WAIT_FETCHER) {
+	    peermgr_should_wait(j->sha) == PEERMGR_WAIT_FETCHER) {
 		evtimer_add(j->stall, &tv);
 		return;
 	}
 	log_debug("fetch %s: peers stalled, using the mirrors", j->url);
-	fetch_job_need_mirror(j);
+	sink_need_mirror(&j->sink);
 }
 
 /* Let the mirrors wait while peers deliver; false if we cannot. */
@@ -794,12 +814,11 @@ torrent_found(void *arg, bool ok)
 static void
 job_join_peers(struct job *j)
 {
-	uint64_t	my;
 
 	if (!j->hashed || !j->have_pm || j->size <= 0)
 		return;
 	if (j->swarm == NULL) {
-		j->swarm = swarm_for_job(j, j->sha, (uint64_t)j->size);
+		j->swarm = swarm_for_job(&j->sink, j->sha, (uint64_t)j->size);
 		if (j->swarm == NULL)
 			return;
 		peermgr_notify(j->sha, PEERMGR_FETCHING);
@@ -822,14 +841,11 @@ job_join_peers(struct job *j)
 	 */
 	if (state.paused || piecemap_complete(&j->pm))
 		return;
-	my = rendezvous_score(peer_self_id, j->sha);
-	if (peermgr_should_wait(j->sha, my, rendezvous_score) !=
-	    PEERMGR_WAIT_NO) {
+	if (peermgr_should_wait(j->sha) != PEERMGR_WAIT_NO) {
 		if (!swarm_ask_peers(j->swarm))
 			return;
 	} else if (j->for_peer || j->delegated ||
-	    !peermgr_delegate(j->sha, (uint64_t)j->size, j->url, my,
-	    rendezvous_score))
+	    !peermgr_delegate(j->sha, (uint64_t)j->size, j->url))
 		return;
 	else {
 		j->delegated = true;
@@ -839,7 +855,7 @@ job_join_peers(struct job *j)
 		log_debug("fetch %s: asking site peers first", j->url);
 }
 
-void
+static void
 fetch_peers_changed(void)
 {
 	struct job	*j;
@@ -850,28 +866,7 @@ fetch_peers_changed(void)
 			swarm_ask_peers(j->swarm);
 }
 
-/*
- * Who of several daemons fetching one file at once keeps the mirror:
- * the highest score of SHA-256(peer id || file hash).  Every daemon
- * computes the same order from what it already knows, so the others
- * give way within one message and stream the file from the winner.
- */
-static uint64_t
-rendezvous_score(const uint8_t *peer_id, const uint8_t *sha)
-{
-	uint8_t		buf[20 + SHA256_LEN], h[SHA256_LEN];
-	uint64_t	v = 0;
-	int		i;
-
-	memcpy(buf, peer_id, 20);
-	memcpy(buf + 20, sha, SHA256_LEN);
-	sha256(buf, sizeof(buf), h);
-	for (i = 0; i < 8; i++)
-		v = v << 8 | h[i];
-	return v;
-}
-
-void
+static void
 fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 {
 	struct job	*j;
@@ -882,8 +877,7 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 		if (j->phase != PH_RUNNING || j->peer_hold || j->swarm == NULL ||
 		    state.paused || piecemap_complete(&j->pm))
 			return;
-		if (rendezvous_score(peer_id, sha) <=
-		    rendezvous_score(peer_self_id, sha))
+		if (!site_outranks(peer_id, peer_self_id, sha))
 			return;		/* we keep the mirror */
 		if (!job_hold(j))
 			return;
@@ -895,9 +889,11 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 	}
 }
 
-void
-fetch_job_need_mirror(struct job *j)
+static void
+sink_need_mirror(struct piece_sink *sk)
 {
+	struct job	*j = sink_job(sk);
+
 	if (!j->peer_hold)
 		return;
 	j->peer_hold = false;
@@ -935,12 +931,12 @@ piece_takeable(const struct job *j, uint32_t piece, struct source **taken)
 	return true;
 }
 
-bool
-fetch_job_piece_free(const struct job *j, uint32_t piece)
+static bool
+sink_piece_free(const struct piece_sink *sk, uint32_t piece)
 {
 	struct source	*s;
 
-	return piece_takeable(j, piece, &s);
+	return piece_takeable(sink_cjob(sk), piece, &s);
 }
 
 /*
@@ -948,9 +944,10 @@ fetch_job_piece_free(const struct job *j, uint32_t piece)
  * stops short of it, and the mirrors wait while peers deliver (until
  * they stall), so no byte comes twice.
  */
-bool
-fetch_job_claim(struct job *j, uint32_t piece)
+static bool
+sink_claim(struct piece_sink *sk, uint32_t piece)
 {
+	struct job	*j = sink_job(sk);
 	struct source	*s;
 
 	if (!piece_takeable(j, piece, &s))
@@ -962,28 +959,36 @@ fetch_job_claim(struct job *j, uint32_t piece)
 	return true;
 }
 
-bool
-fetch_job_has(const struct job *j, uint32_t piece)
+static bool
+sink_has(const struct piece_sink *sk, uint32_t piece)
 {
+	const struct job	*j = sink_cjob(sk);
+
 	return j->have_pm && piece < j->pm.npieces &&
 	    piecemap_has(&j->pm, piece);
 }
 
-const uint8_t *
-fetch_job_bits(const struct job *j)
+static const uint8_t *
+sink_bits(const struct piece_sink *sk)
 {
+	const struct job	*j = sink_cjob(sk);
+
 	return j->have_pm ? j->pm.bits : NULL;
 }
 
-uint64_t
-fetch_job_have_bytes(const struct job *j)
+static uint64_t
+sink_have_bytes(const struct piece_sink *sk)
 {
+	const struct job	*j = sink_cjob(sk);
+
 	return j->have_pm ? piecemap_bytes(&j->pm) : 0;
 }
 
-int
-fetch_job_mem_fd(const struct job *j)
+static int
+sink_mem_fd(const struct piece_sink *sk)
 {
+	const struct job	*j = sink_cjob(sk);
+
 	return j->mem ? j->rw : -1;
 }
 
@@ -1062,10 +1067,11 @@ pwrite_done(void *arg)
 	job_unref(j);
 }
 
-void
-fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
+static void
+sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
     uint32_t len, const uint8_t *sha256)
 {
+	struct job	*j = sink_job(sk);
 	struct pjob	*p;
 	bool		 whole = sha256 != NULL && piece == 0 &&
 			    j->size == (int64_t)len;
@@ -1125,6 +1131,17 @@ fetch_job_store_piece(struct job *j, uint32_t piece, uint8_t *data,
 	j->wgen++;
 	j->refs++;
 }
+
+static const struct piece_sink_ops job_sink_ops = {
+	.has = sink_has,
+	.bits = sink_bits,
+	.have_bytes = sink_have_bytes,
+	.piece_free = sink_piece_free,
+	.claim = sink_claim,
+	.need_mirror = sink_need_mirror,
+	.store = sink_store,
+	.mem_fd = sink_mem_fd,
+};
 
 static int
 job_open(struct job *j, bool discard)
@@ -1288,6 +1305,8 @@ job_verified(struct job *j, const uint8_t *digest)
 	bool		 ahead = ncommits < COMMITS_AHEAD;
 	int		 rc = -ENOMEM;
 
+	/* Only a file whose whole SHA-256 matched is answered and kept. */
+	assert(j->hashed && memcmp(digest, j->sha, SHA256_LEN) == 0);
 	if (ahead)
 		job_answer(j, false);
 	j->phase = PH_COMMITTING;
@@ -2076,6 +2095,7 @@ job_new(const struct fetchmsg_req *a)
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return NULL;
+	j->sink.ops = &job_sink_ops;
 	TAILQ_INIT(&j->waiters);
 	j->rw = -1;
 	j->size = a->size;
@@ -2273,7 +2293,7 @@ fetch_request(struct fetch_reply *rq, const struct fetchmsg_req *a)
  * cannot make it contact any other host; the file ends in the cache like
  * any other, and the asker streams it from us as pieces arrive.
  */
-void
+static void
 fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
     const char *who)
 {
@@ -2310,11 +2330,18 @@ fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
 		job_fail(j, "CacheError", true, "%s", strerror(-rc));
 }
 
+static const struct peermgr_events peer_events = {
+	.holders_changed = fetch_peers_changed,
+	.peer_fetching = fetch_peer_fetching,
+	.peer_want = fetch_peer_want,
+};
+
 int
 fetch_init(struct event_base *base)
 {
 	fbase = base;
 	stopping = false;
+	peermgr_set_events(&peer_events);
 	return 0;
 }
 

@@ -60,42 +60,6 @@ void	 fetch_request(struct fetch_reply *, const struct fetchmsg_req *);
 /* Jobs running (status). */
 unsigned fetch_njobs(void);
 
-/*
- * The peer side of a job (swarm.c).  Peers fill pieces the mirrors are
- * not fetching; a job whose file a site daemon holds waits for the peers
- * and falls back to the mirrors when they stall.
- */
-struct job;
-/* Peers' have-indexes changed: jobs may find a holder. */
-void	 fetch_peers_changed(void);
-/* A daemon said it fetches this file: maybe let it keep the mirror. */
-void	 fetch_peer_fetching(const uint8_t *sha256, const uint8_t *peer_id);
-/* A daemon asks us to fetch a file for it (see peermgr_delegate). */
-void	 fetch_peer_want(const uint8_t *sha256, uint64_t size, const char *url,
-	    const char *who);
-/* Stop waiting for peers: mirrors fill the rest. */
-void	 fetch_job_need_mirror(struct job *);
-/*
- * A verified piece from peers; the job takes ownership of data.  sha256,
- * when not NULL, is the SHA-256 of data as it was verified.  The job may
- * end before this returns.
- */
-void	 fetch_job_store_piece(struct job *, uint32_t piece, uint8_t *data,
-	    uint32_t len, const uint8_t *sha256);
-/* May peers take this piece (no mirror transfer is about to fetch it)? */
-bool	 fetch_job_piece_free(const struct job *, uint32_t piece);
-/* Peers take it: a mirror transfer stops short of it. */
-bool	 fetch_job_claim(struct job *, uint32_t piece);
-bool	 fetch_job_has(const struct job *, uint32_t piece);
-/* Our bitfield (BEP 3 order) or NULL while the file is being opened. */
-const uint8_t *fetch_job_bits(const struct job *);
-uint64_t fetch_job_have_bytes(const struct job *);
-/*
- * The job's memory file, to read pieces from (dup it: the job closes it
- * when it ends), or -1 when the part file on disk holds the data.
- */
-int	 fetch_job_mem_fd(const struct job *);
-
 /* Size thresholds, exposed for tests. */
 #define FETCH_SPLIT_MIN		(1024 * 1024)	/* smaller: one request */
 

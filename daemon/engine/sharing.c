@@ -40,7 +40,7 @@ sharing_init(struct event_base *base)
 {
 	char	err[256];
 
-	if (peer_init(base) != 0 || swarm_init() != 0 ||
+	if (peer_init(base, &peermgr_peer_events) != 0 || swarm_init() != 0 ||
 	    peermgr_init(base) != 0 || pex_init(base) != 0 ||
 	    bw_init(base) != 0 || announce_init(base) != 0)
 		return -1;

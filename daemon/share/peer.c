@@ -42,7 +42,6 @@
 #include "daemon/share/link.h"
 #include "daemon/share/meter.h"
 #include "daemon/share/peer.h"
-#include "daemon/share/peermgr.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
 
@@ -98,6 +97,7 @@ struct peer {
 
 static TAILQ_HEAD(, peer)	 peers = TAILQ_HEAD_INITIALIZER(peers);
 static unsigned			 npeers;
+static const struct peer_events	*events;
 static struct event_base	*peer_base;
 static struct bufferevent_rate_limit_group *rate_group;
 static struct ev_token_bucket_cfg *rate_cfg;
@@ -109,12 +109,13 @@ static void	peer_send_handshake(struct peer *);
 static int	peer_start_reading(struct peer *);
 
 int
-peer_init(struct event_base *base)
+peer_init(struct event_base *base, const struct peer_events *ev)
 {
 	static const char	daemon_key_label[] = "aptbt-daemon-v1";
 	uint8_t			h[SHA256_LEN], rnd[PW_PEER_ID_RANDOM];
 
 	peer_base = base;
+	events = ev;
 	sha256(daemon_key_label, sizeof(daemon_key_label) - 1, h);
 	memcpy(PEER_DAEMON_KEY, h, SWARMKEY_LEN);
 	randombytes_buf(rnd, sizeof(rnd));
@@ -342,7 +343,7 @@ peer_close(struct peer *p, const char *why)
 		if (p->chans[i].link != NULL)
 			link_free(p->chans[i].link, why);
 	p->nchans = 0;
-	peermgr_peer_closed(p, why);
+	events->closed(p, why);
 	event_free(p->keepalive);
 	if (p->rev != NULL)
 		event_free(p->rev);
@@ -500,10 +501,10 @@ peer_penalise(struct peer *p, int points, const char *why)
 	if (p->phase == PH_CLOSED)
 		return;
 	/* Kept by address: reconnecting does not wipe the slate. */
-	total = peermgr_penalty(peer_addr(p), points);
+	total = events->penalty(peer_addr(p), points);
 	log_info("peer %s: %s (penalty %d)", p->name, why, total);
 	if (total >= BAN_POINTS) {
-		peermgr_ban(peer_addr(p), why);
+		events->ban(peer_addr(p), why);
 		peer_close(p, "banned");
 	}
 }
@@ -633,7 +634,7 @@ peer_send_ext_handshake(struct peer *p)
 	pw_ext_handshake_add(&h, PEXT_HASHES_NAME, PEER_EXT_HASHES);
 	if (p->daemon)
 		pw_ext_handshake_add(&h, PEXT_MUX_NAME, PEER_EXT_MUX);
-	h.port = peermgr_listen_port();
+	h.port = events->listen_port();
 	h.reqq = 1024;
 	snprintf(h.client, sizeof(h.client), "aptbt %s", APTBT_VERSION);
 	if (pw_ext_handshake_put(&b, &h) == 0)
@@ -651,7 +652,7 @@ peer_activate(struct peer *p)
 	p->phase = PH_ACTIVE;
 	event_add(p->rev, &idle);	/* the idle timeout replaces the first */
 	if (p->daemon)
-		peermgr_daemon_ready(p);
+		events->daemon_ready(p);
 	else if (p->direct != NULL)
 		link_start(p->direct);
 }
@@ -704,7 +705,7 @@ peer_on_handshake(struct peer *p)
 			return -1;
 		}
 	}
-	if (!peermgr_peer_handshaken(p)) {
+	if (!events->handshaken(p)) {
 		peer_close(p, "refused by the peer manager");
 		return -1;
 	}
@@ -921,10 +922,10 @@ peer_on_mux(struct peer *p, const uint8_t *payload, size_t len)
 			link_handle(c->link, &m.msg);
 		break;
 	case PEXT_MUX_INDEX:
-		peermgr_index(p, &m);
+		events->index(p, &m);
 		break;
 	case PEXT_MUX_WANT:
-		peermgr_want(p, &m);
+		events->want(p, &m);
 		break;
 	}
 }

@@ -57,7 +57,28 @@ struct peer_stats {
 	uint64_t	 rate_in, rate_out;	/* bytes/s, smoothed */
 };
 
-int	 peer_init(struct event_base *);
+/*
+ * What a peer tells its owner, the peer manager, which registers these
+ * once: a peer never calls the manager by name.
+ */
+struct pext_mux;
+struct peer_events {
+	/* Both handshakes are in: false refuses the peer (it is closed). */
+	bool	 (*handshaken)(struct peer *);
+	/* A daemon's extension handshake is done: it may take part. */
+	void	 (*daemon_ready)(struct peer *);
+	/* A daemon's have-index update, and its request that we fetch. */
+	void	 (*index)(struct peer *, const struct pext_mux *);
+	void	 (*want)(struct peer *, const struct pext_mux *);
+	void	 (*closed)(struct peer *, const char *why);
+	/* Add penalty points to the peer's host; returns its total. */
+	int	 (*penalty)(const struct sockaddr *, int points);
+	void	 (*ban)(const struct sockaddr *, const char *why);
+	/* The port we listen on, for the extension handshake. */
+	uint16_t (*listen_port)(void);
+};
+
+int	 peer_init(struct event_base *, const struct peer_events *);
 void	 peer_shutdown(void);
 /* Apply the global limits (bytes/s, 0 = none) to every connection. */
 void	 peer_set_limits(uint64_t down, uint64_t up);

@@ -30,10 +30,10 @@
 #include "common/queue-compat.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
-#include "daemon/engine/fetch.h"
 #include "daemon/share/link.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
+#include "daemon/share/site.h"
 #include "daemon/base/scope.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
@@ -80,6 +80,15 @@ struct ban {
 	time_t			 seen;
 };
 
+static void	no_holders(void) {}
+static void	no_fetching(const uint8_t *s, const uint8_t *p) {}
+static void	no_want(const uint8_t *s, uint64_t n, const char *u,
+		    const char *w) {}
+static const struct peermgr_events no_events = {
+	no_holders, no_fetching, no_want
+};
+
+static const struct peermgr_events *events = &no_events;
 static struct event_base	*pm_base;
 static struct evconnlistener	*listener;
 static uint16_t			 listener_port;	/* the port it is bound to */
@@ -258,7 +267,7 @@ ban_slot(const struct sockaddr *sa)
 	return &bans[i];
 }
 
-int
+static int
 peermgr_penalty(const struct sockaddr *sa, int points)
 {
 	struct ban	*b = ban_slot(sa);
@@ -268,7 +277,7 @@ peermgr_penalty(const struct sockaddr *sa, int points)
 	return b->points;
 }
 
-void
+static void
 peermgr_ban(const struct sockaddr *sa, const char *why)
 {
 	struct ban	*b = ban_slot(sa);
@@ -546,7 +555,7 @@ listen_stop(void)
  * Peer callbacks.
  */
 
-bool
+static bool
 peermgr_peer_handshaken(struct peer *p)
 {
 	struct daemon	*d, *next;
@@ -619,7 +628,7 @@ send_full_index(struct peer *p)
 	bytebuf_free(&b);
 }
 
-void
+static void
 peermgr_daemon_ready(struct peer *p)
 {
 	const struct sockaddr	*sa = peer_addr(p);
@@ -641,7 +650,7 @@ peermgr_daemon_ready(struct peer *p)
 		send_full_index(p);
 }
 
-void
+static void
 peermgr_index(struct peer *p, const struct pext_mux *m)
 {
 	struct daemon	*d;
@@ -656,13 +665,14 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 	for (i = 0; i < m->nfetching; i++)
 		hset(d, m->fetching + i * SHA256_LEN, PEERMGR_FETCHING);
 	for (i = 0; i < m->nfetching; i++)
-		fetch_peer_fetching(m->fetching + i * SHA256_LEN, peer_id(p));
+		events->peer_fetching(m->fetching + i * SHA256_LEN,
+		    peer_id(p));
 	for (i = 0; i < m->ndrop; i++)
 		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
-	fetch_peers_changed();
+	events->holders_changed();
 }
 
-void
+static void
 peermgr_want(struct peer *p, const struct pext_mux *m)
 {
 	char	url[PEXT_URL_MAX + 1];
@@ -671,10 +681,10 @@ peermgr_want(struct peer *p, const struct pext_mux *m)
 		return;
 	memcpy(url, m->url, m->urllen);
 	url[m->urllen] = '\0';
-	fetch_peer_want(m->sha256, m->size, url, peer_name(p));
+	events->peer_want(m->sha256, m->size, url, peer_name(p));
 }
 
-void
+static void
 peermgr_peer_closed(struct peer *p, const char *why)
 {
 	struct daemon	*d;
@@ -771,8 +781,7 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 }
 
 enum peermgr_wait
-peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint64_t my_score,
-    uint64_t (*score)(const uint8_t *, const uint8_t *))
+peermgr_should_wait(const uint8_t sha256[SHA256_LEN])
 {
 	struct daemon		*d;
 	struct hent		**pp;
@@ -785,7 +794,7 @@ peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint64_t my_score,
 			continue;
 		if ((*pp)->what == PEERMGR_HAVE)
 			return PEERMGR_WAIT_HOLDER;
-		if (score(peer_id(d->peer), sha256) > my_score)
+		if (site_outranks(peer_id(d->peer), peer_self_id, sha256))
 			w = PEERMGR_WAIT_FETCHER;
 	}
 	return w;
@@ -793,19 +802,18 @@ peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint64_t my_score,
 
 bool
 peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
-    const char *url, uint64_t my_score,
-    uint64_t (*score)(const uint8_t *, const uint8_t *))
+    const char *url)
 {
 	struct daemon	*d, *best = NULL;
-	uint64_t	 v, top = my_score;
+	const uint8_t	*top = peer_self_id;
 
 	if (paused)
 		return false;
 	TAILQ_FOREACH(d, &daemons, entry) {
 		if (!daemon_usable(d))
 			continue;
-		if ((v = score(peer_id(d->peer), sha256)) > top) {
-			top = v;
+		if (site_outranks(peer_id(d->peer), top, sha256)) {
+			top = peer_id(d->peer);
 			best = d;
 		}
 	}
@@ -813,6 +821,23 @@ peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
 		return false;
 	peer_send_want(best->peer, sha256, size, url);
 	return true;
+}
+
+const struct peer_events peermgr_peer_events = {
+	.handshaken = peermgr_peer_handshaken,
+	.daemon_ready = peermgr_daemon_ready,
+	.index = peermgr_index,
+	.want = peermgr_want,
+	.closed = peermgr_peer_closed,
+	.penalty = peermgr_penalty,
+	.ban = peermgr_ban,
+	.listen_port = peermgr_listen_port,
+};
+
+void
+peermgr_set_events(const struct peermgr_events *ev)
+{
+	events = ev != NULL ? ev : &no_events;
 }
 
 unsigned

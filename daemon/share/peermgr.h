@@ -42,17 +42,24 @@ uint16_t peermgr_listen_port(void);
  */
 int	 peermgr_add(const struct sockaddr *, socklen_t, enum peer_source);
 int	 peermgr_add_string(const char *hostport, enum peer_source);
-/* Validate a "peers" list (numeric ADDR:PORT entries). */
-void	 peermgr_ban(const struct sockaddr *, const char *why);
-/* Add penalty points to a host; returns its total. */
-int	 peermgr_penalty(const struct sockaddr *, int points);
+/* What peers report to us; peer_init takes it. */
+extern const struct peer_events peermgr_peer_events;
 
-/* Callbacks from peer.c. */
-bool	 peermgr_peer_handshaken(struct peer *);
-void	 peermgr_daemon_ready(struct peer *);
-void	 peermgr_index(struct peer *, const struct pext_mux *);
-void	 peermgr_want(struct peer *, const struct pext_mux *);
-void	 peermgr_peer_closed(struct peer *, const char *why);
+/*
+ * What other daemons say that concerns downloads, told to the engine
+ * through callbacks it registers once (share never includes engine
+ * headers).
+ */
+struct peermgr_events {
+	/* Their have-indexes changed: downloads may find a holder. */
+	void	(*holders_changed)(void);
+	/* A daemon says it fetches this file (site.h decides who yields). */
+	void	(*peer_fetching)(const uint8_t *sha256, const uint8_t *peer_id);
+	/* A daemon asks us to fetch a file for it (peermgr_delegate). */
+	void	(*peer_want)(const uint8_t *sha256, uint64_t size,
+		    const char *url, const char *who);
+};
+void	 peermgr_set_events(const struct peermgr_events *);
 
 /* Our own index changed: a file is held, being fetched, or gone. */
 void	 peermgr_notify(const uint8_t sha256[SHA256_LEN], int what);
@@ -77,9 +84,7 @@ enum peermgr_wait {
 	PEERMGR_WAIT_HOLDER,		/* a daemon holds the whole file */
 	PEERMGR_WAIT_FETCHER,		/* a higher-scoring daemon fetches it */
 };
-enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
-	    uint64_t my_score, uint64_t (*score)(const uint8_t *peer_id,
-	    const uint8_t *sha256));
+enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN]);
 /*
  * Several daemons starting one file together must not all fetch it from
  * the mirror: if a connected daemon scores higher for it than we do, ask
@@ -87,8 +92,7 @@ enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
  * to us as they arrive.
  */
 bool	 peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
-	    const char *url, uint64_t my_score, uint64_t (*score)(
-	    const uint8_t *peer_id, const uint8_t *sha256));
+	    const char *url);
 /* Attach the swarm on every daemon holding or fetching it; returns count. */
 unsigned peermgr_attach_holders(struct swarm *);
 unsigned peermgr_ndaemons(void);

@@ -16,6 +16,7 @@
 #include "common/queue-compat.h"
 #include <netinet/in.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,10 +30,10 @@
 #include "common/log.h"
 #include "daemon/share/announce.h"
 #include "daemon/base/cache.h"
-#include "daemon/engine/fetch.h"
 #include "daemon/share/link.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
+#include "daemon/share/piecesink.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/scope.h"
 #include "daemon/base/state.h"
@@ -101,7 +102,7 @@ struct swarm {
 	uint8_t			 sha256[SHA256_LEN];
 	uint64_t		 size;
 	uint32_t		 piece_len, npieces;
-	struct job		*job;		/* fetching; NULL when seeding */
+	struct piece_sink	*sink;		/* fetching; NULL when seeding */
 	uint8_t			*allbits;	/* seeding: every bit set */
 	uint8_t			*hints;		/* npieces SHA-256s */
 	uint8_t			*hint_known;	/* bit per piece */
@@ -383,7 +384,7 @@ swarm_free(struct swarm *s)
 static void
 swarm_maybe_free(struct swarm *s)
 {
-	if (s->job == NULL && s->nlinks == 0 && s->refs == 0)
+	if (s->sink == NULL && s->nlinks == 0 && s->refs == 0)
 		swarm_free(s);
 }
 
@@ -519,7 +520,7 @@ swarm_has_piece(const struct swarm *s, uint32_t piece)
 		return false;
 	if (s->allbits != NULL)
 		return true;
-	return s->job != NULL && fetch_job_has(s->job, piece);
+	return s->sink != NULL && s->sink->ops->has(s->sink, piece);
 }
 
 const uint8_t *
@@ -527,14 +528,19 @@ swarm_bitfield(const struct swarm *s)
 {
 	if (s->allbits != NULL)
 		return s->allbits;
-	return s->job != NULL ? fetch_job_bits(s->job) : NULL;
+	return s->sink != NULL ? s->sink->ops->bits(s->sink) : NULL;
 }
 
 void
 swarm_link_add(struct swarm *s, struct link *l)
 {
 	struct link	**n;
-	unsigned	  cap;
+	unsigned	  cap, i;
+
+	/* A link belongs to one swarm, and is listed there once. */
+	assert(link_swarm(l) == s);
+	for (i = 0; i < s->nlinks; i++)
+		assert(s->links[i] != l);
 
 	if (s->nlinks == s->linkcap) {
 		cap = s->linkcap ? s->linkcap * 2 : 4;
@@ -638,7 +644,7 @@ pickable(const struct swarm *s, uint32_t p)
 	return !swarm_has_piece(s, p) && !bit_get(s->mirror_only, p) &&
 	    !bit_get(s->storing, p) &&
 	    (s->has_torrent || bit_get(s->hint_known, p)) &&
-	    (s->job == NULL || fetch_job_piece_free(s->job, p));
+	    (s->sink == NULL || s->sink->ops->piece_free(s->sink, p));
 }
 
 
@@ -691,7 +697,7 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 	int		 best_avail;
 	bool		 missing_hints = false;
 
-	if (s->allbits != NULL || s->job == NULL || state.paused)
+	if (s->allbits != NULL || s->sink == NULL || state.paused)
 		return 0;
 	/* Finish pieces already started: memory and latency both gain. */
 	TAILQ_FOREACH(d, &s->dl, entry)
@@ -718,7 +724,7 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 			}
 		}
 		if (best == UINT32_MAX ||
-		    (s->job != NULL && !fetch_job_claim(s->job, best)) ||
+		    (s->sink != NULL && !s->sink->ops->claim(s->sink, best)) ||
 		    (d = dl_start(s, best)) == NULL)
 			break;
 		n += pick_blocks(d, l, false, pieces + n, begins + n, lens + n,
@@ -887,9 +893,9 @@ verify_done(void *arg)
 			blame_addrs(s, d->contrib, d->ncontrib,
 			    BAD_DATA_POINTS, "sent a piece that failed its hash");
 		dlpiece_free(d);
-		if (s->job != NULL)
-			fetch_job_need_mirror(s->job);
-	} else if (s->job != NULL && !swarm_has_piece(s, d->piece)) {
+		if (s->sink != NULL)
+			s->sink->ops->need_mirror(s->sink);
+	} else if (s->sink != NULL && !swarm_has_piece(s, d->piece)) {
 		s->from_peers += d->len;
 		state.bytes_from_peers += d->len;
 		state_dirty();
@@ -899,7 +905,7 @@ verify_done(void *arg)
 		 * picked (and asked of the peers) again meanwhile.
 		 */
 		bit_set(s->storing, d->piece);
-		fetch_job_store_piece(s->job, d->piece, d->buf, d->len,
+		s->sink->ops->store(s->sink, d->piece, d->buf, d->len,
 		    v->sha1 ? NULL : v->expect);
 		d->buf = NULL;
 		dlpiece_free(d);
@@ -1327,7 +1333,7 @@ swarm_read(struct swarm *s, const struct swarm_rd *rd, size_t n,
 	r->done = done;
 	r->arg = arg;
 	r->fd = -1;
-	if (s->job != NULL && (fd = fetch_job_mem_fd(s->job)) >= 0 &&
+	if (s->sink != NULL && (fd = s->sink->ops->mem_fd(s->sink)) >= 0 &&
 	    (r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		free(r->rd);
 		free(r);
@@ -1356,7 +1362,7 @@ swarm_count_up(struct swarm *s, uint64_t n)
  */
 
 struct swarm *
-swarm_for_job(struct job *job, const uint8_t sha256[SHA256_LEN],
+swarm_for_job(struct piece_sink *sink, const uint8_t sha256[SHA256_LEN],
     uint64_t size)
 {
 	struct swarm	*s;
@@ -1364,7 +1370,7 @@ swarm_for_job(struct job *job, const uint8_t sha256[SHA256_LEN],
 	if ((s = swarm_find_sha256(sha256)) == NULL &&
 	    (s = swarm_alloc(sha256, size)) == NULL)
 		return NULL;
-	s->job = job;
+	s->sink = sink;
 	/*
 	 * A seed whose file left the cache (removed, evicted) while its
 	 * links lived on: we no longer have what those links were told,
@@ -1385,7 +1391,7 @@ swarm_job_done(struct swarm *s, bool complete)
 	struct dlpiece	*d, *next;
 	unsigned	 i;
 
-	s->job = NULL;
+	s->sink = NULL;
 	TAILQ_FOREACH_SAFE(d, &s->dl, entry, next) {
 		if (d->verifying)
 			continue;
@@ -1424,7 +1430,7 @@ swarm_get_stats(const struct swarm *s, struct swarm_stats *st)
 	st->size = s->size;
 	st->seeding = s->allbits != NULL;
 	st->have_bytes = st->seeding ? s->size :
-	    s->job != NULL ? fetch_job_have_bytes(s->job) : 0;
+	    s->sink != NULL ? s->sink->ops->have_bytes(s->sink) : 0;
 	st->nlinks = s->nlinks;
 	st->from_peers = s->from_peers;
 	st->to_peers = s->to_peers;

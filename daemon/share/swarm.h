@@ -17,7 +17,7 @@
 #include "common/hash.h"
 #include "common/swarmkey.h"
 
-struct job;
+struct piece_sink;
 struct link;
 struct peer;
 struct piecemap;
@@ -47,9 +47,9 @@ struct swarm *swarm_find_sha256(const uint8_t sha256[SHA256_LEN]);
 /* May this peer take part (share scope, not private)? */
 bool	 swarm_shared_with(const struct swarm *, const struct peer *);
 
-/* The fetch job's side. */
-struct swarm *swarm_for_job(struct job *, const uint8_t sha256[SHA256_LEN],
-	    uint64_t size);
+/* The fetch job's side: it hands in where pieces go (piecesink.h). */
+struct swarm *swarm_for_job(struct piece_sink *,
+	    const uint8_t sha256[SHA256_LEN], uint64_t size);
 void	 swarm_job_done(struct swarm *, bool complete);
 /* A piece reached the disk (from any source): tell the peers. */
 void	 swarm_piece_stored(struct swarm *, uint32_t piece);
