@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +60,12 @@ atomicfile_open(struct atomicfile *af, const char *path, mode_t mode)
 	size_t	base, blen;
 	int	n, rc;
 
-	af->fd = af->dirfd = -1;
+	af->fd = af->dfd = -1;
 	n = snprintf(af->path, sizeof(af->path), "%s", path);
 	if (n < 0 || (size_t)n >= sizeof(af->path))
 		return -ENAMETOOLONG;
-	if ((af->dirfd = open_dir_of(path, &base)) < 0)
-		return af->dirfd;
+	if ((af->dfd = open_dir_of(path, &base)) < 0)
+		return af->dfd;
 	blen = strlen(path + base);
 	if (blen > TMP_BASE_MAX)
 		blen = TMP_BASE_MAX;
@@ -85,8 +87,8 @@ atomicfile_open(struct atomicfile *af, const char *path, mode_t mode)
 	}
 	return 0;
 fail:
-	close(af->dirfd);
-	af->fd = af->dirfd = -1;
+	close(af->dfd);
+	af->fd = af->dfd = -1;
 	return rc;
 }
 
@@ -135,10 +137,10 @@ atomicfile_commit(struct atomicfile *af)
 		rc = -errno;
 	if (rc < 0) {
 		unlink(af->tmp);
-		close(af->dirfd);
+		close(af->dfd);
 	} else
-		rc = sync_dir(af->dirfd);
-	af->dirfd = -1;
+		rc = sync_dir(af->dfd);
+	af->dfd = -1;
 	return rc;
 }
 
@@ -149,9 +151,9 @@ atomicfile_abort(struct atomicfile *af)
 		unlink(af->tmp);
 		close(af->fd);
 	}
-	if (af->dirfd != -1)
-		close(af->dirfd);
-	af->fd = af->dirfd = -1;
+	if (af->dfd != -1)
+		close(af->dfd);
+	af->fd = af->dfd = -1;
 }
 
 int
@@ -185,8 +187,8 @@ atomicfile_rename(int fd, const char *from, const char *to)
 	return sync_dir(dfd);
 }
 
-bool
-atomicfile_is_temp(const char *name)
+static bool
+is_temp(const char *name)
 {
 	size_t	n = strlen(name), i;
 
@@ -199,4 +201,20 @@ atomicfile_is_temp(const char *name)
 		if (!isalnum((unsigned char)name[i]))
 			return false;
 	return true;
+}
+
+int
+atomicfile_sweep(const char *dir)
+{
+	struct dirent	*e;
+	DIR		*d;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL)
+		if (is_temp(e->d_name) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			n++;
+	closedir(d);
+	return n;
 }

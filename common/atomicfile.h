@@ -17,9 +17,8 @@
  * rename swaps names in one step, and the new bytes were durable before
  * the name pointed at them.  Once commit has returned 0 the new file
  * survives a power loss too.  A crash before the rename can leave the
- * temporary behind; its name (".<target>.tmp.XXXXXX", hidden) is
- * recognised by atomicfile_is_temp so the directory's owner can sweep
- * it at startup.  Without a crash no temporary is ever left: commit,
+ * temporary behind (hidden: ".<target>.tmp.XXXXXX"); the directory's
+ * owner sweeps those away with atomicfile_sweep when it starts.  Without a crash no temporary is ever left: commit,
  * abort and every failure remove it.
  *
  * The mode given is the file's exact mode (fchmod; the umask does not
@@ -31,13 +30,12 @@
 #define APTBT_ATOMICFILE_H
 
 #include <limits.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 struct atomicfile {
 	int	fd;			/* the temporary, open for writing */
-	int	dirfd;			/* the target's directory */
+	int	dfd;			/* the target's directory */
 	char	path[PATH_MAX];		/* the target */
 	char	tmp[PATH_MAX];		/* the temporary beside it */
 };
@@ -71,7 +69,10 @@ int	atomicfile_write(const char *path, const void *data, size_t len,
  * caller's.
  */
 int	atomicfile_rename(int fd, const char *from, const char *to);
-/* Whether a directory entry's name is a temporary left by a crash. */
-bool	atomicfile_is_temp(const char *name);
+/*
+ * Remove the temporaries a crash left in dir; only while no atomicfile
+ * is open there (at startup).  Returns how many, or a negative errno.
+ */
+int	atomicfile_sweep(const char *dir);
 
 #endif
