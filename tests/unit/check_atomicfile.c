@@ -2,7 +2,7 @@
  * check_atomicfile.c - unit tests for common/atomicfile.c: whole writes,
  * streamed writes, the exact mode across rewrites, abort, the failure
  * paths (the old file is untouched and no temporary is left), committing
- * a file built elsewhere, and recognising stray temporaries.
+ * a file built elsewhere, and sweeping what a crashed writer left.
  */
 #include "config.h"
 
@@ -132,8 +132,6 @@ END_TEST
 START_TEST(test_stream)
 {
 	struct atomicfile	af;
-	char			name[PATH_MAX];
-	const char		*slash;
 
 	put_old();
 	ck_assert_int_eq(atomicfile_open(&af, target, 0644), 0);
@@ -141,10 +139,6 @@ START_TEST(test_stream)
 	ck_assert_int_eq(atomicfile_put(&af, "contents", 8), 0);
 	/* Until the commit a reader sees the old file, whole. */
 	assert_contents(target, "old");
-	/* The temporary's name is one a startup sweep recognises. */
-	ck_assert_ptr_nonnull(slash = strrchr(af.tmp, '/'));
-	snprintf(name, sizeof(name), "%s", slash + 1);
-	ck_assert(atomicfile_is_temp(name));
 	ck_assert_int_eq(atomicfile_commit(&af), 0);
 	assert_contents(target, "new contents");
 	ck_assert_int_eq(mode_of(target), 0644);
@@ -295,28 +289,62 @@ START_TEST(test_rename)
 }
 END_TEST
 
-START_TEST(test_is_temp)
+/* Make an empty file named name in the test directory. */
+static void
+touch(const char *name)
 {
-	static const struct {
-		const char	*name;
-		bool		 temp;
-	} cases[] = {
-		{ ".state.tmp.a1B2c3", true },
-		{ ".x.tmp.zzzzzz", true },
-		{ "state.tmp.a1B2c3", false },	/* not hidden */
-		{ ".tmp.a1B2c3", false },	/* no target name */
-		{ ".state.tmp.a1B2c", false },	/* too short */
-		{ ".state.tmp.a1B2-3", false },
-		{ ".state.tmp", false },
-		{ "state", false },
-		{ ".", false },
-		{ "", false },
-	};
-	size_t	i;
+	char	path[PATH_MAX];
+	int	fd;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(atomicfile_is_temp(cases[i].name) ==
-		    cases[i].temp, "%s", cases[i].name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT, 0644), 0);
+	close(fd);
+}
+
+START_TEST(test_sweep)
+{
+	static const char *const keep[] = {
+		"file",
+		".hidden",
+		"file.tmp.a1B2c3",	/* not hidden: not ours */
+		".tmp.a1B2c3",		/* no target name */
+		".file.tmp.a1B2c",	/* too short */
+		".file.tmp.a1B-c3",
+		".file.tmp",
+	};
+	struct atomicfile	af;
+	pid_t			pid;
+	int			status;
+	size_t			i;
+
+	/* A writer dies between open and commit. */
+	put_old();
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		if (atomicfile_open(&af, target, 0644) < 0 ||
+		    atomicfile_put(&af, "half", 4) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (i = 1; i < sizeof(keep) / sizeof(keep[0]); i++)
+		touch(keep[i]);
+	touch(".x.tmp.zzzzzz");
+	ck_assert_int_eq(atomicfile_sweep(dir), 2);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		char	path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, keep[i]);
+		ck_assert_msg(access(path, F_OK) == 0, "%s swept", keep[i]);
+		if (i > 0)
+			ck_assert_int_eq(unlink(path), 0);
+	}
+	assert_contents(target, "old");
+	assert_only_target(dir, 1);
+	ck_assert_int_eq(atomicfile_sweep(dir), 0);
+	snprintf(target, sizeof(target), "%s/missing", dir);
+	ck_assert_int_eq(atomicfile_sweep(target), -ENOENT);
 }
 END_TEST
 
@@ -336,7 +364,7 @@ atomicfile_suite(void)
 	tcase_add_test(tc, test_long_name);
 	tcase_add_test(tc, test_write_fails);
 	tcase_add_test(tc, test_rename);
-	tcase_add_test(tc, test_is_temp);
+	tcase_add_test(tc, test_sweep);
 	suite_add_tcase(s, tc);
 	return s;
 }
