@@ -129,13 +129,20 @@ START_TEST(test_overwrite_mode)
 }
 END_TEST
 
+/* Over the old file, begin a new one holding text so far. */
+static void
+begin_new(struct atomicfile *af, const char *text)
+{
+	put_old();
+	ck_assert_int_eq(atomicfile_open(af, target, 0644), 0);
+	ck_assert_int_eq(atomicfile_put(af, text, strlen(text)), 0);
+}
+
 START_TEST(test_stream)
 {
 	struct atomicfile	af;
 
-	put_old();
-	ck_assert_int_eq(atomicfile_open(&af, target, 0644), 0);
-	ck_assert_int_eq(atomicfile_put(&af, "new ", 4), 0);
+	begin_new(&af, "new ");
 	ck_assert_int_eq(atomicfile_put(&af, "contents", 8), 0);
 	/* Until the commit a reader sees the old file, whole. */
 	assert_contents(target, "old");
@@ -150,9 +157,7 @@ START_TEST(test_abort)
 {
 	struct atomicfile	af;
 
-	put_old();
-	ck_assert_int_eq(atomicfile_open(&af, target, 0644), 0);
-	ck_assert_int_eq(atomicfile_put(&af, "half", 4), 0);
+	begin_new(&af, "half");
 	atomicfile_abort(&af);
 	assert_contents(target, "old");
 	ck_assert_int_eq(mode_of(target), 0640);
