@@ -1,10 +1,9 @@
 /*
- * privdrop.c - drop root for APT::Sandbox::User.
+ * privdrop.c - switch from root to an unprivileged user.
  *
- * apt starts methods as root and leaves the switch to them, after 601
- * Configuration has named the user.  The order matters: groups first
- * (setgroups needs root), then the gid, then the uid; afterwards getting
- * root back must fail, and no exec may gain privileges.
+ * The order matters: the groups first (setgroups needs root), then the
+ * gid, then the uid.  Afterwards getting root back must fail; a process
+ * that could would only look unprivileged, so that is an error too.
  */
 #include "config.h"
 
@@ -19,37 +18,54 @@
 #include "common/privdrop.h"
 
 int
-privdrop(const char *user, char *err, size_t errlen)
+privdrop_lookup(const char *user, uid_t *uid, gid_t *gid)
 {
 	struct passwd	*pw;
-	gid_t		 gid;
-	uid_t		 uid;
 
-	if (geteuid() != 0 || user == NULL || *user == '\0' ||
-	    strcmp(user, "root") == 0)
-		return 0;
 	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
+	if ((pw = getpwnam(user)) == NULL)
+		return errno != 0 && errno != ENOENT && errno != ESRCH ?
+		    -errno : -ENOENT;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int
+privdrop(const char *user, char *err, size_t errlen)
+{
+	uid_t	uid;
+	gid_t	gid;
+	int	rc;
+
+	if (geteuid() != 0 || user == NULL || *user == '\0')
+		return 0;
+	if ((rc = privdrop_lookup(user, &uid, &gid)) == -ENOENT)
 		snprintf(err, errlen, "no such user \"%s\"", user);
-		return errno != 0 ? -errno : -ENOENT;
-	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	else if (rc < 0)
+		snprintf(err, errlen, "cannot look up user \"%s\": %s", user,
+		    strerror(-rc));
+	if (rc < 0)
+		return rc;
+	if (uid == 0)
+		return 0;
+	if (initgroups(user, gid) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1) {
+		rc = -errno;
 		snprintf(err, errlen, "cannot switch to user \"%s\": %s", user,
-		    strerror(errno));
-		return -errno;
+		    strerror(-rc));
+		return rc;
 	}
-	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		rc = -errno;
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(-rc));
+		return rc;
+	}
+	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1 ||
+	    setegid(0) != -1) {
 		snprintf(err, errlen, "could regain root after switching to "
 		    "\"%s\"", user);
 		return -EPERM;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
-		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS: %s",
-		    strerror(errno));
-		return -errno;
 	}
 	return 0;
 }

@@ -28,6 +28,7 @@
 
 #include "common/confparse.h"
 #include "common/log.h"
+#include "common/privdrop.h"
 #include "daemon/ctl/access.h"
 #include "daemon/base/conf.h"
 #include "daemon/ctl/control.h"
@@ -294,8 +295,11 @@ main(int argc, char *argv[])
 	if ((rc = control_init(base, conf.control_socket)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    conf.control_socket, strerror(-rc));
-	if (drop && privsep_drop(conf.user, uid, gid) == -1)
-		return 1;
+	if (drop) {
+		if ((rc = privdrop(conf.user, err, sizeof(err))) < 0)
+			fatalx("cannot drop privileges: %s", err);
+		log_info("running as user %s", conf.user);
+	}
 
 	access_init(conf.admin_group);
 	state.started = time(NULL);

@@ -3,41 +3,44 @@
  *
  * The daemon parses untrusted input from peers, trackers and mirrors; it
  * must never do so as root.  Dropping happens after the directories are
- * made and the control socket is bound, the only steps that may need root.
+ * made and the control socket is bound, the only steps that may need root;
+ * main.c then calls common/privdrop.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/privdrop.h"
 #include "daemon/privsep.h"
 
 int
 privsep_lookup(const char *user, uid_t *uid, gid_t *gid, int *drop)
 {
-	struct passwd	*pw;
+	int	rc;
 
 	*drop = 0;
 	*uid = geteuid();
 	*gid = getegid();
 	if (user == NULL || user[0] == '\0' || geteuid() != 0)
 		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
+	if ((rc = privdrop_lookup(user, uid, gid)) == -ENOENT) {
 		log_warnx("user \"%s\" does not exist: create it "
 		    "(systemd-sysusers) or set \"user\" in the configuration",
 		    user);
 		return -1;
 	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	*drop = pw->pw_uid != 0;
+	if (rc < 0) {
+		log_warnx("cannot look up user \"%s\": %s", user,
+		    strerror(-rc));
+		return -1;
+	}
+	*drop = *uid != 0;
 	return 0;
 }
 
@@ -65,22 +68,5 @@ privsep_mkdir(const char *path, mode_t mode, uid_t uid, gid_t gid,
 		return -1;
 	if (chown_it && chown(buf, uid, gid) == -1)
 		return -1;
-	return 0;
-}
-
-int
-privsep_drop(const char *user, uid_t uid, gid_t gid)
-{
-	if (initgroups(user, gid) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(uid, uid, uid) == -1) {
-		log_warn("cannot drop privileges to %s", user);
-		return -1;
-	}
-	if (setuid(0) != -1) {
-		log_warnx("still able to regain root after dropping to %s",
-		    user);
-		return -1;
-	}
-	log_info("running as user %s", user);
 	return 0;
 }

@@ -4,7 +4,7 @@
  * Under systemd the unit gives the daemon its own user and directories.
  * Started by hand as root, the daemon makes the same directories, binds
  * its socket, and then gives up root for the configured user before it
- * reads anything from the network.
+ * reads anything from the network (common/privdrop.h does the switch).
  */
 #ifndef APTBTD_PRIVSEP_H
 #define APTBTD_PRIVSEP_H
@@ -13,12 +13,11 @@
 
 /*
  * Look up the user to run as ("" or NULL: stay as we are, also when not
- * root).  Returns 0 and fills uid/gid, or -1 with a message logged.
+ * root).  Returns 0 and fills uid/gid, with *drop set when common/privdrop
+ * will switch to them, or -1 with a message logged.
  */
 int	privsep_lookup(const char *user, uid_t *uid, gid_t *gid, int *drop);
 /* mkdir -p path with mode, owned by uid:gid when we are root. */
 int	privsep_mkdir(const char *path, mode_t mode, uid_t, gid_t, int chown_it);
-/* Drop to uid/gid with their supplementary groups; -1 on failure. */
-int	privsep_drop(const char *user, uid_t, gid_t);
 
 #endif

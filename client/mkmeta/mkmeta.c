@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/atomicfile.h"
 #include "common/bytebuf.h"
 #include "common/hash.h"
 #include "common/manifest.h"
@@ -225,64 +226,22 @@ int
 mkmeta_write_atomic(const char *dir, const char *base,
     const struct bytebuf *buf, char **outpath)
 {
-	char	*path = NULL, *tmp = NULL;
-	size_t	 off;
-	ssize_t	 w;
+	char	*path;
 	mode_t	 um;
-	int	 fd = -1, dfd, r, rv = -ENOMEM;
+	int	 rc;
 
-	if (asprintf(&path, "%s/%s", dir, base) == -1) {
-		path = NULL;
-		goto out;
-	}
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) == -1) {
-		tmp = NULL;
-		goto out;
-	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		rv = -errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
+	if (asprintf(&path, "%s/%s", dir, base) == -1)
+		return -ENOMEM;
 	/* Published files: readable by all, as the umask allows. */
 	um = umask(0);
 	umask(um);
-	if (fchmod(fd, 0666 & ~um) == -1)
-		goto fail;
-	for (off = 0; off < buf->len; off += (size_t)w) {
-		w = write(fd, buf->data + off, buf->len - off);
-		if (w == -1 && errno != EINTR)
-			goto fail;
-		if (w == -1)
-			w = 0;
-	}
-	if (fsync(fd) == -1)
-		goto fail;
-	r = close(fd);
-	fd = -1;
-	if (r == -1)
-		goto fail;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	free(tmp);
-	tmp = NULL;
-	/* The rename itself must survive a crash. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(dfd);
-		close(dfd);
+	if ((rc = atomicfile_write(path, buf->data, buf->len,
+	    0666 & ~um)) < 0) {
+		free(path);
+		return rc;
 	}
 	*outpath = path;
 	return 0;
-fail:
-	rv = -errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
-	free(path);
-	return rv;
 }
 
 static const char *

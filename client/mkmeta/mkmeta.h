@@ -11,7 +11,7 @@
 #include "common/metainfo.h"
 
 /*
- * Write buf to dir/base atomically (temporary file, fsync, rename);
+ * Publish buf as dir/base with atomicfile, readable as the umask allows;
  * *outpath gets the malloc'ed path.  0 or a negative errno.
  */
 int	mkmeta_write_atomic(const char *dir, const char *base,

@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "common/atomicfile.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "daemon/base/cache.h"
@@ -166,19 +167,6 @@ make_dirs(void)
 	return 0;
 }
 
-static int
-fsync_dir(const char *path)
-{
-	int	fd, rc = 0;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -errno;
-	if (fsync(fd) == -1)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 /*
  * Startup scan (worker): list sha256/XX/<hex>, drop stray temporaries.
  */
@@ -226,7 +214,7 @@ scan_work(void *arg)
 	struct dirent	*d, *f;
 	struct stat	 st;
 	uint8_t		 sha[SHA256_LEN];
-	int		 dfd;
+	int		 dfd, n;
 
 	snprintf(path, sizeof(path), "%s/tmp", c.dir);
 	if ((top = opendir(path)) != NULL) {
@@ -239,18 +227,18 @@ scan_work(void *arg)
 	}
 	/* Parts without a map hold nothing we can trust; maps need a part. */
 	snprintf(path, sizeof(path), "%s/partial", c.dir);
+	if ((n = atomicfile_sweep(path)) > 0)
+		s->removed += (unsigned)n;
 	if ((top = opendir(path)) != NULL) {
 		dfd = dirfd(top);
 		while ((d = readdir(top)) != NULL) {
 			char	other[NAME_MAX + 8];
-			size_t	n = strlen(d->d_name);
 
 			if (d->d_name[0] == '.')
 				continue;
-			if ((n > 4 && strcmp(d->d_name + n - 4, ".tmp") == 0) ||
-			    (partner(d->d_name, other, sizeof(other)) &&
+			if (partner(d->d_name, other, sizeof(other)) &&
 			    faccessat(dfd, other, F_OK, 0) == -1 &&
-			    errno == ENOENT))
+			    errno == ENOENT)
 				if (unlinkat(dfd, d->d_name, 0) == 0)
 					s->removed++;
 		}
@@ -644,33 +632,28 @@ cache_map_load(const uint8_t *sha, struct piecemap *pm, uint64_t size)
 int
 cache_map_save(const uint8_t *sha, const struct piecemap *pm, int partfd)
 {
-	char		path[PATH_MAX], tmp[PATH_MAX];
-	struct map_hdr	h;
-	int		fd, rc = 0;
+	char			path[PATH_MAX];
+	struct atomicfile	af;
+	struct map_hdr		h;
+	int			rc;
 
 	/* The map may only claim pieces that are already on disk. */
 	if (fdatasync(partfd) == -1)
 		return -errno;
 	cache_part_path(sha, ".map", path, sizeof(path));
-	cache_part_path(sha, ".map.tmp", tmp, sizeof(tmp));
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, MAP_MAGIC, 8);
 	h.size = pm->size;
 	h.piece_size = pm->piece_size;
 	h.npieces = pm->npieces;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644)) == -1)
-		return -errno;
-	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
-	    write(fd, pm->bits, piecemap_nbytes(pm)) !=
-	    (ssize_t)piecemap_nbytes(pm) || fsync(fd) == -1)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	if (rc == 0 && rename(tmp, path) == -1)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	if ((rc = atomicfile_open(&af, path, 0644)) < 0)
+		return rc;
+	if ((rc = atomicfile_put(&af, &h, sizeof(h))) < 0 ||
+	    (rc = atomicfile_put(&af, pm->bits, piecemap_nbytes(pm))) < 0) {
+		atomicfile_abort(&af);
+		return rc;
+	}
+	return atomicfile_commit(&af);
 }
 
 void
@@ -738,17 +721,6 @@ entry_dir(const uint8_t *sha, char *path, size_t len)
 	return 0;
 }
 
-static int
-fsync_parent(const char *path)
-{
-	char	dir[PATH_MAX], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	return fsync_dir(dir);
-}
-
 int
 cache_part_hash(int partfd, uint64_t size, uint8_t got[SHA256_LEN])
 {
@@ -780,14 +752,12 @@ cache_part_commit_hashed(const uint8_t *sha, int partfd, uint64_t size,
 		return -EBADMSG;
 	if (sodium_memcmp(got, sha, SHA256_LEN) != 0)
 		return -EBADMSG;
-	if (fchmod(partfd, 0644) == -1 || fsync(partfd) == -1)
+	if (fchmod(partfd, 0644) == -1)
 		return -errno;
 	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
 		return rc;
 	cache_part_path(sha, ".part", part, sizeof(part));
-	if (rename(part, path) == -1)
-		return -errno;
-	if ((rc = fsync_parent(path)) < 0)
+	if ((rc = atomicfile_rename(partfd, part, path)) < 0)
 		return rc;
 	cache_part_path(sha, ".map", map, sizeof(map));
 	unlink(map);
@@ -855,10 +825,9 @@ cache_mem_commit(const uint8_t *sha, int memfd, uint64_t size,
 	}
 	if (out == -1)
 		return -errno;
-	if ((rc = copy_fd(memfd, out, size)) == 0 &&
-	    (fchmod(out, 0644) == -1 || fsync(out) == -1 ||
-	    rename(tmp, path) == -1))
-		rc = -errno;
+	if ((rc = copy_fd(memfd, out, size)) == 0)
+		rc = fchmod(out, 0644) == -1 ? -errno :
+		    atomicfile_rename(out, tmp, path);
 	close(out);
 	if (rc < 0) {
 		unlink(tmp);
@@ -866,7 +835,7 @@ cache_mem_commit(const uint8_t *sha, int memfd, uint64_t size,
 	}
 	/* A part file left by an earlier attempt is worth nothing now. */
 	cache_part_discard(sha);
-	return fsync_parent(path);
+	return 0;
 }
 
 int
@@ -948,12 +917,9 @@ cache_import_file(const char *src, uint8_t *sha, uint64_t *size,
 		*existed = true;
 		goto fail;
 	}
-	if (fchmod(out, 0644) == -1 || fsync(out) == -1 ||
-	    rename(tmp, path) == -1) {
-		rc = -errno;
+	if ((rc = fchmod(out, 0644) == -1 ? -errno :
+	    atomicfile_rename(out, tmp, path)) < 0)
 		goto fail;
-	}
-	rc = fsync_parent(path);
 	goto out;
 fail:
 	unlink(tmp);

@@ -4,7 +4,7 @@
  * Layout under cache_dir:
  *   sha256/XX/<64 hex>	complete, verified files (0644), XX = first byte
  *   partial/<hex>.part	downloads in progress, by expected SHA-256
- *   partial/<hex>.map	their persisted piece maps (tmp + fsync + rename)
+ *   partial/<hex>.map	their persisted piece maps (common/atomicfile.h)
  *   tmp/		files with no expected hash, unlinked once opened,
  *			and copies of small downloads on their way in
  *

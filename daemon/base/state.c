@@ -1,8 +1,8 @@
 /*
  * state.c - save and restore the daemon's run-time state.
  *
- * Written as tmp + fsync + rename + fsync(dir): after a crash or power
- * loss the file is either the previous state or the new one.  Saves are
+ * Written with atomicfile: after a crash or power loss the file is
+ * either the previous state or the new one.  Saves are
  * coalesced by a one-second timer so a burst of changes costs one write.
  */
 #include "config.h"
@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "common/atomicfile.h"
 #include "common/bencode.h"
 #include "common/log.h"
 #include "daemon/base/state.h"
@@ -49,11 +49,11 @@ static const struct {
 #define NFIELDS	(sizeof(state_fields) / sizeof(state_fields[0]))
 
 static int
-state_path(char *buf, size_t len, const char *dir, const char *suffix)
+state_path(char *buf, size_t len, const char *dir)
 {
 	int	n;
 
-	n = snprintf(buf, len, "%s/%s%s", dir, STATE_FILE, suffix);
+	n = snprintf(buf, len, "%s/%s", dir, STATE_FILE);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -72,8 +72,10 @@ state_load(const char *dir)
 	free(save_dir);
 	if ((save_dir = strdup(dir)) == NULL)
 		return -ENOMEM;
-	if (state_path(path, sizeof(path), dir, "") != 0)
+	if (state_path(path, sizeof(path), dir) != 0)
 		return -ENAMETOOLONG;
+	/* Whatever a crash left half-written is of no use now. */
+	atomicfile_sweep(dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;
@@ -106,34 +108,16 @@ state_load(const char *dir)
 	return 0;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 state_save(const char *dir)
 {
-	char		 path[PATH_MAX], tmp[PATH_MAX];
+	char		 path[PATH_MAX];
 	struct bytebuf	 b = BYTEBUF_INIT;
 	const char	*field;
 	size_t		 i;
-	int		 fd, dfd, rc;
+	int		 rc;
 
-	if (state_path(path, sizeof(path), dir, "") != 0 ||
-	    state_path(tmp, sizeof(tmp), dir, ".tmp") != 0)
+	if (state_path(path, sizeof(path), dir) != 0)
 		return -ENAMETOOLONG;
 	benc_put_dict(&b);
 	for (i = 0; i < NFIELDS; i++) {
@@ -143,35 +127,12 @@ state_save(const char *dir)
 		    (int64_t)*(const uint64_t *)field);
 	}
 	benc_put_end(&b);
-	if (bytebuf_failed(&b)) {
-		bytebuf_free(&b);
-		return -ENOMEM;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1) {
-		rc = -errno;
-		goto fail;
-	}
-	if ((rc = write_all(fd, b.data, b.len)) != 0 || fsync(fd) == -1) {
-		rc = rc != 0 ? rc : -errno;
-		close(fd);
-		unlink(tmp);
-		goto fail;
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		rc = -errno;
-		unlink(tmp);
-		goto fail;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
-	bytebuf_free(&b);
-	return 0;
-fail:
-	log_warnx("%s: cannot save state: %s", path, strerror(-rc));
+	if (bytebuf_failed(&b))
+		rc = -ENOMEM;
+	else
+		rc = atomicfile_write(path, b.data, b.len, 0644);
+	if (rc < 0)
+		log_warnx("%s: cannot save state: %s", path, strerror(-rc));
 	bytebuf_free(&b);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/atomicfile.h"
 #include "common/bytebuf.h"
 #include "common/log.h"
 #include "common/queue-compat.h"
@@ -120,9 +121,9 @@ md_cache_remove(const struct md_suite *s)
 static void
 md_cache_save(const struct md_suite *s, const uint8_t *buf, size_t len)
 {
-	char	*path = NULL, *tmp = NULL, *hdr = NULL;
-	FILE	*f = NULL;
-	int	 fd, ok;
+	struct atomicfile	 af;
+	char			*path, *hdr = NULL;
+	int			 rc;
 
 	if ((path = md_cache_path(s->url)) == NULL)
 		return;
@@ -130,32 +131,22 @@ md_cache_save(const struct md_suite *s, const uint8_t *buf, size_t len)
 		log_warn("metadata: mkdir %s", md.dir);
 		goto out;
 	}
-	if (asprintf(&tmp, "%s.XXXXXX", path) == -1) {
-		tmp = NULL;
-		goto out;
-	}
 	if (asprintf(&hdr, "%s%lld %s\n", MD_CACHE_MAGIC,
 	    (long long)s->last_modified, s->url) == -1) {
 		hdr = NULL;
 		goto out;
 	}
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		log_warn("metadata: %s", tmp);
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		goto out;
+	if ((rc = atomicfile_open(&af, path, 0600)) == 0) {
+		if ((rc = atomicfile_put(&af, hdr, strlen(hdr))) < 0 ||
+		    (rc = atomicfile_put(&af, buf, len)) < 0)
+			atomicfile_abort(&af);
+		else
+			rc = atomicfile_commit(&af);
 	}
-	ok = fwrite(hdr, 1, strlen(hdr), f) == strlen(hdr) &&
-	    fwrite(buf, 1, len, f) == len && fflush(f) == 0 &&
-	    fsync(fileno(f)) == 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) == -1) {
-		log_warn("metadata: saving %s", path);
-		unlink(tmp);
-	}
+	if (rc < 0)
+		log_warnx("metadata: saving %s: %s", path, strerror(-rc));
 out:
 	free(hdr);
-	free(tmp);
 	free(path);
 }
 
@@ -523,6 +514,8 @@ metadata_init(struct event_base *base, const char *state_dir)
 		md.dir = NULL;
 		return -ENOMEM;
 	}
+	if (md.dir != NULL)
+		atomicfile_sweep(md.dir);
 	md.ready = true;
 	return 0;
 }

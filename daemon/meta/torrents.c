@@ -3,7 +3,7 @@
  *
  * Few enough to keep in a flat array: a site caches thousands of files,
  * and a lookup happens once per connection or download, not per message.
- * Saved files are written as tmp + fsync + rename like every other state.
+ * Saved files are written with atomicfile like every other state.
  */
 #include "config.h"
 
@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/atomicfile.h"
 #include "common/layout.h"
 #include "common/log.h"
 #include "common/metainfo.h"
@@ -113,34 +114,13 @@ list_add(struct torrent *t)
 static int
 save(const uint8_t *sha256, const uint8_t *raw, size_t len)
 {
-	char	hex[2 * SHA256_LEN + 1], path[PATH_MAX], tmp[PATH_MAX];
-	size_t	off = 0;
-	ssize_t	n;
-	int	fd;
+	char	hex[2 * SHA256_LEN + 1], path[PATH_MAX];
 
 	if (dir == NULL)
 		return 0;
 	hex_encode(sha256, SHA256_LEN, hex);
 	snprintf(path, sizeof(path), "%s/%s.torrent", dir, hex);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, hex);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1)
-		return -errno;
-	while (off < len) {
-		if ((n = write(fd, raw + off, len - off)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			close(fd);
-			unlink(tmp);
-			return -EIO;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
-		unlink(tmp);
-		return -errno;
-	}
-	return 0;
+	return atomicfile_write(path, raw, len, 0644);
 }
 
 int
@@ -221,6 +201,7 @@ torrents_init(const char *state_dir)
 	}
 	if ((dir = strdup(path)) == NULL)
 		return -ENOMEM;
+	atomicfile_sweep(dir);
 	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL)
