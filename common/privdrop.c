@@ -49,7 +49,7 @@ privdrop(const char *user, char *err, size_t errlen)
 		return rc;
 	if (uid == 0)
 		return 0;
-	if (initgroups(user, gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot switch to user \"%s\": %s", user,

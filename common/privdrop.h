@@ -18,8 +18,9 @@
  */
 int	privdrop_lookup(const char *user, uid_t *uid, gid_t *gid);
 /*
- * Become user for good: its groups (initgroups, as login and systemd's
- * User= give them), its gid, its uid (real, effective and saved), then
+ * Become user for good: its primary group alone (as apt's own methods
+ * do: a supplementary group such as "aptbt" must not follow _apt into
+ * the method and give it the daemon's admin rights), its gid, its uid (real, effective and saved), then
  * PR_SET_NO_NEW_PRIVS so that no exec gains privileges, then a check that
  * neither uid 0 nor gid 0 can be had back (a user whose group is root
  * fails it).  no_new_privs is per thread: call before starting any.

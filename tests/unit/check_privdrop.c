@@ -64,23 +64,15 @@ in_child(size_t (*fn)(struct probe *, size_t), const char *name)
 	ck_assert_msg(failed[0] == '\0', "%s: %s failed", name, failed);
 }
 
-/* Whether this process's groups are exactly the ones initgroups gives. */
+/* Whether this process's only group is gid, as apt's methods keep. */
 static bool
-groups_are_users(const char *user, gid_t gid)
+groups_are_only(gid_t gid)
 {
-	gid_t	have[NGROUPS_WANT], want[NGROUPS_WANT];
-	int	nhave, nwant = NGROUPS_WANT, i, j;
+	gid_t	have[NGROUPS_WANT];
+	int	n;
 
-	if ((nhave = getgroups(NGROUPS_WANT, have)) == -1 ||
-	    getgrouplist(user, gid, want, &nwant) == -1 || nhave != nwant)
-		return false;
-	for (i = 0; i < nhave; i++) {
-		for (j = 0; j < nwant && want[j] != have[i]; j++)
-			;
-		if (j == nwant || have[i] == 0)
-			return false;
-	}
-	return true;
+	n = getgroups(NGROUPS_WANT, have);
+	return n == 1 && have[0] == gid;
 }
 
 static size_t
@@ -102,7 +94,7 @@ drop_nobody(struct probe *p, size_t max)
 	p[n++] = (struct probe){ "geteuid", geteuid() == uid };
 	p[n++] = (struct probe){ "getgid", getgid() == gid };
 	p[n++] = (struct probe){ "getegid", getegid() == gid };
-	p[n++] = (struct probe){ "groups", groups_are_users("nobody", gid) };
+	p[n++] = (struct probe){ "groups", groups_are_only(gid) };
 	p[n++] = (struct probe){ "no_new_privs",
 	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 };
 	p[n++] = (struct probe){ "setuid(0)", setuid(0) == -1 &&
