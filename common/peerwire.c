@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bitfield.h"
 #include "common/peerwire.h"
 
 /* Payload lengths (after the id byte) of the messages we know. */
@@ -198,24 +199,6 @@ pw_msg_name(int id, char buf[16])
 }
 
 size_t
-pw_bitfield_len(uint32_t npieces)
-{
-	return ((size_t)npieces + 7) / 8;
-}
-
-int
-pw_bitfield_check(const uint8_t *p, size_t len, uint32_t npieces)
-{
-	unsigned	spare = (8 - npieces % 8) % 8;
-
-	if (len != pw_bitfield_len(npieces))
-		return -EBADMSG;
-	if (spare > 0 && (p[len - 1] & ((1u << spare) - 1)) != 0)
-		return -EBADMSG;
-	return 0;
-}
-
-size_t
 pw_msg_begin(struct bytebuf *b, uint8_t id)
 {
 	size_t	mark = b->len;
@@ -276,15 +259,14 @@ pw_put_block(struct bytebuf *b, uint8_t id, uint32_t index, uint32_t begin,
 int
 pw_put_bitfield(struct bytebuf *b, const uint8_t *bits, uint32_t npieces)
 {
-	size_t		n = pw_bitfield_len(npieces), mark;
-	unsigned	spare = (8 - npieces % 8) % 8;
+	size_t	n = bitfield_len(npieces), mark;
 
 	if (n + 1 > PW_MAX_MSG_LEN)
 		return -EMSGSIZE;
 	mark = pw_msg_begin(b, PW_BITFIELD);
 	bytebuf_append(b, bits, n);
-	if (spare > 0 && !bytebuf_failed(b))
-		b->data[b->len - 1] &= (uint8_t)~((1u << spare) - 1);
+	if (!bytebuf_failed(b))
+		bitfield_trim(b->data + b->len - n, npieces);
 	return pw_msg_end(b, mark);
 }
 

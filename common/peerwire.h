@@ -112,15 +112,12 @@ struct pw_msg {
  * -EBADMSG when a known message has the wrong payload length (a request
  * must be 12 bytes, a choke 0, an extended message at least 1).  Ids we
  * do not know are passed through with their payload, for the caller to
- * ignore.  The bitfield's length needs the piece count: pw_bitfield_check.
+ * ignore.  The bitfield's length needs the piece count: bitfield_check
+ * (common/bitfield.h).
  */
 ssize_t	pw_msg_next(const uint8_t *, size_t len, struct pw_msg *m);
 /* A name for logs ("request", "have all", "id 42"); buf holds 16 bytes. */
 const char *pw_msg_name(int id, char buf[16]);
-
-/* A bitfield payload for npieces: exact length, spare bits zero. */
-int	pw_bitfield_check(const uint8_t *, size_t len, uint32_t npieces);
-size_t	pw_bitfield_len(uint32_t npieces);
 
 /*
  * Builders.  pw_msg_begin/pw_msg_end frame anything (the caller appends
@@ -137,7 +134,7 @@ void	pw_put_index(struct bytebuf *, uint8_t id, uint32_t index);
 /* request, cancel, reject. */
 void	pw_put_block(struct bytebuf *, uint8_t id, uint32_t index,
 	    uint32_t begin, uint32_t length);
-/* bits holds pw_bitfield_len(npieces) bytes; spare bits are cleared. */
+/* bits holds bitfield_len(npieces) bytes; spare bits are cleared. */
 int	pw_put_bitfield(struct bytebuf *, const uint8_t *bits,
 	    uint32_t npieces);
 /* A piece header for a block of len bytes the caller sends next. */

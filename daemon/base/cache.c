@@ -23,19 +23,19 @@
 #include <sodium.h>
 
 #include "common/atomicfile.h"
+#include "common/bitfield.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/shamap.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/workers.h"
 
 #define MAP_MAGIC	"aptbtmp1"
 #define IO_CHUNK	(256 * 1024)
-#define NBUCKETS_MIN	256
 
 struct centry {
 	struct cache_entry	 e;
-	struct centry		*next;		/* hash chain */
 	TAILQ_ENTRY(centry)	 lru;
 };
 TAILQ_HEAD(lruq, centry);
@@ -44,9 +44,7 @@ static struct {
 	char		*dir;
 	uint64_t	 quota;
 	uint64_t	 bytes;
-	uint64_t	 count;
-	struct centry	**buckets;
-	size_t		 nbuckets;
+	struct shamap	 index;		/* SHA-256 to struct centry */
 	struct lruq	 lru;
 	bool		 scanned;
 } c;
@@ -66,47 +64,10 @@ cache_root(void)
 	return c.dir;
 }
 
-static size_t
-bucket_of(const uint8_t *sha)
-{
-	uint64_t	h;
-
-	memcpy(&h, sha, sizeof(h));
-	return (size_t)(h & (c.nbuckets - 1));
-}
-
 static struct centry *
 find(const uint8_t *sha)
 {
-	struct centry	*ce;
-
-	if (c.buckets == NULL)
-		return NULL;
-	for (ce = c.buckets[bucket_of(sha)]; ce != NULL; ce = ce->next)
-		if (memcmp(ce->e.sha256, sha, SHA256_LEN) == 0)
-			return ce;
-	return NULL;
-}
-
-static int
-grow(void)
-{
-	struct centry	**nb, *ce, *next;
-	size_t		  i, n = c.nbuckets * 2, old = c.nbuckets;
-	struct centry	**ob = c.buckets;
-
-	if ((nb = calloc(n, sizeof(*nb))) == NULL)
-		return -ENOMEM;
-	c.buckets = nb;
-	c.nbuckets = n;
-	for (i = 0; i < old; i++)
-		for (ce = ob[i]; ce != NULL; ce = next) {
-			next = ce->next;
-			ce->next = nb[bucket_of(ce->e.sha256)];
-			nb[bucket_of(ce->e.sha256)] = ce;
-		}
-	free(ob);
-	return 0;
+	return shamap_get(&c.index, sha);
 }
 
 static void	(*observer)(const uint8_t *, uint64_t, bool);
@@ -120,15 +81,9 @@ cache_set_observer(void (*fn)(const uint8_t *, uint64_t, bool))
 static void
 unlink_entry(struct centry *ce)
 {
-	struct centry	**pp;
-
-	for (pp = &c.buckets[bucket_of(ce->e.sha256)]; *pp != ce;
-	    pp = &(*pp)->next)
-		;
-	*pp = ce->next;
+	shamap_remove(&c.index, ce->e.sha256);
 	TAILQ_REMOVE(&c.lru, ce, lru);
 	c.bytes -= ce->e.size;
-	c.count--;
 	if (observer != NULL)
 		observer(ce->e.sha256, ce->e.size, false);
 }
@@ -301,7 +256,8 @@ scan_done(void *arg)
 				    s->ents[i].atime);
 		c.scanned = true;
 		log_info("cache: %s: %llu files, %llu bytes%s", c.dir,
-		    (unsigned long long)c.count, (unsigned long long)c.bytes,
+		    (unsigned long long)shamap_count(&c.index),
+		    (unsigned long long)c.bytes,
 		    s->removed ? " (stale temporaries removed)" : "");
 		cache_evict();
 	}
@@ -320,11 +276,10 @@ cache_init(const char *dir, uint64_t quota)
 	if ((c.dir = strdup(dir)) == NULL)
 		return -ENOMEM;
 	c.quota = quota;
-	c.nbuckets = NBUCKETS_MIN;
 	TAILQ_INIT(&c.lru);
-	if ((c.buckets = calloc(c.nbuckets, sizeof(*c.buckets))) == NULL) {
+	if ((rc = shamap_init(&c.index, SHA256_LEN)) < 0) {
 		cache_shutdown();
-		return -ENOMEM;
+		return rc;
 	}
 	if ((rc = make_dirs()) < 0) {
 		log_warnx("cache: %s: %s", dir, strerror(-rc));
@@ -349,7 +304,7 @@ cache_shutdown(void)
 		unlink_entry(ce);
 		free(ce);
 	}
-	free(c.buckets);
+	shamap_free(&c.index);
 	free(c.dir);
 	memset(&c, 0, sizeof(c));
 }
@@ -364,7 +319,7 @@ cache_set_quota(uint64_t quota)
 void
 cache_get_stats(struct cache_stats *st)
 {
-	st->count = c.count;
+	st->count = shamap_count(&c.index);
 	st->bytes = c.bytes;
 	st->quota = c.quota;
 	st->scanned = c.scanned;
@@ -383,7 +338,7 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 {
 	struct centry	*ce;
 
-	if (c.buckets == NULL)
+	if (c.dir == NULL)
 		return NULL;
 	if ((ce = find(sha)) != NULL) {
 		c.bytes -= ce->e.size;
@@ -392,18 +347,17 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 		cache_touch(&ce->e);
 		return &ce->e;
 	}
-	if (c.count >= c.nbuckets && grow() < 0)
-		return NULL;
 	if ((ce = calloc(1, sizeof(*ce))) == NULL)
 		return NULL;
 	memcpy(ce->e.sha256, sha, SHA256_LEN);
 	ce->e.size = size;
 	ce->e.atime = atime;
-	ce->next = c.buckets[bucket_of(sha)];
-	c.buckets[bucket_of(sha)] = ce;
+	if (shamap_put(&c.index, sha, ce) != 0) {
+		free(ce);
+		return NULL;
+	}
 	TAILQ_INSERT_HEAD(&c.lru, ce, lru);
 	c.bytes += size;
-	c.count++;
 	if (observer != NULL)
 		observer(sha, size, true);
 	return &ce->e;
@@ -596,7 +550,6 @@ cache_map_load(const uint8_t *sha, struct piecemap *pm, uint64_t size)
 {
 	char		path[PATH_MAX];
 	struct map_hdr	h;
-	uint32_t	i;
 	ssize_t		n;
 	int		fd, rc;
 
@@ -619,13 +572,8 @@ cache_map_load(const uint8_t *sha, struct piecemap *pm, uint64_t size)
 		return -ENOENT;
 	}
 	/* Recount, ignoring stray bits past the last piece. */
-	pm->nhave = 0;
-	for (i = 0; i < pm->npieces; i++)
-		if (pm->bits[i / 8] & (0x80 >> (i % 8)))
-			pm->nhave++;
-	if (pm->npieces % 8)
-		pm->bits[pm->npieces / 8] &= (uint8_t)(0xff00 >>
-		    (pm->npieces % 8));
+	pm->nhave = bitfield_count(pm->bits, pm->npieces);
+	bitfield_trim(pm->bits, pm->npieces);
 	return 0;
 }
 

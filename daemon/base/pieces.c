@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitfield.h"
 #include "common/layout.h"
 #include "daemon/base/pieces.h"
 
@@ -56,7 +57,7 @@ piecemap_clear(struct piecemap *pm)
 size_t
 piecemap_nbytes(const struct piecemap *pm)
 {
-	return ((size_t)pm->npieces + 7) / 8;
+	return bitfield_len(pm->npieces);
 }
 
 bool
@@ -64,7 +65,7 @@ piecemap_has(const struct piecemap *pm, uint32_t i)
 {
 	if (i >= pm->npieces)
 		return false;
-	return (pm->bits[i / 8] & (0x80 >> (i % 8))) != 0;
+	return bitfield_get(pm->bits, i);
 }
 
 void
@@ -72,7 +73,7 @@ piecemap_set(struct piecemap *pm, uint32_t i)
 {
 	if (i >= pm->npieces || piecemap_has(pm, i))
 		return;
-	pm->bits[i / 8] |= 0x80 >> (i % 8);
+	bitfield_set(pm->bits, i);
 	pm->nhave++;
 }
 

@@ -1,9 +1,10 @@
 /*
  * torrents.c - known torrents, by file hash and by info-hash.
  *
- * Few enough to keep in a flat array: a site caches thousands of files,
- * and a lookup happens once per connection or download, not per message.
- * Saved files are written with atomicfile like every other state.
+ * Two maps point at each torrent: one by the file's SHA-256, one by each
+ * of its info-hashes (an incoming connection names one).  When two
+ * torrents claim one info-hash, the first known keeps it.  Saved files
+ * are written with atomicfile like every other state.
  */
 #include "config.h"
 
@@ -21,52 +22,42 @@
 #include "common/layout.h"
 #include "common/log.h"
 #include "common/metainfo.h"
+#include "common/shamap.h"
 #include "daemon/meta/torrents.h"
 
 #define TORRENT_MAX_FILE	(4 * 1024 * 1024)
 
-static struct torrent	*list;
-static size_t		 count, cap;
+static struct shamap	 by_sha;	/* SHA-256 to struct torrent */
+static struct shamap	 by_key;	/* either info-hash to struct torrent */
 static char		*dir;
 
 size_t
 torrents_count(void)
 {
-	return count;
+	return shamap_count(&by_sha);
 }
 
 const struct torrent *
 torrents_by_sha256(const uint8_t sha256[SHA256_LEN])
 {
-	size_t	i;
-
-	for (i = 0; i < count; i++)
-		if (memcmp(list[i].sha256, sha256, SHA256_LEN) == 0)
-			return &list[i];
-	return NULL;
+	return shamap_get(&by_sha, sha256);
 }
 
 const struct torrent *
 torrents_by_key(const uint8_t key[SWARMKEY_LEN])
 {
-	size_t	i;
-
-	for (i = 0; i < count; i++)
-		if ((list[i].has_v1 &&
-		    memcmp(list[i].ih1, key, SWARMKEY_LEN) == 0) ||
-		    (list[i].has_v2 &&
-		    memcmp(list[i].ih2, key, SWARMKEY_LEN) == 0))
-			return &list[i];
-	return NULL;
+	return shamap_get(&by_key, key);
 }
 
 void
 torrents_foreach(void (*cb)(const struct torrent *, void *), void *arg)
 {
-	size_t	i;
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*t;
 
-	for (i = 0; i < count; i++)
-		cb(&list[i], arg);
+	while (shamap_next(&by_sha, &pos, &k, &t))
+		cb(t, arg);
 }
 
 /* Check that mi describes the file and fill t from it. */
@@ -94,20 +85,39 @@ torrent_from(struct torrent *t, const uint8_t *sha256, uint64_t size,
 	return 0;
 }
 
+/* Forget t (after a failed index_add) and free it, not its pieces. */
+static void
+index_drop(struct torrent *t)
+{
+	shamap_remove(&by_sha, t->sha256);
+	if (shamap_get(&by_key, t->ih1) == t)
+		shamap_remove(&by_key, t->ih1);
+	if (t->has_v2 && shamap_get(&by_key, t->ih2) == t)
+		shamap_remove(&by_key, t->ih2);
+	free(t);
+}
+
+/* Index a copy of t (filled by torrent_from) under its keys; 0 or -ENOMEM. */
 static int
-list_add(struct torrent *t)
+index_add(const struct torrent *t)
 {
 	struct torrent	*n;
-	size_t		 ncap;
 
-	if (count == cap) {
-		ncap = cap ? cap * 2 : 64;
-		if ((n = reallocarray(list, ncap, sizeof(*n))) == NULL)
-			return -ENOMEM;
-		list = n;
-		cap = ncap;
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return -ENOMEM;
+	*n = *t;
+	if (shamap_put(&by_sha, n->sha256, n) != 0) {
+		free(n);
+		return -ENOMEM;
 	}
-	list[count++] = *t;
+	/* The first torrent known under an info-hash keeps it. */
+	if ((shamap_get(&by_key, n->ih1) == NULL &&
+	    shamap_put(&by_key, n->ih1, n) != 0) ||
+	    (n->has_v2 && shamap_get(&by_key, n->ih2) == NULL &&
+	    shamap_put(&by_key, n->ih2, n) != 0)) {
+		index_drop(n);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -139,7 +149,7 @@ torrents_add(const uint8_t sha256[SHA256_LEN], uint64_t size,
 	metainfo_free(&mi);
 	if (rc != 0)
 		return rc;
-	if ((rc = list_add(&t)) != 0) {
+	if ((rc = index_add(&t)) != 0) {
 		free(t.pieces);
 		return rc;
 	}
@@ -178,8 +188,9 @@ load_one(const char *name)
 	n = read(fd, buf, (size_t)st.st_size);
 	close(fd);
 	if (n == st.st_size && metainfo_parse(&mi, buf, (size_t)n) == 0) {
-		if (torrent_from(&t, sha, mi.length, &mi) == 0 &&
-		    list_add(&t) != 0)
+		if (shamap_get(&by_sha, sha) == NULL &&
+		    torrent_from(&t, sha, mi.length, &mi) == 0 &&
+		    index_add(&t) != 0)
 			free(t.pieces);
 		metainfo_free(&mi);
 	} else
@@ -193,7 +204,11 @@ torrents_init(const char *state_dir)
 	char		 path[PATH_MAX];
 	DIR		*d;
 	struct dirent	*e;
+	int		 rc;
 
+	if ((rc = shamap_init(&by_sha, SHA256_LEN)) < 0 ||
+	    (rc = shamap_init(&by_key, SWARMKEY_LEN)) < 0)
+		return rc;
 	snprintf(path, sizeof(path), "%s/torrents", state_dir);
 	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
 		log_warn("torrents: %s", path);
@@ -207,21 +222,24 @@ torrents_init(const char *state_dir)
 	while ((e = readdir(d)) != NULL)
 		load_one(e->d_name);
 	closedir(d);
-	if (count > 0)
-		log_info("torrents: %zu known", count);
+	if (torrents_count() > 0)
+		log_info("torrents: %zu known", torrents_count());
 	return 0;
 }
 
 void
 torrents_shutdown(void)
 {
-	size_t	i;
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*t;
 
-	for (i = 0; i < count; i++)
-		free(list[i].pieces);
-	free(list);
-	list = NULL;
-	count = cap = 0;
+	while (shamap_next(&by_sha, &pos, &k, &t)) {
+		free(((struct torrent *)t)->pieces);
+		free(t);
+	}
+	shamap_free(&by_sha);
+	shamap_free(&by_key);
 	free(dir);
 	dir = NULL;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitfield.h"
 #include "common/bytebuf.h"
 #include "common/layout.h"
 #include "common/log.h"
@@ -115,8 +116,7 @@ link_swarm(const struct link *l)
 bool
 link_has(const struct link *l, uint32_t piece)
 {
-	return piece < swarm_npieces(l->swarm) &&
-	    (l->bits[piece / 8] & (0x80 >> (piece % 8))) != 0;
+	return piece < swarm_npieces(l->swarm) && bitfield_get(l->bits, piece);
 }
 
 bool
@@ -151,7 +151,7 @@ link_new(struct peer *p, uint32_t sid, struct swarm *s)
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
-	if ((l->bits = calloc(pw_bitfield_len(n) + 1, 1)) == NULL) {
+	if ((l->bits = calloc(bitfield_len(n) + 1, 1)) == NULL) {
 		free(l);
 		return NULL;
 	}
@@ -562,7 +562,7 @@ set_have(struct link *l, uint32_t piece)
 {
 	if (link_has(l, piece))
 		return;
-	l->bits[piece / 8] |= 0x80 >> (piece % 8);
+	bitfield_set(l->bits, piece);
 	l->nhave++;
 	swarm_avail(l->swarm, l, piece, 1);
 }
@@ -584,12 +584,12 @@ on_bitfield(struct link *l, const struct pw_msg *m)
 {
 	uint32_t	i, n = swarm_npieces(l->swarm);
 
-	if (pw_bitfield_check(m->payload, m->len, n) != 0) {
+	if (bitfield_check(m->payload, m->len, n) != 0) {
 		peer_penalise(l->peer, 100, "bad bitfield");
 		return;
 	}
 	for (i = 0; i < n; i++)
-		if (m->payload[i / 8] & (0x80 >> (i % 8)))
+		if (bitfield_get(m->payload, i))
 			set_have(l, i);
 	link_update_interest(l);
 	link_pump(l);

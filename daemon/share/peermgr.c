@@ -28,6 +28,7 @@
 #include "common/netaddr.h"
 #include "common/peerext.h"
 #include "common/queue-compat.h"
+#include "common/shamap.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
 #include "daemon/share/link.h"
@@ -38,7 +39,6 @@
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
 
-#define HSET_BUCKETS	1024
 #define MAX_KNOWN	256
 #define RETRY_MIN	2	/* seconds */
 #define RETRY_MAX	300
@@ -46,18 +46,13 @@
 #define MAX_BANS	256
 #define MAX_SELF	8	/* our own addresses, learnt by dialling them */
 
-/* A set of file hashes a daemon announced, with what it said of each. */
-struct hent {
-	uint8_t		 sha256[SHA256_LEN];
-	uint8_t		 what;		/* PEERMGR_HAVE or PEERMGR_FETCHING */
-	struct hent	*next;
-};
+/* What a daemon said of a file: the values of its have-index. */
+static uint8_t	whats[] = { PEERMGR_HAVE, PEERMGR_FETCHING };
 
 struct daemon {
 	TAILQ_ENTRY(daemon)	 entry;
 	struct peer		*peer;
-	struct hent		*set[HSET_BUCKETS];
-	unsigned		 n;
+	struct shamap		 set;	/* its have-index: SHA-256 to whats[] */
 };
 
 /* An address we keep connected to. */
@@ -110,60 +105,22 @@ static size_t			 npend[3], pendcap[3];
 
 static void	schedule_retry(void);
 
-static unsigned
-hbucket(const uint8_t *h)
+/* What d said of the file: PEERMGR_HAVE, PEERMGR_FETCHING, or -1. */
+static int
+hget(struct daemon *d, const uint8_t *sha)
 {
-	return ((unsigned)h[0] << 8 | h[1]) % HSET_BUCKETS;
-}
+	const uint8_t	*w = shamap_get(&d->set, sha);
 
-static struct hent **
-hfind(struct daemon *d, const uint8_t *sha)
-{
-	struct hent	**pp;
-
-	for (pp = &d->set[hbucket(sha)]; *pp != NULL; pp = &(*pp)->next)
-		if (memcmp((*pp)->sha256, sha, SHA256_LEN) == 0)
-			return pp;
-	return pp;
+	return w != NULL ? *w : -1;
 }
 
 static void
 hset(struct daemon *d, const uint8_t *sha, int what)
 {
-	struct hent	**pp = hfind(d, sha), *e;
-
-	if (what == PEERMGR_DROP) {
-		if ((e = *pp) != NULL) {
-			*pp = e->next;
-			free(e);
-			d->n--;
-		}
-		return;
-	}
-	if (*pp != NULL) {
-		(*pp)->what = (uint8_t)what;
-		return;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return;
-	memcpy(e->sha256, sha, SHA256_LEN);
-	e->what = (uint8_t)what;
-	*pp = e;
-	d->n++;
-}
-
-static void
-hclear(struct daemon *d)
-{
-	struct hent	*e;
-	unsigned	 i;
-
-	for (i = 0; i < HSET_BUCKETS; i++)
-		while ((e = d->set[i]) != NULL) {
-			d->set[i] = e->next;
-			free(e);
-		}
-	d->n = 0;
+	if (what == PEERMGR_DROP)
+		shamap_remove(&d->set, sha);
+	else
+		(void)shamap_put(&d->set, sha, &whats[what]);
 }
 
 static struct daemon *
@@ -588,6 +545,10 @@ peermgr_peer_handshaken(struct peer *p)
 	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return false;
+	if (shamap_init(&d->set, SHA256_LEN) < 0) {
+		free(d);
+		return false;
+	}
 	d->peer = p;
 	TAILQ_INSERT_TAIL(&daemons, d, entry);
 	ndaemons++;
@@ -659,7 +620,7 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 	if ((d = daemon_of(p)) == NULL)
 		return;
 	if (m->full)
-		hclear(d);
+		shamap_free(&d->set);
 	for (i = 0; i < m->nhave; i++)
 		hset(d, m->have + i * SHA256_LEN, PEERMGR_HAVE);
 	for (i = 0; i < m->nfetching; i++)
@@ -699,7 +660,7 @@ peermgr_peer_closed(struct peer *p, const char *why)
 		    why);
 		TAILQ_REMOVE(&daemons, d, entry);
 		ndaemons--;
-		hclear(d);
+		shamap_free(&d->set);
 		free(d);
 	}
 	for (i = 0; i < nknown; i++)
@@ -784,15 +745,15 @@ enum peermgr_wait
 peermgr_should_wait(const uint8_t sha256[SHA256_LEN])
 {
 	struct daemon		*d;
-	struct hent		**pp;
 	enum peermgr_wait	 w = PEERMGR_WAIT_NO;
+	int			 what;
 
 	TAILQ_FOREACH(d, &daemons, entry) {
 		if (!daemon_usable(d))
 			continue;
-		if (*(pp = hfind(d, sha256)) == NULL)
+		if ((what = hget(d, sha256)) == -1)
 			continue;
-		if ((*pp)->what == PEERMGR_HAVE)
+		if (what == PEERMGR_HAVE)
 			return PEERMGR_WAIT_HOLDER;
 		if (site_outranks(peer_id(d->peer), peer_self_id, sha256))
 			w = PEERMGR_WAIT_FETCHER;
@@ -853,7 +814,7 @@ peermgr_attach_holders(struct swarm *s)
 		return 0;
 	TAILQ_FOREACH(d, &daemons, entry) {
 		if (!daemon_usable(d) ||
-		    *hfind(d, sha) == NULL || swarm_linked(s, d->peer))
+		    hget(d, sha) == -1 || swarm_linked(s, d->peer))
 			continue;
 		if ((l = link_new(d->peer, 0, s)) == NULL)
 			continue;
@@ -862,7 +823,7 @@ peermgr_attach_holders(struct swarm *s)
 			continue;
 		}
 		link_set_sid(l, sid);
-		if ((*hfind(d, sha))->what == PEERMGR_HAVE)
+		if (hget(d, sha) == PEERMGR_HAVE)
 			link_presume_seed(l);
 		n++;
 	}

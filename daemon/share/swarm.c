@@ -25,9 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bitfield.h"
 #include "common/hash.h"
 #include "common/layout.h"
 #include "common/log.h"
+#include "common/shamap.h"
 #include "daemon/share/announce.h"
 #include "daemon/base/cache.h"
 #include "daemon/share/link.h"
@@ -41,7 +43,6 @@
 #include "daemon/meta/torrents.h"
 #include "daemon/base/workers.h"
 
-#define INDEX_BUCKETS	4096
 #define MAX_CONTRIB	4	/* peers remembered per piece, for blame */
 #define BAD_DATA_POINTS	40
 #define BAD_HINT_POINTS	60
@@ -61,7 +62,6 @@ struct ientry {
 	uint64_t		 size;
 	uint8_t			*own;		/* npieces SHA-256s, or NULL */
 	size_t			 ownlen;
-	struct ientry		*next_sha, *next_key;
 };
 
 /*
@@ -121,8 +121,8 @@ struct swarm {
 	bool			 closing;
 };
 
-static struct ientry	*by_sha[INDEX_BUCKETS], *by_key[INDEX_BUCKETS];
-static unsigned		 nindex;
+/* The index: SHA-256 and swarm key to struct ientry. */
+static struct shamap	 by_sha, by_key;
 static size_t		 own_bytes;	/* of every ientry's own hashes */
 static TAILQ_HEAD(, swarm) swarms = TAILQ_HEAD_INITIALIZER(swarms);
 static unsigned		 nswarms;
@@ -130,27 +130,12 @@ static size_t		 dl_memory;
 
 static void	swarm_apply_torrent(struct swarm *);
 
-static unsigned
-bucket(const uint8_t *h)
-{
-	return ((unsigned)h[0] << 8 | h[1]) % INDEX_BUCKETS;
-}
-
-static bool
-bit_get(const uint8_t *bits, uint32_t i)
-{
-	return (bits[i / 8] & (0x80 >> (i % 8))) != 0;
-}
-
-static void
-bit_set(uint8_t *bits, uint32_t i)
-{
-	bits[i / 8] |= 0x80 >> (i % 8);
-}
-
 int
 swarm_init(void)
 {
+	if (shamap_init(&by_sha, SHA256_LEN) < 0 ||
+	    shamap_init(&by_key, SWARMKEY_LEN) < 0)
+		return -1;
 	return 0;
 }
 
@@ -161,23 +146,13 @@ swarm_init(void)
 static struct ientry *
 index_sha(const uint8_t *sha)
 {
-	struct ientry	*e;
-
-	for (e = by_sha[bucket(sha)]; e != NULL; e = e->next_sha)
-		if (memcmp(e->sha256, sha, SHA256_LEN) == 0)
-			return e;
-	return NULL;
+	return shamap_get(&by_sha, sha);
 }
 
 static struct ientry *
 index_key(const uint8_t *key)
 {
-	struct ientry	*e;
-
-	for (e = by_key[bucket(key)]; e != NULL; e = e->next_key)
-		if (memcmp(e->key, key, SWARMKEY_LEN) == 0)
-			return e;
-	return NULL;
+	return shamap_get(&by_key, key);
 }
 
 void
@@ -194,30 +169,27 @@ swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
 	memcpy(e->sha256, sha256, SHA256_LEN);
 	swarmkey_from_sha256(sha256, e->key);
 	e->size = size;
-	e->next_sha = by_sha[bucket(e->sha256)];
-	by_sha[bucket(e->sha256)] = e;
-	e->next_key = by_key[bucket(e->key)];
-	by_key[bucket(e->key)] = e;
-	nindex++;
+	if (shamap_put(&by_sha, e->sha256, e) != 0) {
+		free(e);
+		return;
+	}
+	if (shamap_put(&by_key, e->key, e) != 0) {
+		shamap_remove(&by_sha, e->sha256);
+		free(e);
+	}
 }
 
 void
 swarm_index_remove(const uint8_t sha256[SHA256_LEN])
 {
-	struct ientry	**pp, *e;
+	struct ientry	*e;
 
-	if ((e = index_sha(sha256)) == NULL)
+	if ((e = shamap_remove(&by_sha, sha256)) == NULL)
 		return;
-	for (pp = &by_sha[bucket(e->sha256)]; *pp != e; pp = &(*pp)->next_sha)
-		;
-	*pp = e->next_sha;
-	for (pp = &by_key[bucket(e->key)]; *pp != e; pp = &(*pp)->next_key)
-		;
-	*pp = e->next_key;
+	shamap_remove(&by_key, e->key);
 	own_bytes -= e->ownlen;
 	free(e->own);
 	free(e);
-	nindex--;
 }
 
 
@@ -237,7 +209,7 @@ own_hashes_take(struct swarm *s)
 		return;
 	memcpy(s->hints, e->own, e->ownlen);
 	for (p = 0; p < s->npieces; p++)
-		bit_set(s->hint_known, p);
+		bitfield_set(s->hint_known, p);
 }
 
 static void
@@ -268,7 +240,7 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	s->size = size;
 	s->piece_len = layout_piece_length(size);
 	s->npieces = layout_npieces(size);
-	nbits = (s->npieces + 7) / 8 + 1;
+	nbits = bitfield_len(s->npieces) + 1;
 	s->avail = calloc(s->npieces + 1, sizeof(*s->avail));
 	s->hints = calloc(s->npieces + 1, SHA256_LEN);
 	s->hint_known = calloc(nbits, 1);
@@ -290,7 +262,7 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	/* A file of one piece is verified by apt's own hash. */
 	if (s->npieces == 1) {
 		memcpy(s->hints, sha256, SHA256_LEN);
-		bit_set(s->hint_known, 0);
+		bitfield_set(s->hint_known, 0);
 	}
 	own_hashes_take(s);
 	TAILQ_INIT(&s->dl);
@@ -417,16 +389,11 @@ static void	start_own_hashes(struct swarm *);
 static bool
 swarm_set_complete(struct swarm *s)
 {
-	size_t	nbits = (s->npieces + 7) / 8 + 1;
-
 	if (s->allbits != NULL)
 		return true;
-	if ((s->allbits = calloc(nbits, 1)) == NULL)
+	if ((s->allbits = calloc(bitfield_len(s->npieces) + 1, 1)) == NULL)
 		return false;
-	memset(s->allbits, 0xff, s->npieces / 8);
-	if (s->npieces % 8)
-		s->allbits[s->npieces / 8] = (uint8_t)(0xff00 >>
-		    (s->npieces % 8));
+	bitfield_fill(s->allbits, s->npieces);
 	return true;
 }
 
@@ -641,9 +608,9 @@ dl_start(struct swarm *s, uint32_t piece)
 static bool
 pickable(const struct swarm *s, uint32_t p)
 {
-	return !swarm_has_piece(s, p) && !bit_get(s->mirror_only, p) &&
-	    !bit_get(s->storing, p) &&
-	    (s->has_torrent || bit_get(s->hint_known, p)) &&
+	return !swarm_has_piece(s, p) && !bitfield_get(s->mirror_only, p) &&
+	    !bitfield_get(s->storing, p) &&
+	    (s->has_torrent || bitfield_get(s->hint_known, p)) &&
 	    (s->sink == NULL || s->sink->ops->piece_free(s->sink, p));
 }
 
@@ -712,7 +679,7 @@ swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
 			if (!link_has(l, p) || swarm_has_piece(s, p) ||
 			    dl_find(s, p) != NULL)
 				continue;
-			if (!s->has_torrent && !bit_get(s->hint_known, p)) {
+			if (!s->has_torrent && !bitfield_get(s->hint_known, p)) {
 				missing_hints = true;
 				continue;
 			}
@@ -887,7 +854,7 @@ verify_done(void *arg)
 	if (!v->ok) {
 		log_warnx("piece %u of %s failed its hash; fetching it from "
 		    "the mirror", d->piece, hexname(s->sha256));
-		bit_set(s->mirror_only, d->piece);
+		bitfield_set(s->mirror_only, d->piece);
 		/* A trusted hash (apt's, the torrent's): the data was wrong. */
 		if (s->npieces == 1 || v->sha1 || !dispute_add(s, d))
 			blame_addrs(s, d->contrib, d->ncontrib,
@@ -904,7 +871,7 @@ verify_done(void *arg)
 		 * piece is neither in flight nor held: keep it from being
 		 * picked (and asked of the peers) again meanwhile.
 		 */
-		bit_set(s->storing, d->piece);
+		bitfield_set(s->storing, d->piece);
 		s->sink->ops->store(s->sink, d->piece, d->buf, d->len,
 		    v->sha1 ? NULL : v->expect);
 		d->buf = NULL;
@@ -955,7 +922,7 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 		return true;
 	v->s = s;
 	v->d = d;
-	if (bit_get(s->hint_known, piece))
+	if (bitfield_get(s->hint_known, piece))
 		memcpy(v->expect, s->hints + (size_t)piece * SHA256_LEN,
 		    SHA256_LEN);
 	else if (s->has_torrent && (t = torrents_by_sha256(s->sha256)) != NULL) {
@@ -1024,13 +991,13 @@ mhash_done(void *arg)
 	struct swarm		*s = m->s;
 
 	/* The job's reference holds s until the end: see swarm_done_ref. */
-	if (m->err == 0 && bit_get(s->mirror_only, m->piece))
+	if (m->err == 0 && bitfield_get(s->mirror_only, m->piece))
 		dispute_settle(s, m->piece, m->hash);
-	if (m->err == 0 && !bit_get(s->hint_known, m->piece)) {
+	if (m->err == 0 && !bitfield_get(s->hint_known, m->piece)) {
 		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
 		    SHA256_LEN);
 		memset(&s->hint_from[m->piece], 0, sizeof(s->hint_from[0]));
-		bit_set(s->hint_known, m->piece);
+		bitfield_set(s->hint_known, m->piece);
 	}
 	swarm_piece_stored(s, m->piece);
 	free(m);
@@ -1044,8 +1011,8 @@ swarm_mirror_piece(struct swarm *s, uint32_t piece)
 
 	if (piece >= s->npieces)
 		return;
-	if (((bit_get(s->hint_known, piece) || s->nlinks == 0) &&
-	    !bit_get(s->mirror_only, piece)) ||
+	if (((bitfield_get(s->hint_known, piece) || s->nlinks == 0) &&
+	    !bitfield_get(s->mirror_only, piece)) ||
 	    (m = calloc(1, sizeof(*m))) == NULL) {
 		swarm_piece_stored(s, piece);
 		return;
@@ -1066,7 +1033,7 @@ swarm_piece_stored(struct swarm *s, uint32_t piece)
 	unsigned	i;
 
 	if (piece < s->npieces)
-		s->storing[piece / 8] &= (uint8_t)~(0x80 >> (piece % 8));
+		bitfield_clear(s->storing, piece);
 	/* A link may close itself (nothing left to exchange): go backwards. */
 	s->refs++;
 	for (i = s->nlinks; i > 0; i--)
@@ -1090,7 +1057,7 @@ swarm_hashes_pending(struct swarm *s)
 bool
 swarm_piece_hash(const struct swarm *s, uint32_t piece, uint8_t *out)
 {
-	if (piece >= s->npieces || !bit_get(s->hint_known, piece))
+	if (piece >= s->npieces || !bitfield_get(s->hint_known, piece))
 		return false;
 	memcpy(out, s->hints + (size_t)piece * SHA256_LEN, SHA256_LEN);
 	return true;
@@ -1106,13 +1073,13 @@ swarm_hints(struct swarm *s, struct link *l, uint32_t first,
 
 	for (i = 0; i < count; i++) {
 		p = first + (uint32_t)i;
-		if (p >= s->npieces || bit_get(s->hint_known, p))
+		if (p >= s->npieces || bitfield_get(s->hint_known, p))
 			continue;
 		memcpy(s->hints + (size_t)p * SHA256_LEN,
 		    hashes + i * SHA256_LEN, SHA256_LEN);
 		memcpy(&s->hint_from[p], sa, sa->sa_family == AF_INET6 ?
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-		bit_set(s->hint_known, p);
+		bitfield_set(s->hint_known, p);
 	}
 }
 
@@ -1178,7 +1145,7 @@ ownhash_done(void *arg)
 		    (size_t)o->count * SHA256_LEN);
 		for (i = o->first; i < next; i++) {
 			memset(&s->hint_from[i], 0, sizeof(s->hint_from[0]));
-			bit_set(s->hint_known, i);
+			bitfield_set(s->hint_known, i);
 		}
 	}
 	if (o->err != 0 || next >= s->npieces || s->nlinks == 0 ||
@@ -1230,7 +1197,7 @@ start_own_hashes(struct swarm *s)
 
 	if (s->npieces <= 1 || s->hashing || s->allbits == NULL)
 		return;
-	for (p = 0; p < s->npieces && bit_get(s->hint_known, p); p++)
+	for (p = 0; p < s->npieces && bitfield_get(s->hint_known, p); p++)
 		;
 	if (p == s->npieces)
 		return;		/* verified against hints we all know */
@@ -1454,17 +1421,17 @@ swarm_count(void)
 void
 swarm_shutdown(void)
 {
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*v;
 	struct ientry	*e;
-	unsigned	 i;
 
-	for (i = 0; i < INDEX_BUCKETS; i++) {
-		while ((e = by_sha[i]) != NULL) {
-			by_sha[i] = e->next_sha;
-			free(e->own);
-			free(e);
-		}
-		by_key[i] = NULL;
+	while (shamap_next(&by_sha, &pos, &k, &v)) {
+		e = v;
+		free(e->own);
+		free(e);
 	}
-	nindex = 0;
+	shamap_free(&by_sha);
+	shamap_free(&by_key);
 	own_bytes = 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitfield.h"
 #include "common/bytebuf.h"
 #include "common/peerwire.h"
 
@@ -134,11 +135,13 @@ message(const struct pw_msg *m, uint32_t npieces)
 		memcpy(copy, m->payload, m->len);
 	switch (m->id) {
 	case PW_BITFIELD:
-		if (pw_bitfield_check(copy, m->len, npieces) == 0)
-			CHECK(m->len == pw_bitfield_len(npieces));
+		if (bitfield_check(copy, m->len, npieces) == 0) {
+			CHECK(m->len == bitfield_len(npieces));
+			CHECK(bitfield_count(copy, npieces) <= npieces);
+		}
 		/* The length it announces, for any piece count that fits. */
 		if (m->len > 0 && m->len < UINT32_MAX / 8)
-			(void)pw_bitfield_check(copy, m->len,
+			(void)bitfield_check(copy, m->len,
 			    (uint32_t)m->len * 8 - (npieces & 7));
 		break;
 	case PW_EXTENDED:

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitfield.h"
 #include "common/bytebuf.h"
 #include "common/hash.h"
 #include "common/peerext.h"
@@ -251,7 +252,7 @@ START_TEST(test_mux_frame)
 	p = ext_payload(&b, 9, &n);
 	ck_assert_int_eq(pext_mux_parse(p, n, &r), 0);
 	ck_assert_int_eq(r.msg.id, PW_BITFIELD);
-	ck_assert_int_eq(pw_bitfield_check(r.msg.payload, r.msg.len, 10), 0);
+	ck_assert_int_eq(bitfield_check(r.msg.payload, r.msg.len, 10), 0);
 
 	bytebuf_reset(&b);
 	mark = pext_mux_frame_begin(&b, 9, 6);
