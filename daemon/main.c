@@ -292,6 +292,16 @@ main(int argc, char *argv[])
 		fatalx("libevent has no pthreads support");
 	if ((base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	/*
+	 * Before the control socket appears: whoever sees it may signal us
+	 * at once, and a TERM then must shut down cleanly (it is handled
+	 * once the loop runs), not kill the process half started.
+	 */
+	for (i = 0; i < 3; i++) {
+		sigev[i] = evsignal_new(base, sigs[i], signal_cb, base);
+		if (sigev[i] == NULL || event_add(sigev[i], NULL) == -1)
+			fatalx("cannot install signal handlers");
+	}
 	if ((rc = control_init(base, conf.control_socket)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    conf.control_socket, strerror(-rc));
@@ -311,11 +321,6 @@ main(int argc, char *argv[])
 	if (sharing_init(base) < 0)
 		fatalx("cannot start sharing with peers");
 	notify_init(base);
-	for (i = 0; i < 3; i++) {
-		sigev[i] = evsignal_new(base, sigs[i], signal_cb, base);
-		if (sigev[i] == NULL || event_add(sigev[i], NULL) == -1)
-			fatalx("cannot install signal handlers");
-	}
 
 	log_info("aptbtd %s ready (cache %s, state %s)", APTBT_VERSION,
 	    conf.cache_dir, conf.state_dir);
