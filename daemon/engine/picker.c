@@ -23,14 +23,14 @@
 #define NONE	UINT32_MAX
 
 struct pblock {
-	int32_t		 by[2];		/* asked of; by[1] only if by[0] */
-	int32_t		 from;		/* NOBODY until it arrived */
+	int32_t		 by[2];		/* asked of (2: end game) */
+	int32_t		 from;		/* sent by, or NOBODY */
 	uint64_t	 at;		/* first asked */
 };
 
 struct ppiece {
 	enum picker_state state;
-	bool		 disputed;	/* failed from peers: mirrors only */
+	bool		 disputed;	/* failed from peers */
 	bool		 checkable;
 	int32_t		 owner;		/* IN_RANGE: the mirror */
 	uint32_t	 avail;		/* peers that have it */
@@ -62,7 +62,7 @@ struct picker {
 	struct psrc	*src;
 	size_t		 nsrc;
 	uint64_t	 hold_ms, hold_at;
-	uint64_t	 peer_at;	/* last block from a peer, or a new peer */
+	uint64_t	 peer_at;	/* last block in, or a peer added */
 	picker_cb	 cb;
 	void		*arg;
 };
@@ -135,59 +135,72 @@ emit(struct picker *pk, enum picker_ev_type type, int src, uint32_t piece,
 }
 
 /*
- * Invariants, after every call that changes state: what is on disk is
- * what the states say, a verified piece was stored, every request is of
- * a peer that has the piece, and the counts agree.
+ * Invariants: what is on disk is what the states say (so a verified
+ * piece was stored), every request is of a peer that has the piece, and
+ * the counts agree.  check_piece() after a call that changes one piece
+ * (a block in: the hot path), check() after every other call.
  */
+static void
+check_piece(const struct picker *pk, uint32_t p)
+{
+#ifndef NDEBUG
+	const struct ppiece	*pc = &pk->p[p];
+	const struct psrc	*s;
+	uint32_t		 b, n = 0, nreq = 0;
+	int			 k, id;
+
+	assert((pc->state == PICKER_STORED || pc->state == PICKER_VERIFIED) ==
+	    piecemap_has(&pk->pm, p));
+	assert(pc->live <= pc->avail);
+	if (pc->state == PICKER_IN_RANGE) {
+		s = source(pk, pc->owner, PICKER_MIRROR);
+		assert(s != NULL && s->busy);
+		assert(piece_start(pk, p) >= s->r.start &&
+		    piece_start(pk, p) < s->r.end);
+	}
+	if (pc->state != PICKER_REQUESTED && pc->state != PICKER_WHOLE) {
+		assert(pc->blk == NULL && pc->nreq == 0);
+		return;
+	}
+	for (b = 0; b < nblocks(pk, p); b++) {
+		if (pc->blk[b].from != NOBODY)
+			n++;
+		assert(pc->blk[b].by[0] != NOBODY ||
+		    pc->blk[b].by[1] == NOBODY);
+		for (k = 0; k < 2; k++) {
+			if ((id = pc->blk[b].by[k]) == NOBODY)
+				continue;
+			s = source(pk, id, PICKER_PEER);
+			assert(s != NULL && piecemap_has(&s->has, p));
+			assert(pc->blk[b].from == NOBODY);
+			nreq++;
+		}
+	}
+	assert(n == pc->ngot && nreq == pc->nreq);
+	assert(pc->state != PICKER_WHOLE || n == nblocks(pk, p));
+#else
+	(void)pk;
+	(void)p;
+#endif
+}
+
 static void
 check(const struct picker *pk)
 {
 #ifndef NDEBUG
-	const struct ppiece	*pc;
 	const struct psrc	*s;
-	uint32_t		 p, b, n, nreq;
-	uint64_t		 total = 0, srcreq = 0;
-	int			 k, id;
+	uint64_t		 pieces = 0, sources = 0;
+	uint32_t		 p;
 	size_t			 i;
 
 	for (p = 0; p < pk->pm.npieces; p++) {
-		pc = &pk->p[p];
-		assert((pc->state == PICKER_STORED ||
-		    pc->state == PICKER_VERIFIED) == piecemap_has(&pk->pm, p));
-		assert(pc->live <= pc->avail);
-		if (pc->state == PICKER_IN_RANGE) {
-			s = source(pk, pc->owner, PICKER_MIRROR);
-			assert(s != NULL && s->busy);
-			assert(piece_start(pk, p) >= s->r.start &&
-			    piece_start(pk, p) < s->r.end);
-		}
-		if (pc->state != PICKER_REQUESTED &&
-		    pc->state != PICKER_WHOLE) {
-			assert(pc->blk == NULL && pc->nreq == 0);
-			continue;
-		}
-		for (b = 0, n = 0, nreq = 0; b < nblocks(pk, p); b++) {
-			if (pc->blk[b].from != NOBODY)
-				n++;
-			assert(pc->blk[b].by[0] != NOBODY ||
-			    pc->blk[b].by[1] == NOBODY);
-			for (k = 0; k < 2; k++) {
-				if ((id = pc->blk[b].by[k]) == NOBODY)
-					continue;
-				s = source(pk, id, PICKER_PEER);
-				assert(s != NULL && piecemap_has(&s->has, p));
-				assert(pc->blk[b].from == NOBODY);
-				nreq++;
-			}
-		}
-		assert(n == pc->ngot && nreq == pc->nreq);
-		assert(pc->state != PICKER_WHOLE || n == nblocks(pk, p));
-		total += nreq;
+		check_piece(pk, p);
+		pieces += pk->p[p].nreq;
 	}
 	for (i = 0; i < pk->nsrc; i++) {
 		s = &pk->src[i];
 		if (s->kind == PICKER_PEER)
-			srcreq += s->nreq;
+			sources += s->nreq;
 		if (s->kind != PICKER_MIRROR || !s->busy)
 			continue;
 		/* A range is its own pieces, or pieces stored. */
@@ -197,7 +210,7 @@ check(const struct picker *pk)
 			    (pk->p[p].state == PICKER_IN_RANGE &&
 			    pk->p[p].owner == (int32_t)i));
 	}
-	assert(total == srcreq);
+	assert(pieces == sources);
 #else
 	(void)pk;
 #endif
@@ -723,7 +736,7 @@ picker_range_progress(struct picker *pk, int id, uint64_t pos, uint64_t now)
 }
 
 int
-picker_range_done(struct picker *pk, int id, uint64_t now)
+picker_range_done(struct picker *pk, int id)
 {
 	struct psrc	*s;
 
@@ -939,7 +952,7 @@ picker_block_done(struct picker *pk, int id, uint32_t p, uint32_t begin,
 		if (bl->by[k] == id)
 			unask(pk, p, b, k, false);
 	if (bl->from != NOBODY) {
-		check(pk);
+		check_piece(pk, p);
 		return 0;
 	}
 	bl->from = id;
@@ -948,7 +961,7 @@ picker_block_done(struct picker *pk, int id, uint32_t p, uint32_t begin,
 		unask(pk, p, b, 0, true);
 	if (pc->ngot == nblocks(pk, p))
 		pc->state = PICKER_WHOLE;
-	check(pk);
+	check_piece(pk, p);
 	return pc->state == PICKER_WHOLE ? 2 : 1;
 }
 

@@ -38,60 +38,76 @@
  *     of another peer over PICKER_ENDGAME_MS ago are asked once more, and
  *     the other request is cancelled when one arrives.
  *
- * It is pure: no sockets, no timers, no allocation after a piece starts
- * apart from its block table.  Every call that depends on time takes the
- * current monotonic time in ms; picker_tick() returns when to call it
- * next.  What the caller must do for other sources (send a CANCEL, stop a
- * transfer short, free a piece buffer) comes back through one callback,
- * during the call that caused it.
+ * It is pure: no sockets, no timers, no I/O; it allocates only its own
+ * tables (a slot per source, blocks of pieces asked of peers).  Every
+ * call that depends on time takes the current monotonic time in ms;
+ * picker_tick() returns when to call it next.  What the caller must do
+ * for other sources (send a CANCEL, stop a transfer short, free a piece
+ * buffer) comes back through one callback, during the call that caused
+ * it.
  *
  * Source ids are small integers, reused after picker_source_gone().
  * Invariants (a verified piece was stored; a block is asked only of a
  * source that has its piece) are checked with assert() after every call
  * that changes state.
  *
- * Wiring (fetch.c, swarm.c, link.c):
+ * Wiring (fetch.c, swarm.c, link.c): one picker per job, made when the
+ * size is known, the swarm reaching it through the job.
  *
- *   job size known (job_open, src_resp_locked) -> picker_new(size, flags)
- *       with PICKER_ONE_MIRROR for files under FETCH_SPLIT_MIN, then
- *       picker_piece_stored(p, false) for each piece of a resumed map;
- *       j->pm becomes picker_map().  Unknown sizes (unhashed files) keep
- *       their one whole-file transfer outside the picker until the size
- *       is known; job_restart frees the picker and makes a new one.
- *   job_add_source -> picker_source_add(MIRROR); a dead source ->
- *       picker_source_gone; ws_mirror_usable() false -> PICKER_SRC_RESTING.
- *   job_schedule -> for each idle source picker_next_range(); a result
- *       of 1 or 2 is src_start(start, end).  sched_pick, the "share a
- *       gap with the idle sources" cut, the SLOW_FACTOR test, the
- *       single-source rule and sources_idle()'s backoff rule move here.
- *   src_data_locked -> picker_range_progress(pos); src_mark -> for each
- *       piece on disk picker_piece_stored(p, false); src_done_locked /
- *       src_idle -> picker_range_done().  PICKER_EV_TRUNCATE sets s->end.
- *   job_hold, stall_cb, the stall timer, peer_hold, stall_mark,
- *       fetch_job_need_mirror, fetch_job_claim, fetch_job_piece_free,
- *       piece_takeable -> gone: job_join_peers calls picker_hold(now,
- *       PICKER_PEER_STALL_MS or PICKER_FETCHER_STALL_MS as
- *       peermgr_should_wait says); fetch_peer_fetching sets
- *       PICKER_SRC_FETCHER on that daemon's link (or picker_hold with the
- *       fetcher time before it is linked); one event timer per job calls
- *       picker_tick() at the deadline it returns, then job_schedule() and
- *       link_pump() of the swarm's links.
- *   piece_stored (peers) -> picker_piece_stored(p, true);
- *       fetch_job_has/bits/have_bytes -> picker_map().
- *   swarm: swarm_link_add/link bitfield, have -> picker_source_add(PEER),
- *       picker_bitfield / picker_have; swarm_link_remove and swarm_avail
- *       (-1) -> picker_source_gone; s->avail, s->mirror_only, s->storing,
- *       pickable(), pick_blocks(), dl_find's request tables (reqs,
- *       req_at, req_by, got) -> gone: swarm_pick -> picker_next_blocks
- *       (room = DL_MEMORY_MAX - dl_memory; want_hints ->
- *       link_want_hashes); swarm_unrequest -> picker_block_cancel;
- *       swarm_block -> picker_block_done (0: drop the data; 2: verify);
- *       verify_done fail -> picker_piece_failed (its ids name the
- *       contributors for dispute_add / blame); mhash_done after
- *       PICKER_STORED_DISPUTE -> dispute_settle; hints known ->
- *       picker_checkable; PICKER_EV_CANCEL -> the link drops the request
- *       and sends CANCEL; PICKER_EV_DROP -> dlpiece_free.  The dlpiece
- *       keeps only its buffer and verifying flag.
+ *   fetch.c
+ *   - piecemap_init in job_open / src_resp_locked -> picker_new(size,
+ *     flags): PICKER_ONE_MIRROR when the file is unhashed or under
+ *     FETCH_SPLIT_MIN, PICKER_CHECKABLE when it is one piece; then
+ *     picker_piece_stored(p, false) for each piece of a resumed map.
+ *     j->pm becomes picker_map() (fetch_job_has, fetch_job_bits,
+ *     fetch_job_have_bytes, prefix); job_restart makes a new picker.  A
+ *     transfer of unknown size stays outside the picker: there is
+ *     nothing to pick until the size is known.
+ *   - job_add_source -> picker_source_add(PICKER_MIRROR); a source
+ *     turning dead -> picker_source_gone; ws_mirror_usable() false ->
+ *     picker_source_flags(PICKER_SRC_RESTING).
+ *   - job_schedule -> picker_next_range() for each idle live source;
+ *     1 or 2 -> src_start(out.start, out.end).  sched_pick, the cut that
+ *     shares a gap among idle sources, the SLOW_FACTOR and STEAL_MIN
+ *     tests, the single-source rule, the backoff rule and
+ *     sources_idle() (picker_idle) move into the picker; what stays is
+ *     failing the job when every source is dead.
+ *   - src_data_locked -> picker_range_progress(s->pos); src_mark ->
+ *     picker_piece_stored(p, false) per piece on disk (its
+ *     PICKER_STORED_DISPUTE -> the swarm settles the dispute: today's
+ *     mhash path); src_done_locked / src_idle -> picker_range_done().
+ *     PICKER_EV_TRUNCATE -> s->end = ev.end.
+ *   - job_hold, stall_cb, j->stall, peer_hold, stall_mark, stall_ms,
+ *     fetch_job_need_mirror, fetch_job_claim, fetch_job_piece_free and
+ *     piece_takeable go.  job_join_peers -> picker_hold(now,
+ *     PICKER_PEER_STALL_MS for PEERMGR_WAIT_HOLDER or a delegation,
+ *     PICKER_FETCHER_STALL_MS for PEERMGR_WAIT_FETCHER);
+ *     fetch_peer_fetching -> picker_hold(now, PICKER_FETCHER_STALL_MS)
+ *     and PICKER_SRC_FETCHER on that daemon's source once linked (and
+ *     job_cancel_sources + picker_range_done as today).  One timer per
+ *     job fires at what picker_tick() returns, then runs job_schedule()
+ *     and link_pump() on the swarm's links.
+ *   - piece_stored (a piece from peers on disk) -> picker_piece_stored(p,
+ *     true); job_check_complete -> picker_complete().
+ *
+ *   swarm.c, link.c
+ *   - swarm_link_add / link_start -> picker_source_add(PICKER_PEER);
+ *     BITFIELD, HAVE_ALL, HAVE -> picker_bitfield / picker_have;
+ *     swarm_link_remove, swarm_avail(-1), link_drop_requests ->
+ *     picker_source_gone.  s->avail, s->mirror_only, s->storing,
+ *     pickable() and pick_blocks() go; a dlpiece keeps its buffer,
+ *     contributors' addresses and verifying flag only.
+ *   - swarm_pick -> picker_next_blocks(room = DL_MEMORY_MAX - dl_memory;
+ *     want_hints -> link_want_hashes for a daemon).
+ *   - swarm_unrequest (reject, choke, no room) -> picker_block_cancel.
+ *   - swarm_block -> picker_block_done: 0 drop the data, 1 keep it,
+ *     2 verify the piece.
+ *   - verify_done: failed -> picker_piece_failed (ids -> addresses for
+ *     dispute_add or blame_addrs); fetch_job_need_mirror goes.
+ *   - hints learnt (swarm_hints, ownhash_done, mhash_done, a torrent) ->
+ *     picker_checkable.
+ *   - PICKER_EV_CANCEL -> the link drops the request and sends CANCEL;
+ *     PICKER_EV_DROP -> dlpiece_free of that piece.
  */
 #ifndef APTBTD_PICKER_H
 #define APTBTD_PICKER_H
@@ -103,20 +119,21 @@
 
 #include "daemon/base/pieces.h"
 
-#define PICKER_PEER_STALL_MS	1500	/* no block from a peer: it stalled */
+#define PICKER_PEER_STALL_MS	1500	/* no block in: stalled */
 /*
  * A site daemon that fetches the file from the mirror shares our uplink:
  * fetching the file a second time would not come faster, so wait longer
  * for it (it drops out if it fails).
  */
 #define PICKER_FETCHER_STALL_MS	15000
-#define PICKER_ENDGAME_MS	1000	/* a LAN peer answers well within */
+#define PICKER_ENDGAME_MS	1000	/* a LAN peer answers within */
 /*
  * Splitting a range in flight aborts its transfer at the cut, which
  * wastes what the mirror already sent past it: only for long ranges.
  */
 #define PICKER_SPLIT_MIN	(2 * 1024 * 1024)
-#define PICKER_SLOW_FACTOR	4	/* a slower mirror may not split a faster one */
+/* A mirror this much slower may not split a faster one's range. */
+#define PICKER_SLOW_FACTOR	4
 #define PICKER_NEVER		UINT64_MAX
 #define PICKER_ALL		UINT32_MAX	/* every piece */
 
@@ -128,18 +145,18 @@ enum picker_kind {
 };
 
 /* Source flags. */
-#define PICKER_SRC_FETCHER	0x1	/* peer: a site daemon fetching it */
+#define PICKER_SRC_FETCHER	0x1	/* peer: a site daemon fetching */
 #define PICKER_SRC_RESTING	0x2	/* mirror: in backoff */
 
 /* picker_new flags. */
-#define PICKER_ONE_MIRROR	0x1	/* one mirror range at a time, no split */
+#define PICKER_ONE_MIRROR	0x1	/* one mirror at a time, no split */
 #define PICKER_CHECKABLE	0x2	/* every piece has a hash to check */
 
 enum picker_state {
 	PICKER_MISSING,
 	PICKER_IN_RANGE,	/* in a mirror's range */
 	PICKER_REQUESTED,	/* blocks asked of peers */
-	PICKER_WHOLE,		/* every block in, being verified and stored */
+	PICKER_WHOLE,		/* every block in: verify, store */
 	PICKER_STORED,		/* on disk */
 	PICKER_VERIFIED,	/* on disk, its hash checked */
 };
@@ -243,9 +260,10 @@ int	 picker_range_progress(struct picker *, int src, uint64_t pos,
  * The mirror's transfer ended, and what it delivered is stored: pieces
  * of its range not stored are free again.  0, or -EINVAL (no range).
  */
-int	 picker_range_done(struct picker *, int src, uint64_t now);
+int	 picker_range_done(struct picker *, int src);
 /* The mirror's range, if it has one: true and *out, else false. */
-bool	 picker_range(const struct picker *, int src, struct picker_range *out);
+bool	 picker_range(const struct picker *, int src,
+	    struct picker_range *out);
 
 /*
  * Up to max blocks for a peer to ask for.  Starting a new piece costs
@@ -283,7 +301,7 @@ int	 picker_block_cancel(struct picker *, int src, uint32_t piece,
 int	 picker_piece_failed(struct picker *, uint32_t piece, int *who,
 	    size_t max);
 
-#define PICKER_STORED_DISPUTE	0x1	/* it failed from peers: settle now */
+#define PICKER_STORED_DISPUTE	0x1	/* failed from peers: settle */
 #define PICKER_STORED_COMPLETE	0x2	/* every piece is stored */
 /*
  * The piece is on disk, checked against its hash if verified.  Other
