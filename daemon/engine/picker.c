@@ -23,7 +23,7 @@
 #define NONE	UINT32_MAX
 
 struct pblock {
-	int32_t		 by[2];		/* asked of (2: end game) */
+	int32_t		 by[2];		/* asked of */
 	int32_t		 from;		/* sent by, or NOBODY */
 	uint64_t	 at;		/* first asked */
 };

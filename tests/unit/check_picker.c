@@ -527,6 +527,180 @@ START_TEST(test_complete)
 }
 END_TEST
 
+/*
+ * Random mirrors and peers coming, going, stalling and lying, checked by
+ * the picker's own invariants after every call: the file still ends
+ * complete, and a block asked for is of a piece asked of peers, of a
+ * peer that has it.
+ */
+#define RND_PIECES	24
+#define RND_PEERS	4
+
+struct rnd {
+	uint64_t	 seed;
+	int		 peer[RND_PEERS];
+	uint8_t		 has[RND_PEERS][RND_PIECES];
+	int		 mirror[2];
+};
+
+static uint32_t
+rnd(struct rnd *r, uint32_t n)
+{
+	r->seed = r->seed * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(r->seed >> 33) % n;
+}
+
+static void
+rnd_peer(struct picker *pk, struct rnd *r, int i, uint64_t now)
+{
+	uint32_t	p;
+
+	r->peer[i] = picker_source_add(pk, PICKER_PEER, 0, now);
+	ck_assert_int_ge(r->peer[i], 0);
+	for (p = 0; p < RND_PIECES; p++)
+		if ((r->has[i][p] = rnd(r, 2)) != 0)
+			picker_have(pk, r->peer[i], p, now);
+}
+
+static void
+rnd_forget(int id)
+{
+	uint32_t	p, b;
+	int		k;
+
+	for (p = 0; p < RND_PIECES; p++)
+		for (b = 0; b < BPP; b++)
+			for (k = 0; k < 2; k++)
+				if (w.asked[p][b][k] == id)
+					w.asked[p][b][k] = -1;
+}
+
+static void
+rnd_deliver(struct picker *pk, struct rnd *r, int id, uint64_t now)
+{
+	uint32_t	p, b;
+	int		k, rc, who[4];
+
+	for (p = 0; p < RND_PIECES; p++)
+		for (b = 0; b < BPP; b++)
+			for (k = 0; k < 2; k++) {
+				if (w.asked[p][b][k] != id || rnd(r, 3) == 0)
+					continue;
+				w.asked[p][b][k] = -1;
+				rc = picker_block_done(pk, id, p,
+				    b * LAYOUT_BLOCK, now);
+				ck_assert_int_ge(rc, 0);
+				if (rc != 2)
+					continue;
+				if (rnd(r, 5) == 0)
+					ck_assert_int_ge(picker_piece_failed(pk,
+					    p, who, 4), 1);
+				else
+					ck_assert_int_ge(picker_piece_stored(pk,
+					    p, true), 0);
+			}
+}
+
+static void
+rnd_mirror(struct picker *pk, struct rnd *r, int id, uint64_t now)
+{
+	struct picker_range	rg;
+	uint64_t		pos;
+	uint32_t		p;
+
+	if (!picker_range(pk, id, &rg)) {
+		ck_assert_int_ge(picker_next_range(pk, id, now, &rg), 0);
+		return;
+	}
+	pos = rg.pos + rnd(r, 2 * PS);
+	if (pos > rg.end)
+		pos = rg.end;
+	ck_assert_int_eq(picker_range_progress(pk, id, pos, now), 0);
+	for (p = (uint32_t)(rg.start / PS); (uint64_t)(p + 1) * PS <= pos;
+	    p++)
+		if (picker_state(pk, p) == PICKER_IN_RANGE)
+			ck_assert_int_ge(picker_piece_stored(pk, p, false), 0);
+	if (pos == rg.end)
+		ck_assert_int_eq(picker_range_done(pk, id), 0);
+}
+
+/* A block asked of src is of a piece asked of peers, that src has. */
+static void
+rnd_check(const struct picker *pk, const struct rnd *r, uint32_t p, int src)
+{
+	int	i;
+
+	if (src == -1)
+		return;
+	ck_assert_int_eq(picker_state(pk, p), PICKER_REQUESTED);
+	for (i = 0; i < RND_PEERS && r->peer[i] != src; i++)
+		;
+	ck_assert_int_lt(i, RND_PEERS);
+	ck_assert(r->has[i][p]);
+}
+
+START_TEST(test_random)
+{
+	struct picker	*pk = mk(RND_PIECES * PS, 0);
+	struct rnd	 r;
+	uint64_t	 now = T0;
+	uint32_t	 p, b, step;
+	int		 i, k;
+
+	memset(&r, 0, sizeof(r));
+	r.seed = (uint64_t)_i + 1;
+	for (i = 0; i < 2; i++)
+		r.mirror[i] = mirror(pk);
+	for (i = 0; i < RND_PEERS; i++)
+		rnd_peer(pk, &r, i, now);
+	for (step = 0; step < 100000 && !picker_complete(pk); step++) {
+		now += rnd(&r, 300);
+		i = (int)rnd(&r, RND_PEERS);
+		switch (rnd(&r, 8)) {
+		case 0:
+			picker_tick(pk, now);
+			break;
+		case 1:
+			blocks(pk, r.peer[i], 1 + rnd(&r, 40), now);
+			break;
+		case 2:
+			rnd_deliver(pk, &r, r.peer[i], now);
+			break;
+		case 3:
+			rnd_mirror(pk, &r, r.mirror[i % 2], now);
+			break;
+		case 4:
+			if (rnd(&r, 10) != 0)
+				break;
+			picker_source_gone(pk, r.peer[i]);
+			rnd_forget(r.peer[i]);
+			rnd_peer(pk, &r, i, now);
+			break;
+		case 5:
+			if (rnd(&r, 20) != 0)
+				break;
+			picker_source_gone(pk, r.mirror[i % 2]);
+			r.mirror[i % 2] = mirror(pk);
+			break;
+		case 6:
+			picker_checkable(pk, rnd(&r, RND_PIECES));
+			break;
+		default:
+			p = rnd(&r, RND_PIECES);
+			r.has[i][p] = 1;
+			picker_have(pk, r.peer[i], p, now);
+			break;
+		}
+		for (p = 0; p < RND_PIECES; p++)
+			for (b = 0; b < BPP; b++)
+				for (k = 0; k < 2; k++)
+					rnd_check(pk, &r, p, w.asked[p][b][k]);
+	}
+	ck_assert(picker_complete(pk));
+	picker_free(pk);
+}
+END_TEST
+
 static Suite *
 picker_suite(void)
 {
@@ -543,6 +717,7 @@ picker_suite(void)
 	tcase_add_test(tc, test_mirror_split);
 	tcase_add_test(tc, test_peer_takes_over);
 	tcase_add_test(tc, test_complete);
+	tcase_add_loop_test(tc, test_random, 0, 20);
 	suite_add_tcase(s, tc);
 	return s;
 }
