@@ -34,7 +34,7 @@ struct ppiece {
 	bool		 checkable;
 	int32_t		 owner;		/* IN_RANGE: the mirror */
 	uint32_t	 avail;		/* peers that have it */
-	uint32_t	 live;		/* of those, not stalled */
+	uint32_t	 live;		/* of those, counted live */
 	uint32_t	 nreq;		/* requests out */
 	uint32_t	 ngot;		/* blocks in */
 	struct pblock	*blk;		/* REQUESTED, WHOLE */
@@ -46,6 +46,7 @@ struct psrc {
 	/* Peers. */
 	struct piecemap	 has;
 	bool		 stalled;
+	bool		 counted;	/* in pieces' live counts */
 	uint32_t	 nreq;
 	uint64_t	 active_at;	/* last block in, or first request */
 	/* Mirrors. */
@@ -366,15 +367,19 @@ unask_all(struct picker *pk, int id, bool events)
 	}
 }
 
-/* Count, or stop counting, what a peer has as live availability. */
+/*
+ * What a peer has counts as live availability while it neither stalled
+ * nor chokes us: only then may it keep a piece from the mirrors.
+ */
 static void
-set_live(struct picker *pk, struct psrc *s, bool live)
+recount(struct picker *pk, struct psrc *s)
 {
+	bool		live = !s->stalled && !(s->flags & PICKER_SRC_CHOKED);
 	uint32_t	p;
 
-	if (s->stalled == !live)
+	if (s->counted == live)
 		return;
-	s->stalled = !live;
+	s->counted = live;
 	for (p = 0; p < pk->pm.npieces; p++)
 		if (piecemap_has(&s->has, p)) {
 			if (live)
@@ -387,7 +392,8 @@ set_live(struct picker *pk, struct psrc *s, bool live)
 static void
 stall(struct picker *pk, int id)
 {
-	set_live(pk, &pk->src[id], false);
+	pk->src[id].stalled = true;
+	recount(pk, &pk->src[id]);
 	unask_all(pk, id, true);
 }
 
@@ -425,6 +431,7 @@ picker_source_add(struct picker *pk, enum picker_kind kind, unsigned flags,
 	}
 	s->kind = kind;
 	s->flags = flags;
+	s->counted = kind == PICKER_PEER && !(flags & PICKER_SRC_CHOKED);
 	check(pk);
 	return (int)i;
 }
@@ -444,6 +451,9 @@ picker_source_flags(struct picker *pk, int id, unsigned flags, uint64_t now)
 		picker_hold(pk, now, PICKER_FETCHER_STALL_MS);
 	if (s->kind == PICKER_PEER && (was & ~flags & PICKER_SRC_FETCHER))
 		fetcher_left(pk, id);
+	if (s->kind == PICKER_PEER)
+		recount(pk, s);
+	check(pk);
 	return 0;
 }
 
@@ -474,7 +484,8 @@ picker_source_gone(struct picker *pk, int id)
 			range_release(pk, s);
 	} else if ((s = source(pk, id, PICKER_PEER)) != NULL) {
 		unask_all(pk, id, false);
-		set_live(pk, s, false);
+		s->stalled = true;
+		recount(pk, s);
 		for (p = 0; p < pk->pm.npieces; p++) {
 			pc = &pk->p[p];
 			if (piecemap_has(&s->has, p))
@@ -505,7 +516,7 @@ picker_have(struct picker *pk, int id, uint32_t p, uint64_t now)
 		return 0;
 	piecemap_set(&s->has, p);
 	pk->p[p].avail++;
-	if (!s->stalled)
+	if (s->counted)
 		pk->p[p].live++;
 	/* A fetcher's news is its progress. */
 	if (s->flags & PICKER_SRC_FETCHER)
@@ -939,11 +950,10 @@ picker_block_done(struct picker *pk, int id, uint32_t p, uint32_t begin,
 	if ((s = source(pk, id, PICKER_PEER)) == NULL ||
 	    (b = block_of(pk, p, begin)) == NONE)
 		return -EINVAL;
-	/* It delivers: not stalled (any more), and the peers progress. */
+	/* It delivers: not stalled (any more). */
 	s->active_at = now;
-	pk->peer_at = now;
-	progress(pk, now);
-	set_live(pk, s, true);
+	s->stalled = false;
+	recount(pk, s);
 	pc = &pk->p[p];
 	if (pc->state != PICKER_REQUESTED)
 		return 0;
@@ -959,8 +969,12 @@ picker_block_done(struct picker *pk, int id, uint32_t p, uint32_t begin,
 	pc->ngot++;
 	while (bl->by[0] != NOBODY)
 		unask(pk, p, b, 0, true);
-	if (pc->ngot == nblocks(pk, p))
+	/* A whole piece is the peers' progress (blocks may trickle). */
+	if (pc->ngot == nblocks(pk, p)) {
 		pc->state = PICKER_WHOLE;
+		pk->peer_at = now;
+		progress(pk, now);
+	}
 	check_piece(pk, p);
 	return pc->state == PICKER_WHOLE ? 2 : 1;
 }

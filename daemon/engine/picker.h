@@ -17,8 +17,9 @@
  * It owns each piece's state (enum picker_state) and decides:
  *
  *   - Peers first, the mirror at once otherwise: a mirror takes a piece
- *     no live peer has at once; a piece some live peer has only once the
- *     peers stalled (no block from any peer for PICKER_PEER_STALL_MS).
+ *     no live peer (one that neither chokes us nor stalled) has at once;
+ *     a piece a live peer has only once the peers stalled (no piece from
+ *     any peer for PICKER_PEER_STALL_MS).
  *   - The hold (picker_hold): while site peers hold or fetch the file, a
  *     mirror gets nothing until they stop making progress for the hold's
  *     time.  A source flagged PICKER_SRC_FETCHER (a site daemon that
@@ -91,7 +92,8 @@
  *     true); job_check_complete -> picker_complete().
  *
  *   swarm.c, link.c
- *   - swarm_link_add / link_start -> picker_source_add(PICKER_PEER);
+ *   - swarm_link_add / link_start -> picker_source_add(PICKER_PEER,
+ *     PICKER_SRC_CHOKED); CHOKE, UNCHOKE -> picker_source_flags;
  *     BITFIELD, HAVE_ALL, HAVE -> picker_bitfield / picker_have;
  *     swarm_link_remove, swarm_avail(-1), link_drop_requests ->
  *     picker_source_gone.  s->avail, s->mirror_only, s->storing,
@@ -147,6 +149,7 @@ enum picker_kind {
 /* Source flags. */
 #define PICKER_SRC_FETCHER	0x1	/* peer: a site daemon fetching */
 #define PICKER_SRC_RESTING	0x2	/* mirror: in backoff */
+#define PICKER_SRC_CHOKED	0x4	/* peer: it chokes us */
 
 /* picker_new flags. */
 #define PICKER_ONE_MIRROR	0x1	/* one mirror at a time, no split */

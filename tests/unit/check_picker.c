@@ -290,6 +290,32 @@ START_TEST(test_stalled_to_peer)
 }
 END_TEST
 
+START_TEST(test_choked)
+{
+	struct picker		*pk = mk(4 * PS, PICKER_CHECKABLE);
+	struct picker_range	 r;
+	int			 m = mirror(pk);
+	int			 a = peer(pk, 0, 4, 0, T0);
+	int			 b = peer(pk, 0, 4, PICKER_SRC_CHOKED, T0);
+
+	/* a may send every piece: the mirror waits for it. */
+	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 0);
+	ck_assert_uint_eq(picker_tick(pk, T0), T0 + PICKER_PEER_STALL_MS);
+	/* A peer that chokes us keeps nothing from the mirror. */
+	ck_assert_int_eq(picker_source_flags(pk, a, PICKER_SRC_CHOKED, T0),
+	    0);
+	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 1);
+	ck_assert_uint_eq(r.start, 0);
+	ck_assert_uint_eq(r.end, 4 * PS);
+	/* Unchoked, it takes the range's tail over. */
+	ck_assert_int_eq(picker_source_flags(pk, b, 0, T0), 0);
+	ck_assert_uint_eq(blocks(pk, b, 100, T0), 2 * BPP);
+	ck_assert(picker_range(pk, m, &r));
+	ck_assert_uint_eq(r.end, 2 * PS);
+	picker_free(pk);
+}
+END_TEST
+
 START_TEST(test_hint_failure)
 {
 	struct picker		*pk = mk(4 * PS, 0);
@@ -656,7 +682,7 @@ START_TEST(test_random)
 	for (step = 0; step < 100000 && !picker_complete(pk); step++) {
 		now += rnd(&r, 300);
 		i = (int)rnd(&r, RND_PEERS);
-		switch (rnd(&r, 8)) {
+		switch (rnd(&r, 9)) {
 		case 0:
 			picker_tick(pk, now);
 			break;
@@ -685,6 +711,10 @@ START_TEST(test_random)
 		case 6:
 			picker_checkable(pk, rnd(&r, RND_PIECES));
 			break;
+		case 7:
+			ck_assert_int_eq(picker_source_flags(pk, r.peer[i],
+			    rnd(&r, 2) ? PICKER_SRC_CHOKED : 0, now), 0);
+			break;
 		default:
 			p = rnd(&r, RND_PIECES);
 			r.has[i][p] = 1;
@@ -710,6 +740,7 @@ picker_suite(void)
 	tcase_add_test(tc, test_mirror_and_peers);
 	tcase_add_test(tc, test_stalled_peer);
 	tcase_add_test(tc, test_stalled_to_peer);
+	tcase_add_test(tc, test_choked);
 	tcase_add_test(tc, test_hint_failure);
 	tcase_add_test(tc, test_mirror_dies);
 	tcase_add_test(tc, test_endgame);
