@@ -542,14 +542,23 @@ picker_bitfield(struct picker *pk, int id, const uint8_t *bits, uint64_t now)
 	return n;
 }
 
+/* The pieces [*first, *end) that piece (or PICKER_ALL) names. */
+static void
+named(const struct picker *pk, uint32_t piece, uint32_t *first,
+    uint32_t *end)
+{
+	*first = piece == PICKER_ALL ? 0 : piece;
+	*end = piece == PICKER_ALL || piece >= pk->pm.npieces ?
+	    pk->pm.npieces : piece + 1;
+}
+
 void
 picker_checkable(struct picker *pk, uint32_t piece)
 {
-	uint32_t	p;
+	uint32_t	p, end;
 
-	for (p = 0; p < pk->pm.npieces; p++)
-		if (piece == PICKER_ALL || piece == p)
-			pk->p[p].checkable = true;
+	for (named(pk, piece, &p, &end); p < end; p++)
+		pk->p[p].checkable = true;
 }
 
 /*
@@ -1060,17 +1069,16 @@ picker_piece_stored(struct picker *pk, uint32_t p, bool verified)
 int
 picker_piece_verified(struct picker *pk, uint32_t piece)
 {
-	uint32_t	p;
+	uint32_t	first, p, end;
 
-	for (p = 0; p < pk->pm.npieces; p++)
-		if ((piece == PICKER_ALL || piece == p) &&
-		    !piecemap_has(&pk->pm, p))
-			return -EINVAL;
 	if (piece != PICKER_ALL && piece >= pk->pm.npieces)
 		return -EINVAL;
-	for (p = 0; p < pk->pm.npieces; p++)
-		if (piece == PICKER_ALL || piece == p)
-			pk->p[p].state = PICKER_VERIFIED;
+	named(pk, piece, &first, &end);
+	for (p = first; p < end; p++)
+		if (!piecemap_has(&pk->pm, p))
+			return -EINVAL;
+	for (p = first; p < end; p++)
+		pk->p[p].state = PICKER_VERIFIED;
 	check(pk);
 	return 0;
 }
