@@ -121,7 +121,11 @@
 
 #include "daemon/base/pieces.h"
 
-#define PICKER_PEER_STALL_MS	1500	/* no block in: stalled */
+/*
+ * A peer with requests out that sent no block for this long stalled;
+ * so did the peers, when none sent a whole piece for this long.
+ */
+#define PICKER_PEER_STALL_MS	1500
 /*
  * A site daemon that fetches the file from the mirror shares our uplink:
  * fetching the file a second time would not come faster, so wait longer
@@ -235,8 +239,9 @@ void	 picker_checkable(struct picker *, uint32_t piece);
 
 /*
  * Site peers hold or fetch the file: mirrors get nothing (but pieces only
- * a mirror may send) until no peer made progress for ms.  A longer hold
- * in force is kept.
+ * a mirror may send) until the peers made no progress (a whole piece
+ * from a peer, a new piece at a fetcher) for ms.  A longer hold in force
+ * is kept.
  */
 void	 picker_hold(struct picker *, uint64_t now, uint64_t ms);
 
@@ -269,11 +274,12 @@ bool	 picker_range(const struct picker *, int src,
 	    struct picker_range *out);
 
 /*
- * Up to max blocks for a peer to ask for.  Starting a new piece costs
- * its length out of room (bytes the caller may buffer).  *want_hints (if
- * not NULL) is set when the peer has pieces we lack a hash for.
- * Returns the number of blocks in out, or -EINVAL for an unknown source
- * or a mirror.
+ * Up to max blocks for a peer to ask for (a stalled peer: one at a time).
+ * Starting a new piece costs its length out of room (bytes the caller
+ * may buffer); taking one over from a mirror cuts its range (an event).
+ * *want_hints (if not NULL) is set when the peer has pieces we lack a
+ * hash for.  Returns the number of blocks in out, or -EINVAL for an
+ * unknown source or a mirror.
  */
 ssize_t	 picker_next_blocks(struct picker *, int src, uint64_t now,
 	    struct picker_block *out, size_t max, uint64_t room,
@@ -325,6 +331,7 @@ int	 picker_piece_verified(struct picker *, uint32_t piece);
  */
 uint64_t picker_tick(struct picker *, uint64_t now);
 
+/* A piece's state; PICKER_MISSING out of range. */
 enum picker_state picker_state(const struct picker *, uint32_t piece);
 /* Pieces on disk: have-bits, prefix, bytes (pieces.h). */
 const struct piecemap *picker_map(const struct picker *);
