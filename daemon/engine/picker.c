@@ -374,9 +374,10 @@ unask_all(struct picker *pk, int id, bool events)
 static void
 recount(struct picker *pk, struct psrc *s)
 {
-	bool		live = !s->stalled && !(s->flags & PICKER_SRC_CHOKED);
+	bool		live;
 	uint32_t	p;
 
+	live = !s->stalled && !(s->flags & PICKER_SRC_CHOKED);
 	if (s->counted == live)
 		return;
 	s->counted = live;
