@@ -53,17 +53,21 @@
  * that changes state.
  *
  * Wiring (fetch.c, swarm.c, link.c): one picker per job, made when the
- * size is known, the swarm reaching it through the job.
+ * size is known.  The share room may not include this header: swarm.c
+ * reaches the picker through the job's struct piece_sink, whose ops
+ * fetch.c implements with the calls below (one op per call the swarm
+ * makes), and the events for peers go back through a callback the swarm
+ * registers with the sink.
  *
  *   fetch.c
  *   - piecemap_init in job_open / src_resp_locked -> picker_new(size,
  *     flags): PICKER_ONE_MIRROR when the file is unhashed or under
  *     FETCH_SPLIT_MIN, PICKER_CHECKABLE when it is one piece; then
  *     picker_piece_stored(p, false) for each piece of a resumed map.
- *     j->pm becomes picker_map() (fetch_job_has, fetch_job_bits,
- *     fetch_job_have_bytes, prefix); job_restart makes a new picker.  A
- *     transfer of unknown size stays outside the picker: there is
- *     nothing to pick until the size is known.
+ *     j->pm becomes picker_map() (sink_has, sink_bits, sink_have_bytes,
+ *     j->prefix); job_restart makes a new picker.  A transfer of unknown
+ *     size stays outside the picker: there is nothing to pick until the
+ *     size is known.
  *   - job_add_source -> picker_source_add(PICKER_MIRROR); a source
  *     turning dead -> picker_source_gone; ws_mirror_usable() false ->
  *     picker_source_flags(PICKER_SRC_RESTING).
@@ -79,19 +83,18 @@
  *     mhash path); src_done_locked / src_idle -> picker_range_done().
  *     PICKER_EV_TRUNCATE -> s->end = ev.end.
  *   - job_hold, stall_cb, j->stall, peer_hold, stall_mark, stall_ms,
- *     fetch_job_need_mirror, fetch_job_claim, fetch_job_piece_free and
- *     piece_takeable go.  job_join_peers -> picker_hold(now,
- *     PICKER_PEER_STALL_MS for PEERMGR_WAIT_HOLDER or a delegation,
- *     PICKER_FETCHER_STALL_MS for PEERMGR_WAIT_FETCHER);
- *     fetch_peer_fetching -> picker_hold(now, PICKER_FETCHER_STALL_MS)
- *     and PICKER_SRC_FETCHER on that daemon's source once linked (and
- *     job_cancel_sources + picker_range_done as today).  One timer per
- *     job fires at what picker_tick() returns, then runs job_schedule()
- *     and link_pump() on the swarm's links.
+ *     piece_takeable and the sink ops piece_free, claim and need_mirror
+ *     go.  job_join_peers -> picker_hold(now, PICKER_FETCHER_STALL_MS
+ *     when peermgr_should_wait says PEERMGR_WAIT_FETCHER, else
+ *     PICKER_PEER_STALL_MS); fetch_peer_fetching -> picker_hold(now,
+ *     PICKER_FETCHER_STALL_MS) and PICKER_SRC_FETCHER on that daemon's
+ *     source once linked (job_cancel_sources + picker_range_done as
+ *     today).  One timer per job fires at what picker_tick() returns,
+ *     then runs job_schedule() and pumps the swarm's links.
  *   - piece_stored (a piece from peers on disk) -> picker_piece_stored(p,
  *     true); job_check_complete -> picker_complete().
  *
- *   swarm.c, link.c
+ *   swarm.c, link.c (through the sink)
  *   - swarm_link_add / link_start -> picker_source_add(PICKER_PEER,
  *     PICKER_SRC_CHOKED); CHOKE, UNCHOKE -> picker_source_flags;
  *     BITFIELD, HAVE_ALL, HAVE -> picker_bitfield / picker_have;
@@ -105,7 +108,8 @@
  *   - swarm_block -> picker_block_done: 0 drop the data, 1 keep it,
  *     2 verify the piece.
  *   - verify_done: failed -> picker_piece_failed (ids -> addresses for
- *     dispute_add or blame_addrs); fetch_job_need_mirror goes.
+ *     dispute_add or blame_addrs), instead of need_mirror; passed ->
+ *     sink_store as today.
  *   - hints learnt (swarm_hints, ownhash_done, mhash_done, a torrent) ->
  *     picker_checkable.
  *   - PICKER_EV_CANCEL -> the link drops the request and sends CANCEL;
