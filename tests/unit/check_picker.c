@@ -82,6 +82,20 @@ mirror(struct picker *pk)
 	return id;
 }
 
+/* A mirror that took the whole file, its transfer at pos. */
+static int
+mirror_at(struct picker *pk, uint64_t pos, uint64_t now)
+{
+	struct picker_range	r;
+	int			m = mirror(pk);
+
+	ck_assert_int_eq(picker_next_range(pk, m, now, &r), 1);
+	ck_assert_uint_eq(r.start, 0);
+	ck_assert_uint_eq(r.end, picker_map(pk)->size);
+	ck_assert_int_eq(picker_range_progress(pk, m, pos, now), 0);
+	return m;
+}
+
 /* Ask src for blocks; note who was asked for what. */
 static size_t
 blocks(struct picker *pk, int src, size_t max, uint64_t now)
@@ -472,12 +486,8 @@ START_TEST(test_mirror_split)
 {
 	struct picker		*pk = mk(64 * PS, PICKER_CHECKABLE);
 	struct picker_range	 r;
-	int			 m1 = mirror(pk), m2;
+	int			 m1 = mirror_at(pk, 16 * PS, T0), m2;
 
-	ck_assert_int_eq(picker_next_range(pk, m1, T0, &r), 1);
-	ck_assert_uint_eq(r.end, 64 * PS);
-	ck_assert_int_eq(picker_range_progress(pk, m1, 16 * PS, T0 + 1000),
-	    0);
 	/* A second mirror takes the upper half of what is left. */
 	m2 = mirror(pk);
 	ck_assert_int_eq(picker_next_range(pk, m2, T0 + 1000, &r), 2);
@@ -501,10 +511,8 @@ START_TEST(test_peer_takes_over)
 {
 	struct picker		*pk = mk(16 * PS, PICKER_CHECKABLE);
 	struct picker_range	 r;
-	int			 m = mirror(pk), p;
+	int			 m = mirror_at(pk, 12 * PS, T0), p;
 
-	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 1);
-	ck_assert_int_eq(picker_range_progress(pk, m, 12 * PS, T0 + 10), 0);
 	/* A peer joins: it takes the range's tail, two pieces ahead. */
 	p = peer(pk, 0, 16, 0, T0 + 10);
 	ck_assert_uint_eq(blocks(pk, p, 100, T0 + 10), 2 * BPP);
