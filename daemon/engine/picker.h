@@ -1,0 +1,346 @@
+/*
+ * picker.h - the one piece picker: who fetches which part of a file.
+ *
+ * A download has sources of two kinds, and the picker hands out work to
+ * both alike (a mirror is one more peer to it: BEP 19, Transmission's
+ * webseeds):
+ *
+ *   mirror  takes contiguous byte ranges, piece-aligned: the largest run
+ *           of pieces it may take, shared among the idle mirrors, else the
+ *           upper half of the largest range another mirror still has to
+ *           fetch (aria2's split);
+ *   peer    takes 16 KiB blocks of pieces it has: first the blocks of
+ *           pieces already started, then the rarest piece (by the
+ *           availability the picker counts from haves), then, when
+ *           nothing is left, blocks in flight elsewhere (end game).
+ *
+ * It owns each piece's state (enum picker_state) and decides:
+ *
+ *   - Peers first, the mirror at once otherwise: a mirror takes a piece
+ *     no live peer (one that neither chokes us nor stalled) has at once;
+ *     a piece a live peer has only once the peers stalled (no piece from
+ *     any peer for PICKER_PEER_STALL_MS).
+ *   - The hold (picker_hold): while site peers hold or fetch the file, a
+ *     mirror gets nothing until they stop making progress for the hold's
+ *     time.  A source flagged PICKER_SRC_FETCHER (a site daemon that
+ *     fetches the file from the mirror itself, and should: rendezvous)
+ *     holds the mirrors for PICKER_FETCHER_STALL_MS after its last
+ *     progress; after that they start on what it has not delivered.
+ *   - A stalled peer (requests out, no block for PICKER_PEER_STALL_MS)
+ *     loses its requests to other peers or the mirror, and is counted as
+ *     having nothing until it delivers again; meanwhile it gets one block
+ *     at a time.
+ *   - Peers may take over a piece of a mirror's range that lies at least
+ *     two pieces ahead of where the transfer is: the range is cut short.
+ *   - A piece that fails its hash hint goes back to missing, for the
+ *     mirror only; the caller learns who sent it, and when the mirror's
+ *     copy is stored, that the dispute is to be settled now.
+ *   - No byte is asked of two sources, except in end game: blocks asked
+ *     of another peer over PICKER_ENDGAME_MS ago are asked once more, and
+ *     the other request is cancelled when one arrives.
+ *
+ * It is pure: no sockets, no timers, no I/O; it allocates only its own
+ * tables (a slot per source, blocks of pieces asked of peers).  Every
+ * call that depends on time takes the current monotonic time in ms;
+ * picker_tick() returns when to call it next.  What the caller must do
+ * for other sources (send a CANCEL, stop a transfer short, free a piece
+ * buffer) comes back through one callback, during the call that caused
+ * it.
+ *
+ * Source ids are small integers, reused after picker_source_gone().
+ * Invariants (a verified piece was stored; a block is asked only of a
+ * source that has its piece) are checked with assert() after every call
+ * that changes state.
+ *
+ * Wiring (fetch.c, swarm.c, link.c): one picker per job, made when the
+ * size is known.  The share room may not include this header: swarm.c
+ * reaches the picker through the job's struct piece_sink, whose ops
+ * fetch.c implements with the calls below (one op per call the swarm
+ * makes), and the events for peers go back through a callback the swarm
+ * registers with the sink.
+ *
+ *   fetch.c
+ *   - piecemap_init in job_open / src_resp_locked -> picker_new(size,
+ *     flags): PICKER_ONE_MIRROR when the file is unhashed or under
+ *     FETCH_SPLIT_MIN, PICKER_CHECKABLE when it is one piece; then
+ *     picker_piece_stored(p, false) for each piece of a resumed map.
+ *     j->pm becomes picker_map() (sink_has, sink_bits, sink_have_bytes,
+ *     j->prefix); job_restart makes a new picker.  A transfer of unknown
+ *     size stays outside the picker: there is nothing to pick until the
+ *     size is known.
+ *   - job_add_source -> picker_source_add(PICKER_MIRROR); a source
+ *     turning dead -> picker_source_gone; ws_mirror_usable() false ->
+ *     picker_source_flags(PICKER_SRC_RESTING).
+ *   - job_schedule -> picker_next_range() for each idle live source;
+ *     1 or 2 -> src_start(out.start, out.end).  sched_pick, the cut that
+ *     shares a gap among idle sources, the SLOW_FACTOR and STEAL_MIN
+ *     tests, the single-source rule, the backoff rule and
+ *     sources_idle() (picker_idle) move into the picker; what stays is
+ *     failing the job when every source is dead.
+ *   - src_data_locked -> picker_range_progress(s->pos); src_mark ->
+ *     picker_piece_stored(p, false) per piece on disk (its
+ *     PICKER_STORED_DISPUTE -> the swarm settles the dispute: today's
+ *     mhash path); src_done_locked / src_idle -> picker_range_done().
+ *     PICKER_EV_TRUNCATE -> s->end = ev.end.
+ *   - job_hold, stall_cb, j->stall, peer_hold, stall_mark, stall_ms,
+ *     piece_takeable and the sink ops piece_free, claim and need_mirror
+ *     go.  job_join_peers -> picker_hold(now, PICKER_FETCHER_STALL_MS
+ *     when peermgr_should_wait says PEERMGR_WAIT_FETCHER, else
+ *     PICKER_PEER_STALL_MS); fetch_peer_fetching -> picker_hold(now,
+ *     PICKER_FETCHER_STALL_MS) and PICKER_SRC_FETCHER on that daemon's
+ *     source once linked (job_cancel_sources + picker_range_done as
+ *     today).  One timer per job fires at what picker_tick() returns,
+ *     then runs job_schedule() and pumps the swarm's links.
+ *   - piece_stored (a piece from peers on disk) -> picker_piece_stored(p,
+ *     true); job_check_complete -> picker_complete().
+ *
+ *   swarm.c, link.c (through the sink)
+ *   - swarm_link_add / link_start -> picker_source_add(PICKER_PEER,
+ *     PICKER_SRC_CHOKED); CHOKE, UNCHOKE -> picker_source_flags;
+ *     BITFIELD, HAVE_ALL, HAVE -> picker_bitfield / picker_have;
+ *     swarm_link_remove, swarm_avail(-1), link_drop_requests ->
+ *     picker_source_gone.  s->avail, s->mirror_only, s->storing,
+ *     pickable() and pick_blocks() go; a dlpiece keeps its buffer,
+ *     contributors' addresses and verifying flag only.
+ *   - swarm_pick -> picker_next_blocks(room = DL_MEMORY_MAX - dl_memory;
+ *     want_hints -> link_want_hashes for a daemon).
+ *   - swarm_unrequest (reject, choke, no room) -> picker_block_cancel.
+ *   - swarm_block -> picker_block_done: 0 drop the data, 1 keep it,
+ *     2 verify the piece.
+ *   - verify_done: failed -> picker_piece_failed (ids -> addresses for
+ *     dispute_add or blame_addrs), instead of need_mirror; passed ->
+ *     sink_store as today.
+ *   - hints learnt (swarm_hints, ownhash_done, mhash_done, a torrent) ->
+ *     picker_checkable.
+ *   - PICKER_EV_CANCEL -> the link drops the request and sends CANCEL;
+ *     PICKER_EV_DROP -> dlpiece_free of that piece.
+ */
+#ifndef APTBTD_PICKER_H
+#define APTBTD_PICKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/base/pieces.h"
+
+/*
+ * A peer with requests out that sent no block for this long stalled;
+ * so did the peers, when none sent a whole piece for this long.
+ */
+#define PICKER_PEER_STALL_MS	1500
+/*
+ * A site daemon that fetches the file from the mirror shares our uplink:
+ * fetching the file a second time would not come faster, so wait longer
+ * for it (it drops out if it fails).
+ */
+#define PICKER_FETCHER_STALL_MS	15000
+#define PICKER_ENDGAME_MS	1000	/* a LAN peer answers within */
+/*
+ * Splitting a range in flight aborts its transfer at the cut, which
+ * wastes what the mirror already sent past it: only for long ranges.
+ */
+#define PICKER_SPLIT_MIN	(2 * 1024 * 1024)
+/* A mirror this much slower may not split a faster one's range. */
+#define PICKER_SLOW_FACTOR	4
+#define PICKER_NEVER		UINT64_MAX
+#define PICKER_ALL		UINT32_MAX	/* every piece */
+
+struct picker;
+
+enum picker_kind {
+	PICKER_MIRROR = 1,
+	PICKER_PEER,
+};
+
+/* Source flags. */
+#define PICKER_SRC_FETCHER	0x1	/* peer: a site daemon fetching */
+#define PICKER_SRC_RESTING	0x2	/* mirror: in backoff */
+#define PICKER_SRC_CHOKED	0x4	/* peer: it chokes us */
+
+/* picker_new flags. */
+#define PICKER_ONE_MIRROR	0x1	/* one mirror at a time, no split */
+#define PICKER_CHECKABLE	0x2	/* every piece has a hash to check */
+
+enum picker_state {
+	PICKER_MISSING,
+	PICKER_IN_RANGE,	/* in a mirror's range */
+	PICKER_REQUESTED,	/* blocks asked of peers */
+	PICKER_WHOLE,		/* every block in: verify, store */
+	PICKER_STORED,		/* on disk */
+	PICKER_VERIFIED,	/* on disk, its hash checked */
+};
+
+enum picker_ev_type {
+	/* src's request for the block is withdrawn: send CANCEL, forget it. */
+	PICKER_EV_CANCEL,
+	/* Mirror src's range now ends at end: stop the transfer there. */
+	PICKER_EV_TRUNCATE,
+	/*
+	 * piece, asked of peers and not whole, is no longer assembled from
+	 * them: free its buffer.  (A whole piece is the caller's: it ends in
+	 * picker_piece_stored or picker_piece_failed.)
+	 */
+	PICKER_EV_DROP,
+};
+
+struct picker_ev {
+	enum picker_ev_type	 type;
+	int			 src;		/* CANCEL, TRUNCATE */
+	uint32_t		 piece;		/* CANCEL, DROP */
+	uint32_t		 begin, len;	/* CANCEL */
+	uint64_t		 end;		/* TRUNCATE */
+};
+
+/* Called during picker calls: it must not call the picker itself. */
+typedef void (*picker_cb)(void *arg, const struct picker_ev *);
+
+/* A block asked of a peer. */
+struct picker_block {
+	uint32_t	piece, begin, len;
+};
+
+/* A mirror's byte range [start, end); pos is where its transfer is. */
+struct picker_range {
+	uint64_t	start, pos, end;
+};
+
+/* A picker for a file of size bytes (canonical layout); NULL: ENOMEM/EFBIG. */
+struct picker	*picker_new(uint64_t size, unsigned flags, picker_cb cb,
+		    void *arg);
+void		 picker_free(struct picker *);
+
+/*
+ * A new source; now starts a peer's (and a fetcher's) grace time.
+ * Returns its id (>= 0), -EINVAL for a bad kind, -ENOMEM.
+ */
+int	 picker_source_add(struct picker *, enum picker_kind, unsigned flags,
+	    uint64_t now);
+/* Change a source's flags; 0, or -EINVAL for an unknown source. */
+int	 picker_source_flags(struct picker *, int src, unsigned flags,
+	    uint64_t now);
+/*
+ * The source is gone (link closed, mirror failed for good): what it was
+ * asked for and has not delivered is free again, without events for it.
+ */
+void	 picker_source_gone(struct picker *, int src);
+
+/*
+ * A peer has a piece.  Returns 1 if that is news, 0 if known, -EINVAL
+ * for an unknown source, a mirror or a piece out of range.
+ */
+int	 picker_have(struct picker *, int src, uint32_t piece, uint64_t now);
+/*
+ * A peer's bitfield (BEP 3 bit order, npieces bits), or every piece when
+ * bits is NULL (HAVE_ALL).  Returns the number of pieces that are news,
+ * or -EINVAL as picker_have.
+ */
+int	 picker_bitfield(struct picker *, int src, const uint8_t *bits,
+	    uint64_t now);
+/* A hash to check the piece against is known: peers may send it. */
+void	 picker_checkable(struct picker *, uint32_t piece);
+
+/*
+ * Site peers hold or fetch the file: mirrors get nothing (but pieces only
+ * a mirror may send) until the peers made no progress (a whole piece
+ * from a peer, a new piece at a fetcher) for ms.  A longer hold in force
+ * is kept.
+ */
+void	 picker_hold(struct picker *, uint64_t now, uint64_t ms);
+
+/*
+ * Work for an idle mirror.  Returns
+ *   1  out is a run of pieces nobody fetches (the largest, shared with
+ *      the other idle mirrors);
+ *   2  out is the upper half of another mirror's remaining range (that
+ *      mirror had a PICKER_EV_TRUNCATE);
+ *   0  nothing now: ask again after picker_tick();
+ *   -EINVAL  not a mirror; -EBUSY  it has a range already.
+ */
+int	 picker_next_range(struct picker *, int src, uint64_t now,
+	    struct picker_range *out);
+/*
+ * The mirror's transfer reached byte pos of the file (what lies before
+ * it arrived, not necessarily stored yet): splits and peers taking over
+ * pieces start from there.  Returns 0, or -EINVAL when src has no range
+ * or pos lies outside it.
+ */
+int	 picker_range_progress(struct picker *, int src, uint64_t pos,
+	    uint64_t now);
+/*
+ * The mirror's transfer ended, and what it delivered is stored: pieces
+ * of its range not stored are free again.  0, or -EINVAL (no range).
+ */
+int	 picker_range_done(struct picker *, int src);
+/* The mirror's range, if it has one: true and *out, else false. */
+bool	 picker_range(const struct picker *, int src,
+	    struct picker_range *out);
+
+/*
+ * Up to max blocks for a peer to ask for (a stalled peer: one at a time).
+ * Starting a new piece costs its length out of room (bytes the caller
+ * may buffer); taking one over from a mirror cuts its range (an event).
+ * *want_hints (if not NULL) is set when the peer has pieces we lack a
+ * hash for.  Returns the number of blocks in out, or -EINVAL for an
+ * unknown source or a mirror.
+ */
+ssize_t	 picker_next_blocks(struct picker *, int src, uint64_t now,
+	    struct picker_block *out, size_t max, uint64_t room,
+	    bool *want_hints);
+/*
+ * A block arrived from src.  Returns
+ *   0  not wanted (a duplicate, or its piece was taken back): drop it;
+ *   1  wanted: keep the data;
+ *   2  wanted, and the piece is now whole: verify it;
+ *   -EINVAL  a block that is not one of the file's.
+ * Other requests for the block get PICKER_EV_CANCEL.
+ */
+int	 picker_block_done(struct picker *, int src, uint32_t piece,
+	    uint32_t begin, uint64_t now);
+/*
+ * src will not send the block (rejected, or never asked after all).
+ * Returns 0, or -ENOENT if it was not asked for it.
+ */
+int	 picker_block_cancel(struct picker *, int src, uint32_t piece,
+	    uint32_t begin);
+
+/*
+ * A whole piece failed its hash hint.  It is missing again, for mirrors
+ * only.  Up to max ids of the peers that sent its blocks (still
+ * connected) go to who.  Returns how many, or -EINVAL if the piece was
+ * not whole.
+ */
+int	 picker_piece_failed(struct picker *, uint32_t piece, int *who,
+	    size_t max);
+
+#define PICKER_STORED_DISPUTE	0x1	/* failed from peers: settle */
+#define PICKER_STORED_COMPLETE	0x2	/* every piece is stored */
+/*
+ * The piece is on disk, checked against its hash if verified.  Other
+ * work on it is withdrawn (events).  Returns a mask of PICKER_STORED_*
+ * (0 when neither), -EALREADY if it was stored, -EINVAL out of range.
+ */
+int	 picker_piece_stored(struct picker *, uint32_t piece, bool verified);
+/*
+ * A stored piece's hash was checked (a hint, or the whole file's
+ * SHA-256 when piece is PICKER_ALL).  0, or -EINVAL if not stored.
+ */
+int	 picker_piece_verified(struct picker *, uint32_t piece);
+
+/*
+ * Time passed: stalled peers lose their requests (events), holds lapse.
+ * Returns the next time (ms) to call it, or PICKER_NEVER.  Afterwards
+ * idle sources may find work: ask them (picker_next_*).
+ */
+uint64_t picker_tick(struct picker *, uint64_t now);
+
+/* A piece's state; PICKER_MISSING out of range. */
+enum picker_state picker_state(const struct picker *, uint32_t piece);
+/* Pieces on disk: have-bits, prefix, bytes (pieces.h). */
+const struct piecemap *picker_map(const struct picker *);
+bool	 picker_complete(const struct picker *);
+/* No source has work (a range or requests out). */
+bool	 picker_idle(const struct picker *);
+
+#endif
