@@ -1,0 +1,490 @@
+/*
+ * mirror.c - a job's mirror sources: ranges, buffered data, ordered
+ * writes.
+ *
+ * Each source of a job is one mirror URL with at most one transfer at a
+ * time.  A source receives a range, buffers what arrives and writes it on
+ * a worker in order; pieces count as held once their bytes are on disk.
+ * Small files and files without an expected hash come from one source at
+ * a time; large hashed files are split among mirrors by sched_pick().
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+
+#include "daemon/base/cache.h"
+#include "daemon/base/pieces.h"
+#include "daemon/base/state.h"
+#include "daemon/base/webseed.h"
+#include "daemon/base/workers.h"
+#include "daemon/engine/fetch.h"
+#include "daemon/engine/job.h"
+#include "daemon/share/swarm.h"
+static void	src_flush(struct source *s);
+
+static void
+write_work(void *arg)
+{
+	struct wjob	*w = arg;
+
+	if (w->inc != NULL)
+		hash_update(w->inc, w->buf, w->len);
+	w->rc = pwrite_all(w->fd, w->buf, w->len, w->off);
+}
+
+/* Mark the pieces of s's range that are now wholly on disk, up to upto. */
+static void
+src_mark(struct source *s, uint64_t upto)
+{
+	struct job	*j = s->job;
+	uint64_t	 pend;
+	bool		 any = false;
+
+	s->hold = upto;
+	if (!j->have_pm) {
+		j->seq = upto;
+		j->prefix = upto;
+		progress_flush(j, false);
+		return;
+	}
+	while (s->next_piece < j->pm.npieces) {
+		pend = (uint64_t)s->next_piece * j->pm.piece_size +
+		    piecemap_len(&j->pm, s->next_piece);
+		if (pend > upto)
+			break;
+		piecemap_set(&j->pm, s->next_piece);
+		if (j->swarm != NULL)
+			swarm_mirror_piece(j->swarm, s->next_piece);
+		s->next_piece++;
+		any = true;
+	}
+	if (any) {
+		j->prefix = piecemap_prefix(&j->pm);
+		progress_flush(j, false);
+		map_save(j);
+		inc_catch_up(j);
+	}
+}
+
+static void
+src_idle(struct source *s)
+{
+	struct job	*j = s->job;
+
+	s->busy = false;
+	s->blen = 0;
+	if (j->phase != PH_RUNNING)
+		return;
+	if (!j->have_pm && !s->dead && s->xfer_ended && s->x == NULL &&
+	    s->reason[0] == '\0') {
+		/* A transfer of unknown length ended well: that was the file. */
+		job_finish_ok(j, false);
+		return;
+	}
+	job_schedule(j);
+	job_check_complete(j);
+}
+
+static void
+write_done(void *arg)
+{
+	struct wjob	*w = arg;
+	struct source	*s = w->src;
+	struct job	*j = s->job;
+	int		 rc = w->rc;
+	uint64_t	 end = w->off + w->len;
+
+	if (w->inc != NULL) {
+		j->inc_busy = false;
+		if (j->inc_broken)
+			inc_reset(j, true);
+	}
+	free(w->buf);
+	free(w);
+	s->writing = false;
+	j->writes--;
+	if (j->phase == PH_DONE || j->phase == PH_OPENING ||
+	    j->phase == PH_COMMITTING) {
+		s->busy = false;
+		job_unref(j);
+		return;
+	}
+	if (rc < 0) {
+		job_fail(j, errno_reason(-rc), true, "writing to cache %s: %s",
+		    cache_root(), strerror(-rc));
+		job_unref(j);
+		return;
+	}
+	state_dirty();
+	src_mark(s, end);
+	if (j->phase != PH_RUNNING && j->phase != PH_VERIFYING) {
+		job_unref(j);
+		return;
+	}
+	if (abandoned(j)) {
+		job_fail(j, "Cancelled", false, "every requester went away");
+		job_unref(j);
+		return;
+	}
+	if (s->blen > 0 && (s->blen >= WRITE_CHUNK || s->xfer_ended ||
+	    s->pos == s->end))
+		src_flush(s);
+	if (s->x != NULL)
+		ws_resume(s->x);
+	if (!s->writing && s->xfer_ended && s->x == NULL && s->busy)
+		src_idle(s);
+	else
+		job_check_complete(j);
+	job_unref(j);
+}
+
+static void
+src_flush(struct source *s)
+{
+	struct job	*j = s->job;
+	struct wjob	*w;
+
+	if (s->writing || s->blen == 0 || j->rw < 0)
+		return;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		goto fail;
+	w->src = s;
+	w->off = s->pos - s->blen;
+	w->buf = s->buf;
+	w->len = s->blen;
+	w->fd = j->rw;
+	inc_take(j, w);
+	s->buf = NULL;
+	s->blen = s->bcap = 0;
+	if (workers_submit(write_work, write_done, w) < 0) {
+		free(w->buf);
+		free(w);
+		goto fail;
+	}
+	s->writing = true;
+	j->writes++;
+	j->wgen++;
+	j->refs++;
+	return;
+fail:
+	job_fail(j, "CacheError", true, "cannot queue a write");
+}
+
+static bool
+src_resp_locked(void *arg, const struct ws_resp *r)
+{
+	struct source	*s = arg;
+	struct job	*j = s->job;
+	struct waiter	*w;
+	int		 rc;
+
+	if (r->last_modified > 0)
+		j->last_modified = r->last_modified;
+	if (j->size >= 0) {
+		if (r->total >= 0 && r->total != j->size) {
+			s->bad_size = true;
+			return false;
+		}
+		return true;
+	}
+	/* The first answer for a file of unknown size. */
+	if (r->total >= 0) {
+		j->size = r->total;
+		if ((rc = piecemap_init(&j->pm, (uint64_t)j->size)) < 0) {
+			job_fail(j, "CacheError", true, "%s", strerror(-rc));
+			return false;
+		}
+		j->have_pm = true;
+		s->end = (uint64_t)j->size;
+		check_max_size(j, (uint64_t)j->size);
+		if (j->phase != PH_RUNNING)
+			return false;
+	}
+	TAILQ_FOREACH(w, &j->waiters, entry)
+		if (!w->started)
+			waiter_start(j, w);
+	return true;
+}
+
+static enum ws_data
+src_data_locked(void *arg, const uint8_t *p, size_t n)
+{
+	struct source	*s = arg;
+	struct job	*j = s->job;
+	size_t		 take = n, cap;
+	uint8_t		*nb;
+
+	if (j->phase != PH_RUNNING)
+		return WS_DATA_STOP;
+	if (s->end != NO_END && s->pos + take > s->end)
+		take = (size_t)(s->end - s->pos);
+	if (take == 0)
+		return WS_DATA_STOP;
+	if (s->blen + take > MAX_BUFFERED && s->writing)
+		return WS_DATA_PAUSE;
+	if (s->blen + take > s->bcap) {
+		cap = s->bcap ? s->bcap : WRITE_CHUNK;
+		while (cap < s->blen + take)
+			cap *= 2;
+		if ((nb = realloc(s->buf, cap)) == NULL) {
+			job_fail(j, "CacheError", true, "out of memory");
+			return WS_DATA_STOP;
+		}
+		s->buf = nb;
+		s->bcap = cap;
+	}
+	memcpy(s->buf + s->blen, p, take);
+	s->blen += take;
+	s->pos += take;
+	s->used = true;
+	state.bytes_from_mirrors += take;
+	if (!j->have_pm)
+		check_max_size(j, s->pos);
+	if (j->phase != PH_RUNNING)
+		return WS_DATA_STOP;
+	if (s->blen >= WRITE_CHUNK || s->pos == s->end)
+		src_flush(s);
+	return take < n ? WS_DATA_STOP : WS_DATA_TAKEN;
+}
+
+static void
+src_done_locked(void *arg, const struct ws_result *r)
+{
+	struct source	*s = arg;
+	struct job	*j = s->job;
+
+	if (s->x != NULL)
+		s->rate = ws_xfer_rate(s->x);
+	s->x = NULL;
+	s->xfer_ended = true;
+	if (j->phase != PH_RUNNING) {
+		if (!s->writing)
+			s->busy = false;
+		return;
+	}
+	if (r->not_modified && !j->hashed) {
+		job_finish_ok(j, true);
+		return;
+	}
+	if (r->ok && !s->bad_size && (r->stopped || s->end == NO_END ||
+	    s->pos >= s->end)) {
+		s->fails = 0;
+		s->reason[0] = '\0';
+	} else {
+		if (s->bad_size) {
+			snprintf(s->reason, sizeof(s->reason), "%s",
+			    j->hashed ? "HashSumMismatch" : "SizeMismatch");
+			snprintf(s->msg, sizeof(s->msg), "%s: unexpected size",
+			    s->url);
+			s->transient = false;
+		} else if (r->ok) {
+			snprintf(s->reason, sizeof(s->reason), "Timeout");
+			snprintf(s->msg, sizeof(s->msg), "%s: short transfer",
+			    s->url);
+			s->transient = true;
+		} else {
+			snprintf(s->reason, sizeof(s->reason), "%s", r->reason);
+			snprintf(s->msg, sizeof(s->msg), "%s", r->msg);
+			s->transient = r->transient;
+		}
+		log_info("fetch %s: source %s failed: %s", j->url, s->url,
+		    s->msg);
+		if (!s->transient || ++s->fails >= SRC_MAX_FAILS)
+			s->dead = true;
+		/* Release what it did not deliver. */
+		if (j->have_pm)
+			s->end = s->pos;
+		else
+			s->dead = true, s->blen = 0;
+	}
+	if (s->blen > 0)
+		src_flush(s);
+	if (!s->writing)
+		src_idle(s);
+}
+
+/*
+ * A callback may end the job; the reference keeps it alive until the
+ * callback is back out of it.
+ */
+static bool
+src_resp(void *arg, const struct ws_resp *r)
+{
+	struct job	*j = ((struct source *)arg)->job;
+	bool		 ok;
+
+	j->refs++;
+	ok = src_resp_locked(arg, r);
+	job_unref(j);
+	return ok;
+}
+
+static enum ws_data
+src_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct job	*j = ((struct source *)arg)->job;
+	enum ws_data	 d;
+
+	j->refs++;
+	d = src_data_locked(arg, p, n);
+	job_unref(j);
+	return d;
+}
+
+static void
+src_done(void *arg, const struct ws_result *r)
+{
+	struct job	*j = ((struct source *)arg)->job;
+
+	j->refs++;
+	src_done_locked(arg, r);
+	job_unref(j);
+}
+
+static const struct ws_callbacks src_cb = {
+	src_resp,
+	src_data,
+	src_done,
+};
+
+static bool
+src_start(struct source *s, uint64_t start, uint64_t end)
+{
+	struct job	*j = s->job;
+	bool		 whole;
+
+	s->busy = true;
+	s->xfer_ended = false;
+	s->bad_size = false;
+	s->reason[0] = '\0';
+	s->hold = s->pos = start;
+	s->end = end;
+	s->blen = 0;
+	s->next_piece = j->have_pm ? (uint32_t)(start / j->pm.piece_size) : 0;
+	whole = start == 0 && (end == NO_END || (j->size >= 0 &&
+	    end == (uint64_t)j->size));
+	s->x = ws_fetch(s->mirror, s->url, whole ? 0 : start,
+	    whole ? 0 : end, j->hashed ? 0 : j->ims, &src_cb, s);
+	if (s->x == NULL) {
+		s->busy = false;
+		s->dead = true;
+		snprintf(s->reason, sizeof(s->reason), "ConnectionFailed");
+		snprintf(s->msg, sizeof(s->msg), "%s: cannot start", s->url);
+		return false;
+	}
+	log_debug("fetch %s: %s bytes %llu-%llu", j->url, s->url,
+	    (unsigned long long)start, (unsigned long long)end);
+	return true;
+}
+
+static uint64_t
+src_rate(const struct source *s)
+{
+	return s->x != NULL ? ws_xfer_rate(s->x) : s->rate;
+}
+
+void
+job_schedule(struct job *j)
+{
+	struct busy	 act[MAX_SOURCES];
+	size_t		 idx[MAX_SOURCES], nact, i, k, victim;
+	struct source	*s, *v, *first_failed = NULL;
+	struct span	 out;
+	bool		 single, nobody, any_alive = false;
+	int		 r;
+
+	if (j->phase != PH_RUNNING || j->peer_hold)
+		return;
+	nobody = sources_idle(j);
+	single = !j->hashed || !j->have_pm ||
+	    (j->size >= 0 && j->size < FETCH_SPLIT_MIN);
+	for (i = 0; i < j->nsrc; i++) {
+		s = &j->src[i];
+		if (s->dead)
+			continue;
+		any_alive = true;
+		if (s->busy)
+			continue;
+		if (single && !sources_idle(j))
+			break;
+		/* Mirrors in backoff wait, unless nobody else is working. */
+		if (!ws_mirror_usable(s->mirror) && !nobody)
+			continue;
+		if (!j->have_pm) {
+			src_start(s, 0, NO_END);
+			continue;
+		}
+		for (k = 0, nact = 0; k < j->nsrc; k++)
+			if (j->src[k].busy) {
+				act[nact].hold = j->src[k].hold;
+				act[nact].pos = j->src[k].pos;
+				act[nact].end = j->src[k].end;
+				idx[nact++] = k;
+			}
+		r = sched_pick(&j->pm, act, nact, STEAL_MIN, &out, &victim);
+		if (r == 0)
+			break;
+		if (r == 1 && !single) {
+			/* Share a fresh gap with the idle sources still to come. */
+			size_t	 nidle = 0;
+			uint64_t cut, ps = j->pm.piece_size;
+
+			for (k = i; k < j->nsrc; k++)
+				if (!j->src[k].dead && !j->src[k].busy &&
+				    (nobody || ws_mirror_usable(j->src[k].mirror)))
+					nidle++;
+			if (nidle > 1) {
+				cut = out.start + (out.end - out.start) / nidle;
+				cut = (cut + ps - 1) / ps * ps;
+				if (cut > out.start && cut < out.end)
+					out.end = cut;
+			}
+		}
+		if (r == 2) {
+			v = &j->src[idx[victim]];
+			/* A slow mirror does not take work from a fast one. */
+			if (s->rate > 0 && src_rate(v) > SLOW_FACTOR * s->rate)
+				continue;
+			v->end = out.start;
+		}
+		src_start(s, out.start, out.end);
+	}
+	if (!sources_idle(j) || (j->have_pm && piecemap_complete(&j->pm)))
+		return;
+	for (i = 0; i < j->nsrc; i++)
+		if (j->src[i].reason[0] != '\0') {
+			first_failed = &j->src[i];
+			break;
+		}
+	if (any_alive && first_failed == NULL)
+		return;
+	if (any_alive) {
+		/* Every live source rests in backoff: try once more now. */
+		for (i = 0; i < j->nsrc; i++)
+			if (!j->src[i].dead) {
+				if (j->have_pm) {
+					r = sched_pick(&j->pm, act, 0, 0,
+					    &out, &victim);
+					if (r == 1)
+						src_start(&j->src[i],
+						    out.start, out.end);
+				} else
+					src_start(&j->src[i], 0, NO_END);
+				if (!sources_idle(j))
+					return;
+			}
+	}
+	if (first_failed != NULL)
+		job_fail(j, first_failed->reason, first_failed->transient,
+		    "%s", first_failed->msg);
+	else
+		job_fail(j, "ConnectionFailed", true, "no source for %s",
+		    j->url);
+}

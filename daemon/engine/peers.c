@@ -1,0 +1,485 @@
+/*
+ * peers.c - a job's peer side: its piece sink for the swarm, waiting
+ * for site daemons that hold or fetch the file, and files fetched on
+ * another daemon's behalf.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/clock.h"
+#include "common/hash.h"
+#include "common/log.h"
+
+#include "daemon/base/cache.h"
+#include "daemon/base/conf.h"
+#include "daemon/base/pieces.h"
+#include "daemon/base/state.h"
+#include "daemon/base/webseed.h"
+#include "daemon/base/workers.h"
+#include "daemon/engine/fetch.h"
+#include "daemon/engine/job.h"
+#include "daemon/meta/discover.h"
+#include "daemon/share/peer.h"
+#include "daemon/share/peermgr.h"
+#include "daemon/share/piecesink.h"
+#include "daemon/share/site.h"
+#include "daemon/share/swarm.h"
+static void	sink_need_mirror(struct piece_sink *sk);
+
+/* The job behind the piece sink its swarm was handed. */
+static struct job *
+sink_job(struct piece_sink *sk)
+{
+	return (struct job *)((char *)sk - offsetof(struct job, sink));
+}
+
+static const struct job *
+sink_cjob(const struct piece_sink *sk)
+{
+	return (const struct job *)((const char *)sk -
+	    offsetof(struct job, sink));
+}
+
+static void
+stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job		*j = arg;
+	struct timeval		 tv = { 0, PEER_STALL_MS * 1000 };
+
+	if (j->phase != PH_RUNNING || !j->peer_hold)
+		return;
+	if (j->have_pm && j->pm.nhave > j->stall_mark) {
+		/* The peers deliver: keep waiting for them. */
+		j->stall_mark = j->pm.nhave;
+		j->stall_ms = clock_ms();
+		evtimer_add(j->stall, &tv);
+		return;
+	}
+	if (clock_ms() - j->stall_ms < FETCHER_STALL_MS &&
+	    peermgr_should_wait(j->sha) == PEERMGR_WAIT_FETCHER) {
+		evtimer_add(j->stall, &tv);
+		return;
+	}
+	log_debug("fetch %s: peers stalled, using the mirrors", j->url);
+	sink_need_mirror(&j->sink);
+}
+
+/* Let the mirrors wait while peers deliver; false if we cannot. */
+static bool
+job_hold(struct job *j)
+{
+	struct timeval	tv = { 0, PEER_STALL_MS * 1000 };
+
+	if (j->stall == NULL &&
+	    (j->stall = evtimer_new(jobtab.base, stall_cb, j)) == NULL)
+		return false;
+	j->peer_hold = true;
+	j->stall_mark = j->pm.nhave;
+	j->stall_ms = clock_ms();
+	evtimer_add(j->stall, &tv);
+	return true;
+}
+
+/* The suite publishes a torrent for the file: standard clients may join. */
+static void
+torrent_found(void *arg, bool ok)
+{
+	struct job	*j = arg;
+
+	j->discovering = false;
+	if (ok && j->phase == PH_RUNNING && j->swarm != NULL)
+		swarm_torrent_known(j->swarm);
+	job_unref(j);
+}
+
+/*
+ * Share the download with peers.  If a site daemon holds or fetches the
+ * file, ask it first and let the mirrors wait while it delivers; else the
+ * mirrors start at once and peers may still join.
+ */
+void
+job_join_peers(struct job *j)
+{
+
+	if (!j->hashed || !j->have_pm || j->size <= 0)
+		return;
+	if (j->swarm == NULL) {
+		j->swarm = swarm_for_job(&j->sink, j->sha, (uint64_t)j->size);
+		if (j->swarm == NULL)
+			return;
+		peermgr_notify(j->sha, PEERMGR_FETCHING);
+		if (j->base != NULL && !j->discovering) {
+			j->discovering = true;
+			j->refs++;
+			if (discover_torrent(j->base, j->sha, (uint64_t)j->size,
+			    torrent_found, j) < 0) {
+				j->discovering = false;
+				j->refs--;
+			}
+		}
+	}
+	/*
+	 * Wait for peers if one holds the file, or fetches it and is the one
+	 * that should (rendezvous).  Otherwise, if a site daemon scores
+	 * higher for the file, ask it to fetch the file: when several start
+	 * it together, each sends its want to the same daemon, which alone
+	 * uses the mirror.  A file fetched for a peer is not passed on.
+	 */
+	if (state.paused || piecemap_complete(&j->pm))
+		return;
+	if (peermgr_should_wait(j->sha) != PEERMGR_WAIT_NO) {
+		if (!swarm_ask_peers(j->swarm))
+			return;
+	} else if (j->for_peer || j->delegated ||
+	    !peermgr_delegate(j->sha, (uint64_t)j->size, j->url))
+		return;
+	else {
+		j->delegated = true;
+		swarm_ask_peers(j->swarm);
+	}
+	if (job_hold(j))
+		log_debug("fetch %s: asking site peers first", j->url);
+}
+
+static void
+fetch_peers_changed(void)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobtab.list, entry)
+		if (j->phase == PH_RUNNING && j->swarm != NULL &&
+		    !piecemap_complete(&j->pm))
+			swarm_ask_peers(j->swarm);
+}
+
+static void
+fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobtab.list, entry) {
+		if (!j->hashed || memcmp(j->sha, sha, SHA256_LEN) != 0)
+			continue;
+		if (j->phase != PH_RUNNING || j->peer_hold || j->swarm == NULL ||
+		    state.paused || piecemap_complete(&j->pm))
+			return;
+		if (!site_outranks(peer_id, peer_self_id, sha))
+			return;		/* we keep the mirror */
+		if (!job_hold(j))
+			return;
+		log_debug("fetch %s: another daemon fetches it too; streaming "
+		    "from it", j->url);
+		job_cancel_sources(j);
+		swarm_ask_peers(j->swarm);
+		return;
+	}
+}
+
+static void
+sink_need_mirror(struct piece_sink *sk)
+{
+	struct job	*j = sink_job(sk);
+
+	if (!j->peer_hold)
+		return;
+	j->peer_hold = false;
+	if (j->stall != NULL)
+		evtimer_del(j->stall);
+	job_schedule(j);
+}
+
+/*
+ * The mirror transfer whose range holds the piece, if the piece lies far
+ * enough ahead of where that transfer is (two pieces) for peers to take
+ * it over; *taken is NULL when no transfer holds it at all.
+ */
+static bool
+piece_takeable(const struct job *j, uint32_t piece, struct source **taken)
+{
+	uint64_t	start, end, margin;
+	size_t		i;
+	struct source	*s;
+
+	*taken = NULL;
+	if (!j->have_pm || j->phase != PH_RUNNING)
+		return false;
+	start = (uint64_t)piece * j->pm.piece_size;
+	end = start + piecemap_len(&j->pm, piece);
+	margin = 2 * (uint64_t)j->pm.piece_size;
+	for (i = 0; i < j->nsrc; i++) {
+		s = (struct source *)&j->src[i];
+		if (!s->busy || start >= s->end || end <= s->hold)
+			continue;
+		if (start < s->pos + margin)
+			return false;
+		*taken = s;
+	}
+	return true;
+}
+
+static bool
+sink_piece_free(const struct piece_sink *sk, uint32_t piece)
+{
+	struct source	*s;
+
+	return piece_takeable(sink_cjob(sk), piece, &s);
+}
+
+/*
+ * Peers take the piece: a mirror transfer that would have fetched it
+ * stops short of it, and the mirrors wait while peers deliver (until
+ * they stall), so no byte comes twice.
+ */
+static bool
+sink_claim(struct piece_sink *sk, uint32_t piece)
+{
+	struct job	*j = sink_job(sk);
+	struct source	*s;
+
+	if (!piece_takeable(j, piece, &s))
+		return false;
+	if (s != NULL)
+		s->end = (uint64_t)piece * j->pm.piece_size;
+	if (!j->peer_hold)
+		job_hold(j);
+	return true;
+}
+
+static bool
+sink_has(const struct piece_sink *sk, uint32_t piece)
+{
+	const struct job	*j = sink_cjob(sk);
+
+	return j->have_pm && piece < j->pm.npieces &&
+	    piecemap_has(&j->pm, piece);
+}
+
+static const uint8_t *
+sink_bits(const struct piece_sink *sk)
+{
+	const struct job	*j = sink_cjob(sk);
+
+	return j->have_pm ? j->pm.bits : NULL;
+}
+
+static uint64_t
+sink_have_bytes(const struct piece_sink *sk)
+{
+	const struct job	*j = sink_cjob(sk);
+
+	return j->have_pm ? piecemap_bytes(&j->pm) : 0;
+}
+
+static int
+sink_mem_fd(const struct piece_sink *sk)
+{
+	const struct job	*j = sink_cjob(sk);
+
+	return j->mem ? j->rw : -1;
+}
+
+/* A verified piece from peers, written on a worker. */
+struct pjob {
+	struct job	*job;
+	uint32_t	 piece;
+	uint8_t		*data;
+	uint32_t	 len;
+	int		 fd;
+	int		 rc;
+	struct hash_ctx	*inc;		/* next in file order: hash it too */
+	bool		 whole;		/* the whole file, digest its SHA-256 */
+	bool		 alone;		/* no other write in flight */
+	uint64_t	 gen;
+	uint8_t		 digest[SHA256_LEN];
+};
+
+static void
+pwrite_work(void *arg)
+{
+	struct pjob	*p = arg;
+
+	if (p->inc != NULL)
+		hash_update(p->inc, p->data, p->len);
+	p->rc = pwrite_all(p->fd, p->data, p->len,
+	    (uint64_t)p->piece * p->job->pm.piece_size);
+}
+
+/* A piece from peers is in the file. */
+static void
+piece_stored(struct job *j, uint32_t piece, uint32_t len)
+{
+	if (piecemap_has(&j->pm, piece))
+		return;
+	j->peer_bytes += len;
+	piecemap_set(&j->pm, piece);
+	if (j->swarm != NULL)
+		swarm_piece_stored(j->swarm, piece);
+	j->prefix = piecemap_prefix(&j->pm);
+	progress_flush(j, false);
+	map_save(j);
+	inc_catch_up(j);
+	job_check_complete(j);
+}
+
+static void
+pwrite_done(void *arg)
+{
+	struct pjob	*p = arg;
+	struct job	*j = p->job;
+
+	free(p->data);
+	j->writes--;
+	if (p->rc == 0 && p->whole && p->alone && j->phase == PH_RUNNING) {
+		memcpy(j->whole, p->digest, SHA256_LEN);
+		j->whole_gen = p->gen;
+		j->whole_hashed = true;
+	}
+	if (p->inc != NULL) {
+		j->inc_busy = false;
+		if (j->inc_broken || p->rc < 0)
+			inc_reset(j, true);
+	}
+	if (j->phase != PH_RUNNING || !j->have_pm) {
+		free(p);
+		job_unref(j);
+		return;
+	}
+	if (p->rc < 0)
+		job_fail(j, errno_reason(-p->rc), true, "writing to cache %s: "
+		    "%s", cache_root(), strerror(-p->rc));
+	else
+		piece_stored(j, p->piece, p->len);
+	free(p);
+	job_unref(j);
+}
+
+static void
+sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
+    uint32_t len, const uint8_t *sha256)
+{
+	struct job	*j = sink_job(sk);
+	struct pjob	*p;
+	bool		 whole = sha256 != NULL && piece == 0 &&
+			    j->size == (int64_t)len;
+
+	if (j->phase != PH_RUNNING || !j->have_pm || j->rw < 0 ||
+	    piece >= j->pm.npieces || piecemap_has(&j->pm, piece)) {
+		free(data);
+		return;
+	}
+	/*
+	 * The whole file into a memory file: no disk to wait for, so no
+	 * worker either.  (Should that fail, a worker tries and reports.)
+	 */
+	if (whole && j->mem && j->writes == 0 &&
+	    pwrite_all(j->rw, data, len, 0) == 0) {
+		free(data);
+		inc_reset(j, true);
+		j->wgen++;
+		memcpy(j->whole, sha256, SHA256_LEN);
+		j->whole_gen = j->wgen;
+		j->whole_hashed = true;
+		piece_stored(j, piece, len);
+		return;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		free(data);
+		return;
+	}
+	p->job = j;
+	p->piece = piece;
+	p->data = data;
+	p->len = len;
+	p->fd = j->rw;
+	/*
+	 * Usually the next piece in file order: hash it from this buffer
+	 * (unless the swarm already knows the whole file's digest).
+	 */
+	if (!whole && j->hashed && !j->inc_broken && !j->inc_busy &&
+	    (uint64_t)piece * j->pm.piece_size == j->inc_off &&
+	    (j->inc != NULL || (j->inc = hash_new(HASH_SHA256)) != NULL))
+		p->inc = j->inc;
+	p->whole = whole;
+	if (whole)
+		memcpy(p->digest, sha256, SHA256_LEN);
+	p->alone = j->writes == 0;
+	p->gen = j->wgen + 1;
+	if (workers_submit(pwrite_work, pwrite_done, p) < 0) {
+		free(data);
+		free(p);
+		return;
+	}
+	if (p->inc != NULL) {
+		j->inc_off += len;
+		j->inc_busy = true;
+	}
+	j->writes++;
+	j->wgen++;
+	j->refs++;
+}
+
+const struct piece_sink_ops job_sink_ops = {
+	.has = sink_has,
+	.bits = sink_bits,
+	.have_bytes = sink_have_bytes,
+	.piece_free = sink_piece_free,
+	.claim = sink_claim,
+	.need_mirror = sink_need_mirror,
+	.store = sink_store,
+	.mem_fd = sink_mem_fd,
+};
+
+/*
+ * A site daemon asks us to fetch a file for it.  Only from a mirror this
+ * daemon uses itself (configured, or asked for by its own apt), so a peer
+ * cannot make it contact any other host; the file ends in the cache like
+ * any other, and the asker streams it from us as pieces arrive.
+ */
+static void
+fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
+    const char *who)
+{
+	struct fetchmsg_req	 a;
+	struct job		*j;
+	int			 rc;
+
+	if (jobtab.stopping || state.paused || size > INT64_MAX ||
+	    size > conf.cache_size)
+		return;
+	if (cache_lookup(sha) != NULL) {
+		/* It may have missed our index: say it again. */
+		peermgr_notify(sha, PEERMGR_HAVE);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.uri = url;
+	a.has_sha256 = true;
+	memcpy(a.sha256, sha, SHA256_LEN);
+	a.size = (int64_t)size;
+	if (job_find(&a) != NULL)
+		return;
+	if (!ws_mirror_known(url)) {
+		log_debug("fetch: %s wants %s from a mirror we do not use",
+		    who, url);
+		return;
+	}
+	if (jobtab.nfor_peers >= FOR_PEERS_MAX || (j = job_new(&a)) == NULL)
+		return;
+	j->for_peer = true;
+	jobtab.nfor_peers++;
+	log_debug("fetch %s: fetching it for %s", url, who);
+	if ((rc = job_open(j, false)) < 0)
+		job_fail(j, "CacheError", true, "%s", strerror(-rc));
+}
+
+const struct peermgr_events job_peer_events = {
+	.holders_changed = fetch_peers_changed,
+	.peer_fetching = fetch_peer_fetching,
+	.peer_want = fetch_peer_want,
+};
