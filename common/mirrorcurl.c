@@ -22,8 +22,9 @@
 #define MCURL_USER_AGENT	"Debian APT-HTTP/1.3 (aptbt " APTBT_VERSION ")"
 
 #define F_TRANSIENT	0x1	/* may pass: apt retries */
-#define F_LOCAL		0x2	/* our side, not the mirror's */
-#define F_FTP_REPLY	0x4	/* transient when the FTP reply was 4xx */
+#define F_OURS		0x2	/* our side failed, not the mirror */
+#define F_FILE		0x4	/* the file is at fault, not the mirror */
+#define F_FTP_REPLY	0x8	/* transient when the FTP reply was 4xx */
 
 struct row {
 	CURLcode	 code;
@@ -40,10 +41,10 @@ struct row {
 static const struct row curl_rows[] = {
 	{ CURLE_UNSUPPORTED_PROTOCOL, "BadURL", 0,
 	    "not an http, https or ftp URL (or a redirect to one)" },
-	{ CURLE_FAILED_INIT, "InternalError", F_LOCAL,
+	{ CURLE_FAILED_INIT, "InternalError", F_OURS,
 	    "libcurl could not start the transfer" },
-	{ CURLE_URL_MALFORMAT, "BadURL", 0, "malformed URL" },
-	{ CURLE_NOT_BUILT_IN, "InternalError", F_LOCAL,
+	{ CURLE_URL_MALFORMAT, "BadURL", F_OURS, "malformed URL" },
+	{ CURLE_NOT_BUILT_IN, "InternalError", F_OURS,
 	    "a feature libcurl was built without" },
 	{ CURLE_COULDNT_RESOLVE_PROXY, "ResolveFailure", F_TRANSIENT,
 	    "could not resolve the proxy's name" },
@@ -54,7 +55,7 @@ static const struct row curl_rows[] = {
 	{ CURLE_WEIRD_SERVER_REPLY, "ConnectionFailed", F_TRANSIENT,
 	    "the server's reply made no sense" },
 	/* FTP's 550 is both "no such directory" and "not for you". */
-	{ CURLE_REMOTE_ACCESS_DENIED, "HttpError404", F_FTP_REPLY,
+	{ CURLE_REMOTE_ACCESS_DENIED, "HttpError404", F_FILE | F_FTP_REPLY,
 	    "Not Found (or access denied)" },
 	{ CURLE_FTP_ACCEPT_FAILED, "ConnectionFailed", F_TRANSIENT,
 	    "FTP data connection not accepted" },
@@ -78,11 +79,11 @@ static const struct row curl_rows[] = {
 	    "FTP server refused to send the file" },
 	{ CURLE_QUOTE_ERROR, "FtpError", F_FTP_REPLY,
 	    "FTP server refused a command" },
-	{ CURLE_WRITE_ERROR, "WriteError", F_TRANSIENT | F_LOCAL,
+	{ CURLE_WRITE_ERROR, "WriteError", F_TRANSIENT | F_OURS,
 	    "the received bytes could not be kept" },
-	{ CURLE_READ_ERROR, "InternalError", F_LOCAL,
+	{ CURLE_READ_ERROR, "InternalError", F_OURS,
 	    "libcurl could not read what it was to send" },
-	{ CURLE_OUT_OF_MEMORY, "InternalError", F_TRANSIENT | F_LOCAL,
+	{ CURLE_OUT_OF_MEMORY, "InternalError", F_TRANSIENT | F_OURS,
 	    "out of memory" },
 	{ CURLE_OPERATION_TIMEDOUT, "Timeout", F_TRANSIENT,
 	    "the mirror did not answer in time, or stalled" },
@@ -96,51 +97,51 @@ static const struct row curl_rows[] = {
 	    "TLS handshake failed" },
 	{ CURLE_BAD_DOWNLOAD_RESUME, "RangeNotSupported", F_TRANSIENT,
 	    "the server cannot resume there" },
-	{ CURLE_FUNCTION_NOT_FOUND, "InternalError", F_LOCAL,
+	{ CURLE_FUNCTION_NOT_FOUND, "InternalError", F_OURS,
 	    "libcurl is missing a function" },
-	{ CURLE_ABORTED_BY_CALLBACK, "InternalError", F_LOCAL,
+	{ CURLE_ABORTED_BY_CALLBACK, "InternalError", F_OURS,
 	    "the transfer was aborted" },
-	{ CURLE_BAD_FUNCTION_ARGUMENT, "InternalError", F_LOCAL,
+	{ CURLE_BAD_FUNCTION_ARGUMENT, "InternalError", F_OURS,
 	    "libcurl refused an argument" },
-	{ CURLE_INTERFACE_FAILED, "ConnectionFailed", F_TRANSIENT | F_LOCAL,
+	{ CURLE_INTERFACE_FAILED, "ConnectionFailed", F_TRANSIENT | F_OURS,
 	    "no usable local interface" },
 	{ CURLE_TOO_MANY_REDIRECTS, "RedirectionLoop", 0,
 	    "too many redirects" },
-	{ CURLE_UNKNOWN_OPTION, "InternalError", F_LOCAL,
+	{ CURLE_UNKNOWN_OPTION, "InternalError", F_OURS,
 	    "libcurl does not know an option" },
-	{ CURLE_SETOPT_OPTION_SYNTAX, "InternalError", F_LOCAL,
+	{ CURLE_SETOPT_OPTION_SYNTAX, "InternalError", F_OURS,
 	    "libcurl refused an option's syntax" },
 	{ CURLE_GOT_NOTHING, "ConnectionFailed", F_TRANSIENT,
 	    "the server closed without a reply" },
-	{ CURLE_SSL_ENGINE_NOTFOUND, "TLSError", F_LOCAL,
+	{ CURLE_SSL_ENGINE_NOTFOUND, "TLSError", F_OURS,
 	    "TLS engine not found" },
-	{ CURLE_SSL_ENGINE_SETFAILED, "TLSError", F_LOCAL,
+	{ CURLE_SSL_ENGINE_SETFAILED, "TLSError", F_OURS,
 	    "TLS engine could not be set" },
 	{ CURLE_SEND_ERROR, "ConnectionFailed", F_TRANSIENT,
 	    "sending to the mirror failed" },
 	{ CURLE_RECV_ERROR, "ConnectionFailed", F_TRANSIENT,
 	    "receiving from the mirror failed" },
-	{ CURLE_SSL_CERTPROBLEM, "TLSError", F_LOCAL,
+	{ CURLE_SSL_CERTPROBLEM, "TLSError", F_OURS,
 	    "the client certificate cannot be used" },
 	{ CURLE_SSL_CIPHER, "TLSError", 0, "no TLS cipher in common" },
 	{ CURLE_PEER_FAILED_VERIFICATION, "TLSError", 0,
 	    "the mirror's certificate did not verify" },
 	{ CURLE_BAD_CONTENT_ENCODING, "ConnectionFailed", F_TRANSIENT,
 	    "the body's encoding made no sense" },
-	{ CURLE_FILESIZE_EXCEEDED, "MaximumSizeExceeded", 0,
+	{ CURLE_FILESIZE_EXCEEDED, "MaximumSizeExceeded", F_FILE,
 	    "the file is larger than expected" },
 	{ CURLE_USE_SSL_FAILED, "TLSError", 0,
 	    "the FTP server would not speak TLS" },
-	{ CURLE_SSL_ENGINE_INITFAILED, "TLSError", F_LOCAL,
+	{ CURLE_SSL_ENGINE_INITFAILED, "TLSError", F_OURS,
 	    "TLS engine did not start" },
 	{ CURLE_LOGIN_DENIED, "FtpError", F_FTP_REPLY,
 	    "the server refused the login" },
-	{ CURLE_SSL_CACERT_BADFILE, "TLSError", F_LOCAL,
+	{ CURLE_SSL_CACERT_BADFILE, "TLSError", F_OURS,
 	    "the CA certificates cannot be read" },
-	{ CURLE_REMOTE_FILE_NOT_FOUND, "HttpError404", 0, "Not Found" },
+	{ CURLE_REMOTE_FILE_NOT_FOUND, "HttpError404", F_FILE, "Not Found" },
 	{ CURLE_SSL_SHUTDOWN_FAILED, "ConnectionFailed", F_TRANSIENT,
 	    "TLS shutdown failed" },
-	{ CURLE_SSL_CRL_BADFILE, "TLSError", F_LOCAL,
+	{ CURLE_SSL_CRL_BADFILE, "TLSError", F_OURS,
 	    "the certificate revocation list cannot be read" },
 	{ CURLE_SSL_ISSUER_ERROR, "TLSError", 0,
 	    "the mirror's certificate has the wrong issuer" },
@@ -156,9 +157,9 @@ static const struct row curl_rows[] = {
 	    "the mirror's certificate status is bad" },
 	{ CURLE_HTTP2_STREAM, "ConnectionFailed", F_TRANSIENT,
 	    "HTTP/2 stream error" },
-	{ CURLE_RECURSIVE_API_CALL, "InternalError", F_LOCAL,
+	{ CURLE_RECURSIVE_API_CALL, "InternalError", F_OURS,
 	    "libcurl called from its own callback" },
-	{ CURLE_AUTH_ERROR, "InternalError", F_LOCAL,
+	{ CURLE_AUTH_ERROR, "InternalError", F_OURS,
 	    "authentication could not be done" },
 	{ CURLE_HTTP3, "ConnectionFailed", F_TRANSIENT,
 	    "HTTP/3 error" },
@@ -168,7 +169,7 @@ static const struct row curl_rows[] = {
 	    "the proxy handshake failed" },
 	{ CURLE_SSL_CLIENTCERT, "TLSError", 0,
 	    "the mirror asks for a client certificate" },
-	{ CURLE_UNRECOVERABLE_POLL, "InternalError", F_TRANSIENT | F_LOCAL,
+	{ CURLE_UNRECOVERABLE_POLL, "InternalError", F_TRANSIENT | F_OURS,
 	    "waiting for the network failed" },
 };
 
@@ -236,7 +237,6 @@ fail_http(struct mcurl_fail *f, long status)
 	size_t	i;
 
 	f->transient = false;
-	f->local = false;
 	f->text = "HTTP error";
 	for (i = 0; i < sizeof(http_rows) / sizeof(http_rows[0]); i++)
 		if (http_rows[i].status == status) {
@@ -244,6 +244,8 @@ fail_http(struct mcurl_fail *f, long status)
 			f->text = http_rows[i].text;
 			break;
 		}
+	/* A missing or forbidden file is no reason to avoid the mirror. */
+	f->mirror_fault = f->transient;
 	snprintf(f->reason, sizeof(f->reason), "HttpError%ld", status);
 }
 
@@ -264,7 +266,7 @@ mcurl_fail(struct mcurl_fail *f, CURLcode rc, long reply)
 		}
 	snprintf(f->reason, sizeof(f->reason), "%s", r->reason);
 	f->text = r->text;
-	f->local = (r->flags & F_LOCAL) != 0;
+	f->mirror_fault = (r->flags & (F_OURS | F_FILE)) == 0;
 	/* FTP's 4xx replies are its "try again later". */
 	f->transient = (r->flags & F_TRANSIENT) != 0 ||
 	    ((r->flags & F_FTP_REPLY) && reply >= 400 && reply < 500);

@@ -21,7 +21,7 @@ struct mcurl_fail {
 	char		 reason[24];	/* FailReason word, never empty */
 	const char	*text;		/* for people; curl's own is better */
 	bool		 transient;	/* Transient-Failure: true */
-	bool		 local;		/* our side failed, not the mirror */
+	bool		 mirror_fault;	/* the mirror failed: avoid it a while */
 };
 
 /*

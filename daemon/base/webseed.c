@@ -366,7 +366,7 @@ after_curl(void)
 			    msg->data.result, code);
 			snprintf(r.reason, sizeof(r.reason), "%s", f.reason);
 			r.transient = f.transient;
-			r.mirror_fault = f.transient && !f.local;
+			r.mirror_fault = f.mirror_fault;
 		}
 		if (!r.ok)
 			snprintf(r.msg, sizeof(r.msg), "%s: %s", x->mirror->base,

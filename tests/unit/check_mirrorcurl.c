@@ -15,75 +15,75 @@ static const struct {
 	CURLcode	 rc;
 	const char	*reason;
 	bool		 transient;
-	bool		 local;
+	bool		 mirror_fault;
 } want_curl[] = {
-	{ CURLE_UNSUPPORTED_PROTOCOL, "BadURL", false, false },
-	{ CURLE_FAILED_INIT, "InternalError", false, true },
+	{ CURLE_UNSUPPORTED_PROTOCOL, "BadURL", false, true },
+	{ CURLE_FAILED_INIT, "InternalError", false, false },
 	{ CURLE_URL_MALFORMAT, "BadURL", false, false },
-	{ CURLE_NOT_BUILT_IN, "InternalError", false, true },
-	{ CURLE_COULDNT_RESOLVE_PROXY, "ResolveFailure", true, false },
-	{ CURLE_COULDNT_RESOLVE_HOST, "ResolveFailure", true, false },
-	{ CURLE_COULDNT_CONNECT, "ConnectionRefused", true, false },
-	{ CURLE_WEIRD_SERVER_REPLY, "ConnectionFailed", true, false },
+	{ CURLE_NOT_BUILT_IN, "InternalError", false, false },
+	{ CURLE_COULDNT_RESOLVE_PROXY, "ResolveFailure", true, true },
+	{ CURLE_COULDNT_RESOLVE_HOST, "ResolveFailure", true, true },
+	{ CURLE_COULDNT_CONNECT, "ConnectionRefused", true, true },
+	{ CURLE_WEIRD_SERVER_REPLY, "ConnectionFailed", true, true },
 	{ CURLE_REMOTE_ACCESS_DENIED, "HttpError404", false, false },
-	{ CURLE_FTP_ACCEPT_FAILED, "ConnectionFailed", true, false },
-	{ CURLE_FTP_WEIRD_PASS_REPLY, "FtpError", false, false },
-	{ CURLE_FTP_ACCEPT_TIMEOUT, "Timeout", true, false },
-	{ CURLE_FTP_WEIRD_PASV_REPLY, "FtpError", false, false },
-	{ CURLE_FTP_WEIRD_227_FORMAT, "ConnectionFailed", true, false },
-	{ CURLE_FTP_CANT_GET_HOST, "ConnectionFailed", true, false },
-	{ CURLE_HTTP2, "ConnectionFailed", true, false },
-	{ CURLE_FTP_COULDNT_SET_TYPE, "FtpError", false, false },
-	{ CURLE_PARTIAL_FILE, "ConnectionFailed", true, false },
-	{ CURLE_FTP_COULDNT_RETR_FILE, "FtpError", false, false },
-	{ CURLE_QUOTE_ERROR, "FtpError", false, false },
-	{ CURLE_WRITE_ERROR, "WriteError", true, true },
-	{ CURLE_READ_ERROR, "InternalError", false, true },
-	{ CURLE_OUT_OF_MEMORY, "InternalError", true, true },
-	{ CURLE_OPERATION_TIMEDOUT, "Timeout", true, false },
-	{ CURLE_FTP_PORT_FAILED, "FtpError", false, false },
-	{ CURLE_FTP_COULDNT_USE_REST, "RangeNotSupported", true, false },
-	{ CURLE_RANGE_ERROR, "RangeNotSupported", true, false },
-	{ CURLE_SSL_CONNECT_ERROR, "ConnectionFailed", true, false },
-	{ CURLE_BAD_DOWNLOAD_RESUME, "RangeNotSupported", true, false },
-	{ CURLE_FUNCTION_NOT_FOUND, "InternalError", false, true },
-	{ CURLE_ABORTED_BY_CALLBACK, "InternalError", false, true },
-	{ CURLE_BAD_FUNCTION_ARGUMENT, "InternalError", false, true },
-	{ CURLE_INTERFACE_FAILED, "ConnectionFailed", true, true },
-	{ CURLE_TOO_MANY_REDIRECTS, "RedirectionLoop", false, false },
-	{ CURLE_UNKNOWN_OPTION, "InternalError", false, true },
-	{ CURLE_SETOPT_OPTION_SYNTAX, "InternalError", false, true },
-	{ CURLE_GOT_NOTHING, "ConnectionFailed", true, false },
-	{ CURLE_SSL_ENGINE_NOTFOUND, "TLSError", false, true },
-	{ CURLE_SSL_ENGINE_SETFAILED, "TLSError", false, true },
-	{ CURLE_SEND_ERROR, "ConnectionFailed", true, false },
-	{ CURLE_RECV_ERROR, "ConnectionFailed", true, false },
-	{ CURLE_SSL_CERTPROBLEM, "TLSError", false, true },
-	{ CURLE_SSL_CIPHER, "TLSError", false, false },
-	{ CURLE_PEER_FAILED_VERIFICATION, "TLSError", false, false },
-	{ CURLE_BAD_CONTENT_ENCODING, "ConnectionFailed", true, false },
+	{ CURLE_FTP_ACCEPT_FAILED, "ConnectionFailed", true, true },
+	{ CURLE_FTP_WEIRD_PASS_REPLY, "FtpError", false, true },
+	{ CURLE_FTP_ACCEPT_TIMEOUT, "Timeout", true, true },
+	{ CURLE_FTP_WEIRD_PASV_REPLY, "FtpError", false, true },
+	{ CURLE_FTP_WEIRD_227_FORMAT, "ConnectionFailed", true, true },
+	{ CURLE_FTP_CANT_GET_HOST, "ConnectionFailed", true, true },
+	{ CURLE_HTTP2, "ConnectionFailed", true, true },
+	{ CURLE_FTP_COULDNT_SET_TYPE, "FtpError", false, true },
+	{ CURLE_PARTIAL_FILE, "ConnectionFailed", true, true },
+	{ CURLE_FTP_COULDNT_RETR_FILE, "FtpError", false, true },
+	{ CURLE_QUOTE_ERROR, "FtpError", false, true },
+	{ CURLE_WRITE_ERROR, "WriteError", true, false },
+	{ CURLE_READ_ERROR, "InternalError", false, false },
+	{ CURLE_OUT_OF_MEMORY, "InternalError", true, false },
+	{ CURLE_OPERATION_TIMEDOUT, "Timeout", true, true },
+	{ CURLE_FTP_PORT_FAILED, "FtpError", false, true },
+	{ CURLE_FTP_COULDNT_USE_REST, "RangeNotSupported", true, true },
+	{ CURLE_RANGE_ERROR, "RangeNotSupported", true, true },
+	{ CURLE_SSL_CONNECT_ERROR, "ConnectionFailed", true, true },
+	{ CURLE_BAD_DOWNLOAD_RESUME, "RangeNotSupported", true, true },
+	{ CURLE_FUNCTION_NOT_FOUND, "InternalError", false, false },
+	{ CURLE_ABORTED_BY_CALLBACK, "InternalError", false, false },
+	{ CURLE_BAD_FUNCTION_ARGUMENT, "InternalError", false, false },
+	{ CURLE_INTERFACE_FAILED, "ConnectionFailed", true, false },
+	{ CURLE_TOO_MANY_REDIRECTS, "RedirectionLoop", false, true },
+	{ CURLE_UNKNOWN_OPTION, "InternalError", false, false },
+	{ CURLE_SETOPT_OPTION_SYNTAX, "InternalError", false, false },
+	{ CURLE_GOT_NOTHING, "ConnectionFailed", true, true },
+	{ CURLE_SSL_ENGINE_NOTFOUND, "TLSError", false, false },
+	{ CURLE_SSL_ENGINE_SETFAILED, "TLSError", false, false },
+	{ CURLE_SEND_ERROR, "ConnectionFailed", true, true },
+	{ CURLE_RECV_ERROR, "ConnectionFailed", true, true },
+	{ CURLE_SSL_CERTPROBLEM, "TLSError", false, false },
+	{ CURLE_SSL_CIPHER, "TLSError", false, true },
+	{ CURLE_PEER_FAILED_VERIFICATION, "TLSError", false, true },
+	{ CURLE_BAD_CONTENT_ENCODING, "ConnectionFailed", true, true },
 	{ CURLE_FILESIZE_EXCEEDED, "MaximumSizeExceeded", false, false },
-	{ CURLE_USE_SSL_FAILED, "TLSError", false, false },
-	{ CURLE_SSL_ENGINE_INITFAILED, "TLSError", false, true },
-	{ CURLE_LOGIN_DENIED, "FtpError", false, false },
-	{ CURLE_SSL_CACERT_BADFILE, "TLSError", false, true },
+	{ CURLE_USE_SSL_FAILED, "TLSError", false, true },
+	{ CURLE_SSL_ENGINE_INITFAILED, "TLSError", false, false },
+	{ CURLE_LOGIN_DENIED, "FtpError", false, true },
+	{ CURLE_SSL_CACERT_BADFILE, "TLSError", false, false },
 	{ CURLE_REMOTE_FILE_NOT_FOUND, "HttpError404", false, false },
-	{ CURLE_SSL_SHUTDOWN_FAILED, "ConnectionFailed", true, false },
-	{ CURLE_SSL_CRL_BADFILE, "TLSError", false, true },
-	{ CURLE_SSL_ISSUER_ERROR, "TLSError", false, false },
-	{ CURLE_FTP_PRET_FAILED, "FtpError", false, false },
-	{ CURLE_FTP_BAD_FILE_LIST, "FtpError", false, false },
-	{ CURLE_NO_CONNECTION_AVAILABLE, "ConnectionFailed", true, false },
-	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, "TLSError", false, false },
-	{ CURLE_SSL_INVALIDCERTSTATUS, "TLSError", false, false },
-	{ CURLE_HTTP2_STREAM, "ConnectionFailed", true, false },
-	{ CURLE_RECURSIVE_API_CALL, "InternalError", false, true },
-	{ CURLE_AUTH_ERROR, "InternalError", false, true },
-	{ CURLE_HTTP3, "ConnectionFailed", true, false },
-	{ CURLE_QUIC_CONNECT_ERROR, "ConnectionFailed", true, false },
-	{ CURLE_PROXY, "ConnectionFailed", true, false },
-	{ CURLE_SSL_CLIENTCERT, "TLSError", false, false },
-	{ CURLE_UNRECOVERABLE_POLL, "InternalError", true, true },
+	{ CURLE_SSL_SHUTDOWN_FAILED, "ConnectionFailed", true, true },
+	{ CURLE_SSL_CRL_BADFILE, "TLSError", false, false },
+	{ CURLE_SSL_ISSUER_ERROR, "TLSError", false, true },
+	{ CURLE_FTP_PRET_FAILED, "FtpError", false, true },
+	{ CURLE_FTP_BAD_FILE_LIST, "FtpError", false, true },
+	{ CURLE_NO_CONNECTION_AVAILABLE, "ConnectionFailed", true, true },
+	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, "TLSError", false, true },
+	{ CURLE_SSL_INVALIDCERTSTATUS, "TLSError", false, true },
+	{ CURLE_HTTP2_STREAM, "ConnectionFailed", true, true },
+	{ CURLE_RECURSIVE_API_CALL, "InternalError", false, false },
+	{ CURLE_AUTH_ERROR, "InternalError", false, false },
+	{ CURLE_HTTP3, "ConnectionFailed", true, true },
+	{ CURLE_QUIC_CONNECT_ERROR, "ConnectionFailed", true, true },
+	{ CURLE_PROXY, "ConnectionFailed", true, true },
+	{ CURLE_SSL_CLIENTCERT, "TLSError", false, true },
+	{ CURLE_UNRECOVERABLE_POLL, "InternalError", true, false },
 };
 
 /* apt's own transient statuses (methods/basehttp.cc), and others. */
@@ -131,8 +131,9 @@ START_TEST(test_curl_rows)
 	    want_curl[i].reason);
 	ck_assert_msg(f.transient == want_curl[i].transient,
 	    "CURLcode %d: transient %d", (int)want_curl[i].rc, f.transient);
-	ck_assert_msg(f.local == want_curl[i].local,
-	    "CURLcode %d: local %d", (int)want_curl[i].rc, f.local);
+	ck_assert_msg(f.mirror_fault == want_curl[i].mirror_fault,
+	    "CURLcode %d: mirror_fault %d", (int)want_curl[i].rc,
+	    f.mirror_fault);
 	ck_assert_ptr_nonnull(f.text);
 	ck_assert(f.text[0] != '\0');
 }
@@ -148,7 +149,7 @@ START_TEST(test_http_rows)
 	ck_assert_msg(f.transient == want_http[i].transient,
 	    "status %ld: transient %d", want_http[i].status, f.transient);
 	ck_assert_str_eq(f.text, want_http[i].text);
-	ck_assert(!f.local);
+	ck_assert(f.mirror_fault == want_http[i].transient);
 }
 END_TEST
 
@@ -190,7 +191,7 @@ START_TEST(test_generic)
 	mcurl_fail(&f, (CURLcode)9999, 0);
 	ck_assert_str_eq(f.reason, "ConnectionFailed");
 	ck_assert(f.transient);
-	ck_assert(!f.local);
+	ck_assert(f.mirror_fault);
 	ck_assert_ptr_nonnull(f.text);
 	/* Other protocols' codes cannot happen here: the same word. */
 	mcurl_fail(&f, CURLE_TFTP_NOTFOUND, 0);
