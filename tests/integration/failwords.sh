@@ -16,20 +16,12 @@ CLIENT="$PY $top_srcdir/tests/integration/fetchclient.py"
 METHOD=$top_builddir/client/aptbt-method
 chmod 755 "$T"
 
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 P=$(free_port); PDEAD=$(free_port)
 
 W=$T/www
 mkdir -p "$W" "$T/ngx"
 chmod -R a+rX "$W"
-cat >"$T/ngx/nginx.conf" <<NGX
-daemon off;
-worker_processes 1;
-pid $T/ngx/nginx.pid;
-events {}
-http {
+nginx_start "$T/ngx" "$P" <<NGX
 	access_log $T/ngx/access.log;
 	server {
 		listen 127.0.0.1:$P;
@@ -43,21 +35,7 @@ http {
 			return 302;
 		}
 	}
-}
 NGX
-nginx -p "$T/ngx" -e "$T/ngx/error.log" -c "$T/ngx/nginx.conf" &
-NGX_PID=$!
-ngx_stop() {
-	kill -TERM "$NGX_PID" 2>/dev/null
-	i=0
-	while alive "$NGX_PID" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	lib_cleanup
-}
-trap ngx_stop EXIT
-i=0
-until $PY -c "import socket; socket.create_connection(('127.0.0.1',$P))" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 50 ] || fail "nginx did not start"; sleep 0.1
-done
 
 M=http://127.0.0.1:$P
 # URL, then the reason and transient flag apt must hear.
@@ -77,7 +55,8 @@ daemon_start "$CONF"
 wait_for_socket "$SOCK" || fail "control socket did not appear"
 
 # The method, with no daemon, asked for every URL at once: its answers as
-# "URL REASON TRANSIENT" lines.
+# "URL REASON TRANSIENT" lines.  Its input stays open until it answered.
+# shellcheck disable=SC2094	# reads the method's output while it writes
 {
 	printf '601 Configuration\nConfig-Item: Acquire::aptbt::Socket=%s\n' \
 	    "$T/no-daemon.sock"
