@@ -265,14 +265,11 @@ mirrorcurl_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
+	SRunner	*sr = srunner_create(mirrorcurl_suite());
 	int	 failed;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	sr = srunner_create(mirrorcurl_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	curl_global_cleanup();
 	return failed == 0 ? 0 : 1;
 }
