@@ -27,6 +27,7 @@
 #include "client/method/method.h"
 #include "common/bencode.h"
 #include "common/ctlproto.h"
+#include "common/mirrorcurl.h"
 
 /* Bytes copied per read of the daemon's file. */
 #define COPY_CHUNK	(256 * 1024)
@@ -280,26 +281,6 @@ on_reply(struct item *it, const struct benc_doc *doc, int res)
 	method_complete(it);
 }
 
-/* Reason phrases for the HttpErrorNNN words the daemon reports. */
-static const struct {
-	long		 code;
-	const char	*phrase;
-} http_phrases[] = {
-	{ 400, "Bad Request" },
-	{ 401, "Unauthorized" },
-	{ 403, "Forbidden" },
-	{ 404, "Not Found" },
-	{ 407, "Proxy Authentication Required" },
-	{ 408, "Request Timeout" },
-	{ 410, "Gone" },
-	{ 416, "Range Not Satisfiable" },
-	{ 429, "Too Many Requests" },
-	{ 500, "Internal Server Error" },
-	{ 502, "Bad Gateway" },
-	{ 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" },
-};
-
 /*
  * Say an HTTP error as apt's own http method does ("404  Not Found": the
  * status line's reason phrase keeps its leading blank), so scripts and
@@ -309,10 +290,10 @@ static const struct {
 static bool
 http_error_text(const char *reason, char *text, size_t len)
 {
-	const char	*p;
-	char		*end;
-	long		 code;
-	size_t		 i;
+	struct mcurl_fail	 f;
+	const char		*p;
+	char			*end;
+	long			 code;
 
 	if (strncmp(reason, "HttpError", 9) != 0)
 		return false;
@@ -322,13 +303,8 @@ http_error_text(const char *reason, char *text, size_t len)
 	code = strtol(p, &end, 10);
 	if (*end != '\0' || code > 999)
 		return false;
-	for (i = 0; i < sizeof(http_phrases) / sizeof(http_phrases[0]); i++)
-		if (http_phrases[i].code == code) {
-			snprintf(text, len, "%ld  %s", code,
-			    http_phrases[i].phrase);
-			return true;
-		}
-	snprintf(text, len, "%ld  HTTP error", code);
+	mcurl_fail(&f, CURLE_HTTP_RETURNED_ERROR, code);
+	snprintf(text, len, "%ld  %s", code, f.text);
 	return true;
 }
 

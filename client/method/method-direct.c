@@ -18,10 +18,7 @@
 #include <strings.h>
 
 #include "client/method/method.h"
-
-#ifndef APTBT_VERSION
-#define APTBT_VERSION	PACKAGE_VERSION
-#endif
+#include "common/mirrorcurl.h"
 
 struct xfer {
 	CURL		*easy;
@@ -36,26 +33,6 @@ struct xfer {
 };
 
 static CURLM	*multi;
-
-/* What apt calls curl's failures; NULL reason: only the message. */
-static const struct {
-	CURLcode	 code;
-	const char	*reason;
-	bool		 transient;
-} curl_errors[] = {
-	{ CURLE_COULDNT_CONNECT, "ConnectionRefused", true },
-	{ CURLE_OPERATION_TIMEDOUT, "Timeout", true },
-	{ CURLE_COULDNT_RESOLVE_HOST, "ResolveFailure", true },
-	{ CURLE_COULDNT_RESOLVE_PROXY, "ResolveFailure", true },
-	{ CURLE_FILESIZE_EXCEEDED, "MaximumSizeExceeded", false },
-	{ CURLE_RECV_ERROR, NULL, true },
-	{ CURLE_SEND_ERROR, NULL, true },
-	{ CURLE_PARTIAL_FILE, NULL, true },
-	{ CURLE_GOT_NOTHING, NULL, true },
-	{ CURLE_HTTP2, NULL, true },
-	{ CURLE_HTTP2_STREAM, NULL, true },
-	{ CURLE_SSL_CONNECT_ERROR, NULL, true },
-};
 
 int
 direct_init(void)
@@ -207,25 +184,16 @@ direct_start(struct item *it)
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    conf_get_long(&method.conf, "Acquire::aptbt::Max-Host-Connections",
 	    4));
-	curl_easy_setopt(e, CURLOPT_URL, it->url);
+	if (mcurl_setup(e, it->url, method.timeout, method.timeout) < 0) {
+		xfer_free(x);
+		return -EINVAL;
+	}
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT,
-	    "Debian APT-HTTP/1.3 (aptbt " APTBT_VERSION ")");
-	curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, method.timeout);
-	/* A stall, not a slow mirror, is what the timeout is for. */
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, method.timeout);
 	if (it->ims > 0) {
 		curl_easy_setopt(e, CURLOPT_TIMECONDITION,
 		    (long)CURL_TIMECOND_IFMODSINCE);
@@ -254,29 +222,12 @@ direct_start(struct item *it)
 	return 0;
 }
 
-static void
-fail_curl(struct item *it, CURLcode rc, const char *errbuf)
-{
-	const char	*reason = NULL;
-	bool		 transient = false;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(curl_errors) / sizeof(curl_errors[0]); i++) {
-		if (curl_errors[i].code == rc) {
-			reason = curl_errors[i].reason;
-			transient = curl_errors[i].transient;
-			break;
-		}
-	}
-	item_fail(it, reason, transient, "%s",
-	    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
-}
-
 /* One transfer ended: pass the verdict on and free what it held. */
 static void
 xfer_done(struct xfer *x, CURLcode rc)
 {
 	struct item	*it = x->it;
+	struct mcurl_fail f;
 	long		 code = 0, port = 0, unmet = 0;
 	char		*ip = NULL;
 	char		 where[96] = "";
@@ -291,7 +242,7 @@ xfer_done(struct xfer *x, CURLcode rc)
 		snprintf(where, sizeof(where), " [IP: %s %ld]", ip, port);
 	}
 
-	if (x->too_big) {
+	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		item_fail(it, "MaximumSizeExceeded", false,
 		    "File is larger than expected (more than %lld bytes). "
 		    "Mirror sync in progress?%s", (long long)it->max_size,
@@ -299,24 +250,22 @@ xfer_done(struct xfer *x, CURLcode rc)
 	} else if (x->write_err < 0) {
 		item_fail(it, NULL, false, "Cannot write %s: %s",
 		    it->filename, strerror(-x->write_err));
-	} else if (rc == CURLE_FILESIZE_EXCEEDED) {
-		item_fail(it, "MaximumSizeExceeded", false,
-		    "File is larger than expected (more than %lld bytes). "
-		    "Mirror sync in progress?%s", (long long)it->max_size,
-		    where);
 	} else if (rc != CURLE_OK) {
-		fail_curl(it, rc, x->errbuf);
+		mcurl_fail(&f, rc, code);
+		item_fail(it, f.reason, f.transient, "%s",
+		    x->errbuf[0] != '\0' ? x->errbuf : f.text);
 	} else if (unmet || (is_http(it) && code == 304)) {
 		direct_cancel(it);
 		item_ims_hit(it, ft > 0 ? ft : 0);
 		item_finish(it);
 		return;
 	} else if (is_http(it) && (code < 200 || code >= 300)) {
-		char	 reason[32];
-
-		snprintf(reason, sizeof(reason), "HttpError%ld", code);
-		item_fail(it, reason, code >= 500 || code == 408 ||
-		    code == 429, "%ld %s%s", code, x->status, where);
+		mcurl_fail(&f, CURLE_HTTP_RETURNED_ERROR, code);
+		/* HTTP/2 has no reason phrase: apt's "404  Not Found". */
+		if (x->status[0] == '\0')
+			snprintf(x->status, sizeof(x->status), " %s", f.text);
+		item_fail(it, f.reason, f.transient, "%ld %s%s", code,
+		    x->status, where);
 	} else {
 		if (!x->checked)
 			check_response(x);

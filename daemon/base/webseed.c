@@ -24,6 +24,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/mirrorcurl.h"
 #include "daemon/base/webseed.h"
 
 #define WS_MAX_MIRRORS		128
@@ -334,6 +335,7 @@ after_curl(void)
 	struct ws_xfer	*x;
 	int		 left;
 	struct ws_result r;
+	struct mcurl_fail f;
 	long		 code = 0;
 	CURL		*easy;
 
@@ -348,64 +350,27 @@ after_curl(void)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 		memset(&r, 0, sizeof(r));
 		r.code = code;
-		switch (msg->data.result) {
-		case CURLE_OK:
-			r.ok = true;
-			if (code == 304) {
-				r.not_modified = true;
-			} else {
-				long	unmet = 0;
+		if (msg->data.result == CURLE_OK) {
+			long	unmet = 0;
 
-				curl_easy_getinfo(easy,
-				    CURLINFO_CONDITION_UNMET, &unmet);
-				r.not_modified = unmet != 0;
-			}
-			break;
-		case CURLE_WRITE_ERROR:
-			if (x->stopped || x->cancelled) {
-				r.ok = true;
-				r.stopped = true;
-				break;
-			}
-			if (x->bad_range) {
-				snprintf(r.reason, sizeof(r.reason), "RangeNotSupported");
-				r.transient = true;
-				r.mirror_fault = true;
-				break;
-			}
-			snprintf(r.reason, sizeof(r.reason), "WriteError");
-			r.transient = true;
-			break;
-		case CURLE_HTTP_RETURNED_ERROR:
-			snprintf(r.reason, sizeof(r.reason), "HttpError%ld",
-			    code);
-			r.transient = code >= 500 || code == 408 || code == 429;
-			r.mirror_fault = r.transient;
-			break;
-		case CURLE_REMOTE_FILE_NOT_FOUND:
-			snprintf(r.reason, sizeof(r.reason), "HttpError404");
-			break;
-		case CURLE_COULDNT_CONNECT:
-			snprintf(r.reason, sizeof(r.reason), "ConnectionRefused");
-			r.transient = r.mirror_fault = true;
-			break;
-		case CURLE_OPERATION_TIMEDOUT:
-			snprintf(r.reason, sizeof(r.reason), "Timeout");
-			r.transient = r.mirror_fault = true;
-			break;
-		case CURLE_COULDNT_RESOLVE_HOST:
-			snprintf(r.reason, sizeof(r.reason), "ResolveFailure");
-			r.transient = r.mirror_fault = true;
-			break;
-		default:
-			snprintf(r.reason, sizeof(r.reason), "ConnectionFailed");
-			r.transient = r.mirror_fault = true;
-			break;
+			r.ok = true;
+			curl_easy_getinfo(easy, CURLINFO_CONDITION_UNMET, &unmet);
+			r.not_modified = code == 304 || unmet != 0;
+		} else if (msg->data.result == CURLE_WRITE_ERROR &&
+		    (x->stopped || x->cancelled)) {
+			r.ok = true;
+			r.stopped = true;
+		} else {
+			/* Our write callback refused a body that ignored Range. */
+			mcurl_fail(&f, x->bad_range ? CURLE_RANGE_ERROR :
+			    msg->data.result, code);
+			snprintf(r.reason, sizeof(r.reason), "%s", f.reason);
+			r.transient = f.transient;
+			r.mirror_fault = f.mirror_fault;
 		}
 		if (!r.ok)
 			snprintf(r.msg, sizeof(r.msg), "%s: %s", x->mirror->base,
-			    x->errbuf[0] ? x->errbuf :
-			    curl_easy_strerror(msg->data.result));
+			    x->errbuf[0] ? x->errbuf : f.text);
 		curl_multi_remove_handle(ws.multi, easy);
 		TAILQ_REMOVE(&ws.xfers, x, entry);
 		x->mirror->active--;
@@ -630,24 +595,18 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	x->arg = arg;
 	x->start = start;
 	x->cr_start = x->cr_total = -1;
-	curl_easy_setopt(e, CURLOPT_URL, url);
+	if (mcurl_setup(e, url, WS_CONNECT_TIMEOUT, WS_STALL_TIME) < 0) {
+		curl_easy_cleanup(e);
+		free(x);
+		return NULL;
+	}
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, WS_CONNECT_TIMEOUT);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, WS_STALL_TIME);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "aptbt/" APTBT_VERSION);
 	if (start > 0 || end > 0) {
 		if (end > 0)
 			snprintf(x->range, sizeof(x->range), "%llu-%llu",

@@ -11,9 +11,6 @@ PY=/usr/bin/python3
 CLIENT="$PY $top_srcdir/tests/integration/fetchclient.py"
 chmod 755 "$T"
 
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 P1=$(free_port); P2=$(free_port); P3=$(free_port); PDEAD=$(free_port)
 
 # The mirror: the same tree on two ports, a throttled third for the kill test.
@@ -26,33 +23,13 @@ head -c 8388608 /dev/urandom >"$W/other.bin"
 head -c 52428800 /dev/urandom >"$W/slow.bin"
 printf 'Origin: test\n' >"$W/InRelease"
 chmod -R a+rX "$W"
-cat >"$T/ngx/nginx.conf" <<NGX
-daemon off;
-worker_processes 1;
-pid $T/ngx/nginx.pid;
-events {}
-http {
+nginx_start "$T/ngx" "$P3" <<NGX
 	log_format counting '\$server_port \$status \$bytes_sent "\$http_range" \$uri';
 	access_log $T/ngx/access.log counting;
 	server { listen 127.0.0.1:$P1; root $W; }
 	server { listen 127.0.0.1:$P2; root $W; }
 	server { listen 127.0.0.1:$P3; root $W; limit_rate 4m; }
-}
 NGX
-nginx -p "$T/ngx" -e "$T/ngx/error.log" -c "$T/ngx/nginx.conf" &
-NGX_PID=$!
-# SIGKILL would orphan nginx's worker: stop the master politely first.
-ngx_stop() {
-	kill -TERM "$NGX_PID" 2>/dev/null
-	i=0
-	while alive "$NGX_PID" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	lib_cleanup
-}
-trap ngx_stop EXIT
-i=0
-until $PY -c "import socket; socket.create_connection(('127.0.0.1',$P3))" 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 50 ] || fail "nginx did not start"; sleep 0.1
-done
 
 M1=http://127.0.0.1:$P1
 M2=http://127.0.0.1:$P2

@@ -25,6 +25,11 @@
 #   stop_wait PID [SECS]          SIGTERM PID (a child of this shell), wait for
 #                                 it (SIGKILL after SECS, default 20); sets
 #                                 $STOP_RC to its exit status
+#   free_port                     print a TCP port free on 127.0.0.1 now
+#   nginx_start DIR PORT          run nginx, tracked, with the http block
+#                                 read from stdin (files in DIR, made if
+#                                 need be); returns once it answers on
+#                                 127.0.0.1:PORT
 #
 # The tests run under /bin/sh (dash), which has "local".
 # shellcheck shell=dash
@@ -180,4 +185,31 @@ stop_wait()
 	wait "$pid"
 	STOP_RC=$?
 	return 0
+}
+
+free_port()
+{
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+nginx_start()
+{
+	local dir=$1 port=$2 i=0
+	mkdir -p "$dir" || fail "cannot make $dir"
+	{
+		printf 'daemon off;\nworker_processes 1;\npid %s/nginx.pid;\n' \
+		    "$dir"
+		printf 'events {}\nhttp {\n'
+		cat
+		printf '}\n'
+	} >"$dir/nginx.conf" || fail "cannot write $dir/nginx.conf"
+	nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" &
+	NGINX_PID=$!
+	# Tracked, so stopped with SIGTERM first: see lib_cleanup.
+	track "$NGINX_PID"
+	until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$port))" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || fail "nginx did not start"
+		sleep 0.1
+	done
 }
