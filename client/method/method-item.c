@@ -1,12 +1,14 @@
 /*
- * method-item.c - one file apt asked for: its output, digests, verdict.
+ * method-item.c - one file apt asked for: which backend fetches it, its
+ * output, digests and verdict.
  *
- * Whichever path the bytes come by (the daemon's verified cache file or
- * the mirror directly), they are written here, in order, into apt's
+ * Whichever backend the bytes come by (the daemon's verified cache file
+ * or the mirror directly), they are written here, in order, into apt's
  * Filename and hashed as they are written, so what we report is the hash
  * of exactly the bytes apt will read.  201 URI Done is sent only when
  * every digest apt expects matches; on a mismatch the file is removed and
- * the caller decides between one more fetch from the mirror and 400.
+ * fetched once more through the fallback (the mirror, whoever was wrong),
+ * then it is 400.
  */
 #include "config.h"
 
@@ -23,7 +25,19 @@
 #include <unistd.h>
 
 #include "client/method/aptmsg.h"
+#include "client/method/backend.h"
+#include "client/method/item.h"
 #include "client/method/method.h"
+
+/* Bytes copied per read of a source descriptor. */
+#define COPY_CHUNK	(256 * 1024)
+
+TAILQ_HEAD(item_list, item);
+
+static struct item_list	 items = TAILQ_HEAD_INITIALIZER(items);
+static const struct method_backend *first, *fallback;
+
+static void	 item_free(struct item *);
 
 /* What apt calls each digest, expected and reported. */
 static const struct {
@@ -193,7 +207,7 @@ dg_free(struct item *it)
 	}
 }
 
-void
+static void
 item_free(struct item *it)
 {
 	size_t	 a;
@@ -234,12 +248,17 @@ item_open(struct item *it)
 	return it->fd == -1 ? -errno : 0;
 }
 
-int
+/* Start an attempt from the first byte: empty Filename, fresh digests. */
+static int
 item_begin(struct item *it)
 {
 	bool	 any = false;
 	size_t	 a;
 
+	if (it->src_fd != -1) {
+		close(it->src_fd);
+		it->src_fd = -1;
+	}
 	if (it->fd != -1 && (ftruncate(it->fd, 0) == -1 ||
 	    lseek(it->fd, 0, SEEK_SET) == -1))
 		return -errno;
@@ -268,14 +287,19 @@ item_begin(struct item *it)
 	return 0;
 }
 
-void
+/*
+ * Create Filename ahead of its bytes, when it cannot be an If-Modified-
+ * Since hit, so the file is ready when they come; errors wait for them.
+ */
+static void
 item_prepare(struct item *it)
 {
 	if (it->ims == 0 && it->expect[DG_SHA256] != NULL)
 		prep_request(it);
 }
 
-void
+/* RFC 1123 date for Last-Modified fields. */
+static void
 http_date(time_t t, char *buf, size_t len)
 {
 	struct tm	 tm;
@@ -334,6 +358,51 @@ item_write(struct item *it, const void *p, size_t len)
 	return 0;
 }
 
+int
+item_source(struct item *it, int fd)
+{
+	int	 r;
+
+	/* The source began again (after a mismatch): so do we. */
+	if (it->src_fd != -1 && (r = item_begin(it)) < 0) {
+		close(fd);
+		return r;
+	}
+	it->src_fd = fd;
+	return 0;
+}
+
+int
+item_have(struct item *it, int64_t have)
+{
+	static char	 buf[COPY_CHUNK];
+	uint64_t	 want;
+	ssize_t		 n;
+	int		 r;
+
+	if (have < 0)
+		return -EBADMSG;
+	if ((uint64_t)have <= it->written)
+		return 0;
+	if (it->src_fd == -1)
+		return -EBADMSG;
+	while (it->written < (uint64_t)have) {
+		want = (uint64_t)have - it->written;
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		n = pread(it->src_fd, buf, (size_t)want, (off_t)it->written);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -errno;
+		if (n == 0)
+			return -EBADMSG;	/* promised bytes missing */
+		if ((r = item_write(it, buf, (size_t)n)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Remove what we wrote: a bad file must not be left for apt to find. */
 static void
 item_discard(struct item *it)
@@ -346,7 +415,11 @@ item_discard(struct item *it)
 	(void)unlink(it->filename);
 }
 
-int
+/*
+ * All bytes are written: on a match report 201 URI Done and return 0; on
+ * a mismatch return -EBADMSG with the file removed.
+ */
+static int
 item_done(struct item *it)
 {
 	char		 hex[DG_NALG][EVP_MAX_MD_SIZE * 2 + 1], date[64];
@@ -425,11 +498,49 @@ item_done(struct item *it)
 	return 0;
 }
 
+static void
+item_status(const struct item *it, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	aptmsg_begin(&method.out, 102, "Status");
+	aptmsg_add(&method.out, "URI", it->uri);
+	aptmsg_add(&method.out, "Message", msg);
+	aptmsg_end(&method.out);
+}
+
+/* The backend lets go of it; the item lives on. */
+static void
+detach(struct item *it)
+{
+	const struct method_backend	*be = it->be;
+
+	if (be == NULL)
+		return;
+	it->be = NULL;
+	be->cancel(it);
+	it->be_data = NULL;
+}
+
+/* apt has its answer: forget the item. */
+static void
+finish(struct item *it)
+{
+	detach(it);
+	TAILQ_REMOVE(&items, it, entry);
+	item_free(it);
+}
+
 void
 item_ims_hit(struct item *it, time_t last_modified)
 {
 	char	 date[64];
 
+	detach(it);
 	/* apt keeps its old copy; ours is empty and must not replace it. */
 	if (it->fd != -1) {
 		close(it->fd);
@@ -447,6 +558,7 @@ item_ims_hit(struct item *it, time_t last_modified)
 		aptmsg_add(&method.out, "Last-Modified", date);
 	}
 	aptmsg_end(&method.out);
+	finish(it);
 }
 
 void
@@ -460,6 +572,7 @@ item_fail(struct item *it, const char *reason, bool transient,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	detach(it);
 	if (it->prep != NULL && it->fd == -1)
 		it->fd = prep_take(it);
 	if (reason != NULL && (strcmp(reason, "HashSumMismatch") == 0 ||
@@ -491,15 +604,115 @@ item_fail(struct item *it, const char *reason, bool transient,
 		    (unsigned long long)it->got_size);
 	}
 	aptmsg_end(&method.out);
+	finish(it);
+}
+
+static void
+fail_write(struct item *it, int r)
+{
+	item_fail(it, NULL, false, "Cannot write %s: %s", it->filename,
+	    strerror(-r));
+}
+
+/* The fallback takes it over; if it cannot, apt may try again later. */
+static void
+start_fallback(struct item *it)
+{
+	int	 r;
+
+	if ((r = fallback->start(it)) < 0) {
+		item_fail(it, NULL, true, "Cannot start the transfer: %s",
+		    strerror(-r));
+		return;
+	}
+	it->be = fallback;
+}
+
+/* Fetch it again from the first byte, through the fallback. */
+static void
+refetch(struct item *it)
+{
+	int	 r;
+
+	detach(it);
+	if ((r = item_begin(it)) < 0) {
+		fail_write(it, r);
+		return;
+	}
+	start_fallback(it);
 }
 
 void
-item_finish(struct item *it)
+item_fallback(struct item *it, bool last_word, const char *why)
 {
-	if (it->via == VIA_DIRECT)
-		direct_cancel(it);
-	else if (it->via == VIA_DAEMON)
-		daemon_cancel(it);
-	TAILQ_REMOVE(&method.items, it, entry);
-	item_free(it);
+	if (last_word)
+		it->retried = true;
+	item_status(it, "%s", why);
+	refetch(it);
+}
+
+void
+item_complete(struct item *it, time_t last_modified)
+{
+	int	 r;
+
+	detach(it);
+	if (last_modified > 0)
+		it->last_modified = last_modified;
+	if ((r = item_done(it)) == 0) {
+		finish(it);
+		return;
+	}
+	if (r == -EBADMSG && !it->retried) {
+		/* Whoever was wrong, the mirror gets the last word. */
+		it->retried = true;
+		item_status(it, "Hash Sum mismatch, fetching again from "
+		    "the mirror");
+		refetch(it);
+		return;
+	}
+	if (r == -EBADMSG)
+		item_fail(it, "HashSumMismatch", false, "Hash Sum mismatch");
+	else
+		fail_write(it, r);
+}
+
+void
+item_setup(const struct method_backend *f, const struct method_backend *fb)
+{
+	first = f;
+	fallback = fb;
+}
+
+void
+item_fetch(struct item *it)
+{
+	int	 r;
+
+	TAILQ_INSERT_TAIL(&items, it, entry);
+	if ((r = item_begin(it)) < 0) {
+		fail_write(it, r);
+		return;
+	}
+	/* Credentials make a file private: only the fallback sees it. */
+	if (!it->private) {
+		if (first->start(it) == 0) {
+			it->be = first;
+			/* While the first backend works on it. */
+			item_prepare(it);
+			return;
+		}
+		item_status(it, "%s not running, fetching directly",
+		    first->name);
+	}
+	start_fallback(it);
+}
+
+void
+item_finish_all(void)
+{
+	struct item	*it;
+
+	while ((it = TAILQ_FIRST(&items)) != NULL)
+		finish(it);
 }
