@@ -2,7 +2,8 @@
  * check_method_backend.c - unit tests for client/method/method-item.c
  * driven through backend.h by two fake backends (no sockets, no curl
  * transfers): what apt is told for a start/progress/done sequence, the
- * one fallback after a backend failure, and a source that starts over.
+ * one fallback after a backend failure, a source that starts over, and
+ * a source copy_file_range(2) cannot copy from.
  */
 #include "config.h"
 
@@ -105,20 +106,27 @@ count(const char *hay, const char *needle)
 	return n;
 }
 
-/* A read-only descriptor of a file holding len bytes of p. */
+/* A read-only descriptor of a file in dir holding len bytes of p. */
 static int
-source(const char *name, const unsigned char *p, size_t len)
+source_in(const char *in, const char *name, const unsigned char *p,
+    size_t len)
 {
 	char	 path[128];
 	FILE	*f;
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", in, name);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_uint_eq(fwrite(p, 1, len, f), len);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
 	return fd;
+}
+
+static int
+source(const char *name, const unsigned char *p, size_t len)
+{
+	return source_in(dir, name, p, len);
 }
 
 static struct item *
@@ -344,6 +352,37 @@ START_TEST(test_restart)
 }
 END_TEST
 
+/*
+ * A source on another file system (tmpfs, when the test directory is
+ * not): copy_file_range(2) says EXDEV and the copy reads and writes.
+ */
+START_TEST(test_other_fs)
+{
+	struct item	*it = acquire();
+	char		 shm[64], *said, want[128];
+	int		 fd;
+
+	snprintf(shm, sizeof(shm), "/dev/shm/check_method_XXXXXX");
+	if (mkdtemp(shm) == NULL)
+		return;		/* no /dev/shm: nothing to test */
+	fd = source_in(shm, "cache", good, FILE_SIZE);
+	snprintf(want, sizeof(want), "%s/cache", shm);
+	ck_assert_int_eq(unlink(want), 0);
+	ck_assert_int_eq(rmdir(shm), 0);
+	item_fetch(it);
+	ck_assert_int_eq(item_source(it, fd), 0);
+	ck_assert_int_eq(item_have(it, 1000), 0);
+	assert_dst_is(good, 1000);
+	ck_assert_int_eq(item_have(it, FILE_SIZE), 0);
+	item_complete(it, 0);
+	said = apt_said();
+	snprintf(want, sizeof(want), "\nSHA256-Hash: %s\n", good_hex);
+	ck_assert_ptr_nonnull(strstr(said, want));
+	free(said);
+	assert_dst_is(good, FILE_SIZE);
+}
+END_TEST
+
 static Suite *
 method_backend_suite(void)
 {
@@ -356,6 +395,7 @@ method_backend_suite(void)
 	tcase_add_test(tc, test_fallback_once);
 	tcase_add_test(tc, test_first_cannot_start);
 	tcase_add_test(tc, test_restart);
+	tcase_add_test(tc, test_other_fs);
 	suite_add_tcase(s, tc);
 	return s;
 }
