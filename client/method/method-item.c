@@ -625,21 +625,6 @@ item_done(struct item *it)
 	return 0;
 }
 
-static void
-item_status(const struct item *it, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	aptmsg_begin(&method.out, 102, "Status");
-	aptmsg_add(&method.out, "URI", it->uri);
-	aptmsg_add(&method.out, "Message", msg);
-	aptmsg_end(&method.out);
-}
-
 /* The backend lets go of it; the item lives on. */
 static void
 detach(struct item *it)
@@ -774,7 +759,7 @@ item_fallback(struct item *it, bool last_word, const char *why)
 {
 	if (last_word)
 		it->retried = true;
-	item_status(it, "%s", why);
+	method_say(102, "Status", it->uri, "%s", why);
 	refetch(it);
 }
 
@@ -793,8 +778,8 @@ item_complete(struct item *it, time_t last_modified)
 	if (r == -EBADMSG && !it->retried) {
 		/* Whoever was wrong, the mirror gets the last word. */
 		it->retried = true;
-		item_status(it, "Hash Sum mismatch, fetching again from "
-		    "the mirror");
+		method_say(102, "Status", it->uri, "Hash Sum mismatch, "
+		    "fetching again from the mirror");
 		refetch(it);
 		return;
 	}
@@ -829,8 +814,8 @@ item_fetch(struct item *it)
 			item_prepare(it);
 			return;
 		}
-		item_status(it, "%s not running, fetching directly",
-		    first->name);
+		method_say(102, "Status", it->uri,
+		    "%s not running, fetching directly", first->name);
 	}
 	start_fallback(it);
 }

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +37,6 @@ static const struct method_backend *const backends[] = {
 
 static char	*socket_path;
 
-static void	 general_failure(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
-
 static void
 capabilities(void)
 {
@@ -50,21 +46,6 @@ capabilities(void)
 	aptmsg_add(&method.out, "Send-Config", "true");
 	aptmsg_add(&method.out, "Send-URI-Encoded", "true");
 	aptmsg_end(&method.out);
-}
-
-static void
-general_failure(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	aptmsg_begin(&method.out, 401, "General Failure");
-	aptmsg_add(&method.out, "Message", msg);
-	aptmsg_end(&method.out);
-	method_flush();
 }
 
 static int
@@ -96,7 +77,7 @@ configure(const struct aptmsg *msg)
 
 	if ((r = privdrop(conf_get(&method.conf, "APT::Sandbox::User"), err,
 	    sizeof(err))) < 0) {
-		general_failure("aptbt: %s", err);
+		method_say(401, "General Failure", NULL, "aptbt: %s", err);
 		return r;
 	}
 	method.configured = true;
@@ -111,14 +92,10 @@ acquire(const struct aptmsg *msg)
 	const char	*uri;
 
 	if ((it = item_new(msg, err, sizeof(err))) == NULL) {
-		if ((uri = aptmsg_get(msg, "URI")) == NULL) {
-			general_failure("%s", err);
-			return;
-		}
-		aptmsg_begin(&method.out, 400, "URI Failure");
-		aptmsg_add(&method.out, "URI", uri);
-		aptmsg_add(&method.out, "Message", err);
-		aptmsg_end(&method.out);
+		if ((uri = aptmsg_get(msg, "URI")) == NULL)
+			method_say(401, "General Failure", NULL, "%s", err);
+		else
+			method_say(400, "URI Failure", uri, "%s", err);
 		return;
 	}
 	/* Credentials make a file private: it never goes to the daemon. */
@@ -173,8 +150,10 @@ read_apt(struct aptmsg_reader *rd)
 			continue;
 		}
 		if (r < 0) {
-			general_failure("aptbt: cannot read apt's messages: %s",
+			method_say(401, "General Failure", NULL,
+			    "aptbt: cannot read apt's messages: %s",
 			    strerror(-r));
+			method_flush();
 			return false;
 		}
 		r = handle(&msg);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "client/method/aptmsg.h"
 #include "client/method/method.h"
 
 struct method	 method;
@@ -27,6 +28,23 @@ method_debug(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+void
+method_say(int code, const char *text, const char *uri, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	aptmsg_begin(&method.out, code, text);
+	if (uri != NULL)
+		aptmsg_add(&method.out, "URI", uri);
+	aptmsg_add(&method.out, "Message", msg);
+	aptmsg_end(&method.out);
 }
 
 void

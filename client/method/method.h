@@ -87,6 +87,9 @@ extern struct method	 method;
 
 /* method-out.c: what goes to apt (method.out) and to stderr */
 void	 method_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* A message for apt, with a URI (unless NULL) and a Message. */
+void	 method_say(int code, const char *text, const char *uri,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Write method.out to apt, whole; exits when apt is gone. */
 void	 method_flush(void);
 
