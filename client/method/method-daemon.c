@@ -4,14 +4,14 @@
  * One connection carries every request of this method process ("fetch",
  * doc/control-protocol.md).  The daemon answers with a "start" event that
  * brings a read-only descriptor of its cache file, "progress" events as
- * verified bytes become readable, and a final reply.  We copy the bytes
- * into apt's file as they come (method-item.c hashes them) and judge the
- * result ourselves: the daemon's checks are a service, not the anchor.
+ * verified bytes become readable, and a final reply.  The item layer
+ * copies the bytes into apt's file as they come and hashes them: the
+ * daemon's checks are a service, not the anchor.
  *
  * apt must never break because the daemon is down or stuck: a refused
  * connection, a broken stream or silence past Daemon-Timeout sends every
- * request of the connection to the mirror directly, and the daemon is not
- * tried again by this process.
+ * request of the connection to the fallback (the mirror directly), and
+ * the daemon is not tried again by this process.
  */
 #include "config.h"
 
@@ -23,14 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/ctlconn.h"
+#include "client/method/backend.h"
 #include "client/method/method.h"
 #include "common/bencode.h"
+#include "common/ctlconn.h"
 #include "common/ctlproto.h"
 #include "common/mirrorcurl.h"
-
-/* Bytes copied per read of the daemon's file. */
-#define COPY_CHUNK	(256 * 1024)
 
 enum dstate {
 	D_UNTRIED,
@@ -38,14 +36,27 @@ enum dstate {
 	D_DEAD,
 };
 
+/* One request on the connection: the item's be_data. */
+struct dreq {
+	TAILQ_ENTRY(dreq)	 entry;
+	struct item		*it;
+	int64_t			 id;
+};
+TAILQ_HEAD(dreq_list, dreq);
+
 static struct {
 	enum dstate	 state;
 	struct ctlconn	 conn;
 	struct timespec	 last_rx;	/* last frame, or first request */
 	bool		 answered;	/* any frame seen on this connection */
-	unsigned	 pending;	/* requests not yet answered */
+	bool		 said_down;	/* told stderr we do without it */
+	struct dreq_list pending;	/* requests not yet answered */
 	struct bytebuf	 req;
-} d = { .state = D_UNTRIED, .conn = { .fd = -1 } };
+} d = {
+	.state = D_UNTRIED,
+	.conn = { .fd = -1 },
+	.pending = TAILQ_HEAD_INITIALIZER(d.pending),
+};
 
 static void daemon_give_up(const char *, ...)
     __attribute__((format(printf, 1, 2)));
@@ -65,47 +76,52 @@ ts_ms(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
 }
 
+/* Say once, on stderr, that the daemon is not used, and why. */
+static void
+say_down(const char *why)
+{
+	if (d.said_down)
+		return;
+	d.said_down = true;
+	fprintf(stderr, "aptbt: aptbtd is not running (%s); fetching "
+	    "directly from the mirror\n", why);
+}
+
 static struct item *
 find_item(int64_t id)
 {
-	struct item	*it;
+	struct dreq	*q;
 
-	TAILQ_FOREACH(it, &method.items, entry)
-		if (it->via == VIA_DAEMON && it->req_id == id)
-			return it;
+	TAILQ_FOREACH(q, &d.pending, entry)
+		if (q->id == id)
+			return q->it;
 	return NULL;
 }
 
-/* Forget the daemon side of it; the item itself lives on. */
 static void
-detach(struct item *it)
-{
-	if (it->via != VIA_DAEMON)
-		return;
-	if (it->src_fd != -1) {
-		close(it->src_fd);
-		it->src_fd = -1;
-	}
-	it->via = VIA_NONE;
-	if (d.pending > 0)
-		d.pending--;
-}
-
-void
 daemon_cancel(struct item *it)
 {
-	detach(it);
+	struct dreq	*q = it->be_data;
+
+	if (q == NULL)
+		return;
+	TAILQ_REMOVE(&d.pending, q, entry);
+	free(q);
+	it->be_data = NULL;
 }
 
 static bool
 connect_daemon(void)
 {
+	char	 why[512];
 	int	 r;
 
 	if ((r = ctlconn_open(&d.conn, method.socket_path)) < 0) {
 		d.conn.fd = -1;
 		d.state = D_DEAD;
-		method_no_daemon("%s: %s", method.socket_path, strerror(-r));
+		snprintf(why, sizeof(why), "%s: %s", method.socket_path,
+		    strerror(-r));
+		say_down(why);
 		return false;
 	}
 	method_debug("connected to aptbtd at %s", method.socket_path);
@@ -114,17 +130,20 @@ connect_daemon(void)
 	return true;
 }
 
-bool
+static int
 daemon_start(struct item *it)
 {
-	size_t	 mark;
-	int64_t	 id;
-	int	 r;
+	struct dreq	*q;
+	size_t		 mark;
+	int64_t		 id;
+	int		 r;
 
 	if (d.state == D_UNTRIED && !connect_daemon())
-		return false;
+		return -ENOTCONN;
 	if (d.state != D_UP)
-		return false;
+		return -ENOTCONN;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -ENOMEM;
 
 	id = d.conn.next_id++;
 	bytebuf_reset(&d.req);
@@ -140,51 +159,23 @@ daemon_start(struct item *it)
 	if (it->expect_size >= 0)
 		benc_put_kv_int(&d.req, "size", it->expect_size);
 	benc_put_kv_str(&d.req, "uri", it->url);
-	if (ctl_put_request_end(&d.req, mark, "fetch", id) != 0)
-		return false;	/* too big for a frame: fetch it directly */
+	if (ctl_put_request_end(&d.req, mark, "fetch", id) != 0) {
+		free(q);
+		return -EMSGSIZE;	/* too big for a frame */
+	}
 	if ((r = ctlconn_send(&d.conn, &d.req, (int)method.daemon_timeout *
 	    1000)) < 0) {
+		free(q);
 		daemon_give_up("sending to aptbtd: %s", strerror(-r));
-		return false;
+		return r;
 	}
-	if (d.pending == 0)
+	if (TAILQ_EMPTY(&d.pending))
 		clock_gettime(CLOCK_MONOTONIC, &d.last_rx);
-	d.pending++;
-	it->via = VIA_DAEMON;
-	it->req_id = id;
+	q->it = it;
+	q->id = id;
+	TAILQ_INSERT_TAIL(&d.pending, q, entry);
+	it->be_data = q;
 	method_debug("%s: request %lld to aptbtd", it->uri, (long long)id);
-	return true;
-}
-
-/* Copy bytes [written, have) of the daemon's file into apt's. */
-static int
-copy_upto(struct item *it, int64_t have)
-{
-	static char	 buf[COPY_CHUNK];
-	uint64_t	 want;
-	ssize_t		 n;
-	int		 r;
-
-	if (have < 0)
-		return -EBADMSG;
-	if ((uint64_t)have <= it->written)
-		return 0;
-	if (it->src_fd == -1)
-		return -EBADMSG;
-	while (it->written < (uint64_t)have) {
-		want = (uint64_t)have - it->written;
-		if (want > sizeof(buf))
-			want = sizeof(buf);
-		n = pread(it->src_fd, buf, (size_t)want, (off_t)it->written);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		if (n == 0)
-			return -EBADMSG;	/* promised bytes missing */
-		if ((r = item_write(it, buf, (size_t)n)) < 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -192,23 +183,16 @@ copy_upto(struct item *it, int64_t have)
 static void
 copy_failed(struct item *it, int r)
 {
-	detach(it);
-	if (r == -EFBIG) {
+	if (r == -EFBIG)
 		item_fail(it, "MaximumSizeExceeded", false,
 		    "File is larger than allowed (more than %lld bytes)",
 		    (long long)it->max_size);
-		item_finish(it);
-		return;
-	}
-	if (r == -EBADMSG) {
+	else if (r == -EBADMSG)
 		/* The daemon's file did not hold what it said: use the mirror. */
-		method_status(it, "aptbtd failed, fetching directly");
-		method_direct(it);
-		return;
-	}
-	item_fail(it, NULL, false, "Cannot write %s: %s", it->filename,
-	    strerror(-r));
-	item_finish(it);
+		item_fallback(it, false, "aptbtd failed, fetching directly");
+	else
+		item_fail(it, NULL, false, "Cannot write %s: %s",
+		    it->filename, strerror(-r));
 }
 
 static void
@@ -227,9 +211,10 @@ on_event(struct item *it, const struct benc_doc *doc, int res,
 			close(fd);	/* a request we already gave up on */
 			return;
 		}
-		if (it->src_fd != -1)
-			close(it->src_fd);
-		it->src_fd = fd;
+		if ((r = item_source(it, fd)) < 0) {
+			copy_failed(it, r);
+			return;
+		}
 		if (res >= 0) {
 			benc_dict_int(doc, res, "size", &size);
 			benc_dict_int(doc, res, "last_modified", &lm);
@@ -241,7 +226,7 @@ on_event(struct item *it, const struct benc_doc *doc, int res,
 		return;
 	if (evlen == 8 && memcmp(ev, "progress", 8) == 0 && res >= 0 &&
 	    benc_dict_int(doc, res, "have", &have)) {
-		if ((r = copy_upto(it, have)) < 0)
+		if ((r = item_have(it, have)) < 0)
 			copy_failed(it, r);
 	}
 	/* Events we do not know are for later releases: ignore them. */
@@ -259,26 +244,20 @@ on_reply(struct item *it, const struct benc_doc *doc, int res)
 		benc_dict_int(doc, res, "last_modified", &lm);
 	}
 	if (ims_hit == 1) {
-		detach(it);
 		item_ims_hit(it, (time_t)lm);
-		item_finish(it);
 		return;
 	}
 	if (size < 0) {
 		copy_failed(it, -EBADMSG);
 		return;
 	}
-	if (!it->started)
-		item_start(it, size, (time_t)lm);
-	if (lm > 0)
-		it->last_modified = (time_t)lm;
-	if ((r = copy_upto(it, size)) < 0 ||
+	item_start(it, size, (time_t)lm);
+	if ((r = item_have(it, size)) < 0 ||
 	    (r = it->written == (uint64_t)size ? 0 : -EBADMSG) < 0) {
 		copy_failed(it, r);
 		return;
 	}
-	detach(it);
-	method_complete(it);
+	item_complete(it, (time_t)lm);
 }
 
 /*
@@ -325,7 +304,6 @@ on_error(struct item *it, const struct benc_doc *doc, int msg)
 	if (benc_dict_str(doc, msg, "error", &s, &len))
 		snprintf(text, sizeof(text), "%.*s", (int)len, s);
 	benc_dict_int(doc, msg, "transient", &transient);
-	detach(it);
 	method_debug("%s: aptbtd: %s (%s)", it->uri, text, reason);
 
 	/*
@@ -338,15 +316,12 @@ on_error(struct item *it, const struct benc_doc *doc, int msg)
 	 */
 	if (!http_error_text(reason, text, sizeof(text)) &&
 	    strcmp(reason, "MaximumSizeExceeded") != 0) {
-		if (strcmp(reason, "HashSumMismatch") == 0)
-			it->retried = true;
-		method_status(it, "aptbtd failed, fetching directly");
-		method_direct(it);
+		item_fallback(it, strcmp(reason, "HashSumMismatch") == 0,
+		    "aptbtd failed, fetching directly");
 		return;
 	}
 	item_fail(it, reason, transient == 1, "%s", text[0] != '\0' ? text :
 	    reason);
-	item_finish(it);
 }
 
 static void
@@ -377,7 +352,7 @@ on_frame(const struct benc_doc *doc)
 		on_error(it, doc, 0);
 }
 
-int
+static int
 daemon_fd(short *events)
 {
 	if (d.state != D_UP)
@@ -386,7 +361,7 @@ daemon_fd(short *events)
 	return d.conn.fd;
 }
 
-void
+static void
 daemon_io(short revents)
 {
 	struct benc_doc	 doc;
@@ -435,12 +410,12 @@ deadline_ms(void)
 	return ts_ms(&d.last_rx) + (int64_t)s * 1000;
 }
 
-int
+static int
 daemon_timeout_ms(void)
 {
 	int64_t	 left;
 
-	if (d.state != D_UP || d.pending == 0)
+	if (d.state != D_UP || TAILQ_EMPTY(&d.pending))
 		return -1;
 	left = deadline_ms() - now_ms();
 	if (left < 0)
@@ -448,21 +423,24 @@ daemon_timeout_ms(void)
 	return left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
-void
-daemon_check_timeout(void)
+static void
+daemon_run(short revents)
 {
-	if (d.state != D_UP || d.pending == 0 || now_ms() < deadline_ms())
+	if (revents != 0)
+		daemon_io(revents);
+	if (d.state != D_UP || TAILQ_EMPTY(&d.pending) ||
+	    now_ms() < deadline_ms())
 		return;
 	daemon_give_up("no answer from aptbtd within %ld seconds",
 	    d.answered && method.timeout > method.daemon_timeout ?
 	    method.timeout : method.daemon_timeout);
 }
 
-/* Stop using the daemon; everything it had goes to the mirror. */
+/* Stop using the daemon; everything it had goes to the fallback. */
 static void
 daemon_give_up(const char *fmt, ...)
 {
-	struct item	*it, *next;
+	struct dreq	*q;
 	va_list		 ap;
 	char		 why[256];
 
@@ -472,19 +450,14 @@ daemon_give_up(const char *fmt, ...)
 	if (d.state == D_UP)
 		ctlconn_close(&d.conn);
 	d.state = D_DEAD;
-	method_no_daemon("%s", why);
-	for (it = TAILQ_FIRST(&method.items); it != NULL; it = next) {
-		next = TAILQ_NEXT(it, entry);
-		if (it->via != VIA_DAEMON)
-			continue;
-		detach(it);
-		method_status(it, "aptbtd not answering, fetching directly");
-		method_direct(it);
-	}
-	d.pending = 0;
+	say_down(why);
+	/* Each item_fallback cancels (unlinks) its request. */
+	while ((q = TAILQ_FIRST(&d.pending)) != NULL)
+		item_fallback(q->it, false,
+		    "aptbtd not answering, fetching directly");
 }
 
-void
+static void
 daemon_cleanup(void)
 {
 	if (d.state == D_UP)
@@ -492,3 +465,13 @@ daemon_cleanup(void)
 	d.state = D_DEAD;
 	bytebuf_free(&d.req);
 }
+
+const struct method_backend daemon_backend = {
+	.name = "aptbtd",
+	.cleanup = daemon_cleanup,
+	.start = daemon_start,
+	.cancel = daemon_cancel,
+	.fd = daemon_fd,
+	.timeout_ms = daemon_timeout_ms,
+	.run = daemon_run,
+};

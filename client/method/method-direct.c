@@ -5,7 +5,7 @@
  *
  * All transfers of this process share one multi handle, so connections
  * to a mirror are reused across apt's pipelined requests.  Bytes go to
- * method-item.c as they arrive, so apt's progress (a stat of the file)
+ * the item layer as they arrive, so apt's progress (a stat of the file)
  * is true, and the verdict is the same as on the daemon path.
  */
 #include "config.h"
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client/method/backend.h"
 #include "client/method/method.h"
 #include "common/mirrorcurl.h"
 
@@ -34,10 +35,11 @@ struct xfer {
 
 static CURLM	*multi;
 
-int
+static int
 direct_init(void)
 {
-	if ((multi = curl_multi_init()) == NULL)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (multi = curl_multi_init()) == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -56,22 +58,20 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
-void
+static void
 direct_cancel(struct item *it)
 {
-	if (it->via != VIA_DIRECT)
-		return;
-	xfer_free(it->backend);
-	it->backend = NULL;
-	it->via = VIA_NONE;
+	xfer_free(it->be_data);
+	it->be_data = NULL;
 }
 
-void
+static void
 direct_cleanup(void)
 {
 	if (multi != NULL)
 		curl_multi_cleanup(multi);
 	multi = NULL;
+	curl_global_cleanup();
 }
 
 static bool
@@ -166,7 +166,7 @@ set_tls(CURL *e)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, v);
 }
 
-int
+static int
 direct_start(struct item *it)
 {
 	struct xfer	*x;
@@ -216,13 +216,15 @@ direct_start(struct item *it)
 		xfer_free(x);
 		return -ENOMEM;
 	}
-	it->backend = x;
-	it->via = VIA_DIRECT;
+	it->be_data = x;
 	method_debug("%s: fetching %s directly", it->uri, it->url);
 	return 0;
 }
 
-/* One transfer ended: pass the verdict on and free what it held. */
+/*
+ * One transfer ended: pass the verdict on (the item layer then cancels
+ * it, which frees x).
+ */
 static void
 xfer_done(struct xfer *x, CURLcode rc)
 {
@@ -255,10 +257,7 @@ xfer_done(struct xfer *x, CURLcode rc)
 		item_fail(it, f.reason, f.transient, "%s",
 		    x->errbuf[0] != '\0' ? x->errbuf : f.text);
 	} else if (unmet || (is_http(it) && code == 304)) {
-		direct_cancel(it);
 		item_ims_hit(it, ft > 0 ? ft : 0);
-		item_finish(it);
-		return;
 	} else if (is_http(it) && (code < 200 || code >= 300)) {
 		mcurl_fail(&f, CURLE_HTTP_RETURNED_ERROR, code);
 		/* HTTP/2 has no reason phrase: apt's "404  Not Found". */
@@ -269,24 +268,16 @@ xfer_done(struct xfer *x, CURLcode rc)
 	} else {
 		if (!x->checked)
 			check_response(x);
-		if (ft > 0)
-			it->last_modified = ft;
-		direct_cancel(it);
-		method_complete(it);
-		return;
+		item_complete(it, ft > 0 ? ft : 0);
 	}
-	item_finish(it);
 }
 
-int
-direct_poll(struct pollfd *pfd, unsigned int n, int timeout_ms)
+/* libcurl's sockets are its own: it waits for them and the loop's. */
+static int
+direct_wait(struct pollfd *pfd, unsigned int n, int timeout_ms)
 {
 	struct curl_waitfd	 wfd[4];
-	struct xfer		*x;
-	CURLMsg			*m;
-	char			*p;
 	unsigned int		 i;
-	int			 running, left;
 
 	if (n > sizeof(wfd) / sizeof(wfd[0]))
 		return -EINVAL;
@@ -299,6 +290,18 @@ direct_poll(struct pollfd *pfd, unsigned int n, int timeout_ms)
 		return -EIO;
 	for (i = 0; i < n; i++)
 		pfd[i].revents = wfd[i].revents;
+	return 0;
+}
+
+static void
+direct_run(short revents)
+{
+	struct xfer	*x;
+	CURLMsg		*m;
+	char		*p;
+	int		 running, left;
+
+	(void)revents;
 	curl_multi_perform(multi, &running);
 	while ((m = curl_multi_info_read(multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
@@ -308,5 +311,14 @@ direct_poll(struct pollfd *pfd, unsigned int n, int timeout_ms)
 		if ((x = (struct xfer *)(void *)p) != NULL)
 			xfer_done(x, m->data.result);
 	}
-	return 0;
 }
+
+const struct method_backend direct_backend = {
+	.name = "the mirror",
+	.init = direct_init,
+	.cleanup = direct_cleanup,
+	.start = direct_start,
+	.cancel = direct_cancel,
+	.wait = direct_wait,
+	.run = direct_run,
+};

@@ -1,12 +1,15 @@
 /*
- * method-item.c - one file apt asked for: its output, digests, verdict.
+ * method-item.c - one file apt asked for: which backend fetches it, its
+ * output, digests and verdict.
  *
- * Whichever path the bytes come by (the daemon's verified cache file or
- * the mirror directly), they are written here, in order, into apt's
- * Filename and hashed as they are written, so what we report is the hash
- * of exactly the bytes apt will read.  201 URI Done is sent only when
- * every digest apt expects matches; on a mismatch the file is removed and
- * the caller decides between one more fetch from the mirror and 400.
+ * Whichever backend the bytes come by (the daemon's verified cache file
+ * or the mirror directly), they are written here, in order, into apt's
+ * Filename and hashed as they are written (the mirror's, from curl's
+ * buffer) or once copied (the daemon's, from Filename itself), so what
+ * we report is the hash of exactly the bytes apt will read.  201 URI
+ * Done is sent only when every digest apt expects matches; on a mismatch
+ * the file is removed and fetched once more through the fallback (the
+ * mirror, whoever was wrong), then it is 400.
  */
 #include "config.h"
 
@@ -19,11 +22,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/method/aptmsg.h"
+#include "client/method/backend.h"
+#include "client/method/item.h"
 #include "client/method/method.h"
+
+/*
+ * Bytes copied from a source per step, then hashed while the copy is
+ * still in the CPU's cache.
+ */
+#define COPY_CHUNK	(256 * 1024)
+/* Filename is hashed through a mapping of this much (a power of two). */
+#define HASH_WINDOW	(64 * 1024 * 1024)
+
+TAILQ_HEAD(item_list, item);
+
+static struct item_list	 items = TAILQ_HEAD_INITIALIZER(items);
+static const struct method_backend *first, *fallback;
+
+static void	 item_free(struct item *);
 
 /* What apt calls each digest, expected and reported. */
 static const struct {
@@ -193,7 +214,23 @@ dg_free(struct item *it)
 	}
 }
 
-void
+static void
+unmap(struct item *it)
+{
+	if (it->map != NULL)
+		munmap(it->map, HASH_WINDOW);
+	it->map = NULL;
+}
+
+/* The attempt's hashing is over: digests and mapping go. */
+static void
+hash_end(struct item *it)
+{
+	dg_free(it);
+	unmap(it);
+}
+
+static void
 item_free(struct item *it)
 {
 	size_t	 a;
@@ -207,7 +244,7 @@ item_free(struct item *it)
 		close(it->fd);
 	if (it->src_fd != -1)
 		close(it->src_fd);
-	dg_free(it);
+	hash_end(it);
 	for (a = 0; a < DG_NALG; a++) {
 		free(it->expect[a]);
 		free(it->got[a]);
@@ -234,12 +271,17 @@ item_open(struct item *it)
 	return it->fd == -1 ? -errno : 0;
 }
 
-int
+/* Start an attempt from the first byte: empty Filename, fresh digests. */
+static int
 item_begin(struct item *it)
 {
 	bool	 any = false;
 	size_t	 a;
 
+	if (it->src_fd != -1) {
+		close(it->src_fd);
+		it->src_fd = -1;
+	}
 	if (it->fd != -1 && (ftruncate(it->fd, 0) == -1 ||
 	    lseek(it->fd, 0, SEEK_SET) == -1))
 		return -errno;
@@ -253,7 +295,7 @@ item_begin(struct item *it)
 	 * when apt expects them, or all of them when apt expects nothing,
 	 * as apt's http method does.
 	 */
-	dg_free(it);
+	hash_end(it);
 	for (a = 0; a < DG_NALG; a++)
 		any |= it->expect[a] != NULL;
 	for (a = 0; a < DG_NALG; a++) {
@@ -268,14 +310,19 @@ item_begin(struct item *it)
 	return 0;
 }
 
-void
+/*
+ * Create Filename ahead of its bytes, when it cannot be an If-Modified-
+ * Since hit, so the file is ready when they come; errors wait for them.
+ */
+static void
 item_prepare(struct item *it)
 {
 	if (it->ims == 0 && it->expect[DG_SHA256] != NULL)
 		prep_request(it);
 }
 
-void
+/* RFC 1123 date for Last-Modified fields. */
+static void
 http_date(time_t t, char *buf, size_t len)
 {
 	struct tm	 tm;
@@ -306,11 +353,21 @@ item_start(struct item *it, int64_t size, time_t last_modified)
 	aptmsg_end(&method.out);
 }
 
+static void
+dg_update(struct item *it, const void *p, size_t len)
+{
+	size_t	 a;
+
+	for (a = 0; a < DG_NALG; a++)
+		if (it->dg[a] != NULL)
+			EVP_DigestUpdate(it->dg[a], p, len);
+}
+
 int
 item_write(struct item *it, const void *p, size_t len)
 {
 	const char	*c = p;
-	size_t		 a, left;
+	size_t		 left;
 	ssize_t		 n;
 	int		 r;
 
@@ -318,9 +375,7 @@ item_write(struct item *it, const void *p, size_t len)
 		return -EFBIG;
 	if ((r = item_open(it)) < 0)
 		return r;
-	for (a = 0; a < DG_NALG; a++)
-		if (it->dg[a] != NULL)
-			EVP_DigestUpdate(it->dg[a], p, len);
+	dg_update(it, p, len);
 	for (left = len; left > 0; ) {
 		if ((n = write(it->fd, c, left)) == -1) {
 			if (errno == EINTR)
@@ -331,6 +386,147 @@ item_write(struct item *it, const void *p, size_t len)
 		left -= (size_t)n;
 	}
 	it->written += len;
+	return 0;
+}
+
+int
+item_source(struct item *it, int fd)
+{
+	int	 r;
+
+	/* The source began again (after a mismatch): so do we. */
+	if (it->src_fd != -1 && (r = item_begin(it)) < 0) {
+		close(fd);
+		return r;
+	}
+	it->src_fd = fd;
+	return 0;
+}
+
+/*
+ * Hash bytes [off, off + len) of Filename, just copied there, through a
+ * mapping of it (no copy into a buffer; the pages are in cache).
+ *
+ * Why Filename and not the source, though hashing the source's mapping
+ * would cost the same: our descriptor of the daemon's file is read-only
+ * for us, not for the daemon, which owns the file.  An honest daemon
+ * never writes a verified prefix again, so the two would hold the same
+ * bytes; but the trust model (DESIGN.md, items 1 and 5) must hold when
+ * the daemon, which parses what the network sends, is no longer honest.
+ * Such a daemon could change its file between the read that hashes and
+ * the read that copies, even two reads of one mapping, and apt would get
+ * bytes other than those we vouched for.  Filename is written by us
+ * alone, so what we hash there after the copy is exactly what apt will
+ * read.  (After a reflink Filename shares the source's blocks until the
+ * daemon writes its file, which then gets new blocks: still ours.)
+ */
+static int
+hash_copied(struct item *it, uint64_t off, size_t len)
+{
+	void	*p;
+	size_t	 n;
+
+	while (len > 0) {
+		if (it->map == NULL || off < it->map_off ||
+		    off - it->map_off >= HASH_WINDOW) {
+			unmap(it);
+			/* May reach past EOF: only bytes in the file are read. */
+			it->map_off = off & ~(uint64_t)(HASH_WINDOW - 1);
+			p = mmap(NULL, HASH_WINDOW, PROT_READ, MAP_SHARED,
+			    it->fd, (off_t)it->map_off);
+			if (p == MAP_FAILED)
+				return -errno;
+			it->map = p;
+		}
+		n = HASH_WINDOW - (size_t)(off - it->map_off);
+		if (n > len)
+			n = len;
+		dg_update(it, (const char *)it->map + (off - it->map_off), n);
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copy len bytes at the source's offset written by reading and writing. */
+static int
+copy_rw(struct item *it, size_t len)
+{
+	static char	 buf[COPY_CHUNK];
+	ssize_t		 n;
+
+	do
+		n = pread(it->src_fd, buf, len, (off_t)it->written);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -errno;
+	if (n == 0)
+		return -EBADMSG;	/* promised bytes missing */
+	return item_write(it, buf, (size_t)n);
+}
+
+/*
+ * Copy len bytes at offset written with copy_file_range(2): a reflink
+ * where the file system has them, else a copy in the kernel.  -ENOTSUP
+ * when the pair of files does not allow it (then it never will).
+ */
+static int
+copy_range(struct item *it, size_t len)
+{
+	loff_t	 in = (loff_t)it->written;
+	ssize_t	 n;
+	int	 r;
+
+	do
+		n = copy_file_range(it->src_fd, &in, it->fd, NULL, len, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EXDEV || errno == EINVAL ||
+	    errno == ENOSYS || errno == EOPNOTSUPP))
+		return -ENOTSUP;
+	if (n == -1)
+		return -errno;
+	if (n == 0)
+		return -EBADMSG;	/* promised bytes missing */
+	if ((r = hash_copied(it, it->written, (size_t)n)) < 0)
+		return r;
+	it->written += (uint64_t)n;
+	return 0;
+}
+
+int
+item_have(struct item *it, int64_t have)
+{
+	uint64_t	 want;
+	int		 r;
+
+	if (have < 0)
+		return -EBADMSG;
+	if ((uint64_t)have <= it->written)
+		return 0;
+	if (it->src_fd == -1)
+		return -EBADMSG;
+	if (it->max_size >= 0 && have > it->max_size)
+		return -EFBIG;
+	if ((r = item_open(it)) < 0)
+		return r;
+	/*
+	 * Called for every "progress", so the copy and its hash keep pace
+	 * with the download instead of following it; in order, so apt's
+	 * progress (a stat of Filename) is true.
+	 */
+	while (it->written < (uint64_t)have) {
+		want = (uint64_t)have - it->written;
+		if (want > COPY_CHUNK)
+			want = COPY_CHUNK;
+		r = -ENOTSUP;
+		if (!it->copy_plain && (r = copy_range(it, (size_t)want)) ==
+		    -ENOTSUP)
+			it->copy_plain = true;
+		if (r == -ENOTSUP)
+			r = copy_rw(it, (size_t)want);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -346,7 +542,11 @@ item_discard(struct item *it)
 	(void)unlink(it->filename);
 }
 
-int
+/*
+ * All bytes are written: on a match report 201 URI Done and return 0; on
+ * a mismatch return -EBADMSG with the file removed.
+ */
+static int
 item_done(struct item *it)
 {
 	char		 hex[DG_NALG][EVP_MAX_MD_SIZE * 2 + 1], date[64];
@@ -365,7 +565,7 @@ item_done(struct item *it)
 		for (i = 0; i < mdlen; i++)
 			snprintf(hex[a] + 2 * i, 3, "%02x", md[i]);
 	}
-	dg_free(it);
+	hash_end(it);
 	for (a = 0; a < DG_NALG; a++)
 		if (it->expect[a] != NULL && strcmp(it->expect[a], hex[a]) != 0)
 			ok = false;
@@ -425,17 +625,40 @@ item_done(struct item *it)
 	return 0;
 }
 
+/* The backend lets go of it; the item lives on. */
+static void
+detach(struct item *it)
+{
+	const struct method_backend	*be = it->be;
+
+	if (be == NULL)
+		return;
+	it->be = NULL;
+	be->cancel(it);
+	it->be_data = NULL;
+}
+
+/* apt has its answer: forget the item. */
+static void
+finish(struct item *it)
+{
+	detach(it);
+	TAILQ_REMOVE(&items, it, entry);
+	item_free(it);
+}
+
 void
 item_ims_hit(struct item *it, time_t last_modified)
 {
 	char	 date[64];
 
+	detach(it);
 	/* apt keeps its old copy; ours is empty and must not replace it. */
 	if (it->fd != -1) {
 		close(it->fd);
 		it->fd = -1;
 	}
-	dg_free(it);
+	hash_end(it);
 	aptmsg_begin(&method.out, 201, "URI Done");
 	aptmsg_add(&method.out, "URI", it->uri);
 	aptmsg_add(&method.out, "Filename", it->filename);
@@ -447,6 +670,7 @@ item_ims_hit(struct item *it, time_t last_modified)
 		aptmsg_add(&method.out, "Last-Modified", date);
 	}
 	aptmsg_end(&method.out);
+	finish(it);
 }
 
 void
@@ -460,6 +684,7 @@ item_fail(struct item *it, const char *reason, bool transient,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	detach(it);
 	if (it->prep != NULL && it->fd == -1)
 		it->fd = prep_take(it);
 	if (reason != NULL && (strcmp(reason, "HashSumMismatch") == 0 ||
@@ -472,7 +697,7 @@ item_fail(struct item *it, const char *reason, bool transient,
 		if (it->written == 0)
 			(void)unlink(it->filename);
 	}
-	dg_free(it);
+	hash_end(it);
 	method_debug("%s: failed: %s (%s)", it->uri, msg,
 	    reason != NULL ? reason : "-");
 	aptmsg_begin(&method.out, 400, "URI Failure");
@@ -491,15 +716,115 @@ item_fail(struct item *it, const char *reason, bool transient,
 		    (unsigned long long)it->got_size);
 	}
 	aptmsg_end(&method.out);
+	finish(it);
+}
+
+static void
+fail_write(struct item *it, int r)
+{
+	item_fail(it, NULL, false, "Cannot write %s: %s", it->filename,
+	    strerror(-r));
+}
+
+/* The fallback takes it over; if it cannot, apt may try again later. */
+static void
+start_fallback(struct item *it)
+{
+	int	 r;
+
+	if ((r = fallback->start(it)) < 0) {
+		item_fail(it, NULL, true, "Cannot start the transfer: %s",
+		    strerror(-r));
+		return;
+	}
+	it->be = fallback;
+}
+
+/* Fetch it again from the first byte, through the fallback. */
+static void
+refetch(struct item *it)
+{
+	int	 r;
+
+	detach(it);
+	if ((r = item_begin(it)) < 0) {
+		fail_write(it, r);
+		return;
+	}
+	start_fallback(it);
 }
 
 void
-item_finish(struct item *it)
+item_fallback(struct item *it, bool last_word, const char *why)
 {
-	if (it->via == VIA_DIRECT)
-		direct_cancel(it);
-	else if (it->via == VIA_DAEMON)
-		daemon_cancel(it);
-	TAILQ_REMOVE(&method.items, it, entry);
-	item_free(it);
+	if (last_word)
+		it->retried = true;
+	method_say(102, "Status", it->uri, "%s", why);
+	refetch(it);
+}
+
+void
+item_complete(struct item *it, time_t last_modified)
+{
+	int	 r;
+
+	detach(it);
+	if (last_modified > 0)
+		it->last_modified = last_modified;
+	if ((r = item_done(it)) == 0) {
+		finish(it);
+		return;
+	}
+	if (r == -EBADMSG && !it->retried) {
+		/* Whoever was wrong, the mirror gets the last word. */
+		it->retried = true;
+		method_say(102, "Status", it->uri, "Hash Sum mismatch, "
+		    "fetching again from the mirror");
+		refetch(it);
+		return;
+	}
+	if (r == -EBADMSG)
+		item_fail(it, "HashSumMismatch", false, "Hash Sum mismatch");
+	else
+		fail_write(it, r);
+}
+
+void
+item_setup(const struct method_backend *f, const struct method_backend *fb)
+{
+	first = f;
+	fallback = fb;
+}
+
+void
+item_fetch(struct item *it)
+{
+	int	 r;
+
+	TAILQ_INSERT_TAIL(&items, it, entry);
+	if ((r = item_begin(it)) < 0) {
+		fail_write(it, r);
+		return;
+	}
+	/* Credentials make a file private: only the fallback sees it. */
+	if (!it->private) {
+		if (first->start(it) == 0) {
+			it->be = first;
+			/* While the first backend works on it. */
+			item_prepare(it);
+			return;
+		}
+		method_say(102, "Status", it->uri,
+		    "%s not running, fetching directly", first->name);
+	}
+	start_fallback(it);
+}
+
+void
+item_finish_all(void)
+{
+	struct item	*it;
+
+	while ((it = TAILQ_FIRST(&items)) != NULL)
+		finish(it);
 }

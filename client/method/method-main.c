@@ -1,7 +1,7 @@
 /*
- * method-main.c - the aptbt apt method: talks to apt on stdin/stdout and
- * runs the one loop that drives the daemon connection and the mirror
- * transfers.
+ * method-main.c - the aptbt apt method: reads apt on stdin and runs the
+ * one loop that drives the backends (the daemon connection, the mirror
+ * transfers); what is fetched and answered is the item layer's.
  *
  * apt starts us as root, sends 601 Configuration (we then drop to
  * APT::Sandbox::User) and pipelines 600 URI Acquire requests; each gets
@@ -12,141 +12,30 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "client/method/aptmsg.h"
-#include "common/ctlconn.h"
+#include "client/method/backend.h"
+#include "client/method/item.h"
 #include "client/method/method.h"
+#include "common/ctlconn.h"
 #include "common/privdrop.h"
 
 #define DEFAULT_TIMEOUT		30	/* seconds, as apt's http method */
 #define DEFAULT_DAEMON_TIMEOUT	5
 
-struct method	 method;
+/* Tried first, then the fallback (item_setup); the loop serves both. */
+static const struct method_backend *const backends[] = {
+	&daemon_backend,
+	&direct_backend,
+};
+#define NBACKENDS	(sizeof(backends) / sizeof(backends[0]))
 
-static bool	 no_daemon_said;
 static char	*socket_path;
-
-static void	 general_failure(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
-
-void
-method_debug(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (!method.debug)
-		return;
-	va_start(ap, fmt);
-	fputs("aptbt: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-void
-method_status(const struct item *it, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	aptmsg_begin(&method.out, 102, "Status");
-	if (it != NULL)
-		aptmsg_add(&method.out, "URI", it->uri);
-	aptmsg_add(&method.out, "Message", msg);
-	aptmsg_end(&method.out);
-}
-
-void
-method_no_daemon(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (no_daemon_said)
-		return;
-	no_daemon_said = true;
-	va_start(ap, fmt);
-	fputs("aptbt: aptbtd is not running (", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs("); fetching directly from the mirror\n", stderr);
-	va_end(ap);
-}
-
-void
-method_flush(void)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	if (bytebuf_failed(&method.out)) {
-		/* A half-built message must never reach apt. */
-		fputs("aptbt: out of memory\n", stderr);
-		exit(100);
-	}
-	while (off < method.out.len) {
-		n = write(STDOUT_FILENO, method.out.data + off,
-		    method.out.len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			exit(100);	/* apt is gone */
-		off += (size_t)n;
-	}
-	bytebuf_reset(&method.out);
-}
-
-void
-method_direct(struct item *it)
-{
-	int	 r;
-
-	if ((r = item_begin(it)) < 0) {
-		item_fail(it, NULL, false, "Cannot write %s: %s",
-		    it->filename, strerror(-r));
-		item_finish(it);
-		return;
-	}
-	if ((r = direct_start(it)) < 0) {
-		item_fail(it, NULL, true, "Cannot start the transfer: %s",
-		    strerror(-r));
-		item_finish(it);
-	}
-}
-
-void
-method_complete(struct item *it)
-{
-	int	 r;
-
-	if ((r = item_done(it)) == 0) {
-		item_finish(it);
-		return;
-	}
-	if (r == -EBADMSG && !it->retried) {
-		/* Whoever was wrong, the mirror gets the last word. */
-		it->retried = true;
-		method_status(it, "Hash Sum mismatch, fetching again from "
-		    "the mirror");
-		method_direct(it);
-		return;
-	}
-	if (r == -EBADMSG)
-		item_fail(it, "HashSumMismatch", false, "Hash Sum mismatch");
-	else
-		item_fail(it, NULL, false, "Cannot write %s: %s",
-		    it->filename, strerror(-r));
-	item_finish(it);
-}
 
 static void
 capabilities(void)
@@ -157,21 +46,6 @@ capabilities(void)
 	aptmsg_add(&method.out, "Send-Config", "true");
 	aptmsg_add(&method.out, "Send-URI-Encoded", "true");
 	aptmsg_end(&method.out);
-}
-
-static void
-general_failure(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	aptmsg_begin(&method.out, 401, "General Failure");
-	aptmsg_add(&method.out, "Message", msg);
-	aptmsg_end(&method.out);
-	method_flush();
 }
 
 static int
@@ -203,7 +77,7 @@ configure(const struct aptmsg *msg)
 
 	if ((r = privdrop(conf_get(&method.conf, "APT::Sandbox::User"), err,
 	    sizeof(err))) < 0) {
-		general_failure("aptbt: %s", err);
+		method_say(401, "General Failure", NULL, "aptbt: %s", err);
 		return r;
 	}
 	method.configured = true;
@@ -216,21 +90,14 @@ acquire(const struct aptmsg *msg)
 	struct item	*it;
 	char		 err[256], *user, *pass;
 	const char	*uri;
-	int		 r;
 
 	if ((it = item_new(msg, err, sizeof(err))) == NULL) {
-		if ((uri = aptmsg_get(msg, "URI")) == NULL) {
-			general_failure("%s", err);
-			return;
-		}
-		aptmsg_begin(&method.out, 400, "URI Failure");
-		aptmsg_add(&method.out, "URI", uri);
-		aptmsg_add(&method.out, "Message", err);
-		aptmsg_end(&method.out);
+		if ((uri = aptmsg_get(msg, "URI")) == NULL)
+			method_say(401, "General Failure", NULL, "%s", err);
+		else
+			method_say(400, "URI Failure", uri, "%s", err);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&method.items, it, entry);
-
 	/* Credentials make a file private: it never goes to the daemon. */
 	if (url_has_userinfo(it->url) ||
 	    (strncasecmp(it->url, "https:", 6) == 0 &&
@@ -241,24 +108,7 @@ acquire(const struct aptmsg *msg)
 		free(user);
 		free(pass);
 	}
-	if ((r = item_begin(it)) < 0) {
-		item_fail(it, NULL, false, "Cannot write %s: %s",
-		    it->filename, strerror(-r));
-		item_finish(it);
-		return;
-	}
-	if (!it->private && daemon_start(it)) {
-		/* While the daemon works on it. */
-		item_prepare(it);
-		return;
-	}
-	if (!it->private)
-		method_status(it, "aptbtd not running, fetching directly");
-	if ((r = direct_start(it)) < 0) {
-		item_fail(it, NULL, true, "Cannot start the transfer: %s",
-		    strerror(-r));
-		item_finish(it);
-	}
+	item_fetch(it);
 }
 
 static int
@@ -300,8 +150,10 @@ read_apt(struct aptmsg_reader *rd)
 			continue;
 		}
 		if (r < 0) {
-			general_failure("aptbt: cannot read apt's messages: %s",
+			method_say(401, "General Failure", NULL,
+			    "aptbt: cannot read apt's messages: %s",
 			    strerror(-r));
+			method_flush();
 			return false;
 		}
 		r = handle(&msg);
@@ -313,64 +165,81 @@ read_apt(struct aptmsg_reader *rd)
 	return true;
 }
 
+/* Wait for apt and the backends; -1 on a fatal error. */
+static int
+wait_all(struct pollfd *pfd, int *at)
+{
+	const struct method_backend	*b, *waiter = NULL;
+	unsigned int			 i, n = 1;
+	int				 fd, t, timeout = 1000;
+	short				 ev;
+
+	pfd[0].fd = STDIN_FILENO;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	for (i = 0; i < NBACKENDS; i++) {
+		b = backends[i];
+		at[i] = -1;
+		if (b->fd != NULL && (fd = b->fd(&ev)) != -1) {
+			pfd[n].fd = fd;
+			pfd[n].events = ev;
+			pfd[n].revents = 0;
+			at[i] = (int)n++;
+		}
+		if (b->timeout_ms != NULL && (t = b->timeout_ms()) >= 0 &&
+		    t < timeout)
+			timeout = t;
+		if (b->wait != NULL)
+			waiter = b;
+	}
+	if (waiter != NULL)
+		return waiter->wait(pfd, n, timeout) < 0 ? -1 : 0;
+	return poll(pfd, n, timeout) == -1 && errno != EINTR ? -1 : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct aptmsg_reader	 rd;
-	struct pollfd		 pfd[2];
-	struct item		*it;
-	unsigned int		 n;
-	int			 timeout, dfd, status = 0;
-	short			 dev;
+	struct pollfd		 pfd[1 + NBACKENDS];
+	int			 at[NBACKENDS];
+	unsigned int		 i;
+	int			 status = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	TAILQ_INIT(&method.items);
 	bytebuf_init(&method.out);
 	method.timeout = DEFAULT_TIMEOUT;
 	method.daemon_timeout = DEFAULT_DAEMON_TIMEOUT;
 	method.socket_path = (char *)ctlconn_default_path();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    direct_init() < 0) {
-		fputs("aptbt: cannot initialise libcurl\n", stderr);
-		return 100;
-	}
+	for (i = 0; i < NBACKENDS; i++)
+		if (backends[i]->init != NULL && backends[i]->init() < 0) {
+			fprintf(stderr, "aptbt: cannot initialise %s\n",
+			    backends[i]->name);
+			return 100;
+		}
+	item_setup(&daemon_backend, &direct_backend);
 	aptmsg_reader_init(&rd);
 	capabilities();
 	method_flush();
 
 	for (;;) {
-		pfd[0].fd = STDIN_FILENO;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		n = 1;
-		if ((dfd = daemon_fd(&dev)) != -1) {
-			pfd[1].fd = dfd;
-			pfd[1].events = dev;
-			pfd[1].revents = 0;
-			n = 2;
-		}
-		timeout = daemon_timeout_ms();
-		if (timeout < 0 || timeout > 1000)
-			timeout = 1000;
-		if (direct_poll(pfd, n, timeout) < 0) {
+		if (wait_all(pfd, at) < 0) {
 			status = 100;
 			break;
 		}
-		if (n == 2 && pfd[1].revents != 0)
-			daemon_io(pfd[1].revents);
-		daemon_check_timeout();
+		for (i = 0; i < NBACKENDS; i++)
+			backends[i]->run(at[i] != -1 ? pfd[at[i]].revents : 0);
 		method_flush();
 		if (pfd[0].revents != 0 && !read_apt(&rd))
 			break;
 		method_flush();
 	}
 
-	while ((it = TAILQ_FIRST(&method.items)) != NULL)
-		item_finish(it);
+	item_finish_all();
 	prep_shutdown();
-	daemon_cleanup();
-	direct_cleanup();
-	curl_global_cleanup();
+	for (i = 0; i < NBACKENDS; i++)
+		if (backends[i]->cleanup != NULL)
+			backends[i]->cleanup();
 	aptmsg_reader_free(&rd);
 	conf_clear(&method.conf);
 	bytebuf_free(&method.out);

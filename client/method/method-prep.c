@@ -53,7 +53,8 @@ static struct {
 int
 prep_open(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Readable too: the item layer hashes it through a mapping. */
+	return open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
 static void *

@@ -1,19 +1,18 @@
 /*
- * method.h - the aptbt apt method: shared state and the interfaces of its
- * parts.
+ * method.h - the aptbt apt method: shared state and the small parts
+ * every layer uses.
  *
- * method-main.c runs the loop and speaks to apt; method-conf.c keeps what
- * apt sent in 601 Configuration; method-item.c owns each requested file
- * (writing it in order, hashing what it wrote, verifying, reporting to
- * apt); method-daemon.c fetches through aptbtd; method-direct.c fetches
- * from the mirror with libcurl when the daemon cannot (absent, silent,
- * credentials, a hash mismatch to retry).  Both fetch paths feed bytes to
- * the same item functions, so verification is written once.
+ * The layers, each using only those below it:
+ *   method-main.c    the loop, and the apt protocol (item.h);
+ *   method-item.c    one apt request: its file, digests and verdict;
+ *   backend.h        how an item is fetched, and how a backend reports;
+ *   method-daemon.c  through aptbtd,  method-direct.c  from the mirror.
+ * Below them all: this header (configuration, credentials, the output to
+ * apt, files made ahead).
  */
 #ifndef APTBT_METHOD_H
 #define APTBT_METHOD_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -22,12 +21,7 @@
 #include "common/bytebuf.h"
 
 struct aptmsg;
-
-enum item_via {
-	VIA_NONE,
-	VIA_DAEMON,
-	VIA_DIRECT,
-};
+struct method_backend;
 
 /* The digests apt may expect, in the order apt's own methods report. */
 enum dg_alg {
@@ -38,6 +32,10 @@ enum dg_alg {
 	DG_NALG,
 };
 
+/*
+ * One file apt asked for.  The request (uri .. private) is what backends
+ * read; the rest is the item layer's, but for be_data.
+ */
 struct item {
 	TAILQ_ENTRY(item)	 entry;
 	char			*uri;		/* exactly as apt sent it */
@@ -60,14 +58,14 @@ struct item {
 	bool			 retried;	/* fetched again after a mismatch */
 	char			*got[DG_NALG];	/* digests of a mismatching file */
 	uint64_t		 got_size;
+	int			 src_fd;	/* read-only source, -1 none */
+	bool			 copy_plain;	/* no copy_file_range from it */
+	void			*map;		/* Filename, mapped to hash */
+	uint64_t		 map_off;
 
-	enum item_via		 via;
-	void			*backend;	/* CURL * or daemon request */
-	int64_t			 req_id;	/* daemon request id */
-	int			 src_fd;	/* daemon's read-only file */
+	const struct method_backend *be;	/* fetching it, or NULL */
+	void			*be_data;	/* that backend's own */
 };
-
-TAILQ_HEAD(item_list, item);
 
 struct method_conf {
 	char		**keys;		/* "Name" (case kept), values unescaped */
@@ -82,24 +80,18 @@ struct method {
 	long			 timeout;	/* seconds, mirror stalls */
 	long			 daemon_timeout;
 	char			*socket_path;
-	struct item_list	 items;
 	struct bytebuf		 out;		/* to apt, flushed each turn */
 };
 
 extern struct method	 method;
 
-/* method-main.c */
+/* method-out.c: what goes to apt (method.out) and to stderr */
 void	 method_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 method_status(const struct item *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* A message for apt, with a URI (unless NULL) and a Message. */
+void	 method_say(int code, const char *text, const char *uri,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Write method.out to apt, whole; exits when apt is gone. */
 void	 method_flush(void);
-/* Say once, on stderr, that the daemon is not used, and why. */
-void	 method_no_daemon(const char *, ...)
-	    __attribute__((format(printf, 1, 2)));
-/* Fetch it from the mirror from the first byte (a fresh attempt). */
-void	 method_direct(struct item *);
-/* All bytes are in: verify, then 201, one retry from the mirror, or 400. */
-void	 method_complete(struct item *);
 
 /* method-conf.c */
 int	 conf_take(struct method_conf *, const struct aptmsg *);
@@ -116,17 +108,6 @@ bool	 auth_lookup(const struct method_conf *, const char *url, char **user,
 	    char **pass);
 bool	 url_has_userinfo(const char *url);
 
-/* method-item.c */
-struct item *item_new(const struct aptmsg *, char *err, size_t errlen);
-void	 item_free(struct item *);
-/* Open (truncate) Filename and reset the digests, for a fresh attempt. */
-int	 item_begin(struct item *);
-/*
- * Create Filename ahead of its bytes, when it cannot be an If-Modified-
- * Since hit, so the file is ready when they come; errors wait for them.
- */
-void	 item_prepare(struct item *);
-
 /* method-prep.c: apt's files made ahead on a helper thread */
 struct prep;
 /* Open (create, truncate) a file for apt: a descriptor or -1 (errno). */
@@ -139,45 +120,5 @@ void	 prep_request(struct item *);
  */
 int	 prep_take(struct item *);
 void	 prep_shutdown(void);
-/* Tell apt the size is known (200 URI Start), once per attempt. */
-void	 item_start(struct item *, int64_t size, time_t last_modified);
-/* Append bytes in order; -EFBIG past Maximum-Size, -errno on write. */
-int	 item_write(struct item *, const void *, size_t);
-/*
- * The fetch ended with all bytes written.  Verifies against the expected
- * hashes: on a match reports 201 URI Done and returns 0; on a mismatch
- * returns -EBADMSG with the file emptied, and the caller retries or fails.
- */
-int	 item_done(struct item *);
-/* 201 URI Done with IMS-Hit. */
-void	 item_ims_hit(struct item *, time_t last_modified);
-/* 400 URI Failure; reason may be NULL. */
-void	 item_fail(struct item *, const char *reason, bool transient,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Remove a finished item from the list and free it. */
-void	 item_finish(struct item *);
-/* RFC 1123 date for Last-Modified fields. */
-void	 http_date(time_t, char *, size_t);
-
-/* method-direct.c */
-int	 direct_init(void);
-void	 direct_cleanup(void);
-/* Begin (or begin again) a direct fetch of it. */
-int	 direct_start(struct item *);
-void	 direct_cancel(struct item *);
-/* Wait for input on the extra fds or curl's sockets, then run curl. */
-int	 direct_poll(struct pollfd *, unsigned int n, int timeout_ms);
-
-/* method-daemon.c */
-/* Hand it to aptbtd; false when the daemon is not usable. */
-bool	 daemon_start(struct item *);
-void	 daemon_cancel(struct item *);
-/* The daemon socket's fd and the events wanted, or -1. */
-int	 daemon_fd(short *events);
-void	 daemon_io(short revents);
-/* Milliseconds until the daemon's deadline, or -1 when none. */
-int	 daemon_timeout_ms(void);
-void	 daemon_check_timeout(void);
-void	 daemon_cleanup(void);
 
 #endif

@@ -20,6 +20,8 @@
 #                                 the fewest bytes sent: "REQ CONN BYTES"
 #   bench_hyperfine JSON ARGS...  hyperfine with the warm-up and run count
 #   bench_median JSON [INDEX]     median seconds of command INDEX (0)
+#   bench_cpu JSON [INDEX]        mean user + system seconds of command
+#                                 INDEX (0) and its children
 #   bench_div A B                 A / B with two decimals
 #   bench_free_port               a free TCP port on 127.0.0.1
 #
@@ -160,6 +162,13 @@ bench_median()
 	"$BENCH_PY" -c 'import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
 print("%.3f" % statistics.median(r["times"]))' "$1" "${2:-0}"
+}
+
+bench_cpu()
+{
+	"$BENCH_PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
+print("%.3f" % (r["user"] + r["system"]))' "$1" "${2:-0}"
 }
 
 bench_div()

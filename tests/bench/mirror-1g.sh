@@ -1,18 +1,21 @@
 #!/bin/sh
 # mirror-1g.sh - one 1 GiB file from nginx on loopback: the apt method
-# through aptbtd against curl.
+# through aptbtd against curl and against apt's own http method.
 #
-# Reference: "curl -s -o OUT URL && sync OUT".  Measured: the build's apt
-# method, driven with the apt method protocol (aptmethod.py), fetching
+# References: "curl -s -o OUT URL && sync OUT", which only writes; and
+# apt's http method (/usr/lib/apt/methods/http) driven like ours, which
+# writes and hashes as ours must, then "sync OUT".  Measured: the build's
+# apt method, driven with the apt method protocol (aptmethod.py), fetching
 # aptbt+http://URL through a running aptbtd, then "sync OUT" as well.  The
 # file is removed from the daemon's cache before every run so each run
-# downloads it.  The mirror's file, both outputs and the daemon's cache
+# downloads it.  The mirror's file, the outputs and the daemon's cache
 # share one filesystem: tmpfs (/dev/shm) unless BENCH_TMPDIR names another.
 #
 #   BENCH_RUNS (5)        timed runs per side, after one warm-up run
 #   BENCH_SIZE_MIB (1024) size of the file
 #
-# Prints both medians and the throughput ratio aptbt/curl (goal: >= 0.9).
+# Prints the medians and the throughput ratios aptbt/curl (goal: >= 0.9)
+# and aptbt/apt-http.
 # shellcheck shell=dash
 
 : "${top_srcdir:?set top_srcdir (or run make bench)}"
@@ -75,11 +78,32 @@ cmp -s "$T/out.aptbt" "$T/www/debian/big.bin" || fail "the method's copy differs
 set -- $(bench_log_counts "$LOG")
 [ "$3" -ge $((MIB * 1048576)) ] ||
 	fail "a run fetched only $3 bytes from the mirror: not a real download"
+
+# apt's http method drops to APT::Sandbox::User (_apt) itself.
+APT_HTTP=/usr/lib/apt/methods/http
+th=
+if [ -x "$APT_HTTP" ]; then
+	mkdir -p "$T/apt"
+	chmod 1777 "$T/apt"
+	bench_hyperfine "$T/http.json" \
+	    --prepare "rm -f '$T/apt/out.http'" \
+	    -n apt-http "timeout 300 $DRIVER '$APT_HTTP' none '$URL' '$T/apt/out.http' $SHA $SIZE && sync '$T/apt/out.http'"
+	cmp -s "$T/apt/out.http" "$T/www/debian/big.bin" ||
+		fail "apt's http method's copy differs"
+	th=$(bench_median "$T/http.json")
+fi
+
 tc=$(bench_median "$T/curl.json")
 ta=$(bench_median "$T/aptbt.json")
 echo "mirror-1g: per aptbt run the mirror served $1 requests on $2 connections"
 echo "mirror-1g: curl  $tc s  ($(bench_div "$MIB" "$tc") MiB/s)"
-echo "mirror-1g: aptbt $ta s  ($(bench_div "$MIB" "$ta") MiB/s)"
+echo "mirror-1g: aptbt $ta s  ($(bench_div "$MIB" "$ta") MiB/s," \
+    "method's CPU $(bench_cpu "$T/aptbt.json") s)"
 echo "mirror-1g: throughput ratio aptbt/curl = $(bench_div "$tc" "$ta") (goal >= 0.9)"
+if [ -n "$th" ]; then
+	echo "mirror-1g: apt-http $th s  ($(bench_div "$MIB" "$th") MiB/s," \
+	    "method's CPU $(bench_cpu "$T/http.json") s)"
+	echo "mirror-1g: throughput ratio aptbt/apt-http = $(bench_div "$th" "$ta")"
+fi
 stop_wait "$DAEMON_PID"
 exit 0
