@@ -27,7 +27,8 @@
 #include "client/method/method.h"
 #include "common/bencode.h"
 #include "common/ctlconn.h"
-#include "common/ctlproto.h"
+#include "common/fetchmsg.h"
+#include "common/hash.h"
 #include "common/mirrorcurl.h"
 
 enum dstate {
@@ -133,10 +134,10 @@ connect_daemon(void)
 static int
 daemon_start(struct item *it)
 {
-	struct dreq	*q;
-	size_t		 mark;
-	int64_t		 id;
-	int		 r;
+	struct fetchmsg_req	 fr;
+	struct dreq		*q;
+	int64_t			 id;
+	int			 r;
 
 	if (d.state == D_UNTRIED && !connect_daemon())
 		return -ENOTCONN;
@@ -145,21 +146,18 @@ daemon_start(struct item *it)
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return -ENOMEM;
 
+	memset(&fr, 0, sizeof(fr));
+	fr.uri = it->url;
+	fr.base = it->base;
+	fr.ims = it->ims;
+	fr.max_size = it->max_size > 0 ? (uint64_t)it->max_size : 0;
+	fr.size = it->expect_size;
+	if (it->expect[DG_SHA256] != NULL)
+		fr.has_sha256 = hex_decode(it->expect[DG_SHA256],
+		    strlen(it->expect[DG_SHA256]), fr.sha256, SHA256_LEN);
 	id = d.conn.next_id++;
 	bytebuf_reset(&d.req);
-	mark = ctl_put_request_begin(&d.req);
-	if (it->base != NULL)
-		benc_put_kv_str(&d.req, "base", it->base);
-	if (it->ims > 0)
-		benc_put_kv_int(&d.req, "ims", (int64_t)it->ims);
-	if (it->max_size >= 0)
-		benc_put_kv_int(&d.req, "max_size", it->max_size);
-	if (it->expect[DG_SHA256] != NULL)
-		benc_put_kv_str(&d.req, "sha256", it->expect[DG_SHA256]);
-	if (it->expect_size >= 0)
-		benc_put_kv_int(&d.req, "size", it->expect_size);
-	benc_put_kv_str(&d.req, "uri", it->url);
-	if (ctl_put_request_end(&d.req, mark, "fetch", id) != 0) {
+	if (fetchmsg_put_request(&d.req, id, &fr) != 0) {
 		free(q);
 		return -EMSGSIZE;	/* too big for a frame */
 	}
@@ -196,13 +194,11 @@ copy_failed(struct item *it, int r)
 }
 
 static void
-on_event(struct item *it, const struct benc_doc *doc, int res,
-    const uint8_t *ev, size_t evlen)
+on_event(struct item *it, const struct fetchmsg_event *e)
 {
-	int64_t	 size = -1, lm = 0, have;
-	int	 fd, r;
+	int	fd, r;
 
-	if (evlen == 5 && memcmp(ev, "start", 5) == 0) {
+	if (e->kind == FETCHMSG_START) {
 		if ((fd = ctlconn_take_fd(&d.conn)) == -1) {
 			daemon_give_up("aptbtd sent no file with its answer");
 			return;
@@ -215,49 +211,31 @@ on_event(struct item *it, const struct benc_doc *doc, int res,
 			copy_failed(it, r);
 			return;
 		}
-		if (res >= 0) {
-			benc_dict_int(doc, res, "size", &size);
-			benc_dict_int(doc, res, "last_modified", &lm);
-		}
-		item_start(it, size, (time_t)lm);
+		item_start(it, e->size, (time_t)e->last_modified);
 		return;
 	}
-	if (it == NULL)
-		return;
-	if (evlen == 8 && memcmp(ev, "progress", 8) == 0 && res >= 0 &&
-	    benc_dict_int(doc, res, "have", &have)) {
-		if ((r = item_have(it, have)) < 0)
-			copy_failed(it, r);
-	}
+	if (it != NULL && e->kind == FETCHMSG_PROGRESS &&
+	    (r = item_have(it, e->have)) < 0)
+		copy_failed(it, r);
 	/* Events we do not know are for later releases: ignore them. */
 }
 
 static void
-on_reply(struct item *it, const struct benc_doc *doc, int res)
+on_reply(struct item *it, const struct fetchmsg_event *e)
 {
-	int64_t	 ims_hit = 0, size = -1, lm = 0;
-	int	 r;
+	int	r;
 
-	if (res >= 0) {
-		benc_dict_int(doc, res, "ims_hit", &ims_hit);
-		benc_dict_int(doc, res, "size", &size);
-		benc_dict_int(doc, res, "last_modified", &lm);
-	}
-	if (ims_hit == 1) {
-		item_ims_hit(it, (time_t)lm);
+	if (e->ims_hit) {
+		item_ims_hit(it, (time_t)e->last_modified);
 		return;
 	}
-	if (size < 0) {
-		copy_failed(it, -EBADMSG);
-		return;
-	}
-	item_start(it, size, (time_t)lm);
-	if ((r = item_have(it, size)) < 0 ||
-	    (r = it->written == (uint64_t)size ? 0 : -EBADMSG) < 0) {
+	item_start(it, e->size, (time_t)e->last_modified);
+	if ((r = item_have(it, (uint64_t)e->size)) < 0 ||
+	    (r = it->written == (uint64_t)e->size ? 0 : -EBADMSG) < 0) {
 		copy_failed(it, r);
 		return;
 	}
-	item_complete(it, (time_t)lm);
+	item_complete(it, (time_t)e->last_modified);
 }
 
 /*
@@ -327,11 +305,12 @@ on_error(struct item *it, const struct benc_doc *doc, int msg)
 static void
 on_frame(const struct benc_doc *doc)
 {
-	const uint8_t	*ev;
-	size_t		 evlen;
-	struct item	*it;
-	int64_t		 id, ok;
-	int		 res;
+	struct fetchmsg_event	 e;
+	const uint8_t		*ev = NULL;
+	size_t			 evlen = 0;
+	struct item		*it;
+	int64_t			 id, ok;
+	int			 res;
 
 	if (!benc_dict_int(doc, 0, "id", &id) ||
 	    !benc_dict_int(doc, 0, "ok", &ok)) {
@@ -341,15 +320,18 @@ on_frame(const struct benc_doc *doc)
 	it = find_item(id);
 	res = benc_dict_get_type(doc, 0, "result", BENC_DICT);
 	if (benc_dict_str(doc, 0, "event", &ev, &evlen)) {
-		on_event(it, doc, res, ev, evlen);
+		if (fetchmsg_get_event(doc, ev, evlen, res, &e) == 0)
+			on_event(it, &e);
 		return;
 	}
 	if (it == NULL)
 		return;
-	if (ok == 1)
-		on_reply(it, doc, res);
-	else
+	if (ok != 1)
 		on_error(it, doc, 0);
+	else if (fetchmsg_get_event(doc, NULL, 0, res, &e) < 0)
+		copy_failed(it, -EBADMSG);	/* a reply without its size */
+	else
+		on_reply(it, &e);
 }
 
 static int
