@@ -24,13 +24,13 @@
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+#include "daemon/engine/picker.h"
 #include "daemon/meta/discover.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/piecesink.h"
 #include "daemon/share/site.h"
 #include "daemon/share/swarm.h"
-static void	sink_need_mirror(struct piece_sink *sk);
 
 /* The job behind the piece sink its swarm was handed. */
 static struct job *
@@ -44,46 +44,6 @@ sink_cjob(const struct piece_sink *sk)
 {
 	return (const struct job *)((const char *)sk -
 	    offsetof(struct job, sink));
-}
-
-static void
-stall_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct job		*j = arg;
-	struct timeval		 tv = { 0, PEER_STALL_MS * 1000 };
-
-	if (j->phase != PH_RUNNING || !j->peer_hold)
-		return;
-	if (j->have_pm && j->pm.nhave > j->stall_mark) {
-		/* The peers deliver: keep waiting for them. */
-		j->stall_mark = j->pm.nhave;
-		j->stall_ms = clock_ms();
-		evtimer_add(j->stall, &tv);
-		return;
-	}
-	if (clock_ms() - j->stall_ms < FETCHER_STALL_MS &&
-	    peermgr_should_wait(j->sha) == PEERMGR_WAIT_FETCHER) {
-		evtimer_add(j->stall, &tv);
-		return;
-	}
-	log_debug("fetch %s: peers stalled, using the mirrors", j->url);
-	sink_need_mirror(&j->sink);
-}
-
-/* Let the mirrors wait while peers deliver; false if we cannot. */
-static bool
-job_hold(struct job *j)
-{
-	struct timeval	tv = { 0, PEER_STALL_MS * 1000 };
-
-	if (j->stall == NULL &&
-	    (j->stall = evtimer_new(jobtab.base, stall_cb, j)) == NULL)
-		return false;
-	j->peer_hold = true;
-	j->stall_mark = j->pm.nhave;
-	j->stall_ms = clock_ms();
-	evtimer_add(j->stall, &tv);
-	return true;
 }
 
 /* The suite publishes a torrent for the file: standard clients may join. */
@@ -107,7 +67,9 @@ void
 job_join_peers(struct job *j)
 {
 
-	if (!j->hashed || !j->have_pm || j->size <= 0)
+	enum peermgr_wait	wait;
+
+	if (!j->hashed || j->pk == NULL || j->size <= 0)
 		return;
 	if (j->swarm == NULL) {
 		j->swarm = swarm_for_job(&j->sink, j->sha, (uint64_t)j->size);
@@ -131,9 +93,9 @@ job_join_peers(struct job *j)
 	 * it together, each sends its want to the same daemon, which alone
 	 * uses the mirror.  A file fetched for a peer is not passed on.
 	 */
-	if (state.paused || piecemap_complete(&j->pm))
+	if (state.paused || picker_complete(j->pk))
 		return;
-	if (peermgr_should_wait(j->sha) != PEERMGR_WAIT_NO) {
+	if ((wait = peermgr_should_wait(j->sha)) != PEERMGR_WAIT_NO) {
 		if (!swarm_ask_peers(j->swarm))
 			return;
 	} else if (j->for_peer || j->delegated ||
@@ -143,8 +105,9 @@ job_join_peers(struct job *j)
 		j->delegated = true;
 		swarm_ask_peers(j->swarm);
 	}
-	if (job_hold(j))
-		log_debug("fetch %s: asking site peers first", j->url);
+	picker_hold(j->pk, clock_ms(), wait == PEERMGR_WAIT_FETCHER ?
+	    PICKER_FETCHER_STALL_MS : PICKER_PEER_STALL_MS);
+	log_debug("fetch %s: asking site peers first", j->url);
 }
 
 static void
@@ -154,7 +117,7 @@ fetch_peers_changed(void)
 
 	TAILQ_FOREACH(j, &jobtab.list, entry)
 		if (j->phase == PH_RUNNING && j->swarm != NULL &&
-		    !piecemap_complete(&j->pm))
+		    !picker_complete(j->pk))
 			swarm_ask_peers(j->swarm);
 }
 
@@ -166,13 +129,12 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 	TAILQ_FOREACH(j, &jobtab.list, entry) {
 		if (!j->hashed || memcmp(j->sha, sha, SHA256_LEN) != 0)
 			continue;
-		if (j->phase != PH_RUNNING || j->peer_hold || j->swarm == NULL ||
-		    state.paused || piecemap_complete(&j->pm))
+		if (j->phase != PH_RUNNING || j->swarm == NULL ||
+		    state.paused || picker_complete(j->pk))
 			return;
 		if (!site_outranks(peer_id, peer_self_id, sha))
 			return;		/* we keep the mirror */
-		if (!job_hold(j))
-			return;
+		picker_hold(j->pk, clock_ms(), PICKER_FETCHER_STALL_MS);
 		log_debug("fetch %s: another daemon fetches it too; streaming "
 		    "from it", j->url);
 		job_cancel_sources(j);
@@ -184,14 +146,7 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 static void
 sink_need_mirror(struct piece_sink *sk)
 {
-	struct job	*j = sink_job(sk);
-
-	if (!j->peer_hold)
-		return;
-	j->peer_hold = false;
-	if (j->stall != NULL)
-		evtimer_del(j->stall);
-	job_schedule(j);
+	job_schedule(sink_job(sk));
 }
 
 /*
@@ -207,11 +162,11 @@ piece_takeable(const struct job *j, uint32_t piece, struct source **taken)
 	struct source	*s;
 
 	*taken = NULL;
-	if (!j->have_pm || j->phase != PH_RUNNING)
+	if (j->pk == NULL || j->phase != PH_RUNNING)
 		return false;
-	start = (uint64_t)piece * j->pm.piece_size;
-	end = start + piecemap_len(&j->pm, piece);
-	margin = 2 * (uint64_t)j->pm.piece_size;
+	start = (uint64_t)piece * picker_map(j->pk)->piece_size;
+	end = start + piecemap_len(picker_map(j->pk), piece);
+	margin = 2 * (uint64_t)picker_map(j->pk)->piece_size;
 	for (i = 0; i < j->nsrc; i++) {
 		s = (struct source *)&j->src[i];
 		if (!s->busy || start >= s->end || end <= s->hold)
@@ -245,9 +200,8 @@ sink_claim(struct piece_sink *sk, uint32_t piece)
 	if (!piece_takeable(j, piece, &s))
 		return false;
 	if (s != NULL)
-		s->end = (uint64_t)piece * j->pm.piece_size;
-	if (!j->peer_hold)
-		job_hold(j);
+		s->end = (uint64_t)piece * picker_map(j->pk)->piece_size;
+	picker_hold(j->pk, clock_ms(), PICKER_PEER_STALL_MS);
 	return true;
 }
 
@@ -256,8 +210,7 @@ sink_has(const struct piece_sink *sk, uint32_t piece)
 {
 	const struct job	*j = sink_cjob(sk);
 
-	return j->have_pm && piece < j->pm.npieces &&
-	    piecemap_has(&j->pm, piece);
+	return j->pk != NULL && piecemap_has(picker_map(j->pk), piece);
 }
 
 static const uint8_t *
@@ -265,7 +218,7 @@ sink_bits(const struct piece_sink *sk)
 {
 	const struct job	*j = sink_cjob(sk);
 
-	return j->have_pm ? j->pm.bits : NULL;
+	return j->pk != NULL ? picker_map(j->pk)->bits : NULL;
 }
 
 static uint64_t
@@ -273,7 +226,7 @@ sink_have_bytes(const struct piece_sink *sk)
 {
 	const struct job	*j = sink_cjob(sk);
 
-	return j->have_pm ? piecemap_bytes(&j->pm) : 0;
+	return j->pk != NULL ? piecemap_bytes(picker_map(j->pk)) : 0;
 }
 
 static int
@@ -290,6 +243,7 @@ struct pjob {
 	uint32_t	 piece;
 	uint8_t		*data;
 	uint32_t	 len;
+	uint64_t	 off;
 	int		 fd;
 	int		 rc;
 	struct hash_ctx	*inc;		/* next in file order: hash it too */
@@ -306,21 +260,21 @@ pwrite_work(void *arg)
 
 	if (p->inc != NULL)
 		hash_update(p->inc, p->data, p->len);
-	p->rc = pwrite_all(p->fd, p->data, p->len,
-	    (uint64_t)p->piece * p->job->pm.piece_size);
+	p->rc = pwrite_all(p->fd, p->data, p->len, p->off);
 }
 
 /* A piece from peers is in the file. */
 static void
 piece_stored(struct job *j, uint32_t piece, uint32_t len)
 {
-	if (piecemap_has(&j->pm, piece))
+	if (picker_piece_stored(j->pk, piece, true) < 0)
 		return;
+	/* The peers deliver: the mirrors wait on. */
+	picker_hold(j->pk, clock_ms(), PICKER_PEER_STALL_MS);
 	j->peer_bytes += len;
-	piecemap_set(&j->pm, piece);
 	if (j->swarm != NULL)
 		swarm_piece_stored(j->swarm, piece);
-	j->prefix = piecemap_prefix(&j->pm);
+	j->prefix = piecemap_prefix(picker_map(j->pk));
 	progress_flush(j, false);
 	map_save(j);
 	inc_catch_up(j);
@@ -345,7 +299,7 @@ pwrite_done(void *arg)
 		if (j->inc_broken || p->rc < 0)
 			inc_reset(j, true);
 	}
-	if (j->phase != PH_RUNNING || !j->have_pm) {
+	if (j->phase != PH_RUNNING || j->pk == NULL) {
 		free(p);
 		job_unref(j);
 		return;
@@ -368,8 +322,8 @@ sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
 	bool		 whole = sha256 != NULL && piece == 0 &&
 			    j->size == (int64_t)len;
 
-	if (j->phase != PH_RUNNING || !j->have_pm || j->rw < 0 ||
-	    piece >= j->pm.npieces || piecemap_has(&j->pm, piece)) {
+	if (j->phase != PH_RUNNING || j->pk == NULL || j->rw < 0 ||
+	    piecemap_has(picker_map(j->pk), piece)) {
 		free(data);
 		return;
 	}
@@ -396,13 +350,14 @@ sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
 	p->piece = piece;
 	p->data = data;
 	p->len = len;
+	p->off = (uint64_t)piece * picker_map(j->pk)->piece_size;
 	p->fd = j->rw;
 	/*
 	 * Usually the next piece in file order: hash it from this buffer
 	 * (unless the swarm already knows the whole file's digest).
 	 */
 	if (!whole && j->hashed && !j->inc_broken && !j->inc_busy &&
-	    (uint64_t)piece * j->pm.piece_size == j->inc_off &&
+	    p->off == j->inc_off &&
 	    (j->inc != NULL || (j->inc = hash_new(HASH_SHA256)) != NULL))
 		p->inc = j->inc;
 	p->whole = whole;
