@@ -288,14 +288,27 @@ map_save(struct job *j)
 	j->refs++;
 }
 
-/* What the picker asks of the job's sources. */
+/* What the picker asks of the job's mirrors, and of its swarm's peers. */
 static void
 picker_ev(void *arg, const struct picker_ev *ev)
 {
-	struct job	*j = arg;
+	struct job			*j = arg;
+	const struct piece_sink_events	*sev = j->sink.ev;
 
-	if (ev->type == PICKER_EV_TRUNCATE)
+	switch (ev->type) {
+	case PICKER_EV_TRUNCATE:
 		src_truncate(j, ev->src, ev->end);
+		break;
+	case PICKER_EV_CANCEL:
+		if (sev != NULL)
+			sev->cancel(j->sink.ev_arg, ev->src, ev->piece,
+			    ev->begin, ev->len);
+		break;
+	case PICKER_EV_DROP:
+		if (sev != NULL)
+			sev->drop(j->sink.ev_arg, ev->piece);
+		break;
+	}
 }
 
 int

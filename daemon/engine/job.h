@@ -130,7 +130,7 @@ struct job {
 	struct swarm		*swarm;		/* shared with peers */
 	bool			 for_peer;	/* a daemon asked us to fetch it */
 	bool			 delegated;	/* we asked a daemon to fetch it */
-	struct event		*tick;		/* the picker's next picker_tick() */
+	struct event		*tick;		/* runs picker_tick() */
 	uint64_t		 peer_bytes;	/* of this file, from peers */
 	char			*base;		/* suite base URI (metadata) */
 	bool			 discovering;	/* looking for its torrent */
@@ -228,6 +228,8 @@ int	job_open(struct job *j, bool discard);
 
 /* mirror.c */
 void	job_schedule(struct job *j);
+/* Run the picker's timer from the loop at once: work may have come free. */
+void	job_wake(struct job *j);
 /* The source's range is over: what it did not store is free again. */
 void	src_release(struct source *s);
 void	src_truncate(struct job *j, int pid, uint64_t end);

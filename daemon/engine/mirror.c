@@ -53,6 +53,7 @@ src_mark(struct source *s, uint64_t upto)
 	const struct piecemap	*pm;
 	uint64_t		 pend;
 	bool			 any = false;
+	int			 rc;
 
 	s->hold = upto;
 	if (j->pk == NULL) {
@@ -67,9 +68,10 @@ src_mark(struct source *s, uint64_t upto)
 		    piecemap_len(pm, s->next_piece);
 		if (pend > upto)
 			break;
-		if (picker_piece_stored(j->pk, s->next_piece, false) >= 0 &&
-		    j->swarm != NULL)
-			swarm_mirror_piece(j->swarm, s->next_piece);
+		rc = picker_piece_stored(j->pk, s->next_piece, false);
+		if (rc >= 0 && j->swarm != NULL)
+			swarm_mirror_piece(j->swarm, s->next_piece,
+			    (rc & PICKER_STORED_DISPUTE) != 0);
 		s->next_piece++;
 		any = true;
 	}
@@ -508,6 +510,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	j->refs++;
 	next = picker_tick(j->pk, now);
 	schedule(j);
+	/* Requests a stalled peer lost go to the others. */
+	if (j->phase == PH_RUNNING && j->swarm != NULL)
+		swarm_pump(j->swarm);
 	if (j->phase == PH_RUNNING && next != PICKER_NEVER) {
 		next = next > now ? next - now : 0;
 		tv.tv_sec = (time_t)(next / 1000);
@@ -518,16 +523,22 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-job_schedule(struct job *j)
+job_wake(struct job *j)
 {
 	struct timeval	tv = { 0, 0 };
 
-	j->refs++;
-	schedule(j);
-	/* Then, from the loop, see when the picker wants its next tick. */
 	if (j->phase == PH_RUNNING && j->pk != NULL && (j->tick != NULL ||
 	    (j->tick = evtimer_new(jobtab.base, tick_cb, j)) != NULL) &&
 	    !evtimer_pending(j->tick, NULL))
 		evtimer_add(j->tick, &tv);
+}
+
+void
+job_schedule(struct job *j)
+{
+	j->refs++;
+	schedule(j);
+	/* Then, from the loop, see when the picker wants its next tick. */
+	job_wake(j);
 	job_unref(j);
 }

@@ -1,12 +1,14 @@
 /*
- * peers.c - a job's peer side: its piece sink for the swarm, waiting
- * for site daemons that hold or fetch the file, and files fetched on
- * another daemon's behalf.
+ * peers.c - a job's peer side: its piece sink for the swarm (the swarm's
+ * peers are sources of the job's picker, like its mirrors), waiting for
+ * site daemons that hold or fetch the file, and files fetched on another
+ * daemon's behalf.
  */
 #include "config.h"
 
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,71 +140,136 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 		log_debug("fetch %s: another daemon fetches it too; streaming "
 		    "from it", j->url);
 		job_cancel_sources(j);
+		swarm_peer_fetching(j->swarm, peer_id);
 		swarm_ask_peers(j->swarm);
 		return;
 	}
 }
 
-static void
-sink_need_mirror(struct piece_sink *sk)
-{
-	job_schedule(sink_job(sk));
-}
-
-/*
- * The mirror transfer whose range holds the piece, if the piece lies far
- * enough ahead of where that transfer is (two pieces) for peers to take
- * it over; *taken is NULL when no transfer holds it at all.
- */
-static bool
-piece_takeable(const struct job *j, uint32_t piece, struct source **taken)
-{
-	uint64_t	start, end, margin;
-	size_t		i;
-	struct source	*s;
-
-	*taken = NULL;
-	if (j->pk == NULL || j->phase != PH_RUNNING)
-		return false;
-	start = (uint64_t)piece * picker_map(j->pk)->piece_size;
-	end = start + piecemap_len(picker_map(j->pk), piece);
-	margin = 2 * (uint64_t)picker_map(j->pk)->piece_size;
-	for (i = 0; i < j->nsrc; i++) {
-		s = (struct source *)&j->src[i];
-		if (!s->busy || start >= s->end || end <= s->hold)
-			continue;
-		if (start < s->pos + margin)
-			return false;
-		*taken = s;
-	}
-	return true;
-}
-
-static bool
-sink_piece_free(const struct piece_sink *sk, uint32_t piece)
-{
-	struct source	*s;
-
-	return piece_takeable(sink_cjob(sk), piece, &s);
-}
-
-/*
- * Peers take the piece: a mirror transfer that would have fetched it
- * stops short of it, and the mirrors wait while peers deliver (until
- * they stall), so no byte comes twice.
- */
-static bool
-sink_claim(struct piece_sink *sk, uint32_t piece)
+static int
+sink_peer_add(struct piece_sink *sk)
 {
 	struct job	*j = sink_job(sk);
-	struct source	*s;
 
-	if (!piece_takeable(j, piece, &s))
-		return false;
-	if (s != NULL)
-		s->end = (uint64_t)piece * picker_map(j->pk)->piece_size;
-	picker_hold(j->pk, clock_ms(), PICKER_PEER_STALL_MS);
-	return true;
+	if (j->pk == NULL)
+		return -ENOENT;
+	return picker_source_add(j->pk, PICKER_PEER, PICKER_SRC_CHOKED,
+	    clock_ms());
+}
+
+/*
+ * The ops below that may free pieces for the mirrors wake the job's
+ * timer rather than schedule here: the swarm is in the middle of a
+ * link's message or its going.
+ */
+static void
+sink_peer_gone(struct piece_sink *sk, int id)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk == NULL)
+		return;
+	picker_source_gone(j->pk, id);
+	job_wake(j);
+}
+
+static void
+sink_peer_flags(struct piece_sink *sk, int id, unsigned flags)
+{
+	struct job	*j = sink_job(sk);
+	unsigned	 pf = 0;
+
+	if (j->pk == NULL)
+		return;
+	if (flags & SINK_PEER_CHOKED)
+		pf |= PICKER_SRC_CHOKED;
+	if (flags & SINK_PEER_FETCHER)
+		pf |= PICKER_SRC_FETCHER;
+	picker_source_flags(j->pk, id, pf, clock_ms());
+	job_wake(j);
+}
+
+static void
+sink_peer_have(struct piece_sink *sk, int id, uint32_t piece)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk == NULL)
+		return;
+	if (piece == SINK_ALL)
+		picker_bitfield(j->pk, id, NULL, clock_ms());
+	else
+		picker_have(j->pk, id, piece, clock_ms());
+}
+
+static void
+sink_checkable(struct piece_sink *sk, uint32_t piece)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk != NULL)
+		picker_checkable(j->pk, piece == SINK_ALL ? PICKER_ALL : piece);
+}
+
+static size_t
+sink_next_blocks(struct piece_sink *sk, int id, struct sink_block *out,
+    size_t max, uint64_t room, bool *want_hints)
+{
+	struct job		*j = sink_job(sk);
+	struct picker_block	 b[64];
+	ssize_t			 n, i;
+
+	*want_hints = false;
+	if (j->pk == NULL || j->phase != PH_RUNNING)
+		return 0;
+	if (max > sizeof(b) / sizeof(b[0]))
+		max = sizeof(b) / sizeof(b[0]);
+	if ((n = picker_next_blocks(j->pk, id, clock_ms(), b, max, room,
+	    want_hints)) < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		out[i].piece = b[i].piece;
+		out[i].begin = b[i].begin;
+		out[i].len = b[i].len;
+	}
+	return (size_t)n;
+}
+
+static int
+sink_block_done(struct piece_sink *sk, int id, uint32_t piece,
+    uint32_t begin)
+{
+	struct job	*j = sink_job(sk);
+	int		 rc;
+
+	if (j->pk == NULL || j->phase != PH_RUNNING)
+		return 0;
+	rc = picker_block_done(j->pk, id, piece, begin, clock_ms());
+	return rc < 0 ? 0 : rc;
+}
+
+static void
+sink_block_cancel(struct piece_sink *sk, int id, uint32_t piece,
+    uint32_t begin)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk != NULL)
+		picker_block_cancel(j->pk, id, piece, begin);
+}
+
+static size_t
+sink_piece_failed(struct piece_sink *sk, uint32_t piece, int *who,
+    size_t max)
+{
+	struct job	*j = sink_job(sk);
+	int		 n;
+
+	if (j->pk == NULL ||
+	    (n = picker_piece_failed(j->pk, piece, who, max)) < 0)
+		return 0;
+	job_wake(j);
+	return (size_t)n;
 }
 
 static bool
@@ -269,8 +336,6 @@ piece_stored(struct job *j, uint32_t piece, uint32_t len)
 {
 	if (picker_piece_stored(j->pk, piece, true) < 0)
 		return;
-	/* The peers deliver: the mirrors wait on. */
-	picker_hold(j->pk, clock_ms(), PICKER_PEER_STALL_MS);
 	j->peer_bytes += len;
 	if (j->swarm != NULL)
 		swarm_piece_stored(j->swarm, piece);
@@ -383,9 +448,15 @@ const struct piece_sink_ops job_sink_ops = {
 	.has = sink_has,
 	.bits = sink_bits,
 	.have_bytes = sink_have_bytes,
-	.piece_free = sink_piece_free,
-	.claim = sink_claim,
-	.need_mirror = sink_need_mirror,
+	.peer_add = sink_peer_add,
+	.peer_gone = sink_peer_gone,
+	.peer_flags = sink_peer_flags,
+	.peer_have = sink_peer_have,
+	.checkable = sink_checkable,
+	.next_blocks = sink_next_blocks,
+	.block_done = sink_block_done,
+	.block_cancel = sink_block_cancel,
+	.piece_failed = sink_piece_failed,
 	.store = sink_store,
 	.mem_fd = sink_mem_fd,
 };

@@ -97,6 +97,11 @@ job_restart(struct job *j)
 		s->blen = 0;
 		s->pid = -1;
 	}
+	/* The swarm's peers were sources of the picker: start them over. */
+	if (j->swarm != NULL) {
+		swarm_job_done(j->swarm, false);
+		j->swarm = NULL;
+	}
 	job_close_file(j);
 	picker_free(j->pk);
 	j->pk = NULL;
