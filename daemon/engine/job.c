@@ -1,6 +1,7 @@
 /*
  * job.c - a job's life: opening its file (a part file in the cache or
- * a memory file), saving its piece map, failing, ending and freeing.
+ * a memory file), making its picker and passing on the picker's events,
+ * saving its piece map, failing, ending and freeing.
  *
  * A job holds a reference for every worker job in flight, so a done
  * callback never finds it freed; it is freed once finished and idle.

@@ -92,7 +92,7 @@ struct source {
 	bool			 bad_size;	/* answered with another size */
 	bool			 used;		/* gave bytes in this attempt */
 	int			 pid;		/* in the picker, or -1 */
-	uint64_t		 hold, pos, end;
+	uint64_t		 pos, end;
 	uint32_t		 next_piece;	/* first piece not yet marked */
 	uint8_t			*buf;
 	size_t			 blen, bcap;

@@ -55,7 +55,6 @@ src_mark(struct source *s, uint64_t upto)
 	bool			 any = false;
 	int			 rc;
 
-	s->hold = upto;
 	if (j->pk == NULL) {
 		j->seq = upto;
 		j->prefix = upto;
@@ -404,7 +403,7 @@ src_start(struct source *s, uint64_t start, uint64_t end)
 	s->xfer_ended = false;
 	s->bad_size = false;
 	s->reason[0] = '\0';
-	s->hold = s->pos = start;
+	s->pos = start;
 	s->end = end;
 	s->blen = 0;
 	s->next_piece = j->pk != NULL ?
@@ -527,9 +526,9 @@ job_wake(struct job *j)
 {
 	struct timeval	tv = { 0, 0 };
 
+	/* Sooner than a tick already set for later: it sets the next. */
 	if (j->phase == PH_RUNNING && j->pk != NULL && (j->tick != NULL ||
-	    (j->tick = evtimer_new(jobtab.base, tick_cb, j)) != NULL) &&
-	    !evtimer_pending(j->tick, NULL))
+	    (j->tick = evtimer_new(jobtab.base, tick_cb, j)) != NULL))
 		evtimer_add(j->tick, &tv);
 }
 

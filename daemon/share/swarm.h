@@ -88,7 +88,7 @@ void	 swarm_choked(struct swarm *, const struct link *, bool choked);
 /* A block from a peer; swarm takes a copy.  false if it was not wanted. */
 bool	 swarm_block(struct swarm *, struct link *, uint32_t piece,
 	    uint32_t begin, const uint8_t *, uint32_t len);
-/* Choose up to max blocks to request from a link (its bitfield). */
+/* Up to max blocks to request from a link, as the sink picks them. */
 size_t	 swarm_pick(struct swarm *, struct link *, uint32_t *pieces,
 	    uint32_t *begins, uint32_t *lens, size_t max);
 /* A request was rejected, cancelled or lost with its link. */
