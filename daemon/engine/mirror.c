@@ -235,11 +235,15 @@ src_resp_locked(void *arg, const struct ws_resp *r)
 			job_fail(j, "CacheError", true, "%s", strerror(-rc));
 			return false;
 		}
-		/* Nothing else runs: the picker hands this one the file. */
+		/*
+		 * Nothing else runs: the picker hands this one the file, or
+		 * its share of it among the idle mirrors, which start next.
+		 */
 		s->end = (uint64_t)j->size;
 		if (s->pid >= 0 &&
 		    picker_next_range(j->pk, s->pid, clock_ms(), &out) > 0)
 			s->end = out.end;
+		job_wake(j);
 		check_max_size(j, (uint64_t)j->size);
 		if (j->phase != PH_RUNNING)
 			return false;
@@ -305,7 +309,7 @@ src_done_locked(void *arg, const struct ws_result *r)
 	s->xfer_ended = true;
 	if (j->phase != PH_RUNNING) {
 		if (!s->writing)
-			s->busy = false;
+			src_release(s);
 		return;
 	}
 	if (r->not_modified && !j->hashed) {

@@ -388,6 +388,7 @@ sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
 			    j->size == (int64_t)len;
 
 	if (j->phase != PH_RUNNING || j->pk == NULL || j->rw < 0 ||
+	    piece >= picker_map(j->pk)->npieces ||
 	    piecemap_has(picker_map(j->pk), piece)) {
 		free(data);
 		return;
