@@ -118,6 +118,9 @@ struct swarm {
 	struct link		**links;
 	struct lsrc		*lsrc;		/* of each link */
 	unsigned		 nlinks, linkcap;
+	/* A site daemon that fetches the file from the mirror. */
+	uint8_t			 fetcher[PW_PEER_ID_LEN];
+	bool			 has_fetcher;
 	uint64_t		 from_peers, to_peers;
 	unsigned		 refs;		/* worker jobs in flight */
 	bool			 closing;
@@ -496,6 +499,13 @@ swarm_bitfield(const struct swarm *s)
 	return s->sink != NULL ? s->sink->ops->bits(s->sink) : NULL;
 }
 
+static bool
+is_fetcher(const struct swarm *s, const struct link *l)
+{
+	return s->has_fetcher && peer_is_daemon(link_peer(l)) &&
+	    memcmp(peer_id(link_peer(l)), s->fetcher, PW_PEER_ID_LEN) == 0;
+}
+
 /* Make link i a source of the sink: choking us, with what it has. */
 static void
 lsrc_add(struct swarm *s, unsigned i)
@@ -504,11 +514,15 @@ lsrc_add(struct swarm *s, unsigned i)
 	uint32_t	 p;
 
 	ls->flags = SINK_PEER_CHOKED;
+	if (is_fetcher(s, s->links[i]))
+		ls->flags |= SINK_PEER_FETCHER;
 	if (s->sink == NULL ||
 	    (ls->id = s->sink->ops->peer_add(s->sink)) < 0) {
 		ls->id = -1;
 		return;
 	}
+	if (ls->flags != SINK_PEER_CHOKED)
+		s->sink->ops->peer_flags(s->sink, ls->id, ls->flags);
 	for (p = 0; p < s->npieces; p++)
 		if (link_has(s->links[i], p))
 			s->sink->ops->peer_have(s->sink, ls->id, p);
@@ -613,10 +627,11 @@ swarm_peer_fetching(struct swarm *s, const uint8_t *id)
 	struct lsrc	*ls;
 	unsigned	 i;
 
+	/* Its link, now or once it comes. */
+	memcpy(s->fetcher, id, PW_PEER_ID_LEN);
+	s->has_fetcher = true;
 	for (i = 0; i < s->nlinks; i++)
-		if (peer_is_daemon(link_peer(s->links[i])) &&
-		    memcmp(peer_id(link_peer(s->links[i])), id,
-		    PW_PEER_ID_LEN) == 0 &&
+		if (is_fetcher(s, s->links[i]) &&
 		    (ls = lsrc_of(s, s->links[i])) != NULL)
 			lsrc_flags(s, ls, ls->flags | SINK_PEER_FETCHER);
 }

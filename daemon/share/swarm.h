@@ -60,7 +60,10 @@ void	 swarm_piece_stored(struct swarm *, uint32_t piece);
 void	 swarm_mirror_piece(struct swarm *, uint32_t piece, bool dispute);
 /* Ask daemons that hold or fetch the file for it; true if any was asked. */
 bool	 swarm_ask_peers(struct swarm *);
-/* The daemon with this peer id fetches the file from the mirror. */
+/*
+ * The daemon with this peer id fetches the file from the mirror: its
+ * link (now or once it comes) holds the mirrors while it makes progress.
+ */
 void	 swarm_peer_fetching(struct swarm *, const uint8_t *peer_id);
 /* Let every link ask for blocks (some may have come free). */
 void	 swarm_pump(struct swarm *);
