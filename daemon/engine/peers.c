@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
-
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -194,11 +192,7 @@ sink_peer_have(struct piece_sink *sk, int id, uint32_t piece)
 {
 	struct job	*j = sink_job(sk);
 
-	if (j->pk == NULL)
-		return;
-	if (piece == SINK_ALL)
-		picker_bitfield(j->pk, id, NULL, clock_ms());
-	else
+	if (j->pk != NULL)
 		picker_have(j->pk, id, piece, clock_ms());
 }
 

@@ -47,7 +47,7 @@ struct piece_sink_ops {
 	int	 (*peer_add)(struct piece_sink *);
 	void	 (*peer_gone)(struct piece_sink *, int id);
 	void	 (*peer_flags)(struct piece_sink *, int id, unsigned flags);
-	/* The peer has a piece (SINK_ALL: every piece). */
+	/* The peer has a piece. */
 	void	 (*peer_have)(struct piece_sink *, int id, uint32_t piece);
 	/* A hash to check the piece (SINK_ALL: every piece) is known. */
 	void	 (*checkable)(struct piece_sink *, uint32_t piece);

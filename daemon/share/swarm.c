@@ -14,7 +14,6 @@
  */
 #include "config.h"
 
-#include "common/clock.h"
 #include "common/queue-compat.h"
 #include <netinet/in.h>
 
