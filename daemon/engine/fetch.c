@@ -21,6 +21,7 @@
 #include "daemon/base/webseed.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+#include "daemon/engine/picker.h"
 
 struct jobtab jobtab = {
 	.list = TAILQ_HEAD_INITIALIZER(jobtab.list),
@@ -62,6 +63,7 @@ job_add_source(struct job *j, const char *url, struct ws_mirror *m)
 		return -ENOMEM;
 	s->job = j;
 	s->mirror = m;
+	s->pid = -1;
 	j->nsrc++;
 	return 0;
 }
@@ -216,9 +218,9 @@ fetch_shutdown(void)
 
 	/* The workers are gone: save what pieces we have, here and now. */
 	while ((j = TAILQ_FIRST(&jobtab.list)) != NULL) {
-		if (j->hashed && j->have_pm && j->rw >= 0 && !j->mem &&
-		    j->pm.nhave > 0 && j->phase == PH_RUNNING &&
-		    (rc = cache_map_save(j->sha, &j->pm, j->rw)) < 0)
+		if (j->hashed && j->pk != NULL && j->rw >= 0 && !j->mem &&
+		    picker_map(j->pk)->nhave > 0 && j->phase == PH_RUNNING &&
+		    (rc = cache_map_save(j->sha, picker_map(j->pk), j->rw)) < 0)
 			log_warnx("fetch %s: saving piece map: %s", j->url,
 			    strerror(-rc));
 		job_end(j);

@@ -1,6 +1,7 @@
 /*
  * job.c - a job's life: opening its file (a part file in the cache or
- * a memory file), saving its piece map, failing, ending and freeing.
+ * a memory file), making its picker and passing on the picker's events,
+ * saving its piece map, failing, ending and freeing.
  *
  * A job holds a reference for every worker job in flight, so a done
  * callback never finds it freed; it is freed once finished and idle.
@@ -19,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
 
@@ -28,6 +30,7 @@
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+#include "daemon/engine/picker.h"
 #include "daemon/meta/discover.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/swarm.h"
@@ -74,13 +77,12 @@ job_free(struct job *j)
 		free(j->src[i].url);
 		free(j->src[i].buf);
 	}
-	if (j->have_pm)
-		piecemap_free(&j->pm);
+	picker_free(j->pk);
 	job_close_file(j);
 	if (j->ptimer != NULL)
 		event_free(j->ptimer);
-	if (j->stall != NULL)
-		event_free(j->stall);
+	if (j->tick != NULL)
+		event_free(j->tick);
 	if (j->inc != NULL)
 		hash_free(j->inc);
 	free(j->url);
@@ -112,7 +114,7 @@ job_cancel_sources(struct job *j)
 		s->xfer_ended = true;
 		s->blen = 0;
 		if (!s->writing)
-			s->busy = false;
+			src_release(s);
 	}
 }
 
@@ -125,8 +127,8 @@ job_end(struct job *j)
 	job_cancel_sources(j);
 	while ((w = TAILQ_FIRST(&j->waiters)) != NULL)
 		waiter_end(j, w);
-	if (j->stall != NULL)
-		evtimer_del(j->stall);
+	if (j->tick != NULL)
+		evtimer_del(j->tick);
 	if (j->discovering) {
 		discover_cancel(j);
 		j->discovering = false;
@@ -186,7 +188,7 @@ job_fail(struct job *j, const char *reason, bool transient,
 		send_error(w->rq, reason, transient, msg);
 	/* A part with no piece is worth nothing: do not leave it behind. */
 	if (j->hashed && j->rw >= 0 && !j->mem &&
-	    (!j->have_pm || j->pm.nhave == 0) &&
+	    (j->pk == NULL || picker_map(j->pk)->nhave == 0) &&
 	    strcmp(reason, "HashSumMismatch") != 0)
 		discard_later(j);
 	job_end(j);
@@ -241,7 +243,7 @@ mapsave_done(void *arg)
 	piecemap_free(&ms->snap);
 	free(ms);
 	if (j->phase == PH_RUNNING && j->map_dirty &&
-	    !piecemap_complete(&j->pm)) {
+	    !picker_complete(j->pk)) {
 		map_save(j);
 	} else if (j->verify_wanted) {
 		j->verify_wanted = false;
@@ -253,14 +255,15 @@ mapsave_done(void *arg)
 void
 map_save(struct job *j)
 {
-	struct mapsave	*ms;
+	struct mapsave		*ms;
+	const struct piecemap	*pm;
 
 	/*
 	 * A complete file is verified next: nothing left to resume; nor is
 	 * there in a memory file.
 	 */
-	if (!j->hashed || !j->have_pm || j->rw < 0 || j->mem ||
-	    piecemap_complete(&j->pm))
+	if (!j->hashed || j->pk == NULL || j->rw < 0 || j->mem ||
+	    picker_complete(j->pk))
 		return;
 	if (j->map_saving) {
 		j->map_dirty = true;
@@ -269,12 +272,13 @@ map_save(struct job *j)
 	if ((ms = calloc(1, sizeof(*ms))) == NULL)
 		return;
 	ms->job = j;
-	ms->snap = j->pm;
-	if ((ms->snap.bits = malloc(piecemap_nbytes(&j->pm) + 1)) == NULL) {
+	pm = picker_map(j->pk);
+	ms->snap = *pm;
+	if ((ms->snap.bits = malloc(piecemap_nbytes(pm) + 1)) == NULL) {
 		free(ms);
 		return;
 	}
-	memcpy(ms->snap.bits, j->pm.bits, piecemap_nbytes(&j->pm));
+	memcpy(ms->snap.bits, pm->bits, piecemap_nbytes(pm));
 	if (workers_submit(mapsave_work, mapsave_done, ms) < 0) {
 		piecemap_free(&ms->snap);
 		free(ms);
@@ -283,6 +287,61 @@ map_save(struct job *j)
 	j->map_saving = true;
 	j->map_dirty = false;
 	j->refs++;
+}
+
+/* What the picker asks of the job's mirrors, and of its swarm's peers. */
+static void
+picker_ev(void *arg, const struct picker_ev *ev)
+{
+	struct job			*j = arg;
+	const struct piece_sink_events	*sev = j->sink.ev;
+
+	switch (ev->type) {
+	case PICKER_EV_TRUNCATE:
+		src_truncate(j, ev->src, ev->end);
+		break;
+	case PICKER_EV_CANCEL:
+		if (sev != NULL)
+			sev->cancel(j->sink.ev_arg, ev->src, ev->piece,
+			    ev->begin, ev->len);
+		break;
+	case PICKER_EV_DROP:
+		if (sev != NULL)
+			sev->drop(j->sink.ev_arg, ev->piece);
+		break;
+	}
+}
+
+int
+job_picker(struct job *j, const struct piecemap *resumed)
+{
+	uint64_t	 size = (uint64_t)j->size, now = clock_ms();
+	unsigned	 flags = 0;
+	uint32_t	 p;
+	size_t		 i;
+	int		 id;
+
+	/* Small or unverifiable files come from one mirror at a time. */
+	if (!j->hashed || size < FETCH_SPLIT_MIN)
+		flags |= PICKER_ONE_MIRROR;
+	/* A file of one piece is checked against apt's own hash. */
+	if (j->hashed && size <= piece_size_for(size))
+		flags |= PICKER_CHECKABLE;
+	if ((j->pk = picker_new(size, flags, picker_ev, j)) == NULL)
+		return -ENOMEM;
+	for (p = 0; resumed != NULL && p < resumed->npieces; p++)
+		if (piecemap_has(resumed, p))
+			picker_piece_stored(j->pk, p, false);
+	j->prefix = piecemap_prefix(picker_map(j->pk));
+	for (i = 0; i < j->nsrc; i++) {
+		j->src[i].pid = -1;
+		if (j->src[i].dead)
+			continue;
+		if ((id = picker_source_add(j->pk, PICKER_MIRROR, 0, now)) < 0)
+			return id;
+		j->src[i].pid = id;
+	}
+	return 0;
 }
 
 /*
@@ -335,6 +394,7 @@ open_done(void *arg)
 	struct opening	*op = arg;
 	struct job	*j = op->job;
 	struct waiter	*w;
+	int		 rc;
 
 	if (op->ro >= 0)
 		close(op->ro);
@@ -354,12 +414,16 @@ open_done(void *arg)
 	/* Hash as we write only a file we write from its first byte. */
 	inc_reset(j, op->have_pm && op->pm.nhave > 0);
 	if (op->have_pm) {
-		j->pm = op->pm;
-		j->have_pm = true;
-		j->prefix = piecemap_prefix(&j->pm);
-		if (j->pm.nhave > 0)
+		rc = job_picker(j, &op->pm);
+		piecemap_free(&op->pm);
+		if (rc < 0) {
+			job_fail(j, "CacheError", true, "%s", strerror(-rc));
+			goto out;
+		}
+		if (picker_map(j->pk)->nhave > 0)
 			log_info("fetch %s: resuming with %llu of %lld bytes",
-			    j->url, (unsigned long long)piecemap_bytes(&j->pm),
+			    j->url, (unsigned long long)
+			    piecemap_bytes(picker_map(j->pk)),
 			    (long long)j->size);
 	}
 	j->phase = PH_RUNNING;

@@ -6,7 +6,8 @@
  *   serve.c    requests the cache answers at once
  *   answer.c   what requesters hear
  *   job.c      a job's life: open, map saves, fail, end, free
- *   mirror.c   mirror sources: ranges, buffers, ordered writes
+ *   mirror.c   mirror sources: ranges from the picker, buffers, ordered
+ *              writes, the picker's timer
  *   peers.c    the swarm's piece sink, waiting for site daemons
  *   verify.c   the whole file's SHA-256 and the commit into the cache
  */
@@ -30,6 +31,7 @@
 struct cache_entry;
 struct event;
 struct event_base;
+struct picker;
 struct swarm;
 struct ws_mirror;
 struct ws_xfer;
@@ -41,20 +43,7 @@ struct ws_xfer;
 #define MAX_SOURCES	8
 #define SRC_MAX_FAILS	2		/* transient failures per source */
 #define HASH_ATTEMPTS	2		/* downloads before HashSumMismatch */
-#define SLOW_FACTOR	4		/* a slower source may not split a faster one */
-/*
- * Halving a range in flight aborts its transfer at the cut, which wastes
- * what the mirror already sent past it: only worth it for long ranges.
- */
-#define STEAL_MIN	(2 * 1024 * 1024)
 #define NO_END		UINT64_MAX
-#define PEER_STALL_MS	1500		/* no piece from peers: use mirrors */
-/*
- * ... unless a daemon that scores higher for the file is fetching it from
- * the mirror: it shares our uplink, so fetching the file a second time
- * would not come faster; wait longer for it (it drops out if it fails).
- */
-#define FETCHER_STALL_MS 15000
 #define FOR_PEERS_MAX	32		/* files fetched for other daemons */
 #define CATCHUP_MAX	(32u * 1024 * 1024)	/* hashed per worker job */
 #define CATCHUP_READ	(1024u * 1024)
@@ -102,7 +91,8 @@ struct source {
 	bool			 dead;		/* no more work for this file */
 	bool			 bad_size;	/* answered with another size */
 	bool			 used;		/* gave bytes in this attempt */
-	uint64_t		 hold, pos, end;
+	int			 pid;		/* in the picker, or -1 */
+	uint64_t		 pos, end;
 	uint32_t		 next_piece;	/* first piece not yet marked */
 	uint8_t			*buf;
 	size_t			 blen, bcap;
@@ -122,8 +112,7 @@ struct job {
 	char			*url;
 	time_t			 ims;
 	int64_t			 size;		/* -1 unknown */
-	struct piecemap		 pm;		/* when size is known */
-	bool			 have_pm;
+	struct picker		*pk;		/* once the size is known */
 	int			 rw;
 	bool			 mem;		/* rw is a memory file */
 	enum phase		 phase;
@@ -139,12 +128,9 @@ struct job {
 	struct event		*ptimer;
 	bool			 listed;
 	struct swarm		*swarm;		/* shared with peers */
-	bool			 peer_hold;	/* mirrors wait for the peers */
 	bool			 for_peer;	/* a daemon asked us to fetch it */
 	bool			 delegated;	/* we asked a daemon to fetch it */
-	struct event		*stall;
-	uint32_t		 stall_mark;	/* pieces held at the last check */
-	uint64_t		 stall_ms;	/* when they last grew */
+	struct event		*tick;		/* runs picker_tick() */
 	uint64_t		 peer_bytes;	/* of this file, from peers */
 	char			*base;		/* suite base URI (metadata) */
 	bool			 discovering;	/* looking for its torrent */
@@ -236,10 +222,17 @@ void	job_fail(struct job *j, const char *reason, bool transient,
 const char *errno_reason(int err);
 void	job_finish_ok(struct job *j, bool ims_hit);
 void	map_save(struct job *j);
+/* The job's picker for its known size, resumed from a map or NULL. */
+int	job_picker(struct job *j, const struct piecemap *resumed);
 int	job_open(struct job *j, bool discard);
 
 /* mirror.c */
 void	job_schedule(struct job *j);
+/* Run the picker's timer from the loop at once: work may have come free. */
+void	job_wake(struct job *j);
+/* The source's range is over: what it did not store is free again. */
+void	src_release(struct source *s);
+void	src_truncate(struct job *j, int pid, uint64_t end);
 
 /* peers.c */
 void	job_join_peers(struct job *j);

@@ -1,12 +1,13 @@
 /*
  * mirror.c - a job's mirror sources: ranges, buffered data, ordered
- * writes.
+ * writes, and the timer that lets the picker's waits run out.
  *
  * Each source of a job is one mirror URL with at most one transfer at a
- * time.  A source receives a range, buffers what arrives and writes it on
- * a worker in order; pieces count as held once their bytes are on disk.
- * Small files and files without an expected hash come from one source at
- * a time; large hashed files are split among mirrors by sched_pick().
+ * time.  A source receives a range from the job's picker (picker.h:
+ * which pieces, when, split how among mirrors and peers), buffers what
+ * arrives and writes it on a worker in order; pieces count as held once
+ * their bytes are on disk.  Until the size is known there is nothing to
+ * pick: one source fetches the whole file.
  */
 #include "config.h"
 
@@ -16,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
 
@@ -26,7 +30,9 @@
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+#include "daemon/engine/picker.h"
 #include "daemon/share/swarm.h"
+
 static void	src_flush(struct source *s);
 
 static void
@@ -43,34 +49,61 @@ write_work(void *arg)
 static void
 src_mark(struct source *s, uint64_t upto)
 {
-	struct job	*j = s->job;
-	uint64_t	 pend;
-	bool		 any = false;
+	struct job		*j = s->job;
+	const struct piecemap	*pm;
+	uint64_t		 pend;
+	bool			 any = false;
+	int			 rc;
 
-	s->hold = upto;
-	if (!j->have_pm) {
+	if (j->pk == NULL) {
 		j->seq = upto;
 		j->prefix = upto;
 		progress_flush(j, false);
 		return;
 	}
-	while (s->next_piece < j->pm.npieces) {
-		pend = (uint64_t)s->next_piece * j->pm.piece_size +
-		    piecemap_len(&j->pm, s->next_piece);
+	pm = picker_map(j->pk);
+	while (s->next_piece < pm->npieces) {
+		pend = (uint64_t)s->next_piece * pm->piece_size +
+		    piecemap_len(pm, s->next_piece);
 		if (pend > upto)
 			break;
-		piecemap_set(&j->pm, s->next_piece);
-		if (j->swarm != NULL)
-			swarm_mirror_piece(j->swarm, s->next_piece);
+		rc = picker_piece_stored(j->pk, s->next_piece, false);
+		if (rc >= 0 && j->swarm != NULL)
+			swarm_mirror_piece(j->swarm, s->next_piece,
+			    (rc & PICKER_STORED_DISPUTE) != 0);
 		s->next_piece++;
 		any = true;
 	}
 	if (any) {
-		j->prefix = piecemap_prefix(&j->pm);
+		j->prefix = piecemap_prefix(pm);
 		progress_flush(j, false);
 		map_save(j);
 		inc_catch_up(j);
 	}
+}
+
+void
+src_release(struct source *s)
+{
+	struct picker	*pk = s->job->pk;
+
+	if (s->busy && pk != NULL && s->pid >= 0)
+		picker_range_done(pk, s->pid);
+	s->busy = false;
+	if (s->dead && pk != NULL && s->pid >= 0) {
+		picker_source_gone(pk, s->pid);
+		s->pid = -1;
+	}
+}
+
+void
+src_truncate(struct job *j, int pid, uint64_t end)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nsrc; i++)
+		if (j->src[i].pid == pid)
+			j->src[i].end = end;
 }
 
 static void
@@ -78,11 +111,11 @@ src_idle(struct source *s)
 {
 	struct job	*j = s->job;
 
-	s->busy = false;
+	src_release(s);
 	s->blen = 0;
 	if (j->phase != PH_RUNNING)
 		return;
-	if (!j->have_pm && !s->dead && s->xfer_ended && s->x == NULL &&
+	if (j->pk == NULL && !s->dead && s->xfer_ended && s->x == NULL &&
 	    s->reason[0] == '\0') {
 		/* A transfer of unknown length ended well: that was the file. */
 		job_finish_ok(j, false);
@@ -112,7 +145,7 @@ write_done(void *arg)
 	j->writes--;
 	if (j->phase == PH_DONE || j->phase == PH_OPENING ||
 	    j->phase == PH_COMMITTING) {
-		s->busy = false;
+		src_release(s);
 		job_unref(j);
 		return;
 	}
@@ -180,10 +213,11 @@ fail:
 static bool
 src_resp_locked(void *arg, const struct ws_resp *r)
 {
-	struct source	*s = arg;
-	struct job	*j = s->job;
-	struct waiter	*w;
-	int		 rc;
+	struct source		*s = arg;
+	struct job		*j = s->job;
+	struct waiter		*w;
+	struct picker_range	 out;
+	int			 rc;
 
 	if (r->last_modified > 0)
 		j->last_modified = r->last_modified;
@@ -197,12 +231,19 @@ src_resp_locked(void *arg, const struct ws_resp *r)
 	/* The first answer for a file of unknown size. */
 	if (r->total >= 0) {
 		j->size = r->total;
-		if ((rc = piecemap_init(&j->pm, (uint64_t)j->size)) < 0) {
+		if ((rc = job_picker(j, NULL)) < 0) {
 			job_fail(j, "CacheError", true, "%s", strerror(-rc));
 			return false;
 		}
-		j->have_pm = true;
+		/*
+		 * Nothing else runs: the picker hands this one the file, or
+		 * its share of it among the idle mirrors, which start next.
+		 */
 		s->end = (uint64_t)j->size;
+		if (s->pid >= 0 &&
+		    picker_next_range(j->pk, s->pid, clock_ms(), &out) > 0)
+			s->end = out.end;
+		job_wake(j);
 		check_max_size(j, (uint64_t)j->size);
 		if (j->phase != PH_RUNNING)
 			return false;
@@ -245,8 +286,10 @@ src_data_locked(void *arg, const uint8_t *p, size_t n)
 	s->pos += take;
 	s->used = true;
 	state.bytes_from_mirrors += take;
-	if (!j->have_pm)
+	if (j->pk == NULL)
 		check_max_size(j, s->pos);
+	else if (s->pid >= 0)
+		picker_range_progress(j->pk, s->pid, s->pos, clock_ms());
 	if (j->phase != PH_RUNNING)
 		return WS_DATA_STOP;
 	if (s->blen >= WRITE_CHUNK || s->pos == s->end)
@@ -266,7 +309,7 @@ src_done_locked(void *arg, const struct ws_result *r)
 	s->xfer_ended = true;
 	if (j->phase != PH_RUNNING) {
 		if (!s->writing)
-			s->busy = false;
+			src_release(s);
 		return;
 	}
 	if (r->not_modified && !j->hashed) {
@@ -299,7 +342,7 @@ src_done_locked(void *arg, const struct ws_result *r)
 		if (!s->transient || ++s->fails >= SRC_MAX_FAILS)
 			s->dead = true;
 		/* Release what it did not deliver. */
-		if (j->have_pm)
+		if (j->pk != NULL)
 			s->end = s->pos;
 		else
 			s->dead = true, s->blen = 0;
@@ -364,17 +407,18 @@ src_start(struct source *s, uint64_t start, uint64_t end)
 	s->xfer_ended = false;
 	s->bad_size = false;
 	s->reason[0] = '\0';
-	s->hold = s->pos = start;
+	s->pos = start;
 	s->end = end;
 	s->blen = 0;
-	s->next_piece = j->have_pm ? (uint32_t)(start / j->pm.piece_size) : 0;
+	s->next_piece = j->pk != NULL ?
+	    (uint32_t)(start / picker_map(j->pk)->piece_size) : 0;
 	whole = start == 0 && (end == NO_END || (j->size >= 0 &&
 	    end == (uint64_t)j->size));
 	s->x = ws_fetch(s->mirror, s->url, whole ? 0 : start,
 	    whole ? 0 : end, j->hashed ? 0 : j->ims, &src_cb, s);
 	if (s->x == NULL) {
-		s->busy = false;
 		s->dead = true;
+		src_release(s);
 		snprintf(s->reason, sizeof(s->reason), "ConnectionFailed");
 		snprintf(s->msg, sizeof(s->msg), "%s: cannot start", s->url);
 		return false;
@@ -384,107 +428,120 @@ src_start(struct source *s, uint64_t start, uint64_t end)
 	return true;
 }
 
-static uint64_t
-src_rate(const struct source *s)
+/*
+ * Until the size is known, one source at a time fetches the whole file:
+ * the first usable one, else (all in backoff) the first alive.
+ */
+static void
+schedule_whole(struct job *j)
 {
-	return s->x != NULL ? ws_xfer_rate(s->x) : s->rate;
-}
+	struct source	*s, *pick = NULL;
+	size_t		 i;
 
-void
-job_schedule(struct job *j)
-{
-	struct busy	 act[MAX_SOURCES];
-	size_t		 idx[MAX_SOURCES], nact, i, k, victim;
-	struct source	*s, *v, *first_failed = NULL;
-	struct span	 out;
-	bool		 single, nobody, any_alive = false;
-	int		 r;
-
-	if (j->phase != PH_RUNNING || j->peer_hold)
+	if (!sources_idle(j))
 		return;
-	nobody = sources_idle(j);
-	single = !j->hashed || !j->have_pm ||
-	    (j->size >= 0 && j->size < FETCH_SPLIT_MIN);
 	for (i = 0; i < j->nsrc; i++) {
 		s = &j->src[i];
 		if (s->dead)
 			continue;
-		any_alive = true;
-		if (s->busy)
-			continue;
-		if (single && !sources_idle(j))
+		if (ws_mirror_usable(s->mirror)) {
+			pick = s;
 			break;
-		/* Mirrors in backoff wait, unless nobody else is working. */
-		if (!ws_mirror_usable(s->mirror) && !nobody)
-			continue;
-		if (!j->have_pm) {
-			src_start(s, 0, NO_END);
-			continue;
 		}
-		for (k = 0, nact = 0; k < j->nsrc; k++)
-			if (j->src[k].busy) {
-				act[nact].hold = j->src[k].hold;
-				act[nact].pos = j->src[k].pos;
-				act[nact].end = j->src[k].end;
-				idx[nact++] = k;
-			}
-		r = sched_pick(&j->pm, act, nact, STEAL_MIN, &out, &victim);
-		if (r == 0)
-			break;
-		if (r == 1 && !single) {
-			/* Share a fresh gap with the idle sources still to come. */
-			size_t	 nidle = 0;
-			uint64_t cut, ps = j->pm.piece_size;
-
-			for (k = i; k < j->nsrc; k++)
-				if (!j->src[k].dead && !j->src[k].busy &&
-				    (nobody || ws_mirror_usable(j->src[k].mirror)))
-					nidle++;
-			if (nidle > 1) {
-				cut = out.start + (out.end - out.start) / nidle;
-				cut = (cut + ps - 1) / ps * ps;
-				if (cut > out.start && cut < out.end)
-					out.end = cut;
-			}
-		}
-		if (r == 2) {
-			v = &j->src[idx[victim]];
-			/* A slow mirror does not take work from a fast one. */
-			if (s->rate > 0 && src_rate(v) > SLOW_FACTOR * s->rate)
-				continue;
-			v->end = out.start;
-		}
-		src_start(s, out.start, out.end);
+		if (pick == NULL)
+			pick = s;
 	}
-	if (!sources_idle(j) || (j->have_pm && piecemap_complete(&j->pm)))
+	if (pick != NULL)
+		src_start(pick, 0, NO_END);
+}
+
+/* Idle sources ask the picker for work. */
+static void
+schedule(struct job *j)
+{
+	struct source		*s, *first_failed = NULL;
+	struct picker_range	 out;
+	uint64_t		 now = clock_ms();
+	bool			 any_alive = false;
+	size_t			 i;
+
+	if (j->phase != PH_RUNNING)
+		return;
+	if (j->pk == NULL)
+		schedule_whole(j);
+	else
+		for (i = 0; i < j->nsrc; i++) {
+			s = &j->src[i];
+			if (s->dead || s->busy || s->pid < 0)
+				continue;
+			picker_source_flags(j->pk, s->pid,
+			    ws_mirror_usable(s->mirror) ? 0 :
+			    PICKER_SRC_RESTING, now);
+			if (picker_next_range(j->pk, s->pid, now, &out) > 0)
+				src_start(s, out.start, out.end);
+		}
+	/* Some mirror may still work, now or once the peers stall. */
+	for (i = 0; i < j->nsrc; i++)
+		if (!j->src[i].dead)
+			any_alive = true;
+	if (any_alive || !sources_idle(j) ||
+	    (j->pk != NULL && picker_complete(j->pk)))
 		return;
 	for (i = 0; i < j->nsrc; i++)
 		if (j->src[i].reason[0] != '\0') {
 			first_failed = &j->src[i];
 			break;
 		}
-	if (any_alive && first_failed == NULL)
-		return;
-	if (any_alive) {
-		/* Every live source rests in backoff: try once more now. */
-		for (i = 0; i < j->nsrc; i++)
-			if (!j->src[i].dead) {
-				if (j->have_pm) {
-					r = sched_pick(&j->pm, act, 0, 0,
-					    &out, &victim);
-					if (r == 1)
-						src_start(&j->src[i],
-						    out.start, out.end);
-				} else
-					src_start(&j->src[i], 0, NO_END);
-				if (!sources_idle(j))
-					return;
-			}
-	}
 	if (first_failed != NULL)
 		job_fail(j, first_failed->reason, first_failed->transient,
 		    "%s", first_failed->msg);
 	else
 		job_fail(j, "ConnectionFailed", true, "no source for %s",
 		    j->url);
+}
+
+/* Holds lapse, peers stall: the picker may have work for mirrors now. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j = arg;
+	uint64_t	 now = clock_ms(), next;
+	struct timeval	 tv;
+
+	if (j->phase != PH_RUNNING || j->pk == NULL)
+		return;
+	j->refs++;
+	next = picker_tick(j->pk, now);
+	schedule(j);
+	/* Requests a stalled peer lost go to the others. */
+	if (j->phase == PH_RUNNING && j->swarm != NULL)
+		swarm_pump(j->swarm);
+	if (j->phase == PH_RUNNING && next != PICKER_NEVER) {
+		next = next > now ? next - now : 0;
+		tv.tv_sec = (time_t)(next / 1000);
+		tv.tv_usec = (suseconds_t)(next % 1000 * 1000);
+		evtimer_add(j->tick, &tv);
+	}
+	job_unref(j);
+}
+
+void
+job_wake(struct job *j)
+{
+	struct timeval	tv = { 0, 0 };
+
+	/* Sooner than a tick already set for later: it sets the next. */
+	if (j->phase == PH_RUNNING && j->pk != NULL && (j->tick != NULL ||
+	    (j->tick = evtimer_new(jobtab.base, tick_cb, j)) != NULL))
+		evtimer_add(j->tick, &tv);
+}
+
+void
+job_schedule(struct job *j)
+{
+	j->refs++;
+	schedule(j);
+	/* Then, from the loop, see when the picker wants its next tick. */
+	job_wake(j);
+	job_unref(j);
 }

@@ -1,16 +1,16 @@
 /*
- * peers.c - a job's peer side: its piece sink for the swarm, waiting
- * for site daemons that hold or fetch the file, and files fetched on
- * another daemon's behalf.
+ * peers.c - a job's peer side: its piece sink for the swarm (the swarm's
+ * peers are sources of the job's picker, like its mirrors), waiting for
+ * site daemons that hold or fetch the file, and files fetched on another
+ * daemon's behalf.
  */
 #include "config.h"
 
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <event2/event.h>
 
 #include "common/clock.h"
 #include "common/hash.h"
@@ -24,13 +24,13 @@
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+#include "daemon/engine/picker.h"
 #include "daemon/meta/discover.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/piecesink.h"
 #include "daemon/share/site.h"
 #include "daemon/share/swarm.h"
-static void	sink_need_mirror(struct piece_sink *sk);
 
 /* The job behind the piece sink its swarm was handed. */
 static struct job *
@@ -44,46 +44,6 @@ sink_cjob(const struct piece_sink *sk)
 {
 	return (const struct job *)((const char *)sk -
 	    offsetof(struct job, sink));
-}
-
-static void
-stall_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct job		*j = arg;
-	struct timeval		 tv = { 0, PEER_STALL_MS * 1000 };
-
-	if (j->phase != PH_RUNNING || !j->peer_hold)
-		return;
-	if (j->have_pm && j->pm.nhave > j->stall_mark) {
-		/* The peers deliver: keep waiting for them. */
-		j->stall_mark = j->pm.nhave;
-		j->stall_ms = clock_ms();
-		evtimer_add(j->stall, &tv);
-		return;
-	}
-	if (clock_ms() - j->stall_ms < FETCHER_STALL_MS &&
-	    peermgr_should_wait(j->sha) == PEERMGR_WAIT_FETCHER) {
-		evtimer_add(j->stall, &tv);
-		return;
-	}
-	log_debug("fetch %s: peers stalled, using the mirrors", j->url);
-	sink_need_mirror(&j->sink);
-}
-
-/* Let the mirrors wait while peers deliver; false if we cannot. */
-static bool
-job_hold(struct job *j)
-{
-	struct timeval	tv = { 0, PEER_STALL_MS * 1000 };
-
-	if (j->stall == NULL &&
-	    (j->stall = evtimer_new(jobtab.base, stall_cb, j)) == NULL)
-		return false;
-	j->peer_hold = true;
-	j->stall_mark = j->pm.nhave;
-	j->stall_ms = clock_ms();
-	evtimer_add(j->stall, &tv);
-	return true;
 }
 
 /* The suite publishes a torrent for the file: standard clients may join. */
@@ -107,7 +67,9 @@ void
 job_join_peers(struct job *j)
 {
 
-	if (!j->hashed || !j->have_pm || j->size <= 0)
+	enum peermgr_wait	wait;
+
+	if (!j->hashed || j->pk == NULL || j->size <= 0)
 		return;
 	if (j->swarm == NULL) {
 		j->swarm = swarm_for_job(&j->sink, j->sha, (uint64_t)j->size);
@@ -131,9 +93,9 @@ job_join_peers(struct job *j)
 	 * it together, each sends its want to the same daemon, which alone
 	 * uses the mirror.  A file fetched for a peer is not passed on.
 	 */
-	if (state.paused || piecemap_complete(&j->pm))
+	if (state.paused || picker_complete(j->pk))
 		return;
-	if (peermgr_should_wait(j->sha) != PEERMGR_WAIT_NO) {
+	if ((wait = peermgr_should_wait(j->sha)) != PEERMGR_WAIT_NO) {
 		if (!swarm_ask_peers(j->swarm))
 			return;
 	} else if (j->for_peer || j->delegated ||
@@ -143,8 +105,9 @@ job_join_peers(struct job *j)
 		j->delegated = true;
 		swarm_ask_peers(j->swarm);
 	}
-	if (job_hold(j))
-		log_debug("fetch %s: asking site peers first", j->url);
+	picker_hold(j->pk, clock_ms(), wait == PEERMGR_WAIT_FETCHER ?
+	    PICKER_FETCHER_STALL_MS : PICKER_PEER_STALL_MS);
+	log_debug("fetch %s: asking site peers first", j->url);
 }
 
 static void
@@ -154,7 +117,7 @@ fetch_peers_changed(void)
 
 	TAILQ_FOREACH(j, &jobtab.list, entry)
 		if (j->phase == PH_RUNNING && j->swarm != NULL &&
-		    !piecemap_complete(&j->pm))
+		    !picker_complete(j->pk))
 			swarm_ask_peers(j->swarm);
 }
 
@@ -166,89 +129,141 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 	TAILQ_FOREACH(j, &jobtab.list, entry) {
 		if (!j->hashed || memcmp(j->sha, sha, SHA256_LEN) != 0)
 			continue;
-		if (j->phase != PH_RUNNING || j->peer_hold || j->swarm == NULL ||
-		    state.paused || piecemap_complete(&j->pm))
+		if (j->phase != PH_RUNNING || j->swarm == NULL ||
+		    state.paused || picker_complete(j->pk))
 			return;
 		if (!site_outranks(peer_id, peer_self_id, sha))
 			return;		/* we keep the mirror */
-		if (!job_hold(j))
-			return;
+		picker_hold(j->pk, clock_ms(), PICKER_FETCHER_STALL_MS);
 		log_debug("fetch %s: another daemon fetches it too; streaming "
 		    "from it", j->url);
 		job_cancel_sources(j);
+		swarm_peer_fetching(j->swarm, peer_id);
 		swarm_ask_peers(j->swarm);
 		return;
 	}
 }
 
+static int
+sink_peer_add(struct piece_sink *sk)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk == NULL)
+		return -ENOENT;
+	return picker_source_add(j->pk, PICKER_PEER, PICKER_SRC_CHOKED,
+	    clock_ms());
+}
+
+/*
+ * The ops below that may free pieces for the mirrors wake the job's
+ * timer rather than schedule here: the swarm is in the middle of a
+ * link's message or its going.
+ */
 static void
-sink_need_mirror(struct piece_sink *sk)
+sink_peer_gone(struct piece_sink *sk, int id)
 {
 	struct job	*j = sink_job(sk);
 
-	if (!j->peer_hold)
+	if (j->pk == NULL)
 		return;
-	j->peer_hold = false;
-	if (j->stall != NULL)
-		evtimer_del(j->stall);
-	job_schedule(j);
+	picker_source_gone(j->pk, id);
+	job_wake(j);
 }
 
-/*
- * The mirror transfer whose range holds the piece, if the piece lies far
- * enough ahead of where that transfer is (two pieces) for peers to take
- * it over; *taken is NULL when no transfer holds it at all.
- */
-static bool
-piece_takeable(const struct job *j, uint32_t piece, struct source **taken)
-{
-	uint64_t	start, end, margin;
-	size_t		i;
-	struct source	*s;
-
-	*taken = NULL;
-	if (!j->have_pm || j->phase != PH_RUNNING)
-		return false;
-	start = (uint64_t)piece * j->pm.piece_size;
-	end = start + piecemap_len(&j->pm, piece);
-	margin = 2 * (uint64_t)j->pm.piece_size;
-	for (i = 0; i < j->nsrc; i++) {
-		s = (struct source *)&j->src[i];
-		if (!s->busy || start >= s->end || end <= s->hold)
-			continue;
-		if (start < s->pos + margin)
-			return false;
-		*taken = s;
-	}
-	return true;
-}
-
-static bool
-sink_piece_free(const struct piece_sink *sk, uint32_t piece)
-{
-	struct source	*s;
-
-	return piece_takeable(sink_cjob(sk), piece, &s);
-}
-
-/*
- * Peers take the piece: a mirror transfer that would have fetched it
- * stops short of it, and the mirrors wait while peers deliver (until
- * they stall), so no byte comes twice.
- */
-static bool
-sink_claim(struct piece_sink *sk, uint32_t piece)
+static void
+sink_peer_flags(struct piece_sink *sk, int id, unsigned flags)
 {
 	struct job	*j = sink_job(sk);
-	struct source	*s;
+	unsigned	 pf = 0;
 
-	if (!piece_takeable(j, piece, &s))
-		return false;
-	if (s != NULL)
-		s->end = (uint64_t)piece * j->pm.piece_size;
-	if (!j->peer_hold)
-		job_hold(j);
-	return true;
+	if (j->pk == NULL)
+		return;
+	if (flags & SINK_PEER_CHOKED)
+		pf |= PICKER_SRC_CHOKED;
+	if (flags & SINK_PEER_FETCHER)
+		pf |= PICKER_SRC_FETCHER;
+	picker_source_flags(j->pk, id, pf, clock_ms());
+	job_wake(j);
+}
+
+static void
+sink_peer_have(struct piece_sink *sk, int id, uint32_t piece)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk != NULL)
+		picker_have(j->pk, id, piece, clock_ms());
+}
+
+static void
+sink_checkable(struct piece_sink *sk, uint32_t piece)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk != NULL)
+		picker_checkable(j->pk, piece == SINK_ALL ? PICKER_ALL : piece);
+}
+
+static size_t
+sink_next_blocks(struct piece_sink *sk, int id, struct sink_block *out,
+    size_t max, uint64_t room, bool *want_hints)
+{
+	struct job		*j = sink_job(sk);
+	struct picker_block	 b[64];
+	ssize_t			 n, i;
+
+	*want_hints = false;
+	if (j->pk == NULL || j->phase != PH_RUNNING)
+		return 0;
+	if (max > sizeof(b) / sizeof(b[0]))
+		max = sizeof(b) / sizeof(b[0]);
+	if ((n = picker_next_blocks(j->pk, id, clock_ms(), b, max, room,
+	    want_hints)) < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		out[i].piece = b[i].piece;
+		out[i].begin = b[i].begin;
+		out[i].len = b[i].len;
+	}
+	return (size_t)n;
+}
+
+static int
+sink_block_done(struct piece_sink *sk, int id, uint32_t piece,
+    uint32_t begin)
+{
+	struct job	*j = sink_job(sk);
+	int		 rc;
+
+	if (j->pk == NULL || j->phase != PH_RUNNING)
+		return 0;
+	rc = picker_block_done(j->pk, id, piece, begin, clock_ms());
+	return rc < 0 ? 0 : rc;
+}
+
+static void
+sink_block_cancel(struct piece_sink *sk, int id, uint32_t piece,
+    uint32_t begin)
+{
+	struct job	*j = sink_job(sk);
+
+	if (j->pk != NULL)
+		picker_block_cancel(j->pk, id, piece, begin);
+}
+
+static size_t
+sink_piece_failed(struct piece_sink *sk, uint32_t piece, int *who,
+    size_t max)
+{
+	struct job	*j = sink_job(sk);
+	int		 n;
+
+	if (j->pk == NULL ||
+	    (n = picker_piece_failed(j->pk, piece, who, max)) < 0)
+		return 0;
+	job_wake(j);
+	return (size_t)n;
 }
 
 static bool
@@ -256,8 +271,7 @@ sink_has(const struct piece_sink *sk, uint32_t piece)
 {
 	const struct job	*j = sink_cjob(sk);
 
-	return j->have_pm && piece < j->pm.npieces &&
-	    piecemap_has(&j->pm, piece);
+	return j->pk != NULL && piecemap_has(picker_map(j->pk), piece);
 }
 
 static const uint8_t *
@@ -265,7 +279,7 @@ sink_bits(const struct piece_sink *sk)
 {
 	const struct job	*j = sink_cjob(sk);
 
-	return j->have_pm ? j->pm.bits : NULL;
+	return j->pk != NULL ? picker_map(j->pk)->bits : NULL;
 }
 
 static uint64_t
@@ -273,7 +287,7 @@ sink_have_bytes(const struct piece_sink *sk)
 {
 	const struct job	*j = sink_cjob(sk);
 
-	return j->have_pm ? piecemap_bytes(&j->pm) : 0;
+	return j->pk != NULL ? piecemap_bytes(picker_map(j->pk)) : 0;
 }
 
 static int
@@ -290,6 +304,7 @@ struct pjob {
 	uint32_t	 piece;
 	uint8_t		*data;
 	uint32_t	 len;
+	uint64_t	 off;
 	int		 fd;
 	int		 rc;
 	struct hash_ctx	*inc;		/* next in file order: hash it too */
@@ -306,21 +321,19 @@ pwrite_work(void *arg)
 
 	if (p->inc != NULL)
 		hash_update(p->inc, p->data, p->len);
-	p->rc = pwrite_all(p->fd, p->data, p->len,
-	    (uint64_t)p->piece * p->job->pm.piece_size);
+	p->rc = pwrite_all(p->fd, p->data, p->len, p->off);
 }
 
 /* A piece from peers is in the file. */
 static void
 piece_stored(struct job *j, uint32_t piece, uint32_t len)
 {
-	if (piecemap_has(&j->pm, piece))
+	if (picker_piece_stored(j->pk, piece, true) < 0)
 		return;
 	j->peer_bytes += len;
-	piecemap_set(&j->pm, piece);
 	if (j->swarm != NULL)
 		swarm_piece_stored(j->swarm, piece);
-	j->prefix = piecemap_prefix(&j->pm);
+	j->prefix = piecemap_prefix(picker_map(j->pk));
 	progress_flush(j, false);
 	map_save(j);
 	inc_catch_up(j);
@@ -345,7 +358,7 @@ pwrite_done(void *arg)
 		if (j->inc_broken || p->rc < 0)
 			inc_reset(j, true);
 	}
-	if (j->phase != PH_RUNNING || !j->have_pm) {
+	if (j->phase != PH_RUNNING || j->pk == NULL) {
 		free(p);
 		job_unref(j);
 		return;
@@ -368,8 +381,9 @@ sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
 	bool		 whole = sha256 != NULL && piece == 0 &&
 			    j->size == (int64_t)len;
 
-	if (j->phase != PH_RUNNING || !j->have_pm || j->rw < 0 ||
-	    piece >= j->pm.npieces || piecemap_has(&j->pm, piece)) {
+	if (j->phase != PH_RUNNING || j->pk == NULL || j->rw < 0 ||
+	    piece >= picker_map(j->pk)->npieces ||
+	    piecemap_has(picker_map(j->pk), piece)) {
 		free(data);
 		return;
 	}
@@ -396,13 +410,14 @@ sink_store(struct piece_sink *sk, uint32_t piece, uint8_t *data,
 	p->piece = piece;
 	p->data = data;
 	p->len = len;
+	p->off = (uint64_t)piece * picker_map(j->pk)->piece_size;
 	p->fd = j->rw;
 	/*
 	 * Usually the next piece in file order: hash it from this buffer
 	 * (unless the swarm already knows the whole file's digest).
 	 */
 	if (!whole && j->hashed && !j->inc_broken && !j->inc_busy &&
-	    (uint64_t)piece * j->pm.piece_size == j->inc_off &&
+	    p->off == j->inc_off &&
 	    (j->inc != NULL || (j->inc = hash_new(HASH_SHA256)) != NULL))
 		p->inc = j->inc;
 	p->whole = whole;
@@ -428,9 +443,15 @@ const struct piece_sink_ops job_sink_ops = {
 	.has = sink_has,
 	.bits = sink_bits,
 	.have_bytes = sink_have_bytes,
-	.piece_free = sink_piece_free,
-	.claim = sink_claim,
-	.need_mirror = sink_need_mirror,
+	.peer_add = sink_peer_add,
+	.peer_gone = sink_peer_gone,
+	.peer_flags = sink_peer_flags,
+	.peer_have = sink_peer_have,
+	.checkable = sink_checkable,
+	.next_blocks = sink_next_blocks,
+	.block_done = sink_block_done,
+	.block_cancel = sink_block_cancel,
+	.piece_failed = sink_piece_failed,
 	.store = sink_store,
 	.mem_fd = sink_mem_fd,
 };

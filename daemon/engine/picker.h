@@ -52,68 +52,21 @@
  * source that has its piece) are checked with assert() after every call
  * that changes state.
  *
- * Wiring (fetch.c, swarm.c, link.c): one picker per job, made when the
- * size is known.  The share room may not include this header: swarm.c
- * reaches the picker through the job's struct piece_sink, whose ops
- * fetch.c implements with the calls below (one op per call the swarm
- * makes), and the events for peers go back through a callback the swarm
- * registers with the sink.
+ * Wiring: one picker per job, made when the size is known (job_picker,
+ * job.c); a transfer of unknown size stays outside it, as there is
+ * nothing to pick.  Its map is the job's: what is on disk.
  *
- *   fetch.c
- *   - piecemap_init in job_open / src_resp_locked -> picker_new(size,
- *     flags): PICKER_ONE_MIRROR when the file is unhashed or under
- *     FETCH_SPLIT_MIN, PICKER_CHECKABLE when it is one piece; then
- *     picker_piece_stored(p, false) for each piece of a resumed map.
- *     j->pm becomes picker_map() (sink_has, sink_bits, sink_have_bytes,
- *     j->prefix); job_restart makes a new picker.  A transfer of unknown
- *     size stays outside the picker: there is nothing to pick until the
- *     size is known.
- *   - job_add_source -> picker_source_add(PICKER_MIRROR); a source
- *     turning dead -> picker_source_gone; ws_mirror_usable() false ->
- *     picker_source_flags(PICKER_SRC_RESTING).
- *   - job_schedule -> picker_next_range() for each idle live source;
- *     1 or 2 -> src_start(out.start, out.end).  sched_pick, the cut that
- *     shares a gap among idle sources, the SLOW_FACTOR and STEAL_MIN
- *     tests, the single-source rule, the backoff rule and
- *     sources_idle() (picker_idle) move into the picker; what stays is
- *     failing the job when every source is dead.
- *   - src_data_locked -> picker_range_progress(s->pos); src_mark ->
- *     picker_piece_stored(p, false) per piece on disk (its
- *     PICKER_STORED_DISPUTE -> the swarm settles the dispute: today's
- *     mhash path); src_done_locked / src_idle -> picker_range_done().
- *     PICKER_EV_TRUNCATE -> s->end = ev.end.
- *   - job_hold, stall_cb, j->stall, peer_hold, stall_mark, stall_ms,
- *     piece_takeable and the sink ops piece_free, claim and need_mirror
- *     go.  job_join_peers -> picker_hold(now, PICKER_FETCHER_STALL_MS
- *     when peermgr_should_wait says PEERMGR_WAIT_FETCHER, else
- *     PICKER_PEER_STALL_MS); fetch_peer_fetching -> picker_hold(now,
- *     PICKER_FETCHER_STALL_MS) and PICKER_SRC_FETCHER on that daemon's
- *     source once linked (job_cancel_sources + picker_range_done as
- *     today).  One timer per job fires at what picker_tick() returns,
- *     then runs job_schedule() and pumps the swarm's links.
- *   - piece_stored (a piece from peers on disk) -> picker_piece_stored(p,
- *     true); job_check_complete -> picker_complete().
- *
- *   swarm.c, link.c (through the sink)
- *   - swarm_link_add / link_start -> picker_source_add(PICKER_PEER,
- *     PICKER_SRC_CHOKED); CHOKE, UNCHOKE -> picker_source_flags;
- *     BITFIELD, HAVE_ALL, HAVE -> picker_bitfield / picker_have;
- *     swarm_link_remove, swarm_avail(-1), link_drop_requests ->
- *     picker_source_gone.  s->avail, s->mirror_only, s->storing,
- *     pickable() and pick_blocks() go; a dlpiece keeps its buffer,
- *     contributors' addresses and verifying flag only.
- *   - swarm_pick -> picker_next_blocks(room = DL_MEMORY_MAX - dl_memory;
- *     want_hints -> link_want_hashes for a daemon).
- *   - swarm_unrequest (reject, choke, no room) -> picker_block_cancel.
- *   - swarm_block -> picker_block_done: 0 drop the data, 1 keep it,
- *     2 verify the piece.
- *   - verify_done: failed -> picker_piece_failed (ids -> addresses for
- *     dispute_add or blame_addrs), instead of need_mirror; passed ->
- *     sink_store as today.
- *   - hints learnt (swarm_hints, ownhash_done, mhash_done, a torrent) ->
- *     picker_checkable.
- *   - PICKER_EV_CANCEL -> the link drops the request and sends CANCEL;
- *     PICKER_EV_DROP -> dlpiece_free of that piece.
+ *   mirror.c  each idle mirror asks picker_next_range; progress, done,
+ *             pieces stored, TRUNCATE cutting a transfer short.  One
+ *             timer per job runs picker_tick, then the mirrors and the
+ *             swarm's links ask again; what remains outside is failing
+ *             the job when every mirror is dead.
+ *   peers.c   the holds (site daemons hold or fetch the file) and the
+ *             piece sink's ops: the swarm (daemon/share/, which may not
+ *             include this header) makes its links peer sources, reports
+ *             haves, choking, blocks, failed pieces and hints through
+ *             them, and gets CANCEL and DROP back as sink events.
+ *   job.c     the events, dispatched to mirrors or the swarm.
  */
 #ifndef APTBTD_PICKER_H
 #define APTBTD_PICKER_H

@@ -27,6 +27,7 @@
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+#include "daemon/engine/picker.h"
 #include "daemon/share/swarm.h"
 /*
  * Verification, then the commit into the cache as background work.
@@ -94,10 +95,16 @@ job_restart(struct job *j)
 		s->fails = 0;
 		s->busy = false;
 		s->blen = 0;
+		s->pid = -1;
+	}
+	/* The swarm's peers were sources of the picker: start them over. */
+	if (j->swarm != NULL) {
+		swarm_job_done(j->swarm, false);
+		j->swarm = NULL;
 	}
 	job_close_file(j);
-	piecemap_free(&j->pm);
-	j->have_pm = false;
+	picker_free(j->pk);
+	j->pk = NULL;
 	j->prefix = 0;
 	j->whole_hashed = false;
 	TAILQ_FOREACH(w, &j->waiters, entry)
@@ -289,8 +296,8 @@ job_check_complete(struct job *j)
 {
 	if (j->phase != PH_RUNNING)
 		return;
-	if (j->have_pm) {
-		if (!piecemap_complete(&j->pm))
+	if (j->pk != NULL) {
+		if (!picker_complete(j->pk))
 			return;
 		/* Stop anything still running past the last piece. */
 		job_cancel_sources(j);
@@ -327,7 +334,7 @@ inc_take(struct job *j, struct wjob *w)
 		return;
 	/* Out of order, or hashing elsewhere: inc_catch_up reads it later. */
 	if (w->off != j->inc_off || j->inc_busy) {
-		if (!j->have_pm)
+		if (j->pk == NULL)
 			inc_reset(j, true);
 		return;
 	}
@@ -403,7 +410,7 @@ inc_catch_up(struct job *j)
 	struct catchup	*c;
 	uint64_t	 upto = j->prefix;
 
-	if (!j->hashed || !j->have_pm || j->inc_broken || j->inc_busy ||
+	if (!j->hashed || j->pk == NULL || j->inc_broken || j->inc_busy ||
 	    j->rw < 0 || j->phase != PH_RUNNING || upto <= j->inc_off)
 		return;
 	if (upto - j->inc_off > CATCHUP_MAX)

@@ -40,6 +40,7 @@
 #define MAX_BLOCK		(128 * 1024)
 #define MAX_UPLOADS		256	/* blocks queued for reading, one link */
 #define READ_BATCH		64	/* blocks per read on a worker: 1 MiB */
+#define CANCELLED_MAX		PIPELINE_MAX	/* remembered, see on_piece */
 
 struct req {
 	uint32_t	piece, begin, len;
@@ -74,6 +75,12 @@ struct link {
 	bool			 am_choking, am_interested;
 	struct req		*reqs;
 	size_t			 nreqs, reqcap;
+	/*
+	 * Requests we cancelled lately: the block may have crossed our
+	 * CANCEL on the wire, which is no fault of the peer's.
+	 */
+	struct req		*cancelled;	/* CANCELLED_MAX, a ring */
+	size_t			 ncancelled;
 	unsigned		 pipeline;
 	LIST_HEAD(, upload)	 uploads;	/* being read */
 	struct upload		*pending;	/* granted, not yet read */
@@ -202,13 +209,12 @@ link_free(struct link *l, const char *why)
 		TAILQ_REMOVE(&flushq, l, fentry);
 		free(l->pending);
 	}
-	if (l->nhave > 0)
-		swarm_avail(l->swarm, l, -1, -1);
 	choker_remove(l);
 	bw_client_fini(&l->bw);
 	swarm_link_remove(l->swarm, l);
 	free(l->upq);
 	free(l->reqs);
+	free(l->cancelled);
 	free(l->bits);
 	free(l);
 }
@@ -445,22 +451,50 @@ link_attached(struct link *l, bool ok)
 	link_start(l);
 }
 
+/* Send a CANCEL for a request taken off reqs, and remember it. */
+static void
+send_cancel(struct link *l, const struct req *r)
+{
+	struct bytebuf	b = BYTEBUF_INIT;
+
+	if (l->cancelled == NULL)
+		l->cancelled = calloc(CANCELLED_MAX, sizeof(*l->cancelled));
+	if (l->cancelled != NULL)
+		l->cancelled[l->ncancelled++ % CANCELLED_MAX] = *r;
+	pw_put_block(&b, PW_CANCEL, r->piece, r->begin, r->len);
+	link_send(l, &b);
+	bytebuf_free(&b);
+}
+
+/* Forget a cancelled request the peer answered; false if none. */
+static bool
+take_cancelled(struct link *l, uint32_t piece, uint32_t begin, uint32_t len)
+{
+	size_t	i;
+
+	if (l->cancelled == NULL)
+		return false;
+	for (i = 0; i < CANCELLED_MAX; i++)
+		if (l->cancelled[i].len == len && l->cancelled[i].len > 0 &&
+		    l->cancelled[i].piece == piece &&
+		    l->cancelled[i].begin == begin) {
+			l->cancelled[i].len = 0;
+			return true;
+		}
+	return false;
+}
+
 void
 link_done(struct link *l)
 {
-	struct bytebuf	b = BYTEBUF_INIT;
-	size_t		i;
+	size_t	i;
 
 	/* End-game duplicates still out are of no use now: cancel them. */
 	if (swarm_complete(l->swarm)) {
-		for (i = 0; i < l->nreqs; i++) {
-			pw_put_block(&b, PW_CANCEL, l->reqs[i].piece,
-			    l->reqs[i].begin, l->reqs[i].len);
-			link_send(l, &b);
-		}
+		for (i = 0; i < l->nreqs; i++)
+			send_cancel(l, &l->reqs[i]);
 		l->nreqs = 0;
 	}
-	bytebuf_free(&b);
 	link_update_interest(l);
 	link_close_if_idle(l);
 }
@@ -539,12 +573,14 @@ on_choke(struct link *l, const struct pw_msg *m)
 	/* With BEP 6 the peer rejects what it will not serve; else all is lost. */
 	if (!l->fast)
 		link_drop_requests(l);
+	swarm_choked(l->swarm, l, true);
 }
 
 static void
 on_unchoke(struct link *l, const struct pw_msg *m)
 {
 	l->peer_choking = false;
+	swarm_choked(l->swarm, l, false);
 	link_pump(l);
 }
 
@@ -564,7 +600,7 @@ set_have(struct link *l, uint32_t piece)
 		return;
 	bitfield_set(l->bits, piece);
 	l->nhave++;
-	swarm_avail(l->swarm, l, piece, 1);
+	swarm_have(l->swarm, l, piece);
 }
 
 static void
@@ -625,6 +661,7 @@ link_presume_seed(struct link *l)
 	for (i = 0; i < n; i++)
 		set_have(l, i);
 	l->peer_choking = false;
+	swarm_choked(l->swarm, l, false);
 	link_update_interest(l);
 	link_pump(l);
 }
@@ -869,7 +906,8 @@ on_piece(struct link *l, const struct pw_msg *m)
 	if (m->len < 8)
 		return;
 	len = (uint32_t)(m->len - 8);
-	if (!take_request(l, m->index, m->begin, len)) {
+	if (!take_request(l, m->index, m->begin, len) &&
+	    !take_cancelled(l, m->index, m->begin, len)) {
 		/* Unasked blocks cost the sender, not us: drop them. */
 		peer_penalise(l->peer, 5, "unrequested block");
 		return;
@@ -901,6 +939,17 @@ on_reject(struct link *l, const struct pw_msg *m)
 {
 	if (take_request(l, m->index, m->begin, m->length))
 		swarm_unrequest(l->swarm, l, m->index, m->begin);
+	else
+		take_cancelled(l, m->index, m->begin, m->length);
+}
+
+void
+link_cancel(struct link *l, uint32_t piece, uint32_t begin, uint32_t len)
+{
+	struct req	r = { piece, begin, len };
+
+	if (!l->dead && take_request(l, piece, begin, len))
+		send_cancel(l, &r);
 }
 
 static void

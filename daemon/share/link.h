@@ -47,6 +47,9 @@ void	 link_done(struct link *);
 void	 link_have(struct link *, uint32_t piece);
 /* New blocks may be requestable (hints arrived, a piece was freed). */
 void	 link_pump(struct link *);
+/* Our request for the block is withdrawn: cancel it with the peer. */
+void	 link_cancel(struct link *, uint32_t piece, uint32_t begin,
+	    uint32_t len);
 /*
  * Our piece hashes from first on (count of them) are known now: answer
  * a request we held back, or pass them on to a peer that wants hints.

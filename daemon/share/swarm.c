@@ -1,6 +1,8 @@
 /*
  * swarm.c - swarms: the index of shareable files, piece assembly and
- * verification, the piece picker, and reads for upload.
+ * verification, and reads for upload.  Which blocks to ask of which peer
+ * is the piece sink's to say (the job's picker): the swarm reports each
+ * link's pieces, choking and blocks to it.
  *
  * Trust: a block from a peer is held in memory until its piece is whole
  * and matches a hash we trust for it (apt's SHA-256 when the file is one
@@ -12,7 +14,6 @@
  */
 #include "config.h"
 
-#include "common/clock.h"
 #include "common/queue-compat.h"
 #include <netinet/in.h>
 
@@ -29,6 +30,7 @@
 #include "common/hash.h"
 #include "common/layout.h"
 #include "common/log.h"
+#include "common/peerwire.h"
 #include "common/shamap.h"
 #include "daemon/share/announce.h"
 #include "daemon/base/cache.h"
@@ -43,11 +45,11 @@
 #include "daemon/meta/torrents.h"
 #include "daemon/base/workers.h"
 
-#define MAX_CONTRIB	4	/* peers remembered per piece, for blame */
+#define MAX_CONTRIB	4	/* peers blamed per piece */
 #define BAD_DATA_POINTS	40
 #define BAD_HINT_POINTS	60
 #define DL_MEMORY_MAX	(256u * 1024 * 1024)	/* piece buffers, all swarms */
-#define ENDGAME_MS	1000
+#define PICK_MAX	64	/* blocks asked of the sink at once */
 #define OWN_HASHES_MAX	(8u * 1024 * 1024)	/* kept in the index, all files */
 #define OWN_HASH_CHUNK	(16u * 1024 * 1024)	/* file bytes per worker job */
 
@@ -70,26 +72,27 @@ struct ientry {
  */
 struct dispute {
 	uint32_t		 piece;
-	struct sockaddr_storage	 contrib[4];
+	struct sockaddr_storage	 contrib[MAX_CONTRIB];
 	unsigned		 ncontrib;
 };
 #define MAX_DISPUTES	64
 
-/* A piece being assembled from peers' blocks. */
+/*
+ * A piece being assembled from peers' blocks (which block came from whom
+ * is the sink's to know).
+ */
 struct dlpiece {
 	TAILQ_ENTRY(dlpiece)	 entry;
 	uint32_t		 piece;
 	uint32_t		 len;
-	uint32_t		 nblocks;
-	uint32_t		 nreceived;
 	uint8_t			*buf;
-	uint8_t			*reqs;		/* requests out per block */
-	uint64_t		*req_at;	/* ms of each block's first request */
-	const struct link	**req_by;	/* the link that asked last */
-	uint8_t			*got;		/* block received */
-	struct sockaddr_storage	 contrib[MAX_CONTRIB];
-	unsigned		 ncontrib;
 	bool			 verifying;
+};
+
+/* A link's source id with the sink (-1: none) and its SINK_PEER_ flags. */
+struct lsrc {
+	int			 id;
+	unsigned		 flags;
 };
 
 struct swarm {
@@ -108,14 +111,15 @@ struct swarm {
 	uint8_t			*hint_known;	/* bit per piece */
 	struct sockaddr_storage	*hint_from;	/* who said so */
 	bool			 hashing;	/* our own hashes being computed */
-	uint16_t		*avail;
-	uint8_t			*mirror_only;	/* failed from peers: bit per piece */
 	struct dispute		*disputes;	/* failed against a peer's hint */
 	unsigned		 ndisputes;
-	uint8_t			*storing;	/* verified, being written: bits */
 	TAILQ_HEAD(, dlpiece)	 dl;
 	struct link		**links;
+	struct lsrc		*lsrc;		/* of each link */
 	unsigned		 nlinks, linkcap;
+	/* A site daemon that fetches the file from the mirror. */
+	uint8_t			 fetcher[PW_PEER_ID_LEN];
+	bool			 has_fetcher;
 	uint64_t		 from_peers, to_peers;
 	unsigned		 refs;		/* worker jobs in flight */
 	bool			 closing;
@@ -241,21 +245,14 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	s->piece_len = layout_piece_length(size);
 	s->npieces = layout_npieces(size);
 	nbits = bitfield_len(s->npieces) + 1;
-	s->avail = calloc(s->npieces + 1, sizeof(*s->avail));
 	s->hints = calloc(s->npieces + 1, SHA256_LEN);
 	s->hint_known = calloc(nbits, 1);
 	s->hint_from = calloc(s->npieces + 1, sizeof(*s->hint_from));
-	s->mirror_only = calloc(nbits, 1);
-	s->storing = calloc(nbits, 1);
-	if (s->avail == NULL || s->hints == NULL || s->hint_known == NULL ||
-	    s->hint_from == NULL || s->mirror_only == NULL ||
-	    s->storing == NULL) {
-		free(s->avail);
+	if (s->hints == NULL || s->hint_known == NULL ||
+	    s->hint_from == NULL) {
 		free(s->hints);
 		free(s->hint_known);
 		free(s->hint_from);
-		free(s->mirror_only);
-		free(s->storing);
 		free(s);
 		return NULL;
 	}
@@ -290,6 +287,9 @@ swarm_apply_torrent(struct swarm *s)
 		memcpy(s->ih2, t->ih2, SWARMKEY_LEN);
 		memcpy(keys[n++], t->ih2, SWARMKEY_LEN);
 	}
+	/* Its piece hashes check every piece. */
+	if (s->sink != NULL)
+		s->sink->ops->checkable(s->sink, SINK_ALL);
 	/* Standard clients in the swarm find us (and we them). */
 	announce_keys((const uint8_t (*)[20])keys, n);
 }
@@ -297,11 +297,17 @@ swarm_apply_torrent(struct swarm *s)
 void
 swarm_torrent_known(struct swarm *s)
 {
-	unsigned	i;
-
 	if (s->has_torrent)
 		return;
 	swarm_apply_torrent(s);
+	swarm_pump(s);
+}
+
+void
+swarm_pump(struct swarm *s)
+{
+	unsigned	i;
+
 	for (i = 0; i < s->nlinks; i++)
 		link_pump(s->links[i]);
 }
@@ -319,10 +325,6 @@ dlpiece_free(struct dlpiece *d)
 {
 	dl_memory -= d->len;
 	free(d->buf);
-	free(d->reqs);
-	free(d->got);
-	free(d->req_at);
-	free(d->req_by);
 	free(d);
 }
 
@@ -340,14 +342,12 @@ swarm_free(struct swarm *s)
 	}
 	TAILQ_REMOVE(&swarms, s, entry);
 	nswarms--;
-	free(s->avail);
 	free(s->hints);
 	free(s->hint_known);
 	free(s->hint_from);
-	free(s->mirror_only);
-	free(s->storing);
 	free(s->allbits);
 	free(s->links);
+	free(s->lsrc);
 	free(s->disputes);
 	free(s);
 }
@@ -498,10 +498,54 @@ swarm_bitfield(const struct swarm *s)
 	return s->sink != NULL ? s->sink->ops->bits(s->sink) : NULL;
 }
 
+static bool
+is_fetcher(const struct swarm *s, const struct link *l)
+{
+	return s->has_fetcher && peer_is_daemon(link_peer(l)) &&
+	    memcmp(peer_id(link_peer(l)), s->fetcher, PW_PEER_ID_LEN) == 0;
+}
+
+/* Make link i a source of the sink: choking us, with what it has. */
+static void
+lsrc_add(struct swarm *s, unsigned i)
+{
+	struct lsrc	*ls = &s->lsrc[i];
+	uint32_t	 p;
+
+	ls->flags = SINK_PEER_CHOKED;
+	if (is_fetcher(s, s->links[i]))
+		ls->flags |= SINK_PEER_FETCHER;
+	if (s->sink == NULL ||
+	    (ls->id = s->sink->ops->peer_add(s->sink)) < 0) {
+		ls->id = -1;
+		return;
+	}
+	if (ls->flags != SINK_PEER_CHOKED)
+		s->sink->ops->peer_flags(s->sink, ls->id, ls->flags);
+	for (p = 0; p < s->npieces; p++)
+		if (link_has(s->links[i], p))
+			s->sink->ops->peer_have(s->sink, ls->id, p);
+}
+
+/* The link's entry, or NULL when it is not a source of the sink. */
+static struct lsrc *
+lsrc_of(const struct swarm *s, const struct link *l)
+{
+	unsigned	i;
+
+	if (s->sink == NULL)
+		return NULL;
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i] == l)
+			return s->lsrc[i].id >= 0 ? &s->lsrc[i] : NULL;
+	return NULL;
+}
+
 void
 swarm_link_add(struct swarm *s, struct link *l)
 {
 	struct link	**n;
+	struct lsrc	 *ls;
 	unsigned	  cap, i;
 
 	/* A link belongs to one swarm, and is listed there once. */
@@ -511,12 +555,16 @@ swarm_link_add(struct swarm *s, struct link *l)
 
 	if (s->nlinks == s->linkcap) {
 		cap = s->linkcap ? s->linkcap * 2 : 4;
-		if ((n = reallocarray(s->links, cap, sizeof(*n))) == NULL)
+		if ((ls = reallocarray(s->lsrc, cap, sizeof(*ls))) == NULL)
 			return;		/* the link works, unlisted */
+		s->lsrc = ls;
+		if ((n = reallocarray(s->links, cap, sizeof(*n))) == NULL)
+			return;
 		s->links = n;
 		s->linkcap = cap;
 	}
-	s->links[s->nlinks++] = l;
+	s->links[s->nlinks] = l;
+	lsrc_add(s, s->nlinks++);
 }
 
 struct link *const *
@@ -533,31 +581,63 @@ swarm_link_remove(struct swarm *s, struct link *l)
 
 	for (i = 0; i < s->nlinks; i++)
 		if (s->links[i] == l) {
-			s->links[i] = s->links[--s->nlinks];
+			if (s->sink != NULL && s->lsrc[i].id >= 0)
+				s->sink->ops->peer_gone(s->sink,
+				    s->lsrc[i].id);
+			s->nlinks--;
+			s->links[i] = s->links[s->nlinks];
+			s->lsrc[i] = s->lsrc[s->nlinks];
 			break;
 		}
 	swarm_maybe_free(s);
 }
 
 void
-swarm_avail(struct swarm *s, const struct link *l, int64_t piece, int delta)
+swarm_have(struct swarm *s, const struct link *l, uint32_t piece)
 {
-	uint32_t	i;
+	struct lsrc	*ls;
 
-	if (piece >= 0) {
-		if ((uint64_t)piece < s->npieces)
-			s->avail[piece] += delta;
+	if ((ls = lsrc_of(s, l)) != NULL)
+		s->sink->ops->peer_have(s->sink, ls->id, piece);
+}
+
+static void
+lsrc_flags(struct swarm *s, struct lsrc *ls, unsigned flags)
+{
+	if (flags == ls->flags)
 		return;
-	}
-	/* A link went away: take back what it had. */
-	for (i = 0; i < s->npieces; i++)
-		if (link_has(l, i) && s->avail[i] > 0)
-			s->avail[i]--;
+	ls->flags = flags;
+	s->sink->ops->peer_flags(s->sink, ls->id, flags);
+}
+
+void
+swarm_choked(struct swarm *s, const struct link *l, bool choked)
+{
+	struct lsrc	*ls;
+
+	if ((ls = lsrc_of(s, l)) != NULL)
+		lsrc_flags(s, ls, choked ? ls->flags | SINK_PEER_CHOKED :
+		    ls->flags & ~SINK_PEER_CHOKED);
+}
+
+void
+swarm_peer_fetching(struct swarm *s, const uint8_t *id)
+{
+	struct lsrc	*ls;
+	unsigned	 i;
+
+	/* Its link, now or once it comes. */
+	memcpy(s->fetcher, id, PW_PEER_ID_LEN);
+	s->has_fetcher = true;
+	for (i = 0; i < s->nlinks; i++)
+		if (is_fetcher(s, s->links[i]) &&
+		    (ls = lsrc_of(s, s->links[i])) != NULL)
+			lsrc_flags(s, ls, ls->flags | SINK_PEER_FETCHER);
 }
 
 
 /*
- * The picker.
+ * Requests: the sink picks, the swarm keeps the buffers.
  */
 
 static struct dlpiece *
@@ -583,19 +663,7 @@ dl_start(struct swarm *s, uint32_t piece)
 		return NULL;
 	d->piece = piece;
 	d->len = len;
-	d->nblocks = (len + LAYOUT_BLOCK - 1) / LAYOUT_BLOCK;
-	d->buf = malloc(len);
-	d->reqs = calloc(d->nblocks, 1);
-	d->got = calloc(d->nblocks, 1);
-	d->req_at = calloc(d->nblocks, sizeof(*d->req_at));
-	d->req_by = calloc(d->nblocks, sizeof(*d->req_by));
-	if (d->buf == NULL || d->reqs == NULL || d->got == NULL ||
-	    d->req_at == NULL || d->req_by == NULL) {
-		free(d->buf);
-		free(d->reqs);
-		free(d->got);
-		free(d->req_at);
-		free(d->req_by);
+	if ((d->buf = malloc(len)) == NULL) {
 		free(d);
 		return NULL;
 	}
@@ -604,122 +672,79 @@ dl_start(struct swarm *s, uint32_t piece)
 	return d;
 }
 
-/* May we ask peers for this piece at all? */
-static bool
-pickable(const struct swarm *s, uint32_t p)
-{
-	return !swarm_has_piece(s, p) && !bitfield_get(s->mirror_only, p) &&
-	    !bitfield_get(s->storing, p) &&
-	    (s->has_torrent || bitfield_get(s->hint_known, p)) &&
-	    (s->sink == NULL || s->sink->ops->piece_free(s->sink, p));
-}
-
-
-/*
- * Take unrequested blocks of d.  In end game (dup) also blocks another
- * peer was asked for over ENDGAME_MS ago: a fast LAN peer answers well
- * within that, so only a straggler's blocks are asked for twice.
- */
-static size_t
-pick_blocks(struct dlpiece *d, const struct link *l, bool dup,
-    uint32_t *pieces, uint32_t *begins, uint32_t *lens, size_t max)
-{
-	size_t		n = 0;
-	uint32_t	b, off;
-	uint64_t	now = clock_ms();
-
-	if (d->verifying)
-		return 0;
-	for (b = 0; b < d->nblocks && n < max; b++) {
-		if (d->got[b] || d->reqs[b] >= 2)
-			continue;
-		/*
-		 * A block asked of this very link is still in its queue
-		 * there: asking again only gets it sent twice.
-		 */
-		if (d->reqs[b] > 0 && (!dup || d->req_by[b] == l ||
-		    now - d->req_at[b] < ENDGAME_MS))
-			continue;
-		d->req_by[b] = l;
-		if (d->reqs[b] == 0)
-			d->req_at[b] = now;
-		off = b * LAYOUT_BLOCK;
-		pieces[n] = d->piece;
-		begins[n] = off;
-		lens[n] = d->len - off < LAYOUT_BLOCK ? d->len - off :
-		    LAYOUT_BLOCK;
-		d->reqs[b]++;
-		n++;
-	}
-	return n;
-}
-
 size_t
 swarm_pick(struct swarm *s, struct link *l, uint32_t *pieces,
     uint32_t *begins, uint32_t *lens, size_t max)
 {
-	struct dlpiece	*d;
-	size_t		 n = 0;
-	uint32_t	 p, best;
-	int		 best_avail;
-	bool		 missing_hints = false;
+	struct sink_block	 b[PICK_MAX];
+	struct lsrc		*ls;
+	size_t			 n, i, k;
+	bool			 want_hints;
 
-	if (s->allbits != NULL || s->sink == NULL || state.paused)
+	if (s->allbits != NULL || state.paused ||
+	    (ls = lsrc_of(s, l)) == NULL)
 		return 0;
-	/* Finish pieces already started: memory and latency both gain. */
-	TAILQ_FOREACH(d, &s->dl, entry)
-		if (link_has(l, d->piece) && n < max)
-			n += pick_blocks(d, l, false, pieces + n, begins + n,
-			    lens + n, max - n);
-	/* Then the rarest piece the link has, earliest first on ties. */
-	while (n < max) {
-		best = UINT32_MAX;
-		best_avail = INT32_MAX;
-		for (p = 0; p < s->npieces; p++) {
-			if (!link_has(l, p) || swarm_has_piece(s, p) ||
-			    dl_find(s, p) != NULL)
-				continue;
-			if (!s->has_torrent && !bitfield_get(s->hint_known, p)) {
-				missing_hints = true;
-				continue;
-			}
-			if (!pickable(s, p))
-				continue;
-			if (s->avail[p] < best_avail) {
-				best_avail = s->avail[p];
-				best = p;
-			}
+	if (max > PICK_MAX)
+		max = PICK_MAX;
+	n = s->sink->ops->next_blocks(s->sink, ls->id, b, max,
+	    DL_MEMORY_MAX - dl_memory, &want_hints);
+	for (i = 0, k = 0; i < n; i++) {
+		if (dl_find(s, b[i].piece) == NULL &&
+		    dl_start(s, b[i].piece) == NULL) {
+			s->sink->ops->block_cancel(s->sink, ls->id,
+			    b[i].piece, b[i].begin);
+			continue;
 		}
-		if (best == UINT32_MAX ||
-		    (s->sink != NULL && !s->sink->ops->claim(s->sink, best)) ||
-		    (d = dl_start(s, best)) == NULL)
-			break;
-		n += pick_blocks(d, l, false, pieces + n, begins + n, lens + n,
-		    max - n);
+		pieces[k] = b[i].piece;
+		begins[k] = b[i].begin;
+		lens[k++] = b[i].len;
 	}
-	/* End game: nothing new left, so double up on what is in flight. */
-	if (n == 0)
-		TAILQ_FOREACH(d, &s->dl, entry)
-			if (link_has(l, d->piece) && n < max)
-				n += pick_blocks(d, l, true, pieces + n,
-				    begins + n, lens + n, max - n);
-	if (missing_hints && peer_is_daemon(link_peer(l)))
+	if (want_hints && peer_is_daemon(link_peer(l)))
 		link_want_hashes(l, 0);
-	return n;
+	return k;
 }
 
 void
 swarm_unrequest(struct swarm *s, const struct link *l, uint32_t piece,
     uint32_t begin)
 {
-	struct dlpiece	*d;
-	uint32_t	 b = begin / LAYOUT_BLOCK;
+	struct lsrc	*ls;
 
-	if ((d = dl_find(s, piece)) == NULL || b >= d->nblocks)
-		return;
-	if (d->reqs[b] > 0)
-		d->reqs[b]--;
+	if ((ls = lsrc_of(s, l)) != NULL)
+		s->sink->ops->block_cancel(s->sink, ls->id, piece, begin);
 }
+
+/* The sink withdrew a request: the link cancels it with the peer. */
+static void
+ev_cancel(void *arg, int id, uint32_t piece, uint32_t begin, uint32_t len)
+{
+	struct swarm	*s = arg;
+	unsigned	 i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (s->lsrc[i].id == id) {
+			link_cancel(s->links[i], piece, begin, len);
+			return;
+		}
+}
+
+/* The sink no longer has the piece assembled from peers. */
+static void
+ev_drop(void *arg, uint32_t piece)
+{
+	struct swarm	*s = arg;
+	struct dlpiece	*d;
+
+	if ((d = dl_find(s, piece)) == NULL || d->verifying)
+		return;
+	TAILQ_REMOVE(&s->dl, d, entry);
+	dlpiece_free(d);
+}
+
+static const struct piece_sink_events swarm_sink_events = {
+	.cancel = ev_cancel,
+	.drop = ev_drop,
+};
 
 /*
  * Assembly and verification.
@@ -782,7 +807,8 @@ blame_addrs(struct swarm *s, const struct sockaddr_storage *addrs,
 }
 
 static bool
-dispute_add(struct swarm *s, const struct dlpiece *d)
+dispute_add(struct swarm *s, uint32_t piece,
+    const struct sockaddr_storage *contrib, unsigned ncontrib)
 {
 	struct dispute	*n;
 
@@ -792,10 +818,29 @@ dispute_add(struct swarm *s, const struct dlpiece *d)
 	if (s->ndisputes == MAX_DISPUTES)
 		return false;
 	n = &s->disputes[s->ndisputes++];
-	n->piece = d->piece;
-	memcpy(n->contrib, d->contrib, sizeof(n->contrib));
-	n->ncontrib = d->ncontrib;
+	n->piece = piece;
+	memcpy(n->contrib, contrib, ncontrib * sizeof(*contrib));
+	n->ncontrib = ncontrib;
 	return true;
+}
+
+/* The addresses of the sink's peers who (their links, while here). */
+static unsigned
+ids_addrs(const struct swarm *s, const int *who, size_t n,
+    struct sockaddr_storage *addrs)
+{
+	const struct sockaddr	*sa;
+	unsigned		 i, k = 0;
+	size_t			 w;
+
+	for (w = 0; w < n; w++)
+		for (i = 0; i < s->nlinks; i++)
+			if (s->lsrc[i].id == who[w]) {
+				sa = peer_addr(link_peer(s->links[i]));
+				memcpy(&addrs[k++], sa, sockaddr_len(sa));
+				break;
+			}
+	return k;
 }
 
 /*
@@ -842,7 +887,9 @@ verify_done(void *arg)
 	struct verify_job	*v = arg;
 	struct swarm		*s = v->s;
 	struct dlpiece		*d = v->d;
-	unsigned		 i;
+	struct sockaddr_storage	 contrib[MAX_CONTRIB];
+	int			 who[MAX_CONTRIB];
+	unsigned		 n;
 
 	if (d->buf == NULL) {		/* swarm ended meanwhile */
 		dlpiece_free(d);
@@ -851,27 +898,24 @@ verify_done(void *arg)
 		return;
 	}
 	TAILQ_REMOVE(&s->dl, d, entry);
-	if (!v->ok) {
+	if (!v->ok && s->sink != NULL) {
 		log_warnx("piece %u of %s failed its hash; fetching it from "
 		    "the mirror", d->piece, hexname(s->sha256));
-		bitfield_set(s->mirror_only, d->piece);
+		/* The sink has the piece fetched from a mirror now. */
+		n = s->sink->ops->piece_failed(s->sink, d->piece, who,
+		    MAX_CONTRIB);
+		n = ids_addrs(s, who, n, contrib);
 		/* A trusted hash (apt's, the torrent's): the data was wrong. */
-		if (s->npieces == 1 || v->sha1 || !dispute_add(s, d))
-			blame_addrs(s, d->contrib, d->ncontrib,
-			    BAD_DATA_POINTS, "sent a piece that failed its hash");
+		if (s->npieces == 1 || v->sha1 ||
+		    !dispute_add(s, d->piece, contrib, n))
+			blame_addrs(s, contrib, n, BAD_DATA_POINTS,
+			    "sent a piece that failed its hash");
 		dlpiece_free(d);
-		if (s->sink != NULL)
-			s->sink->ops->need_mirror(s->sink);
 	} else if (s->sink != NULL && !swarm_has_piece(s, d->piece)) {
 		s->from_peers += d->len;
 		state.bytes_from_peers += d->len;
 		state_dirty();
-		/*
-		 * The job now owns the buffer.  Until it is on disk the
-		 * piece is neither in flight nor held: keep it from being
-		 * picked (and asked of the peers) again meanwhile.
-		 */
-		bitfield_set(s->storing, d->piece);
+		/* The job now owns the buffer. */
 		s->sink->ops->store(s->sink, d->piece, d->buf, d->len,
 		    v->sha1 ? NULL : v->expect);
 		d->buf = NULL;
@@ -879,24 +923,8 @@ verify_done(void *arg)
 	} else
 		dlpiece_free(d);
 	free(v);
-	for (i = 0; i < s->nlinks; i++)
-		link_pump(s->links[i]);
+	swarm_pump(s);
 	swarm_done_ref(s);
-}
-
-static void
-remember_contributor(struct dlpiece *d, struct link *l)
-{
-	const struct sockaddr	*sa = peer_addr(link_peer(l));
-	unsigned		 i;
-
-	for (i = 0; i < d->ncontrib; i++)
-		if (same_sockaddr((const struct sockaddr *)&d->contrib[i], sa))
-			return;
-	if (d->ncontrib < MAX_CONTRIB)
-		memcpy(&d->contrib[d->ncontrib++], sa,
-		    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-		    sizeof(struct sockaddr_in));
 }
 
 bool
@@ -906,17 +934,18 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 	struct dlpiece		*d;
 	struct verify_job	*v;
 	const struct torrent	*t;
-	uint32_t		 b = begin / LAYOUT_BLOCK;
+	struct lsrc		*ls;
+	int			 rc;
 
-	if ((d = dl_find(s, piece)) == NULL || d->verifying ||
-	    begin % LAYOUT_BLOCK != 0 || b >= d->nblocks ||
-	    (uint64_t)begin + len > d->len || d->got[b])
+	/* The sink knows the blocks asked and in: it may not want this. */
+	if ((ls = lsrc_of(s, l)) == NULL ||
+	    (d = dl_find(s, piece)) == NULL || d->verifying ||
+	    (uint64_t)begin + len > d->len ||
+	    (rc = s->sink->ops->block_done(s->sink, ls->id, piece,
+	    begin)) == 0)
 		return false;	/* a duplicate from end game, or stale */
 	memcpy(d->buf + begin, data, len);
-	d->got[b] = 1;
-	d->nreceived++;
-	remember_contributor(d, l);
-	if (d->nreceived < d->nblocks)
+	if (rc < 2)
 		return true;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return true;
@@ -930,7 +959,7 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 		memcpy(v->expect, t->pieces + (size_t)piece * SHA1_LEN,
 		    SHA1_LEN);
 	} else {
-		/* Unverifiable (cannot happen: see pickable()); drop it. */
+		/* Unverifiable (cannot happen: the sink knows). */
 		free(v);
 		TAILQ_REMOVE(&s->dl, d, entry);
 		dlpiece_free(d);
@@ -953,6 +982,7 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 struct mhash_job {
 	struct swarm	*s;
 	uint32_t	 piece;
+	bool		 dispute;
 	uint8_t		 hash[SHA256_LEN];
 	int		 err;
 };
@@ -991,7 +1021,7 @@ mhash_done(void *arg)
 	struct swarm		*s = m->s;
 
 	/* The job's reference holds s until the end: see swarm_done_ref. */
-	if (m->err == 0 && bitfield_get(s->mirror_only, m->piece))
+	if (m->err == 0 && m->dispute)
 		dispute_settle(s, m->piece, m->hash);
 	if (m->err == 0 && !bitfield_get(s->hint_known, m->piece)) {
 		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
@@ -1005,20 +1035,20 @@ mhash_done(void *arg)
 }
 
 void
-swarm_mirror_piece(struct swarm *s, uint32_t piece)
+swarm_mirror_piece(struct swarm *s, uint32_t piece, bool dispute)
 {
 	struct mhash_job	*m;
 
 	if (piece >= s->npieces)
 		return;
 	if (((bitfield_get(s->hint_known, piece) || s->nlinks == 0) &&
-	    !bitfield_get(s->mirror_only, piece)) ||
-	    (m = calloc(1, sizeof(*m))) == NULL) {
+	    !dispute) || (m = calloc(1, sizeof(*m))) == NULL) {
 		swarm_piece_stored(s, piece);
 		return;
 	}
 	m->s = s;
 	m->piece = piece;
+	m->dispute = dispute;
 	s->refs++;
 	if (workers_submit(mhash_work, mhash_done, m) != 0) {
 		s->refs--;
@@ -1032,8 +1062,6 @@ swarm_piece_stored(struct swarm *s, uint32_t piece)
 {
 	unsigned	i;
 
-	if (piece < s->npieces)
-		bitfield_clear(s->storing, piece);
 	/* A link may close itself (nothing left to exchange): go backwards. */
 	s->refs++;
 	for (i = s->nlinks; i > 0; i--)
@@ -1077,9 +1105,10 @@ swarm_hints(struct swarm *s, struct link *l, uint32_t first,
 			continue;
 		memcpy(s->hints + (size_t)p * SHA256_LEN,
 		    hashes + i * SHA256_LEN, SHA256_LEN);
-		memcpy(&s->hint_from[p], sa, sa->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		memcpy(&s->hint_from[p], sa, sockaddr_len(sa));
 		bitfield_set(s->hint_known, p);
+		if (s->sink != NULL)
+			s->sink->ops->checkable(s->sink, p);
 	}
 }
 
@@ -1334,10 +1363,12 @@ swarm_for_job(struct piece_sink *sink, const uint8_t sha256[SHA256_LEN],
 {
 	struct swarm	*s;
 
+	unsigned	 i;
+	uint32_t	 p;
+
 	if ((s = swarm_find_sha256(sha256)) == NULL &&
 	    (s = swarm_alloc(sha256, size)) == NULL)
 		return NULL;
-	s->sink = sink;
 	/*
 	 * A seed whose file left the cache (removed, evicted) while its
 	 * links lived on: we no longer have what those links were told,
@@ -1349,6 +1380,18 @@ swarm_for_job(struct piece_sink *sink, const uint8_t sha256[SHA256_LEN],
 		while (s->nlinks > 0)
 			link_close(s->links[0]);
 	}
+	s->sink = sink;
+	sink->ev = &swarm_sink_events;
+	sink->ev_arg = s;
+	/* What the sink's picker learns: the hashes, then the links. */
+	if (s->has_torrent)
+		sink->ops->checkable(sink, SINK_ALL);
+	else
+		for (p = 0; p < s->npieces; p++)
+			if (bitfield_get(s->hint_known, p))
+				sink->ops->checkable(sink, p);
+	for (i = 0; i < s->nlinks; i++)
+		lsrc_add(s, i);
 	return s;
 }
 
@@ -1358,7 +1401,10 @@ swarm_job_done(struct swarm *s, bool complete)
 	struct dlpiece	*d, *next;
 	unsigned	 i;
 
+	s->sink->ev = NULL;
 	s->sink = NULL;
+	for (i = 0; i < s->nlinks; i++)
+		s->lsrc[i].id = -1;
 	TAILQ_FOREACH_SAFE(d, &s->dl, entry, next) {
 		if (d->verifying)
 			continue;

@@ -53,10 +53,20 @@ struct swarm *swarm_for_job(struct piece_sink *,
 void	 swarm_job_done(struct swarm *, bool complete);
 /* A piece reached the disk (from any source): tell the peers. */
 void	 swarm_piece_stored(struct swarm *, uint32_t piece);
-/* The same for a piece from a mirror: hashed first, as a hint for peers. */
-void	 swarm_mirror_piece(struct swarm *, uint32_t piece);
+/*
+ * The same for a piece from a mirror: hashed first, as a hint for peers,
+ * and (dispute) to settle whether the peers' copy or its hint was wrong.
+ */
+void	 swarm_mirror_piece(struct swarm *, uint32_t piece, bool dispute);
 /* Ask daemons that hold or fetch the file for it; true if any was asked. */
 bool	 swarm_ask_peers(struct swarm *);
+/*
+ * The daemon with this peer id fetches the file from the mirror: its
+ * link (now or once it comes) holds the mirrors while it makes progress.
+ */
+void	 swarm_peer_fetching(struct swarm *, const uint8_t *peer_id);
+/* Let every link ask for blocks (some may have come free). */
+void	 swarm_pump(struct swarm *);
 
 /* The link's side. */
 const uint8_t *swarm_key(const struct swarm *);
@@ -75,13 +85,13 @@ void	 swarm_link_add(struct swarm *, struct link *);
 /* The links taking part, valid until the swarm changes. */
 struct link *const *swarm_links(const struct swarm *, unsigned *n);
 void	 swarm_link_remove(struct swarm *, struct link *);
-/* Availability: a peer gained or lost a piece (or all with piece -1). */
-void	 swarm_avail(struct swarm *, const struct link *, int64_t piece,
-	    int delta);
+/* The link's peer has a piece; it chokes us or not. */
+void	 swarm_have(struct swarm *, const struct link *, uint32_t piece);
+void	 swarm_choked(struct swarm *, const struct link *, bool choked);
 /* A block from a peer; swarm takes a copy.  false if it was not wanted. */
 bool	 swarm_block(struct swarm *, struct link *, uint32_t piece,
 	    uint32_t begin, const uint8_t *, uint32_t len);
-/* Choose up to max blocks to request from a link (its bitfield). */
+/* Up to max blocks to request from a link, as the sink picks them. */
 size_t	 swarm_pick(struct swarm *, struct link *, uint32_t *pieces,
 	    uint32_t *begins, uint32_t *lens, size_t max);
 /* A request was rejected, cancelled or lost with its link. */
