@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * atomicfile.c - temporary file, fsync, rename, fsync of the directory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * atomicfile.h - replace a file so that a reader never sees half of it.
  *

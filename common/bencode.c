@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bencode.c - bencode decoding into a flat token array, and encoding.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bencode.h - bencode decoding and encoding (BEP 3).
  *

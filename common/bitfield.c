@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bitfield.c - bit-per-piece maps in BEP 3 order: counts and checks.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bitfield.h - a bit per piece, in BEP 3 order.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bytebuf.c - a growable byte buffer with sticky allocation failure.
  *

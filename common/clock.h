@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.h - the monotonic clock in the units the daemon counts in.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * confparse.c - parse "key = value" files against a table of keys.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * confparse.h - "key = value" configuration files, driven by a key table.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctlconn.c - connect to aptbtd, send requests, read framed replies.
  */

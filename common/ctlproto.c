@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctlproto.c - framing and message shapes of the control protocol.
  *

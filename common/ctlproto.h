@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctlproto.h - the control protocol codec (doc/control-protocol.md).
  *

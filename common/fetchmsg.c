@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetchmsg.c - the "fetch" request and its events (fetchmsg.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetchmsg.h - the "fetch" request and its events, in one codec.
  *

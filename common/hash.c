@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hash.c - SHA-1, SHA-256 and SHA-512 over libcrypto's EVP, and hex.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hash.h - SHA-1 and SHA-256 over OpenSSL's libcrypto EVP, and hex.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c - logging to stderr, with journald priorities under systemd.
  *

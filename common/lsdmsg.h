@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lsdmsg.h - Local Service Discovery (BEP 14) messages: build and parse.
  *

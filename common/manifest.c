@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * manifest.c - parsing, looking up and writing the per-suite manifest.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * manifest.h - the per-suite metadata manifest (doc/manifest.md).
  *

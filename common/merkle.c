@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * merkle.c - BEP 52 merkle tree reduction.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * merkle.h - BEP 52 merkle trees over SHA-256.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metainfo-build.c - writing the canonical single-file torrent.
  *

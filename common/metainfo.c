@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metainfo.c - parsing single-file torrents (BEP 3, 12, 19, 52).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metainfo.h - single-file .torrent metadata: parsing and building.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mirrorcurl.c - the easy handle set-up and the failure table shared by
  * the daemon's webseed transfers and the method's direct fetches.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mirrorcurl.h - a transfer from a mirror with libcurl, as the daemon and
  * the apt method both make it: one set-up of the easy handle, and one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netaddr.c - parse, print and match "ADDRESS[:PORT]" peer names.
  *

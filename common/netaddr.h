@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netaddr.h - a peer named by people: "ADDRESS" or "ADDRESS:PORT".
  *

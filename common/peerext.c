@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peerext.c - encoders and decoders for aptbt_hashes and aptbt_mux.
  *

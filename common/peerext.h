@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peerext.h - aptbt's own BEP 10 extensions (doc/peer-extensions.md).
  *

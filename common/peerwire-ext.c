@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peerwire-ext.c - BEP 10 extended handshake and BEP 11 ut_pex.
  *

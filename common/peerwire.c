@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peerwire.c - BitTorrent handshake, message framing and builders.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peerwire.h - the BitTorrent peer wire codec (BEP 3, 6, 10, 11).
  *

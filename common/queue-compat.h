@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * queue-compat.h - the BSD <sys/queue.h> macros glibc lacks.
  */

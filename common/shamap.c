@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shamap.c - a hash table keyed by a fixed-length binary hash.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * swarmkey.c - derive a zero-metadata swarm key from a file's SHA-256.
  *

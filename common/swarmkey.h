@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * swarmkey.h - the swarm key of a zero-metadata swarm.
  *

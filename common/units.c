@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * units.c - sizes, rates and durations as people write them in a config.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * units.h - byte sizes and rates as people write them ("500K", "10M").
  *

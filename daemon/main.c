@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - aptbtd: start-up, signals, reload and shutdown.
  *

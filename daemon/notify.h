@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.h - tell systemd how the daemon is doing (sd_notify).
  *

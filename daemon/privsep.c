@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privsep.c - create the daemon's directories and drop root.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-cache.c - "aptbt-ctl cache": cache usage and entries, and removal
  * of one entry by its SHA-256.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-files.c - "aptbt-ctl files": files being fetched or seeded.
  */

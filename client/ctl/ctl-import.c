@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-import.c - "aptbt-ctl import DIR": add verified files already on
  * this machine (apt's /var/cache/apt/archives) to the cache, so they can

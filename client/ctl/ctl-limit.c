@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-limit.c - "aptbt-ctl limit": show or change the rate limits, the
  * global ones or those of one file or one peer.

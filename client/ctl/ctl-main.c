@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-main.c - aptbt-ctl: talk to aptbtd over its control socket.
  *

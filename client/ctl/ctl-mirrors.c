@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-mirrors.c - "aptbt-ctl mirrors": per-mirror statistics.
  */

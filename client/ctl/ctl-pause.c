@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-pause.c - "aptbt-ctl pause": stop all peer traffic.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-peers.c - "aptbt-ctl peers": connected peers (flags: D daemon,
  * O outgoing, I incoming, H handshaking, then the source of a peer we

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-resume.c - "aptbt-ctl resume": restart peer traffic.
  */

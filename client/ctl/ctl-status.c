@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl-status.c - "aptbt-ctl status": version, uptime, pause, limits and
  * where the bytes came from.

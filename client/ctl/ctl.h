@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctl.h - aptbt-ctl's command table and the helpers its commands share.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * json.h - a small streaming JSON writer for aptbt-ctl --json.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * table.c - aligned text tables for aptbt-ctl.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * table.h - print a list of dictionaries from a reply as aligned columns.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * aptmsg.c - reading and writing apt method protocol messages.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * aptmsg.h - apt's method protocol messages: reading and writing them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * backend.h - the one interface between an apt request (method-item.c)
  * and the ways of fetching it: method-daemon.c through aptbtd's control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * item.h - apt's requests as the loop (method-main.c) sees them: made
  * from 600 URI Acquire, then fetched and answered by method-item.c

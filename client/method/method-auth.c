@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-auth.c - logins from apt's auth.conf, and what makes a fetch
  * private.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-conf.c - apt's configuration as sent in 601 Configuration.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-daemon.c - fetching through aptbtd over the control socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-direct.c - fetching from the mirror with libcurl's multi
  * interface: the path when aptbtd is absent, for private files, and for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-item.c - one file apt asked for: which backend fetches it, its
  * output, digests and verdict.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-main.c - the aptbt apt method: reads apt on stdin and runs the
  * one loop that drives the backends (the daemon connection, the mirror

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-out.c - what the method says: messages to apt, gathered in
  * method.out and written whole, and debug lines on stderr.  Every layer

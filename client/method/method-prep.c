@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method-prep.c - making apt's files ahead, on a helper thread.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * method.h - the aptbt apt method: shared state and the small parts
  * every layer uses.

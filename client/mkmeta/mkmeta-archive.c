@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkmeta-archive.c - aptbt-mkmeta --archive: the metadata of one suite.
  *

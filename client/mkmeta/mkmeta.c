@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkmeta.c - aptbt-mkmeta: write a .torrent for each file of a mirror.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mkmeta.h - aptbt-mkmeta's parts: writing files, and the archive mode.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cache.c - the verified file store: index, quota, and its disk side.
  *

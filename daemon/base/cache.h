@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cache.h - the content-addressed store of verified files.
  *

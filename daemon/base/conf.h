@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.h - aptbtd's settings: the key table and the live configuration.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pieces.c - piece layout, have-bitmaps and the range scheduler.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pieces.h - a file as pieces.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * scope.c - the "share" setting: address prefixes peers must fall in.
  *

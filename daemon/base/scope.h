@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * scope.h - which peer addresses this daemon shares with ("share").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state.h - the daemon's run-time state that outlives a restart.
  *

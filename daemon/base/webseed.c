@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * webseed.c - libcurl multi on libevent, per-mirror statistics and backoff.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * webseed.h - mirrors as sources: libcurl's multi interface on the loop.
  *

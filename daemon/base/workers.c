@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * workers.c - the hashing and disk I/O thread pool.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * workers.h - a small thread pool for hashing and disk I/O.
  *

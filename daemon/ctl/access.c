@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * access.c - classify control-socket callers by their credentials.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * access.h - who may do what over the control socket.
  *

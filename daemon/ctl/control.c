@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * control.c - the control socket: accept, authenticate, frame, dispatch.
  *

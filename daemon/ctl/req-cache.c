@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-cache.c - "cache": list the verified-file cache, or remove an entry.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-fetch.c - "fetch": download a file for the apt method.
  *

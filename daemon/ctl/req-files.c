@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-files.c - "files": every file the daemon shares or fetches.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-import.c - "import": add the regular files of a directory (apt's
  * /var/cache/apt/archives) to the cache, so this machine can seed them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-limit.c - "limit": show or change the rate limits while running.
  *

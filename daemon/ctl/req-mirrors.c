@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-mirrors.c - "mirrors": per-mirror statistics and backoff state.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-pause.c - "pause": stop all peer traffic.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-peers.c - "peers": connected peers, and adding one by address.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-resume.c - "resume": restart peer traffic after a pause.
  */

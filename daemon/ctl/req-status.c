@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * req-status.c - "status": what the daemon is doing, in one reply.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * answer.c - what a job tells its requesters, through their reply
  * handles (fetch.h): start, progress as the verified prefix grows

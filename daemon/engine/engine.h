@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine.h - the download engine as one unit for main.c: worker pool,
  * cache, mirrors and download jobs, started and stopped in order.

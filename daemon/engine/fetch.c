@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetch.c - the engine's front door.  A request is answered from the
  * cache (serve.c), joins the job already fetching its file, or starts a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetch.h - download jobs: one per file, filled by any source.
  *

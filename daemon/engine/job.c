@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * job.c - a job's life: opening its file (a part file in the cache or
  * a memory file), making its picker and passing on the picker's events,

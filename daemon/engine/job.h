@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * job.h - a download job, shared by the files of the engine that work on
  * it (engine-private: nothing outside daemon/engine/ includes this).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mirror.c - a job's mirror sources: ranges, buffered data, ordered
  * writes, and the timer that lets the picker's waits run out.

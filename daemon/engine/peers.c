@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peers.c - a job's peer side: its piece sink for the swarm (the swarm's
  * peers are sources of the job's picker, like its mirrors), waiting for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * picker.c - the one piece picker: piece states, mirror ranges, peer
  * blocks, stalls and holds (see picker.h for the rules).

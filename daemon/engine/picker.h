@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * picker.h - the one piece picker: who fetches which part of a file.
  *

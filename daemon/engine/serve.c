@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serve.c - requests for a file the cache holds: answered at once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sharing.c - start, reconfigure, pause and stop the peer side.
  *

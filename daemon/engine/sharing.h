@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sharing.h - the peer side of the daemon as one unit for main.c:
  * swarms, connections, the choker, the peer manager and LAN discovery,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * verify.c - the file's SHA-256, then its commit into the cache.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * discover.c - manifest lookup, then the torrent, for one file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * discover.h - learn a file's torrent from its suite's manifest.
  *

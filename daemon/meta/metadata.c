@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metadata.c - per-suite manifests: fetched once, cached, misses remembered.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metadata.h - finding a file's torrent through its suite's manifest.
  *

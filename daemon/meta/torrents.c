@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * torrents.c - known torrents, by file hash and by info-hash.
  *

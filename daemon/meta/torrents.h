@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * torrents.h - the torrents we know for files: metadata mode.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * announce.c - the announcer (announce.h): LAN discovery now, trackers
  * later, behind one interface.

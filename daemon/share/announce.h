@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * announce.h - the announcer: where the daemon says which swarms it takes
  * part in, and hears who else does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bandwidth.c - the bandwidth tree's scheduler and token buckets.
  *

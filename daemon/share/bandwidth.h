@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bandwidth.h - the bandwidth tree: the global budget, then each file,
  * then each peer of the file.

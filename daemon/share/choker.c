@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * choker.c - unchoke decisions for standard peers; daemons always served.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * choker.h - who we upload to.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * link.c - the BEP 3 conversation about one swarm with one peer.
  *

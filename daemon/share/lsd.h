@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lsd.h - Local Service Discovery (BEP 14) on the daemon's event loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * meter.h - a transfer rate measured without timers.
  *

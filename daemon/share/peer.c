@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peer.c - peer connections: handshakes, framing, mux, limits.
  *

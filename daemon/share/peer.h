@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peer.h - one TCP connection to another BitTorrent client.
  *

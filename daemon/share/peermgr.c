@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peermgr.c - listening, connecting, daemons and their have-indexes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peermgr.h - which peers we talk to: listening, connecting, the
  * directory of site daemons and what each holds.

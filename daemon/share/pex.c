@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pex.c - BEP 11 peer exchange on standard clients' connections.
  *

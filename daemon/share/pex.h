@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pex.h - peer exchange (BEP 11 ut_pex) with standard BitTorrent clients.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * piecesink.h - where a swarm gets its work and puts the pieces it
  * downloads.

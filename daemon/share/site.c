@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * site.c - rendezvous ranking of the site's daemons for one file (site.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * site.h - which daemon of the site fetches a file from the mirror.
  *

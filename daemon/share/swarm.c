@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * swarm.c - swarms: the index of shareable files, piece assembly and
  * verification, and reads for upload.  Which blocks to ask of which peer

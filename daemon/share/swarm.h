@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * swarm.h - one file shared with peers.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # layering-bad.sh - layering.sh must fail when a room includes upward.
 #
 # Copies the source rooms to a scratch tree, plants one include of each

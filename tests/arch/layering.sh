@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # layering.sh - the rooms of the source tree and which may include which.
 #
 # Dependencies point one way (doc/architecture.md):

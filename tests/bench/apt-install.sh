@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # apt-install.sh - "apt-get install --download-only" of a few hundred
 # packages through aptbt+http (aptbtd running) against apt's own http
 # method.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # aptmethod.py - drive an apt method the way apt does, for the benchmarks.
 #
 # usage: aptmethod.py METHOD SOCKET URI FILENAME SHA256 SIZE [URI ...]...

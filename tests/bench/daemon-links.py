@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # daemon-links.py - read "aptbt-ctl --json peers" on stdin and print how
 # many handshaken aptbt daemons it lists (0 if the input is not JSON, as
 # when the daemon is not up yet).

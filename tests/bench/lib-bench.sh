@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib-bench.sh - helpers shared by the benchmarks (POSIX sh, sourced).
 #
 # Sourced after tests/integration/lib.sh (which gives $T, daemon_start,

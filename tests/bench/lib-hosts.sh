@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib-hosts.sh - test hosts for the sharing benchmarks (sourced).
 #
 # A mirror host running nginx and client hosts with their own apt trees

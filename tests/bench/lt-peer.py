@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # lt-peer.py - python3-libtorrent tuned for speed, for peer-1g.sh.
 #
 # usage: lt-peer.py seed PORT DIR TORRENT...

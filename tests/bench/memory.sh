@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # memory.sh - aptbtd's memory with many peers, and its idle wakeups.
 #
 # 1. One aptbtd seeding 1,000 cached files (16-64 KiB of random bytes,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mirror-1g.sh - one 1 GiB file from nginx on loopback: the apt method
 # through aptbtd against curl and against apt's own http method.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # peer-1g.sh - one 1 GiB file from one seeder to one downloader on
 # loopback: aptbtd to aptbtd against python3-libtorrent to libtorrent.
 #

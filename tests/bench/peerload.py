@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """peerload.py - many daemon-protocol peers on one aptbtd, for memory.sh.
 
 usage: peerload.py HOST PORT CONNECTIONS [ATTACH] [HOLD]

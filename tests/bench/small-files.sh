@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # small-files.sh - a few hundred small packages from a peer that has them.
 #
 # Three test hosts: a mirror (nginx, no cap), "seed" (aptbtd holding every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # swarm8.sh - eight machines fetch the same packages at the same moment.
 #
 # Nine test hosts on one bridge: a mirror (nginx, egress capped at

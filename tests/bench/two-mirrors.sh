@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # two-mirrors.sh - one large file from two rate-capped mirrors at once
 # against the same file from one of them.
 #

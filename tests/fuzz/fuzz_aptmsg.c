@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_aptmsg.c - fuzz target for the apt method message reader.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_bencode.c - fuzz target for the bencode decoder and encoder.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_ctlproto.c - fuzz target for control-protocol framing and decoding.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_lsdmsg.c - fuzz target for the BEP 14 announce parser.
  *

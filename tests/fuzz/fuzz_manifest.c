@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_manifest.c - fuzz target for the per-suite manifest parser.
  *

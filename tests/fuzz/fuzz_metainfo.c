@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_metainfo.c - fuzz target for the torrent parser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_peerext.c - fuzz target for extended-message payloads.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_peerwire.c - fuzz target for the peer wire stream parser.
  *

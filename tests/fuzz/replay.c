@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * replay.c - a main() for fuzz targets built without libFuzzer.
  *

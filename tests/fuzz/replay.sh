@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # replay.sh - run each fuzz target's replay driver (tests/fuzz/replay.c)
 # over its seed corpus and generated inputs; any crash or sanitizer
 # report fails the test.  REPLAY_COUNT sets the generated inputs per target.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # apt-daemon.sh - apt fetches through aptbtd, end to end: the real daemon,
 # the real apt-get with its _apt sandbox on, a signed local repository on
 # nginx (and vsftpd for aptbt+ftp).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """benc.py - bencode (BEP 3) for the test programs, both ways.
 
 Integers, byte strings (str is encoded as UTF-8), lists and dictionaries

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # control.sh - drive a real aptbtd through aptbt-ctl: status, pause, resume,
 # limit, --json, permissions, garbage on the socket, reload, shutdown.
 # shellcheck shell=dash

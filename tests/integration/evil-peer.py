@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """evil-peer.py - a misbehaving aptbt daemon for tests/integration/misbehave.sh.
 
 It speaks the real peer protocol (doc/peer-extensions.md): the BEP 3

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # failwords.sh - apt hears the same words for a failure on both paths.
 #
 # The same failing URLs go to aptbtd (a "fetch" request) and to the method

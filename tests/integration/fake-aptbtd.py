@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # fake-aptbtd.py - a stand-in for aptbtd's "fetch" (doc/control-protocol.md),
 # so the apt method's daemon path is tested without the daemon.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # fetch.sh - the "fetch" request against nginx mirrors: bytes through the
 # passed descriptor, cache hits with no mirror traffic, two mirrors sharing
 # a large file, a dead mirror, 404, SHA-256 mismatch, Maximum-Size,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # fetchclient.py - a minimal control-protocol client for the fetch tests.
 #
 # Sends one "fetch" request, follows its events (a read-only descriptor

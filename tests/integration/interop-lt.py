@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # interop-lt.py - a python3-libtorrent client for interop.sh.
 #
 # usage: interop-lt.py seed ADDR TORRENT DIR SECONDS

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # interop.sh - aptbtd and standard BitTorrent clients share a package in
 # metadata mode, both ways.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib-netns.sh - test hosts in network namespaces (sourced after lib.sh).
 #
 # Each test host is a namespace with one interface, eth0, on a private

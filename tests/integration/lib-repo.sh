@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib-repo.sh - a local signed apt repository, an nginx mirror serving it on
 # loopback, and a private apt tree that uses the build's aptbt method.
 #

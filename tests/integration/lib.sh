@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib.sh - helpers shared by the integration tests (POSIX sh, sourced).
 #
 # make check runs each test with $top_srcdir and $top_builddir set (absolute

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # limits.sh - the bandwidth tree between two daemons: the global limit,
 # a file's limit, a peer's limit, fair shares, and pause.
 #

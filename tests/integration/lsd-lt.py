@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # lsd-lt.py - a libtorrent session with Local Service Discovery for lsd.sh.
 #
 # usage: lsd-lt.py ADDR DIR SECONDS

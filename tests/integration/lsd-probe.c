@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lsd-probe.c - drives daemon/share/lsd.c for tests/integration/lsd.sh.
  *

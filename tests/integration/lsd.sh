@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # lsd.sh - Local Service Discovery (BEP 14) between hosts on one LAN.
 #
 # Test hosts in network namespaces on one bridge run lsd-probe, a small

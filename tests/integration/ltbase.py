@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ltbase.py - the libtorrent settings every test peer starts from.
 
 A libtorrent session in a test talks plain TCP BitTorrent on the

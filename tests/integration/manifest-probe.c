@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * manifest-probe.c - drive daemon/meta/metadata.c from the command line, for
  * tests/integration/manifest.sh.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # manifest.sh - metadata mode end to end: aptbt-mkmeta --archive writes the
 # torrents and the manifest of a small signed repository (Packages plain
 # and .xz), nginx serves it, and daemon/meta/metadata.c (through

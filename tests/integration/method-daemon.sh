@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # method-daemon.sh - the apt method's daemon path, against a stand-in
 # daemon (fake-aptbtd.py) that speaks the control protocol's "fetch".
 #

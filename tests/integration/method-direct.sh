@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # method-direct.sh - apt through the aptbt method with no daemon running.
 #
 # apt must work exactly as before when aptbtd is down: the method fetches

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # misbehave.sh - a lying or babbling peer cannot harm an install.
 #
 # Network namespaces: "mirror" (192.0.2.1) serves a signed repository with

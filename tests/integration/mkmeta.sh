@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mkmeta.sh - aptbt-mkmeta against python3-libtorrent: every torrent it
 # writes (v1 and hybrid, files from one byte to past 256 MiB) must load in
 # libtorrent with the info-hashes aptbt-mkmeta printed, and libtorrent must

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 # pex-lt.py - a python3-libtorrent client for pex.sh.
 #
 # usage: pex-lt.py seed|get ADDR TORRENT DIR SECONDS [options]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # pex.sh - peer exchange (BEP 11) between aptbtd and python3-libtorrent.
 #
 # Network namespaces on one bridge: m (192.0.2.1) serves a signed

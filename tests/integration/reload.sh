@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # reload.sh - SIGHUP applies "peers" and listen_port to a running daemon.
 #
 # Two daemons on loopback (share = 127.0.0.0/8, no LSD); a lists b in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # share.sh - machines of one site share packages with each other.
 #
 # Network namespaces: "mirror" (192.0.2.1) serves a signed repository of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # systemd.sh - aptbtd under systemd, without needing systemd as PID 1.
 #
 #  1. The shipped files agree with each other: unit, socket, sysusers file,

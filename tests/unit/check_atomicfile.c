@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_atomicfile.c - unit tests for common/atomicfile.c: whole writes,
  * streamed writes, the exact mode across rewrites, abort, the failure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_bencode.c - unit tests for common/bencode.c.
  *

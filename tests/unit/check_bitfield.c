@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_bitfield.c - unit tests for common/bitfield.c: BEP 3 bit order,
  * counts, spare bits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_bytebuf.c - unit tests for common/bytebuf.c.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_cache.c - unit tests for daemon/base/cache.c and daemon/base/workers.c:
  * commit and verification (of part files and of memory files), resuming a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_config.c - unit tests for common/confparse.c.
  *

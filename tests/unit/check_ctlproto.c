@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_ctlproto.c - unit tests for common/ctlproto.c.
  *

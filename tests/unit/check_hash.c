@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_hash.c - unit tests for common/hash.c against the FIPS 180
  * example vectors, and for hex encoding.

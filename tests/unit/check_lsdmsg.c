@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_lsdmsg.c - unit tests for common/lsdmsg.c: BEP 14 announces as
  * other clients really send them, our own built messages, and rejection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_manifest.c - unit tests for common/manifest.c: encode/parse round
  * trips, lookups, the rejection of non-canonical or inconsistent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_metainfo.c - unit tests for common/metainfo.c, metainfo-build.c
  * and merkle.c: known info-hashes, build/parse round trips, tolerance of

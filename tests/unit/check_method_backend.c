@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_method_backend.c - unit tests for client/method/method-item.c
  * driven through backend.h by two fake backends (no sockets, no curl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_mirrorcurl.c - unit tests for common/mirrorcurl.c: what apt is
  * told of each failure, and the handle set-up's protocol limits.

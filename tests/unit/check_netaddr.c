@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_netaddr.c - unit tests for common/netaddr.c.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_peerext.c - unit tests for common/peerext.c and common/swarmkey.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_peerwire.c - unit tests for common/peerwire.c and peerwire-ext.c.
  *

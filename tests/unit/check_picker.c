@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_picker.c - unit tests for daemon/engine/picker.c: mirrors and
  * peers on one file, stalls, hint failures, a dying mirror, end game, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_pieces.c - unit tests for daemon/base/pieces.c: the canonical piece
  * size and have-bitmaps (ranges are check_picker.c's).

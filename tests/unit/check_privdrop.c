@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_privdrop.c - unit tests for common/privdrop.c: a drop to "nobody"
  * leaves no way back to root (ids, groups, no_new_privs), a drop to a

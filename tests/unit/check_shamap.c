@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_shamap.c - unit tests for common/shamap.c: the keyed hash table
  * for SHA-256s and swarm keys, including keys chosen to collide.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_site.c - unit tests for daemon/share/site.c: every daemon of a
  * site must name the same fetcher for a file from what it knows, and the
