@@ -17,10 +17,10 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-
 #include "daemon/base/cache.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+
 void
 send_start(struct job *j, struct waiter *w, int fd)
 {

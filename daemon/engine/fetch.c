@@ -16,18 +16,18 @@
 
 #include "common/hash.h"
 #include "common/log.h"
-
 #include "daemon/base/cache.h"
 #include "daemon/base/state.h"
 #include "daemon/base/webseed.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
+#include "daemon/share/peermgr.h"
 
 struct jobtab jobtab = {
 	.list = TAILQ_HEAD_INITIALIZER(jobtab.list),
 };
-#include "daemon/share/peermgr.h"
+
 unsigned
 fetch_njobs(void)
 {

@@ -24,7 +24,6 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
-
 #include "daemon/base/cache.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/webseed.h"
@@ -35,6 +34,7 @@
 #include "daemon/meta/discover.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/swarm.h"
+
 /* Write all of buf at off (worker threads); 0 or -errno. */
 int
 pwrite_all(int fd, const uint8_t *buf, size_t len, uint64_t off)

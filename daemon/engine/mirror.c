@@ -23,7 +23,6 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
-
 #include "daemon/base/cache.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/state.h"

@@ -16,7 +16,6 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
-
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
 #include "daemon/base/pieces.h"

@@ -19,6 +19,7 @@
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
+
 /* A cached file: open it on a worker, then answer at once. */
 struct serve {
 	struct fetch_reply	*rq;

@@ -22,7 +22,6 @@
 
 #include "common/hash.h"
 #include "common/log.h"
-
 #include "daemon/base/cache.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/workers.h"
@@ -30,6 +29,7 @@
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
 #include "daemon/share/swarm.h"
+
 /*
  * Verification, then the commit into the cache as background work.
  */
