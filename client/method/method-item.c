@@ -5,12 +5,11 @@
  *
  * Whichever backend the bytes come by (the daemon's verified cache file
  * or the mirror directly), they are written here, in order, into apt's
- * Filename and hashed as they are written (the mirror's, from curl's
- * buffer) or once copied (the daemon's, from Filename itself), so what
- * we report is the hash of exactly the bytes apt will read.  201 URI
- * Done is sent only when every digest apt expects matches; on a mismatch
- * the file is removed and fetched once more through the fallback (the
- * mirror, whoever was wrong), then it is 400.
+ * Filename and hashed as they are written, so what we report is the hash
+ * of exactly the bytes apt will read.  201 URI Done is sent only when
+ * every digest apt expects matches; on a mismatch the file is removed and
+ * fetched once more through the fallback (the mirror, whoever was wrong),
+ * then it is 400.
  */
 #include "config.h"
 
@@ -23,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,13 +30,8 @@
 #include "client/method/item.h"
 #include "client/method/method.h"
 
-/*
- * Bytes copied from a source per step, then hashed while the copy is
- * still in the CPU's cache.
- */
+/* Bytes copied per read of a source descriptor. */
 #define COPY_CHUNK	(256 * 1024)
-/* Filename is hashed through a mapping of this much (a power of two). */
-#define HASH_WINDOW	(64 * 1024 * 1024)
 
 TAILQ_HEAD(item_list, item);
 
@@ -216,22 +209,6 @@ dg_free(struct item *it)
 }
 
 static void
-unmap(struct item *it)
-{
-	if (it->map != NULL)
-		munmap(it->map, HASH_WINDOW);
-	it->map = NULL;
-}
-
-/* The attempt's hashing is over: digests and mapping go. */
-static void
-hash_end(struct item *it)
-{
-	dg_free(it);
-	unmap(it);
-}
-
-static void
 item_free(struct item *it)
 {
 	size_t	 a;
@@ -245,7 +222,7 @@ item_free(struct item *it)
 		close(it->fd);
 	if (it->src_fd != -1)
 		close(it->src_fd);
-	hash_end(it);
+	dg_free(it);
 	for (a = 0; a < DG_NALG; a++) {
 		free(it->expect[a]);
 		free(it->got[a]);
@@ -296,7 +273,7 @@ item_begin(struct item *it)
 	 * when apt expects them, or all of them when apt expects nothing,
 	 * as apt's http method does.
 	 */
-	hash_end(it);
+	dg_free(it);
 	for (a = 0; a < DG_NALG; a++)
 		any |= it->expect[a] != NULL;
 	for (a = 0; a < DG_NALG; a++) {
@@ -354,21 +331,11 @@ item_start(struct item *it, int64_t size, time_t last_modified)
 	aptmsg_end(&method.out);
 }
 
-static void
-dg_update(struct item *it, const void *p, size_t len)
-{
-	size_t	 a;
-
-	for (a = 0; a < DG_NALG; a++)
-		if (it->dg[a] != NULL)
-			EVP_DigestUpdate(it->dg[a], p, len);
-}
-
 int
 item_write(struct item *it, const void *p, size_t len)
 {
 	const char	*c = p;
-	size_t		 left;
+	size_t		 a, left;
 	ssize_t		 n;
 	int		 r;
 
@@ -376,7 +343,9 @@ item_write(struct item *it, const void *p, size_t len)
 		return -EFBIG;
 	if ((r = item_open(it)) < 0)
 		return r;
-	dg_update(it, p, len);
+	for (a = 0; a < DG_NALG; a++)
+		if (it->dg[a] != NULL)
+			EVP_DigestUpdate(it->dg[a], p, len);
 	for (left = len; left > 0; ) {
 		if ((n = write(it->fd, c, left)) == -1) {
 			if (errno == EINTR)
@@ -404,100 +373,12 @@ item_source(struct item *it, int fd)
 	return 0;
 }
 
-/*
- * Hash bytes [off, off + len) of Filename, just copied there, through a
- * mapping of it (no copy into a buffer; the pages are in cache).
- *
- * Why Filename and not the source, though hashing the source's mapping
- * would cost the same: our descriptor of the daemon's file is read-only
- * for us, not for the daemon, which owns the file.  An honest daemon
- * never writes a verified prefix again, so the two would hold the same
- * bytes; but the trust model (DESIGN.md, items 1 and 5) must hold when
- * the daemon, which parses what the network sends, is no longer honest.
- * Such a daemon could change its file between the read that hashes and
- * the read that copies, even two reads of one mapping, and apt would get
- * bytes other than those we vouched for.  Filename is written by us
- * alone, so what we hash there after the copy is exactly what apt will
- * read.  (After a reflink Filename shares the source's blocks until the
- * daemon writes its file, which then gets new blocks: still ours.)
- */
-static int
-hash_copied(struct item *it, uint64_t off, size_t len)
-{
-	void	*p;
-	size_t	 n;
-
-	while (len > 0) {
-		if (it->map == NULL || off < it->map_off ||
-		    off - it->map_off >= HASH_WINDOW) {
-			unmap(it);
-			/* May reach past EOF: only bytes in the file are read. */
-			it->map_off = off & ~(uint64_t)(HASH_WINDOW - 1);
-			p = mmap(NULL, HASH_WINDOW, PROT_READ, MAP_SHARED,
-			    it->fd, (off_t)it->map_off);
-			if (p == MAP_FAILED)
-				return -errno;
-			it->map = p;
-		}
-		n = HASH_WINDOW - (size_t)(off - it->map_off);
-		if (n > len)
-			n = len;
-		dg_update(it, (const char *)it->map + (off - it->map_off), n);
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Copy len bytes at the source's offset written by reading and writing. */
-static int
-copy_rw(struct item *it, size_t len)
-{
-	static char	 buf[COPY_CHUNK];
-	ssize_t		 n;
-
-	do
-		n = pread(it->src_fd, buf, len, (off_t)it->written);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -errno;
-	if (n == 0)
-		return -EBADMSG;	/* promised bytes missing */
-	return item_write(it, buf, (size_t)n);
-}
-
-/*
- * Copy len bytes at offset written with copy_file_range(2): a reflink
- * where the file system has them, else a copy in the kernel.  -ENOTSUP
- * when the pair of files does not allow it (then it never will).
- */
-static int
-copy_range(struct item *it, size_t len)
-{
-	loff_t	 in = (loff_t)it->written;
-	ssize_t	 n;
-	int	 r;
-
-	do
-		n = copy_file_range(it->src_fd, &in, it->fd, NULL, len, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && (errno == EXDEV || errno == EINVAL ||
-	    errno == ENOSYS || errno == EOPNOTSUPP))
-		return -ENOTSUP;
-	if (n == -1)
-		return -errno;
-	if (n == 0)
-		return -EBADMSG;	/* promised bytes missing */
-	if ((r = hash_copied(it, it->written, (size_t)n)) < 0)
-		return r;
-	it->written += (uint64_t)n;
-	return 0;
-}
-
 int
 item_have(struct item *it, int64_t have)
 {
+	static char	 buf[COPY_CHUNK];
 	uint64_t	 want;
+	ssize_t		 n;
 	int		 r;
 
 	if (have < 0)
@@ -506,26 +387,18 @@ item_have(struct item *it, int64_t have)
 		return 0;
 	if (it->src_fd == -1)
 		return -EBADMSG;
-	if (it->max_size >= 0 && have > it->max_size)
-		return -EFBIG;
-	if ((r = item_open(it)) < 0)
-		return r;
-	/*
-	 * Called for every "progress", so the copy and its hash keep pace
-	 * with the download instead of following it; in order, so apt's
-	 * progress (a stat of Filename) is true.
-	 */
 	while (it->written < (uint64_t)have) {
 		want = (uint64_t)have - it->written;
-		if (want > COPY_CHUNK)
-			want = COPY_CHUNK;
-		r = -ENOTSUP;
-		if (!it->copy_plain && (r = copy_range(it, (size_t)want)) ==
-		    -ENOTSUP)
-			it->copy_plain = true;
-		if (r == -ENOTSUP)
-			r = copy_rw(it, (size_t)want);
-		if (r < 0)
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		n = pread(it->src_fd, buf, (size_t)want, (off_t)it->written);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -errno;
+		if (n == 0)
+			return -EBADMSG;	/* promised bytes missing */
+		if ((r = item_write(it, buf, (size_t)n)) < 0)
 			return r;
 	}
 	return 0;
@@ -566,7 +439,7 @@ item_done(struct item *it)
 		for (i = 0; i < mdlen; i++)
 			snprintf(hex[a] + 2 * i, 3, "%02x", md[i]);
 	}
-	hash_end(it);
+	dg_free(it);
 	for (a = 0; a < DG_NALG; a++)
 		if (it->expect[a] != NULL && strcmp(it->expect[a], hex[a]) != 0)
 			ok = false;
@@ -659,7 +532,7 @@ item_ims_hit(struct item *it, time_t last_modified)
 		close(it->fd);
 		it->fd = -1;
 	}
-	hash_end(it);
+	dg_free(it);
 	aptmsg_begin(&method.out, 201, "URI Done");
 	aptmsg_add(&method.out, "URI", it->uri);
 	aptmsg_add(&method.out, "Filename", it->filename);
@@ -698,7 +571,7 @@ item_fail(struct item *it, const char *reason, bool transient,
 		if (it->written == 0)
 			(void)unlink(it->filename);
 	}
-	hash_end(it);
+	dg_free(it);
 	method_debug("%s: failed: %s (%s)", it->uri, msg,
 	    reason != NULL ? reason : "-");
 	aptmsg_begin(&method.out, 400, "URI Failure");

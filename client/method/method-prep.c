@@ -54,8 +54,7 @@ static struct {
 int
 prep_open(const char *path)
 {
-	/* Readable too: the item layer hashes it through a mapping. */
-	return open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
 static void *

@@ -60,9 +60,6 @@ struct item {
 	char			*got[DG_NALG];	/* digests of a mismatching file */
 	uint64_t		 got_size;
 	int			 src_fd;	/* read-only source, -1 none */
-	bool			 copy_plain;	/* no copy_file_range from it */
-	void			*map;		/* Filename, mapped to hash */
-	uint64_t		 map_off;
 
 	const struct method_backend *be;	/* fetching it, or NULL */
 	void			*be_data;	/* that backend's own */

@@ -3,8 +3,7 @@
  * check_method_backend.c - unit tests for client/method/method-item.c
  * driven through backend.h by two fake backends (no sockets, no curl
  * transfers): what apt is told for a start/progress/done sequence, the
- * one fallback after a backend failure, a source that starts over, and
- * a source copy_file_range(2) cannot copy from.
+ * one fallback after a backend failure, and a source that starts over.
  */
 #include "config.h"
 
@@ -107,27 +106,20 @@ count(const char *hay, const char *needle)
 	return n;
 }
 
-/* A read-only descriptor of a file in dir holding len bytes of p. */
+/* A read-only descriptor of a file holding len bytes of p. */
 static int
-source_in(const char *in, const char *name, const unsigned char *p,
-    size_t len)
+source(const char *name, const unsigned char *p, size_t len)
 {
 	char	 path[128];
 	FILE	*f;
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s/%s", in, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_uint_eq(fwrite(p, 1, len, f), len);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
 	return fd;
-}
-
-static int
-source(const char *name, const unsigned char *p, size_t len)
-{
-	return source_in(dir, name, p, len);
 }
 
 static struct item *
@@ -359,35 +351,6 @@ START_TEST(test_restart)
 }
 END_TEST
 
-/*
- * A source on another file system (tmpfs, when the test directory is
- * not): copy_file_range(2) says EXDEV and the copy reads and writes.
- */
-START_TEST(test_other_fs)
-{
-	struct item	*it = acquire();
-	char		 shm[64], path[128];
-	int		 fd;
-
-	snprintf(shm, sizeof(shm), "/dev/shm/check_method_XXXXXX");
-	if (mkdtemp(shm) == NULL)
-		return;		/* no /dev/shm: nothing to test */
-	fd = source_in(shm, "cache", good, FILE_SIZE);
-	snprintf(path, sizeof(path), "%s/cache", shm);
-	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_eq(rmdir(shm), 0);
-	item_fetch(it);
-	ck_assert_int_eq(item_source(it, fd), 0);
-	item_start(it, FILE_SIZE, 0);
-	free(apt_said());
-	ck_assert_int_eq(item_have(it, 1000), 0);
-	assert_dst_is(good, 1000);
-	ck_assert_int_eq(item_have(it, FILE_SIZE), 0);
-	item_complete(it, 0);
-	free(assert_done_good());
-}
-END_TEST
-
 static Suite *
 method_backend_suite(void)
 {
@@ -400,7 +363,6 @@ method_backend_suite(void)
 	tcase_add_test(tc, test_fallback_once);
 	tcase_add_test(tc, test_first_cannot_start);
 	tcase_add_test(tc, test_restart);
-	tcase_add_test(tc, test_other_fs);
 	suite_add_tcase(s, tc);
 	return s;
 }
