@@ -106,6 +106,46 @@ update_all()
 	done
 }
 
+# The mirror link's use during a run: its transmitted bytes sampled
+# every 0.25 s, then summed per second against the cap.  Says where the
+# time over the physical limit (the set at the mirror's rate) goes.
+MIRROR_BPS=$(echo "$MIRROR_RATE" | awk '/mbit$/ { print $0 * 125000 }')
+timeline_start()
+{
+	(
+		while :; do
+			echo "$(now) $(ns_exec m cat /sys/class/net/eth0/statistics/tx_bytes)"
+			sleep 0.25
+		done
+	) >"$T/timeline-$1" 2>/dev/null &
+	TLPID=$!
+}
+# timeline_report NAME T0: one digit a second (tenths of the cap used,
+# 9 for 90% or more, . for idle), then the totals.
+timeline_report()
+{
+	kill "$TLPID" 2>/dev/null
+	wait "$TLPID" 2>/dev/null
+	awk -v t0="$2" -v cap="$MIRROR_BPS" -v set="$SET" -v name="$1" '
+	    NR == 1 { b0 = $2 }
+	    { s = int($1 - t0); if (s < 0) next; by[s] = $2 - b0; if (s > last) last = s }
+	    END {
+		prev = 0; bar = ""; full = 0; part = 0; idle = 0; first = -1; lastb = 0
+		for (i = 0; i <= last; i++) {
+			if (!(i in by)) by[i] = prev
+			d = by[i] - prev; prev = by[i]
+			u = d / cap
+			if (d > 1500 && first < 0) first = i
+			if (d > 1500) lastb = i
+			if (u >= 0.9) { full++; c = 9 } else if (d > 1500) { part++; c = int(u * 10) } else { idle++; c = "." }
+			bar = bar c
+		}
+		printf "%s: mirror link per second: %s\n", name, bar
+		printf "%s: first mirror byte in second %d, last in second %d; %d s at >= 90%% of the cap, %d s partly used, %d s idle; the set alone needs %.2f s at the cap\n", \
+		    name, first, lastb, full, part, idle, set / cap
+	    }' "$T/timeline-$1"
+}
+
 # run_all NAME: the timed part.  Every client waits for one go file, then
 # runs apt-get; each writes its exit status and end time.
 # Sets $ELAPSED (all eight done), $FIRST (the first done), $MBYTES, $OKS.
@@ -131,6 +171,7 @@ run_all()
 		pids="$pids $!"
 	done
 	sleep 0.2
+	timeline_start "$name"
 	t0=$(now)
 	: >"$go"
 	# Not a bare wait: apt-cacher-ng and the daemons are children too.
@@ -157,6 +198,7 @@ run_all()
 	printf '%-6s all %d done in %7s s (first %6s s); mirror sent %10s bytes = %5s x the set; %d/%d complete\n' \
 	    "$name" "$NACTIVE" "$ELAPSED" "$FIRST" "$MBYTES" \
 	    "$(ratio "$MBYTES" "$SET")" "$OKS" "$NACTIVE"
+	timeline_report "$name" "$t0"
 	eval "T_$name=$ELAPSED B_$name=$MBYTES OK_$name=$OKS"
 }
 
