@@ -516,9 +516,6 @@ listen_stop(void)
 static bool
 peermgr_peer_handshaken(struct peer *p)
 {
-	struct daemon	*d, *next;
-	int		 cmp;
-
 	if (!peer_is_daemon(p)) {
 		/* Incoming: within the limit per file (ours were checked). */
 		struct keyconn	k = { NULL, NULL, peer_key(p), false, 0 };
@@ -529,6 +526,21 @@ peermgr_peer_handshaken(struct peer *p)
 		peer_foreach(find_keyconn, &k);
 		return k.n <= conf.max_connections_per_file;
 	}
+	/* A daemon counts once it proved its id (peermgr_daemon_ready). */
+	return true;
+}
+
+/*
+ * A daemon proved its id.  A second connection to it is a real one, so
+ * the rule below may drop an established link; an unproven connection
+ * never reaches here.  Returns false if p itself was closed.
+ */
+static bool
+daemon_register(struct peer *p)
+{
+	struct daemon	*d, *next;
+	int		 cmp;
+
 	TAILQ_FOREACH_SAFE(d, &daemons, entry, next) {
 		if (memcmp(peer_id(d->peer), peer_id(p), 20) != 0)
 			continue;
@@ -542,12 +554,16 @@ peermgr_peer_handshaken(struct peer *p)
 			peer_close(d->peer, "duplicate connection");
 			break;
 		}
+		peer_close(p, "duplicate connection");
 		return false;
 	}
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		peer_close(p, "out of memory");
 		return false;
+	}
 	if (shamap_init(&d->set, SHA256_LEN) < 0) {
 		free(d);
+		peer_close(p, "out of memory");
 		return false;
 	}
 	d->peer = p;
@@ -597,6 +613,8 @@ peermgr_daemon_ready(struct peer *p)
 	uint16_t		 port = peer_listen_port(p);
 	unsigned		 i;
 
+	if (!daemon_register(p))
+		return;
 	log_info("peers: daemon %s connected", peer_name(p));
 	/*
 	 * A daemon that dialled us is the one we know by its listening
