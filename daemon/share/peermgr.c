@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/peerext.h"
@@ -54,7 +55,15 @@ struct daemon {
 	TAILQ_ENTRY(daemon)	 entry;
 	struct peer		*peer;
 	struct shamap		 set;	/* its have-index: SHA-256 to whats[] */
+	uint64_t		 ready_ms;	/* when it proved its id */
 };
+
+/*
+ * Two daemons that dial each other at once both finish their handshakes
+ * within this; a second connection to a daemon after it is a relay or a
+ * replay, not a race, and the established link stays.
+ */
+#define DUP_RACE_MS	10000
 
 /* An address we keep connected to. */
 struct known {
@@ -545,12 +554,15 @@ daemon_register(struct peer *p)
 		if (memcmp(peer_id(d->peer), peer_id(p), 20) != 0)
 			continue;
 		/*
-		 * Two connections to one daemon.  Keep the one dialled by the
-		 * side with the lower id; both ends reach the same verdict.
+		 * Two connections to one daemon at once: keep the one dialled
+		 * by the side with the lower id; both ends reach the same
+		 * verdict.  Later, the established link stays: a proof can be
+		 * relayed by a host between us (identity.h), so a second
+		 * connection is not the daemon's word that the first is dead.
 		 */
 		cmp = memcmp(peer_self_id, peer_id(p), 20);
-		/* We have the lower id: keep the connection we dialled. */
-		if ((cmp < 0) == peer_outgoing(p)) {
+		if (clock_ms() - d->ready_ms < DUP_RACE_MS &&
+		    (cmp < 0) == peer_outgoing(p)) {
 			peer_close(d->peer, "duplicate connection");
 			break;
 		}
@@ -567,6 +579,7 @@ daemon_register(struct peer *p)
 		return false;
 	}
 	d->peer = p;
+	d->ready_ms = clock_ms();
 	TAILQ_INSERT_TAIL(&daemons, d, entry);
 	ndaemons++;
 	return true;
