@@ -91,6 +91,7 @@ h=$(awk '/^commands:/ { exit } /^  -/ { gsub(",", ""); print $1; print $2 }' \
     "$T/help" | LC_ALL=C sort | tr '\n' ' ')
 o=$(bash -c '. "$1"; printf "%s\n" $_aptbt_ctl_global_options' x "$COMP" |
     LC_ALL=C sort | tr '\n' ' ')
+# shellcheck disable=SC2015
 [ "$h" = "$o" ] && echo "ok: the global options are those of --help: $o" || {
 	echo "FAIL: global options: --help \"$h\", the completion \"$o\"" >&2
 	fails=$((fails + 1)); }
