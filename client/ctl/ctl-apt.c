@@ -366,6 +366,14 @@ all_files(struct apt_run *run, const char *etc)
 	free(names);
 }
 
+static bool
+is_dir(const char *path)
+{
+	struct stat	st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void
 summary(const struct apt_run *run, const char *methods)
 {
@@ -444,6 +452,11 @@ ctl_apt(struct ctl_ctx *ctx, int argc, char **argv)
 	    sizeof(dir)) {
 		fprintf(stderr, "aptbt-ctl: apt: path too long\n");
 		return CTL_EXIT_USAGE;
+	}
+	if (!is_dir(dir)) {
+		fprintf(stderr, "aptbt-ctl: apt: %s is not a directory; give "
+		    "apt's configuration directory with --etc\n", dir);
+		return CTL_EXIT_ERROR;
 	}
 	snprintf(methods, sizeof(methods), "%s/usr/lib/apt/methods", root);
 	if (run.json && run.action == APTSRC_SHOW) {
