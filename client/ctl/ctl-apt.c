@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct apt_run {
 	unsigned		 changed;	/* URIs rewritten, all files */
 	unsigned		 files;		/* files rewritten */
 	int			 rc;
+	struct bytebuf		 seen;		/* dev_t, ino_t pairs done */
 };
 
 /* Read a whole file; 0, or -errno (-EFBIG past FILE_MAX). */
@@ -250,6 +252,23 @@ disable_text(struct apt_run *run, const char *path, const char *save,
 	return bytebuf_failed(out) ? -1 : n;
 }
 
+/* A file reached twice (a link to another sources file) is done once. */
+static bool
+seen_before(struct apt_run *run, const struct stat *st)
+{
+	const uint8_t	*p;
+	uint8_t		 id[sizeof(st->st_dev) + sizeof(st->st_ino)];
+
+	memcpy(id, &st->st_dev, sizeof(st->st_dev));
+	memcpy(id + sizeof(st->st_dev), &st->st_ino, sizeof(st->st_ino));
+	for (p = run->seen.data; p != NULL &&
+	    p + sizeof(id) <= run->seen.data + run->seen.len; p += sizeof(id))
+		if (memcmp(p, id, sizeof(id)) == 0)
+			return true;
+	bytebuf_append(&run->seen, id, sizeof(id));
+	return false;
+}
+
 static void
 do_file(struct apt_run *run, const char *path)
 {
@@ -264,6 +283,8 @@ do_file(struct apt_run *run, const char *path)
 		file_error(run, "cannot read", path, r);
 		goto out;
 	}
+	if (seen_before(run, &st))
+		goto out;
 	/* A link is followed: its target is the file to rewrite. */
 	if (realpath(path, real) == NULL) {
 		file_error(run, "cannot resolve", path, -errno);
@@ -466,6 +487,7 @@ ctl_apt(struct ctl_ctx *ctx, int argc, char **argv)
 		json_begin_array(&run.j);
 	}
 	all_files(&run, dir);
+	bytebuf_free(&run.seen);
 	if (run.json && run.action == APTSRC_SHOW) {
 		json_end_array(&run.j);
 		json_end_object(&run.j);
