@@ -234,7 +234,9 @@ read_verified(const char *dist, const struct stem *s,
 		    hex)) == -1)
 			return -ENOMEM;
 		raw->len = 0;
-		r = mkmeta_read_file(path, e->size, raw);
+		/* The Release's size bounds the read, and so does ours. */
+		r = e->size > INDEX_MAX ? -EFBIG :
+		    mkmeta_read_file(path, e->size, raw);
 		if (r == 0 && raw->len == e->size) {
 			sha256(raw->data, raw->len, sha);
 			if (memcmp(sha, e->sha256, SHA256_LEN) == 0) {

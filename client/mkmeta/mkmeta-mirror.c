@@ -217,6 +217,9 @@ report_total(const struct mm_set *g, size_t manifests, long dropped)
 	    "%ld dropped\n", g->n, (unsigned long long)bytes, c[MM_HASHED],
 	    (unsigned long long)hashed, c[MM_REWRITTEN], c[MM_KEPT],
 	    c[MM_FAILED], dropped);
+	if (c[MM_WOULD_HASH] > 0)
+		fprintf(stderr, "aptbt-mkmeta: dry run: %zu files would be "
+		    "hashed\n", c[MM_WOULD_HASH]);
 	if (bytes > 0)
 		fprintf(stderr, "aptbt-mkmeta: metadata %llu bytes, %llu bytes "
 		    "per GiB of archive (%.3f%%)\n", (unsigned long long)meta,

@@ -134,12 +134,16 @@ reuse(struct job *j)
 	if (mi.length == j->f->size &&
 	    metainfo_rebuild(&mi, &j->b, &out) == 0) {
 		rv = 1;
-		if (take_hashes(j, &out) != 0)
-			rv = -1;
-		else if (out.len == old.len &&
-		    memcmp(out.data, old.data, old.len) == 0)
+		if (out.len == old.len &&
+		    memcmp(out.data, old.data, old.len) == 0) {
+			/* The same bytes: the parse we have gives the hashes. */
+			memcpy(j->f->e.info_hash_v1, mi.info_hash_v1, SHA1_LEN);
+			memcpy(j->f->e.info_hash_v2, mi.info_hash_v2,
+			    SHA256_LEN);
+			j->f->e.has_v2 = mi.has_v2;
+			j->f->torrent_len = old.len;
 			j->f->state = MM_KEPT;
-		else if (publish(j, &out) == 0)
+		} else if (take_hashes(j, &out) == 0 && publish(j, &out) == 0)
 			j->f->state = MM_REWRITTEN;
 		else
 			rv = -1;

@@ -14,6 +14,9 @@
 #   rerun 5%        after 5% of the pool files got new contents
 #   size            metadata bytes (torrents and manifests) per GiB of
 #                   pool files, v1 and hybrid
+#   many files      a rerun over a second mirror of MKMETA_BENCH_MANY
+#                   (default 20000) small files: the cost of a rerun per
+#                   file, wall clock and CPU, scaled to 100,000 files
 #
 # Files are in the page cache for every command (hyperfine's warm-up), so
 # this compares hashing work, not the disk.  MKMETA_BENCH_SCALE=N
@@ -103,4 +106,22 @@ rm -rf "$W/out2" && cp -a "$OUT" "$W/out2"
 mk -o "$W/out2" 2>"$W/change.err" || fail "rerun after changes failed"
 line=$(grep ' hashed (' "$W/change.err" | sed 's/^aptbt-mkmeta: //')
 echo "rerun 5%:      $(bench_median "$W/change.json")s; $line"
+
+# --- rerun over many small files ---------------------------------------------------
+MANY=${MKMETA_BENCH_MANY:-20000}
+$BENCH_PY -c 'import random, sys
+r = random.Random(5)
+for _ in range(int(sys.argv[1])): print(r.randint(200, 4000))' "$MANY" >"$W/many.sizes"
+$BENCH_PY "$top_srcdir/tests/bench/mkmirror.py" "$W/many" "$W/many.sizes" ||
+	fail "mkmirror.py (many) failed"
+"$MKMETA" --mirror "$W/many" -w http://mirror.example/debian 2>"$W/many.err" ||
+	fail "aptbt-mkmeta (many) failed: $(tail -n 2 "$W/many.err")"
+bench_hyperfine "$W/many.json" \
+    "$MKMETA --mirror $W/many -w http://mirror.example/debian 2>/dev/null" ||
+	fail "hyperfine (many) failed"
+"$MKMETA" --mirror "$W/many" -w http://mirror.example/debian 2>"$W/many.err"
+grep -q ": 0 hashed" "$W/many.err" || fail "the many-files rerun hashed files"
+wall=$(bench_median "$W/many.json")
+cpu=$(bench_cpu "$W/many.json")
+echo "rerun many:    $MANY files, nothing changed: ${wall}s wall, ${cpu}s CPU; per 100,000 files $(awk -v w="$wall" -v c="$cpu" -v n="$MANY" 'BEGIN { printf "%.2fs wall, %.2fs CPU", w * 100000 / n, c * 100000 / n }')"
 exit 0
