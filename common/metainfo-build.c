@@ -43,6 +43,7 @@ struct mi_hasher {
 	size_t			 nleaves;
 	uint8_t			 root[SHA256_LEN];
 	uint8_t			*buf;
+	bool			 v2;		/* write the v2 part */
 };
 
 static bool
@@ -184,7 +185,7 @@ static void
 mi_encode(struct bytebuf *out, const struct mi_hasher *h)
 {
 	const struct mi_build	*b = h->b;
-	bool			 v2 = h->layer != NULL;
+	bool			 v2 = h->v2;
 	size_t			 i;
 
 	benc_put_dict(out);
@@ -257,6 +258,7 @@ metainfo_build(int fd, const struct mi_build *b, struct bytebuf *out)
 	    (MI_MAX_URL + 8) > MI_MAX_INPUT)
 		return -EFBIG;
 	h.np = (uint32_t)np;
+	h.v2 = b->form == MI_FORM_HYBRID;
 	rv = -ENOMEM;
 	if ((h.sha1 = hash_new(HASH_SHA1)) == NULL ||
 	    (h.pieces = malloc((size_t)h.np * SHA1_LEN)) == NULL ||
@@ -296,4 +298,38 @@ out:
 	free(h.leaves);
 	free(h.buf);
 	return rv;
+}
+
+int
+metainfo_rebuild(const struct metainfo *mi, const struct mi_build *b,
+    struct bytebuf *out)
+{
+	struct mi_hasher	h;
+	size_t			start = out->len;
+	int			rv;
+
+	if (!mi_name_ok(b->name) || (rv = mi_check_urls(b)) != 0)
+		return -EINVAL;
+	/* Pieces cut another way, or v2 hashes we do not have: rehash. */
+	if (!mi->has_v1 || mi->length == 0 ||
+	    mi->piece_length != layout_piece_length(mi->length) ||
+	    (b->form == MI_FORM_HYBRID && !mi->has_v2))
+		return -ESTALE;
+	memset(&h, 0, sizeof(h));
+	h.b = b;
+	h.size = mi->length;
+	h.pl = mi->piece_length;
+	h.np = mi->npieces;
+	h.pieces = (uint8_t *)(uintptr_t)mi->pieces;
+	h.v2 = b->form == MI_FORM_HYBRID;
+	h.layer = (uint8_t *)(uintptr_t)mi->layer;
+	memcpy(h.root, mi->pieces_root, SHA256_LEN);
+	mi_encode(out, &h);
+	if (bytebuf_failed(out))
+		return -ENOMEM;
+	if (out->len - start > MI_MAX_INPUT) {
+		out->len = start;
+		return -EFBIG;
+	}
+	return 0;
 }

@@ -145,4 +145,15 @@ struct mi_build {
  */
 int	 metainfo_build(int fd, const struct mi_build *, struct bytebuf *out);
 
+/*
+ * The torrent metainfo_build would write for the file mi describes, from
+ * mi's own piece hashes, without reading the file: what lets a mirror's
+ * rerun change a name, a webseed or a tracker of a file it has hashed
+ * before.  b's progress and file_sha256 are not used.  Returns 0, -ESTALE
+ * when mi's pieces are not the canonical layout or lack the v2 hashes
+ * b->form needs (hash the file instead), or as metainfo_build.
+ */
+int	 metainfo_rebuild(const struct metainfo *mi, const struct mi_build *b,
+	    struct bytebuf *out);
+
 #endif

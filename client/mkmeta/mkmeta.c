@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,9 @@ struct opts {
 	char		**webseeds;
 	size_t		 nwebseeds;
 	bool		 progress;
-	/* --archive: trackers are collected first, then sorted out */
+	/* --mirror and --archive: trackers are collected first, then
+	 * sorted out */
+	const char	*mirror;
 	const char	*archive;
 	const char	*suite;
 	const char	*webseed_base;
@@ -51,6 +54,10 @@ struct opts {
 	size_t		 ntargs;
 	char		**mtrackers;	/* for the manifest */
 	size_t		 nmtrackers;
+	unsigned	 jobs;
+	bool		 generate;	/* --mirror or --archive */
+	bool		 dry_run;
+	bool		 verbose;
 };
 
 static void
@@ -59,9 +66,14 @@ usage(FILE *f)
 	fprintf(f, "usage: aptbt-mkmeta [--v1 | --hybrid] [--webseed URL]... "
 	    "[--tracker URL[,URL]...]...\n"
 	    "                    [-o DIR] [--name NAME] FILE...\n"
+	    "       aptbt-mkmeta --mirror ROOT [--v1 | --hybrid] [--webseed URL]..."
+	    "\n"
+	    "                    [--tracker URL[,URL]...]... [-o OUTROOT] "
+	    "[--dry-run] [-v] [-j N]\n"
 	    "       aptbt-mkmeta --archive ROOT --suite SUITE [--v1 | --hybrid] "
 	    "[--webseed-base URL]\n"
-	    "                    [--tracker URL[,URL]...]... [-o OUTROOT]\n"
+	    "                    [--tracker URL[,URL]...]... [-o OUTROOT] "
+	    "[--dry-run] [-v] [-j N]\n"
 	    "  --v1               v1 torrents, readable by every client "
 	    "(default)\n"
 	    "  --hybrid           v1+v2 hybrid torrents (BEP 52)\n"
@@ -73,11 +85,22 @@ usage(FILE *f)
 	    "each FILE)\n"
 	    "  -n, --name NAME    name shown by clients (one FILE only; "
 	    "default: its file name)\n"
-	    "  --archive ROOT     torrents and manifest for a suite of the "
-	    "mirror at ROOT\n"
+	    "  --mirror ROOT      torrents of every file of every suite under "
+	    "ROOT/dists,\n"
+	    "                     a manifest per suite; torrents of files "
+	    "gone are dropped;\n"
+	    "                     -w URL is the mirror's top URL, "
+	    "-o its output top\n"
+	    "  --archive ROOT     the same for the one suite of --suite "
+	    "(nothing dropped)\n"
 	    "  --suite SUITE      the suite, as under ROOT/dists/\n"
 	    "  --webseed-base URL the mirror's top URL; each torrent's "
 	    "webseed is URL/Filename\n"
+	    "  --dry-run          list what would change (on stdout), write "
+	    "nothing\n"
+	    "  -v, --verbose      say which indices are read and which files "
+	    "hashed\n"
+	    "  -j, --jobs N       hash on N threads (default: one per core)\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
 	    "See aptbt-mkmeta(1).\n");
@@ -146,9 +169,9 @@ add_tracker_tier(struct opts *o, char *arg)
 	t->nurls = 0;
 	for (url = strtok_r(arg, ",", &save); url != NULL;
 	    url = strtok_r(NULL, ",", &save)) {
-		if (o->archive != NULL && add_manifest_tracker(o, url) != 0)
+		if (o->generate && add_manifest_tracker(o, url) != 0)
 			return -EINVAL;
-		if (o->archive != NULL && tracker_pattern(url)) {
+		if (o->generate && tracker_pattern(url)) {
 			patterns++;
 			continue;
 		}
@@ -221,28 +244,6 @@ progress_cb(uint64_t done, uint64_t total, void *arg)
 	fprintf(stderr, "\r%s: hashing %3d%%", p->path, pct);
 	if (done == total)
 		fprintf(stderr, "\r\033[K");
-}
-
-int
-mkmeta_write_atomic(const char *dir, const char *base,
-    const struct bytebuf *buf, char **outpath)
-{
-	char	*path;
-	mode_t	 um;
-	int	 rc;
-
-	if (asprintf(&path, "%s/%s", dir, base) == -1)
-		return -ENOMEM;
-	/* Published files: readable by all, as the umask allows. */
-	um = umask(0);
-	umask(um);
-	if ((rc = atomicfile_write(path, buf->data, buf->len,
-	    0666 & ~um)) < 0) {
-		free(path);
-		return rc;
-	}
-	*outpath = path;
-	return 0;
 }
 
 static const char *
@@ -419,18 +420,21 @@ webseeds_fit(const struct opts *o, int nfiles)
 	return true;
 }
 
-/* aptbt-mkmeta --archive: see mkmeta-archive.c. */
+/* aptbt-mkmeta --mirror and --archive: see mkmeta-mirror.c. */
 static int
-run_archive(struct opts *o, int nargs)
+run_generate(struct opts *o, int nargs)
 {
-	struct archive_opts	a;
-	size_t			i;
+	struct gen_opts	a;
+	size_t		i;
+	long		ncpu;
 
-	if (nargs > 0 || o->suite == NULL || o->nwebseeds > 0 ||
-	    o->name != NULL) {
-		fprintf(stderr, "aptbt-mkmeta: --archive takes --suite, no "
-		    "FILE, and --webseed-base instead of --webseed or "
-		    "--name\n");
+	if (nargs > 0 || o->name != NULL ||
+	    (o->archive != NULL) == (o->mirror != NULL) ||
+	    (o->archive != NULL && (o->suite == NULL || o->nwebseeds > 0)) ||
+	    (o->mirror != NULL && o->suite != NULL)) {
+		fprintf(stderr, "aptbt-mkmeta: --mirror ROOT, or --archive ROOT "
+		    "--suite SUITE (with --webseed-base, not --webseed); no "
+		    "FILE, no --name\n");
 		return EXIT_USAGE;
 	}
 	if (o->webseed_base != NULL &&
@@ -440,21 +444,47 @@ run_archive(struct opts *o, int nargs)
 		    o->webseed_base);
 		return EXIT_USAGE;
 	}
+	/* --webseed-base is --webseed's older name: the mirror's top. */
+	if (o->webseed_base != NULL &&
+	    add_webseed(o, (char *)(uintptr_t)o->webseed_base) != 0)
+		return EXIT_USAGE;
 	for (i = 0; i < o->ntargs; i++)
 		if (add_tracker_tier(o, o->targs[i]) != 0)
 			return EXIT_USAGE;
 	memset(&a, 0, sizeof(a));
-	a.root = o->archive;
-	a.suite = o->suite;
+	a.root = o->mirror != NULL ? o->mirror : o->archive;
+	a.suite = o->mirror != NULL ? NULL : o->suite;
 	a.outroot = o->outdir;
 	a.form = o->form;
-	a.webseed_base = o->webseed_base;
+	a.webseeds = o->webseeds;
+	a.nwebseeds = o->nwebseeds;
 	a.tiers = o->tiers;
 	a.ntiers = o->ntiers;
 	a.mtrackers = o->mtrackers;
 	a.nmtrackers = o->nmtrackers;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	a.jobs = o->jobs > 0 ? o->jobs : ncpu > 0 ? (unsigned)ncpu : 1;
 	a.progress = isatty(STDERR_FILENO);
-	return mkmeta_archive(&a);
+	a.dry_run = o->dry_run;
+	a.verbose = o->verbose;
+	return mkmeta_generate(&a);
+}
+
+static int
+parse_jobs(struct opts *o, const char *arg)
+{
+	char		*end;
+	unsigned long	 n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || n < 1 || n > 256 ||
+	    arg[0] == '-') {
+		fprintf(stderr, "aptbt-mkmeta: --jobs takes 1 to 256\n");
+		return -EINVAL;
+	}
+	o->jobs = (unsigned)n;
+	return 0;
 }
 
 static int
@@ -479,7 +509,11 @@ main(int argc, char *argv[])
 		{ "tracker", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "mirror", required_argument, NULL, 'M' },
 		{ "archive", required_argument, NULL, 'A' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "suite", required_argument, NULL, 'S' },
 		{ "webseed-base", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
@@ -492,7 +526,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	o.form = MI_FORM_V1;
-	while ((c = getopt_long(argc, argv, "w:t:o:n:hV", longopts,
+	while ((c = getopt_long(argc, argv, "w:t:o:n:vj:hV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case '1':
@@ -516,8 +550,21 @@ main(int argc, char *argv[])
 		case 'n':
 			o.name = optarg;
 			break;
+		case 'M':
+			o.mirror = optarg;
+			break;
 		case 'A':
 			o.archive = optarg;
+			break;
+		case 'D':
+			o.dry_run = true;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'j':
+			if (parse_jobs(&o, optarg) != 0)
+				goto out;
 			break;
 		case 'S':
 			o.suite = optarg;
@@ -538,13 +585,16 @@ main(int argc, char *argv[])
 			goto out;
 		}
 	}
-	if (o.archive != NULL) {
-		rv = run_archive(&o, argc - optind);
+	if (o.archive != NULL || o.mirror != NULL) {
+		o.generate = true;
+		rv = run_generate(&o, argc - optind);
 		goto out;
 	}
-	if (o.suite != NULL || o.webseed_base != NULL) {
-		fprintf(stderr, "aptbt-mkmeta: --suite and --webseed-base go "
-		    "with --archive\n");
+	if (o.suite != NULL || o.webseed_base != NULL || o.dry_run ||
+	    o.verbose || o.jobs > 0) {
+		fprintf(stderr, "aptbt-mkmeta: --suite, --webseed-base, "
+		    "--dry-run, --verbose and --jobs go with --mirror or "
+		    "--archive\n");
 		goto out;
 	}
 	for (i = 0; i < o.ntargs; i++)
