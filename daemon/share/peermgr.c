@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/peerext.h"
@@ -179,7 +180,7 @@ known_port(const struct known *k)
 static bool
 banned(const struct sockaddr *sa)
 {
-	time_t		now = time(NULL);
+	time_t		now = clock_s();
 	unsigned	i;
 
 	for (i = 0; i < nbans; i++)
@@ -204,7 +205,7 @@ is_self(const struct sockaddr *sa)
 static struct ban *
 ban_slot(const struct sockaddr *sa)
 {
-	time_t		now = time(NULL);
+	time_t		now = clock_s();
 	unsigned	i, oldest = 0;
 
 	for (i = 0; i < nbans; i++)
@@ -231,7 +232,7 @@ peermgr_penalty(const struct sockaddr *sa, int points)
 	struct ban	*b = ban_slot(sa);
 
 	b->points += points;
-	b->seen = time(NULL);
+	b->seen = clock_s();
 	return b->points;
 }
 
@@ -240,7 +241,7 @@ peermgr_ban(const struct sockaddr *sa, const char *why)
 {
 	struct ban	*b = ban_slot(sa);
 
-	b->until = time(NULL) + BAN_SECONDS;
+	b->until = clock_s() + BAN_SECONDS;
 	b->points = 0;
 	log_notice("banned a peer for an hour: %s", why);
 }
@@ -306,18 +307,18 @@ known_connect(struct known *k)
 	if (scope_off() || !scope_allows((struct sockaddr *)&k->ss) ||
 	    banned((struct sockaddr *)&k->ss) ||
 	    is_self((struct sockaddr *)&k->ss)) {
-		k->next_try = time(NULL) + RETRY_MAX;
+		k->next_try = clock_s() + RETRY_MAX;
 		return;
 	}
 	if (!room_for_peer()) {
-		k->next_try = time(NULL) + RETRY_MIN;
+		k->next_try = clock_s() + RETRY_MIN;
 		return;
 	}
 	k->peer = peer_connect((struct sockaddr *)&k->ss, k->sslen,
 	    PEER_DAEMON_KEY);
 	if (k->peer != NULL)
 		peer_set_source(k->peer, k->source);
-	k->next_try = time(NULL) + (k->backoff ? k->backoff : RETRY_MIN);
+	k->next_try = clock_s() + (k->backoff ? k->backoff : RETRY_MIN);
 }
 
 int
@@ -374,7 +375,7 @@ peermgr_add_string(const char *hostport, enum peer_source source)
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
-	time_t		now = time(NULL);
+	time_t		now = clock_s();
 	unsigned	i;
 
 	for (i = 0; i < nknown; i++)
@@ -387,7 +388,7 @@ static void
 schedule_retry(void)
 {
 	struct timeval	tv = { 0, 0 };
-	time_t		now = time(NULL), soonest = 0;
+	time_t		now = clock_s(), soonest = 0;
 	unsigned	i;
 
 	if (paused || retry_ev == NULL)
@@ -671,7 +672,7 @@ peermgr_peer_closed(struct peer *p, const char *why)
 			    known[i].backoff * 2 : RETRY_MIN;
 			if (known[i].backoff > RETRY_MAX)
 				known[i].backoff = RETRY_MAX;
-			known[i].next_try = time(NULL) + known[i].backoff;
+			known[i].next_try = clock_s() + known[i].backoff;
 		}
 	schedule_retry();
 }
