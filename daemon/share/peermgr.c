@@ -33,6 +33,7 @@
 #include "common/shamap.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
+#include "daemon/share/hearsay.h"
 #include "daemon/share/link.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
@@ -47,6 +48,27 @@
 #define BAN_SECONDS	3600
 #define MAX_BANS	256
 #define MAX_SELF	8	/* our own addresses, learnt by dialling them */
+/*
+ * A daemon's have-index entries we keep: all of Debian's packages for
+ * one architecture and suite (about 64,000) fit; at 53 to 107 bytes an
+ * entry (shamap.h) that is 7 MiB at most per daemon.  A daemon that
+ * claims more is flooding us: banned.
+ */
+#define INDEX_MAX	65536
+/*
+ * Connections from one host.  Two daemons keep one; a standard client
+ * opens one per file it fetches from us, so this allows 16 files at
+ * once from one machine, and one host can never take the slots of all.
+ */
+#define MAX_PER_HOST	16
+/*
+ * Of max_connections, the part only outgoing dials and hosts we know
+ * (configured, added by hand, heard by LSD) may use: 64 of the default
+ * 512, so strangers filling the rest cannot lock the site out.
+ */
+#define RESERVED_DIV	8
+/* A daemon heard by LSD and not heard again is forgotten after this. */
+#define LSD_FORGET	(15 * 60)	/* seconds: three presence announces */
 
 /* What a daemon said of a file: the values of its have-index. */
 static uint8_t	whats[] = { PEERMGR_HAVE, PEERMGR_FETCHING };
@@ -66,7 +88,8 @@ struct known {
 	bool			 persistent;	/* config, ctl: retried forever */
 	bool			 stale;		/* reload: no longer configured */
 	unsigned		 backoff;
-	time_t			 next_try;
+	time_t			 next_try;	/* clock_s() */
+	time_t			 heard;		/* LSD: last announce, clock_s() */
 };
 
 /* Penalty points and bans, by host. */
@@ -253,11 +276,59 @@ peermgr_listen_port(void)
 	return listener != NULL ? listener_port : (uint16_t)conf.listen_port;
 }
 
-/* May one more connection be opened or accepted? */
+/* May one more connection be opened (by us) or accepted? */
 static bool
 room_for_peer(void)
 {
 	return peer_count() < conf.max_connections;
+}
+
+struct hostcount {
+	const struct sockaddr	*sa;
+	unsigned		 n;
+};
+
+static void
+count_host(struct peer *p, void *arg)
+{
+	struct hostcount	*h = arg;
+
+	if (same_host(peer_addr(p), h->sa))
+		h->n++;
+}
+
+/* Connections to or from sa's host. */
+static unsigned
+host_conns(const struct sockaddr *sa)
+{
+	struct hostcount	h = { sa, 0 };
+
+	peer_foreach(count_host, &h);
+	return h.n;
+}
+
+static bool
+host_known(const struct sockaddr *sa)
+{
+	unsigned	i;
+
+	for (i = 0; i < nknown; i++)
+		if (same_host((const struct sockaddr *)&known[i].ss, sa))
+			return true;
+	return false;
+}
+
+/* May a connection from sa be accepted? */
+static bool
+room_for_incoming(const struct sockaddr *sa)
+{
+	unsigned	reserved = conf.max_connections / RESERVED_DIV;
+
+	if (host_conns(sa) >= MAX_PER_HOST)
+		return false;
+	if (host_known(sa))
+		return room_for_peer();
+	return peer_count() + reserved < conf.max_connections;
 }
 
 unsigned
@@ -321,6 +392,37 @@ known_connect(struct known *k)
 	k->next_try = clock_s() + (k->backoff ? k->backoff : RETRY_MIN);
 }
 
+/* Forget the LSD daemon heard longest ago we are not connected to. */
+static bool
+forget_stalest_heard(void)
+{
+	unsigned	i, best = MAX_KNOWN;
+
+	for (i = 0; i < nknown; i++)
+		if (!known[i].persistent && known[i].peer == NULL &&
+		    (best == MAX_KNOWN || known[i].heard < known[best].heard))
+			best = i;
+	if (best == MAX_KNOWN)
+		return false;
+	known[best] = known[--nknown];
+	return true;
+}
+
+/* Daemons heard by LSD that fell silent are not dialled forever. */
+static void
+forget_silent(time_t now)
+{
+	unsigned	i = 0;
+
+	while (i < nknown) {
+		if (!known[i].persistent && known[i].peer == NULL &&
+		    now - known[i].heard > LSD_FORGET)
+			known[i] = known[--nknown];
+		else
+			i++;
+	}
+}
+
 int
 peermgr_add(const struct sockaddr *sa, socklen_t salen,
     enum peer_source source)
@@ -331,8 +433,13 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 
 	if (salen > sizeof(k->ss))
 		return -EINVAL;
+	/* An announce is hearsay: its sender's word for where it listens. */
+	if (!persistent && !hearsay_dialable(sa))
+		return -EPERM;
 	for (i = 0; i < nknown; i++)
 		if (same_addr((struct sockaddr *)&known[i].ss, sa)) {
+			if (!persistent)
+				known[i].heard = clock_s();
 			known[i].persistent |= persistent;
 			/* Configured beats added by hand beats heard. */
 			if (persistent && (known[i].source != PEER_SRC_CONFIG ||
@@ -346,7 +453,9 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 			}
 			return 0;
 		}
-	if (nknown == MAX_KNOWN)
+	if (!persistent && !hearsay_take(sa, clock_ms()))
+		return -EAGAIN;
+	if (nknown == MAX_KNOWN && !forget_stalest_heard())
 		return -ENOSPC;
 	k = &known[nknown++];
 	memset(k, 0, sizeof(*k));
@@ -354,6 +463,7 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 	k->sslen = salen;
 	k->persistent = persistent;
 	k->source = source;
+	k->heard = clock_s();
 	known_connect(k);
 	schedule_retry();
 	return 0;
@@ -378,6 +488,7 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 	time_t		now = clock_s();
 	unsigned	i;
 
+	forget_silent(now);
 	for (i = 0; i < nknown; i++)
 		if (known[i].peer == NULL && known[i].next_try <= now)
 			known_connect(&known[i]);
@@ -426,7 +537,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		sa = (struct sockaddr *)&sin;
 		salen = sizeof(sin);
 	}
-	if (paused || !scope_allows(sa) || banned(sa) || !room_for_peer()) {
+	if (paused || !scope_allows(sa) || banned(sa) ||
+	    !room_for_incoming(sa)) {
 		close(fd);
 		return;
 	}
@@ -623,15 +735,21 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 		return;
 	if (m->full)
 		shamap_free(&d->set);
+	for (i = 0; i < m->ndrop; i++)
+		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
 	for (i = 0; i < m->nhave; i++)
 		hset(d, m->have + i * SHA256_LEN, PEERMGR_HAVE);
 	for (i = 0; i < m->nfetching; i++)
 		hset(d, m->fetching + i * SHA256_LEN, PEERMGR_FETCHING);
+	if (shamap_count(&d->set) > INDEX_MAX) {
+		log_notice("peers: daemon %s claims over %u files", peer_name(p),
+		    INDEX_MAX);
+		peer_ban(p, "have-index over its limit");
+		return;
+	}
 	for (i = 0; i < m->nfetching; i++)
 		events->peer_fetching(m->fetching + i * SHA256_LEN,
 		    peer_id(p));
-	for (i = 0; i < m->ndrop; i++)
-		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
 	events->holders_changed();
 }
 
@@ -722,13 +840,15 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 
 int
 peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
-    const uint8_t key[SWARMKEY_LEN], enum peer_source source)
+    const uint8_t key[SWARMKEY_LEN], enum peer_source source,
+    const struct sockaddr *teller)
 {
 	struct keyconn	 k = { sa, NULL, key, false, 0 };
 	struct peer	*p;
 
 	if (paused || scope_off() || !scope_allows(sa) || banned(sa) ||
-	    !room_for_peer() || is_self(sa))
+	    !room_for_peer() || is_self(sa) || !hearsay_dialable(sa) ||
+	    host_conns(sa) >= MAX_PER_HOST)
 		return -EPERM;
 	/* All keys of the file count: v1 and v2 are one swarm here. */
 	k.swarm = swarm_find(key, false);
@@ -737,6 +857,8 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 		return 0;
 	if (k.n >= conf.max_connections_per_file)
 		return -EPERM;
+	if (!hearsay_take(teller, clock_ms()))
+		return -EAGAIN;
 	if ((p = peer_connect(sa, salen, key)) == NULL)
 		return -ENOMEM;
 	peer_set_source(p, source);
