@@ -735,12 +735,13 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 		return;
 	if (m->full)
 		shamap_free(&d->set);
-	for (i = 0; i < m->ndrop; i++)
-		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
 	for (i = 0; i < m->nhave; i++)
 		hset(d, m->have + i * SHA256_LEN, PEERMGR_HAVE);
 	for (i = 0; i < m->nfetching; i++)
 		hset(d, m->fetching + i * SHA256_LEN, PEERMGR_FETCHING);
+	for (i = 0; i < m->ndrop; i++)
+		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
+	/* A message adds 1,024 at most: the map never holds much more. */
 	if (shamap_count(&d->set) > INDEX_MAX) {
 		log_notice("peers: daemon %s claims over %u files", peer_name(p),
 		    INDEX_MAX);
