@@ -47,7 +47,7 @@
 need_cmd nginx curl sha256sum ip
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
-HP="$PY $top_srcdir/tests/integration/hostile-peer.py"
+HPY=$top_srcdir/tests/integration/hostile-peer.py
 FETCH=$top_srcdir/tests/integration/fetchclient.py
 CASES=${HOSTILE_CASES:-index hashes slow partial pex lsd}
 RSS_GROWTH_KB=$((48 * 1024))
@@ -89,6 +89,7 @@ head -c $((100 * 1024)) /dev/urandom >"$REPO_WWW/small.bin"
 chmod 644 "$REPO_WWW"/*.bin
 BIG_SHA=$(sha256sum "$REPO_WWW/big.bin" | cut -d' ' -f1)
 SMALL_SHA=$(sha256sum "$REPO_WWW/small.bin" | cut -d' ' -f1)
+# shellcheck disable=SC2016	# nginx's variables, for nginx
 repo_nginx "$M:80" '$remote_addr $request $status' m m
 
 # d_start CASE [LINE...]: a fresh aptbtd in d; sets DPID, SOCK, CASE.
@@ -147,7 +148,7 @@ case_index()
 	d_start index
 	base=$(rss_kb "$DPID")
 	watch_rss "$DPID" "$CASE/rss"
-	ns_bg e "$CASE/attack.log" $HP index-flood "$D" 6881 10
+	ns_bg e "$CASE/attack.log" "$PY" "$HPY" index-flood "$D" 6881 10
 	APID=$NS_BG_PID
 	# The control socket, asked again and again while the flood runs.
 	while alive "$APID"; do
@@ -193,7 +194,7 @@ case_hashes()
 	sleep 1
 	base=$(rss_kb "$DPID")
 	watch_rss "$DPID" "$CASE/rss"
-	ns_bg e "$CASE/attack.log" env HOLD=8 $HP hash-noread "$D" 6881 "$BIG_SHA" 200000
+	ns_bg e "$CASE/attack.log" env HOLD=8 "$PY" "$HPY" hash-noread "$D" 6881 "$BIG_SHA" 200000
 	APID=$NS_BG_PID
 	i=0
 	while alive "$APID" && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -217,7 +218,7 @@ case_slow()
 {
 	local a longest hconf hsock
 	d_start slow "peers = $H:6881" "max_connections = 24"
-	ns_bg e "$CASE/attack.log" env SLOW_SECS=20 $HP slow "$D" 6881 100
+	ns_bg e "$CASE/attack.log" env SLOW_SECS=20 "$PY" "$HPY" slow "$D" 6881 100
 	APID=$NS_BG_PID
 	sleep 2
 	# The honest daemon, while the slots are under attack.
@@ -267,7 +268,7 @@ case_partial()
 	base=$(rss_kb "$DPID")
 	watch_rss "$DPID" "$CASE/rss"
 	# shellcheck disable=SC2086	# a list of addresses
-	ns_bg e "$CASE/attack.log" env HOLD=5 $HP partial "$D" 6881 100 $EXTRA
+	ns_bg e "$CASE/attack.log" env HOLD=5 "$PY" "$HPY" partial "$D" 6881 100 $EXTRA
 	APID=$NS_BG_PID
 	while alive "$APID"; do sleep 0.2; done
 	watch_end
@@ -291,17 +292,17 @@ case_pex()
 	d_start pex
 	fetch_into d "$SOCK" small.bin "$SMALL_SHA" ||
 		fail "pex: d could not fetch small.bin"
-	ns_bg d "$CASE/listen-lo.log" $HP listen 127.0.0.1 7100 1 25
+	ns_bg d "$CASE/listen-lo.log" "$PY" "$HPY" listen 127.0.0.1 7100 1 25
 	LPID1=$NS_BG_PID
-	ns_bg d "$CASE/listen-self.log" $HP listen "$D" 7200 1 25
+	ns_bg d "$CASE/listen-self.log" "$PY" "$HPY" listen "$D" 7200 1 25
 	LPID2=$NS_BG_PID
-	ns_bg o "$CASE/listen-o.log" $HP listen "$O" 7300 1 25
+	ns_bg o "$CASE/listen-o.log" "$PY" "$HPY" listen "$O" 7300 1 25
 	LPID3=$NS_BG_PID
 	wait_for_file_line "$CASE/listen-o.log" '^listening' 10
 	list=
 	for i in $(seq 1 20); do list="$list 127.0.0.$i:7100"; done
 	# shellcheck disable=SC2086
-	ns_exec e env HOLD=8 $HP pex "$D" 6881 "$SMALL_SHA" $list \
+	ns_exec e env HOLD=8 "$PY" "$HPY" pex "$D" 6881 "$SMALL_SHA" $list \
 	    "$D:7200" 169.254.1.1:7100 "$O:7300" >"$CASE/attack.log" 2>&1
 	for p in $LPID1 $LPID2 $LPID3; do
 		while alive "$p"; do sleep 0.2; done
@@ -309,7 +310,7 @@ case_pex()
 	lo=$(awk '/^accepts/ { print $2 }' "$CASE/listen-lo.log")
 	self=$(awk '/^accepts/ { print $2 }' "$CASE/listen-self.log")
 	other=$(awk '/^accepts/ { print $2 }' "$CASE/listen-o.log")
-	echo "pex: $(cat "$CASE/attack.log" | tr '\n' ' '); dials: loopback ${lo:-?}, own address ${self:-?}, o ${other:-?}"
+	echo "pex: $(tr '\n' ' ' <"$CASE/attack.log"); dials: loopback ${lo:-?}, own address ${self:-?}, o ${other:-?}"
 	grep -q '^pex-sent 23' "$CASE/attack.log" ||
 		bad "pex: the PEX message was not sent (proves nothing)"
 	[ "$lo" = 0 ] && ok "pex: zero dials to loopback" ||
@@ -328,19 +329,19 @@ case_lsd()
 	local uni multi hconf hsock
 	d_start lsd "lsd = yes"
 	sleep 1
-	ns_bg e "$CASE/listen-uni.log" $HP listen 192.0.2.3 8000 300 8
+	ns_bg e "$CASE/listen-uni.log" "$PY" "$HPY" listen 192.0.2.3 8000 300 8
 	LPID=$NS_BG_PID
 	wait_for_file_line "$CASE/listen-uni.log" '^listening' 10
-	ns_exec e $HP lsd-unicast "$D" 300 8000 >"$CASE/attack-uni.log" 2>&1
+	ns_exec e "$PY" "$HPY" lsd-unicast "$D" 300 8000 >"$CASE/attack-uni.log" 2>&1
 	while alive "$LPID"; do sleep 0.2; done
 	uni=$(awk '/^accepts/ { print $2 }' "$CASE/listen-uni.log")
 	[ "$uni" = 0 ] && grep -q 'not sent to 239.192.152.143' "$CASE/aptbtd.log" &&
 		ok "lsd: 300 unicast announces, zero dials" ||
 		bad "daemon: lsd: ${uni:-?} dials after unicast announces"
-	ns_bg e "$CASE/listen-multi.log" $HP listen 192.0.2.3 9000 300 10
+	ns_bg e "$CASE/listen-multi.log" "$PY" "$HPY" listen 192.0.2.3 9000 300 10
 	LPID=$NS_BG_PID
 	wait_for_file_line "$CASE/listen-multi.log" '^listening' 10
-	ns_exec e $HP lsd-multicast 300 9000 >"$CASE/attack-multi.log" 2>&1
+	ns_exec e "$PY" "$HPY" lsd-multicast 300 9000 >"$CASE/attack-multi.log" 2>&1
 	while alive "$LPID"; do sleep 0.2; done
 	# Ports: d retries a daemon it heard, so count addresses, not dials.
 	multi=$(awk '/^ports/ { print $2 }' "$CASE/listen-multi.log")
