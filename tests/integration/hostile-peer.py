@@ -21,7 +21,7 @@ lines that hostile.sh turns into numbers:
         N connections (spread over the source addresses SRC) that send
         the daemon handshake, then a keep-alive a second, never the
         extended handshake.  Prints "answered" (handshakes answered),
-        "longest" (seconds the longest answered one stayed open; the
+        "most-from-one-host", "longest" (seconds the longest answered one stayed open; the
         daemon must cut it) and "held-at-end".
   partial HOST PORT N [SRC...]
         N connections that finish both handshakes, then send a 1 MiB
@@ -211,7 +211,7 @@ def hash_noread(host, port, sha_hex, n):
     req = ext(mux, benc({"msg_type": 3, "sid": 2}) +
               ext(hashes, benc({"msg_type": 0, "piece": 0})))
     # From here on nothing is read: answers pile up at the daemon.
-    p.s.settimeout(10)
+    p.s.settimeout(30)
     sent = 0
     try:
         for _ in range(n):
@@ -231,11 +231,12 @@ def spread(n, srcs):
 def slow(host, port, n, srcs):
     conns = []
     answered = 0
+    per_src = {}
     for src in spread(n, srcs):
         try:
             p = Peer(host, port, DAEMON_KEY, src, timeout=3)
             p.s.sendall(PROTOCOL + RESERVED + DAEMON_KEY + os.urandom(20))
-            conns.append([p, time.monotonic(), None])
+            conns.append([p, time.monotonic(), None, src])
         except OSError:
             pass
     start = time.monotonic()
@@ -245,11 +246,13 @@ def slow(host, port, n, srcs):
         try:
             c[0].recv_n(68)
             answered += 1
+            per_src[c[3]] = per_src.get(c[3], 0) + 1
             c.append(True)
         except (OSError, EOFError):
             c[2] = time.monotonic()
             c.append(False)
     say("answered", answered)
+    say("most-from-one-host", max(per_src.values()) if per_src else 0)
     deadline = start + float(os.environ.get("SLOW_SECS", "20"))
     while time.monotonic() < deadline:
         for c in conns:
@@ -269,7 +272,7 @@ def slow(host, port, n, srcs):
         time.sleep(1)
     longest = 0
     for c in conns:
-        if c[3]:
+        if c[4]:
             end = c[2] if c[2] is not None else time.monotonic()
             longest = max(longest, end - c[1])
     say("longest", "%.1f" % longest)
