@@ -49,12 +49,14 @@
 #define MAX_BANS	256
 #define MAX_SELF	8	/* our own addresses, learnt by dialling them */
 /*
- * A daemon's have-index entries we keep: all of Debian's packages for
- * one architecture and suite (about 64,000) fit; at 53 to 107 bytes an
- * entry (shamap.h) that is 7 MiB at most per daemon.  A daemon that
- * claims more is flooding us: banned.
+ * A daemon's have-index entries we keep (PEXT_INDEX_KEPT): all of
+ * Debian's packages for one architecture and suite (about 64,000) fit;
+ * at 53 to 107 bytes an entry (shamap.h) that is 7 MiB at most per
+ * daemon.  A daemon that claims more is flooding us: banned.  We list
+ * at most PEXT_INDEX_ADVERTISED of our own files, so an honest daemon
+ * never goes over.
  */
-#define INDEX_MAX	65536
+#define INDEX_MAX	PEXT_INDEX_KEPT
 /*
  * Connections from one host.  Two daemons keep one; a standard client
  * opens one per file it fetches from us, so this allows 16 files at
@@ -675,7 +677,17 @@ index_each(const struct cache_entry *e, void *arg)
 	struct bytebuf	*b = arg;
 
 	bytebuf_append(b, e->sha256, SHA256_LEN);
-	return true;
+	return b->len / SHA256_LEN < PEXT_INDEX_ADVERTISED;
+}
+
+/* Past PEXT_INDEX_ADVERTISED cached files, new ones are not listed. */
+static bool
+index_full(void)
+{
+	struct cache_stats	cs;
+
+	cache_get_stats(&cs);
+	return cs.count > PEXT_INDEX_ADVERTISED;
 }
 
 /* Send our whole index in messages of at most PEXT_INDEX_MAX hashes. */
@@ -822,6 +834,8 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 	size_t				 cap;
 
 	if (what < 0 || what > 2 || ndaemons == 0)
+		return;
+	if (what == PEERMGR_HAVE && index_full())
 		return;
 	if (npend[what] + npend[0] + npend[1] + npend[2] >= PEXT_INDEX_MAX)
 		flush_cb(-1, 0, NULL);
