@@ -32,6 +32,13 @@
 #define PEXT_HASHES_MAX		1024	/* piece hashes in one data message */
 #define PEXT_MUX_MAX_CHANNELS	256	/* attached swarms per connection */
 #define PEXT_INDEX_MAX		1024	/* have + fetching + drop entries */
+/*
+ * Have-index entries a receiver keeps per peer; past them it bans the
+ * sender.  A sender lists at most PEXT_INDEX_ADVERTISED held files, so
+ * files being fetched always fit in the rest.
+ */
+#define PEXT_INDEX_KEPT		65536
+#define PEXT_INDEX_ADVERTISED	(PEXT_INDEX_KEPT - 8192)
 
 /* aptbt_hashes */
 enum pext_hashes_type {

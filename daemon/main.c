@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "common/clock.h"
 #include "common/confparse.h"
 #include "common/log.h"
 #include "common/privdrop.h"
@@ -313,7 +314,7 @@ main(int argc, char *argv[])
 	}
 
 	access_init(conf.admin_group);
-	state.started = time(NULL);
+	state.started = clock_s();
 	state_load(conf.state_dir);
 	apply_conf_limits(false);
 	state_init_events(base);

@@ -23,7 +23,7 @@ struct daemon_state {
 	uint64_t	bytes_from_peers;
 	uint64_t	bytes_to_peers;
 	uint64_t	bytes_from_cache;	/* served to apt from the cache */
-	time_t		started;		/* this run; not saved */
+	time_t		started;		/* this run, clock_s(); not saved */
 };
 
 extern struct daemon_state state;

@@ -49,7 +49,7 @@ struct ws_mirror {
 	struct rate		 rate;
 	unsigned		 active;
 	unsigned		 failures;
-	time_t			 backoff_until;
+	time_t			 backoff_until;	/* clock_s(); 0 = usable */
 };
 TAILQ_HEAD(mirrorq, ws_mirror);
 
@@ -278,7 +278,7 @@ ws_alternates(const char *url, char **out, struct ws_mirror **mout,
 bool
 ws_mirror_usable(const struct ws_mirror *m)
 {
-	return m->backoff_until == 0 || time(NULL) >= m->backoff_until;
+	return m->backoff_until == 0 || clock_s() >= m->backoff_until;
 }
 
 uint64_t
@@ -298,7 +298,9 @@ ws_mirror_get_stats(const struct ws_mirror *m, struct ws_mirror_stats *st)
 	st->rate = rate_get(&m->rate);
 	st->active = m->active;
 	st->failures = m->failures;
-	st->backoff_until = ws_mirror_usable(m) ? 0 : m->backoff_until;
+	/* Counted on the monotonic clock, shown as a date. */
+	st->backoff_until = ws_mirror_usable(m) ? 0 :
+	    time(NULL) + (m->backoff_until - clock_s());
 }
 
 void
@@ -322,7 +324,7 @@ mirror_failed(struct ws_mirror *m)
 	m->errors++;
 	m->failures++;
 	shift = m->failures > 9 ? 9 : m->failures - 1;
-	m->backoff_until = time(NULL) + ((1 << shift) < WS_BACKOFF_MAX ?
+	m->backoff_until = clock_s() + ((1 << shift) < WS_BACKOFF_MAX ?
 	    (1 << shift) : WS_BACKOFF_MAX);
 }
 

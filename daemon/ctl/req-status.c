@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/bencode.h"
+#include "common/clock.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
 #include "daemon/engine/fetch.h"
@@ -22,7 +23,6 @@ static void
 req_status(struct request *req)
 {
 	struct bytebuf		*b = request_reply_begin(req);
-	time_t			 now = time(NULL);
 	struct cache_stats	 cs;
 
 	cache_get_stats(&cs);
@@ -42,7 +42,7 @@ req_status(struct request *req)
 	benc_put_kv_str(b, "share", scope_describe());
 	benc_put_kv_int(b, "swarms", swarm_count());
 	benc_put_kv_int(b, "upload_limit", (int64_t)state.upload_limit);
-	benc_put_kv_int(b, "uptime_s", (int64_t)(now - state.started));
+	benc_put_kv_int(b, "uptime_s", (int64_t)(clock_s() - state.started));
 	benc_put_kv_str(b, "version", APTBT_VERSION);
 	request_reply_end(req);
 }

@@ -27,6 +27,7 @@
 
 #include "common/atomicfile.h"
 #include "common/bytebuf.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/queue-compat.h"
 #include "common/manifest.h"
@@ -59,7 +60,7 @@ struct md_suite {
 	struct manifest		 m;
 	char			**trackers;	/* resolved, local first */
 	size_t			 ntrackers;
-	time_t			 until;		/* fresh or miss deadline */
+	time_t			 until;		/* fresh or miss deadline, clock_s() */
 	time_t			 last_modified;	/* of the manifest, or 0 */
 	struct ws_xfer		*xfer;
 	struct bytebuf		 body;
@@ -200,7 +201,9 @@ md_cache_load(struct md_suite *s)
 		goto close;
 	s->last_modified = (time_t)lm;
 	if (md_take(s, nl + 1, b.len - hlen - 1) == 0) {
-		s->until = st.st_mtime + md.times.fresh;
+		/* The file's date, turned into time left on our clock. */
+		s->until = clock_s() + (st.st_mtime + md.times.fresh -
+		    time(NULL));
 		md.stats.loaded++;
 	}
 close:
@@ -427,7 +430,7 @@ md_miss(struct md_suite *s, time_t ttl, bool forget)
 		s->state = MD_HAVE;
 	} else
 		s->state = MD_MISS;
-	s->until = time(NULL) + ttl;
+	s->until = clock_s() + ttl;
 }
 
 static void
@@ -440,13 +443,13 @@ md_done(void *arg, const struct ws_result *r)
 	if (r->ok && r->not_modified && s->have) {
 		md.stats.not_modified++;
 		s->state = MD_HAVE;
-		s->until = time(NULL) + md.times.fresh;
+		s->until = clock_s() + md.times.fresh;
 		md_cache_touch(s);
 		log_debug("metadata: %s not modified", s->url);
 	} else if (r->ok && !r->stopped && !r->not_modified) {
 		if ((rv = md_take(s, s->body.data, s->body.len)) == 0) {
 			s->last_modified = s->resp_lm;
-			s->until = time(NULL) + md.times.fresh;
+			s->until = clock_s() + md.times.fresh;
 			md_cache_save(s, s->body.data, s->body.len);
 			log_info("metadata: %s: %zu files", s->url,
 			    s->m.nentries);
@@ -567,7 +570,7 @@ metadata_lookup(const char *base_uri, const uint8_t sha[SHA256_LEN],
 	free(url);
 	if (s == NULL)
 		return -ENOMEM;
-	if (s->state != MD_FETCHING && time(NULL) >= s->until)
+	if (s->state != MD_FETCHING && clock_s() >= s->until)
 		md_fetch(s);
 	if (s->state != MD_FETCHING) {
 		md_answer(s, sha, cb, arg);

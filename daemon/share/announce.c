@@ -52,7 +52,7 @@ lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
 			    PEER_SRC_LSD);
 		else if (swarm_find(keys[i], true) != NULL)
 			peermgr_connect_key((struct sockaddr *)&ss, fromlen,
-			    keys[i], PEER_SRC_LSD);
+			    keys[i], PEER_SRC_LSD, from);
 	}
 }
 

@@ -43,6 +43,17 @@
 #define READ_BATCH		64	/* blocks per read on a worker: 1 MiB */
 #define CANCELLED_MAX		PIPELINE_MAX	/* remembered, see on_piece */
 
+/*
+ * An answer the peer asked for that is still queued: while it is, a
+ * second request of the same kind is refused (one outstanding request
+ * of each costly kind per link, whatever the peer sends).  The ticket
+ * outlives the link if need be; link_free cuts the tie.
+ */
+struct ticket {
+	struct link	*link;		/* NULL once the link is gone */
+	struct bytebuf	 msg;
+};
+
 struct req {
 	uint32_t	piece, begin, len;
 };
@@ -94,6 +105,7 @@ struct link {
 	time_t			 hashes_asked;	/* when we last asked */
 	int64_t			 hashes_owed;	/* their request, until we know */
 	bool			 hashes_pushed;	/* they want hints: push with haves */
+	struct ticket		*hashes_answer;	/* queued, not yet sent */
 };
 
 typedef void (*msg_handler)(struct link *, const struct pw_msg *);
@@ -201,6 +213,8 @@ link_free(struct link *l, const char *why)
 		return;
 	l->dead = true;
 	pex_link_free(l);
+	if (l->hashes_answer != NULL)
+		l->hashes_answer->link = NULL;
 	link_drop_requests(l);
 	while ((u = LIST_FIRST(&l->uploads)) != NULL) {
 		LIST_REMOVE(u, entry);
@@ -289,9 +303,52 @@ link_want_hashes(struct link *l, uint32_t first)
 	l->hashes_asked = meter_now();
 }
 
+static void
+ticket_done(void *arg)
+{
+	struct ticket	*t = arg;
+
+	if (t->link != NULL)
+		t->link->hashes_answer = NULL;
+	bytebuf_free(&t->msg);
+	free(t);
+}
+
+/*
+ * Queue b, a whole answer, holding the link's ticket until it is sent.
+ * The message goes out as a head (its first byte) and a referenced rest,
+ * so its release tells us when the socket took it.
+ */
+static void
+send_ticketed(struct link *l, struct bytebuf *b)
+{
+	struct ticket	*t;
+	struct bytebuf	 head = BYTEBUF_INIT;
+
+	if (bytebuf_failed(b) || b->len < 2 ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		link_send(l, b);
+		return;
+	}
+	t->msg = *b;
+	*b = (struct bytebuf)BYTEBUF_INIT;
+	t->link = l;
+	l->hashes_answer = t;
+	bytebuf_append(&head, t->msg.data, 1);
+	if (bytebuf_failed(&head)) {
+		l->hashes_answer = NULL;
+		bytebuf_free(&t->msg);
+		free(t);
+		return;
+	}
+	peer_send(l->peer, l->sid, &head, t->msg.data + 1, t->msg.len - 1,
+	    ticket_done, t);
+	bytebuf_free(&head);
+}
+
 /* Answer a request for piece hashes from first on (data or reject). */
 static void
-send_hashes(struct link *l, uint32_t first)
+send_hashes(struct link *l, uint32_t first, bool ticketed)
 {
 	struct pext_hashes	 h;
 	struct bytebuf		 b = BYTEBUF_INIT;
@@ -310,10 +367,29 @@ send_hashes(struct link *l, uint32_t first)
 	h.hashes = buf;
 	h.count = i - first;
 	h.type = h.count > 0 ? PEXT_HASHES_DATA : PEXT_HASHES_REJECT;
+	if (pext_hashes_put(&b, peer_ext_hashes(l->peer), &h) == 0) {
+		if (ticketed)
+			send_ticketed(l, &b);
+		else
+			link_send(l, &b);
+	}
+	bytebuf_free(&b);
+	free(buf);
+}
+
+/* A request while the answer to the last one is still queued. */
+static void
+refuse_hashes(struct link *l, uint32_t first)
+{
+	struct pext_hashes	h;
+	struct bytebuf		b = BYTEBUF_INIT;
+
+	memset(&h, 0, sizeof(h));
+	h.type = PEXT_HASHES_REJECT;
+	h.piece = first;
 	if (pext_hashes_put(&b, peer_ext_hashes(l->peer), &h) == 0)
 		link_send(l, &b);
 	bytebuf_free(&b);
-	free(buf);
 }
 
 void
@@ -325,10 +401,10 @@ link_hashes_ready(struct link *l, uint32_t first, uint32_t count)
 		/* Not there yet: the answer waits for its first hash. */
 		if ((uint64_t)l->hashes_owed >= (uint64_t)first + count)
 			return;
-		send_hashes(l, (uint32_t)l->hashes_owed);
+		send_hashes(l, (uint32_t)l->hashes_owed, true);
 		l->hashes_owed = -1;
 	} else if (l->hashes_pushed)
-		send_hashes(l, first);
+		send_hashes(l, first, false);
 }
 
 /* Room for n more of our requests; false if memory ran out. */
@@ -966,11 +1042,15 @@ on_hashes(struct link *l, const struct pw_msg *m)
 	switch (h.type) {
 	case PEXT_HASHES_REQUEST:
 		l->hashes_pushed = true;
+		if (l->hashes_answer != NULL || l->hashes_owed >= 0) {
+			refuse_hashes(l, h.piece);
+			break;
+		}
 		/* Still hashing our own copy: answer when that is done. */
 		if (swarm_hashes_pending(l->swarm) && h.piece < n)
 			l->hashes_owed = h.piece;
 		else
-			send_hashes(l, h.piece);
+			send_hashes(l, h.piece, true);
 		break;
 	case PEXT_HASHES_DATA:
 		if (h.piece < n && h.count <= n - h.piece)

@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <event2/event.h>
 #include <sodium.h>
@@ -307,32 +308,72 @@ log_announce(const struct sockaddr_in *sin, const struct lsdmsg *m)
 	    m->cookie[0] != '\0' ? ", cookie " : "", m->cookie);
 }
 
+/*
+ * Was the datagram sent to the group?  Our socket is bound to the port
+ * on every address, so unicast datagrams to it arrive too: anyone could
+ * send those from anywhere they can route to us, and pose as many
+ * daemons.  IP_PKTINFO gives the destination in the IP header.
+ */
+static bool
+sent_to_group(struct msghdr *mh)
+{
+	struct cmsghdr	*c;
+	struct in_pktinfo pi;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return pi.ipi_addr.s_addr == lsd.group.sin_addr.s_addr;
+		}
+	return false;
+}
+
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static struct lsdmsg	m;
 	static char		buf[4096];
 	struct sockaddr_in	sin;
-	socklen_t		slen;
 	ssize_t			n;
 	size_t			i, k;
 	char			addr[INET_ADDRSTRLEN];
+	union {
+		struct cmsghdr	hdr;
+		char		space[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	}			cbuf;
+	struct iovec		iov;
+	struct msghdr		mh;
 
 	(void)what;
 	(void)arg;
 	for (i = 0; i < READS_PER_EVENT; i++) {
-		slen = sizeof(sin);
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &sin;
+		mh.msg_namelen = sizeof(sin);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.space;
+		mh.msg_controllen = sizeof(cbuf.space);
 		/* MSG_TRUNC: the true length, so an oversized datagram shows. */
-		n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
-		    (struct sockaddr *)&sin, &slen);
+		n = recvmsg(fd, &mh, MSG_TRUNC);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
 				log_warn("lsd: receive");
 			return;
 		}
-		if (slen < sizeof(sin) || sin.sin_family != AF_INET)
+		if (mh.msg_namelen < sizeof(sin) || sin.sin_family != AF_INET)
 			continue;
+		if (!sent_to_group(&mh)) {
+			if (inet_ntop(AF_INET, &sin.sin_addr, addr,
+			    sizeof(addr)) != NULL)
+				log_debug("lsd: %s:%u: not sent to %s, ignored",
+				    addr, (unsigned)ntohs(sin.sin_port),
+				    LSD_GROUP4);
+			continue;
+		}
 		if ((size_t)n > sizeof(buf) ||
 		    lsdmsg_parse(buf, (size_t)n, &m) != 0) {
 			if (inet_ntop(AF_INET, &sin.sin_addr, addr,
@@ -393,7 +434,9 @@ open_socket(void)
 	if ((rc = sockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one),
 	    "SO_REUSEADDR")) != 0 ||
 	    (rc = sockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one),
-	    "SO_REUSEPORT")) != 0)
+	    "SO_REUSEPORT")) != 0 ||
+	    (rc = sockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one),
+	    "IP_PKTINFO")) != 0)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		rc = -errno;

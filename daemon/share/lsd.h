@@ -6,7 +6,9 @@
  * (SO_REUSEADDR, SO_REUSEPORT) with other daemons and BitTorrent clients on
  * the same host; our own datagrams loop back to them and come back to us,
  * and are recognised by our random cookie.  Datagrams go out with TTL 1:
- * discovery stays on the local link.
+ * discovery stays on the local link.  Only datagrams sent to the group
+ * are taken (IP_PKTINFO): unicast ones to the port, which anyone able to
+ * route to us could send, are ignored.
  *
  * Sending is rate-limited the way BEP 14 asks: a key goes out at most once
  * a minute (asking again sooner defers it, it is not lost), keys are

@@ -47,11 +47,36 @@
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
 
-#define HANDSHAKE_TIMEOUT	20	/* seconds */
+#define HANDSHAKE_TIMEOUT	20	/* seconds: TCP connect */
+/*
+ * Both handshakes, from accept or connect on: a fixed deadline that
+ * reads do not move, so a peer that trickles keep-alives or bytes of a
+ * handshake cannot hold a slot.  On a LAN they take milliseconds.
+ */
+#define HANDSHAKE_DEADLINE	10	/* seconds */
 #define IDLE_TIMEOUT		300
 #define KEEPALIVE_INTERVAL	100
 #define BAN_POINTS		100
 #define READ_MAX		(1024 * 1024)	/* bytes taken per read */
+/*
+ * Output a peer can make us queue by what it asks.  Blocks are held to
+ * BW_BACKLOG by the bandwidth tree; answers (hints, rejects, channel
+ * answers) may add this much again, then we stop reading from the peer
+ * until what is queued drains to BW_BACKLOG / 2 (the write watermark):
+ * a peer that asks without reading gets TCP's back-pressure, not our
+ * memory.
+ */
+#define OUT_STOP		(BW_BACKLOG + 1024 * 1024)
+/* A peer that reads nothing for this long while we have output is gone. */
+#define WRITE_STALL		60	/* seconds */
+/*
+ * Partial messages held for all connections together.  Honest peers
+ * leave at most part of one block (16 KiB) between reads, so 512
+ * connections need about 8 MiB; past the budget the connection holding
+ * the most is closed.  A message may be 1 MiB, so without a budget 100
+ * connections each one byte short of one held 100 MB.
+ */
+#define INPUT_BUDGET		(16 * 1024 * 1024)
 
 uint8_t	PEER_DAEMON_KEY[SWARMKEY_LEN];
 uint8_t	peer_self_id[20];
@@ -75,7 +100,10 @@ struct peer {
 	struct bufferevent	*bev;		/* output, connect, write errors */
 	struct event		*rev;		/* input */
 	struct evbuffer		*inbuf;
+	size_t			 inbuf_counted;	/* its part of input_total */
+	bool			 rd_paused;	/* output over OUT_STOP */
 	struct event		*keepalive;
+	struct event		*deadline;	/* both handshakes */
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	char			 name[64];
@@ -106,12 +134,14 @@ static struct ident		 self;
 static struct event_base	*peer_base;
 static struct bufferevent_rate_limit_group *rate_group;
 static struct ev_token_bucket_cfg *rate_cfg;
+static size_t			 input_total;	/* bytes in every inbuf */
 
 static void	peer_read_cb(evutil_socket_t, short, void *);
 static void	peer_write_cb(struct bufferevent *, void *);
 static void	peer_event_cb(struct bufferevent *, short, void *);
 static void	peer_send_handshake(struct peer *);
 static int	peer_start_reading(struct peer *);
+static void	peer_process(struct peer *);
 
 int
 peer_init(struct event_base *base, const struct peer_events *ev,
@@ -211,6 +241,15 @@ peer_fmt_name(struct peer *p)
 }
 
 static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer	*p = arg;
+
+	if (p->phase != PH_ACTIVE)
+		peer_close(p, "handshake deadline passed");
+}
+
+static void
 keepalive_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
@@ -243,6 +282,7 @@ static struct peer *
 peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 {
 	static const struct timeval	ka = { KEEPALIVE_INTERVAL, 0 };
+	static const struct timeval	hs = { HANDSHAKE_DEADLINE, 0 };
 	struct peer			*p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
@@ -256,14 +296,18 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 	p->bev = bufferevent_socket_new(peer_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	p->keepalive = event_new(peer_base, -1, EV_PERSIST, keepalive_cb, p);
+	p->deadline = evtimer_new(peer_base, deadline_cb, p);
 	p->inbuf = evbuffer_new();
-	if (p->bev == NULL || p->keepalive == NULL || p->inbuf == NULL) {
+	if (p->bev == NULL || p->keepalive == NULL || p->deadline == NULL ||
+	    p->inbuf == NULL) {
 		if (p->bev != NULL)
 			bufferevent_free(p->bev);
 		else if (fd != -1)
 			close(fd);
 		if (p->keepalive != NULL)
 			event_free(p->keepalive);
+		if (p->deadline != NULL)
+			event_free(p->deadline);
 		if (p->inbuf != NULL)
 			evbuffer_free(p->inbuf);
 		free(p);
@@ -276,10 +320,13 @@ peer_new(int fd, const struct sockaddr *sa, socklen_t salen, bool outgoing)
 	bufferevent_setwatermark(p->bev, EV_WRITE, BW_BACKLOG / 2, 0);
 	bufferevent_set_max_single_write(p->bev, 1024 * 1024);
 	event_add(p->keepalive, &ka);
+	evtimer_add(p->deadline, &hs);
 	TAILQ_INSERT_TAIL(&peers, p, entry);
 	npeers++;
 	return p;
 }
+
+static const struct timeval	write_stall = { WRITE_STALL, 0 };
 
 struct peer *
 peer_accept(int fd, const struct sockaddr *sa, socklen_t salen)
@@ -293,6 +340,7 @@ peer_accept(int fd, const struct sockaddr *sa, socklen_t salen)
 		peer_close(p, "out of memory");
 		return NULL;
 	}
+	bufferevent_set_timeouts(p->bev, NULL, &write_stall);
 	bufferevent_enable(p->bev, EV_WRITE);
 	log_debug("peer %s: incoming connection", p->name);
 	return p;
@@ -327,6 +375,7 @@ peer_connect(const struct sockaddr *sa, socklen_t salen,
 static void
 peer_free(struct peer *p)
 {
+	input_total -= p->inbuf_counted;
 	evbuffer_free(p->inbuf);
 	free(p->chans);
 	free(p);
@@ -352,6 +401,7 @@ peer_close(struct peer *p, const char *why)
 	p->nchans = 0;
 	events->closed(p, why);
 	event_free(p->keepalive);
+	event_free(p->deadline);
 	if (p->rev != NULL)
 		event_free(p->rev);
 	p->rev = NULL;
@@ -498,6 +548,12 @@ peer_get_stats(const struct peer *cp, struct peer_stats *st)
 	st->bytes_out = p->out.total;
 	st->rate_in = meter_rate(&p->in);
 	st->rate_out = meter_rate(&p->out);
+}
+
+void
+peer_ban(struct peer *p, const char *why)
+{
+	peer_penalise(p, BAN_POINTS, why);
 }
 
 void
@@ -662,7 +718,9 @@ peer_activate(struct peer *p)
 	static const struct timeval	idle = { IDLE_TIMEOUT, 0 };
 
 	p->phase = PH_ACTIVE;
-	event_add(p->rev, &idle);	/* the idle timeout replaces the first */
+	evtimer_del(p->deadline);
+	if (!p->rd_paused)
+		event_add(p->rev, &idle);
 	if (p->daemon)
 		events->daemon_ready(p);
 	else if (p->direct != NULL)
@@ -1100,38 +1158,112 @@ peer_fill(struct peer *p, evutil_socket_t fd)
 	return true;
 }
 
-/* The handshake timeout at first, the idle timeout once active. */
+/* The deadline covers the handshakes; the idle timeout starts after. */
 static int
 peer_start_reading(struct peer *p)
 {
-	static const struct timeval	hs_timeout = { HANDSHAKE_TIMEOUT, 0 };
-
 	p->rev = event_new(peer_base, bufferevent_getfd(p->bev),
 	    EV_READ | EV_PERSIST, peer_read_cb, p);
 	if (p->rev == NULL)
 		return -1;
-	return event_add(p->rev, &hs_timeout);
+	return event_add(p->rev, NULL);
+}
+
+/* (Re)start reading: the idle timeout once active, none before. */
+static void
+peer_rev_add(struct peer *p)
+{
+	static const struct timeval	idle = { IDLE_TIMEOUT, 0 };
+
+	event_add(p->rev, p->phase == PH_ACTIVE ? &idle : NULL);
+}
+
+/*
+ * Output over OUT_STOP: read nothing more and leave what is buffered
+ * until the peer takes what we queued.  True when stopped.
+ */
+static bool
+peer_output_full(struct peer *p)
+{
+	if (p->rd_paused)
+		return true;
+	if (peer_output_len(p) <= OUT_STOP)
+		return false;
+	p->rd_paused = true;
+	if (p->rev != NULL)
+		event_del(p->rev);
+	log_debug("peer %s: %zu bytes queued; reading paused", p->name,
+	    peer_output_len(p));
+	return true;
+}
+
+static void
+peer_largest_input(struct peer *p, void *arg)
+{
+	struct peer	**max = arg;
+
+	if (*max == NULL || evbuffer_get_length(p->inbuf) >
+	    evbuffer_get_length((*max)->inbuf))
+		*max = p;
+}
+
+/*
+ * Account for p's buffered input; over INPUT_BUDGET, close whichever
+ * connection holds the most.  False when p itself was closed.
+ */
+static bool
+peer_input_budget(struct peer *p)
+{
+	struct peer	*max = NULL;
+	size_t		 len = evbuffer_get_length(p->inbuf);
+
+	input_total = input_total - p->inbuf_counted + len;
+	p->inbuf_counted = len;
+	while (input_total > INPUT_BUDGET) {
+		max = NULL;
+		peer_foreach(peer_largest_input, &max);
+		if (max == NULL || evbuffer_get_length(max->inbuf) == 0)
+			break;
+		log_info("peer %s: %zu bytes of partial messages held, over "
+		    "the budget of all peers; closed", max->name,
+		    evbuffer_get_length(max->inbuf));
+		input_total -= max->inbuf_counted;
+		max->inbuf_counted = 0;
+		peer_close(max, "input budget");
+		if (max == p)
+			return false;
+	}
+	return true;
 }
 
 static void
 peer_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
+
+	if (what & EV_TIMEOUT) {
+		peer_close(p, "idle");
+		return;
+	}
+	if (peer_output_full(p))
+		return;
+	if (!peer_fill(p, fd))
+		return;
+	peer_process(p);
+}
+
+/* Handle the complete messages buffered, as long as output has room. */
+static void
+peer_process(struct peer *p)
+{
 	struct evbuffer	*in = p->inbuf;
 	struct pw_msg	 msg;
 	uint8_t		*data, hdr[PW_LEN_PREFIX];
 	size_t		 avail, need;
 	ssize_t		 r;
 
-	if (what & EV_TIMEOUT) {
-		peer_close(p, p->phase == PH_ACTIVE ? "idle" :
-		    "handshake timed out");
-		return;
-	}
-	if (!peer_fill(p, fd))
-		return;
 	p->refs++;
-	while (p->phase != PH_CLOSED) {
+	while (p->phase != PH_CLOSED && !peer_output_full(p)) {
 		if (p->phase == PH_HANDSHAKE) {
 			if (peer_on_handshake(p) <= 0)
 				break;
@@ -1164,6 +1296,8 @@ peer_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (p->phase != PH_CLOSED)
 			evbuffer_drain(in, (size_t)r);
 	}
+	if (p->phase != PH_CLOSED)
+		(void)peer_input_budget(p);
 	if (--p->refs == 0 && p->phase == PH_CLOSED)
 		peer_free(p);
 }
@@ -1171,6 +1305,15 @@ peer_read_cb(evutil_socket_t fd, short what, void *arg)
 static void
 peer_write_cb(struct bufferevent *bev, void *arg)
 {
+	struct peer	*p = arg;
+
+	/* Drained to the watermark: what the peer asked may go on. */
+	if (p->rd_paused && p->phase != PH_CLOSED) {
+		p->rd_paused = false;
+		log_debug("peer %s: reading resumed", p->name);
+		peer_rev_add(p);
+		peer_process(p);
+	}
 	bw_output_drained();
 }
 
@@ -1185,7 +1328,7 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 		    &one, sizeof(one));
 		p->phase = PH_HANDSHAKE;
-		bufferevent_set_timeouts(bev, NULL, NULL);
+		bufferevent_set_timeouts(bev, NULL, &write_stall);
 		if (peer_start_reading(p) != 0) {
 			peer_close(p, "out of memory");
 			return;
@@ -1194,7 +1337,8 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
-		peer_close(p, "connect timed out");
+		peer_close(p, p->phase == PH_CONNECTING ? "connect timed out" :
+		    "not reading what we send");
 	else if (what & BEV_EVENT_EOF)
 		peer_close(p, "closed by peer");
 	else if (what & BEV_EVENT_ERROR)

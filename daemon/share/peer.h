@@ -111,6 +111,8 @@ const struct sockaddr *peer_addr(const struct peer *);
 void	 peer_get_stats(const struct peer *, struct peer_stats *);
 /* Penalise a peer for bad data; it is banned past a threshold. */
 void	 peer_penalise(struct peer *, int points, const char *why);
+/* Ban the peer's host at once (it broke a hard limit) and close it. */
+void	 peer_ban(struct peer *, const char *why);
 
 /*
  * Send one complete BEP 3 message (built with the pw_put_ helpers) for

@@ -33,6 +33,7 @@
 #include "common/shamap.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
+#include "daemon/share/hearsay.h"
 #include "daemon/share/link.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
@@ -47,6 +48,29 @@
 #define BAN_SECONDS	3600
 #define MAX_BANS	256
 #define MAX_SELF	8	/* our own addresses, learnt by dialling them */
+/*
+ * A daemon's have-index entries we keep (PEXT_INDEX_KEPT): all of
+ * Debian's packages for one architecture and suite (about 64,000) fit;
+ * at 53 to 107 bytes an entry (shamap.h) that is 7 MiB at most per
+ * daemon.  A daemon that claims more is flooding us: banned.  We list
+ * at most PEXT_INDEX_ADVERTISED of our own files, so an honest daemon
+ * never goes over.
+ */
+#define INDEX_MAX	PEXT_INDEX_KEPT
+/*
+ * Connections from one host.  Two daemons keep one; a standard client
+ * opens one per file it fetches from us, so this allows 16 files at
+ * once from one machine, and one host can never take the slots of all.
+ */
+#define MAX_PER_HOST	16
+/*
+ * Of max_connections, the part only outgoing dials and hosts we know
+ * (configured, added by hand, heard by LSD) may use: 64 of the default
+ * 512, so strangers filling the rest cannot lock the site out.
+ */
+#define RESERVED_DIV	8
+/* A daemon heard by LSD and not heard again is forgotten after this. */
+#define LSD_FORGET	(15 * 60)	/* seconds: three presence announces */
 
 /* What a daemon said of a file: the values of its have-index. */
 static uint8_t	whats[] = { PEERMGR_HAVE, PEERMGR_FETCHING };
@@ -74,7 +98,8 @@ struct known {
 	bool			 persistent;	/* config, ctl: retried forever */
 	bool			 stale;		/* reload: no longer configured */
 	unsigned		 backoff;
-	time_t			 next_try;
+	time_t			 next_try;	/* clock_s() */
+	time_t			 heard;		/* LSD: last announce, clock_s() */
 };
 
 /* Penalty points and bans, by host. */
@@ -188,7 +213,7 @@ known_port(const struct known *k)
 static bool
 banned(const struct sockaddr *sa)
 {
-	time_t		now = time(NULL);
+	time_t		now = clock_s();
 	unsigned	i;
 
 	for (i = 0; i < nbans; i++)
@@ -213,7 +238,7 @@ is_self(const struct sockaddr *sa)
 static struct ban *
 ban_slot(const struct sockaddr *sa)
 {
-	time_t		now = time(NULL);
+	time_t		now = clock_s();
 	unsigned	i, oldest = 0;
 
 	for (i = 0; i < nbans; i++)
@@ -240,7 +265,7 @@ peermgr_penalty(const struct sockaddr *sa, int points)
 	struct ban	*b = ban_slot(sa);
 
 	b->points += points;
-	b->seen = time(NULL);
+	b->seen = clock_s();
 	return b->points;
 }
 
@@ -249,7 +274,7 @@ peermgr_ban(const struct sockaddr *sa, const char *why)
 {
 	struct ban	*b = ban_slot(sa);
 
-	b->until = time(NULL) + BAN_SECONDS;
+	b->until = clock_s() + BAN_SECONDS;
 	b->points = 0;
 	log_notice("banned a peer for an hour: %s", why);
 }
@@ -261,11 +286,59 @@ peermgr_listen_port(void)
 	return listener != NULL ? listener_port : (uint16_t)conf.listen_port;
 }
 
-/* May one more connection be opened or accepted? */
+/* May one more connection be opened (by us) or accepted? */
 static bool
 room_for_peer(void)
 {
 	return peer_count() < conf.max_connections;
+}
+
+struct hostcount {
+	const struct sockaddr	*sa;
+	unsigned		 n;
+};
+
+static void
+count_host(struct peer *p, void *arg)
+{
+	struct hostcount	*h = arg;
+
+	if (same_host(peer_addr(p), h->sa))
+		h->n++;
+}
+
+/* Connections to or from sa's host. */
+static unsigned
+host_conns(const struct sockaddr *sa)
+{
+	struct hostcount	h = { sa, 0 };
+
+	peer_foreach(count_host, &h);
+	return h.n;
+}
+
+static bool
+host_known(const struct sockaddr *sa)
+{
+	unsigned	i;
+
+	for (i = 0; i < nknown; i++)
+		if (same_host((const struct sockaddr *)&known[i].ss, sa))
+			return true;
+	return false;
+}
+
+/* May a connection from sa be accepted? */
+static bool
+room_for_incoming(const struct sockaddr *sa)
+{
+	unsigned	reserved = conf.max_connections / RESERVED_DIV;
+
+	if (host_conns(sa) >= MAX_PER_HOST)
+		return false;
+	if (host_known(sa))
+		return room_for_peer();
+	return peer_count() + reserved < conf.max_connections;
 }
 
 unsigned
@@ -315,18 +388,49 @@ known_connect(struct known *k)
 	if (scope_off() || !scope_allows((struct sockaddr *)&k->ss) ||
 	    banned((struct sockaddr *)&k->ss) ||
 	    is_self((struct sockaddr *)&k->ss)) {
-		k->next_try = time(NULL) + RETRY_MAX;
+		k->next_try = clock_s() + RETRY_MAX;
 		return;
 	}
 	if (!room_for_peer()) {
-		k->next_try = time(NULL) + RETRY_MIN;
+		k->next_try = clock_s() + RETRY_MIN;
 		return;
 	}
 	k->peer = peer_connect((struct sockaddr *)&k->ss, k->sslen,
 	    PEER_DAEMON_KEY);
 	if (k->peer != NULL)
 		peer_set_source(k->peer, k->source);
-	k->next_try = time(NULL) + (k->backoff ? k->backoff : RETRY_MIN);
+	k->next_try = clock_s() + (k->backoff ? k->backoff : RETRY_MIN);
+}
+
+/* Forget the LSD daemon heard longest ago we are not connected to. */
+static bool
+forget_stalest_heard(void)
+{
+	unsigned	i, best = MAX_KNOWN;
+
+	for (i = 0; i < nknown; i++)
+		if (!known[i].persistent && known[i].peer == NULL &&
+		    (best == MAX_KNOWN || known[i].heard < known[best].heard))
+			best = i;
+	if (best == MAX_KNOWN)
+		return false;
+	known[best] = known[--nknown];
+	return true;
+}
+
+/* Daemons heard by LSD that fell silent are not dialled forever. */
+static void
+forget_silent(time_t now)
+{
+	unsigned	i = 0;
+
+	while (i < nknown) {
+		if (!known[i].persistent && known[i].peer == NULL &&
+		    now - known[i].heard > LSD_FORGET)
+			known[i] = known[--nknown];
+		else
+			i++;
+	}
 }
 
 int
@@ -339,8 +443,13 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 
 	if (salen > sizeof(k->ss))
 		return -EINVAL;
+	/* An announce is hearsay: its sender's word for where it listens. */
+	if (!persistent && !hearsay_dialable(sa))
+		return -EPERM;
 	for (i = 0; i < nknown; i++)
 		if (same_addr((struct sockaddr *)&known[i].ss, sa)) {
+			if (!persistent)
+				known[i].heard = clock_s();
 			known[i].persistent |= persistent;
 			/* Configured beats added by hand beats heard. */
 			if (persistent && (known[i].source != PEER_SRC_CONFIG ||
@@ -354,7 +463,9 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 			}
 			return 0;
 		}
-	if (nknown == MAX_KNOWN)
+	if (!persistent && !hearsay_take(sa, clock_ms()))
+		return -EAGAIN;
+	if (nknown == MAX_KNOWN && !forget_stalest_heard())
 		return -ENOSPC;
 	k = &known[nknown++];
 	memset(k, 0, sizeof(*k));
@@ -362,6 +473,7 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 	k->sslen = salen;
 	k->persistent = persistent;
 	k->source = source;
+	k->heard = clock_s();
 	known_connect(k);
 	schedule_retry();
 	return 0;
@@ -383,9 +495,10 @@ peermgr_add_string(const char *hostport, enum peer_source source)
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
-	time_t		now = time(NULL);
+	time_t		now = clock_s();
 	unsigned	i;
 
+	forget_silent(now);
 	for (i = 0; i < nknown; i++)
 		if (known[i].peer == NULL && known[i].next_try <= now)
 			known_connect(&known[i]);
@@ -396,7 +509,7 @@ static void
 schedule_retry(void)
 {
 	struct timeval	tv = { 0, 0 };
-	time_t		now = time(NULL), soonest = 0;
+	time_t		now = clock_s(), soonest = 0;
 	unsigned	i;
 
 	if (paused || retry_ev == NULL)
@@ -434,7 +547,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		sa = (struct sockaddr *)&sin;
 		salen = sizeof(sin);
 	}
-	if (paused || !scope_allows(sa) || banned(sa) || !room_for_peer()) {
+	if (paused || !scope_allows(sa) || banned(sa) ||
+	    !room_for_incoming(sa)) {
 		close(fd);
 		return;
 	}
@@ -591,7 +705,17 @@ index_each(const struct cache_entry *e, void *arg)
 	struct bytebuf	*b = arg;
 
 	bytebuf_append(b, e->sha256, SHA256_LEN);
-	return true;
+	return b->len / SHA256_LEN < PEXT_INDEX_ADVERTISED;
+}
+
+/* Past PEXT_INDEX_ADVERTISED cached files, new ones are not listed. */
+static bool
+index_full(void)
+{
+	struct cache_stats	cs;
+
+	cache_get_stats(&cs);
+	return cs.count > PEXT_INDEX_ADVERTISED;
 }
 
 /* Send our whole index in messages of at most PEXT_INDEX_MAX hashes. */
@@ -657,11 +781,18 @@ peermgr_index(struct peer *p, const struct pext_mux *m)
 		hset(d, m->have + i * SHA256_LEN, PEERMGR_HAVE);
 	for (i = 0; i < m->nfetching; i++)
 		hset(d, m->fetching + i * SHA256_LEN, PEERMGR_FETCHING);
+	for (i = 0; i < m->ndrop; i++)
+		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
+	/* A message adds 1,024 at most: the map never holds much more. */
+	if (shamap_count(&d->set) > INDEX_MAX) {
+		log_notice("peers: daemon %s claims over %u files", peer_name(p),
+		    INDEX_MAX);
+		peer_ban(p, "have-index over its limit");
+		return;
+	}
 	for (i = 0; i < m->nfetching; i++)
 		events->peer_fetching(m->fetching + i * SHA256_LEN,
 		    peer_id(p));
-	for (i = 0; i < m->ndrop; i++)
-		hset(d, m->drop + i * SHA256_LEN, PEERMGR_DROP);
 	events->holders_changed();
 }
 
@@ -702,7 +833,7 @@ peermgr_peer_closed(struct peer *p, const char *why)
 			    known[i].backoff * 2 : RETRY_MIN;
 			if (known[i].backoff > RETRY_MAX)
 				known[i].backoff = RETRY_MAX;
-			known[i].next_try = time(NULL) + known[i].backoff;
+			known[i].next_try = clock_s() + known[i].backoff;
 		}
 	schedule_retry();
 }
@@ -734,6 +865,8 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 
 	if (what < 0 || what > 2 || ndaemons == 0)
 		return;
+	if (what == PEERMGR_HAVE && index_full())
+		return;
 	if (npend[what] + npend[0] + npend[1] + npend[2] >= PEXT_INDEX_MAX)
 		flush_cb(-1, 0, NULL);
 	if (npend[what] == pendcap[what]) {
@@ -752,13 +885,15 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 
 int
 peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
-    const uint8_t key[SWARMKEY_LEN], enum peer_source source)
+    const uint8_t key[SWARMKEY_LEN], enum peer_source source,
+    const struct sockaddr *teller)
 {
 	struct keyconn	 k = { sa, NULL, key, false, 0 };
 	struct peer	*p;
 
 	if (paused || scope_off() || !scope_allows(sa) || banned(sa) ||
-	    !room_for_peer() || is_self(sa))
+	    !room_for_peer() || is_self(sa) || !hearsay_dialable(sa) ||
+	    host_conns(sa) >= MAX_PER_HOST)
 		return -EPERM;
 	/* All keys of the file count: v1 and v2 are one swarm here. */
 	k.swarm = swarm_find(key, false);
@@ -767,6 +902,8 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 		return 0;
 	if (k.n >= conf.max_connections_per_file)
 		return -EPERM;
+	if (!hearsay_take(teller, clock_ms()))
+		return -EAGAIN;
 	if ((p = peer_connect(sa, salen, key)) == NULL)
 		return -ENOMEM;
 	peer_set_source(p, source);

@@ -39,7 +39,9 @@ uint16_t peermgr_listen_port(void);
 
 /*
  * Add a daemon's address: PEER_SRC_CONFIG ("peers"), PEER_SRC_CTL
- * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD.
+ * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD: then
+ * only an address hearsay.h allows, at its rate (-EPERM, -EAGAIN), and
+ * forgotten once silent for 15 minutes.
  */
 int	 peermgr_add(const struct sockaddr *, socklen_t, enum peer_source);
 int	 peermgr_add_string(const char *hostport, enum peer_source);
@@ -69,13 +71,16 @@ void	 peermgr_notify(const uint8_t sha256[SHA256_LEN], int what);
 #define PEERMGR_DROP		2
 
 /*
- * Join a standard client (heard by LSD, or told of by PEX) in the swarm
- * of key: 1 when a connection was started, 0 when we have one to that
- * host already, -EPERM when scope, bans, pause, max_connections or
- * max_connections_per_file forbid it.
+ * Join a standard client (heard by LSD, or told of by PEX by teller) in
+ * the swarm of key: 1 when a connection was started, 0 when we have one
+ * to that host already, -EPERM when scope, bans, pause, max_connections,
+ * max_connections_per_file, the per-host cap or the address (loopback,
+ * link-local, ours: hearsay.h) forbid it, -EAGAIN over the dial rates
+ * (hearsay.h).
  */
 int	 peermgr_connect_key(const struct sockaddr *, socklen_t,
-	    const uint8_t key[20], enum peer_source);
+	    const uint8_t key[20], enum peer_source,
+	    const struct sockaddr *teller);
 /*
  * Should a new download wait for peers: a daemon holds the file, or one
  * fetching it scores higher for it (rendezvous) than we do?

@@ -297,7 +297,7 @@ pex_received(struct link *l, const uint8_t *payload, size_t len)
 			continue;
 		sslen = to_sockaddr(&x.added[i], &ss);
 		if (peermgr_connect_key((struct sockaddr *)&ss, sslen,
-		    peer_key(p), PEER_SRC_PEX) == 1)
+		    peer_key(p), PEER_SRC_PEX, peer_addr(p)) == 1)
 			tried++;
 	}
 	log_debug("peer %s: ut_pex with %zu added, %zu dropped; %u new "

@@ -58,8 +58,18 @@ RSS0=$(vm VmRSS)
 echo "daemon with $NFILES cached files, no peers: VmRSS $(mb "$RSS0") MB"
 
 # --- 1. 200 peers ---------------------------------------------------------
+# aptbtd takes 16 connections per host: the peers come from as many
+# addresses of p as that needs (192.0.2.100 on).
+SRCS=
+i=0
+while [ $((i * 16)) -lt "$NPEERS" ]; do
+	ip -n "${NS_PREFIX}p" addr add "192.0.2.$((100 + i))/24" dev eth0
+	SRCS="$SRCS 192.0.2.$((100 + i))"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086	# a list of addresses
 ip netns exec "${NS_PREFIX}p" "$PY" "$LOAD" "$(ns_ip d)" "$DAEMON_PORT" \
-    "$NPEERS" "$ATTACH" 120 >"$LOG/peerload" 2>&1 &
+    "$NPEERS" "$ATTACH" 120 $SRCS >"$LOG/peerload" 2>&1 &
 LPID=$!
 track "$LPID"
 wait_for_file_line "$LOG/peerload" '^ready' 90 || {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 """peerload.py - many daemon-protocol peers on one aptbtd, for memory.sh.
 
-usage: peerload.py HOST PORT CONNECTIONS [ATTACH] [HOLD]
+usage: peerload.py HOST PORT CONNECTIONS [ATTACH] [HOLD] [SRC...]
 
 Opens CONNECTIONS TCP connections to aptbtd at HOST:PORT, each speaking
 the daemon protocol of doc/peer-extensions.md with a key pair and peer id
@@ -18,6 +18,9 @@ keeps all connections open, reading whatever arrives, for HOLD seconds
 (default 600) or until SIGTERM; then "done blocks=N bytes=N".  Lines
 starting with "error" report a connection that failed.  Standard library
 only; run it with /usr/bin/python3.
+
+aptbtd takes at most 16 connections from one host: with SRC addresses
+(of this host) given, connection n is made from SRC[n % len(SRC)].
 """
 
 import hashlib
@@ -190,13 +193,16 @@ def main(argv):
     host, port, count = argv[1], int(argv[2]), int(argv[3])
     attach = int(argv[4]) if len(argv) > 4 else 5
     hold = float(argv[5]) if len(argv) > 5 else 600
+    srcs = argv[6:]
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     sel = selectors.DefaultSelector()
     conns = []
     for n in range(count):
         try:
-            s = socket.create_connection((host, port), timeout=10)
+            src = (srcs[n % len(srcs)], 0) if srcs else None
+            s = socket.create_connection((host, port), timeout=10,
+                                         source_address=src)
         except OSError as e:
             print("error connect %d: %s" % (n, e), flush=True)
             continue
