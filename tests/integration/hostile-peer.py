@@ -54,6 +54,7 @@ import threading
 import time
 
 from benc import encode as benc, decode as bdec
+from aptbtid import Identity
 
 DAEMON_KEY = hashlib.sha256(b"aptbt-daemon-v1").digest()[:20]
 PRESENCE = hashlib.sha256(b"aptbt-lsd-v1").digest()[:20]
@@ -89,6 +90,10 @@ class Peer:
         self.buf = b""
         self.key = key
         self.ids = {}
+        # A daemon proves its identity (doc/peer-extensions.md); each
+        # connection is a daemon of its own.
+        self.ident = Identity() if key == DAEMON_KEY else None
+        self.nonce = Identity.nonce()
 
     def recv_n(self, n):
         while len(self.buf) < n:
@@ -107,20 +112,30 @@ class Peer:
         return body[0], body[1:]
 
     def handshake(self):
-        self.s.sendall(PROTOCOL + RESERVED + self.key + os.urandom(20))
+        self.s.sendall(PROTOCOL + RESERVED + self.key +
+                       (self.ident.peer_id if self.ident else os.urandom(20)))
         hs = self.recv_n(68)
         if hs[:20] != PROTOCOL:
             raise EOFError("no handshake")
+        self.their_id = hs[48:68]
 
     def ext_handshake(self, names):
-        self.s.sendall(ext(0, benc({"m": names, "p": 6881,
-                                    "v": "hostile 1"})))
+        hs = {"m": names, "p": 6881, "v": "hostile 1"}
+        if self.ident:
+            hs["aptbt_id"] = self.ident.ext_field(self.nonce)
+        self.s.sendall(ext(0, benc(hs)))
         while True:
             mid, payload = self.next_msg()
             if mid == EXTENDED and payload[:1] == b"\x00":
                 d, _ = bdec(payload, 1)
                 self.ids = {k.decode(): v for k, v in
                             d.get(b"m", {}).items()}
+                their = d.get(b"aptbt_id", b"")
+                if self.ident and len(their) == 64 and \
+                        "aptbt_mux" in self.ids:
+                    self.s.sendall(ext(self.ids["aptbt_mux"], benc({
+                        "msg_type": 7, "sig": self.ident.prove(
+                            their[32:], self.nonce, self.their_id)})))
                 return
 
     def drain(self):
