@@ -308,8 +308,11 @@ case_pex()
 {
 	local list i lo self other
 	d_start pex
-	fetch_into d "$SOCK" small.bin "$SMALL_SHA" ||
+	fetch_into d "$SOCK" small.bin "$SMALL_SHA" || {
+		show "$CASE/fetch-small.bin-d.out"
+		show "$CASE/aptbtd.log"
 		fail "pex: d could not fetch small.bin"
+	}
 	ns_bg d "$CASE/listen-lo.log" "$PY" "$HPY" listen 127.0.0.1 7100 1 25
 	LPID1=$NS_BG_PID
 	ns_bg d "$CASE/listen-self.log" "$PY" "$HPY" listen "$D" 7200 1 25
