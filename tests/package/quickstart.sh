@@ -79,7 +79,7 @@ fi
 check
 out=$(sh "$qs" nosuchstep 2>&1) && fail "$qs nosuchstep succeeded"
 case $out in
-"quickstart: unknown step 'nosuchstep' (deps, build, install, demo)") ;;
+"quickstart: unknown step 'nosuchstep' (deps, build, install, demo, mirror)") ;;
 *) fail "$qs nosuchstep said: $out" ;;
 esac
 
