@@ -8,8 +8,9 @@
 # its second block is the test command .ci/run extracts; the script has
 # its SPDX line, parses under sh -n, passes shellcheck (when installed),
 # names no archive host (the demo reads the mirror from the machine's apt
-# sources) and refuses an unknown step before doing anything; every
-# package it installs is in .ci/run's PACKAGES.
+# sources) and refuses an unknown step before doing anything; its mirror
+# step finds the mirror in sample sources of both formats; every package
+# it installs is in .ci/run's PACKAGES.
 set -eu
 
 : "${top_srcdir:?run this test through make check}"
@@ -83,10 +84,38 @@ case $out in
 *) fail "$qs nosuchstep said: $out" ;;
 esac
 
+# The mirror step reads both source formats, skips the security archive
+# and files that are missing, and stops when no mirror is named.
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mirror_of()
+{
+	QUICKSTART_APT_ETC=$T/$1 sh "$qs" mirror 2>&1
+}
+mkdir -p "$T/one/sources.list.d" "$T/deb822/sources.list.d" \
+    "$T/none/sources.list.d"
+cat > "$T/one/sources.list" <<'LIST'
+# deb http://commented.invalid/debian bookworm main
+deb-src http://source.invalid/debian bookworm main
+deb [arch=amd64 signed-by=/usr/share/keyrings/k.gpg] http://one.invalid/debian bookworm main
+deb http://two.invalid/debian bookworm main
+LIST
+printf 'Types: deb\nURIs: http://sec.invalid/debian-security\nSuites: bookworm-security\n\nTypes: deb\nURIs: https://three.invalid/debian\nSuites: bookworm\n' \
+    > "$T/deb822/sources.list.d/debian.sources"
+for c in "one http://one.invalid/debian" \
+    "deb822 https://three.invalid/debian" \
+    "none quickstart: no mirror found in $T/none/sources.list*"; do
+	check
+	got=$(mirror_of "${c%% *}") || true
+	[ "$got" = "${c#* }" ] || fail "mirror of ${c%% *}: '$got', not '${c#* }'"
+done
+check
+mirror_of none >/dev/null && fail "the mirror step succeeded with no mirror"
+
 # Every package quickstart installs, .ci/run installs too.
-ci_packages=$(sed -n '/^PACKAGES=(/,/^)/p' .ci/run | tr -s ' \t()' '\n\n')
-qs_packages=$(sed -n '/^PACKAGES="/,/"$/p' "$qs" | sed -e 's/^PACKAGES=//' |
-    tr -d '"' | tr -s ' \t' '\n\n')
+# A package name is [a-z0-9.+-]; anything else separates names.
+ci_packages=$(sed -n '/^PACKAGES=(/,/^)/p' .ci/run | tr -cs 'a-z0-9.+-' '\n')
+qs_packages=$(sed -n '/^PACKAGES="/,/"$/p' "$qs" | tr -cs 'a-z0-9.+-' '\n')
 n=0
 for p in $qs_packages; do
 	n=$((n + 1))
