@@ -13,23 +13,28 @@
 # scripts/quickstart's demo uses); that mirror also serves the package's
 # dependencies and, through the aptbt+ method and aptbtd, the hello package.
 #
-# No systemd runs as PID 1 in a chroot, so the package's postinst enables
-# the units without starting them.  This test checks they are enabled, then
-# starts the daemon by the service's ExecStart= line as root: aptbtd creates
-# its directories and drops to the aptbt user itself (aptbtd(8)), where
-# systemd would have done both from User= and StateDirectory=.  Before the
-# purge it stops the daemon with SIGTERM, as the prerm's systemctl stop
-# would.
+# The system runs in one of two ways:
 #
-# Asserts: the aptbt user and group exist; the units are enabled;
-# /etc/aptbt/aptbtd.conf is a conffile; aptbtd runs as aptbt; hello is
-# installed through aptbt+ with the SHA-256 of the signed Packages index,
-# and the same bytes are in aptbtd's cache and listed by aptbt-ctl files;
-# purge removes /var/lib/aptbtd, /var/cache/aptbtd, the enablement links,
-# the user and the group.
+#  - systemd: when systemd-nspawn is installed (.ci/run installs it), the
+#    root is booted with systemd as its PID 1 in a container that shares
+#    the host's network.  The package's postinst must have created the
+#    user and enabled and started aptbtd.socket and aptbtd.service; the
+#    prerm must stop them on purge.
+#  - chroot: otherwise (or with DEB_INSTALL_MODE=chroot), a plain chroot in its own mount and PID namespaces.
+#    No systemd runs there, so the postinst only enables the units: the
+#    test checks they are enabled, then starts the daemon by the service's
+#    ExecStart= line as root (aptbtd creates its directories and drops to
+#    the aptbt user itself, aptbtd(8), where systemd would do both from
+#    User= and StateDirectory=), and stops it with SIGTERM before the purge,
+#    as the prerm's systemctl stop would.
 #
-# The chroot lives in its own mount and PID namespaces, so its mounts and
-# processes end with the test (or after 15 minutes).
+# Asserts: the aptbt user and group exist; the units are enabled (and
+# active under systemd); /etc/aptbt/aptbtd.conf is a conffile; aptbtd runs
+# as aptbt; hello is installed through aptbt+ with the SHA-256 of the
+# signed Packages index, and the same bytes are in aptbtd's cache and
+# listed by aptbt-ctl files; purge stops the daemon and removes
+# /var/lib/aptbtd, /var/cache/aptbtd, the enablement links, the user and
+# the group.  Everything inside ends with the test, or after 15 minutes.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,8 +45,38 @@ for cmd in debootstrap unshare chroot dpkg-buildpackage lintian; do
 	    { echo "deb-install.sh: $cmd is missing" >&2; exit 1; }
 done
 
+mode=${DEB_INSTALL_MODE:-}
+if [ -z "$mode" ]; then
+	if command -v systemd-nspawn >/dev/null 2>&1; then
+		mode=systemd
+	else
+		mode=chroot
+	fi
+fi
 W=$(mktemp -d /var/tmp/aptbt-deb.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+nspawn=
+init=
+# Called by the EXIT trap.
+# shellcheck disable=SC2317
+cleanup()
+{
+	if [ -n "$nspawn" ]; then
+		# SIGTERM asks the container to power off; the kill of its
+		# PID 1 ends whatever is left of its PID namespace.
+		kill "$nspawn" 2>/dev/null || true
+		n=0
+		while kill -0 "$nspawn" 2>/dev/null && [ "$n" -lt 60 ]; do
+			sleep 0.5
+			n=$((n + 1))
+		done
+		[ -z "$init" ] || kill -KILL "$init" 2>/dev/null || true
+		kill -KILL "$nspawn" 2>/dev/null || true
+		wait "$nspawn" 2>/dev/null || true
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 t0=$(date +%s)
 step()
 {
@@ -68,9 +103,13 @@ fi
 echo "package: $deb"
 
 mirror=$(sh "$src/scripts/quickstart" mirror)
-step "debootstrap --variant=minbase bookworm from $mirror"
+step "debootstrap --variant=minbase bookworm from $mirror ($mode)"
 root=$W/root
-debootstrap --variant=minbase bookworm "$root" "$mirror" \
+include=
+[ "$mode" = chroot ] || include=--include=systemd-sysv,dbus
+# $include is one word or none.
+# shellcheck disable=SC2086
+debootstrap --variant=minbase $include bookworm "$root" "$mirror" \
     > "$W/debootstrap.log" 2>&1 || { tail -n 30 "$W/debootstrap.log"; exit 1; }
 cp "$deb" "$root/root/aptbt.deb"
 
@@ -113,20 +152,32 @@ check
 dpkg-query -W -f='${Conffiles}\n' aptbt | grep -q '^ /etc/aptbt/aptbtd.conf ' ||
     fail "/etc/aptbt/aptbtd.conf is not a conffile"
 
-echo "== inside: starting aptbtd by the unit's ExecStart= line"
-exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/aptbtd.service)
-echo "ExecStart=$exec_start"
-# Word splitting of the unit's command line is wanted here.
-# shellcheck disable=SC2086
-$exec_start > /root/aptbtd.log 2>&1 &
-pid=$!
+if [ -d /run/systemd/system ]; then
+	echo "== inside: systemd is PID 1: the postinst started aptbtd"
+	for unit in aptbtd.socket aptbtd.service; do
+		check
+		systemctl is-active --quiet "$unit" ||
+		    fail "$unit is $(systemctl is-active "$unit") after install"
+	done
+	pid=$(systemctl show -p MainPID --value aptbtd.service)
+	systemctl status --no-pager aptbtd.service | head -n 3
+else
+	echo "== inside: no systemd: aptbtd started by the unit's ExecStart= line"
+	exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/aptbtd.service)
+	echo "ExecStart=$exec_start"
+	# Word splitting of the unit's command line is wanted here.
+	# shellcheck disable=SC2086
+	$exec_start > /root/aptbtd.log 2>&1 &
+	pid=$!
+fi
 n=0
 until [ -S /run/aptbtd/control.sock ] || [ "$n" -ge 100 ]; do
 	sleep 0.2
 	n=$((n + 1))
 done
 check
-if [ -S /run/aptbtd/control.sock ] && kill -0 "$pid" 2>/dev/null; then
+if [ -S /run/aptbtd/control.sock ] && [ "${pid:-0}" -gt 0 ] &&
+    kill -0 "$pid" 2>/dev/null; then
 	# The daemon binds the socket as root, then drops to aptbt.
 	n=0
 	while uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status") &&
@@ -138,8 +189,8 @@ if [ -S /run/aptbtd/control.sock ] && kill -0 "$pid" 2>/dev/null; then
 	[ "$uid" = "$(id -u aptbt)" ] ||
 	    fail "aptbtd runs as uid $uid, not aptbt's $(id -u aptbt)"
 else
-	cat /root/aptbtd.log
-	fail "aptbtd is not running with its control socket"
+	cat /root/aptbtd.log 2>/dev/null
+	fail "aptbtd (pid ${pid:-none}) is not running with its control socket"
 fi
 
 echo "== inside: apt-get install hello through aptbt+"
@@ -166,17 +217,34 @@ check
     fail "$cached is missing from aptbtd's cache or differs"
 aptbt-ctl files
 aptbt-ctl status
+# apt may have its copy a moment before aptbtd marks the file cached.
+n=0
+until aptbt-ctl files | grep -q "^$(echo "$want" | cut -c1-12) *cached " ||
+    [ "$n" -ge 50 ]; do
+	sleep 0.2
+	n=$((n + 1))
+done
 check
 aptbt-ctl files | grep -q "^$(echo "$want" | cut -c1-12) *cached " ||
     fail "aptbt-ctl files does not list hello as cached"
 
 echo "== inside: apt-get purge aptbt"
-kill "$pid"
-wait "$pid"
-rc=$?
-check
-[ "$rc" -eq 0 ] || fail "aptbtd exited with status $rc on SIGTERM"
+if [ ! -d /run/systemd/system ]; then
+	kill "$pid"
+	wait "$pid"
+	rc=$?
+	check
+	[ "$rc" -eq 0 ] || fail "aptbtd exited with status $rc on SIGTERM"
+fi
 apt_get purge -y aptbt > /root/purge.log 2>&1 || { cat /root/purge.log; fail "purge"; }
+check
+kill -0 "$pid" 2>/dev/null && fail "aptbtd (pid $pid) still runs after purge"
+if [ -d /run/systemd/system ]; then
+	for unit in aptbtd.socket aptbtd.service; do
+		check
+		systemctl is-active --quiet "$unit" && fail "$unit is active after purge"
+	done
+fi
 for path in /var/lib/aptbtd /var/cache/aptbtd /etc/aptbt \
     /etc/systemd/system/multi-user.target.wants/aptbtd.service \
     /etc/systemd/system/sockets.target.wants/aptbtd.socket; do
@@ -193,20 +261,60 @@ check
 dpkg-query -W -f='${db:Status-Status}' aptbt 2>/dev/null | grep -q installed &&
     fail "dpkg still knows aptbt as installed"
 
-echo "inside the chroot: $checks checks, $fails failed"
+echo "inside: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
 EOF
 
-step "installing, using and purging the package in the chroot"
+step "installing, using and purging the package ($mode)"
 rc=0
-# / of the chroot is a mount point, as ip netns and some tools require.
-# $1 is expanded by the inner shell.
-# shellcheck disable=SC2016
-timeout 900 unshare --mount --pid --fork --kill-child --propagation private sh -c '
-	mount --bind "$1" "$1" &&
-	mount -t proc proc "$1/proc" &&
-	mount -t sysfs sysfs "$1/sys" &&
-	mount -t tmpfs tmpfs "$1/run" &&
-	exec chroot "$1" /bin/sh /root/inside.sh' sh "$root" || rc=$?
+if [ "$mode" = systemd ]; then
+	# --register=no and --keep-unit: no systemd on the host to ask.
+	systemd-nspawn -q -D "$root" -b --register=no --keep-unit \
+	    -M "aptbt-deb-$$" > "$W/nspawn.log" 2>&1 &
+	nspawn=$!
+	# The container's PID 1 is systemd-nspawn's child.
+	n=0
+	until init=$(ps --ppid "$nspawn" -o pid= | tr -d ' ') && [ -n "$init" ]; do
+		n=$((n + 1))
+		if [ "$n" -gt 100 ] || ! kill -0 "$nspawn" 2>/dev/null; then
+			cat "$W/nspawn.log"
+			echo "FAIL: the container did not start" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+	in_ct()
+	{
+		nsenter -t "$init" -m -p -u -i -r -w "$@"
+	}
+	# Booted: "running", or "degraded" when a unit that needs more
+	# than a container has failed.
+	n=0
+	while :; do
+		state=$(in_ct systemctl is-system-running 2>/dev/null) || true
+		case $state in running | degraded) break ;; esac
+		n=$((n + 1))
+		if [ "$n" -gt 120 ]; then
+			tail -n 30 "$W/nspawn.log"
+			echo "FAIL: the container's systemd is '$state' after 60 s" >&2
+			exit 1
+		fi
+		sleep 0.5
+	done
+	echo "container's systemd: $state"
+	timeout 900 nsenter -t "$init" -m -p -u -i -r -w \
+	    /bin/sh /root/inside.sh || rc=$?
+else
+	# / of the chroot is a mount point, as ip netns and some tools
+	# require.  $1 is expanded by the inner shell.
+	# shellcheck disable=SC2016
+	timeout 900 unshare --mount --pid --fork --kill-child \
+	    --propagation private sh -c '
+		mount --bind "$1" "$1" &&
+		mount -t proc proc "$1/proc" &&
+		mount -t sysfs sysfs "$1/sys" &&
+		mount -t tmpfs tmpfs "$1/run" &&
+		exec chroot "$1" /bin/sh /root/inside.sh' sh "$root" || rc=$?
+fi
 step "done, exit status $rc"
 exit "$rc"
