@@ -38,7 +38,7 @@ put_file(const struct report_file *f, void *arg)
 	benc_put_dict(c->b);
 	benc_put_kv_int(c->b, "bytes_from_peers", (int64_t)f->from_peers);
 	benc_put_kv_int(c->b, "bytes_to_peers", (int64_t)f->to_peers);
-	benc_put_kv_str(c->b, "mode", f->mode);
+	benc_put_kv_str(c->b, "mode", report_file_mode(f->sha256));
 	benc_put_kv_int(c->b, "peers", f->peers);
 	benc_put_kv_int(c->b, "progress", f->size > 0 ?
 	    (int64_t)(f->have * 1000 / f->size) : 1000);

@@ -53,8 +53,8 @@ struct files_walk {
 	bool	 stopped;
 };
 
-static const char *
-mode_of(const uint8_t *sha256)
+const char *
+report_file_mode(const uint8_t *sha256)
 {
 	return torrents_by_sha256(sha256) != NULL ? "metadata" :
 	    "zero-metadata";
@@ -74,7 +74,6 @@ walk_swarm(struct swarm *s, void *arg)
 	f.size = st.size;
 	f.have = st.have_bytes;
 	f.state = st.seeding ? "seeding" : "fetching";
-	f.mode = mode_of(st.sha256);
 	f.peers = st.nlinks;
 	f.from_peers = st.from_peers;
 	f.to_peers = st.to_peers;
@@ -86,11 +85,10 @@ walk_cached(const struct cache_entry *e, void *arg)
 {
 	struct files_walk	*w = arg;
 	struct report_file	 f = { e->sha256, e->size, e->size, "cached",
-	    NULL, 0, 0, 0 };
+	    0, 0, 0 };
 
 	if (swarm_find_sha256(e->sha256) != NULL)
 		return true;
-	f.mode = mode_of(e->sha256);
 	w->stopped = !w->cb(&f, w->arg);
 	return !w->stopped;
 }

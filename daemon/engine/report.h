@@ -41,7 +41,6 @@ struct report_file {
 	const uint8_t	*sha256;
 	uint64_t	 size, have;
 	const char	*state;
-	const char	*mode;		/* "metadata" or "zero-metadata" */
 	unsigned	 peers;
 	uint64_t	 from_peers, to_peers;
 };
@@ -51,6 +50,8 @@ struct report_file {
  * cb returns false to stop early.
  */
 void	report_files(bool (*cb)(const struct report_file *, void *), void *);
+/* "metadata" (a torrent is known for it) or "zero-metadata". */
+const char *report_file_mode(const uint8_t *sha256);
 
 /* One connection as "peers" lists it. */
 struct report_peer {

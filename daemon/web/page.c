@@ -133,7 +133,7 @@ put_file(const struct report_file *f, void *arg)
 	hex_encode(f->sha256, SHA256_LEN, hex);
 	evbuffer_add_printf(c->b, "<tr><td><code>%.16s…</code></td>", hex);
 	put_text_td(c->b, f->state);
-	put_text_td(c->b, f->mode);
+	put_text_td(c->b, report_file_mode(f->sha256));
 	put_bytes_td(c->b, NULL, f->size);
 	evbuffer_add_printf(c->b, "<td class=\"n\">%.1f%%</td>", f->size > 0 ?
 	    100.0 * (double)f->have / (double)f->size : 100.0);
