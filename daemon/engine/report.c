@@ -8,6 +8,8 @@
 #include <sys/queue.h>
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/hash.h"
@@ -48,17 +50,12 @@ report_status(struct report_status *r)
 }
 
 struct files_walk {
-	bool	(*cb)(const struct report_file *, void *);
-	void	*arg;
-	bool	 stopped;
+	bool		(*cb)(const struct report_file *, void *);
+	void		*arg;
+	bool		 stopped;
+	uint8_t		(*open)[SHA256_LEN];	/* sorted keys of open swarms */
+	size_t		 nopen, cap;
 };
-
-const char *
-report_file_mode(const uint8_t *sha256)
-{
-	return torrents_by_sha256(sha256) != NULL ? "metadata" :
-	    "zero-metadata";
-}
 
 static void
 walk_swarm(struct swarm *s, void *arg)
@@ -70,6 +67,8 @@ walk_swarm(struct swarm *s, void *arg)
 	if (w->stopped)
 		return;
 	swarm_get_stats(s, &st);
+	if (w->nopen < w->cap)
+		memcpy(w->open[w->nopen++], st.sha256, SHA256_LEN);
 	f.sha256 = st.sha256;
 	f.size = st.size;
 	f.have = st.have_bytes;
@@ -80,8 +79,21 @@ walk_swarm(struct swarm *s, void *arg)
 	w->stopped = !w->cb(&f, w->arg);
 }
 
+const char *
+report_file_mode(const uint8_t *sha256)
+{
+	return torrents_by_sha256(sha256) != NULL ? "metadata" :
+	    "zero-metadata";
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, SHA256_LEN);
+}
+
 static bool
-walk_cached(const struct cache_entry *e, void *arg)
+walk_cached_slow(const struct cache_entry *e, void *arg)
 {
 	struct files_walk	*w = arg;
 	struct report_file	 f = { e->sha256, e->size, e->size, "cached",
@@ -93,14 +105,52 @@ walk_cached(const struct cache_entry *e, void *arg)
 	return !w->stopped;
 }
 
+static bool
+walk_cached(const struct cache_entry *e, void *arg)
+{
+	struct files_walk	*w = arg;
+	struct report_file	 f = { e->sha256, e->size, e->size, "cached",
+	    0, 0, 0 };
+
+	/* A file with an open swarm was listed with its traffic already. */
+	if (w->nopen > 0 && bsearch(e->sha256, w->open, w->nopen, SHA256_LEN,
+	    key_cmp) != NULL)
+		return true;
+	w->stopped = !w->cb(&f, w->arg);
+	return !w->stopped;
+}
+
+void
+report_swarms(bool (*cb)(const struct report_file *, void *), void *arg)
+{
+	struct files_walk	w = { cb, arg, false, NULL, 0, 0 };
+
+	swarm_foreach(walk_swarm, &w);
+}
+
+/*
+ * The swarms' keys are sorted once, so telling which cached files were
+ * listed already costs a binary search each, not a walk of the swarms.
+ */
 void
 report_files(bool (*cb)(const struct report_file *, void *), void *arg)
 {
-	struct files_walk	w = { cb, arg, false };
+	struct files_walk	w = { cb, arg, false, NULL, 0, 0 };
+	unsigned		n = swarm_count();
 
+	if (n > 0 && (w.open = calloc(n, SHA256_LEN)) == NULL) {
+		/* Without memory for the keys, the slow way. */
+		swarm_foreach(walk_swarm, &w);
+		if (!w.stopped)
+			cache_foreach(walk_cached_slow, &w);
+		return;
+	}
+	w.cap = n;
 	swarm_foreach(walk_swarm, &w);
+	qsort(w.open, w.nopen, SHA256_LEN, key_cmp);
 	if (!w.stopped)
 		cache_foreach(walk_cached, &w);
+	free(w.open);
 }
 
 /* Where a peer came from: its name and its letter in "flags". */

@@ -47,9 +47,11 @@ struct report_file {
 
 /*
  * Open swarms first (with their traffic), then the rest of the cache.
- * cb returns false to stop early.
+ * cb returns false to stop early.  Cost: O(files log swarms).
  */
 void	report_files(bool (*cb)(const struct report_file *, void *), void *);
+/* Open swarms only ("fetching" or "seeding"): O(swarms). */
+void	report_swarms(bool (*cb)(const struct report_file *, void *), void *);
 /* "metadata" (a torrent is known for it) or "zero-metadata". */
 const char *report_file_mode(const uint8_t *sha256);
 

@@ -66,8 +66,6 @@ count_file(const struct report_file *f, void *arg)
 {
 	struct file_counts	*c = arg;
 
-	if (f->state[0] == 'c')
-		return false;	/* swarms come first; the cache is counted */
 	if (f->state[0] == 'f')
 		c->fetching++;
 	else
@@ -137,7 +135,7 @@ render_metrics(struct evbuffer *b)
 	struct file_counts	fc = { 0, 0 };
 
 	report_status(&r);
-	report_files(count_file, &fc);
+	report_swarms(count_file, &fc);
 
 	family(b, "aptbt_bytes_total", "counter", "Bytes received for apt, "
 	    "by where they came from (cache: served from the local cache).");

@@ -120,10 +120,6 @@ put_file(const struct report_file *f, void *arg)
 	struct files_ctx	*c = arg;
 	char			 hex[2 * SHA256_LEN + 1];
 
-	if (f->state[0] == 'c') {
-		/* Cached files are counted from the status, not walked. */
-		return false;
-	}
 	if (f->state[0] == 'f')
 		c->nfetching++;
 	else
@@ -256,7 +252,7 @@ render_page(struct evbuffer *b)
 	    "(SHA-256)</th><th>state</th><th>mode</th><th class=\"n\">size</th>"
 	    "<th class=\"n\">have</th><th class=\"n\">peers</th>"
 	    "<th class=\"n\">from peers</th><th class=\"n\">to peers</th></tr>");
-	report_files(put_file, &fc);
+	report_swarms(put_file, &fc);
 	evbuffer_add_printf(b, "</table>");
 	put_cut(b, fc.rows);
 	evbuffer_add_printf(b, "<p><span id=\"files-fetching\" data-n=\"%llu\">"
