@@ -147,7 +147,8 @@ report_files(bool (*cb)(const struct report_file *, void *), void *arg)
 	}
 	w.cap = n;
 	swarm_foreach(walk_swarm, &w);
-	qsort(w.open, w.nopen, SHA256_LEN, key_cmp);
+	if (w.nopen > 0)
+		qsort(w.open, w.nopen, SHA256_LEN, key_cmp);
 	if (!w.stopped)
 		cache_foreach(walk_cached, &w);
 	free(w.open);
