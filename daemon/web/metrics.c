@@ -6,7 +6,7 @@
  * (bytes, seconds), _total on counters, one HELP and one TYPE line per
  * family.  Label values are escaped as the format says (backslash,
  * double quote, line feed); mirror URLs come from apt and the config.
- * aptbt-metrics(7) lists the families.
+ * aptbtd-metrics(7) lists the families.
  */
 #include "config.h"
 
