@@ -4,7 +4,7 @@
 # by a strict parser while a download runs.
 #
 # Two hosts in network namespaces: m runs nginx with its link capped
-# (ns_cap) so a 24 MiB file takes about five seconds; c runs aptbtd with
+# (ns_cap) so a 24 MiB file takes about ten seconds; c runs aptbtd with
 # the default status_listen (127.0.0.1:9977), a good mirror on m and a
 # dead one whose URL holds '"<>', and headless Chromium.  While the
 # file downloads, Chromium loads the page (--dump-dom, then
@@ -19,7 +19,8 @@
 # page) and Chromium behind a trap proxy (every request Chromium makes
 # to anything but loopback lands there and is logged; it must log none).
 # Then: other methods get 405 and change nothing, a request head past
-# the limit is refused, and the connection limit makes request 17 wait.
+# the limit is refused, the connection limit makes request 17 wait, and a
+# reload moves the page to another port, then (none) stops it.
 #
 # Artefacts (kept after the test): $ARTEFACT_DIR, default
 # $top_builddir/tests/artefacts/status: status.png (the screenshot),
@@ -42,7 +43,7 @@ ns_init
 ns_host m 1
 ns_host c 2
 M=$(ns_ip m)
-ns_cap m 40mbit
+ns_cap m 20mbit
 PAGE=http://127.0.0.1:9977/
 
 # --- the mirror ------------------------------------------------------------
@@ -132,10 +133,11 @@ done
 chrome --dump-dom "$PAGE" >"$ART/status-dom.html" ||
 	fail "chromium --dump-dom failed: $(tail -n 5 "$T/chrome.log")"
 ctl --json status >"$T/s1.json"
-chrome --screenshot="$ART/status.png" --window-size=1280,1900 "$PAGE" ||
-	fail "chromium --screenshot failed: $(tail -n 5 "$T/chrome.log")"
 alive "$FETCH_PID" ||
 	fail "the download ended before the browser was done; make the file larger"
+chrome --screenshot="$ART/status.png" --window-size=1280,1900 "$PAGE" ||
+	fail "chromium --screenshot failed: $(tail -n 5 "$T/chrome.log")"
+alive "$FETCH_PID" && during="during" || during="just after"
 [ "$(field "$T/s1.json" downloads)" -ge 1 ] || fail "no download while the page was read"
 echo "status: page read during the download: mirror bytes" \
     "$(field "$T/s0.json" bytes_from_mirrors)..$(field "$T/s1.json" bytes_from_mirrors) of $SIZE"
@@ -145,7 +147,7 @@ $CHECK page "$ART/status-dom.html" "$T/s0.json" "$T/s1.json" \
 $PY -c 'import sys; d = open(sys.argv[1], "rb").read(24)
 sys.exit(d[:8] != b"\x89PNG\r\n\x1a\n" or int.from_bytes(d[16:20], "big") != 1280)' \
     "$ART/status.png" || fail "status.png is not a 1280-pixel-wide PNG"
-echo "status: screenshot $ART/status.png ($(stat -c %s "$ART/status.png") bytes)"
+echo "status: screenshot $ART/status.png ($(stat -c %s "$ART/status.png") bytes), taken $during the download"
 
 # --- nothing from outside --------------------------------------------------
 $CHECK noext "$ART/status-dom.html" || fail "the page refers to something outside"
@@ -189,6 +191,19 @@ promtool check metrics <"$ART/metrics.txt" >"$T/promtool.out" 2>&1 ||
 	fail "promtool check metrics: $(cat "$T/promtool.out")"
 echo "status: promtool check metrics: clean"
 $CHECK metrics "$ART/metrics.txt" "$T/s2.json" || fail "/metrics"
+# The parser must refuse what the format forbids: a raw quote in a label
+# value, a series twice, samples without their TYPE.
+sed 's/x\\"<y>/x"<y>/' "$ART/metrics.txt" >"$T/bad1.txt"
+sed '/^aptbt_peers /p' "$ART/metrics.txt" >"$T/bad2.txt"
+sed '/^# TYPE aptbt_peers /d' "$ART/metrics.txt" >"$T/bad3.txt"
+for b in 1 2 3; do
+	cmp -s "$T/bad$b.txt" "$ART/metrics.txt" && fail "could not plant fault $b"
+	if $CHECK metrics "$T/bad$b.txt" "$T/s2.json" >"$T/bad$b.out" 2>&1; then
+		fail "statuscheck.py metrics took planted fault $b"
+	fi
+done
+echo "status: the parser refuses a raw quote, a repeated series, a missing TYPE:" \
+    "$(sed -n 's/^statuscheck: FAIL: //p' "$T"/bad[123].out | tr '\n' ';')"
 grep -qF 'aptbt_mirror_errors_total{mirror="http://192.0.2.1:1/x\"<y>"}' \
     "$ART/metrics.txt" || fail "the dead mirror's label is not escaped as the format says"
 n=$(sed -n "s|^aptbt_mirror_bytes_total{mirror=\"http://$M/debian\"} ||p" "$ART/metrics.txt")
@@ -219,6 +234,26 @@ esac
 echo "status: POST/PUT/DELETE/PATCH/OPTIONS 405, /nope 404, a 20 kB head refused ($code)"
 ns_exec c $CHECK limit 127.0.0.1 9977 16 || fail "the connection limit"
 alive "$DAEMON_PID" || fail "aptbtd died"
+
+# --- a reload moves the page -----------------------------------------------
+echo "status_listen = 127.0.0.1:9978" >>"$CONF"
+kill -HUP "$DAEMON_PID"
+wait_for_file_line "$T/aptbtd.log" "status page on http://127.0.0.1:9978/" ||
+	fail "a reload did not move the page to 9978"
+code=$(ns_exec c curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:9978/metrics")
+[ "$code" = 200 ] || fail "GET :9978/metrics after the reload answered $code"
+code=$(ns_exec c curl -s -o /dev/null -w '%{http_code}' "$PAGE")
+[ "$code" = 000 ] || fail "the old address still answers ($code) after the reload"
+sed -i 's/^status_listen = .*/status_listen = none/' "$CONF"
+kill -HUP "$DAEMON_PID"
+i=0
+while code=$(ns_exec c curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:9978/metrics") &&
+    [ "$code" != 000 ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "status_listen = none did not stop the page"
+	sleep 0.1
+done
+echo "status: a reload moved the page to :9978, then none stopped it"
 
 stop_wait "$DAEMON_PID"
 [ "$STOP_RC" = 0 ] || fail "aptbtd exited with $STOP_RC"
