@@ -212,7 +212,6 @@ listen_on(const char *addr)
 
 		if (l != NULL)
 			evconnlistener_free(l);
-
 		log_warnx("cannot serve the status page on %s: %s; running "
 		    "without it", addr, strerror(e));
 		evhttp_free(web.http);
