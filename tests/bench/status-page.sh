@@ -64,7 +64,7 @@ wait_for_file_line "$LOG/peerload" '^ready' 90 || {
 sleep 5
 connected=$(daemon_peers d)
 files=$(status_field d files)
-echo "daemon with $files cached files and $connected daemon peers"
+echo "daemon with $files cached files, $(status_field d swarms) open swarms and $connected daemon peers"
 [ "$files" -ge "$NFILES" ] || fail "only $files files in the cache"
 [ "$connected" -ge "$NPEERS" ] || fail "only $connected peers connected"
 
