@@ -41,26 +41,44 @@ static const char style[] =
 static void
 put_n(struct evbuffer *b, uint64_t n)
 {
-	evbuffer_add_printf(b, "<td class=\"n\" data-n=\"%llu\">%llu</td>",
-	    (unsigned long long)n, (unsigned long long)n);
+	html_lit(b, "<td class=\"n\" data-n=\"");
+	html_put_u64(b, n);
+	html_lit(b, "\">");
+	html_put_u64(b, n);
+	html_lit(b, "</td>");
 }
 
+/* id: an element id (a constant) or NULL. */
 static void
 put_bytes_td(struct evbuffer *b, const char *id, uint64_t n)
 {
-	evbuffer_add_printf(b, "<td class=\"n\"%s%s%s data-bytes=\"%llu\">",
-	    id != NULL ? " id=\"" : "", id != NULL ? id : "",
-	    id != NULL ? "\"" : "", (unsigned long long)n);
+	html_lit(b, "<td class=\"n\"");
+	if (id != NULL) {
+		html_lit(b, " id=\"");
+		html_lit(b, id);
+		html_lit(b, "\"");
+	}
+	html_lit(b, " data-bytes=\"");
+	html_put_u64(b, n);
+	html_lit(b, "\">");
 	html_put_bytes(b, n);
-	evbuffer_add(b, "</td>", 5);
+	html_lit(b, "</td>");
+}
+
+static void
+put_percent_td(struct evbuffer *b, uint64_t part, uint64_t whole)
+{
+	html_lit(b, "<td class=\"n\">");
+	html_put_percent(b, part, whole);
+	html_lit(b, "%</td>");
 }
 
 static void
 put_text_td(struct evbuffer *b, const char *s)
 {
-	evbuffer_add(b, "<td>", 4);
+	html_lit(b, "<td>");
 	html_put(b, s);
-	evbuffer_add(b, "</td>", 5);
+	html_lit(b, "</td>");
 }
 
 static void
@@ -69,11 +87,14 @@ put_saved(struct evbuffer *b, const struct report_status *r)
 	uint64_t	spared = r->bytes_from_peers + r->bytes_from_cache;
 	uint64_t	all = spared + r->bytes_from_mirrors;
 
-	evbuffer_add_printf(b, "<h2>Saved</h2><p><span class=\"big\" "
-	    "id=\"spared\">%.1f%%</span> of what apt received did not cross "
-	    "the uplink (it came from peers or the cache).</p>"
-	    "<table><tr><th>source</th><th class=\"n\">bytes</th></tr>",
-	    all > 0 ? 100.0 * (double)spared / (double)all : 0.0);
+	html_lit(b, "<h2>Saved</h2><p><span class=\"big\" id=\"spared\">");
+	if (all > 0)
+		html_put_percent(b, spared, all);
+	else
+		html_lit(b, "0.0");
+	html_lit(b, "%</span> of what apt received did not cross the uplink "
+	    "(it came from peers or the cache).</p><table><tr><th>source</th>"
+	    "<th class=\"n\">bytes</th></tr>");
 	evbuffer_add_printf(b, "<tr><td>from peers</td>");
 	put_bytes_td(b, "bytes-from-peers", r->bytes_from_peers);
 	evbuffer_add_printf(b, "</tr><tr><td>from the cache</td>");
@@ -96,9 +117,7 @@ put_download(const struct report_download *d, void *arg)
 	evbuffer_add(b, "</code></td>", 12);
 	if (d->size >= 0) {
 		put_bytes_td(b, NULL, (uint64_t)d->size);
-		evbuffer_add_printf(b, "<td class=\"n\">%.1f%%</td>",
-		    d->size > 0 ? 100.0 * (double)d->have / (double)d->size :
-		    100.0);
+		put_percent_td(b, d->have, (uint64_t)d->size);
 	} else
 		evbuffer_add_printf(b, "<td class=\"n dim\">?</td>"
 		    "<td class=\"n dim\">?</td>");
@@ -127,12 +146,14 @@ put_file(const struct report_file *f, void *arg)
 	if (c->rows++ >= ROWS_MAX)
 		return true;
 	hex_encode(f->sha256, SHA256_LEN, hex);
-	evbuffer_add_printf(c->b, "<tr><td><code>%.16s…</code></td>", hex);
+	hex[16] = '\0';
+	html_lit(c->b, "<tr><td><code>");
+	html_lit(c->b, hex);
+	html_lit(c->b, "…</code></td>");
 	put_text_td(c->b, f->state);
 	put_text_td(c->b, report_file_mode(f->sha256));
 	put_bytes_td(c->b, NULL, f->size);
-	evbuffer_add_printf(c->b, "<td class=\"n\">%.1f%%</td>", f->size > 0 ?
-	    100.0 * (double)f->have / (double)f->size : 100.0);
+	put_percent_td(c->b, f->have, f->size);
 	put_n(c->b, f->peers);
 	put_bytes_td(c->b, NULL, f->from_peers);
 	put_bytes_td(c->b, NULL, f->to_peers);

@@ -89,21 +89,76 @@ START_TEST(test_same_slot)
 END_TEST
 
 static char *
-escaped(const char *in)
+drain(struct evbuffer *b)
 {
 	static char	out[256];
-	struct evbuffer	*b = evbuffer_new();
-	size_t		 n;
+	size_t		n;
 
-	ck_assert_ptr_nonnull(b);
-	html_put(b, in);
 	n = evbuffer_get_length(b);
 	ck_assert_uint_lt(n, sizeof(out));
 	evbuffer_remove(b, out, n);
 	out[n] = '\0';
-	evbuffer_free(b);
 	return out;
 }
+
+static char *
+escaped(const char *in)
+{
+	static struct evbuffer	*b;
+
+	if (b == NULL)
+		b = evbuffer_new();
+	ck_assert_ptr_nonnull(b);
+	html_put(b, in);
+	return drain(b);
+}
+
+static char *
+bytes(uint64_t n)
+{
+	static struct evbuffer	*b;
+
+	if (b == NULL)
+		b = evbuffer_new();
+	ck_assert_ptr_nonnull(b);
+	html_put_bytes(b, n);
+	return drain(b);
+}
+
+static char *
+percent(uint64_t part, uint64_t whole)
+{
+	static struct evbuffer	*b;
+
+	if (b == NULL)
+		b = evbuffer_new();
+	ck_assert_ptr_nonnull(b);
+	html_put_percent(b, part, whole);
+	return drain(b);
+}
+
+/* Numbers without printf: the same figures printf("%.1f") would give. */
+START_TEST(test_numbers)
+{
+	ck_assert_str_eq(bytes(0), "0 B");
+	ck_assert_str_eq(bytes(1023), "1023 B");
+	ck_assert_str_eq(bytes(1024), "1.0 KiB");
+	ck_assert_str_eq(bytes(1536), "1.5 KiB");
+	ck_assert_str_eq(bytes(1048575), "1024.0 KiB");
+	ck_assert_str_eq(bytes(25165824), "24.0 MiB");
+	ck_assert_str_eq(bytes(3ULL << 30 | 1ULL << 29), "3.5 GiB");
+	ck_assert_str_eq(bytes(UINT64_MAX), "16.0 EiB");
+	ck_assert_str_eq(percent(0, 10), "0.0");
+	ck_assert_str_eq(percent(5, 8), "62.5");
+	ck_assert_str_eq(percent(1, 3), "33.3");
+	ck_assert_str_eq(percent(2, 3), "66.7");
+	ck_assert_str_eq(percent(999999, 1000000), "100.0");
+	ck_assert_str_eq(percent(7, 7), "100.0");
+	ck_assert_str_eq(percent(0, 0), "100.0");
+	ck_assert_str_eq(percent(UINT64_MAX - 1, UINT64_MAX), "100.0");
+	ck_assert_str_eq(percent(UINT64_MAX / 4, UINT64_MAX), "25.0");
+}
+END_TEST
 
 START_TEST(test_html)
 {
@@ -126,6 +181,7 @@ history_suite(void)
 	tcase_add_test(tc, test_slots);
 	tcase_add_test(tc, test_same_slot);
 	tcase_add_test(tc, test_html);
+	tcase_add_test(tc, test_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }
