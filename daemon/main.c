@@ -39,6 +39,7 @@
 #include "daemon/privsep.h"
 #include "daemon/engine/sharing.h"
 #include "daemon/base/state.h"
+#include "daemon/web/web.h"
 
 static const char	*conf_path;	/* NULL: the default file */
 static bool		 conf_explicit;
@@ -91,6 +92,7 @@ reload(void)
 		apply_conf_limits(true);
 		engine_reload();
 		sharing_reload();
+		web_reload(conf.status_listen);
 		if (old_socket != NULL &&
 		    strcmp(old_socket, conf.control_socket) != 0)
 			log_notice("control_socket changes at the next restart");
@@ -315,6 +317,7 @@ main(int argc, char *argv[])
 
 	access_init(conf.admin_group);
 	state.started = clock_s();
+	state.started_at = time(NULL);
 	state_load(conf.state_dir);
 	apply_conf_limits(false);
 	state_init_events(base);
@@ -323,6 +326,8 @@ main(int argc, char *argv[])
 	if (sharing_init(base) < 0)
 		fatalx("cannot start sharing with peers");
 	notify_init(base);
+	/* The page is a convenience: without its port the daemon still serves. */
+	web_init(base, conf.status_listen);
 
 	log_info("aptbtd %s ready (cache %s, state %s)", APTBT_VERSION,
 	    conf.cache_dir, conf.state_dir);
@@ -332,6 +337,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(base);
 
 	notify_stopping();
+	web_shutdown();
 	sharing_shutdown();
 	engine_shutdown();
 	control_shutdown();

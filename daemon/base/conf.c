@@ -25,6 +25,20 @@ static const char *const log_level_names[] = {
 	"err", "warning", "notice", "info", "debug", NULL
 };
 
+/* "none" or empty (no status page), or one ADDRESS:PORT. */
+static bool
+status_listen_check(const char *v, char *err, size_t errlen)
+{
+	struct netaddr	na;
+
+	if (v[0] == '\0' || strcmp(v, "none") == 0 ||
+	    (netaddr_parse(v, strlen(v), &na) == 0 && na.port != 0))
+		return true;
+	snprintf(err, errlen, "\"%s\" is not ADDRESS:PORT or none (numeric, "
+	    "e.g. 127.0.0.1:9977 or [::1]:9977)", v);
+	return false;
+}
+
 #define KEY(name, type, def)						\
 	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL, NULL }
 
@@ -54,6 +68,9 @@ static const struct conf_key conf_keys[] = {
 	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",
 	    0, 0, NULL, scope_check },
 	KEY(state_dir, CONF_PATH, "/var/lib/aptbtd"),
+	{ "status_listen", CONF_STRING,
+	    offsetof(struct aptbtd_conf, status_listen), "127.0.0.1:9977",
+	    0, 0, NULL, status_listen_check },
 	KEY(upload_limit, CONF_BYTES, "0"),
 	KEY(user, CONF_STRING, "aptbt"),
 };
@@ -81,6 +98,40 @@ conf_load(const char *path, bool must_exist, char *err, size_t errlen)
 fail:
 	conf_free(conf_keys, NKEYS, &next);
 	return -1;
+}
+
+void
+conf_foreach(void (*cb)(const char *key, const char *value, void *),
+    void *arg)
+{
+	const struct conf_key	*k;
+	const char		*p;
+	char			 num[24];
+	size_t			 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		k = &conf_keys[i];
+		p = (const char *)&conf + k->offset;
+		switch (k->type) {
+		case CONF_STRING:
+		case CONF_PATH:
+			cb(k->name, *(char *const *)(const void *)p, arg);
+			break;
+		case CONF_BOOL:
+			cb(k->name, *(const bool *)(const void *)p ? "yes" :
+			    "no", arg);
+			break;
+		case CONF_ENUM:
+			cb(k->name, k->choices[*(const int *)(const void *)p],
+			    arg);
+			break;
+		default:
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)
+			    *(const uint64_t *)(const void *)p);
+			cb(k->name, num, arg);
+			break;
+		}
+	}
 }
 
 void

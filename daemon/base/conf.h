@@ -34,6 +34,7 @@ struct aptbtd_conf {
 	uint64_t	 max_connections;	/* peer connections in all */
 	uint64_t	 max_connections_per_file; /* standard clients per swarm */
 	char		*share;			/* lan, any, off or prefixes */
+	char		*status_listen;		/* ADDRESS:PORT of the status page, "none" */
 };
 
 extern struct aptbtd_conf conf;
@@ -44,5 +45,8 @@ extern struct aptbtd_conf conf;
  */
 int	conf_load(const char *path, bool must_exist, char *err, size_t errlen);
 void	conf_release(void);
+/* Every setting as the running daemon has it, as text, in key order. */
+void	conf_foreach(void (*cb)(const char *key, const char *value, void *),
+	    void *);
 
 #endif

@@ -24,6 +24,7 @@ struct daemon_state {
 	uint64_t	bytes_to_peers;
 	uint64_t	bytes_from_cache;	/* served to apt from the cache */
 	time_t		started;		/* this run, clock_s(); not saved */
+	time_t		started_at;		/* the same, as a date to show */
 };
 
 extern struct daemon_state state;

@@ -11,10 +11,8 @@
 
 #include "common/bencode.h"
 #include "common/hash.h"
-#include "daemon/base/cache.h"
 #include "daemon/ctl/request.h"
-#include "daemon/share/swarm.h"
-#include "daemon/meta/torrents.h"
+#include "daemon/engine/report.h"
 
 #define FILES_MAX	4000
 
@@ -24,58 +22,31 @@ struct files_ctx {
 	bool		 truncated;
 };
 
-static const char *
-mode_of(const uint8_t *sha256)
+static bool
+put_file(const struct report_file *f, void *arg)
 {
-	return torrents_by_sha256(sha256) != NULL ? "metadata" :
-	    "zero-metadata";
-}
-
-static void
-put_entry(struct files_ctx *c, const uint8_t *sha256, uint64_t size,
-    uint64_t have, const char *state, unsigned peers, uint64_t from_peers,
-    uint64_t to_peers)
-{
-	char	hex[2 * SHA256_LEN + 1];
+	struct files_ctx	*c = arg;
+	char			 hex[2 * SHA256_LEN + 1];
 
 	if (c->n >= FILES_MAX) {
 		c->truncated = true;
-		return;
+		return false;
 	}
 	c->n++;
-	hex_encode(sha256, SHA256_LEN, hex);
+	hex_encode(f->sha256, SHA256_LEN, hex);
 	/* Keys in canonical order. */
 	benc_put_dict(c->b);
-	benc_put_kv_int(c->b, "bytes_from_peers", (int64_t)from_peers);
-	benc_put_kv_int(c->b, "bytes_to_peers", (int64_t)to_peers);
-	benc_put_kv_str(c->b, "mode", mode_of(sha256));
-	benc_put_kv_int(c->b, "peers", peers);
-	benc_put_kv_int(c->b, "progress", size > 0 ?
-	    (int64_t)(have * 1000 / size) : 1000);
+	benc_put_kv_int(c->b, "bytes_from_peers", (int64_t)f->from_peers);
+	benc_put_kv_int(c->b, "bytes_to_peers", (int64_t)f->to_peers);
+	benc_put_kv_str(c->b, "mode", report_file_mode(f->sha256));
+	benc_put_kv_int(c->b, "peers", f->peers);
+	benc_put_kv_int(c->b, "progress", f->size > 0 ?
+	    (int64_t)(f->have * 1000 / f->size) : 1000);
 	benc_put_kv_str(c->b, "sha256", hex);
-	benc_put_kv_int(c->b, "size", (int64_t)size);
-	benc_put_kv_str(c->b, "state", state);
+	benc_put_kv_int(c->b, "size", (int64_t)f->size);
+	benc_put_kv_str(c->b, "state", f->state);
 	benc_put_end(c->b);
-}
-
-static void
-put_swarm(struct swarm *s, void *arg)
-{
-	struct swarm_stats	st;
-
-	swarm_get_stats(s, &st);
-	put_entry(arg, st.sha256, st.size, st.have_bytes, st.seeding ?
-	    "seeding" : "fetching", st.nlinks, st.from_peers, st.to_peers);
-}
-
-static bool
-put_cached(const struct cache_entry *e, void *arg)
-{
-	struct files_ctx	*c = arg;
-
-	if (swarm_find_sha256(e->sha256) == NULL)
-		put_entry(c, e->sha256, e->size, e->size, "cached", 0, 0, 0);
-	return !c->truncated;
+	return true;
 }
 
 static void
@@ -86,8 +57,7 @@ req_files(struct request *req)
 	c.b = request_reply_begin(req);
 	benc_put_cstr(c.b, "files");
 	benc_put_list(c.b);
-	swarm_foreach(put_swarm, &c);
-	cache_foreach(put_cached, &c);
+	report_files(put_file, &c);
 	benc_put_end(c.b);
 	benc_put_kv_int(c.b, "truncated", c.truncated);
 	request_reply_end(req);

@@ -11,52 +11,27 @@
 #include <string.h>
 
 #include "common/bencode.h"
-#include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/ctl/request.h"
-
-/* Where a peer came from: its name in --json and its letter in "flags". */
-static const struct {
-	const char	*name;
-	char		 flag;
-} sources[] = {
-	[PEER_SRC_INCOMING] = { "incoming", '\0' },
-	[PEER_SRC_CONFIG] = { "config", 'S' },
-	[PEER_SRC_CTL] = { "ctl", 'C' },
-	[PEER_SRC_LSD] = { "lsd", 'L' },
-	[PEER_SRC_PEX] = { "pex", 'X' },
-};
+#include "daemon/engine/report.h"
 
 static void
-put_peer(struct peer *p, void *arg)
+put_peer(const struct report_peer *p, void *arg)
 {
-	struct bytebuf		*b = arg;
-	struct peer_stats	 st;
-	char			 flags[8];
-	size_t			 n = 0;
-	enum peer_source	 src = peer_source(p);
+	struct bytebuf	*b = arg;
 
-	peer_get_stats(p, &st);
-	if (st.daemon)
-		flags[n++] = 'D';
-	flags[n++] = st.outgoing ? 'O' : 'I';
-	if (!peer_ready(p))
-		flags[n++] = 'H';
-	if (sources[src].flag != '\0')
-		flags[n++] = sources[src].flag;
-	flags[n] = '\0';
 	/* Keys in canonical order. */
 	benc_put_dict(b);
-	benc_put_kv_str(b, "address", st.addr);
-	benc_put_kv_int(b, "bytes_in", (int64_t)st.bytes_in);
-	benc_put_kv_int(b, "bytes_out", (int64_t)st.bytes_out);
-	benc_put_kv_str(b, "client", st.client);
-	benc_put_kv_int(b, "daemon", st.daemon);
-	benc_put_kv_int(b, "down_rate", (int64_t)st.rate_in);
-	benc_put_kv_str(b, "flags", flags);
-	benc_put_kv_str(b, "source", sources[src].name);
-	benc_put_kv_int(b, "swarms", st.nlinks);
-	benc_put_kv_int(b, "up_rate", (int64_t)st.rate_out);
+	benc_put_kv_str(b, "address", p->st.addr);
+	benc_put_kv_int(b, "bytes_in", (int64_t)p->st.bytes_in);
+	benc_put_kv_int(b, "bytes_out", (int64_t)p->st.bytes_out);
+	benc_put_kv_str(b, "client", p->st.client);
+	benc_put_kv_int(b, "daemon", p->st.daemon);
+	benc_put_kv_int(b, "down_rate", (int64_t)p->st.rate_in);
+	benc_put_kv_str(b, "flags", p->flags);
+	benc_put_kv_str(b, "source", p->source);
+	benc_put_kv_int(b, "swarms", p->st.nlinks);
+	benc_put_kv_int(b, "up_rate", (int64_t)p->st.rate_out);
 	benc_put_end(b);
 }
 
@@ -92,7 +67,7 @@ req_peers(struct request *req)
 	benc_put_kv_int(b, "daemons", peermgr_ndaemons());
 	benc_put_cstr(b, "peers");
 	benc_put_list(b);
-	peer_foreach(put_peer, b);
+	report_peers(put_peer, b);
 	benc_put_end(b);
 	request_reply_end(req);
 }

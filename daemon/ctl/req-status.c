@@ -4,45 +4,34 @@
  */
 #include "config.h"
 
-#include <time.h>
-
 #include "common/bencode.h"
-#include "common/clock.h"
-#include "daemon/base/cache.h"
-#include "daemon/base/conf.h"
-#include "daemon/engine/fetch.h"
-#include "daemon/share/peer.h"
-#include "daemon/share/peermgr.h"
-#include "daemon/base/scope.h"
-#include "daemon/share/swarm.h"
 #include "daemon/ctl/control.h"
 #include "daemon/ctl/request.h"
-#include "daemon/base/state.h"
+#include "daemon/engine/report.h"
 
 static void
 req_status(struct request *req)
 {
 	struct bytebuf		*b = request_reply_begin(req);
-	struct cache_stats	 cs;
+	struct report_status	 r;
 
-	cache_get_stats(&cs);
+	report_status(&r);
 	/* Keys in canonical (sorted) order. */
-	benc_put_kv_int(b, "bytes_from_cache", (int64_t)state.bytes_from_cache);
-	benc_put_kv_int(b, "bytes_from_mirrors",
-	    (int64_t)state.bytes_from_mirrors);
-	benc_put_kv_int(b, "bytes_from_peers", (int64_t)state.bytes_from_peers);
-	benc_put_kv_int(b, "bytes_to_peers", (int64_t)state.bytes_to_peers);
+	benc_put_kv_int(b, "bytes_from_cache", (int64_t)r.bytes_from_cache);
+	benc_put_kv_int(b, "bytes_from_mirrors", (int64_t)r.bytes_from_mirrors);
+	benc_put_kv_int(b, "bytes_from_peers", (int64_t)r.bytes_from_peers);
+	benc_put_kv_int(b, "bytes_to_peers", (int64_t)r.bytes_to_peers);
 	benc_put_kv_int(b, "connections", (int64_t)control_nconns());
-	benc_put_kv_int(b, "daemons", peermgr_ndaemons());
-	benc_put_kv_int(b, "download_limit", (int64_t)state.download_limit);
-	benc_put_kv_int(b, "downloads", fetch_njobs());
-	benc_put_kv_int(b, "files", (int64_t)cs.count);
-	benc_put_kv_int(b, "paused", state.paused);
-	benc_put_kv_int(b, "peers", peer_count());
-	benc_put_kv_str(b, "share", scope_describe());
-	benc_put_kv_int(b, "swarms", swarm_count());
-	benc_put_kv_int(b, "upload_limit", (int64_t)state.upload_limit);
-	benc_put_kv_int(b, "uptime_s", (int64_t)(clock_s() - state.started));
+	benc_put_kv_int(b, "daemons", r.daemons);
+	benc_put_kv_int(b, "download_limit", (int64_t)r.download_limit);
+	benc_put_kv_int(b, "downloads", r.downloads);
+	benc_put_kv_int(b, "files", (int64_t)r.files);
+	benc_put_kv_int(b, "paused", r.paused);
+	benc_put_kv_int(b, "peers", r.peers);
+	benc_put_kv_str(b, "share", r.share);
+	benc_put_kv_int(b, "swarms", r.swarms);
+	benc_put_kv_int(b, "upload_limit", (int64_t)r.upload_limit);
+	benc_put_kv_int(b, "uptime_s", r.uptime_s);
 	benc_put_kv_str(b, "version", APTBT_VERSION);
 	request_reply_end(req);
 }

@@ -17,6 +17,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "daemon/base/cache.h"
+#include "daemon/base/history.h"
 #include "daemon/base/state.h"
 #include "daemon/base/webseed.h"
 #include "daemon/engine/fetch.h"
@@ -139,6 +140,7 @@ download(struct fetch_reply *rq, const struct fetchmsg_req *a)
 			else {
 				waiter_done(j, w, false, "cache");
 				state.bytes_from_cache += (uint64_t)j->size;
+				history_add(HIST_CACHE, (uint64_t)j->size);
 				state_dirty();
 			}
 			waiter_end(j, w);

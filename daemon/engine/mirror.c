@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/pieces.h"
+#include "daemon/base/history.h"
 #include "daemon/base/state.h"
 #include "daemon/base/webseed.h"
 #include "daemon/base/workers.h"
@@ -286,6 +287,7 @@ src_data_locked(void *arg, const uint8_t *p, size_t n)
 	s->pos += take;
 	s->used = true;
 	state.bytes_from_mirrors += take;
+	history_add(HIST_MIRRORS, take);
 	if (j->pk == NULL)
 		check_max_size(j, s->pos);
 	else if (s->pid >= 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/base/cache.h"
+#include "daemon/base/history.h"
 #include "daemon/base/state.h"
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
@@ -68,6 +69,7 @@ serve_done(void *arg)
 			send_progress(&w, sv->size);
 		send_final(&w, false, 0, sv->size, "cache");
 		state.bytes_from_cache += sv->size;
+		history_add(HIST_CACHE, sv->size);
 		state_dirty();
 		if (e != NULL)
 			cache_touch(e);

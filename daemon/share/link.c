@@ -32,6 +32,7 @@
 #include "daemon/share/meter.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/pex.h"
+#include "daemon/base/history.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
 
@@ -813,6 +814,7 @@ upload_done(void *arg, uint8_t *data, int err)
 	bytebuf_free(&b);
 	swarm_count_up(l->swarm, off);
 	state.bytes_to_peers += off;
+	history_add(HIST_UPLOAD, off);
 	meter_add(&l->up, off);
 	state_dirty();
 	free(u);

@@ -41,6 +41,7 @@
 #include "daemon/share/piecesink.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/scope.h"
+#include "daemon/base/history.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
 #include "daemon/meta/torrents.h"
@@ -915,6 +916,7 @@ verify_done(void *arg)
 	} else if (s->sink != NULL && !swarm_has_piece(s, d->piece)) {
 		s->from_peers += d->len;
 		state.bytes_from_peers += d->len;
+		history_add(HIST_PEERS, d->len);
 		state_dirty();
 		/* The job now owns the buffer. */
 		s->sink->ops->store(s->sink, d->piece, d->buf, d->len,
