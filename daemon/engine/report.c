@@ -19,7 +19,6 @@
 #include "daemon/base/state.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
-#include "common/clock.h"
 #include "daemon/engine/report.h"
 #include "daemon/meta/torrents.h"
 #include "daemon/share/peer.h"
