@@ -88,12 +88,15 @@ sleep 12
 connected=$(daemon_peers d)
 RSS=$(vm VmRSS)
 HWM=$(vm VmHWM)
+ANON=$(vm RssAnon)
+FILE=$(vm RssFile)
 THREADS=$(awk '$1 == "Threads:" { print $2 }' "/proc/$DPID_d/status")
 FDS=$(ls "/proc/$DPID_d/fd" | wc -l)
 kill -TERM "$LPID"
 wait "$LPID" 2>/dev/null
 echo "# peerload: $(grep '^done' "$LOG/peerload")"
 echo "with $connected daemon peers connected ($NPEERS asked): VmRSS $(mb "$RSS") MB, VmHWM $(mb "$HWM") MB, $THREADS threads, $FDS descriptors"
+echo "of which anonymous $(mb "$ANON") MB, file pages (the cache, mapped) $(mb "$FILE") MB"
 echo "per peer: $(ratio $((RSS - RSS0)) "$NPEERS" 1) kB above the no-peer VmRSS"
 echo "VmRSS / 64 MB: $(ratio "$RSS" 65536) (aim <= 1)"
 [ "$connected" -ge "$NPEERS" ] ||
