@@ -8,8 +8,9 @@
 #   /good/F     F as it is (Range honoured)
 #   /wrong/F    F's length, wrong bytes (every byte inverted)
 #   /short/F    Content-Length of the whole answer, then half of it, then close
-#   /endless/F  F, then random bytes forever, no Content-Length
-#   /endlesscl/F  F, then random bytes forever, Content-Length of F (a liar)
+#   /endless/F  F (or the range asked for), then random bytes forever, no
+#               Content-Length
+#   /endlesscl/F  the same with the Content-Length of F (or its range): a liar
 #   /slow/F     F at 16 KiB/s
 #   /stall/F    the headers, then nothing until the client leaves
 # Every request is logged to standard output: MODE PATH RANGE BYTES_SENT.
@@ -43,7 +44,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         start, end = 0, len(data)
         rng = self.headers.get("Range")
         status = 200
-        if rng and mode not in ("endless", "endlesscl"):
+        if rng:
             m = re.match(r"bytes=(\d+)-(\d*)$", rng)
             if m:
                 start = int(m.group(1))

@@ -10,7 +10,7 @@
 #   faults_conf [LINE...]   write $T/aptbtd.conf (mirrors = $GOOD/debian,
 #                           cache_dir = $CACHE)
 #   daemon_up               start aptbtd in "d" (log appended to
-#                           $T/aptbtd.log), wait for its socket
+#                           $T/aptbtd.log), wait until it answers
 #   daemon_kill             kill -9 it and reap it
 #   ctl ARGS...             aptbt-ctl on the test's socket
 #   fetch URL OUT [ARGS...] fetchclient.py; its reply in $T/reply, status $?
@@ -101,7 +101,15 @@ daemon_up()
 	    "$APTBTD" -f -c "$T/aptbtd.conf" >>"$T/aptbtd.log" 2>&1 &
 	DAEMON_PID=$!
 	track "$DAEMON_PID"
-	wait_for_socket "$SOCK" || fail "the control socket did not appear"
+	# After a kill -9 the old socket file is still there: wait for an
+	# answer, not for the file.
+	local i=0
+	until "$APTBT_CTL" -s "$SOCK" status >/dev/null 2>&1; do
+		alive "$DAEMON_PID" || fail "aptbtd did not start"
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "the control socket did not answer"
+		sleep 0.05
+	done
 }
 
 daemon_kill()
