@@ -74,6 +74,17 @@ for mode in endless endlesscl; do
 		check_cache "$mode/$f"
 	done
 done
+# The liar left junk on a connection kept alive: a file with no hash
+# fetched next on it fails once, before any byte, and is tried again.
+mkfile liar.bin 50000
+mkfile after-liar.bin 1000
+outcome endlesscl liar.bin
+[ "$RESULT" = ok ] || fail "endlesscl/liar.bin: $RESULT"
+fetch "$BAD/good/after-liar.bin" "$T/got" ||
+	fail "no hash, after the liar: $(cat "$T/reply")"
+cmp -s "$T/got" "$W/debian/after-liar.bin" || fail "no hash, after the liar: wrong bytes"
+echo "no hash, after the liar: the right bytes"
+
 rm -f "$T/got"
 before=$(taken)
 fetch "$BAD/endless/one.bin" "$T/got" --max-size 5000000 &&
