@@ -64,7 +64,6 @@ http {
 }
 EOF
 	ns_bg m "$T/ngx/stderr" nginx -p "$T/ngx" -c "$T/ngx/nginx.conf"
-	NGINX_PID=$NS_BG_PID
 	ns_bg m "$T/bad-mirror.log" "$PY" \
 	    "$top_srcdir/tests/integration/bad-mirror.py" "$MIRROR_IP" 8080 \
 	    "$W/debian"
