@@ -66,6 +66,22 @@ fetch_file "$GOOD/debian/big.bin" big.bin ||
 	fail "disk freed: big.bin: $(cat "$T/reply")"
 check_serving "disk full, download"
 
+# 1b. Room for the part file and hardly more: the map saves and the commit
+# of a multi-piece download run out of space, or just fit.
+mkfile tight.bin 2000000
+fill $((2000000 + 4096))
+if fetch_file "$GOOD/debian/tight.bin" tight.bin; then
+	echo "disk nearly full: tight.bin arrived"
+else
+	echo "disk nearly full: tight.bin: reason $(reply reason)"
+fi
+check_alive "disk nearly full"
+check_cache "disk nearly full"
+keeper_ok "disk nearly full"
+unfill
+fetch_file "$GOOD/debian/tight.bin" tight.bin ||
+	fail "disk freed: tight.bin: $(cat "$T/reply")"
+
 # 2. Disk full at the commit: a one-piece download is verified in memory,
 # then copied into the cache, which has no room for it.
 fill 20000
