@@ -364,9 +364,19 @@ after_curl(void)
 			r.ok = true;
 			r.stopped = true;
 		} else {
+			CURLcode	rc = msg->data.result;
+
+			/*
+			 * No status line at all (curl takes it for HTTP/0.9):
+			 * the server's fault, not the URL's, as when a mirror
+			 * sent more than its Content-Length down a connection
+			 * kept alive.
+			 */
+			if (rc == CURLE_UNSUPPORTED_PROTOCOL && code == 0)
+				rc = CURLE_WEIRD_SERVER_REPLY;
 			/* Our write callback refused a body that ignored Range. */
-			mcurl_fail(&f, x->bad_range ? CURLE_RANGE_ERROR :
-			    msg->data.result, code);
+			mcurl_fail(&f, x->bad_range ? CURLE_RANGE_ERROR : rc,
+			    code);
 			snprintf(r.reason, sizeof(r.reason), "%s", f.reason);
 			r.transient = f.transient;
 			r.mirror_fault = f.mirror_fault;

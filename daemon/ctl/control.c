@@ -59,6 +59,7 @@ static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static unsigned			 nconns;
 static struct event_base	*ctl_base;
 static struct event		*listen_ev;
+static struct event		*resume_ev;	/* accept again after EMFILE */
 static int			 listen_fd = -1;
 static char			*socket_path;	/* set when we created it */
 
@@ -306,6 +307,35 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	conn_process(c);
 }
 
+/*
+ * Out of descriptors (or kernel memory), the connection stays in the
+ * backlog and the socket stays readable: listening on would spin the
+ * loop.  Stop for a while, and say so once per shortage.
+ */
+#define ACCEPT_PAUSE_MS	250
+
+static bool	short_of_fds;
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (listen_ev != NULL)
+		event_add(listen_ev, NULL);
+}
+
+static void
+accept_pause(int err)
+{
+	static const struct timeval	pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+
+	if (!short_of_fds)
+		log_warnx("control: cannot accept: %s; pausing",
+		    strerror(err));
+	short_of_fds = true;
+	event_del(listen_ev);
+	evtimer_add(resume_ev, &pause);
+}
+
 static void
 accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
@@ -317,11 +347,15 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			accept_pause(errno);
+		else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("control: accept");
 		return;
 	}
+	short_of_fds = false;
 	access = access_check(fd, &uid, &pid);
 	if (access == ACCESS_NONE || nconns >= CTL_MAX_CONNS) {
 		if (nconns >= CTL_MAX_CONNS)
@@ -445,7 +479,9 @@ control_init(struct event_base *base, const char *path)
 		return -errno;
 	listen_ev = event_new(base, listen_fd, EV_READ | EV_PERSIST, accept_cb,
 	    NULL);
-	if (listen_ev == NULL || event_add(listen_ev, NULL) == -1)
+	resume_ev = evtimer_new(base, resume_cb, NULL);
+	if (listen_ev == NULL || resume_ev == NULL ||
+	    event_add(listen_ev, NULL) == -1)
 		return -ENOMEM;
 	if (socket_path != NULL)
 		log_info("control: listening on %s", socket_path);
@@ -460,6 +496,10 @@ control_shutdown(void)
 	if (listen_ev != NULL) {
 		event_free(listen_ev);
 		listen_ev = NULL;
+	}
+	if (resume_ev != NULL) {
+		event_free(resume_ev);
+		resume_ev = NULL;
 	}
 	if (listen_fd != -1) {
 		close(listen_fd);

@@ -206,6 +206,8 @@ void	waiter_start(struct job *j, struct waiter *w);
 void	progress_flush(struct job *j, bool force);
 void	ptimer_cb(evutil_socket_t fd, short what, void *arg);
 void	check_max_size(struct job *j, uint64_t size);
+/* The size limit of a file with no hash or no size, and no max_size. */
+uint64_t unhashed_limit(uint64_t quota);
 bool	abandoned(struct job *j);
 void	waiter_done(struct job *j, struct waiter *w, bool ims_hit,
 	    const char *source);

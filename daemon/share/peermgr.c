@@ -530,6 +530,44 @@ schedule_retry(void)
  * Accepting.
  */
 
+/*
+ * Out of descriptors, the connection stays in the backlog and the socket
+ * readable: libevent would try again at once, for ever.  Stop for a while
+ * and say so once per shortage.
+ */
+#define ACCEPT_PAUSE_MS	250
+
+static struct event	*resume_ev;
+static bool		 short_of_fds;
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (listener != NULL)
+		evconnlistener_enable(listener);
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval	pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int				err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		log_warnx("peers: accept: %s", strerror(err));
+		return;
+	}
+	if (!short_of_fds)
+		log_warnx("peers: cannot accept: %s; pausing", strerror(err));
+	short_of_fds = true;
+	evconnlistener_disable(l);
+	if (resume_ev == NULL)
+		resume_ev = evtimer_new(pm_base, resume_cb, NULL);
+	if (resume_ev != NULL)
+		evtimer_add(resume_ev, &pause);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -537,6 +575,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct sockaddr_in	 sin;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)sa;
 
+	short_of_fds = false;
 	/* Compare IPv4 peers of the dual-stack socket as IPv4. */
 	if (sa->sa_family == AF_INET6 &&
 	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
@@ -580,6 +619,8 @@ listen_bind(uint16_t port)
 		l = evconnlistener_new_bind(pm_base, accept_cb, NULL, flags,
 		    64, (struct sockaddr *)&sin, sizeof(sin));
 	}
+	if (l != NULL)
+		evconnlistener_set_error_cb(l, accept_error_cb);
 	return l;
 }
 
@@ -1110,6 +1151,9 @@ peermgr_shutdown(void)
 	int	i;
 
 	listen_stop();
+	if (resume_ev != NULL)
+		event_free(resume_ev);
+	resume_ev = NULL;
 	peer_foreach(close_each, "shutting down");
 	if (retry_ev != NULL)
 		event_free(retry_ev);

@@ -4,6 +4,7 @@
  * commit and verification (of part files and of memory files), resuming a
  * part file from its persisted map,
  * LRU eviction under the quota (pinned entries stay), the startup scan,
+ * a new scan after the directory was removed under us,
  * import, and a consistent cache after errors.
  */
 #include "config.h"
@@ -276,6 +277,57 @@ START_TEST(test_scan)
 }
 END_TEST
 
+/*
+ * The cache directory removed under us: the first write that misses it
+ * makes it again, and the next look at the index starts a scan that drops
+ * the entries that went with it, but not one in use nor one added since,
+ * and does not sweep the part files of downloads in progress.
+ */
+START_TEST(test_removed)
+{
+	uint8_t			 a[SHA256_LEN], b[SHA256_LEN], d[SHA256_LEN];
+	uint8_t			 e[SHA256_LEN], p[SHA256_LEN];
+	char			 cmd[256], part[PATH_MAX];
+	struct cache_stats	 st;
+	int			 rw, ro;
+
+	put_entry(40, 1000, a);
+	put_entry(41, 2000, b);
+	cache_pin(cache_lookup(b));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	/* Nothing wrote yet: nothing is known to be lost. */
+	cache_get_stats(&st);
+	ck_assert(st.scanned);
+	ck_assert_uint_eq(st.count, 2);
+
+	put_entry(42, 3000, d);		/* makes the directories again */
+	memset(p, 0x5a, sizeof(p));
+	ck_assert_int_eq(cache_part_open(p, &rw, &ro), 0);
+	ck_assert_int_eq(pwrite(rw, "x", 1, 0), 1);
+	cache_get_stats(&st);
+	ck_assert(!st.scanned);		/* the new scan is under way */
+	put_entry(43, 4000, e);		/* added while it runs */
+	settle();
+	ck_assert_ptr_null(cache_lookup(a));
+	ck_assert_ptr_nonnull(cache_lookup(b));	/* pinned: left alone */
+	ck_assert_ptr_nonnull(cache_lookup(d));
+	ck_assert_ptr_nonnull(cache_lookup(e));
+	cache_get_stats(&st);
+	ck_assert_uint_eq(st.count, 3);
+	ck_assert_uint_eq(st.bytes, 9000);
+	cache_part_path(p, ".part", part, sizeof(part));
+	ck_assert(exists(part));
+	close(rw);
+	close(ro);
+	cache_unpin(cache_lookup(b));
+
+	/* Once settled, no further scan without a further loss. */
+	cache_get_stats(&st);
+	ck_assert(st.scanned);
+}
+END_TEST
+
 START_TEST(test_import)
 {
 	uint8_t		buf[3000], want[SHA256_LEN], got[SHA256_LEN];
@@ -506,6 +558,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_resume);
 	tcase_add_test(tc, test_lru);
 	tcase_add_test(tc, test_scan);
+	tcase_add_test(tc, test_removed);
 	tcase_add_test(tc, test_import);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_workers);
