@@ -9,7 +9,7 @@
 
 status=0
 for t in bencode config ctlproto aptmsg peerwire peerext metainfo lsdmsg manifest \
-    release debindex; do
+    release debindex blocks; do
 	prog="$top_builddir/tests/fuzz/replay_$t"
 	corpus="$top_srcdir/tests/fuzz/corpus/$t"
 	if [ ! -x "$prog" ]; then
