@@ -280,6 +280,32 @@ blocks_enc_free(struct blocks_enc *e)
 	e->npend = 0;
 }
 
+static size_t
+digits(uint64_t v)
+{
+	size_t	n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+size_t
+blocks_encoded_len(uint64_t length, uint32_t block)
+{
+	uint64_t	n;
+
+	if (!size_ok(block) || length == 0 || length > INT64_MAX ||
+	    (n = nblocks(length, block)) > BLOCKS_MAX_BLOCKS)
+		return 0;
+	/* d 5:block iBe 6:length iLe 6:strong S 7:version i1e 4:weak W e */
+	return 2 + 7 + 2 + digits(block) + 8 + 2 + digits(length) +
+	    8 + digits(n * BLOCKS_STRONG_LEN) + 1 + n * BLOCKS_STRONG_LEN +
+	    9 + 3 + 6 + digits(n * BLOCKS_WEAK_LEN) + 1 + n * BLOCKS_WEAK_LEN;
+}
+
 int
 blocks_encode(const void *buf, size_t len, uint32_t block,
     struct bytebuf *out)

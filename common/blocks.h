@@ -102,6 +102,13 @@ void	 blocks_enc_feed(struct blocks_enc *, const void *, size_t);
 int	 blocks_enc_finish(struct blocks_enc *, struct bytebuf *out);
 void	 blocks_enc_free(struct blocks_enc *);
 
+/*
+ * The size of the list the encoder writes for a file of length bytes:
+ * what lets a rerun tell a list already written from a missing one
+ * without reading it.  0 when the file has no list (empty, too long).
+ */
+size_t	 blocks_encoded_len(uint64_t length, uint32_t block);
+
 /* The list of one buffer, as the encoder would write it. */
 int	 blocks_encode(const void *, size_t len, uint32_t block,
 	    struct bytebuf *out);

@@ -229,7 +229,7 @@ report_total(const struct mm_set *g, size_t manifests, long dropped)
 
 static int
 collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
-    size_t *bad)
+    struct mm_set *plain, size_t *bad)
 {
 	size_t	i, j;
 	int	r;
@@ -245,7 +245,7 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 			continue;
 		}
 		r = mkmeta_suite_files(o, s->name, o->suite != NULL, &s->files,
-		    &s->nindex);
+		    &s->nindex, plain);
 		if (r != 0) {
 			fprintf(stderr, "aptbt-mkmeta: %s: suite skipped; its "
 			    "manifest stays as it was\n", s->name);
@@ -260,6 +260,7 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 				return -ENOMEM;
 	}
 	mm_set_unique(g);
+	mm_set_unique(plain);
 	return 0;
 }
 
@@ -267,7 +268,7 @@ int
 mkmeta_generate(const struct gen_opts *o)
 {
 	struct suites	 ss = { NULL, 0 };
-	struct mm_set	 g = { NULL, 0, 0 };
+	struct mm_set	 g = { NULL, 0, 0 }, plain = { NULL, 0, 0 };
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	size_t		 i, bad, failed, mlen, mtotal = 0;
 	long		 dropped = 0;
@@ -282,7 +283,7 @@ mkmeta_generate(const struct gen_opts *o)
 	}
 	if (!o->dry_run && lock_out(out) != 0)
 		goto out;
-	if (collect(o, &ss, &g, &bad) != 0) {
+	if (collect(o, &ss, &g, &plain, &bad) != 0) {
 		fprintf(stderr, "aptbt-mkmeta: out of memory\n");
 		goto out;
 	}
@@ -305,7 +306,7 @@ mkmeta_generate(const struct gen_opts *o)
 	}
 	/* Old manifests of unread suites still point at their torrents. */
 	if (o->suite == NULL && bad == 0 &&
-	    (dropped = mkmeta_sweep(o, &g)) < 0) {
+	    (dropped = mkmeta_sweep(o, &g, &plain)) < 0) {
 		bad++;
 		dropped = 0;
 	}
@@ -318,6 +319,7 @@ out:
 	}
 	free(ss.v);
 	mm_set_free(&g);
+	mm_set_free(&plain);
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, "aptbt-mkmeta: stdout: %s\n", strerror(errno));
 		rv = rv == 0 ? 1 : rv;

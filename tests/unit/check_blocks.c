@@ -40,6 +40,7 @@ START_TEST(test_roundtrip)
 		bytebuf_reset(&out);
 		ck_assert_int_eq(blocks_encode(p, len, 512, &out), 0);
 		ck_assert_int_eq(blocks_parse(&b, out.data, out.len), 0);
+		ck_assert_uint_eq(blocks_encoded_len(len, 512), out.len);
 		ck_assert_uint_eq(b.block, 512);
 		ck_assert_uint_eq(b.length, len);
 		ck_assert_uint_eq(b.n, (len + 511) / 512);
@@ -107,6 +108,10 @@ START_TEST(test_encoder_refuses)
 	struct bytebuf		 out = BYTEBUF_INIT;
 	struct blocks_enc	 e;
 
+	ck_assert_uint_eq(blocks_encoded_len(0, 512), 0);
+	ck_assert_uint_eq(blocks_encoded_len(1, 500), 0);
+	ck_assert_uint_eq(blocks_encoded_len((uint64_t)BLOCKS_MAX_BLOCKS * 512
+	    + 1, 512), 0);
 	ck_assert_int_eq(blocks_encode("x", 1, 500, &out), -BLOCKS_ESIZE);
 	ck_assert_int_eq(blocks_encode("x", 1, 32, &out), -BLOCKS_ESIZE);
 	ck_assert_int_eq(blocks_enc_init(&e, 512), 0);
