@@ -39,6 +39,29 @@ blocks_strerror(int err)
 	return errstr[-err];
 }
 
+/* Names of compressed data. */
+static const char *const compressed[] = {
+	".deb", ".udeb", ".ddeb", ".gz", ".xz", ".bz2", ".zst", ".lz",
+	".lzma", ".lz4", ".tgz", ".tbz", ".txz", ".zip", ".jar", ".7z",
+	".png", ".jpg", ".gpg", ".sig", ".asc",
+};
+
+bool
+blocks_wanted(const char *filename, uint64_t size)
+{
+	size_t	i, ls = strlen(filename), lx;
+
+	if (size < BLOCKS_MIN_FILE || blocks_encoded_len(size, BLOCKS_SIZE) ==
+	    0)
+		return false;
+	for (i = 0; i < sizeof(compressed) / sizeof(compressed[0]); i++) {
+		lx = strlen(compressed[i]);
+		if (ls >= lx && strcmp(filename + ls - lx, compressed[i]) == 0)
+			return false;
+	}
+	return true;
+}
+
 void
 blocks_name(const uint8_t sha[SHA256_LEN], char *out)
 {

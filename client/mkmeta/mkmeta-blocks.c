@@ -6,8 +6,8 @@
  * 97% of itself in the old one; a new .deb 0-16% of itself in the old
  * .deb), so the list is written for the plain indices a suite publishes
  * and for pool files whose name says they are not compressed, and only
- * from BLOCKS_MIN_FILE bytes: below that the list and the round trip to
- * ask for it cost more than they save.  Lists are named by content like
+ * from BLOCKS_MIN_FILE bytes (blocks_wanted, the rule aptbtd follows in
+ * asking for them).  Lists are named by content like
  * torrents (aptbt/blocks/XX/SHA256HEX.blocks); one of the size the
  * encoder would write is taken as written, so a rerun reads nothing.
  */
@@ -23,33 +23,10 @@
 #include "common/blocks.h"
 #include "client/mkmeta/mkmeta.h"
 
-/* Names of compressed data: their lists would cost more than they find. */
-static const char *const compressed[] = {
-	".deb", ".udeb", ".ddeb", ".gz", ".xz", ".bz2", ".zst", ".lz",
-	".lzma", ".lz4", ".tgz", ".tbz", ".txz", ".zip", ".jar", ".7z",
-	".png", ".jpg", ".gpg", ".sig", ".asc",
-};
-
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t	ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
 bool
 mkmeta_wants_blocks(const char *filename, uint64_t size)
 {
-	size_t	i;
-
-	if (size < BLOCKS_MIN_FILE || blocks_encoded_len(size, BLOCKS_SIZE) ==
-	    0)
-		return false;
-	for (i = 0; i < sizeof(compressed) / sizeof(compressed[0]); i++)
-		if (ends_with(filename, compressed[i]))
-			return false;
-	return true;
+	return blocks_wanted(filename, size);
 }
 
 /* OUT/aptbt/blocks/XX into *dir and the list's base name into name. */

@@ -134,9 +134,6 @@ int	mkmeta_torrent(const struct gen_opts *, struct mm_file *f,
 
 /* mkmeta-blocks.c */
 
-/* Below this a file's block list is not worth writing. */
-#define BLOCKS_MIN_FILE		(64u * 1024)
-
 /* True for a file that gets a block list: uncompressed, large enough. */
 bool	mkmeta_wants_blocks(const char *filename, uint64_t size);
 /* True when OUT/aptbt/blocks holds this content's list (by its size). */
