@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,4 +175,89 @@ blockmatch_copy(const struct blocks *b, size_t i, const uint8_t *cand,
 		have = len;
 	memcpy(dst, cand + off, have);
 	memset(dst + have, 0, len - have);
+}
+
+static int
+add_range(struct blockmatch_plan *pl, size_t *cap, uint64_t off,
+    uint32_t len, uint32_t piece)
+{
+	struct blockmatch_range	*r;
+
+	if (pl->nranges == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		if ((r = reallocarray(pl->ranges, *cap, sizeof(*r))) == NULL)
+			return -ENOMEM;
+		pl->ranges = r;
+	}
+	r = &pl->ranges[pl->nranges++];
+	r->off = off;
+	r->len = len;
+	r->piece = piece;
+	return 0;
+}
+
+int
+blockmatch_plan(const struct blocks *b, const bool *have, uint32_t piece_size,
+    uint32_t merge, struct blockmatch_plan *pl)
+{
+	struct blockmatch_range	*last;
+	size_t			 cap = 0, i, first, end_i, nfound;
+	uint64_t		 start, end, pend;
+	uint32_t		 per, p;
+
+	memset(pl, 0, sizeof(*pl));
+	if (b->n == 0 || piece_size < b->block || piece_size % b->block != 0)
+		return -EINVAL;
+	per = piece_size / b->block;
+	pl->npieces = (uint32_t)((b->length + piece_size - 1) / piece_size);
+	if ((pl->piece = calloc(pl->npieces, 1)) == NULL)
+		return -ENOMEM;
+	for (p = 0; p < pl->npieces; p++) {
+		first = (size_t)p * per;
+		end_i = first + per < b->n ? first + per : b->n;
+		for (nfound = 0, i = first; i < end_i; i++)
+			nfound += have[i];
+		if (nfound == end_i - first) {
+			pl->piece[p] = BLOCKMATCH_P_WHOLE;
+			continue;
+		}
+		if (nfound == 0) {
+			pl->piece[p] = BLOCKMATCH_P_NONE;
+			pl->none_bytes += (uint64_t)(end_i - first - 1) *
+			    b->block + blocks_len(b, end_i - 1);
+			continue;
+		}
+		pl->piece[p] = BLOCKMATCH_P_PART;
+		pend = 0;
+		for (i = first; i < end_i; i++) {
+			if (have[i])
+				continue;
+			start = (uint64_t)i * b->block;
+			end = start + blocks_len(b, i);
+			last = pl->nranges > 0 ? &pl->ranges[pl->nranges - 1] :
+			    NULL;
+			if (last != NULL && last->piece == p &&
+			    start - pend < merge) {
+				pl->range_bytes += end - (last->off + last->len);
+				last->len = (uint32_t)(end - last->off);
+			} else {
+				if (add_range(pl, &cap, start,
+				    (uint32_t)(end - start), p) != 0) {
+					blockmatch_plan_free(pl);
+					return -ENOMEM;
+				}
+				pl->range_bytes += end - start;
+			}
+			pend = end;
+		}
+	}
+	return 0;
+}
+
+void
+blockmatch_plan_free(struct blockmatch_plan *pl)
+{
+	free(pl->piece);
+	free(pl->ranges);
+	memset(pl, 0, sizeof(*pl));
 }

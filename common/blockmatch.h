@@ -14,6 +14,7 @@
 #ifndef APTBT_BLOCKMATCH_H
 #define APTBT_BLOCKMATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +50,36 @@ size_t	 blockmatch_run(struct blockmatch *, const uint8_t *cand,
  */
 void	 blockmatch_copy(const struct blocks *b, size_t i, const uint8_t *cand,
 	    size_t clen, uint64_t off, uint8_t *dst);
+
+/*
+ * What to fetch once the blocks held are known (have[i] per block): per
+ * piece of piece_size bytes (a multiple of the block size), NONE when it
+ * holds no block (fetch it whole, as any piece), WHOLE when it holds
+ * every one, PART otherwise; and for the PART pieces the byte ranges
+ * missing, two ranges closer than merge bytes made one (a request costs
+ * more than a few bytes fetched again).  Ranges never cross a piece.
+ * 0, -EINVAL (piece_size not a multiple of the block size), -ENOMEM.
+ */
+enum blockmatch_piece {
+	BLOCKMATCH_P_NONE,
+	BLOCKMATCH_P_WHOLE,
+	BLOCKMATCH_P_PART,
+};
+struct blockmatch_range {
+	uint64_t	off;
+	uint32_t	len;
+	uint32_t	piece;
+};
+struct blockmatch_plan {
+	uint8_t			*piece;		/* enum blockmatch_piece */
+	uint32_t		 npieces;
+	struct blockmatch_range	*ranges;
+	size_t			 nranges;
+	uint64_t		 range_bytes;	/* in ranges */
+	uint64_t		 none_bytes;	/* in NONE pieces */
+};
+int	 blockmatch_plan(const struct blocks *b, const bool *have,
+	    uint32_t piece_size, uint32_t merge, struct blockmatch_plan *out);
+void	 blockmatch_plan_free(struct blockmatch_plan *);
 
 #endif

@@ -58,10 +58,11 @@
 #define DELTA_MERGE		2048
 #define NAME_MAX_LEN		256
 
+/* A piece's state: blockmatch_plan's, and NONE for one that failed. */
 enum pstate {
-	P_NONE,			/* nothing local: the picker's */
-	P_WHOLE,		/* every block local */
-	P_PART,			/* some blocks local: fetch the rest */
+	P_NONE = BLOCKMATCH_P_NONE,	/* nothing local: the picker's */
+	P_WHOLE = BLOCKMATCH_P_WHOLE,	/* every block local */
+	P_PART = BLOCKMATCH_P_PART,	/* some local: fetch the rest */
 };
 
 struct gap {
@@ -452,54 +453,29 @@ match_cand(struct delta *d, struct blockmatch *m, const char *path,
 static void
 classify(struct delta *d, const bool *have)
 {
-	const uint32_t	 per = d->pm.piece_size / d->b.block;
-	struct gap	*g;
-	uint8_t		*piece, sha[SHA1_LEN];
-	uint32_t	 p, len;
-	size_t		 i, first, last, nfound, cap = 0;
-	uint64_t	 end, prev_end;
+	struct blockmatch_plan	 pl;
+	uint8_t			*piece, sha[SHA1_LEN];
+	uint32_t		 p, len;
+	size_t			 i;
 
+	if (blockmatch_plan(&d->b, have, d->pm.piece_size, DELTA_MERGE,
+	    &pl) != 0)
+		return;		/* every piece P_NONE: the picker's */
+	if (pl.nranges > 0 &&
+	    (d->gaps = calloc(pl.nranges, sizeof(*d->gaps))) == NULL) {
+		blockmatch_plan_free(&pl);
+		return;
+	}
+	for (i = 0; i < pl.nranges; i++) {
+		d->gaps[i].off = pl.ranges[i].off;
+		d->gaps[i].len = pl.ranges[i].len;
+		d->gaps[i].piece = pl.ranges[i].piece;
+	}
+	d->ngaps = pl.nranges;
+	for (p = 0; p < d->pm.npieces && p < pl.npieces; p++)
+		d->ps[p] = pl.piece[p];
+	blockmatch_plan_free(&pl);
 	for (p = 0; p < d->pm.npieces; p++) {
-		first = (size_t)p * per;
-		last = first + per < d->b.n ? first + per : d->b.n;
-		for (nfound = 0, i = first; i < last; i++)
-			nfound += have[i];
-		d->ps[p] = nfound == 0 ? P_NONE : nfound == last - first ?
-		    P_WHOLE : P_PART;
-		if (d->ps[p] == P_PART) {
-			/* The runs missing, merged across short finds. */
-			prev_end = 0;
-			for (i = first; i < last; i++) {
-				if (have[i])
-					continue;
-				end = (uint64_t)i * d->b.block +
-				    blocks_len(&d->b, i);
-				if (d->ngaps > 0 && d->gaps[d->ngaps - 1].piece
-				    == p && (uint64_t)i * d->b.block -
-				    prev_end < DELTA_MERGE) {
-					g = &d->gaps[d->ngaps - 1];
-					g->len = (uint32_t)(end - g->off);
-				} else {
-					if (d->ngaps == cap) {
-						cap = cap ? cap * 2 : 64;
-						g = reallocarray(d->gaps, cap,
-						    sizeof(*g));
-						if (g == NULL) {
-							d->ps[p] = P_NONE;
-							break;
-						}
-						d->gaps = g;
-					}
-					g = &d->gaps[d->ngaps++];
-					memset(g, 0, sizeof(*g));
-					g->off = (uint64_t)i * d->b.block;
-					g->len = (uint32_t)(end - g->off);
-					g->piece = p;
-				}
-				prev_end = end;
-			}
-			continue;
-		}
 		if (d->ps[p] != P_WHOLE)
 			continue;
 		d->nwhole++;

@@ -2,6 +2,7 @@
 """blocks-check.py - check a .blocks list against the file it describes.
 
     blocks-check.py LIST FILE
+    blocks-check.py --write LIST FILE    (write FILE's list, 512-byte blocks)
 
 Recomputes every block's weak (rsync's two 16-bit sums) and strong (the
 first 8 bytes of SHA-256) sum over the block zero-padded to the block
@@ -24,7 +25,19 @@ def weak(b):
     return (s << 16 | a).to_bytes(4, "big")
 
 
+def write(path, data, bs=512):
+    n = (len(data) + bs - 1) // bs
+    blks = [data[i * bs:(i + 1) * bs].ljust(bs, b"\0") for i in range(n)]
+    d = {"version": 1, "block": bs, "length": len(data),
+         "weak": b"".join(weak(b) for b in blks),
+         "strong": b"".join(hashlib.sha256(b).digest()[:8] for b in blks)}
+    open(path, "wb").write(benc.encode(d))
+
+
 def main():
+    if sys.argv[1] == "--write":
+        write(sys.argv[2], open(sys.argv[3], "rb").read())
+        return
     raw = open(sys.argv[1], "rb").read()
     data = open(sys.argv[2], "rb").read()
     d, end = benc.decode(raw)

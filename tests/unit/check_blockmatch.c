@@ -7,6 +7,7 @@
  * refuses, a partial file, and a short last block at the end.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,63 @@ START_TEST(test_have_and_second)
 }
 END_TEST
 
+/* The plan: pieces whole, in part, or not at all; ranges merged. */
+START_TEST(test_plan)
+{
+	struct blockmatch_plan	 pl;
+	struct run		 r;
+	size_t			 len = 64 * B + 100, i;
+	uint8_t			*t = data(len, 11);
+	bool			 have[65];
+
+	ck_assert_uint_eq(run(&r, t, len, t, len), 65);
+	for (i = 0; i < 65; i++)
+		have[i] = true;
+	ck_assert_int_eq(blockmatch_plan(&r.b, have, 8 * B, 0, &pl), 0);
+	ck_assert_uint_eq(pl.npieces, 9);
+	for (i = 0; i < 9; i++)
+		ck_assert_uint_eq(pl.piece[i], BLOCKMATCH_P_WHOLE);
+	ck_assert_uint_eq(pl.nranges, 0);
+	blockmatch_plan_free(&pl);
+	/* Blocks 10 and 12 missing (piece 1), 24-31 (piece 3), 64 (last). */
+	have[10] = have[12] = have[64] = false;
+	for (i = 24; i < 32; i++)
+		have[i] = false;
+	ck_assert_int_eq(blockmatch_plan(&r.b, have, 8 * B, 0, &pl), 0);
+	ck_assert_uint_eq(pl.piece[0], BLOCKMATCH_P_WHOLE);
+	ck_assert_uint_eq(pl.piece[1], BLOCKMATCH_P_PART);
+	ck_assert_uint_eq(pl.piece[3], BLOCKMATCH_P_NONE);
+	ck_assert_uint_eq(pl.piece[8], BLOCKMATCH_P_NONE);
+	ck_assert_uint_eq(pl.none_bytes, 8 * B + 100);
+	ck_assert_uint_eq(pl.nranges, 2);
+	ck_assert_uint_eq(pl.ranges[0].off, 10 * B);
+	ck_assert_uint_eq(pl.ranges[0].len, B);
+	ck_assert_uint_eq(pl.ranges[1].off, 12 * B);
+	ck_assert_uint_eq(pl.range_bytes, 2 * B);
+	blockmatch_plan_free(&pl);
+	/* 512 bytes found between them: fetched again under merge 1024. */
+	ck_assert_int_eq(blockmatch_plan(&r.b, have, 8 * B, 1024, &pl), 0);
+	ck_assert_uint_eq(pl.nranges, 1);
+	ck_assert_uint_eq(pl.ranges[0].off, 10 * B);
+	ck_assert_uint_eq(pl.ranges[0].len, 3 * B);
+	ck_assert_uint_eq(pl.range_bytes, 3 * B);
+	blockmatch_plan_free(&pl);
+	/* Ranges never cross pieces: 15 and 16 are in pieces 1 and 2. */
+	have[10] = have[12] = true;
+	have[15] = have[16] = false;
+	ck_assert_int_eq(blockmatch_plan(&r.b, have, 8 * B, 1 << 20, &pl), 0);
+	ck_assert_uint_eq(pl.nranges, 2);
+	ck_assert_uint_eq(pl.ranges[0].piece, 1);
+	ck_assert_uint_eq(pl.ranges[1].piece, 2);
+	blockmatch_plan_free(&pl);
+	ck_assert_int_eq(blockmatch_plan(&r.b, have, 8 * B + 1, 0, &pl),
+	    -EINVAL);
+	ck_assert_int_eq(blockmatch_plan(&r.b, have, B / 2, 0, &pl), -EINVAL);
+	run_free(&r);
+	free(t);
+}
+END_TEST
+
 static Suite *
 blockmatch_suite(void)
 {
@@ -235,6 +293,7 @@ blockmatch_suite(void)
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_short_tail);
 	tcase_add_test(tc, test_have_and_second);
+	tcase_add_test(tc, test_plan);
 	suite_add_tcase(s, tc);
 	return s;
 }
