@@ -20,6 +20,8 @@
  */
 #include "config.h"
 
+#include "common/queue-compat.h"
+
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -76,6 +78,7 @@ struct gap {
 };
 
 struct delta {
+	LIST_ENTRY(delta)	 entry;
 	struct job		*j;
 	char			*cand[DELTA_CANDIDATES];
 	size_t			 ncand;
@@ -97,6 +100,14 @@ struct delta {
 };
 
 static struct delta_stats stats;
+static LIST_HEAD(, delta) deltas = LIST_HEAD_INITIALIZER(deltas);
+
+/* The job ended, or the daemon is stopping: no more work for it. */
+static bool
+over(const struct delta *d)
+{
+	return d->j->phase == PH_DONE || jobtab.stopping;
+}
 
 void
 delta_get_stats(struct delta_stats *out)
@@ -212,8 +223,13 @@ delta_free(struct delta *d)
 
 	for (i = 0; i < d->ncand; i++)
 		free(d->cand[i]);
-	for (i = 0; i < d->ngaps; i++)
+	for (i = 0; i < d->ngaps; i++) {
+		if (d->gaps[i].x != NULL)
+			ws_cancel(d->gaps[i].x);
 		free(d->gaps[i].buf);
+	}
+	if (d->x != NULL)
+		ws_cancel(d->x);
 	free(d->gaps);
 	free(d->sha1s);
 	free(d->list);
@@ -250,13 +266,14 @@ finish(struct delta *d, const char *why)
 	stats.range_bytes += d->fetched;
 	stats.pieces_local += d->nwhole;
 	stats.pieces_bad += d->nbad;
+	LIST_REMOVE(d, entry);
 	if (d->stored > 0 && j->phase != PH_DONE) {
 		/* Not written in order: the file is read back to verify. */
 		inc_reset(j, true);
 		j->prefix = piecemap_prefix(picker_map(j->pk));
 	}
 	delta_free(d);
-	if (j->phase != PH_DONE)
+	if (!jobtab.stopping && j->phase != PH_DONE)
 		job_run(j);
 	job_unref(j);
 }
@@ -311,7 +328,7 @@ gapw_done(void *arg)
 	struct delta	*d = arg;
 	uint32_t	 p;
 
-	if (d->j->phase != PH_DONE)
+	if (!over(d))
 		for (p = 0; p < d->pm.npieces; p++)
 			if (d->ps[p] == P_PART)
 				store(d, p);
@@ -319,13 +336,14 @@ gapw_done(void *arg)
 }
 
 static void	gaps_next(struct delta *);
+static void	md_answer(void *, const struct md_answer *);
 
 static bool
 gap_start(void *arg, const struct ws_resp *r)
 {
 	struct gap	*g = arg;
 
-	return g->d->j->phase != PH_DONE && r->code == 206 &&
+	return !over(g->d) && r->code == 206 &&
 	    r->start == g->off;
 }
 
@@ -334,7 +352,7 @@ gap_data(void *arg, const uint8_t *p, size_t n)
 {
 	struct gap	*g = arg;
 
-	if (g->d->j->phase == PH_DONE || n > g->len - g->got)
+	if (over(g->d) || n > g->len - g->got)
 		return WS_DATA_STOP;
 	memcpy(g->buf + g->got, p, n);
 	g->got += (uint32_t)n;
@@ -364,7 +382,7 @@ gaps_next(struct delta *d)
 	struct gap	*g;
 
 	while (d->next < d->ngaps && d->inflight < DELTA_PARALLEL &&
-	    j->phase != PH_DONE) {
+	    !over(d)) {
 		g = &d->gaps[d->next++];
 		g->d = d;
 		if ((g->buf = malloc(g->len)) == NULL ||
@@ -377,7 +395,7 @@ gaps_next(struct delta *d)
 	}
 	if (d->inflight > 0)
 		return;
-	if (j->phase == PH_DONE || d->ngaps == 0 ||
+	if (over(d) || d->ngaps == 0 ||
 	    workers_submit(gapw_work, gapw_done, d) < 0) {
 		finish(d, NULL);
 		return;
@@ -535,7 +553,7 @@ match_done(void *arg)
 	struct delta	*d = arg;
 	uint32_t	 p;
 
-	if (d->j->phase == PH_DONE || d->ps == NULL || d->pver == NULL) {
+	if (over(d) || d->ps == NULL || d->pver == NULL) {
 		finish(d, "job over, or out of memory");
 		return;
 	}
@@ -556,7 +574,7 @@ list_start(void *arg, const struct ws_resp *r)
 {
 	struct delta	*d = arg;
 
-	return d->j->phase != PH_DONE && (r->code == 200 || r->code == 0);
+	return !over(d) && (r->code == 200 || r->code == 0);
 }
 
 static enum ws_data
@@ -565,7 +583,7 @@ list_data(void *arg, const uint8_t *p, size_t n)
 	struct delta	*d = arg;
 	uint8_t		*nb;
 
-	if (d->j->phase == PH_DONE || d->listlen + n > BLOCKS_MAX_INPUT ||
+	if (over(d) || d->listlen + n > BLOCKS_MAX_INPUT ||
 	    (nb = realloc(d->list, d->listlen + n)) == NULL) {
 		d->list_bad = true;
 		return WS_DATA_STOP;
@@ -585,7 +603,7 @@ list_done(void *arg, const struct ws_result *r)
 	int			 rc;
 
 	d->x = NULL;
-	if (j->phase == PH_DONE || !r->ok || d->list_bad) {
+	if (over(d) || !r->ok || d->list_bad) {
 		finish(d, "no block list");
 		return;
 	}
@@ -623,7 +641,7 @@ md_answer(void *arg, const struct md_answer *a)
 	char			 ref[6 + sizeof(BLOCKS_DIR) + BLOCKS_NAME_LEN + 2];
 	char			*url;
 
-	if (d->j->phase == PH_DONE || a == NULL || a->torrent_url == NULL) {
+	if (over(d) || a == NULL || a->torrent_url == NULL) {
 		finish(d, "the suite publishes no metadata for it");
 		return;
 	}
@@ -642,7 +660,7 @@ torrent_done(void *arg, bool ok)
 	struct delta	*d = arg;
 
 	(void)ok;	/* without it, pieces are left to the SHA-256 */
-	if (d->j->phase == PH_DONE) {
+	if (over(d)) {
 		finish(d, "job over");
 		return;
 	}
@@ -667,9 +685,26 @@ delta_start(struct job *j)
 		return false;
 	}
 	log_debug("fetch %s: delta candidate %s", j->url, d->cand[0]);
+	LIST_INSERT_HEAD(&deltas, d, entry);
 	j->refs++;
 	if (discover_torrent(j->base, j->sha, (uint64_t)j->size, torrent_done,
 	    d) < 0)
 		finish(d, "no suite");
 	return true;
+}
+
+void
+delta_shutdown(void)
+{
+	struct delta	*d;
+	struct job	*j;
+
+	while ((d = LIST_FIRST(&deltas)) != NULL) {
+		LIST_REMOVE(d, entry);
+		discover_cancel(d);
+		metadata_cancel(md_answer, d);
+		j = d->j;
+		delta_free(d);
+		job_unref(j);
+	}
 }

@@ -36,6 +36,12 @@ struct job;
  */
 bool	delta_start(struct job *j);
 
+/*
+ * At shutdown, once the workers are gone: drop the deltas still waiting
+ * for the network, without running their jobs.
+ */
+void	delta_shutdown(void);
+
 /* What the deltas did since start (logs, status, tests). */
 struct delta_stats {
 	uint64_t	tried;		/* jobs with a candidate and a list */

@@ -19,6 +19,7 @@
 #include "daemon/base/cache.h"
 #include "daemon/base/state.h"
 #include "daemon/base/webseed.h"
+#include "daemon/engine/delta.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
@@ -226,5 +227,6 @@ fetch_shutdown(void)
 			    strerror(-rc));
 		job_end(j);
 	}
+	delta_shutdown();
 	jobtab.base = NULL;
 }

@@ -111,6 +111,8 @@ run()
 		bad "$name: fetch failed: $(cat "$dir/fetch.log")"
 	kill "$NS_BG_PID" 2>/dev/null
 	wait "$NS_BG_PID" 2>/dev/null
+	! grep -q "Sanitizer\|runtime error" "$dir/aptbtd.log" ||
+		bad "$name: the daemon's log has a sanitizer report"
 }
 # Body bytes and requests of lines whose path matches PAT, by status.
 served() { awk -v p="$1" '$2 ~ p { n += $5 } END { print n + 0 }' "$REPO_NGINX/access.log"; }
