@@ -17,6 +17,9 @@
 # with nothing local) and the share of NEW they are; zsync's (the share
 # its "Target N% complete" leaves, plus its .zsync); delta / zsync.  For
 # a file with no list aptbtd fetches the whole file: "shipped" says so.
+# "ranges": the range requests for pieces found in part (their headers,
+# a few hundred bytes each, are not in the delta's bytes; nor are those
+# of zsync's requests in its).  "ms": the match, on this build.
 # shellcheck shell=dash
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -83,8 +86,8 @@ fi
 [ -s "$T/pairs" ] || skip "no pairs of related files found"
 
 pct() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.1f%%", 100 * a / n }'; }
-printf '%-8s %-13s %9s %4s %9s %7s %9s %7s %7s %7s\n' kind name new list \
-    delta share zsync share d/z ms
+printf '%-8s %-13s %9s %4s %9s %7s %6s %9s %7s %7s %7s\n' kind name new list \
+    delta share ranges zsync share d/z ms
 while read -r kind name of nf; do
 	nsz=$(stat -c %s "$nf")
 	eval "$("$DB" "$of" "$nf")" || fail "deltabench $of $nf"
@@ -98,8 +101,8 @@ while read -r kind name of nf; do
 	    sed -n 's/.*Target \([0-9.]*\)% complete.*/\1/p' | head -n 1)
 	zf=$(awk -v p="${zp:-0}" -v n="$nsz" -v z="$(stat -c %s "$T/target.zsync")" \
 	    'BEGIN { printf "%d", n * (100 - p) / 100 + z }')
-	printf '%-8s %-13s %9d %4s %9d %7s %9d %7s %7s %7d\n' "$kind" "$name" \
-	    "$nsz" "$has" "$fetched" "$(pct "$fetched" "$nsz")" "$zf" \
+	printf '%-8s %-13s %9d %4s %9d %7s %6d %9d %7s %7s %7d\n' "$kind" "$name" \
+	    "$nsz" "$has" "$fetched" "$(pct "$fetched" "$nsz")" "$ranges" "$zf" \
 	    "$(pct "$zf" "$nsz")" \
 	    "$(awk -v a="$fetched" -v b="$zf" 'BEGIN { printf "%.3f", a / b }')" \
 	    "$match_ms"

@@ -28,7 +28,9 @@
 #include "common/blocks.h"
 #include "common/layout.h"
 
+#ifndef MERGE
 #define MERGE	2048		/* DELTA_MERGE in daemon/engine/delta.c */
+#endif
 
 static const uint8_t *
 map(const char *path, size_t *len)

@@ -17,6 +17,7 @@
 #      whose first 256 KiB differ from y_1.0.tar: every piece looks local,
 #      the first fails the torrent's SHA-1 and is fetched; the file is
 #      right and nginx sent that piece only
+#   d. x_1.1.tar's list cut short: refused, the whole file fetched, right
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -152,6 +153,16 @@ yb=$(served 'y_2\.0\.tar$')
     grep -q "delta: .*(1 failed their hash)" "$T/d-c/aptbtd.log" &&
 	ok "c: the piece that failed its SHA-1 fetched, $yb bytes" ||
 	bad "c: $yb bytes sent, $(grep -o 'delta: .*' "$T/d-c/aptbtd.log")"
+
+# --- d. a list cut short is refused -----------------------------------------
+XL=$(list_of "$X")
+head -c 1000 "$XL" >"$T/short" && cat "$T/short" >"$XL"
+run d "$OLD" "$X"
+db=$(served 'x_1\.1\.tar$')
+[ "$(sha "$T/d.out")" = "$(sha "$X")" ] && [ "$db" -ge "$(size "$X")" ] &&
+    grep -q "block list ignored" "$T/d-d/aptbtd.log" &&
+	ok "d: a list cut short ignored, the whole file fetched ($db bytes)" ||
+	bad "d: $db bytes, $(grep -o 'block list.*' "$T/d-d/aptbtd.log")"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
