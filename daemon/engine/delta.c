@@ -178,9 +178,72 @@ scan_dir(const char *dir, const char *file, const char *name, const char *ext,
 }
 
 /*
+ * apt's name for a list file fetched from url (apt-pkg's URItoFileName):
+ * scheme and credentials dropped, unsafe bytes as %xx, '/' as '_'.
+ */
+static bool
+apt_list_name(const char *url, char *out, size_t outlen)
+{
+	static const char	 bad[] = "\\|{}[]<>\"^~_=!@#$%^*";
+	const char		*p = strstr(url, "://"), *at, *slash;
+	size_t			 o = 0;
+
+	if (p == NULL)
+		return false;
+	p += 3;
+	slash = p + strcspn(p, "/");
+	if ((at = memchr(p, '@', (size_t)(slash - p))) != NULL)
+		p = at + 1;
+	for (; *p != '\0' && *p != '?' && *p != '#'; p++) {
+		unsigned char	c = (unsigned char)*p;
+
+		if (o + 4 >= outlen)
+			return false;
+		if (c == '/')
+			out[o++] = '_';
+		else if (c <= 0x20 || c >= 0x7f || strchr(bad, c) != NULL)
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return o > 0;
+}
+
+/*
+ * An index (a file under dists/, no version in its name): its previous
+ * version is apt's list file of the same URL, in any of delta_dirs.
+ */
+static size_t
+index_candidates(const struct job *j, const char *dirs_conf, char **out,
+    size_t max)
+{
+	char		 name[1024], *dirs, *dir, *save, *path;
+	struct stat	 st;
+	size_t		 k = 0;
+
+	if (!apt_list_name(j->url, name, sizeof(name)) ||
+	    (dirs = strdup(dirs_conf)) == NULL)
+		return 0;
+	for (dir = strtok_r(dirs, " \t,", &save); dir != NULL && k < max;
+	    dir = strtok_r(NULL, " \t,", &save)) {
+		if (asprintf(&path, "%s/%s", dir, name) == -1)
+			break;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > 0)
+			out[k++] = path;
+		else
+			free(path);
+	}
+	free(dirs);
+	return k;
+}
+
+/*
  * The newest versions of the job's file in delta_dirs: the same package
- * name and the same kind of file, another version.  A directory listing
- * each, no file opened.
+ * name and the same kind of file, another version; or for an index, the
+ * list file apt keeps of it.  A directory listing (or a stat) each, no
+ * file opened.
  */
 static size_t
 find_candidates(const struct job *j, char **out, size_t max)
@@ -193,8 +256,11 @@ find_candidates(const struct job *j, char **out, size_t max)
 
 	if (conf.delta_dirs == NULL || *conf.delta_dirs == '\0' ||
 	    url_file(j->url, file, sizeof(file)) == NULL ||
-	    !blocks_wanted(file, (uint64_t)j->size) ||
-	    !debver_split(file, name, sizeof(name), ver, sizeof(ver), ext,
+	    !blocks_wanted(file, (uint64_t)j->size))
+		return 0;
+	if (strstr(j->url, "/dists/") != NULL && strchr(file, '_') == NULL)
+		return index_candidates(j, conf.delta_dirs, out, max);
+	if (!debver_split(file, name, sizeof(name), ver, sizeof(ver), ext,
 	    sizeof(ext)) || (dirs = strdup(conf.delta_dirs)) == NULL)
 		return 0;
 	for (dir = strtok_r(dirs, " \t,", &save); dir != NULL;
@@ -632,23 +698,24 @@ list_done(void *arg, const struct ws_result *r)
 static const struct ws_callbacks list_cb = { list_start, list_data,
     list_done };
 
-/* The list sits beside the torrents: TORRENTS/../blocks/XX/HEX.blocks. */
+/* The manifest is known: the list's URL follows from it, listed or not. */
 static void
 md_answer(void *arg, const struct md_answer *a)
 {
 	struct delta		*d = arg;
 	struct ws_mirror	*m;
-	char			 ref[6 + sizeof(BLOCKS_DIR) + BLOCKS_NAME_LEN + 2];
 	char			*url;
 
-	if (over(d) || a == NULL || a->torrent_url == NULL) {
-		finish(d, "the suite publishes no metadata for it");
+	(void)a;	/* NULL for a file it does not list: an index */
+	if (over(d)) {
+		finish(d, "job over");
 		return;
 	}
-	memcpy(ref, "../../" BLOCKS_DIR "/", 6 + sizeof(BLOCKS_DIR));
-	blocks_name(d->j->sha, ref + 6 + sizeof(BLOCKS_DIR));
-	if ((url = manifest_url_resolve(a->torrent_url, ref)) == NULL ||
-	    (m = ws_mirror_of(url)) == NULL ||
+	if ((url = metadata_blocks_url(d->j->base, d->j->sha)) == NULL) {
+		finish(d, "the suite publishes no metadata");
+		return;
+	}
+	if ((m = ws_mirror_of(url)) == NULL ||
 	    (d->x = ws_fetch(m, url, 0, 0, 0, &list_cb, d)) == NULL)
 		finish(d, "cannot ask for the block list");
 	free(url);

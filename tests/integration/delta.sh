@@ -18,6 +18,9 @@
 #      the first fails the torrent's SHA-1 and is fetched; the file is
 #      right and nginx sent that piece only
 #   d. x_1.1.tar's list cut short: refused, the whole file fetched, right
+#   e. the plain Packages, three stanzas given a new version, while the
+#      old one is where apt keeps its lists: its list (the manifest does
+#      not name indices) and only the changed ranges are fetched
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -73,13 +76,32 @@ open(pool + "/y_2.0.tar", "wb").write(
     bytes(r.getrandbits(8) for _ in range(256 << 10)) + c[256 << 10:])
 PYEOF
 D=$REPO_ROOT/dists/s/main/binary-amd64
-mkdir -p "$D"
-for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar; do
-	b=$(basename "$f")
-	printf 'Package: %s\nVersion: 1\nArchitecture: all\n' "${b%%_*}"
-	printf 'Filename: pool/main/x/%s\nSize: %s\nSHA256: %s\n\n' "$b" \
-	    "$(size "$f")" "$(sha "$f")"
-done >"$D/Packages"
+LISTS=$T/lists
+mkdir -p "$D" "$LISTS"
+# Packages: the two files, then filler stanzas past the 64 KiB floor of
+# block lists (e.'s index); $1 gives three of them a new version.
+packages()
+{
+	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar; do
+		b=$(basename "$f")
+		printf 'Package: %s\nVersion: 1\nArchitecture: all\n' "${b%%_*}"
+		printf 'Filename: pool/main/x/%s\nSize: %s\nSHA256: %s\n\n' "$b" \
+		    "$(size "$f")" "$(sha "$f")"
+	done
+	xs=$(sha "$POOL/x_1.1.tar") xz=$(size "$POOL/x_1.1.tar")
+	awk -v up="$1" -v s="$xs" -v z="$xz" 'BEGIN {
+		for (i = 0; i < 700; i++) {
+			v = "1." i
+			if (up && (i == 100 || i == 350 || i == 600))
+				v = v "+deb12u1"
+			printf "Package: filler%d\nVersion: %s\nArchitecture: all\n", i, v
+			printf "Filename: pool/main/x/x_1.1.tar\nSize: %s\nSHA256: %s\n", z, s
+			printf "Description: filler stanza %d of the test index\n\n", i
+		} }'
+}
+# e.'s old index, where apt keeps it (apt-pkg's URItoFileName).
+packages 0 >"$LISTS/${MIRROR}_debian_dists_s_main_binary-amd64_Packages"
+packages 1 >"$D/Packages"
 {
 	printf 'Suite: s\nCodename: s\nSHA256:\n'
 	printf ' %s %s main/binary-amd64/Packages\n' "$(sha "$D/Packages")" \
@@ -97,16 +119,18 @@ chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" '$request $status $body_bytes_sent' mirror d
 BASE=http://$MIRROR/debian/dists/s/
 
-# A daemon in d with delta_dirs DIR; fetches FILE into $T/NAME.out.
+# A daemon in d with delta_dirs DIRS; fetches FILE (at PATH under the
+# mirror's debian/, by default pool/main/x/) into $T/NAME.out.
 run()
 {
-	local name=$1 dirs=$2 f=$3 dir=$T/d-$1 conf
-	conf=$(write_conf "$dir" "delta_dirs = $dirs" "log_level = debug")
+	local name=$1 dirs=$2 f=$3 path=${4:-pool/main/x/$(basename "$3")}
+	local dir=$T/d-$1 conf
+	conf=$(write_conf "$dir" "delta_dirs = \"$dirs\"" "log_level = debug")
 	: >"$REPO_NGINX/access.log"
 	ns_bg d "$dir/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
 	wait_for_socket "$dir/control.sock" 20 || fail "$name: no daemon"
 	ns_exec d $FETCH "$dir/control.sock" \
-	    "http://$MIRROR/debian/pool/main/x/$(basename "$f")" \
+	    "http://$MIRROR/debian/$path" \
 	    "$T/$name.out" --sha256 "$(sha "$f")" --size "$(size "$f")" \
 	    --base "$BASE" >"$dir/fetch.log" 2>&1 ||
 		bad "$name: fetch failed: $(cat "$dir/fetch.log")"
@@ -163,6 +187,18 @@ db=$(served 'x_1\.1\.tar$')
     grep -q "block list ignored" "$T/d-d/aptbtd.log" &&
 	ok "d: a list cut short ignored, the whole file fetched ($db bytes)" ||
 	bad "d: $db bytes, $(grep -o 'block list.*' "$T/d-d/aptbtd.log")"
+
+# --- e. an index from its previous version ------------------------------------
+P=$D/Packages
+run e "$OLD $LISTS" "$P" dists/s/main/binary-amd64/Packages
+pb=$(served 'binary-amd64/Packages$'); pr=$(requests 'binary-amd64/Packages$' 206)
+echo "e: Packages: $(size "$P") bytes, $pb sent by nginx in $pr ranges"
+[ "$(sha "$T/e.out")" = "$(sha "$P")" ] && [ "$pr" -ge 1 ] &&
+    [ "$(requests 'binary-amd64/Packages$' .)" = "$pr" ] &&
+    [ "$pb" -gt 0 ] && [ "$pb" -le 8192 ] &&
+    [ "$(requests '\.blocks$' 200)" = 1 ] &&
+	ok "e: the index from its old version: $pb of $(size "$P") bytes in $pr ranges" ||
+	bad "e: $pb bytes in $pr ranges: $(grep -o 'delta: .*' "$T/d-e/aptbtd.log")"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
