@@ -5,7 +5,8 @@
  * The steps, each on the loop or a worker as it touches the network or
  * the disk:
  *
- *   loop    candidates: NAME_*EXT in each of delta_dirs, by version
+ *   loop    candidates: NAME_*EXT in each of delta_dirs, by version, or
+ *           for an index apt's list file of the same URL
  *   loop    the torrent (discover.c) and the list's URL beside it
  *   loop    the list, at most BLOCKS_MAX_INPUT bytes
  *   worker  match over each candidate, write the blocks found, check
@@ -95,11 +96,10 @@ struct delta {
 	struct gap		*gaps;
 	size_t			 ngaps, next, inflight, done;
 	uint64_t		 local, fetched;
-	uint32_t		 nwhole, nbad;
+	uint32_t		 nbad;
 	unsigned		 stored;
 };
 
-static struct delta_stats stats;
 static LIST_HEAD(, delta) deltas = LIST_HEAD_INITIALIZER(deltas);
 
 /* The job ended, or the daemon is stopping: no more work for it. */
@@ -107,12 +107,6 @@ static bool
 over(const struct delta *d)
 {
 	return d->j->phase == PH_DONE || jobtab.stopping;
-}
-
-void
-delta_get_stats(struct delta_stats *out)
-{
-	*out = stats;
 }
 
 /*
@@ -328,10 +322,6 @@ finish(struct delta *d, const char *why)
 		    "their hash)", j->url, (unsigned long long)d->local,
 		    (unsigned long long)d->fetched, d->ngaps, d->stored,
 		    d->nbad);
-	stats.local_bytes += d->local;
-	stats.range_bytes += d->fetched;
-	stats.pieces_local += d->nwhole;
-	stats.pieces_bad += d->nbad;
 	LIST_REMOVE(d, entry);
 	if (d->stored > 0 && j->phase != PH_DONE) {
 		/* Not written in order: the file is read back to verify. */
@@ -345,6 +335,35 @@ finish(struct delta *d, const char *why)
 }
 
 /*
+ * On a worker: a piece built here against the torrent's SHA-1, when the
+ * torrent is known (else the file's SHA-256 alone decides); one that
+ * fails goes back to the picker.
+ */
+static void
+piece_check(struct delta *d, uint32_t p)
+{
+	uint8_t		*piece, sha[SHA1_LEN];
+	uint32_t	 len = piecemap_len(&d->pm, p);
+
+	if (d->sha1s == NULL)
+		return;
+	if ((piece = malloc(len)) == NULL || pread(d->j->rw, piece, len,
+	    (off_t)p * d->pm.piece_size) != (ssize_t)len) {
+		d->ps[p] = P_NONE;
+		free(piece);
+		return;
+	}
+	sha1(piece, len, sha);
+	free(piece);
+	if (memcmp(sha, d->sha1s + (size_t)p * SHA1_LEN, SHA1_LEN) == 0)
+		d->pver[p] = true;
+	else {
+		d->ps[p] = P_NONE;
+		d->nbad++;
+	}
+}
+
+/*
  * The missing ranges of pieces found in part.
  */
 static void
@@ -352,8 +371,7 @@ gapw_work(void *arg)
 {
 	struct delta	*d = arg;
 	struct job	*j = d->j;
-	uint8_t		*piece, sha[SHA1_LEN];
-	uint32_t	 p, len;
+	uint32_t	 p;
 	size_t		 i;
 
 	for (i = 0; i < d->ngaps; i++) {
@@ -364,28 +382,9 @@ gapw_work(void *arg)
 		if (!g->ok)
 			d->ps[g->piece] = P_NONE;
 	}
-	if (d->sha1s == NULL)
-		return;
-	for (p = 0; p < d->pm.npieces; p++) {
-		if (d->ps[p] != P_PART)
-			continue;
-		len = piecemap_len(&d->pm, p);
-		if ((piece = malloc(len)) == NULL ||
-		    pread(j->rw, piece, len, (off_t)p * d->pm.piece_size) !=
-		    (ssize_t)len) {
-			d->ps[p] = P_NONE;
-			free(piece);
-			continue;
-		}
-		sha1(piece, len, sha);
-		free(piece);
-		if (memcmp(sha, d->sha1s + (size_t)p * SHA1_LEN, SHA1_LEN) == 0)
-			d->pver[p] = true;
-		else {
-			d->ps[p] = P_NONE;
-			d->nbad++;
-		}
-	}
+	for (p = 0; p < d->pm.npieces; p++)
+		if (d->ps[p] == P_PART)
+			piece_check(d, p);
 }
 
 static void
@@ -538,8 +537,7 @@ static void
 classify(struct delta *d, const bool *have)
 {
 	struct blockmatch_plan	 pl;
-	uint8_t			*piece, sha[SHA1_LEN];
-	uint32_t		 p, len;
+	uint32_t		 p;
 	size_t			 i;
 
 	if (blockmatch_plan(&d->b, have, d->pm.piece_size, DELTA_MERGE,
@@ -559,29 +557,9 @@ classify(struct delta *d, const bool *have)
 	for (p = 0; p < d->pm.npieces && p < pl.npieces; p++)
 		d->ps[p] = pl.piece[p];
 	blockmatch_plan_free(&pl);
-	for (p = 0; p < d->pm.npieces; p++) {
-		if (d->ps[p] != P_WHOLE)
-			continue;
-		d->nwhole++;
-		if (d->sha1s == NULL)
-			continue;
-		len = piecemap_len(&d->pm, p);
-		if ((piece = malloc(len)) == NULL ||
-		    pread(d->j->rw, piece, len, (off_t)p * d->pm.piece_size) !=
-		    (ssize_t)len) {
-			d->ps[p] = P_NONE;
-			free(piece);
-			continue;
-		}
-		sha1(piece, len, sha);
-		free(piece);
-		if (memcmp(sha, d->sha1s + (size_t)p * SHA1_LEN, SHA1_LEN) == 0)
-			d->pver[p] = true;
-		else {
-			d->ps[p] = P_NONE;
-			d->nbad++;
-		}
-	}
+	for (p = 0; p < d->pm.npieces; p++)
+		if (d->ps[p] == P_WHOLE)
+			piece_check(d, p);
 }
 
 static void
@@ -690,7 +668,6 @@ list_done(void *arg, const struct ws_result *r)
 	    t->pieces != NULL && t->npieces == d->pm.npieces &&
 	    (d->sha1s = malloc((size_t)t->npieces * SHA1_LEN)) != NULL)
 		memcpy(d->sha1s, t->pieces, (size_t)t->npieces * SHA1_LEN);
-	stats.tried++;
 	if (workers_submit(match_work, match_done, d) < 0)
 		finish(d, "no worker");
 }

@@ -4,7 +4,8 @@
  * fetched (doc/blocks.md).
  *
  * When a job's suite publishes a block list for its file, and an older
- * version of the same package file lies in one of the delta_dirs, the
+ * version of the same package file lies in one of the delta_dirs (for
+ * an index: the file apt keeps of the same URL), the
  * job's pieces are first built from it: the list (fetched beside the
  * torrent) is matched over the candidates with the rolling sum
  * (common/blockmatch.h), each hit confirmed by the strong sum, matched
@@ -41,15 +42,5 @@ bool	delta_start(struct job *j);
  * for the network, without running their jobs.
  */
 void	delta_shutdown(void);
-
-/* What the deltas did since start (logs, status, tests). */
-struct delta_stats {
-	uint64_t	tried;		/* jobs with a candidate and a list */
-	uint64_t	local_bytes;	/* written from local data */
-	uint64_t	range_bytes;	/* fetched for pieces found in part */
-	uint64_t	pieces_local;	/* stored whole from local data */
-	uint64_t	pieces_bad;	/* whole, but failed their SHA-1 */
-};
-void	delta_get_stats(struct delta_stats *);
 
 #endif
