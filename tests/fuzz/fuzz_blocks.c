@@ -7,7 +7,8 @@
  * run with it over the input itself finds only offsets inside it.  Every
  * input is also taken as a file: its own list (64-byte blocks) matched
  * over the input shifted by one byte must copy out the file's own bytes
- * for every block found.
+ * for every block found, and the plan of what to fetch must keep its
+ * ranges inside the pieces found in part.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +39,36 @@ check_canonical(const struct blocks *b, const uint8_t *data, size_t size)
 	bytebuf_free(&out);
 }
 
+/* The plan's ranges lie in PART pieces, inside the file, sum up right. */
+static void
+check_plan(const struct blocks *b, const uint64_t *off)
+{
+	struct blockmatch_plan	 pl;
+	uint64_t		 sum = 0, piece = (uint64_t)b->block * 4;
+	bool			*have;
+	size_t			 i;
+
+	CHECK((have = calloc(b->n, sizeof(*have))) != NULL);
+	for (i = 0; i < b->n; i++)
+		have[i] = off[i] != BLOCKMATCH_NONE;
+	CHECK(blockmatch_plan(b, have, (uint32_t)piece, 1024, &pl) == 0);
+	CHECK(pl.npieces == (b->length + piece - 1) / piece);
+	for (i = 0; i < pl.nranges; i++) {
+		const struct blockmatch_range	*r = &pl.ranges[i];
+
+		CHECK(r->len > 0 && r->off + r->len <= b->length);
+		CHECK(r->off / piece == r->piece &&
+		    (r->off + r->len - 1) / piece == r->piece);
+		CHECK(pl.piece[r->piece] == BLOCKMATCH_P_PART);
+		CHECK(i == 0 || r->off >= pl.ranges[i - 1].off +
+		    pl.ranges[i - 1].len);
+		sum += r->len;
+	}
+	CHECK(sum == pl.range_bytes);
+	blockmatch_plan_free(&pl);
+	free(have);
+}
+
 static void
 match(const struct blocks *b, const uint8_t *cand, size_t clen,
     const uint8_t *target)
@@ -64,6 +95,7 @@ match(const struct blocks *b, const uint8_t *cand, size_t clen,
 			    blocks_len(b, i)) == 0);
 	}
 	CHECK(n == found);
+	check_plan(b, off);
 	free(buf);
 	free(off);
 	blockmatch_free(m);
