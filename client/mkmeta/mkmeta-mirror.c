@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/blocks.h"
 #include "common/debindex.h"
 #include "client/mkmeta/mkmeta.h"
 
@@ -200,9 +201,10 @@ report_suite(const struct suite *s, const struct mm_set *g)
 }
 
 static void
-report_total(const struct mm_set *g, size_t manifests, long dropped)
+report_total(const struct mm_set *g, const struct mm_set *plain,
+    size_t manifests, long dropped)
 {
-	uint64_t	bytes = 0, hashed = 0, meta = manifests;
+	uint64_t	bytes = 0, hashed = 0, meta = manifests, lists = 0;
 	size_t		i, c[MM_WOULD_HASH + 1] = { 0 };
 
 	for (i = 0; i < g->n; i++) {
@@ -211,7 +213,14 @@ report_total(const struct mm_set *g, size_t manifests, long dropped)
 		meta += g->v[i].torrent_len;
 		if (g->v[i].state == MM_HASHED)
 			hashed += g->v[i].size;
+		if (g->v[i].state != MM_FAILED &&
+		    mkmeta_wants_blocks(g->v[i].filename, g->v[i].size))
+			lists += blocks_encoded_len(g->v[i].size, BLOCKS_SIZE);
 	}
+	/* The indices' lists count too, though the indices are not files. */
+	for (i = 0; i < plain->n; i++)
+		lists += blocks_encoded_len(plain->v[i].size, BLOCKS_SIZE);
+	meta += lists;
 	fprintf(stderr, "aptbt-mkmeta: %zu files, %llu bytes: %zu hashed "
 	    "(%llu bytes), %zu rewritten unread, %zu unchanged, %zu failed, "
 	    "%ld dropped\n", g->n, (unsigned long long)bytes, c[MM_HASHED],
@@ -221,8 +230,9 @@ report_total(const struct mm_set *g, size_t manifests, long dropped)
 		fprintf(stderr, "aptbt-mkmeta: dry run: %zu files would be "
 		    "hashed\n", c[MM_WOULD_HASH]);
 	if (bytes > 0)
-		fprintf(stderr, "aptbt-mkmeta: metadata %llu bytes, %llu bytes "
-		    "per GiB of archive (%.3f%%)\n", (unsigned long long)meta,
+		fprintf(stderr, "aptbt-mkmeta: metadata %llu bytes (block "
+		    "lists %llu), %llu bytes per GiB of archive (%.3f%%)\n",
+		    (unsigned long long)meta, (unsigned long long)lists,
 		    (unsigned long long)((double)meta * (1u << 30) /
 		    (double)bytes), 100.0 * (double)meta / (double)bytes);
 }
@@ -310,7 +320,7 @@ mkmeta_generate(const struct gen_opts *o)
 		bad++;
 		dropped = 0;
 	}
-	report_total(&g, mtotal, dropped);
+	report_total(&g, &plain, mtotal, dropped);
 	rv = failed > 0 || bad > 0 ? 1 : 0;
 out:
 	for (i = 0; i < ss.n; i++) {

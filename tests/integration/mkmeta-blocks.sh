@@ -8,7 +8,8 @@
 # a .tar.xz, a small .dsc and an uncompressed .tar of 300 KB.
 #
 #   a. one run writes exactly two lists, for the plain Packages and the
-#      .tar, each checked block by block by blocks-check.py
+#      .tar, each checked block by block by blocks-check.py; the summary's
+#      metadata bytes count them
 #   b. a rerun hashes nothing and rewrites no list
 #   c. a list deleted: the rerun hashes that one file again, and only it
 #   d. the .tar leaves the index: its list is swept, the new Packages
@@ -95,6 +96,11 @@ for f in "$D/Packages" "$P/x_1.0.tar"; do
 		bad "a: ${f##*/}: list does not check"
 	fi
 done
+
+lb=$(find "$M/aptbt/blocks" -name '*.blocks' -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')
+grep -q "metadata [0-9]* bytes (block lists $lb)" "$T/a" &&
+	ok "a: the summary counts the lists' $lb bytes" ||
+	bad "a: lists of $lb bytes; summary: $(grep 'metadata' "$T/a")"
 
 # --- b. a rerun reads nothing and rewrites no list ---------------------
 stamp() { find "$M/aptbt/blocks" -name '*.blocks' -printf '%i %T@\n' | sort; }
