@@ -48,6 +48,7 @@ static const struct conf_key conf_keys[] = {
 	KEY(cache_dir, CONF_PATH, "/var/cache/aptbtd"),
 	KEY(cache_size, CONF_BYTES, "4G"),
 	KEY(control_socket, CONF_PATH, "/run/aptbtd/control.sock"),
+	KEY(delta_dirs, CONF_STRING, "/var/cache/apt/archives /var/lib/apt/lists"),
 	KEY(download_limit, CONF_BYTES, "0"),
 	{ "listen_port", CONF_UINT, offsetof(struct aptbtd_conf, listen_port),
 	    "6881", 1, 65535, NULL, NULL },

@@ -20,6 +20,7 @@ struct aptbtd_conf {
 	char		*control_socket;
 	char		*cache_dir;
 	uint64_t	 cache_size;		/* cache quota, bytes */
+	char		*delta_dirs;		/* older versions for a delta */
 	char		*mirrors;		/* base URLs of one archive's mirrors */
 	char		*state_dir;
 	uint64_t	 listen_port;

@@ -28,6 +28,7 @@
 #include "daemon/base/pieces.h"
 #include "daemon/base/webseed.h"
 #include "daemon/base/workers.h"
+#include "daemon/engine/delta.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
@@ -394,7 +395,6 @@ open_done(void *arg)
 {
 	struct opening	*op = arg;
 	struct job	*j = op->job;
-	struct waiter	*w;
 	int		 rc;
 
 	if (op->ro >= 0)
@@ -427,11 +427,24 @@ open_done(void *arg)
 			    piecemap_bytes(picker_map(j->pk)),
 			    (long long)j->size);
 	}
+	/* Built from an older version first, when one is at hand. */
+	if (!delta_start(j))
+		job_run(j);
+out:
+	free(op);
+	job_unref(j);
+}
+
+void
+job_run(struct job *j)
+{
+	struct waiter	*w;
+
 	j->phase = PH_RUNNING;
 	if (j->size >= 0) {
 		check_max_size(j, (uint64_t)j->size);
 		if (j->phase == PH_DONE)
-			goto out;
+			return;
 		TAILQ_FOREACH(w, &j->waiters, entry)
 			waiter_start(j, w);
 		progress_flush(j, true);
@@ -439,9 +452,6 @@ open_done(void *arg)
 	job_join_peers(j);
 	job_schedule(j);
 	job_check_complete(j);
-out:
-	free(op);
-	job_unref(j);
 }
 
 int

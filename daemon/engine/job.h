@@ -11,6 +11,7 @@
  *              writes, the picker's timer
  *   peers.c    the swarm's piece sink, waiting for site daemons
  *   verify.c   the whole file's SHA-256 and the commit into the cache
+ *   delta.c    pieces built from an older version (delta.h)
  */
 #ifndef APTBTD_JOB_H
 #define APTBTD_JOB_H
@@ -228,6 +229,8 @@ void	map_save(struct job *j);
 /* The job's picker for its known size, resumed from a map or NULL. */
 int	job_picker(struct job *j, const struct piecemap *resumed);
 int	job_open(struct job *j, bool discard);
+/* The file is open (and a delta over): start its sources. */
+void	job_run(struct job *j);
 
 /* mirror.c */
 void	job_schedule(struct job *j);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/blocks.h"
 #include "common/bytebuf.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -597,6 +598,30 @@ metadata_cancel(metadata_cb cb, void *arg)
 				TAILQ_REMOVE(&s->waiters, w, entry);
 				free(w);
 			}
+}
+
+char *
+metadata_blocks_url(const char *base_uri, const uint8_t sha[SHA256_LEN])
+{
+	struct md_suite	*s;
+	char		 ref[sizeof("../../" BLOCKS_DIR "/") + BLOCKS_NAME_LEN];
+	char		*url, *turl, *burl;
+
+	if (!md.ready || (url = manifest_url_of_base(base_uri)) == NULL)
+		return NULL;
+	TAILQ_FOREACH(s, &md.suites, entry)
+		if (strcmp(s->url, url) == 0)
+			break;
+	free(url);
+	if (s == NULL || s->state != MD_HAVE ||
+	    (turl = manifest_torrent_url(&s->m, s->url, sha)) == NULL)
+		return NULL;
+	/* TORRENTS/XX/HEX.torrent -> TORRENTS/../blocks/XX/HEX.blocks */
+	memcpy(ref, "../../" BLOCKS_DIR "/", sizeof("../../" BLOCKS_DIR "/"));
+	blocks_name(sha, ref + sizeof("../../" BLOCKS_DIR "/") - 1);
+	burl = manifest_url_resolve(turl, ref);
+	free(turl);
+	return burl;
 }
 
 void
