@@ -1,0 +1,222 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# trust.sh - blame only with proof, budgets for a peer's wants, private
+# files stay private (doc/threat-model.md, "Trust, budgets and local
+# users").
+#
+# Network namespaces: "mirror" (192.0.2.1) serves a signed repository with
+# nginx; "s" (.2) and "d" (.3) run aptbtd; "evil" (.4) runs evil-peer.py.
+# One case per attack, each with fresh daemons:
+#
+#   poison   evil (mode poison) claims every file but serves none.  s
+#            fetches the two 4 MiB packages, then evil attaches to s's
+#            seeds, pushes false piece hashes and asks for s's: s must
+#            answer its own (every hash true: 17 of 17).  d, with evil as its peer,
+#            starts both packages (evil pushes false hints at once; the
+#            mirror is slowed to 8 Mbit/s), then s is added: s's honest
+#            pieces fail evil's hints, the mirror's copy settles each
+#            dispute against evil.  Checked: both files arrive with their
+#            SHA-256; evil reaches the ban threshold (>= 100 points) at d
+#            and is dropped; s is never penalised (0 penalty lines) and
+#            stays connected.
+#
+# TRUST_CASES="poison ..." runs a subset.
+# shellcheck shell=dash
+# shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-repo.sh"
+. "$top_srcdir/tests/integration/lib-netns.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root (namespaces, apt's sandbox)"
+need_cmd apt-get apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip "$PY is missing"
+EVIL=$top_srcdir/tests/integration/evil-peer.py
+FETCH=$top_srcdir/tests/integration/fetchclient.py
+CASES=${TRUST_CASES:-poison}
+
+chmod 755 "$T"
+fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
+count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+at_exit()
+{
+	repo_keep_logs "$T"/case-*
+	repo_cleanup
+	ns_cleanup
+	lib_cleanup
+}
+
+ns_init
+trap at_exit EXIT
+ns_host mirror 1
+ns_host s 2
+ns_host d 3
+ns_host evil 4
+MIRROR=$(ns_ip mirror)
+S=$(ns_ip s)
+D=$(ns_ip d)
+EV=$(ns_ip evil)
+
+repo_init
+repo_build 2 2 4
+POOL=$REPO_ROOT/pool/$REPO_COMP
+PACKAGES=$REPO_ROOT/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
+repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" mirror s
+REPO_HOST=$MIRROR
+
+pkg_field()	# PKG FIELD
+{
+	awk -v p="$1" -v f="$2:" '/^Package: / { cur = $2 }
+	    $1 == f && cur == p { print $2 }' "$PACKAGES"
+}
+pkg_url() { echo "http://$MIRROR/debian/$(pkg_field "$1" Filename)"; }
+LARGE="aptbt-large1 aptbt-large2"
+
+# start_daemon HOST NAME [CONF-LINE...]: aptbtd in HOST, files in $CASE/NAME.
+start_daemon()
+{
+	local host=$1 name=$2 conf
+	shift 2
+	conf=$(write_conf "$CASE/$name" "log_level = debug" \
+	    "listen_port = 6881" "share = 192.0.2.0/24" "lsd = no" "$@")
+	# shellcheck disable=SC2086
+	ns_bg "$host" "$CASE/$name.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
+	eval "PID_$name=\$NS_BG_PID"
+	wait_for_socket "$CASE/$name/control.sock" ||
+		{ show "$CASE/$name.log"; fail "$name: no control socket"; }
+}
+ctl() { local host=$1 name=$2; shift 2; ns_exec "$host" "$APTBT_CTL" -s "$CASE/$name/control.sock" "$@"; }
+# fetch HOST NAME PKG: fetch PKG through that daemon, as the method would.
+fetch()
+{
+	ns_exec "$1" timeout 120 "$PY" "$FETCH" "$CASE/$2/control.sock" \
+	    "$(pkg_url "$3")" "$CASE/$2-$3.deb" --sha256 "$(pkg_field "$3" SHA256)" \
+	    --size "$(pkg_field "$3" Size)" >"$CASE/$2-fetch-$3.log" 2>&1
+}
+got_ok()	# NAME PKG: the copy fetched through NAME has the signed SHA-256
+{
+	[ "$(sha256sum <"$CASE/$1-$2.deb" 2>/dev/null | cut -d' ' -f1)" = \
+	    "$(pkg_field "$2" SHA256)" ]
+}
+peer_addrs()	# HOST NAME
+{
+	ctl "$1" "$2" --json peers 2>/dev/null | $PY -c 'import json, sys
+for p in json.load(sys.stdin).get("peers", []):
+    print(p.get("address", "?"))'
+}
+lists() { peer_addrs "$1" "$2" | grep -qE "(^|[^0-9.])$(echo "$3" | sed 's/\./\\./g')([^0-9.]|\$)"; }
+# The highest penalty total logged at daemon NAME for host ADDR.
+penalty_of()
+{
+	awk -v h="host $2:" 'index($0, h) { sub(/.*\(penalty /, ""); sub(/\).*/, "");
+	    if ($0 + 0 > m) m = $0 + 0 } END { print m + 0 }' "$CASE/$1.log"
+}
+sanitizers()
+{
+	local f
+	for f in "$@"; do
+		grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$f" &&
+			bad "daemon: sanitizer report in $(basename "$f")"
+	done
+	return 0
+}
+
+# --- poison -------------------------------------------------------------------
+case_poison()
+{
+	local p i n t f FPIDS
+	ns_bg evil "$CASE/evil.log" $PY "$EVIL" serve poison 6881 "$POOL"/*.deb
+	EVIL_PID=$NS_BG_PID
+	wait_for_file_line "$CASE/evil.log" '^listening' 10 ||
+		fail "poison: evil-peer.py did not start"
+
+	# s fetches the large packages from the mirror alone, then meets evil.
+	start_daemon s s
+	for p in $LARGE; do
+		fetch s s "$p" && got_ok s "$p" ||
+			{ bad "poison: s could not fetch $p"; show "$CASE/s-fetch-$p.log"; }
+	done
+	ctl s s peers add "$EV:6881" >/dev/null || bad "poison: peers add on s failed"
+	for p in $LARGE; do
+		f=$(basename "$(pkg_field "$p" Filename)")
+		if wait_for_file_line "$CASE/evil.log" "^seed-hashes $f " 30; then
+			n=$(awk -v f="$f" '$1 == "seed-hashes" && $2 == f { print $6 "/" $8 "/" $10; exit }' "$CASE/evil.log")
+			[ "${n%/*}" = "${n##*/}/0" ] &&
+				ok "poison: after false hints, seed s still serves its own hashes of $p (true/false/pieces $n)" ||
+				bad "daemon: poison: seed s serves hashes of $p it did not compute (true/false/pieces $n)"
+		else
+			bad "daemon: poison: s never answered evil's hash request for $p"
+			show "$CASE/evil.log" 10
+		fi
+	done
+	grep -q '^poison-hints seed' "$CASE/evil.log" ||
+		bad "poison: evil never pushed false hints to s (the case proves nothing)"
+
+	# d: evil first (it poisons d's hints), then s.
+	ns_cap mirror 8mbit
+	start_daemon d d "peers = $EV:6881"
+	i=0
+	until lists d d "$EV" || [ "$i" -ge 100 ]; do sleep 0.2; i=$((i + 1)); done
+	FPIDS=
+	for p in $LARGE; do
+		fetch d d "$p" &
+		FPIDS="$FPIDS $!"
+	done
+	t=0
+	until [ "$(count "$CASE/evil.log" '^poison-hints downloader')" -ge 2 ] ||
+	    [ "$t" -ge 100 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	n=$(count "$CASE/evil.log" '^poison-hints downloader')
+	[ "$n" -ge 2 ] && ok "poison: evil pushed false hints for both files to d" ||
+		bad "daemon: poison: d never attached to evil for both files ($n)"
+	ctl d d peers add "$S:6881" >/dev/null || bad "poison: peers add on d failed"
+	for p in $FPIDS; do
+		wait "$p"
+	done
+	for p in $LARGE; do
+		got_ok d "$p" && ok "poison: d got $p with its signed SHA-256" ||
+			{ bad "poison: d did not get $p right"; show "$CASE/d-fetch-$p.log" 5; }
+	done
+	n=$(count "$CASE/d.log" "host $EV: sent a wrong piece hash")
+	echo "poison: d settled $n dispute(s) against evil's hints; $(count "$CASE/d.log" 'failed its hash; fetching') piece(s) failed"
+	n=$(penalty_of d "$EV")
+	[ "$n" -ge 100 ] && ok "poison: evil reached $n penalty points at d (ban at 100)" ||
+		bad "daemon: poison: evil has only $n penalty points at d"
+	grep -q 'banned a peer' "$CASE/d.log" && ok "poison: d logged a ban" ||
+		bad "daemon: poison: d banned nobody"
+	n=$(count "$CASE/d.log" "host $S:")
+	[ "$n" = 0 ] && ok "poison: the honest holder s was penalised $n times" ||
+		{ bad "daemon: poison: the honest holder s was penalised $n times"; grep "host $S:" "$CASE/d.log" | head -5 >&2; }
+	lists d d "$S" && ok "poison: d is still connected to s" ||
+		bad "daemon: poison: d dropped the honest s"
+	i=0
+	while lists d d "$EV" && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	lists d d "$EV" && bad "daemon: poison: d still lists evil" ||
+		ok "poison: d no longer lists evil"
+	n=$(count "$CASE/s.log" "penalty")
+	[ "$n" = 0 ] && ok "poison: s penalised nobody for hints it ignored" ||
+		echo "poison: s logged $n penalty line(s)"
+	sanitizers "$CASE/s.log" "$CASE/d.log"
+	stop_wait "$PID_d"
+	stop_wait "$PID_s"
+	kill "$EVIL_PID" 2>/dev/null
+	wait "$EVIL_PID" 2>/dev/null
+	tc -n "${NS_PREFIX}mirror" qdisc del dev eth0 root 2>/dev/null
+}
+
+for c in $CASES; do
+	before=$fails
+	CASE=$T/case-$c
+	mkdir -p "$CASE"
+	echo "=== $c"
+	"case_$(echo "$c" | tr - _)"
+	[ "$fails" = "$before" ] || echo "--- case $c: $((fails - before)) failure(s)" >&2
+done
+[ "$fails" = 0 ] || { echo "trust.sh: $fails check(s) failed" >&2; exit 1; }
+exit 0
