@@ -22,6 +22,9 @@ full bitfield) and unchoke on each channel.  Then it lies, by MODE:
   want              claims no file; sends a want (fetch this for me) for
                     each FILE@URL argument, and logs the daemon's index
                     ("their-index ... fetching HEX" / "have HEX")
+  want-fake         like want, but an argument SIZE@URL (SIZE in digits)
+                    is wanted with a made-up SHA-256 and that size; a
+                    FILE@URL argument with the file's true hash and size
   poison            claims every file but serves none: on a channel the
                     daemon attaches it pushes false aptbt_hashes hints for
                     every piece, says have none, chokes and rejects every
@@ -91,6 +94,18 @@ def piece_length(size):
     while pl < 16 * 1024 * 1024 and size > pl * 1024:
         pl *= 2
     return pl
+
+
+class Fake:
+    """A want's subject that exists nowhere: a made-up SHA-256."""
+
+    def __init__(self, arg):
+        size, _, self.url = arg.partition("@")
+        self.size = int(size)
+        self.sha256 = os.urandom(32)
+        self.key = hashlib.sha256(b"aptbt-v1" + self.sha256).digest()[:20]
+        self.name = "fake-" + self.sha256.hex()[:8]
+        self.npieces = 0
 
 
 class File:
@@ -246,13 +261,13 @@ class Conn:
             return
         if plain is not None:
             self.open_channel(None, plain)
-        elif self.their_mux and self.mode == "want":
+        elif self.their_mux and self.mode in ("want", "want-fake"):
             self.send(ext(self.their_mux, benc({"full": 1, "msg_type": 5})))
             for f in self.files:
                 self.send(ext(self.their_mux, benc({
                     "msg_type": 6, "sha256": f.sha256, "size": f.size,
                     "url": f.url.encode()})))
-                say("want", self.name, f.sha256.hex(), f.url)
+                say("want", self.name, f.sha256.hex(), f.size, f.url)
         elif self.their_mux:
             self.send(ext(self.their_mux, benc({
                 "full": 1, "have": b"".join(f.sha256 for f in self.files),
@@ -461,13 +476,15 @@ def next_garbage():
 
 
 MODES = ["wrong-data", "wrong-hints", "garbage", "garbage-random",
-         "garbage-oversize", "garbage-badmux", "honest", "want", "poison"]
+         "garbage-oversize", "garbage-badmux", "honest", "want", "want-fake",
+         "poison"]
 
 
 def serve(mode, port, paths):
     if mode not in MODES:
         sys.exit("evil-peer: unknown mode %s (%s)" % (mode, ", ".join(MODES)))
-    files = [File(p) for p in paths]
+    files = [Fake(p) if mode == "want-fake" and p.split("@")[0].isdigit()
+             else File(p) for p in paths]
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))

@@ -20,6 +20,19 @@
 #            and is dropped; s is never penalised (0 penalty lines) and
 #            stays connected.
 #
+#   wants    d uses the mirror ("mirrors"), with peer_want_files = 3 and
+#            peer_want_bytes = 12M, and holds aptbt-small1 already.  evil
+#            (mode want-fake) sends, at once: made-up SHA-256s at the true
+#            sizes for large1, large2 and small2 (3 files, about 8.4 MB:
+#            within budget), then large1 again (over the bytes), small3
+#            (over the files), small2 with a size of 100 MB (over the
+#            bytes), and small1 with its true hash (cached).  Checked with
+#            nginx's access log: the bytes sent to d stay within 12 MiB,
+#            no URL costs more than its file's size (no retry after the
+#            mismatch), small1 is not fetched (d answers "have" from its
+#            cache); d logs 3 refused wants and 3 mismatch penalties, which
+#            ban evil (105 points).
+#
 # TRUST_CASES="poison ..." runs a subset.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
@@ -33,7 +46,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 EVIL=$top_srcdir/tests/integration/evil-peer.py
 FETCH=$top_srcdir/tests/integration/fetchclient.py
-CASES=${TRUST_CASES:-poison}
+CASES=${TRUST_CASES:-poison wants}
 
 chmod 755 "$T"
 fails=0
@@ -208,6 +221,82 @@ case_poison()
 	kill "$EVIL_PID" 2>/dev/null
 	wait "$EVIL_PID" 2>/dev/null
 	tc -n "${NS_PREFIX}mirror" qdisc del dev eth0 root 2>/dev/null
+}
+
+# --- wants -------------------------------------------------------------------
+# Bytes nginx sent to ADDR after access-log line MARK [for URI].
+ngx_mark() { wc -l <"$REPO_NGINX/access.log"; }
+ngx_bytes()
+{
+	awk -v m="$1" -v a="$2" -v u="${3:-}" 'NR > m && $1 == a &&
+	    (u == "" || $5 == u) { n += $3 } END { print n + 0 }' \
+	    "$REPO_NGINX/access.log"
+}
+case_wants()
+{
+	local mark n p u sz budget=$((12 * 1024 * 1024)) small1
+	start_daemon d d "mirrors = http://$MIRROR/debian" \
+	    "peer_want_files = 3" "peer_want_bytes = 12M"
+	fetch d d aptbt-small1 && got_ok d aptbt-small1 ||
+		bad "wants: d could not fetch aptbt-small1"
+	small1=$(pkg_field aptbt-small1 SHA256)
+	mark=$(ngx_mark)
+	ns_bg evil "$CASE/evil.log" $PY "$EVIL" serve want-fake 6881 \
+	    "$(pkg_field aptbt-large1 Size)@$(pkg_url aptbt-large1)" \
+	    "$(pkg_field aptbt-large2 Size)@$(pkg_url aptbt-large2)" \
+	    "$(pkg_field aptbt-small2 Size)@$(pkg_url aptbt-small2)" \
+	    "$(pkg_field aptbt-large1 Size)@$(pkg_url aptbt-large1)" \
+	    "$(pkg_field aptbt-small1 Size)@$(pkg_url aptbt-small1)" \
+	    "104857600@$(pkg_url aptbt-small2)" \
+	    "$POOL/$(basename "$(pkg_field aptbt-small1 Filename)")@$(pkg_url aptbt-small1)"
+	EVIL_PID=$NS_BG_PID
+	wait_for_file_line "$CASE/evil.log" '^listening' 10 ||
+		fail "wants: evil-peer.py did not start"
+	ctl d d peers add "$EV:6881" >/dev/null || bad "wants: peers add failed"
+	wait_for_file_line "$CASE/evil.log" "^their-index .* have $small1" 30 &&
+		ok "wants: the want for a cached file was answered from the cache (have)" ||
+		bad "daemon: wants: d did not answer the want for its cached small1"
+	# Until the three jobs have failed (or 60 s).
+	n=0
+	until [ "$(count "$CASE/d.log" 'wanted a file the mirror does not have')" -ge 3 ] ||
+	    [ "$n" -ge 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	sleep 2
+	n=$(ngx_bytes "$mark" "$D")
+	[ "$n" -le $((budget + 8192)) ] &&
+		ok "wants: the mirror sent d $n bytes for evil's wants (budget $budget)" ||
+		bad "daemon: wants: the mirror sent d $n bytes (budget $budget)"
+	[ "$n" -ge $((2 * 4 * 1024 * 1024)) ] ||
+		bad "wants: only $n bytes: the accepted wants were not fetched (the case proves nothing)"
+	for p in aptbt-large1 aptbt-large2 aptbt-small2; do
+		u=/debian/$(pkg_field "$p" Filename)
+		sz=$(pkg_field "$p" Size)
+		n=$(ngx_bytes "$mark" "$D" "$u")
+		[ "$n" -le $((sz + 2048)) ] &&
+			ok "wants: $p cost the mirror $n bytes for its $sz (no retry)" ||
+			bad "daemon: wants: $p cost the mirror $n bytes for its $sz: fetched twice"
+	done
+	n=$(ngx_bytes "$mark" "$D" "/debian/$(pkg_field aptbt-small1 Filename)")
+	[ "$n" = 0 ] && ok "wants: the cached small1 cost the mirror 0 bytes" ||
+		bad "daemon: wants: the cached small1 was fetched again ($n bytes)"
+	n=$(count "$CASE/d.log" 'over its budget')
+	[ "$n" = 3 ] && ok "wants: d refused $n wants over the budget" ||
+		bad "daemon: wants: d refused $n wants over the budget (want 3)"
+	n=$(count "$CASE/d.log" 'SHA-256 mismatch, fetching again')
+	[ "$n" = 0 ] && ok "wants: no job for a peer was retried after its mismatch" ||
+		bad "daemon: wants: $n retries after a mismatch"
+	n=$(count "$CASE/d.log" "host $EV: wanted a file the mirror does not have")
+	[ "$n" = 3 ] && ok "wants: evil was penalised for $n mismatched wants" ||
+		bad "daemon: wants: $n mismatch penalties for evil (want 3)"
+	[ "$(penalty_of d "$EV")" -ge 100 ] && grep -q 'banned a peer' "$CASE/d.log" &&
+		ok "wants: evil was banned ($(penalty_of d "$EV") points)" ||
+		bad "daemon: wants: evil was not banned ($(penalty_of d "$EV") points)"
+	sanitizers "$CASE/d.log"
+	stop_wait "$PID_d"
+	kill "$EVIL_PID" 2>/dev/null
+	wait "$EVIL_PID" 2>/dev/null
 }
 
 for c in $CASES; do
