@@ -73,7 +73,8 @@ put_cached(const struct cache_entry *e, void *arg)
 {
 	struct files_ctx	*c = arg;
 
-	if (swarm_find_sha256(e->sha256) == NULL)
+	/* "Every file the daemon shares": a private one is not. */
+	if (!e->private && swarm_find_sha256(e->sha256) == NULL)
 		put_entry(c, e->sha256, e->size, e->size, "cached", 0, 0, 0);
 	return !c->truncated;
 }

@@ -479,13 +479,16 @@ fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
 	struct hostbudget_limits lim = { conf.peer_want_files,
 	    conf.peer_want_bytes };
 	struct fetchmsg_req	 a;
+	struct cache_entry	*ce;
 	struct job		*j;
 	int			 rc;
 
 	if (jobtab.stopping || state.paused || size > INT64_MAX ||
 	    size > conf.cache_size)
 		return;
-	if (cache_lookup(sha) != NULL) {
+	if ((ce = cache_lookup(sha)) != NULL && ce->private)
+		return;		/* never announced, never fetched for others */
+	if (ce != NULL) {
 		/* It may have missed our index: say it again. */
 		peermgr_notify(sha, PEERMGR_HAVE);
 		return;

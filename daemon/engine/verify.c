@@ -133,7 +133,7 @@ commit_done(void *arg)
 	if (!TAILQ_EMPTY(&j->waiters))
 		job_answer(j, false);
 	if (rc == 0) {
-		e = cache_add(j->sha, (uint64_t)j->size, time(NULL));
+		e = cache_add(j->sha, (uint64_t)j->size, time(NULL), false);
 		if (e != NULL)
 			cache_pin(e);
 		if (j->swarm != NULL) {

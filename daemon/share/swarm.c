@@ -419,7 +419,7 @@ swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 {
 	struct swarm		*s;
 	struct ientry		*e;
-
+	struct cache_entry	*ce;
 	const struct torrent	*t;
 	const uint8_t		*sha;
 	uint64_t		 size;
@@ -437,9 +437,9 @@ swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 		size = t->size;
 	} else
 		return NULL;
-	if (cache_lookup(sha) == NULL)
+	/* A cached file, unless private: open a seed. */
+	if ((ce = cache_lookup(sha)) == NULL || ce->private)
 		return NULL;
-	/* A cached file: open a seed. */
 	if ((s = swarm_alloc(sha, size)) == NULL)
 		return NULL;
 	if (!swarm_set_complete(s)) {

@@ -25,6 +25,12 @@ full bitfield) and unchoke on each channel.  Then it lies, by MODE:
   want-fake         like want, but an argument SIZE@URL (SIZE in digits)
                     is wanted with a made-up SHA-256 and that size; a
                     FILE@URL argument with the file's true hash and size
+  leech             claims no file; every 2 s attaches to the daemon's
+                    swarm of each file until attached ("our-attach NAME
+                    refused" / "attached"), then asks for its first byte,
+                    one-byte requests in a row, and logs each byte that
+                    comes ("leech-got NAME BYTES-SO-FAR"); logs the
+                    daemon's index as in want
   poison            claims every file but serves none: on a channel the
                     daemon attaches it pushes false aptbt_hashes hints for
                     every piece, says have none, chokes and rejects every
@@ -268,13 +274,16 @@ class Conn:
                     "msg_type": 6, "sha256": f.sha256, "size": f.size,
                     "url": f.url.encode()})))
                 say("want", self.name, f.sha256.hex(), f.size, f.url)
-        elif self.their_mux:
+        elif self.their_mux and self.mode != "leech":
             self.send(ext(self.their_mux, benc({
                 "full": 1, "have": b"".join(f.sha256 for f in self.files),
                 "msg_type": 5})))
             say("index", self.name, len(self.files), "files")
             if self.mode == "poison":
                 threading.Thread(target=self.attach_loop, daemon=True).start()
+        if self.their_mux and self.mode == "leech":
+            self.send(ext(self.their_mux, benc({"full": 1, "msg_type": 5})))
+            threading.Thread(target=self.attach_loop, daemon=True).start()
         while True:
             mid, payload = self.next_msg()
             if mid is None:
@@ -289,7 +298,9 @@ class Conn:
         say("poison-hints", where, self.name, "sid", sid, f.name, f.npieces)
 
     def attach_loop(self):
-        big = [f for f in self.files if f.npieces > 1]
+        big = [f for f in self.files
+               if f.npieces > 1 or self.mode == "leech"]
+        self.got = {}
         try:
             while True:
                 for f in big:
@@ -317,7 +328,10 @@ class Conn:
                 say("ext", self.name, "id", eid, "ignored")
             return
         f = self.channels.get(sid)
-        if mid == REQUEST and f is not None and self.mode == "poison":
+        if mid == PIECE and f is not None and self.mode == "leech":
+            self.got[f.name] = self.got.get(f.name, 0) + len(payload) - 8
+            say("leech-got", f.name, self.got[f.name])
+        elif mid == REQUEST and f is not None and self.mode == "poison":
             self.send_on(sid, msg(REJECT, payload))
         elif mid == REQUEST and f is not None:
             index, begin, length = struct.unpack(">III", payload)
@@ -379,6 +393,12 @@ class Conn:
             self.attached.add(f.name)
             self.channels[sid] = f
             say("our-attach", self.name, f.name, "attached sid", sid)
+            if self.mode == "leech":
+                self.send_on(sid, msg(INTERESTED))
+                for i in range(min(f.size, 64)):
+                    self.send_on(sid, msg(REQUEST, struct.pack(">III", 0,
+                                                               i, 1)))
+                return
             self.false_hints(sid, f, "seed")
             self.send_on(sid, msg(HAVE_NONE) if self.fast else
                          msg(BITFIELD, bytes(len(f.bitfield()))))
@@ -477,7 +497,7 @@ def next_garbage():
 
 MODES = ["wrong-data", "wrong-hints", "garbage", "garbage-random",
          "garbage-oversize", "garbage-badmux", "honest", "want", "want-fake",
-         "poison"]
+         "poison", "leech"]
 
 
 def serve(mode, port, paths):

@@ -24,14 +24,29 @@
 #            peer_want_bytes = 12M, and holds aptbt-small1 already.  evil
 #            (mode want-fake) sends, at once: made-up SHA-256s at the true
 #            sizes for large1, large2 and small2 (3 files, about 8.4 MB:
-#            within budget), then large1 again (over the bytes), small3
-#            (over the files), small2 with a size of 100 MB (over the
-#            bytes), and small1 with its true hash (cached).  Checked with
+#            within budget), then large1 again (over the bytes), small1
+#            with a made-up hash (over the files), small2 with a size of
+#            100 MB (over the bytes), and small1 with its true hash
+#            (cached).  Checked with
 #            nginx's access log: the bytes sent to d stay within 12 MiB,
 #            no URL costs more than its file's size (no retry after the
 #            mismatch), small1 is not fetched (d answers "have" from its
 #            cache); d logs 3 refused wants and 3 mismatch penalties, which
 #            ban evil (105 points).
+#
+#   private  d imports a folder: "secret" (0600), "listed" (0644, its
+#            SHA-256 in a Packages file of the lists folder given) and
+#            "unlisted" (0644, in no index).  Checked: the cache keeps
+#            secret at 0600 and unlisted at 0640 (private), listed at 0644;
+#            evil (mode leech) asks d for each by hash with 1-byte requests
+#            and gets 0 bytes of the private two (their attach is refused)
+#            but the bytes of listed; d's have-index lists listed only;
+#            all of it again after a restart of d.  Then apt on d fetches
+#            aptbt-small2 from a source needing credentials (nginx basic
+#            auth on /private, auth.conf given to the method) and
+#            aptbt-small1 from the public one through d: small1 is in d's
+#            cache and index, small2 is in neither; an import of apt's
+#            archives (with its lists and auth.conf) keeps small2 private.
 #
 # TRUST_CASES="poison ..." runs a subset.
 # shellcheck shell=dash
@@ -41,12 +56,12 @@
 . "$top_srcdir/tests/integration/lib-netns.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, apt's sandbox)"
-need_cmd apt-get apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc
+need_cmd apt-get apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc openssl
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 EVIL=$top_srcdir/tests/integration/evil-peer.py
 FETCH=$top_srcdir/tests/integration/fetchclient.py
-CASES=${TRUST_CASES:-poison wants}
+CASES=${TRUST_CASES:-poison wants private}
 
 chmod 755 "$T"
 fails=0
@@ -78,8 +93,13 @@ repo_init
 repo_build 2 2 4
 POOL=$REPO_ROOT/pool/$REPO_COMP
 PACKAGES=$REPO_ROOT/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
-repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" mirror s
+printf 'user:%s\n' "$(openssl passwd -apr1 secret)" >"$REPO_NGINX/htpasswd"
+chmod 644 "$REPO_NGINX/htpasswd"
+# Fields: address, status, bytes, method, URI, user (private case).
+repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS \$remote_user" mirror s \
+    "location /private/ { alias $REPO_WWW/debian/; auth_basic aptbt; auth_basic_user_file $REPO_NGINX/htpasswd; }"
 REPO_HOST=$MIRROR
+apt_tree_init aptbt+http
 
 pkg_field()	# PKG FIELD
 {
@@ -297,6 +317,138 @@ case_wants()
 	stop_wait "$PID_d"
 	kill "$EVIL_PID" 2>/dev/null
 	wait "$EVIL_PID" 2>/dev/null
+}
+
+# --- private -------------------------------------------------------------------
+mode_of() { stat -c %a "$CASE/d/cache/sha256/$(echo "$1" | cut -c1-2)/$1" 2>/dev/null || echo none; }
+sha_of() { sha256sum <"$1" | cut -d' ' -f1; }
+# "1" when d's cache listing (as root: admin) marks SHA private, "0" when
+# it lists it as public, "-" when it does not list it.
+listed_private()
+{
+	ctl d d --json cache | $PY -c 'import json, sys
+for e in json.load(sys.stdin).get("entries", []):
+    if e.get("sha256") == sys.argv[1]:
+        print(e.get("private", 0)); break
+else:
+    print("-")' "$1"
+}
+leech_round()	# TAG: evil asks d for every file; counts in $CASE/evil-TAG.log
+{
+	local tag=$1 i
+	ns_bg evil "$CASE/evil-$tag.log" $PY "$EVIL" serve leech 6881 \
+	    "$IMP/secret" "$IMP/listed" "$IMP/unlisted"
+	EVIL_PID=$NS_BG_PID
+	wait_for_file_line "$CASE/evil-$tag.log" '^listening' 10 ||
+		fail "private: evil-peer.py did not start"
+	ctl d d peers add "$EV:6881" >/dev/null || bad "private: peers add failed"
+	wait_for_file_line "$CASE/evil-$tag.log" '^leech-got listed' 30 ||
+		bad "daemon: private ($tag): the public file was not served to evil (the case proves nothing)"
+	# Several attach rounds (every 2 s) for the private ones.
+	sleep 7
+	for f in secret unlisted; do
+		i=$(awk -v f="$f" '$1 == "leech-got" && $2 == f { n = $3 } END { print n + 0 }' "$CASE/evil-$tag.log")
+		[ "$i" = 0 ] && ok "private ($tag): evil got $i bytes of $f ($(count "$CASE/evil-$tag.log" "^our-attach .* $f refused") refused attaches)" ||
+			bad "daemon: private ($tag): evil read $i bytes of the private $f"
+	done
+	i=$(awk '$1 == "leech-got" && $2 == "listed" { n = $3 } END { print n + 0 }' "$CASE/evil-$tag.log")
+	echo "private ($tag): evil got $i bytes of listed (public)"
+	for f in secret unlisted; do
+		grep -q "^their-index .* $(sha_of "$IMP/$f")" "$CASE/evil-$tag.log" &&
+			bad "daemon: private ($tag): d announced $f" ||
+			ok "private ($tag): d's index does not name $f"
+	done
+	grep -q "^their-index .* have $(sha_of "$IMP/listed")" "$CASE/evil-$tag.log" &&
+		ok "private ($tag): d's index names listed" ||
+		bad "daemon: private ($tag): d's index does not name the public listed"
+	kill "$EVIL_PID" 2>/dev/null
+	wait "$EVIL_PID" 2>/dev/null
+}
+case_private()
+{
+	local f m n s2 s1 want
+	IMP=$CASE/import
+	mkdir -p "$IMP" "$CASE/lists"
+	head -c 200000 /dev/urandom >"$IMP/secret"
+	head -c 150000 /dev/urandom >"$IMP/listed"
+	head -c 100000 /dev/urandom >"$IMP/unlisted"
+	chmod 600 "$IMP/secret"
+	chmod 644 "$IMP/listed" "$IMP/unlisted"
+	printf 'Package: listed\nSHA256: %s\n\n' "$(sha_of "$IMP/listed")" \
+	    >"$CASE/lists/example.org_debian_dists_x_main_binary-amd64_Packages"
+	start_daemon d d
+	ctl d d import --lists "$CASE/lists" --auth-conf /dev/null "$IMP" \
+	    >"$CASE/import.out" 2>&1 || bad "private: import failed: $(cat "$CASE/import.out")"
+	echo "private: $(cat "$CASE/import.out")"
+	for f in secret:600:1 listed:644:0 unlisted:640:1; do
+		m=$(mode_of "$(sha_of "$IMP/${f%%:*}")")
+		want=${f#*:}
+		[ "$m" = "${want%:*}" ] && ok "private: ${f%%:*} is $m in the cache" ||
+			bad "daemon: private: ${f%%:*} is $m in the cache (want ${want%:*})"
+		n=$(listed_private "$(sha_of "$IMP/${f%%:*}")")
+		[ "$n" = "${f##*:}" ] && ok "private: the cache listing says private=$n for ${f%%:*}" ||
+			bad "daemon: private: the cache listing says private=$n for ${f%%:*}"
+	done
+	leech_round first
+	stop_wait "$PID_d"
+	start_daemon d d
+	sleep 1
+	n=$(listed_private "$(sha_of "$IMP/secret")")
+	[ "$n" = 1 ] && ok "private: after a restart secret is still private" ||
+		bad "daemon: private: after a restart secret is private=$n"
+	leech_round restarted
+
+	# Credentials: apt's own fetch through the method.
+	printf 'machine %s/private\nlogin user\npassword secret\n' "$MIRROR" \
+	    >"$REPO_APT/etc/auth.conf"
+	chmod 644 "$REPO_APT/etc/auth.conf"
+	echo "deb [signed-by=$REPO_T/archive-key.gpg] aptbt+http://$MIRROR/private $REPO_SUITE $REPO_COMP" \
+	    >"$REPO_APT/etc/sources.list"
+	rm -f "$REPO_APT/cache/archives"/*.deb
+	if ns_exec d env APT_CONFIG="$APT_CONFIG" timeout 120 apt-get \
+	    -o Acquire::aptbt::Socket="$CASE/d/control.sock" update \
+	    >"$CASE/apt.log" 2>&1 &&
+	    ns_exec d env APT_CONFIG="$APT_CONFIG" timeout 120 apt-get \
+	    -o Acquire::aptbt::Socket="$CASE/d/control.sock" install \
+	    --download-only -y aptbt-small2 >>"$CASE/apt.log" 2>&1; then
+		ok "private: apt fetched aptbt-small2 from the source with credentials"
+	else
+		bad "private: apt could not fetch from the source with credentials"
+		show "$CASE/apt.log"
+	fi
+	n=$(awk -v u="user" '$6 == u && $5 ~ /aptbt-small2_.*\.deb$/ && $2 == 200' "$REPO_NGINX/access.log" | wc -l)
+	[ "$n" -ge 1 ] && ok "private: nginx served small2 $n time(s) with credentials" ||
+		bad "private: nginx never served small2 with credentials (the case proves nothing)"
+	fetch d d aptbt-small1 && got_ok d aptbt-small1 ||
+		bad "private: d could not fetch aptbt-small1 from the public path"
+	s2=$(pkg_field aptbt-small2 SHA256)
+	s1=$(pkg_field aptbt-small1 SHA256)
+	[ "$(listed_private "$s2")" = - ] && ok "private: small2 (credentials) never reached d's cache" ||
+		bad "daemon: private: small2 (credentials) is in d's cache"
+	[ "$(listed_private "$s1")" = 0 ] && ok "private: small1 (no credentials) is public in d's cache" ||
+		bad "daemon: private: small1 is $(listed_private "$s1") in d's cache"
+	ctl d d import --lists "$REPO_APT/state/lists" --auth-conf "$REPO_APT/etc/auth.conf" \
+	    "$REPO_APT/cache/archives" >"$CASE/import2.out" 2>&1 ||
+		bad "private: import of apt's archives failed: $(cat "$CASE/import2.out")"
+	echo "private: archives: $(cat "$CASE/import2.out")"
+	[ "$(listed_private "$s2")" = 1 ] && ok "private: imported from apt's archives, small2 stays private" ||
+		bad "daemon: private: imported from apt's archives, small2 is private=$(listed_private "$s2")"
+	grep -q 'indexes of .*credentialed sources skipped' "$CASE/d.log" &&
+		echo "private: $(grep -o '[0-9]* package hashes in [0-9]* indexes.*' "$CASE/d.log" | tail -n 1)"
+	# And the seeder's view: evil sees small1, not small2.
+	ns_bg evil "$CASE/evil-apt.log" $PY "$EVIL" serve leech 6881 "$IMP/listed"
+	EVIL_PID=$NS_BG_PID
+	wait_for_file_line "$CASE/evil-apt.log" '^listening' 10
+	ctl d d peers add "$EV:6881" >/dev/null
+	wait_for_file_line "$CASE/evil-apt.log" "^their-index .* have $s1" 20 &&
+		ok "private: d announces small1" || bad "daemon: private: d does not announce small1"
+	grep -q "^their-index .* $s2" "$CASE/evil-apt.log" &&
+		bad "daemon: private: d announces small2 (fetched with credentials)" ||
+		ok "private: d does not announce small2"
+	kill "$EVIL_PID" 2>/dev/null
+	wait "$EVIL_PID" 2>/dev/null
+	sanitizers "$CASE/d.log"
+	stop_wait "$PID_d"
 }
 
 for c in $CASES; do
