@@ -11,7 +11,9 @@
  * CTL_MAX_CONNS slots, CTL_RESERVED are kept for root, the daemon's user
  * and _apt (access_reserved), every other uid holds at most
  * CTL_MAX_PER_UID, and their connections are closed after CTL_IDLE_SECONDS
- * with no request in progress.  apt's method keeps its connection open
+ * with no request in progress.  A caller that does not read its replies
+ * is not read either past CTL_OUT_PAUSE queued bytes, so each connection
+ * holds at most that plus one reply.  apt's method keeps its connection open
  * between files (and gives the daemon up if it is closed), so reserved
  * callers are never timed out.
  */
@@ -43,6 +45,7 @@
 #define CTL_IDLE_SECONDS	30	/* any other uid, nothing in progress */
 #define CTL_READ_CHUNK		(64 * 1024)
 #define CTL_MAX_OUTPUT		(32 * 1024 * 1024)	/* a stuck reader */
+#define CTL_OUT_PAUSE		(256 * 1024)	/* no new request past this */
 #define CTL_MAX_PENDING_FDS	64
 
 struct pending_fd {
@@ -61,6 +64,7 @@ struct ctl_conn {
 	unsigned		 nfds;
 	unsigned		 refs;
 	bool			 closing;	/* flush, then close */
+	bool			 paused;	/* not read until out drains */
 	bool			 closed;
 	uid_t			 uid;
 	pid_t			 pid;
@@ -265,6 +269,12 @@ conn_flush(struct ctl_conn *c)
 	event_del(c->wev);
 	if (c->closing)
 		conn_close(c);
+	else if (c->paused) {
+		/* Read again; frames already buffered are taken from there. */
+		c->paused = false;
+		event_add(c->rev, NULL);
+		event_active(c->rev, EV_READ, 0);
+	}
 }
 
 static void
@@ -282,6 +292,15 @@ conn_process(struct ctl_conn *c)
 	int64_t		 id;
 
 	while (!c->closed && !c->closing) {
+		/*
+		 * A caller that asks and does not read holds at most one
+		 * reply past CTL_OUT_PAUSE: its next request waits.
+		 */
+		if (c->out.len - c->out_sent > CTL_OUT_PAUSE) {
+			c->paused = true;
+			event_del(c->rev);
+			return;
+		}
 		flen = ctl_frame_check(c->in.data, c->in.len);
 		if (flen == 0)
 			return;
@@ -325,8 +344,10 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	n = read(c->fd, c->in.data + c->in.len, CTL_READ_CHUNK);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		conn_process(c);	/* resumed: frames may wait in c->in */
 		return;
+	}
 	if (n <= 0) {
 		/* Peer gone; drop unsent replies with it. */
 		conn_close(c);
@@ -338,14 +359,15 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * The idle timer of an unreserved caller: close it unless a request is
- * still being served (a handler holds a reference) or replies wait.
+ * still being served (a handler holds a reference).  Replies it leaves
+ * unread for that long do not keep it open.
  */
 static void
 conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ctl_conn	*c = arg;
 
-	if (c->refs > 0 || c->out_sent < c->out.len) {
+	if (c->refs > 0) {
 		conn_busy(c);
 		return;
 	}

@@ -11,7 +11,10 @@
 #   - while they do, root's "aptbt-ctl status" answers within 2 s, and so
 #     does _apt's;
 #   - their idle connections are closed 30 s after they went quiet (and
-#     not before 25 s).
+#     not before 25 s);
+#   - a uid that sends 20,000 "status" requests on each of 16 connections
+#     and reads no reply grows the daemon by less than 32 MiB (it is not
+#     read past 256 KiB of unread replies), and root is still answered.
 # shellcheck shell=dash
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -27,6 +30,9 @@ bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 chmod 755 "$T"
 conf=$(write_conf "$T" "log_level = debug")
 SOCK=$T/control.sock
+# The RSS check below counts what the daemon keeps, not what ASan's
+# quarantine holds back after it was freed.
+DAEMON_ENV="$DAEMON_ENV ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:quarantine_size_mb=0"
 daemon_start "$conf"
 wait_for_socket "$SOCK" || fail "no control socket"
 
@@ -85,6 +91,26 @@ first=$(awk '$1 == "open" { print $4 }' "$T/hog1.log" "$T/hog2.log" | sort -n | 
 [ -n "$first" ] && [ "$first" -ge 25 ] && ok "none closed before 25 s of idleness" ||
 	bad "idle connections closed after ${first:-?} s (want about 30)"
 : "$t_full"
+
+# A user that asks and never reads: the daemon stops reading it.
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status"; }
+before=$(rss)
+$PY "$HOG" --flood "$SOCK" 10100 16 20000 5 >"$T/flood.log" 2>&1 &
+H3=$!
+track "$H3"
+wait_for_file_line "$T/flood.log" '^flood' 20 || bad "the flood did not report"
+sleep 1
+after=$(rss)
+sent=$(awk '$1 == "flood" { print $3 }' "$T/flood.log")
+grown=$(((after - before) / 1024))
+echo "flood: the daemon took $sent request bytes on 16 connections; RSS ${before} -> ${after} KiB"
+[ "$grown" -lt 32 ] && ok "a user that never reads its replies grew the daemon by $grown MiB (bound 32)" ||
+	bad "a user that never reads its replies grew the daemon by $grown MiB"
+t0=$(date +%s%N)
+timeout 5 "$APTBT_CTL" -s "$SOCK" status >/dev/null 2>&1 && [ $((($(date +%s%N) - t0) / 1000000)) -lt 2000 ] &&
+	ok "root's status still answers during the flood" ||
+	bad "root's status does not answer during the flood"
+wait "$H3"
 
 grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/aptbtd.log" &&
 	bad "sanitizer report in aptbtd's log"
