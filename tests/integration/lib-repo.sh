@@ -54,7 +54,7 @@ repo_need()
 
 repo_init()
 {
-	REPO_T=$(mktemp -d /tmp/aptbt-repo.XXXXXX) || repo_die "mktemp failed"
+	REPO_T=$(mktemp -d "${TMPDIR:-/tmp}/aptbt-repo.XXXXXX") || repo_die "mktemp failed"
 	# _apt (gpgv, the sandboxed methods) and www-data must traverse it.
 	chmod 755 "$REPO_T"
 	REPO_WWW=$REPO_T/www

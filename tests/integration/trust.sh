@@ -51,6 +51,8 @@
 # TRUST_CASES="poison ..." runs a subset.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
+# shellcheck disable=SC2154	# PID_NAME is set by start_daemon (eval)
+# shellcheck disable=SC2034	# REPO_HOST is read by lib-repo.sh
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-repo.sh"
 . "$top_srcdir/tests/integration/lib-netns.sh"
