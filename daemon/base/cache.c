@@ -98,7 +98,7 @@ unlink_entry(struct centry *ce)
 	shamap_remove(&c.index, ce->e.sha256);
 	TAILQ_REMOVE(&c.lru, ce, lru);
 	c.bytes -= ce->e.size;
-	if (observer != NULL)
+	if (observer != NULL && !ce->e.private)
 		observer(ce->e.sha256, ce->e.size, false);
 }
 
@@ -157,7 +157,8 @@ remake_dirs(void)
  * Startup scan (worker): list sha256/XX/<hex>, drop stray temporaries.
  */
 static void
-scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime)
+scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime,
+    bool private)
 {
 	struct cache_entry	*n;
 
@@ -173,6 +174,7 @@ scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime)
 	s->ents[s->n].size = size;
 	s->ents[s->n].atime = atime;
 	s->ents[s->n].pins = 0;
+	s->ents[s->n].private = private;
 	s->n++;
 }
 
@@ -269,7 +271,7 @@ scan_work(void *arg)
 				continue;
 			scan_add(s, sha, (uint64_t)st.st_size,
 			    st.st_atime > st.st_mtime ? st.st_atime :
-			    st.st_mtime);
+			    st.st_mtime, (st.st_mode & S_IROTH) == 0);
 		}
 		closedir(sub);
 	}
@@ -332,7 +334,7 @@ scan_done(void *arg)
 		for (i = 0; i < s->n; i++)
 			if (find(s->ents[i].sha256) == NULL)
 				cache_add(s->ents[i].sha256, s->ents[i].size,
-				    s->ents[i].atime);
+				    s->ents[i].atime, s->ents[i].private);
 		c.scanned = true;
 		log_info("cache: %s: %llu files, %llu bytes%s", c.dir,
 		    (unsigned long long)shamap_count(&c.index),
@@ -437,7 +439,7 @@ cache_lookup(const uint8_t *sha)
 }
 
 struct cache_entry *
-cache_add(const uint8_t *sha, uint64_t size, time_t atime)
+cache_add(const uint8_t *sha, uint64_t size, time_t atime, bool private)
 {
 	struct centry	*ce;
 
@@ -449,6 +451,11 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 		c.bytes += size;
 		ce->gen = c.gen;
 		cache_touch(&ce->e);
+		if (ce->e.private && !private) {
+			ce->e.private = false;
+			if (observer != NULL)
+				observer(sha, size, true);
+		}
 		return &ce->e;
 	}
 	if ((ce = calloc(1, sizeof(*ce))) == NULL)
@@ -457,13 +464,14 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 	ce->e.size = size;
 	ce->e.atime = atime;
 	ce->gen = c.gen;
+	ce->e.private = private;
 	if (shamap_put(&c.index, sha, ce) != 0) {
 		free(ce);
 		return NULL;
 	}
 	TAILQ_INSERT_HEAD(&c.lru, ce, lru);
 	c.bytes += size;
-	if (observer != NULL)
+	if (observer != NULL && !private)
 		observer(sha, size, true);
 	return &ce->e;
 }
@@ -919,8 +927,12 @@ cache_tmp_open(int *rw, int *ro)
 
 int
 cache_import_file(const char *src, uint8_t *sha, uint64_t *size,
-    bool *existed)
+    bool *existed, bool (*is_public)(const uint8_t *, void *), void *arg,
+    bool *private)
 {
+	mode_t		 mode;
+
+	*private = true;
 	char		 path[PATH_MAX], tmp[PATH_MAX];
 	struct stat	 st;
 	struct hash_ctx	*h = NULL;
@@ -967,10 +979,14 @@ cache_import_file(const char *src, uint8_t *sha, uint64_t *size,
 	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
 		goto fail;
 	if (access(path, F_OK) == 0) {
+		/* An import never makes an entry public: the file stays. */
 		*existed = true;
 		goto fail;
 	}
-	if ((rc = fchmod(out, 0644) == -1 ? -errno :
+	/* What was private to its owner stays so; a public copy is 0644. */
+	*private = (st.st_mode & S_IROTH) == 0 || !is_public(sha, arg);
+	mode = *private ? (st.st_mode & 0660) | 0600 : 0644;
+	if ((rc = fchmod(out, mode) == -1 ? -errno :
 	    atomicfile_rename(out, tmp, path)) < 0)
 		goto fail;
 	goto out;

@@ -29,6 +29,8 @@ struct aptbtd_conf {
 	uint64_t	 upload_limit;
 	uint64_t	 peer_download_limit;	/* each peer, bytes/s */
 	uint64_t	 peer_upload_limit;
+	uint64_t	 peer_want_bytes;	/* mirror bytes per host and hour */
+	uint64_t	 peer_want_files;	/* files fetched per host and hour */
 	int		 log_level;		/* enum log_level */
 	char		*user;			/* drop to this user when root; "" = stay */
 	char		*peers;			/* static daemons, ADDR:PORT list */

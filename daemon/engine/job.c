@@ -33,6 +33,7 @@
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
 #include "daemon/meta/discover.h"
+#include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/swarm.h"
 
@@ -186,6 +187,12 @@ job_fail(struct job *j, const char *reason, bool transient,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_info("fetch %s: %s (%s)", j->url, msg, reason);
+	/* A peer that named a hash or size the mirror's file lacks pays. */
+	if (j->for_peer && (strcmp(reason, "HashSumMismatch") == 0 ||
+	    strcmp(reason, "SizeMismatch") == 0))
+		peer_penalise_host((const struct sockaddr *)&j->asker,
+		    WANT_MISMATCH_POINTS, "wanted a file the mirror does not "
+		    "have (SHA-256 or size mismatch)");
 	TAILQ_FOREACH(w, &j->waiters, entry)
 		send_error(w->rq, reason, transient, msg);
 	/* A part with no piece is worth nothing: do not leave it behind. */

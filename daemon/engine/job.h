@@ -17,6 +17,7 @@
 #define APTBTD_JOB_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,6 +46,7 @@ struct ws_xfer;
 #define MAX_SOURCES	8
 #define SRC_MAX_FAILS	2		/* transient failures per source */
 #define HASH_ATTEMPTS	2		/* downloads before HashSumMismatch */
+#define WANT_MISMATCH_POINTS	35	/* a peer's want ended in one: 3 ban */
 #define NO_END		UINT64_MAX
 #define FOR_PEERS_MAX	32		/* files fetched for other daemons */
 #define CATCHUP_MAX	(32u * 1024 * 1024)	/* hashed per worker job */
@@ -131,6 +133,7 @@ struct job {
 	bool			 listed;
 	struct swarm		*swarm;		/* shared with peers */
 	bool			 for_peer;	/* a daemon asked us to fetch it */
+	struct sockaddr_storage	 asker;		/* for_peer: that daemon */
 	bool			 delegated;	/* we asked a daemon to fetch it */
 	struct event		*tick;		/* runs picker_tick() */
 	uint64_t		 peer_bytes;	/* of this file, from peers */

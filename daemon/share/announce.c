@@ -63,7 +63,9 @@ announce_torrent(const struct torrent *t, void *arg)
 	uint8_t	keys[2][20];
 	size_t	n = 0;
 
-	if (cache_lookup(t->sha256) == NULL)
+	const struct cache_entry *e = cache_lookup(t->sha256);
+
+	if (e == NULL || e->private)
 		return;
 	memcpy(keys[n++], t->ih1, 20);
 	if (t->has_v2)

@@ -113,7 +113,7 @@ struct ban {
 static void	no_holders(void) {}
 static void	no_fetching(const uint8_t *s, const uint8_t *p) {}
 static void	no_want(const uint8_t *s, uint64_t n, const char *u,
-		    const char *w) {}
+		    const char *w, const struct sockaddr *f) {}
 static const struct peermgr_events no_events = {
 	no_holders, no_fetching, no_want
 };
@@ -745,7 +745,9 @@ index_each(const struct cache_entry *e, void *arg)
 {
 	struct bytebuf	*b = arg;
 
-	bytebuf_append(b, e->sha256, SHA256_LEN);
+	/* A private file is never announced. */
+	if (!e->private)
+		bytebuf_append(b, e->sha256, SHA256_LEN);
 	return b->len / SHA256_LEN < PEXT_INDEX_ADVERTISED;
 }
 
@@ -846,7 +848,7 @@ peermgr_want(struct peer *p, const struct pext_mux *m)
 		return;
 	memcpy(url, m->url, m->urllen);
 	url[m->urllen] = '\0';
-	events->peer_want(m->sha256, m->size, url, peer_name(p));
+	events->peer_want(m->sha256, m->size, url, peer_name(p), peer_addr(p));
 }
 
 static void

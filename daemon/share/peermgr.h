@@ -58,9 +58,13 @@ struct peermgr_events {
 	void	(*holders_changed)(void);
 	/* A daemon says it fetches this file (site.h decides who yields). */
 	void	(*peer_fetching)(const uint8_t *sha256, const uint8_t *peer_id);
-	/* A daemon asks us to fetch a file for it (peermgr_delegate). */
+	/*
+	 * A daemon asks us to fetch a file for it (peermgr_delegate); from
+	 * is its address, the host its budget and any penalty belong to.
+	 */
 	void	(*peer_want)(const uint8_t *sha256, uint64_t size,
-		    const char *url, const char *who);
+		    const char *url, const char *who,
+		    const struct sockaddr *from);
 };
 void	 peermgr_set_events(const struct peermgr_events *);
 

@@ -96,7 +96,7 @@ put_entry(unsigned seed, size_t len, uint8_t sha[SHA256_LEN])
 	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
 	ck_assert_int_eq(pwrite(rw, buf, len, 0), (ssize_t)len);
 	ck_assert_int_eq(cache_part_commit(sha, rw, len), 0);
-	ck_assert_ptr_nonnull(cache_add(sha, len, time(NULL)));
+	ck_assert_ptr_nonnull(cache_add(sha, len, time(NULL), false));
 	close(rw);
 	close(ro);
 	free(buf);
@@ -328,12 +328,33 @@ START_TEST(test_removed)
 }
 END_TEST
 
+static bool
+yes(const uint8_t *sha, void *arg)
+{
+	return true;
+}
+
+static bool
+no(const uint8_t *sha, void *arg)
+{
+	return false;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat	st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
 START_TEST(test_import)
 {
 	uint8_t		buf[3000], want[SHA256_LEN], got[SHA256_LEN];
 	char		src[PATH_MAX], path[PATH_MAX];
 	uint64_t	size;
-	bool		existed;
+	bool		existed, priv;
 	FILE		*f;
 
 	fill(buf, sizeof(buf), 30);
@@ -342,16 +363,61 @@ START_TEST(test_import)
 	ck_assert_ptr_nonnull(f = fopen(src, "w"));
 	ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
 	fclose(f);
-	ck_assert_int_eq(cache_import_file(src, got, &size, &existed), 0);
+	ck_assert_int_eq(chmod(src, 0644), 0);
+	ck_assert_int_eq(cache_import_file(src, got, &size, &existed, yes,
+	    NULL, &priv), 0);
 	ck_assert_mem_eq(got, want, SHA256_LEN);
 	ck_assert_uint_eq(size, sizeof(buf));
 	ck_assert(!existed);
+	ck_assert(!priv);
 	cache_entry_path(want, path, sizeof(path));
 	ck_assert(exists(path));
-	ck_assert_int_eq(cache_import_file(src, got, &size, &existed), 0);
+	ck_assert_uint_eq(mode_of(path), 0644);
+	ck_assert_int_eq(cache_import_file(src, got, &size, &existed, yes,
+	    NULL, &priv), 0);
 	ck_assert(existed);
 	/* Not a regular file. */
-	ck_assert_int_lt(cache_import_file(top, got, &size, &existed), 0);
+	ck_assert_int_lt(cache_import_file(top, got, &size, &existed, yes,
+	    NULL, &priv), 0);
+}
+END_TEST
+
+/* A private import keeps its mode without world bits, whatever the hash. */
+START_TEST(test_import_private)
+{
+	uint8_t		buf[2000], want[SHA256_LEN], got[SHA256_LEN];
+	char		src[PATH_MAX], path[PATH_MAX];
+	uint64_t	size;
+	bool		existed, priv;
+	FILE		*f;
+	int		i;
+	static const struct {
+		mode_t	 mode;
+		bool	 listed;
+		mode_t	 want;
+		bool	 priv;
+	} cases[] = {
+		{ 0600, true, 0600, true },	/* its owner's: never public */
+		{ 0640, true, 0640, true },
+		{ 0644, false, 0640, true },	/* apt never vouched for it */
+		{ 0644, true, 0644, false },
+	};
+
+	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+		fill(buf, sizeof(buf), 40 + i);
+		sha256(buf, sizeof(buf), want);
+		snprintf(src, sizeof(src), "%s/secret%d", top, i);
+		ck_assert_ptr_nonnull(f = fopen(src, "w"));
+		ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
+		fclose(f);
+		ck_assert_int_eq(chmod(src, cases[i].mode), 0);
+		ck_assert_int_eq(cache_import_file(src, got, &size, &existed,
+		    cases[i].listed ? yes : no, NULL, &priv), 0);
+		ck_assert(!existed);
+		ck_assert(priv == cases[i].priv);
+		cache_entry_path(want, path, sizeof(path));
+		ck_assert_uint_eq(mode_of(path), cases[i].want);
+	}
 }
 END_TEST
 
@@ -560,6 +626,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_removed);
 	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, test_import_private);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_workers);
 	tcase_add_test(tc, test_mem_commit);
