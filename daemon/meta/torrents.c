@@ -27,10 +27,104 @@
 #include "daemon/meta/torrents.h"
 
 #define TORRENT_MAX_FILE	(4 * 1024 * 1024)
+#define MAX_TRACKER_LISTS	256	/* distinct lists kept; others dropped */
+#define MAX_TRACKERS		16	/* URLs of one list */
 
 static struct shamap	 by_sha;	/* SHA-256 to struct torrent */
 static struct shamap	 by_key;	/* either info-hash to struct torrent */
 static char		*dir;
+static struct torrent_trackers *lists[MAX_TRACKER_LISTS];
+static size_t		 nlists;
+
+static bool
+list_same(const struct torrent_trackers *l, char *const *urls,
+    const uint8_t *tiers, size_t n)
+{
+	size_t	i;
+
+	if (l->n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (l->tiers[i] != tiers[i] || strcmp(l->urls[i], urls[i]) != 0)
+			return false;
+	return true;
+}
+
+static void
+list_free(struct torrent_trackers *l)
+{
+	size_t	i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		free(l->urls[i]);
+	if (l != NULL) {
+		free(l->urls);
+		free(l->tiers);
+	}
+	free(l);
+}
+
+/* The shared list with these URLs and tiers; NULL when none or no room. */
+static const struct torrent_trackers *
+list_intern(char *const *urls, const uint8_t *tiers, size_t n)
+{
+	struct torrent_trackers	*l;
+	size_t			 i;
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < nlists; i++)
+		if (list_same(lists[i], urls, tiers, n))
+			return lists[i];
+	if (nlists == MAX_TRACKER_LISTS ||
+	    (l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if ((l->urls = calloc(n, sizeof(char *))) == NULL ||
+	    (l->tiers = malloc(n)) == NULL) {
+		list_free(l);
+		return NULL;
+	}
+	for (; l->n < n; l->n++) {
+		if ((l->urls[l->n] = strdup(urls[l->n])) == NULL) {
+			list_free(l);
+			return NULL;
+		}
+		l->tiers[l->n] = tiers[l->n];
+	}
+	lists[nlists++] = l;
+	return l;
+}
+
+/* The torrent's announce-list as a shared list. */
+static const struct torrent_trackers *
+list_of(const struct metainfo *mi)
+{
+	char	*urls[MAX_TRACKERS];
+	uint8_t	 tiers[MAX_TRACKERS];
+	size_t	 n = 0, i, j;
+
+	for (i = 0; i < mi->ntiers && i < 255; i++)
+		for (j = 0; j < mi->tiers[i].nurls && n < MAX_TRACKERS; j++) {
+			urls[n] = mi->tiers[i].urls[j];
+			tiers[n++] = (uint8_t)i;
+		}
+	return list_intern(urls, tiers, n);
+}
+
+int
+torrents_set_host_trackers(const uint8_t sha256[SHA256_LEN],
+    char *const *urls, size_t n)
+{
+	struct torrent	*t = shamap_get(&by_sha, sha256);
+	uint8_t		 tiers[MAX_TRACKERS] = { 0 };
+
+	if (t == NULL)
+		return 0;
+	if (n > MAX_TRACKERS)
+		n = MAX_TRACKERS;
+	t->host_trackers = list_intern(urls, tiers, n);
+	return n > 0 && t->host_trackers == NULL ? -ENOMEM : 0;
+}
 
 size_t
 torrents_count(void)
@@ -82,6 +176,7 @@ torrent_from(struct torrent *t, const uint8_t *sha256, uint64_t size,
 	}
 	if ((t->pieces = malloc((size_t)mi->npieces * SHA1_LEN)) == NULL)
 		return -ENOMEM;
+	t->trackers = list_of(mi);
 	memcpy(t->pieces, mi->pieces, (size_t)mi->npieces * SHA1_LEN);
 	return 0;
 }
@@ -243,4 +338,6 @@ torrents_shutdown(void)
 	shamap_free(&by_key);
 	free(dir);
 	dir = NULL;
+	while (nlists > 0)
+		list_free(lists[--nlists]);
 }

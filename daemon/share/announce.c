@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * announce.c - the announcer (announce.h): LAN discovery now, trackers
- * later, behind one interface.
+ * announce.c - the announcer (announce.h): LAN discovery and trackers
+ * behind one interface.
  *
  * What a backend hears goes to the peer manager: a site daemon's presence
  * adds it as a daemon peer; a standard client in a swarm we take part in
@@ -23,6 +23,7 @@
 #include "daemon/base/scope.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
+#include "daemon/share/tracker.h"
 #include "daemon/meta/torrents.h"
 
 static struct event_base	*an_base;
@@ -56,6 +57,17 @@ lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
 	}
 }
 
+/* A tracker named a peer: a daemon (presence) or a member of a swarm. */
+static void
+tracker_heard(const struct sockaddr *sa, socklen_t salen,
+    const uint8_t key[20], bool presence)
+{
+	if (presence)
+		peermgr_add(sa, salen, PEER_SRC_TRACKER);
+	else if (swarm_find(key, true) != NULL)
+		peermgr_connect_key(sa, salen, key, PEER_SRC_TRACKER);
+}
+
 /* A file we seed under its torrent's info-hashes. */
 static void
 announce_torrent(const struct torrent *t, void *arg)
@@ -83,7 +95,7 @@ int
 announce_init(struct event_base *base)
 {
 	an_base = base;
-	return 0;
+	return tracker_init(base, tracker_heard);
 }
 
 void
@@ -103,12 +115,32 @@ announce_apply(void)
 		}
 	} else if (!want)
 		lsd_stop();
+	tracker_apply(!state.paused && !scope_off(), peermgr_listen_port());
 }
 
 void
 announce_shutdown(void)
 {
 	lsd_stop();
+	tracker_shutdown();
+}
+
+void
+announce_file(const uint8_t sha256[32], uint64_t size, bool fetching)
+{
+	tracker_file(sha256, size, fetching);
+}
+
+void
+announce_file_gone(const uint8_t sha256[32])
+{
+	tracker_file_gone(sha256);
+}
+
+void
+announce_torrent_known(const uint8_t sha256[32])
+{
+	tracker_torrent_known(sha256);
 }
 
 void

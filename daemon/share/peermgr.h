@@ -39,7 +39,8 @@ uint16_t peermgr_listen_port(void);
 
 /*
  * Add a daemon's address: PEER_SRC_CONFIG ("peers"), PEER_SRC_CTL
- * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD.
+ * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD and
+ * PEER_SRC_TRACKER (heard, not retried).
  */
 int	 peermgr_add(const struct sockaddr *, socklen_t, enum peer_source);
 int	 peermgr_add_string(const char *hostport, enum peer_source);

@@ -1,0 +1,257 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# tracker.sh - two daemons on different subnets find each other through
+# opentracker, over HTTP and over UDP, and one fetches from the other.
+#
+# Network namespaces, two bridges joined by a router (no multicast, no
+# LSD reach between them; LSD is off anyway):
+#
+#   192.0.2.0/24       m (.1) the mirror (nginx), t (.2) opentracker
+#                      (Debian's build: run as _opentracker in a chroot,
+#                      info-hashes whitelisted), a (.10) aptbtd, r (.254)
+#   198.51.100.0/24    b (.10) aptbtd, r (.254)
+#
+# Both daemons name the tracker in "trackers" and nothing else: no "peers",
+# no LSD.  For each of http:// and udp:// (fresh daemons and a fresh file
+# each time):
+#   1. a fetches the file from the mirror; opentracker then lists a as a
+#      seed of the file's zero-metadata key (scrape: complete >= 1) -- a
+#      announced "started" and "completed" for it.
+#   2. b starts; through the tracker (the daemons' presence key) it learns
+#      of a and connects: "aptbt-ctl peers" on b lists a with source
+#      "tracker".
+#   3. b fetches the file: every byte from a (bytes_from_peers = size,
+#      bytes_from_mirrors = 0), and nginx's log shows no request for it
+#      from b.
+# shellcheck shell=dash
+# shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-netns.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root (namespaces)"
+need_cmd nginx opentracker curl ip
+id _opentracker >/dev/null 2>&1 || skip "no _opentracker user (package opentracker)"
+PY=/usr/bin/python3
+FETCH=$top_srcdir/tests/integration/fetchclient.py
+PRES=29b47237d15f21234c22dd97f3efc5073bd5a3ca	# daemons' presence key
+SIZE=3145728
+
+chmod 755 "$T"
+fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+show() { echo "--- $1:" >&2; tail -n "${2:-30}" "$1" >&2; }
+
+at_exit()
+{
+	# TRACKER_KEEP=DIR keeps the logs for a look afterwards.
+	[ -n "${TRACKER_KEEP:-}" ] && mkdir -p "$TRACKER_KEEP" &&
+		cp "$T"/*.log "$T/nginx/access.log" "$TRACKER_KEEP"/ 2>/dev/null
+	ns_cleanup
+	lib_cleanup
+}
+
+ns_init
+trap at_exit EXIT
+ns_host m 1
+ns_host t 2
+ns_host a 10
+ns_host r 254
+# The second subnet: a bridge of its own, b, and the router's other leg.
+BR2=${NS_PREFIX}br2
+ip netns add "$BR2" || fail "cannot create $BR2"
+NS_HOSTS="$NS_HOSTS br2"
+ip -n "$BR2" link add br0 type bridge
+ip -n "$BR2" link set br0 up
+ns2_leg()	# NS ADDRESS IFNAME
+{
+	ip link add "w$$$3" type veth peer name "$3" netns "$1" ||
+		fail "cannot create veth for $1"
+	ip link set "w$$$3" netns "$BR2"
+	ip -n "$BR2" link set "w$$$3" master br0 up
+	ip -n "$1" addr add "$2/24" dev "$3"
+	ip -n "$1" link set "$3" up
+}
+ip netns add "${NS_PREFIX}b" || fail "cannot create b"
+NS_HOSTS="$NS_HOSTS b"
+ip -n "${NS_PREFIX}b" link set lo up
+ns2_leg "${NS_PREFIX}b" 198.51.100.10 eth0
+ns2_leg "${NS_PREFIX}r" 198.51.100.254 eth1
+NS_IP_b=198.51.100.10
+ns_exec r sysctl -q -w net.ipv4.ip_forward=1 || fail "no forwarding"
+for h in m t a; do
+	ip -n "${NS_PREFIX}$h" route add 198.51.100.0/24 via 192.0.2.254
+done
+ip -n "${NS_PREFIX}b" route add 192.0.2.0/24 via 198.51.100.254
+
+# --- the mirror -----------------------------------------------------------------
+WWW=$T/www
+mkdir -p "$WWW" "$T/nginx"
+for f in http udp; do
+	head -c "$SIZE" /dev/urandom >"$WWW/$f.bin"
+done
+chmod 755 "$WWW" && chmod 644 "$WWW"/*
+cat >"$T/nginx/nginx.conf" <<EOF
+user www-data;
+daemon off;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+	log_format t '\$remote_addr \$status \$body_bytes_sent \$request_method \$uri';
+	access_log $T/nginx/access.log t;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	default_type application/octet-stream;
+	server { listen 192.0.2.1:80; root $WWW; }
+}
+EOF
+ns_bg m "$T/nginx.out" nginx -p "$T/nginx" -c "$T/nginx/nginx.conf"
+i=0
+until ns_exec a curl -s -o /dev/null http://192.0.2.1/; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "nginx does not answer"
+	sleep 0.1
+done
+ns_exec b curl -s -o /dev/null http://192.0.2.1/ ||
+	fail "b cannot reach the other subnet through r"
+
+# --- opentracker ----------------------------------------------------------------
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+zkey() { $PY -c 'import hashlib, sys
+print(hashlib.sha256(b"aptbt-v1" + bytes.fromhex(sys.argv[1])).hexdigest()[:40])' "$1"; }
+OT=$T/ot
+mkdir -p "$OT"
+{
+	echo "$PRES"
+	for f in http udp; do zkey "$(sha_of "$WWW/$f.bin")"; done
+} >"$OT/whitelist"
+cat >"$OT/opentracker.conf" <<EOF
+listen.tcp_udp 192.0.2.2:6969
+tracker.rootdir $OT
+tracker.user _opentracker
+access.whitelist /whitelist
+EOF
+chmod 755 "$OT" && chmod 644 "$OT"/*
+ns_bg t "$T/opentracker.log" opentracker -f "$OT/opentracker.conf"
+PID_OT=$NS_BG_PID
+i=0
+until ns_exec a curl -s -o /dev/null "http://192.0.2.2:6969/stats"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { show "$T/opentracker.log"; fail "opentracker does not answer"; }
+	sleep 0.1
+done
+
+# scrape KEY: how many seeds opentracker lists for KEY.
+scrape_complete()
+{
+	ns_exec a curl -s "http://192.0.2.2:6969/scrape?info_hash=$($PY -c '
+import sys, urllib.parse
+print(urllib.parse.quote(bytes.fromhex(sys.argv[1])))' "$1")" | $PY -c '
+import re, sys
+m = re.search(rb"8:completei(\d+)e", sys.stdin.buffer.read())
+print(m.group(1).decode() if m else 0)'
+}
+
+# --- daemons ----------------------------------------------------------------------
+sock() { eval "echo \$DIR_$1/control.sock"; }
+dlog() { eval "echo \$LOG_$1"; }
+ctl() { local h=$1; shift; ns_exec "$h" "$APTBT_CTL" -s "$(sock "$h")" "$@"; }
+ctl_field()	# HOST KEY
+{
+	ctl "$1" --json status | $PY -c 'import json, sys
+print(json.load(sys.stdin).get(sys.argv[1], -1))' "$2"
+}
+# Daemons HOST is connected to, handshakes done: "ADDRESS SOURCE" lines.
+peer_addrs()
+{
+	ctl "$1" --json peers 2>/dev/null | $PY -c 'import json, sys
+for p in json.load(sys.stdin).get("peers", []):
+    if p.get("daemon") and "H" not in p.get("flags", "H"):
+        print(p.get("address", "?"), p.get("source", "?"))'
+}
+daemon_up()	# HOST VARIANT TRACKER
+{
+	local dir=$T/$2-$1 conf
+	conf=$(write_conf "$dir" "log_level = debug" "listen_port = 6881" \
+	    "share = 192.0.2.0/24, 198.51.100.0/24" "trackers = $3")
+	eval "DIR_$1=\$dir"
+	eval "LOG_$1=\$T/$2-$1.log"
+	ns_bg "$1" "$T/$2-$1.log" "$APTBTD" -f -c "$conf"
+	eval "PID_$1=\$NS_BG_PID"
+	wait_for_socket "$dir/control.sock" ||
+		{ show "$T/$2-$1.log"; fail "$1: control socket did not appear"; }
+}
+daemon_down()	# HOST
+{
+	stop_wait "$(eval "echo \$PID_$1")"
+	[ "$STOP_RC" = 0 ] || bad "$1: aptbtd exited with status $STOP_RC"
+	grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$(dlog "$1")" &&
+		{ show "$(dlog "$1")"; bad "$1: sanitizer report"; }
+}
+fetch()	# HOST FILE OUT
+{
+	ns_exec "$1" timeout 60 "$PY" "$FETCH" "$(sock "$1")" \
+	    "http://192.0.2.1/$2" "$3" --sha256 "$(sha_of "$WWW/$2")" \
+	    --size "$SIZE" >"$3.reply" 2>&1
+}
+
+for v in http udp; do
+	echo "=== $v"
+	case $v in
+	http) URL=http://192.0.2.2:6969/announce ;;
+	udp) URL=udp://192.0.2.2:6969/announce ;;
+	esac
+	KEY=$(zkey "$(sha_of "$WWW/$v.bin")")
+	daemon_up a "$v" "$URL"
+	fetch a "$v.bin" "$T/$v-a.got" || { show "$T/$v-a.got.reply"; show "$(dlog a)"; fail "a: fetch failed"; }
+	cmp -s "$T/$v-a.got" "$WWW/$v.bin" || bad "a: wrong bytes"
+	# "started" at the fetch, "completed" once held: a seeds it.
+	tenths=100
+	until [ "$(scrape_complete "$KEY")" -ge 1 ]; do
+		tenths=$((tenths - 1))
+		[ $tenths -gt 0 ] || break
+		sleep 0.1
+	done
+	n=$(scrape_complete "$KEY")
+	[ "$n" -ge 1 ] && ok "$v: opentracker lists a as a seed of the file ($n)" ||
+		{ show "$(dlog a)"; bad "$v: opentracker has no seed of the file"; }
+
+	mark=$(wc -l <"$T/nginx/access.log")
+	daemon_up b "$v" "$URL"
+	tenths=150
+	until peer_addrs b | grep -q "^192\.0\.2\.10:6881 tracker"; do
+		tenths=$((tenths - 1))
+		[ $tenths -gt 0 ] || break
+		sleep 0.1
+	done
+	if peer_addrs b | grep -q "^192\.0\.2\.10:6881 tracker"; then
+		ok "$v: b found a through the tracker"
+	else
+		peer_addrs b >&2
+		show "$(dlog b)"
+		bad "$v: b did not find a through the tracker"
+	fi
+	fetch b "$v.bin" "$T/$v-b.got" || { show "$T/$v-b.got.reply"; bad "b: fetch failed"; }
+	cmp -s "$T/$v-b.got" "$WWW/$v.bin" && ok "$v: b has the file, verified" ||
+		bad "$v: b: wrong bytes"
+	fp=$(ctl_field b bytes_from_peers)
+	fm=$(ctl_field b bytes_from_mirrors)
+	mirror_b=$(awk -v m="$mark" 'NR > m && $1 == "198.51.100.10" &&
+	    $5 ~ /\.bin$/ { n++ } END { print n + 0 }' "$T/nginx/access.log")
+	echo "$v: b: $fp bytes from peers, $fm from mirrors; $mirror_b mirror requests"
+	[ "$fp" -eq "$SIZE" ] && [ "$fm" -eq 0 ] && [ "$mirror_b" -eq 0 ] &&
+		ok "$v: every byte came from a, none from the mirror" ||
+		bad "$v: b took $fm bytes from the mirror, $fp from peers"
+	daemon_down b
+	daemon_down a
+	grep -q "tracker.*not there" "$(dlog a)" "$(dlog b)" &&
+		bad "$v: a daemon took the tracker for absent"
+done
+
+[ "$fails" -eq 0 ] || fail "$fails check(s) failed"
+echo "ok: tracker"
