@@ -287,8 +287,10 @@ trk_usable(const struct trk *t)
 static int
 req_send(struct trk_req *q)
 {
-	static const char *const ev[] = { "", " started", " completed",
-	    " stopped" };
+	static const char *const ev[] = {
+		[TRK_EV_NONE] = "", [TRK_EV_COMPLETED] = " completed",
+		[TRK_EV_STARTED] = " started", [TRK_EV_STOPPED] = " stopped",
+	};
 	char	hex[2 * SWARMKEY_LEN + 1];
 
 	hex_encode(q->key, SWARMKEY_LEN, hex);
@@ -717,9 +719,12 @@ trk_req_done(struct trk_req *q, enum trk_status st,
 	if (st == TRK_ST_OK) {
 		if (q->event == TRK_EV_STARTED)
 			e->started_on = t;
-		if (q->event == TRK_EV_COMPLETED ||
-		    (q->event == TRK_EV_STARTED && !e->fetching))
+		if (q->event == TRK_EV_COMPLETED)
 			e->completed_due = false;
+		/* The fetch ended while "started" was on its way. */
+		else if (q->event == TRK_EV_STARTED && !e->fetching &&
+		    q->left > 0)
+			e->completed_due = true;
 		e->fails = 0;
 		e->skip = 0;
 		log_debug("tracker %s: %zu peers, interval %lld s", t->url,
