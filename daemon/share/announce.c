@@ -137,11 +137,6 @@ announce_file_gone(const uint8_t sha256[32])
 	tracker_file_gone(sha256);
 }
 
-void
-announce_torrent_known(const uint8_t sha256[32])
-{
-	tracker_torrent_known(sha256);
-}
 
 void
 announce_keys(const uint8_t (*keys)[20], size_t nkeys)

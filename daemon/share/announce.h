@@ -30,11 +30,12 @@ void	announce_shutdown(void);
 /* We take part in the swarms of these info-hashes (20 bytes each). */
 void	announce_keys(const uint8_t (*keys)[20], size_t nkeys);
 
-/* A file we fetch (fetching) or hold, by its SHA-256. */
+/*
+ * A file we fetch (fetching) or hold, by its SHA-256; again when its
+ * torrent becomes known, so that its info-hashes join.
+ */
 void	announce_file(const uint8_t sha256[32], uint64_t size, bool fetching);
 /* We no longer take part: the fetch failed, or the file left the cache. */
 void	announce_file_gone(const uint8_t sha256[32]);
-/* The file's torrent became known: its info-hashes join. */
-void	announce_torrent_known(const uint8_t sha256[32]);
 
 #endif

@@ -297,7 +297,8 @@ swarm_apply_torrent(struct swarm *s)
 		s->sink->ops->checkable(s->sink, SINK_ALL);
 	/* Standard clients in the swarm find us (and we them). */
 	announce_keys((const uint8_t (*)[20])keys, n);
-	announce_torrent_known(s->sha256);
+	/* Trackers: at once while fetching, else on the seed schedule. */
+	announce_file(s->sha256, s->size, s->sink != NULL);
 }
 
 void

@@ -921,25 +921,6 @@ tracker_file(const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching)
 }
 
 void
-tracker_torrent_known(const uint8_t sha256[SHA256_LEN])
-{
-	uint8_t		 zk[SWARMKEY_LEN];
-	struct ent	*z;
-	bool		 fetching = true;
-	uint64_t	 size = 0;
-
-	if (!tk.ents_init)
-		return;
-	swarmkey_from_sha256(sha256, zk);
-	if ((z = shamap_get(&tk.ents, zk)) != NULL) {
-		fetching = z->fetching;
-		size = z->size;
-	} else if (torrents_by_sha256(sha256) != NULL)
-		size = torrents_by_sha256(sha256)->size;
-	tracker_file(sha256, size, fetching);
-}
-
-void
 tracker_file_gone(const uint8_t sha256[SHA256_LEN])
 {
 	const struct torrent	*t = torrents_by_sha256(sha256);

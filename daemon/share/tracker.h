@@ -63,13 +63,14 @@ int	 tracker_init(struct event_base *, tracker_cb);
 void	 tracker_apply(bool running, uint16_t port);
 void	 tracker_shutdown(void);
 
-/* A file we fetch (fetching) or hold and seed. */
+/*
+ * A file we fetch (fetching) or hold and seed.  Told again once its
+ * torrent is known, its zero-metadata key gives way to the torrent's.
+ */
 void	 tracker_file(const uint8_t sha256[SHA256_LEN], uint64_t size,
 	    bool fetching);
 /* A file we no longer take part in: a failed fetch, an eviction. */
 void	 tracker_file_gone(const uint8_t sha256[SHA256_LEN]);
-/* The file's torrent became known: its keys join (fetches at once). */
-void	 tracker_torrent_known(const uint8_t sha256[SHA256_LEN]);
 
 struct tracker_stats {
 	uint64_t	 announces;	/* requests sent, all trackers */
