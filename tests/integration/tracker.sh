@@ -23,13 +23,21 @@
 #   3. b fetches the file: every byte from a (bytes_from_peers = size,
 #      bytes_from_mirrors = 0), and nginx's log shows no request for it
 #      from b.
+# Then interop: the mirror also publishes aptbt metadata (aptbt-mkmeta,
+# torrents announcing to the same opentracker).  A fresh daemon on a with
+# no "trackers" at all fetches a package in metadata mode, and so
+# announces it under the torrent's info-hash to the torrent's tracker;
+# python3-libtorrent on c (192.0.2.11), with only the .torrent (no DHT,
+# LSD or PEX help), finds a through opentracker and downloads the whole
+# package from it.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-repo.sh"
 . "$top_srcdir/tests/integration/lib-netns.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces)"
-need_cmd nginx opentracker curl ip
+need_cmd nginx opentracker curl ip apt-ftparchive dpkg-deb gpg
 id _opentracker >/dev/null 2>&1 || skip "no _opentracker user (package opentracker)"
 PY=/usr/bin/python3
 FETCH=$top_srcdir/tests/integration/fetchclient.py
@@ -46,7 +54,8 @@ at_exit()
 {
 	# TRACKER_KEEP=DIR keeps the logs for a look afterwards.
 	[ -n "${TRACKER_KEEP:-}" ] && mkdir -p "$TRACKER_KEEP" &&
-		cp "$T"/*.log "$T/nginx/access.log" "$TRACKER_KEEP"/ 2>/dev/null
+		cp "$T"/*.log "$T"/*.out "$T/nginx/access.log" "$TRACKER_KEEP"/ 2>/dev/null
+	repo_cleanup
 	ns_cleanup
 	lib_cleanup
 }
@@ -56,6 +65,7 @@ trap at_exit EXIT
 ns_host m 1
 ns_host t 2
 ns_host a 10
+ns_host c 11
 ns_host r 254
 # The second subnet: a bridge of its own, b, and the router's other leg.
 BR2=${NS_PREFIX}br2
@@ -91,6 +101,42 @@ for f in http udp; do
 	head -c "$SIZE" /dev/urandom >"$WWW/$f.bin"
 done
 chmod 755 "$WWW" && chmod 644 "$WWW"/*
+# A repository with aptbt metadata, its torrents on the same tracker.
+MKMETA=$top_builddir/client/aptbt-mkmeta
+[ -x "$MKMETA" ] || fail "$MKMETA is not built"
+repo_init
+repo_build 0 1 2
+"$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
+    --tracker "http://192.0.2.2:6969/announce" >"$T/mkmeta.out" 2>&1 ||
+	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
+chmod -R a+rX "$REPO_WWW"
+ln -s "$REPO_ROOT" "$WWW/debian"
+DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/"*.deb)
+DEBNAME=$(basename "$DEB")
+DEB_SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
+DEB_SIZE=$(stat -c %s "$DEB")
+TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$DEB_SHA" | cut -c1-2)/$DEB_SHA.torrent
+IH=$($PY -c 'import hashlib, sys
+b = open(sys.argv[1], "rb").read()
+def skip(i):
+    c = b[i:i + 1]
+    if c == b"i":
+        return b.index(b"e", i) + 1
+    if c in (b"l", b"d"):
+        i += 1
+        while b[i:i + 1] != b"e":
+            i = skip(i)
+        return i + 1
+    n = b.index(b":", i)
+    return n + 1 + int(b[i:n])
+i = 1
+while b[i:i + 1] != b"e":
+    k = skip(i)
+    v = skip(k)
+    if b[i:k] == b"4:info":
+        print(hashlib.sha1(b[k:v]).hexdigest())
+    i = v' "$TORRENT")
+[ ${#IH} -eq 40 ] || fail "no info-hash in $TORRENT"
 cat >"$T/nginx/nginx.conf" <<EOF
 user www-data;
 daemon off;
@@ -107,7 +153,8 @@ http {
 	uwsgi_temp_path $T/nginx/uwsgi;
 	scgi_temp_path $T/nginx/scgi;
 	default_type application/octet-stream;
-	server { listen 192.0.2.1:80; root $WWW; }
+	# c is libtorrent: the torrents' webseed gives it nothing.
+	server { listen 192.0.2.1:80; root $WWW; deny 192.0.2.11; }
 }
 EOF
 ns_bg m "$T/nginx.out" nginx -p "$T/nginx" -c "$T/nginx/nginx.conf"
@@ -129,6 +176,7 @@ mkdir -p "$OT"
 {
 	echo "$PRES"
 	for f in http udp; do zkey "$(sha_of "$WWW/$f.bin")"; done
+	echo "$IH"
 } >"$OT/whitelist"
 cat >"$OT/opentracker.conf" <<EOF
 listen.tcp_udp 192.0.2.2:6969
@@ -178,7 +226,7 @@ daemon_up()	# HOST VARIANT TRACKER
 {
 	local dir=$T/$2-$1 conf
 	conf=$(write_conf "$dir" "log_level = debug" "listen_port = 6881" \
-	    "share = 192.0.2.0/24, 198.51.100.0/24" "trackers = $3")
+	    "share = 192.0.2.0/24, 198.51.100.0/24" ${3:+"trackers = $3"})
 	eval "DIR_$1=\$dir"
 	eval "LOG_$1=\$T/$2-$1.log"
 	ns_bg "$1" "$T/$2-$1.log" "$APTBTD" -f -c "$conf"
@@ -252,6 +300,44 @@ for v in http udp; do
 	grep -q "tracker.*not there" "$(dlog a)" "$(dlog b)" &&
 		bad "$v: a daemon took the tracker for absent"
 done
+
+echo "=== python3-libtorrent through opentracker"
+if ! $PY -c 'import libtorrent' 2>/dev/null; then
+	echo "SKIP: python3-libtorrent is not installed: no interop check" >&2
+else
+	daemon_up a lt ""
+	ns_exec a timeout 60 "$PY" "$FETCH" "$(sock a)" \
+	    "http://192.0.2.1/debian/pool/$REPO_COMP/$DEBNAME" "$T/lt-a.got" \
+	    --sha256 "$DEB_SHA" --size "$DEB_SIZE" \
+	    --base "http://192.0.2.1/debian/dists/$REPO_SUITE/" >"$T/lt-a.reply" 2>&1 ||
+		{ show "$T/lt-a.reply"; fail "a: metadata-mode fetch failed"; }
+	tenths=150
+	until [ "$(scrape_complete "$IH")" -ge 1 ]; do
+		tenths=$((tenths - 1))
+		[ $tenths -gt 0 ] || break
+		sleep 0.1
+	done
+	[ "$(scrape_complete "$IH")" -ge 1 ] &&
+		ok "lt: a seeds the torrent's info-hash at the torrent's tracker" ||
+		{ show "$(dlog a)"; bad "lt: opentracker has no seed of the torrent"; }
+	mkdir -p "$T/lt"
+	ns_bg c "$T/lt.out" "$PY" "$top_srcdir/tests/integration/pex-lt.py" \
+	    get 192.0.2.11 "$TORRENT" "$T/lt" 60
+	PID_LT=$NS_BG_PID
+	wait_for_file_line "$T/lt.out" '^done' 50 ||
+		{ show "$T/lt.out"; show "$(dlog a)"; bad "lt: libtorrent did not finish"; }
+	kill -TERM "$PID_LT" 2>/dev/null
+	wait "$PID_LT" 2>/dev/null
+	got=$(awk '$1 == "total" && $2 == "192.0.2.10:6881" { print $(NF - 1) }' "$T/lt.out")
+	src=$(awk '$1 == "peer" && $2 == "192.0.2.10:6881" { print $NF }' "$T/lt.out")
+	echo "lt: libtorrent took ${got:-0} bytes from a (learnt by: ${src:-?}); the package is $DEB_SIZE"
+	[ "${got:-0}" -ge "$DEB_SIZE" ] && [ "$src" = tracker ] &&
+		ok "lt: libtorrent found a through opentracker and took the package from it" ||
+		{ show "$T/lt.out"; bad "lt: libtorrent did not download from a through the tracker"; }
+	cmp -s "$(find "$T/lt" -type f | head -n 1)" "$DEB" ||
+		bad "lt: libtorrent's copy differs from the package"
+	daemon_down a
+fi
 
 [ "$fails" -eq 0 ] || fail "$fails check(s) failed"
 echo "ok: tracker"
