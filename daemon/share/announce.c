@@ -11,6 +11,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/lsdmsg.h"
@@ -29,6 +30,7 @@
 static struct event_base	*an_base;
 static bool			 lsd_running;
 static uint16_t			 lsd_port;	/* the port LSD announces */
+static char			*an_trackers;	/* "trackers" last applied */
 
 /* Someone announced on the LAN: a daemon, or a client in our swarm. */
 static void
@@ -84,6 +86,12 @@ announce_torrent(const struct torrent *t, void *arg)
 }
 
 static void
+seed_again(const uint8_t *sha256, uint64_t size, void *arg)
+{
+	tracker_file(sha256, size, false);
+}
+
+static void
 lsd_stop(void)
 {
 	if (lsd_running)
@@ -116,6 +124,14 @@ announce_apply(void)
 	} else if (!want)
 		lsd_stop();
 	tracker_apply(!state.paused && !scope_off(), peermgr_listen_port());
+	/* New trackers of our own: the files held so far are news to them. */
+	if (an_trackers == NULL || strcmp(an_trackers, conf.trackers != NULL ?
+	    conf.trackers : "") != 0) {
+		if (an_trackers != NULL)
+			swarm_index_foreach(seed_again, NULL);
+		free(an_trackers);
+		an_trackers = strdup(conf.trackers != NULL ? conf.trackers : "");
+	}
 }
 
 void
@@ -123,6 +139,8 @@ announce_shutdown(void)
 {
 	lsd_stop();
 	tracker_shutdown();
+	free(an_trackers);
+	an_trackers = NULL;
 }
 
 void

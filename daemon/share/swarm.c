@@ -1467,6 +1467,19 @@ swarm_foreach(void (*cb)(struct swarm *, void *), void *arg)
 		cb(s, arg);
 }
 
+void
+swarm_index_foreach(void (*cb)(const uint8_t *sha256, uint64_t size, void *),
+    void *arg)
+{
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*v;
+
+	while (shamap_next(&by_sha, &pos, &k, &v))
+		cb(((struct ientry *)v)->sha256, ((struct ientry *)v)->size,
+		    arg);
+}
+
 unsigned
 swarm_count(void)
 {

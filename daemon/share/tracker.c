@@ -489,19 +489,27 @@ ent_event(const struct ent *e, const struct trk *t)
 	return e->completed_due ? TRK_EV_COMPLETED : TRK_EV_NONE;
 }
 
-/* Announce the entry to the first usable tracker from its position on. */
-static void
+/*
+ * Announce the entry to the first usable tracker from its position on;
+ * false when nothing went out.  A seed that no tracker may hear of (no
+ * torrent trackers, none configured) is forgotten.
+ */
+static bool
 ent_announce(struct ent *e)
 {
 	struct trk	*l[MAX_LIST];
 	struct trk_req	*q;
 	size_t		 n = ent_list(e, l), i;
 
+	if (n == 0 && !ent_fast(e)) {
+		ent_free(e);
+		return false;
+	}
 	for (i = e->skip; i < n && !trk_usable(l[i]); i++)
 		;
 	if (i >= n || (q = calloc(1, sizeof(*q))) == NULL) {
 		round_failed(e, n);
-		return;
+		return false;
 	}
 	e->skip = (uint8_t)i;
 	q->t = l[i];
@@ -513,6 +521,7 @@ ent_announce(struct ent *e)
 	q->numwant = ent_fast(e) ? NUMWANT : 0;
 	e->req = q;
 	(void)req_send(q);
+	return true;
 }
 
 /*
@@ -536,8 +545,8 @@ tick(evutil_socket_t fd, short what, void *arg)
 	while (tk.inflight < MAX_INFLIGHT && tk.seed.n > 0 &&
 	    (e = tk.seed.v[0])->due <= now && tk.next_seed_ms <= now) {
 		heap_remove(e);
-		tk.next_seed_ms = now + gap;
-		ent_announce(e);
+		if (ent_announce(e))
+			tk.next_seed_ms = now + gap;
 	}
 	rearm();
 }
