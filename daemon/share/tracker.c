@@ -47,7 +47,9 @@
 #define MAX_INFLIGHT	32	/* announces waiting for an answer */
 #define MAX_OWN		32	/* our own addresses, never dialled */
 #define NUMWANT		50
+#ifndef SEED_SPREAD_MS
 #define SEED_SPREAD_MS	60000	/* first seed announces spread over this */
+#endif
 #define RETRY_MIN_S	60	/* a round that found no tracker */
 #define RETRY_MAX_S	3600
 
@@ -500,6 +502,7 @@ ent_announce(struct ent *e)
 	struct trk	*l[MAX_LIST];
 	struct trk_req	*q;
 	size_t		 n = ent_list(e, l), i;
+	bool		 first = e->skip == 0;
 
 	if (n == 0 && !ent_fast(e)) {
 		ent_free(e);
@@ -513,6 +516,10 @@ ent_announce(struct ent *e)
 	}
 	e->skip = (uint8_t)i;
 	q->t = l[i];
+	/* "completed" belongs to the tracker that had "started". */
+	if (e->completed_due && first && e->started_on != NULL &&
+	    trk_usable(e->started_on))
+		q->t = e->started_on;
 	q->owner = e;
 	memcpy(q->key, e->key, SWARMKEY_LEN);
 	q->event = ent_event(e, q->t);
