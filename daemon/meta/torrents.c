@@ -111,19 +111,96 @@ list_of(const struct metainfo *mi)
 	return list_intern(urls, tiers, n);
 }
 
+/*
+ * The host trackers of a torrent are kept beside it, one URL a line in
+ * <sha256>.hosts, so a seed is announced near its metadata after a
+ * restart too.
+ */
+static void
+hosts_path(const uint8_t *sha256, char *path, size_t len)
+{
+	char	hex[2 * SHA256_LEN + 1];
+
+	hex_encode(sha256, SHA256_LEN, hex);
+	snprintf(path, len, "%s/%s.hosts", dir, hex);
+}
+
+static void
+hosts_save(const uint8_t *sha256, char *const *urls, size_t n)
+{
+	char	path[PATH_MAX], buf[MAX_TRACKERS * (MI_MAX_URL + 1)];
+	size_t	len = 0, i;
+	int	rc;
+
+	if (dir == NULL)
+		return;
+	hosts_path(sha256, path, sizeof(path));
+	if (n == 0) {
+		(void)unlink(path);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t	ul = strlen(urls[i]);
+
+		if (len + ul + 1 > sizeof(buf))
+			break;
+		memcpy(buf + len, urls[i], ul);
+		len += ul;
+		buf[len++] = '\n';
+	}
+	if ((rc = atomicfile_write(path, buf, len, 0644)) != 0)
+		log_warnx("torrents: %s: %s", path, strerror(-rc));
+}
+
+/* The saved host trackers of a torrent just loaded, if any. */
+static void
+hosts_load(struct torrent *t)
+{
+	char	path[PATH_MAX], buf[MAX_TRACKERS * (MI_MAX_URL + 1) + 1];
+	char	*urls[MAX_TRACKERS], *p, *nl;
+	uint8_t	tiers[MAX_TRACKERS] = { 0 };
+	size_t	n = 0;
+	ssize_t	got;
+	int	fd;
+
+	hosts_path(t->sha256, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return;
+	buf[got] = '\0';
+	for (p = buf; *p != '\0' && n < MAX_TRACKERS; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		/* Our own file, but a disk is outside input too. */
+		if (metainfo_url_ok(p, strlen(p)))
+			urls[n++] = p;
+	}
+	t->host_trackers = list_intern(urls, tiers, n);
+}
+
 int
 torrents_set_host_trackers(const uint8_t sha256[SHA256_LEN],
     char *const *urls, size_t n)
 {
-	struct torrent	*t = shamap_get(&by_sha, sha256);
-	uint8_t		 tiers[MAX_TRACKERS] = { 0 };
+	struct torrent			*t = shamap_get(&by_sha, sha256);
+	const struct torrent_trackers	*l;
+	uint8_t				 tiers[MAX_TRACKERS] = { 0 };
 
 	if (t == NULL)
 		return 0;
 	if (n > MAX_TRACKERS)
 		n = MAX_TRACKERS;
-	t->host_trackers = list_intern(urls, tiers, n);
-	return n > 0 && t->host_trackers == NULL ? -ENOMEM : 0;
+	l = list_intern(urls, tiers, n);
+	if (n > 0 && l == NULL)
+		return -ENOMEM;
+	if (l != t->host_trackers)
+		hosts_save(sha256, urls, n);
+	t->host_trackers = l;
+	return 0;
 }
 
 size_t
@@ -285,9 +362,11 @@ load_one(const char *name)
 	close(fd);
 	if (n == st.st_size && metainfo_parse(&mi, buf, (size_t)n) == 0) {
 		if (shamap_get(&by_sha, sha) == NULL &&
-		    torrent_from(&t, sha, mi.length, &mi) == 0 &&
-		    index_add(&t) != 0)
-			free(t.pieces);
+		    torrent_from(&t, sha, mi.length, &mi) == 0) {
+			hosts_load(&t);
+			if (index_add(&t) != 0)
+				free(t.pieces);
+		}
 		metainfo_free(&mi);
 	} else
 		log_warnx("torrents: %s: unreadable, ignored", path);

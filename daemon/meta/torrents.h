@@ -43,8 +43,7 @@ struct torrent {
 	const struct torrent_trackers *trackers;
 	/*
 	 * Trackers on the host the metadata came from (tracker
-	 * localization), known once the file was looked up there since
-	 * start-up; NULL when none.
+	 * localization), saved beside the torrent; NULL when none.
 	 */
 	const struct torrent_trackers *host_trackers;
 };

@@ -29,6 +29,9 @@
 #      tracker gets exactly one packet (one connect, one timeout), and
 #      then every announce goes to the torrent's tracker t: a missing
 #      tracker costs one timeout, not one per file.
+#   4. d restarts: the file from h, now only seeded, is announced to h's
+#      tracker again (its host trackers were saved with its torrent), and
+#      still not to the torrent's own.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -134,6 +137,7 @@ count() { grep -c "${2:-.}" "$T/$1.log"; }	# LISTENER [RE]
 conf=$(write_conf "$T/d" "log_level = debug" "listen_port = 6881" \
     "share = 192.0.2.0/24" "trackers_on_metadata_hosts = http://:7070/announce")
 ns_bg d "$T/d.log" "$APTBTD" -f -c "$conf"
+DPID=$NS_BG_PID
 wait_for_socket "$T/d/control.sock" || { show "$T/d.log"; fail "aptbtd did not start"; }
 fetch()	# MIRROR-ADDRESS DEB [--base]
 {
@@ -229,6 +233,24 @@ echo "h2's tracker: $n_h2 packets ($(awk '{ print $3 }' "$T/trk-h2.log" | tr '\n
 grep -q "192.0.2.4:6969/announce: not there" "$T/d.log" ||
 	bad "the daemon did not say h2's tracker is not there"
 [ "$(count trk-h)" -eq "$h_before" ] || bad "h's tracker heard of h2's files"
+
+# --- 4. after a restart ----------------------------------------------------------------
+echo "=== 4. d restarts: the seed from h goes to h's tracker again"
+stop_wait "$DPID"
+[ "$STOP_RC" = 0 ] || bad "aptbtd exited with status $STOP_RC"
+before=$(count trk-h "announce $IH1")
+ns_bg d "$T/d2.log" "$APTBTD" -f -c "$conf"
+DPID=$NS_BG_PID
+wait_for_socket "$T/d/control.sock" || { show "$T/d2.log"; fail "aptbtd did not restart"; }
+# Seeds are spread over the first minute after start-up.
+wait_count trk-h "announce $IH1" $((before + 1)) 75
+n=$(($(count trk-h "announce $IH1") - before))
+[ "$n" -ge 1 ] && [ "$(count trk-t "$IH1")" -eq 0 ] &&
+	ok "after the restart h's tracker heard of the seed ($n), the torrent's did not" ||
+	{ show "$T/d2.log"; bad "after the restart h's tracker got $n announces of the seed"; }
+stop_wait "$DPID"
+grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$T/d.log" "$T/d2.log" &&
+	bad "sanitizer report in the daemon's log"
 
 [ "$fails" -eq 0 ] || { show "$T/d.log" 60; fail "$fails check(s) failed"; }
 echo "ok: tracker-local"
