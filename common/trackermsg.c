@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -527,6 +528,23 @@ trk_peer_dialable(const struct trk_peer *p)
 	if (a[0] >= 224)		/* multicast, reserved, broadcast */
 		return false;
 	return true;
+}
+
+bool
+trk_addr_public(const struct sockaddr *sa)
+{
+	struct trk_peer	p = { .port = 1 };
+
+	if (sa->sa_family == AF_INET) {
+		p.family = 4;
+		memcpy(p.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		p.family = 6;
+		memcpy(p.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    16);
+	} else
+		return false;
+	return trk_peer_dialable(&p);
 }
 
 int64_t

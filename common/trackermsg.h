@@ -155,6 +155,13 @@ int	 trk_udp_parse(const uint8_t *buf, size_t len, uint32_t tid,
  */
 bool	 trk_peer_dialable(const struct trk_peer *);
 
+/*
+ * The same judgement of an address alone (any port): may a tracker named
+ * by outside input (a torrent's announce-list) be reached there?
+ */
+struct sockaddr;
+bool	 trk_addr_public(const struct sockaddr *);
+
 /* Clamp a tracker's interval (seconds) to [lo, hi]; def when absent. */
 int64_t	 trk_clamp_interval(int64_t v, int64_t def, int64_t lo, int64_t hi);
 

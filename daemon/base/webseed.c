@@ -12,6 +12,8 @@
 
 #include <sys/queue.h>
 
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +70,7 @@ struct ws_xfer {
 	bool			 bad_range;	/* server ignored our Range */
 	int64_t			 cr_start, cr_total;	/* Content-Range */
 	struct rate		 rate;
+	bool			(*allow)(const struct sockaddr *);
 	char			 range[48];
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -649,8 +652,20 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	return x;
 }
 
+/* Ask the owner before connecting anywhere (ws_get's allow). */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct ws_xfer	*x = arg;
+
+	if (x->allow != NULL && !x->allow(&a->addr))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 struct ws_xfer *
-ws_get(const char *url, long timeout, const struct ws_callbacks *cb,
+ws_get(const char *url, long timeout,
+    bool (*allow)(const struct sockaddr *), const struct ws_callbacks *cb,
     void *arg)
 {
 	struct ws_xfer	*x;
@@ -665,6 +680,7 @@ ws_get(const char *url, long timeout, const struct ws_callbacks *cb,
 	x->easy = e;
 	x->cb = cb;
 	x->arg = arg;
+	x->allow = allow;
 	x->cr_start = x->cr_total = -1;
 	if (mcurl_setup(e, url, timeout, timeout) < 0) {
 		curl_easy_cleanup(e);
@@ -681,6 +697,10 @@ ws_get(const char *url, long timeout, const struct ws_callbacks *cb,
 	/* Whoever answers must answer here, not send us elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
+	if (allow != NULL) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
 	if (curl_multi_add_handle(ws.multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		free(x);

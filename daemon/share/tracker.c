@@ -369,14 +369,18 @@ slot_add(struct slot *s, size_t *n, struct trk *t, unsigned tier)
 
 static void
 slot_add_list(struct slot *s, size_t *n, const struct torrent_trackers *l,
-    unsigned *tier)
+    unsigned *tier, bool trusted)
 {
-	size_t	i;
+	struct trk	*t;
+	size_t		 i;
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
-		slot_add(s, n, trk_get(l->urls[i]), *tier + l->tiers[i]);
+	for (i = 0; i < l->n; i++) {
+		if ((t = trk_get(l->urls[i])) != NULL && trusted)
+			t->trusted = true;
+		slot_add(s, n, t, *tier + l->tiers[i]);
+	}
 	*tier += l->tiers[l->n - 1] + 1;
 }
 
@@ -389,8 +393,8 @@ ent_list(const struct ent *e, struct trk **out)
 	unsigned		 tier = 0;
 
 	if (e->kind == K_TORRENT && (t = torrents_by_key(e->key)) != NULL) {
-		slot_add_list(s, &n, t->host_trackers, &tier);
-		slot_add_list(s, &n, t->trackers, &tier);
+		slot_add_list(s, &n, t->host_trackers, &tier, true);
+		slot_add_list(s, &n, t->trackers, &tier, false);
 	}
 	for (i = 0; i < tk.nconf; i++)
 		slot_add(s, &n, tk.conf[i], tier);
@@ -832,8 +836,10 @@ conf_trackers(void)
 		if (len < sizeof(url)) {
 			memcpy(url, p, len);
 			url[len] = '\0';
-			if ((t = trk_get(url)) != NULL)
+			if ((t = trk_get(url)) != NULL) {
+				t->trusted = true;
 				tk.conf[tk.nconf++] = t;
+			}
 		}
 		p += len;
 	}

@@ -38,6 +38,12 @@ TAILQ_HEAD(trk_reqq, trk_req);
 struct trk {
 	char			*url;
 	bool			 udp;
+	/*
+	 * Named by the administrator ("trackers") or on a metadata host:
+	 * may be on any address.  Others came from a torrent and are never
+	 * reached on loopback, link-local or multicast addresses.
+	 */
+	bool			 trusted;
 	uint32_t		 rank;		/* shuffle within a tier */
 	uint64_t		 dead_until;	/* ms, monotonic; 0 = usable */
 	uint64_t		 last_ok;	/* ms of the last good answer */

@@ -85,7 +85,8 @@ trk_http_send(struct trk_req *q)
 		return rc;
 	q->len = 0;
 	q->too_big = false;
-	if ((q->x = ws_get(url, HTTP_TIMEOUT, &h_cb, q)) == NULL)
+	if ((q->x = ws_get(url, HTTP_TIMEOUT, q->t->trusted ? NULL :
+	    trk_addr_public, &h_cb, q)) == NULL)
 		return -ENOMEM;
 	return 0;
 }

@@ -345,6 +345,13 @@ resolved(int err, struct evutil_addrinfo *res, void *arg)
 		fail_all(t, TRK_ST_ABSENT);
 		return;
 	}
+	if (!t->trusted && !trk_addr_public(res->ai_addr)) {
+		log_info("tracker %s: a torrent's tracker on a local address; "
+		    "not used", t->url);
+		evutil_freeaddrinfo(res);
+		fail_all(t, TRK_ST_ABSENT);
+		return;
+	}
 	memcpy(&t->ss, res->ai_addr, res->ai_addrlen);
 	t->sslen = (socklen_t)res->ai_addrlen;
 	evutil_freeaddrinfo(res);

@@ -13,8 +13,10 @@
 #   p  (192.0.2.2)  a public mirror of the same files that publishes no
 #                   metadata; listeners on its tracker ports count
 #                   whatever reaches them
-#   t  (192.0.2.3)  the torrents' own tracker (announce-list,
-#                   http://192.0.2.3:6969/announce)
+#   t  (192.0.2.3)  the torrents' own tracker (announce-list: first
+#                   http://127.0.0.1:6970/announce, then
+#                   http://192.0.2.3:6969/announce); a listener on d's own
+#                   127.0.0.1:6970 counts whatever reaches it
 #   d  (192.0.2.10) aptbtd, "trackers_on_metadata_hosts =
 #                   http://:7070/announce" and no "trackers"
 #
@@ -28,7 +30,9 @@
 #   3. d fetches three packages from h2, one after the other: h2's
 #      tracker gets exactly one packet (one connect, one timeout), and
 #      then every announce goes to the torrent's tracker t: a missing
-#      tracker costs one timeout, not one per file.
+#      tracker costs one timeout, not one per file.  The torrent's first
+#      tracker, on loopback, is never contacted: a tracker named by a
+#      torrent is not reached on a local address.
 #   4. d restarts: the file from h, now only seeded, is announced to h's
 #      tracker again (its host trackers were saved with its torrent), and
 #      still not to the torrent's own.
@@ -73,9 +77,14 @@ repo_init
 repo_build 7 0
 "$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
     --tracker "udp://:6969/announce" \
+    --tracker "http://127.0.0.1:6970/announce" \
     --tracker "http://192.0.2.3:6969/announce" >"$T/mkmeta.out" 2>&1 ||
 	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
 chmod -R a+rX "$REPO_WWW"
+# Keep the built tree under $T: the test needs nothing else of $REPO_T.
+mv "$REPO_WWW" "$T/repo-www" || fail "cannot move the repository"
+REPO_WWW=$T/repo-www
+REPO_ROOT=$REPO_WWW/debian
 set -- $(ls "$REPO_ROOT/pool/$REPO_COMP/" | grep '\.deb$')
 [ $# -ge 7 ] || fail "expected 7 packages, got $#"
 DEBS="$*"
@@ -131,6 +140,7 @@ fake h trk-h --udp 192.0.2.1:6969
 fake h2 trk-h2 --silent --udp 192.0.2.4:6969
 fake p trk-p --silent --udp 192.0.2.2:6969 --http 192.0.2.2:7070
 fake t trk-t --http 192.0.2.3:6969
+fake d trk-lo --silent --http 127.0.0.1:6970
 count() { grep -c "${2:-.}" "$T/$1.log"; }	# LISTENER [RE]
 
 # --- the daemon ---------------------------------------------------------------------
@@ -233,6 +243,10 @@ echo "h2's tracker: $n_h2 packets ($(awk '{ print $3 }' "$T/trk-h2.log" | tr '\n
 grep -q "192.0.2.4:6969/announce: not there" "$T/d.log" ||
 	bad "the daemon did not say h2's tracker is not there"
 [ "$(count trk-h)" -eq "$h_before" ] || bad "h's tracker heard of h2's files"
+n_lo=$(count trk-lo)
+[ "$n_lo" -eq 0 ] && grep -q "127.0.0.1:6970/announce: " "$T/d.log" &&
+	ok "the torrent's tracker on loopback was never contacted" ||
+	bad "the torrent's loopback tracker got $n_lo requests"
 
 # --- 4. after a restart ----------------------------------------------------------------
 echo "=== 4. d restarts: the seed from h goes to h's tracker again"

@@ -110,6 +110,10 @@ repo_build 0 1 2
     --tracker "http://192.0.2.2:6969/announce" >"$T/mkmeta.out" 2>&1 ||
 	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
 chmod -R a+rX "$REPO_WWW"
+# Keep the built tree under $T: the test needs nothing else of $REPO_T.
+mv "$REPO_WWW" "$T/repo-www" || fail "cannot move the repository"
+REPO_WWW=$T/repo-www
+REPO_ROOT=$REPO_WWW/debian
 ln -s "$REPO_ROOT" "$WWW/debian"
 DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/"*.deb)
 DEBNAME=$(basename "$DEB")

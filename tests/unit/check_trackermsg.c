@@ -4,6 +4,10 @@
  * HTTP replies as opentracker and others send them, UDP packets of BEP
  * 15, and the bounds a hostile tracker runs into.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -329,6 +333,26 @@ START_TEST(peer_dialable)
 }
 END_TEST
 
+START_TEST(addr_public)
+{
+	struct sockaddr_in	s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6	s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr		un = { .sa_family = AF_UNIX };
+
+	inet_pton(AF_INET, "192.0.2.3", &s4.sin_addr);
+	ck_assert(trk_addr_public((struct sockaddr *)&s4));
+	inet_pton(AF_INET, "127.0.0.1", &s4.sin_addr);
+	ck_assert(!trk_addr_public((struct sockaddr *)&s4));
+	inet_pton(AF_INET, "169.254.169.254", &s4.sin_addr);
+	ck_assert(!trk_addr_public((struct sockaddr *)&s4));
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6.sin6_addr);
+	ck_assert(!trk_addr_public((struct sockaddr *)&s6));
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	ck_assert(trk_addr_public((struct sockaddr *)&s6));
+	ck_assert(!trk_addr_public(&un));
+}
+END_TEST
+
 START_TEST(clamp)
 {
 	ck_assert_int_eq(trk_clamp_interval(5, 1800, 60, 14400), 60);
@@ -355,6 +379,7 @@ trackermsg_suite(void)
 	tcase_add_test(tc, udp_packets);
 	tcase_add_test(tc, udp_replies);
 	tcase_add_test(tc, peer_dialable);
+	tcase_add_test(tc, addr_public);
 	tcase_add_test(tc, clamp);
 	suite_add_tcase(s, tc);
 	return s;
