@@ -296,8 +296,8 @@ req_send(struct trk_req *q)
 	char	hex[2 * SWARMKEY_LEN + 1];
 
 	hex_encode(q->key, SWARMKEY_LEN, hex);
-	log_debug("tracker %s: announce %s%s", q->t->url, hex,
-	    ev[q->event & 3]);
+	log_debug("tracker %s: %s %s%s", q->t->url,
+	    q->scrape ? "scrape" : "announce", hex, ev[q->event & 3]);
 	tk.inflight++;
 	q->t->busy++;
 	tk.st.announces++;
@@ -688,6 +688,8 @@ tracker_answered(struct trk *t, enum trk_status st,
 		t->answered = true;
 		t->last_ok = clock_ms();
 		t->dead_until = 0;
+		if (r == NULL)
+			break;
 		if (r->warning)
 			log_info("tracker %s: warning: %s", t->url, r->message);
 		if (r->tracker_id[0] != '\0')
@@ -729,7 +731,9 @@ trk_req_done(struct trk_req *q, enum trk_status st,
 		tk.st.answered++;
 	else
 		tk.st.failed++;
-	tracker_answered(t, st, r);
+	tracker_answered(t, st, st == TRK_ST_OK && q->scrape ? NULL : r);
+	if (q->scrape)
+		q->scrape_cb(q->scrape_arg, st == TRK_ST_OK ? &q->scr : NULL);
 	if (e == NULL) {
 		free(q);
 		rearm();
@@ -967,6 +971,47 @@ tracker_file_gone(const uint8_t sha256[SHA256_LEN])
 		ent_free(e);
 	}
 	rearm();
+}
+
+int
+tracker_scrape(const uint8_t key[20],
+    void (*cb)(void *, const struct trk_scrape *), void *arg)
+{
+	struct ent	 probe;
+	struct trk	*l[MAX_LIST];
+	struct trk_req	*q;
+	size_t		 n, i;
+
+	if (!tk.ents_init || !tk.running)
+		return -ENOENT;
+	memset(&probe, 0, sizeof(probe));
+	memcpy(probe.key, key, SWARMKEY_LEN);
+	probe.kind = torrents_by_key(key) != NULL ? K_TORRENT : K_ZERO;
+	n = ent_list(&probe, l);
+	for (i = 0; i < n && !trk_usable(l[i]); i++)
+		;
+	if (i == n)
+		return -ENOENT;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -ENOMEM;
+	q->t = l[i];
+	memcpy(q->key, key, SWARMKEY_LEN);
+	q->scrape = true;
+	q->scrape_cb = cb;
+	q->scrape_arg = arg;
+	(void)req_send(q);
+	return 0;
+}
+
+void
+tracker_scrape_cancel(void (*cb)(void *, const struct trk_scrape *),
+    void *arg)
+{
+	struct trk_req	*q, *next;
+
+	TAILQ_FOREACH_SAFE(q, &tk.orphans, oentry, next)
+		if (q->scrape && q->scrape_cb == cb && q->scrape_arg == arg)
+			req_cancel(q);
 }
 
 void

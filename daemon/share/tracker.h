@@ -72,6 +72,19 @@ void	 tracker_file(const uint8_t sha256[SHA256_LEN], uint64_t size,
 /* A file we no longer take part in: a failed fetch, an eviction. */
 void	 tracker_file_gone(const uint8_t sha256[SHA256_LEN]);
 
+/*
+ * Scrape key (BEP 48, BEP 15) at the first usable tracker it would be
+ * announced to (a zero-metadata key: only the configured ones).  cb gets
+ * the counts, or NULL when no tracker answered; it is not called once
+ * tracker_scrape_cancel() or the client's stopping came first.  0, or
+ * -ENOENT when no tracker may be asked, -ENOMEM.
+ */
+struct trk_scrape;
+int	 tracker_scrape(const uint8_t key[20],
+	    void (*cb)(void *, const struct trk_scrape *), void *arg);
+void	 tracker_scrape_cancel(void (*cb)(void *, const struct trk_scrape *),
+	    void *arg);
+
 struct tracker_stats {
 	uint64_t	 announces;	/* requests sent, all trackers */
 	uint64_t	 answered;

@@ -77,6 +77,11 @@ struct trk_req {
 	enum trk_event		 event;
 	uint64_t		 left;
 	int32_t			 numwant;
+	/* A scrape (BEP 48, BEP 15) of key instead of an announce. */
+	bool			 scrape;
+	struct trk_scrape	 scr;
+	void			(*scrape_cb)(void *, const struct trk_scrape *);
+	void			*scrape_arg;
 	/* HTTP */
 	struct ws_xfer		*x;
 	uint8_t			*buf;

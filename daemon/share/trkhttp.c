@@ -3,6 +3,9 @@
  * trkhttp.c - announces to HTTP trackers (BEP 3, 23, 7) over libcurl's
  * multi handle that already runs on the loop for mirrors (ws_get).
  *
+ * A scrape (BEP 48) goes to the announce URL with its last segment
+ * "announce" made "scrape"; a tracker without one cannot be scraped.
+ *
  * A tracker that cannot be reached at all, or whose announce path does
  * not exist (404), is "absent": the client then leaves it alone for an
  * hour.  A reply is read into memory up to TRK_MAX_REPLY bytes; a longer
@@ -60,6 +63,16 @@ h_done(void *arg, const struct ws_result *r)
 		log_info("tracker %s: reply over %d bytes", q->t->url,
 		    TRK_MAX_REPLY);
 		st = TRK_ST_FAILED;
+	} else if (q->scrape) {
+		bool	failed;
+
+		if ((rc = trk_http_scrape_parse(q->buf, q->len, q->key,
+		    &q->scr, &failed)) != 0) {
+			log_info("tracker %s: scrape: %s", q->t->url,
+			    trk_strerror(rc));
+			st = TRK_ST_FAILED;
+		} else
+			st = failed ? TRK_ST_REFUSED : TRK_ST_OK;
 	} else if ((rc = trk_http_parse(q->buf, q->len, &q->reply)) != 0) {
 		log_info("tracker %s: %s", q->t->url, trk_strerror(rc));
 		st = TRK_ST_FAILED;
@@ -81,7 +94,11 @@ trk_http_send(struct trk_req *q)
 	int			rc;
 
 	trk_fill(q, &a);
-	if ((rc = trk_http_url(url, sizeof(url), q->t->url, &a)) != 0)
+	if (q->scrape)
+		rc = trk_http_scrape_url(url, sizeof(url), q->t->url, q->key);
+	else
+		rc = trk_http_url(url, sizeof(url), q->t->url, &a);
+	if (rc != 0)
 		return rc;
 	q->len = 0;
 	q->too_big = false;

@@ -95,6 +95,7 @@ cid_valid(const struct trk *t)
 
 static void	req_timeout(evutil_socket_t, short, void *);
 
+/* An announce, or a scrape of one key (both fit TRK_UDP_ANNOUNCE_LEN). */
 static void
 send_announce(struct trk_req *q)
 {
@@ -103,9 +104,14 @@ send_announce(struct trk_req *q)
 
 	trk_fill(q, &a);
 	q->tid = new_tid();
-	(void)trk_udp_announce(pkt, q->t->cid, q->tid, &a);
 	/* A lost datagram is what the timer is for. */
-	(void)send(q->t->fd, pkt, sizeof(pkt), 0);
+	if (q->scrape)
+		(void)send(q->t->fd, pkt, trk_udp_scrape(pkt, sizeof(pkt),
+		    q->t->cid, q->tid, (const uint8_t (*)[20])q->key, 1), 0);
+	else {
+		(void)trk_udp_announce(pkt, q->t->cid, q->tid, &a);
+		(void)send(q->t->fd, pkt, sizeof(pkt), 0);
+	}
 	q->sent = true;
 	q->t->sent++;
 	arm(&q->timer, q->n, req_timeout, q);
@@ -233,9 +239,9 @@ on_datagram(struct trk *t, const uint8_t *buf, size_t len)
 	}
 	if ((q = find_tid(t, tid)) == NULL)
 		return;
-	rc = trk_udp_parse(buf, len, tid, TRK_ACT_ANNOUNCE, v6, NULL,
-	    &q->reply, NULL, 0);
-	if (rc == TRK_ACT_ANNOUNCE)
+	rc = trk_udp_parse(buf, len, tid, q->scrape ? TRK_ACT_SCRAPE :
+	    TRK_ACT_ANNOUNCE, v6, NULL, &q->reply, &q->scr, 1);
+	if (rc == TRK_ACT_ANNOUNCE || rc == TRK_ACT_SCRAPE)
 		req_end(q, TRK_ST_OK, &q->reply);
 	else if (rc == TRK_ACT_ERROR)
 		req_end(q, TRK_ST_REFUSED, &q->reply);

@@ -394,6 +394,53 @@ START_TEST(failed_fetch_stops)
 }
 END_TEST
 
+static int			 scraped;
+static struct trk_scrape	 scraped_counts;
+
+static void
+on_scrape(void *arg, const struct trk_scrape *s)
+{
+	scraped++;
+	if (s != NULL)
+		scraped_counts = *s;
+	else
+		scraped_counts.complete = -2;
+}
+
+START_TEST(scrape)
+{
+	uint8_t		zk[20];
+	struct trk_req	*q;
+
+	swarmkey_from_sha256(SHA_A, zk);
+	tracker_apply(true, 6881);
+	/* A zero-metadata key is scraped only where it may be announced. */
+	ck_assert_int_eq(tracker_scrape(zk, on_scrape, NULL), -ENOENT);
+	use_trackers("http://mine.example/announce");
+	run(20);
+	answer(0, TRK_ST_OK, 1800);
+	ck_assert_int_eq(tracker_scrape(zk, on_scrape, NULL), 0);
+	ck_assert_uint_eq(nsent, 2);
+	q = sent[1];
+	ck_assert(q->scrape);
+	ck_assert_mem_eq(q->key, zk, 20);
+	ck_assert_str_eq(q->t->url, "http://mine.example/announce");
+	q->scr.complete = 3;
+	q->scr.downloaded = 7;
+	q->scr.incomplete = 1;
+	sent[1] = NULL;
+	trk_req_done(q, TRK_ST_OK, NULL);
+	ck_assert_int_eq(scraped, 1);
+	ck_assert_int_eq(scraped_counts.complete, 3);
+	ck_assert_int_eq(scraped_counts.downloaded, 7);
+	/* Cancelled: never called back. */
+	ck_assert_int_eq(tracker_scrape(zk, on_scrape, NULL), 0);
+	tracker_scrape_cancel(on_scrape, NULL);
+	ck_assert_ptr_null(sent[2]);
+	ck_assert_int_eq(scraped, 1);
+}
+END_TEST
+
 static Suite *
 tracker_suite(void)
 {
@@ -409,6 +456,7 @@ tracker_suite(void)
 	tcase_add_test(tc, seed_rate_cap);
 	tcase_add_test(tc, seed_numwant);
 	tcase_add_test(tc, failed_fetch_stops);
+	tcase_add_test(tc, scrape);
 	suite_add_tcase(s, tc);
 	return s;
 }
