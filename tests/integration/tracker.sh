@@ -16,7 +16,8 @@
 # each time):
 #   1. a fetches the file from the mirror; opentracker then lists a as a
 #      seed of the file's zero-metadata key (scrape: complete >= 1) -- a
-#      announced "started" and "completed" for it.
+#      announced "started" and "completed" for it; tracker-probe, the
+#      client's own scrape over the same protocol, says so too.
 #   2. b starts; through the tracker (the daemons' presence key) it learns
 #      of a and connects: "aptbt-ctl peers" on b lists a with source
 #      "tracker".
@@ -41,6 +42,8 @@ need_cmd nginx opentracker curl ip apt-ftparchive dpkg-deb gpg
 id _opentracker >/dev/null 2>&1 || skip "no _opentracker user (package opentracker)"
 PY=/usr/bin/python3
 FETCH=$top_srcdir/tests/integration/fetchclient.py
+PROBE=$top_builddir/tests/integration/tracker-probe
+[ -x "$PROBE" ] || fail "$PROBE is not built"
 PRES=29b47237d15f21234c22dd97f3efc5073bd5a3ca	# daemons' presence key
 SIZE=3145728
 
@@ -272,6 +275,11 @@ for v in http udp; do
 	n=$(scrape_complete "$KEY")
 	[ "$n" -ge 1 ] && ok "$v: opentracker lists a as a seed of the file ($n)" ||
 		{ show "$(dlog a)"; bad "$v: opentracker has no seed of the file"; }
+	# The client's own scrape (BEP 48 / BEP 15) says the same.
+	ns_exec a "$PROBE" "$URL" "$KEY" >"$T/$v-probe.out" 2>&1
+	grep -q "^scrape complete=[1-9]" "$T/$v-probe.out" &&
+		ok "$v: $(grep '^scrape' "$T/$v-probe.out")" ||
+		{ show "$T/$v-probe.out"; bad "$v: the client's scrape did not see a"; }
 
 	mark=$(wc -l <"$T/nginx/access.log")
 	daemon_up b "$v" "$URL"
