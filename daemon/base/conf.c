@@ -15,6 +15,7 @@
 
 #include "common/confparse.h"
 #include "common/log.h"
+#include "common/manifest.h"
 #include "common/netaddr.h"
 #include "daemon/base/conf.h"
 #include "daemon/base/scope.h"
@@ -37,6 +38,58 @@ status_listen_check(const char *v, char *err, size_t errlen)
 	snprintf(err, errlen, "\"%s\" is not ADDRESS:PORT or none (numeric, "
 	    "e.g. 127.0.0.1:9977 or [::1]:9977)", v);
 	return false;
+}
+
+/* A comma or blank separated list whose items all pass ok. */
+static bool
+list_check(const char *list, bool (*ok)(const char *), const char *what,
+    char *err, size_t errlen)
+{
+	char		 item[1024];
+	const char	*p = list;
+	size_t		 len;
+
+	while (*(p += strspn(p, " \t,")) != '\0') {
+		len = strcspn(p, " \t,");
+		if (len >= sizeof(item)) {
+			snprintf(err, errlen, "%s too long", what);
+			return false;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!ok(item)) {
+			snprintf(err, errlen, "not %s: %s", what, item);
+			return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
+static bool
+tracker_url_ok(const char *s)
+{
+	return manifest_tracker_ok(s) && !manifest_tracker_is_pattern(s);
+}
+
+static bool
+trackers_check(const char *list, char *err, size_t errlen)
+{
+	return list_check(list, tracker_url_ok,
+	    "an http://, https:// or udp:// tracker URL", err, errlen);
+}
+
+static bool
+tracker_pattern_ok(const char *s)
+{
+	return manifest_tracker_ok(s) && manifest_tracker_is_pattern(s);
+}
+
+static bool
+patterns_check(const char *list, char *err, size_t errlen)
+{
+	return list_check(list, tracker_pattern_ok,
+	    "a tracker pattern (/PATH, or SCHEME://:PORT/PATH)", err, errlen);
 }
 
 #define KEY(name, type, def)						\
@@ -76,6 +129,14 @@ static const struct conf_key conf_keys[] = {
 	{ "status_listen", CONF_STRING,
 	    offsetof(struct aptbtd_conf, status_listen), "127.0.0.1:9977",
 	    0, 0, NULL, status_listen_check },
+	{ "tracker_announce_rate", CONF_UINT,
+	    offsetof(struct aptbtd_conf, tracker_announce_rate), "60", 1,
+	    6000, NULL, NULL },
+	{ "trackers", CONF_STRING, offsetof(struct aptbtd_conf, trackers), "",
+	    0, 0, NULL, trackers_check },
+	{ "trackers_on_metadata_hosts", CONF_STRING,
+	    offsetof(struct aptbtd_conf, trackers_on_metadata_hosts), "",
+	    0, 0, NULL, patterns_check },
 	KEY(upload_limit, CONF_BYTES, "0"),
 	KEY(user, CONF_STRING, "aptbt"),
 };

@@ -38,6 +38,9 @@ struct aptbtd_conf {
 	uint64_t	 max_connections_per_file; /* standard clients per swarm */
 	char		*share;			/* lan, any, off or prefixes */
 	char		*status_listen;		/* ADDRESS:PORT of the status page, "none" */
+	char		*trackers;		/* our own trackers, URL list */
+	char		*trackers_on_metadata_hosts; /* patterns, URL list */
+	uint64_t	 tracker_announce_rate;	/* seed announces a minute */
 };
 
 extern struct aptbtd_conf conf;

@@ -12,6 +12,8 @@
 
 #include <sys/queue.h>
 
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +70,7 @@ struct ws_xfer {
 	bool			 bad_range;	/* server ignored our Range */
 	int64_t			 cr_start, cr_total;	/* Content-Range */
 	struct rate		 rate;
+	bool			(*allow)(const struct sockaddr *);
 	char			 range[48];
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -328,6 +331,18 @@ mirror_failed(struct ws_mirror *m)
 	    (1 << shift) : WS_BACKOFF_MAX);
 }
 
+static void
+mirror_result(struct ws_mirror *m, const struct ws_result *r)
+{
+	m->active--;
+	if (r->ok && !r->stopped && !r->not_modified)
+		m->failures = 0, m->backoff_until = 0;
+	else if (!r->ok && r->mirror_fault)
+		mirror_failed(m);
+	else if (!r->ok)
+		m->errors++;
+}
+
 /*
  * The curl <-> libevent glue.
  */
@@ -382,17 +397,13 @@ after_curl(void)
 			r.mirror_fault = f.mirror_fault;
 		}
 		if (!r.ok)
-			snprintf(r.msg, sizeof(r.msg), "%s: %s", x->mirror->base,
+			snprintf(r.msg, sizeof(r.msg), "%s: %s",
+			    x->mirror != NULL ? x->mirror->base : "request",
 			    x->errbuf[0] ? x->errbuf : f.text);
 		curl_multi_remove_handle(ws.multi, easy);
 		TAILQ_REMOVE(&ws.xfers, x, entry);
-		x->mirror->active--;
-		if (r.ok && !r.stopped && !r.not_modified)
-			x->mirror->failures = 0, x->mirror->backoff_until = 0;
-		else if (!r.ok && r.mirror_fault)
-			mirror_failed(x->mirror);
-		else if (!r.ok)
-			x->mirror->errors++;
+		if (x->mirror != NULL)	/* ws_get's belong to no mirror */
+			mirror_result(x->mirror, &r);
 		if (!x->cancelled && r.ok && !r.not_modified && !r.stopped &&
 		    !x->started) {
 			/* An empty body never reached the write callback. */
@@ -555,6 +566,16 @@ begin_body(struct ws_xfer *x)
 	return x->cb->start(x->arg, &r);
 }
 
+static void
+count_bytes(struct ws_xfer *x, size_t len)
+{
+	if (x->mirror != NULL) {
+		x->mirror->bytes += len;
+		rate_add(&x->mirror->rate, len);
+	}
+	rate_add(&x->rate, len);
+}
+
 static size_t
 write_cb(char *buf, size_t size, size_t n, void *arg)
 {
@@ -578,14 +599,10 @@ write_cb(char *buf, size_t size, size_t n, void *arg)
 	default:
 		x->stopped = true;
 		/* Count what it did take: everything up to the stop. */
-		x->mirror->bytes += len;
-		rate_add(&x->mirror->rate, len);
-		rate_add(&x->rate, len);
+		count_bytes(x, len);
 		return 0;
 	}
-	x->mirror->bytes += len;
-	rate_add(&x->mirror->rate, len);
-	rate_add(&x->rate, len);
+	count_bytes(x, len);
 	return len;
 }
 
@@ -647,12 +664,71 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	return x;
 }
 
+/* Ask the owner before connecting anywhere (ws_get's allow). */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct ws_xfer	*x = arg;
+
+	if (x->allow != NULL && !x->allow(&a->addr))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+struct ws_xfer *
+ws_get(const char *url, long timeout,
+    bool (*allow)(const struct sockaddr *), const struct ws_callbacks *cb,
+    void *arg)
+{
+	struct ws_xfer	*x;
+	CURL		*e;
+
+	if (ws.multi == NULL || (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	if ((e = curl_easy_init()) == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->easy = e;
+	x->cb = cb;
+	x->arg = arg;
+	x->allow = allow;
+	x->cr_start = x->cr_total = -1;
+	if (mcurl_setup(e, url, timeout, timeout) < 0) {
+		curl_easy_cleanup(e);
+		free(x);
+		return NULL;
+	}
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	/* Whoever answers must answer here, not send us elsewhere. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
+	if (allow != NULL) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
+	if (curl_multi_add_handle(ws.multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		free(x);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&ws.xfers, x, entry);
+	return x;
+}
+
 static void
 xfer_free(struct ws_xfer *x)
 {
 	curl_multi_remove_handle(ws.multi, x->easy);
 	curl_easy_cleanup(x->easy);
-	x->mirror->active--;
+	if (x->mirror != NULL)
+		x->mirror->active--;
 	free(x);
 }
 

@@ -171,6 +171,7 @@ static const struct {
 	[PEER_SRC_CTL] = { "ctl", 'C' },
 	[PEER_SRC_LSD] = { "lsd", 'L' },
 	[PEER_SRC_PEX] = { "pex", 'X' },
+	[PEER_SRC_TRACKER] = { "tracker", 'T' },
 };
 
 struct peers_walk {

@@ -252,9 +252,7 @@ md_resolve_trackers(struct md_suite *s)
 		return -ENOMEM;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < s->m.ntrackers; i++) {
-			local = s->m.trackers[i][0] == '/' ||
-			    strstr(s->m.trackers[i], ":///") != NULL ||
-			    strstr(s->m.trackers[i], "://:") != NULL;
+			local = manifest_tracker_is_pattern(s->m.trackers[i]);
 			if (local != (pass == 0))
 				continue;
 			if ((u = manifest_tracker_url(&s->m, s->url, i)) ==

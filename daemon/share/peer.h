@@ -47,6 +47,7 @@ enum peer_source {
 	PEER_SRC_CTL,		/* "aptbt-ctl peers add" */
 	PEER_SRC_LSD,		/* Local Service Discovery */
 	PEER_SRC_PEX,		/* another peer's ut_pex (BEP 11) */
+	PEER_SRC_TRACKER,	/* a tracker's announce reply */
 };
 
 struct peer_stats {

@@ -439,7 +439,8 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 {
 	struct known	*k;
 	unsigned	 i;
-	bool		 persistent = source != PEER_SRC_LSD;
+	bool		 persistent = source != PEER_SRC_LSD &&
+	    source != PEER_SRC_TRACKER;
 
 	if (salen > sizeof(k->ss))
 		return -EINVAL;

@@ -39,9 +39,10 @@ uint16_t peermgr_listen_port(void);
 
 /*
  * Add a daemon's address: PEER_SRC_CONFIG ("peers"), PEER_SRC_CTL
- * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD: then
- * only an address hearsay.h allows, at its rate (-EPERM, -EAGAIN), and
- * forgotten once silent for 15 minutes.
+ * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD and
+ * PEER_SRC_TRACKER: then only an address hearsay.h allows, at its rate
+ * (-EPERM, -EAGAIN), heard and not retried, and (LSD) forgotten once
+ * silent for 15 minutes.
  */
 int	 peermgr_add(const struct sockaddr *, socklen_t, enum peer_source);
 int	 peermgr_add_string(const char *hostport, enum peer_source);

@@ -178,6 +178,7 @@ swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
 
 	if ((e = index_sha(sha256)) != NULL) {
 		e->size = size;
+		announce_file(sha256, size, false);
 		return;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -192,7 +193,9 @@ swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
 	if (shamap_put(&by_key, e->key, e) != 0) {
 		shamap_remove(&by_sha, e->sha256);
 		free(e);
+		return;
 	}
+	announce_file(sha256, size, false);
 }
 
 void
@@ -202,6 +205,7 @@ swarm_index_remove(const uint8_t sha256[SHA256_LEN])
 
 	if ((e = shamap_remove(&by_sha, sha256)) == NULL)
 		return;
+	announce_file_gone(sha256);
 	shamap_remove(&by_key, e->key);
 	own_bytes -= e->ownlen;
 	free(e->own);
@@ -309,6 +313,8 @@ swarm_apply_torrent(struct swarm *s)
 		s->sink->ops->checkable(s->sink, SINK_ALL);
 	/* Standard clients in the swarm find us (and we them). */
 	announce_keys((const uint8_t (*)[20])keys, n);
+	/* Trackers: at once while fetching, else on the seed schedule. */
+	announce_file(s->sha256, s->size, s->sink != NULL);
 }
 
 void
@@ -1427,6 +1433,7 @@ swarm_for_job(struct piece_sink *sink, const uint8_t sha256[SHA256_LEN],
 	s->sink = sink;
 	sink->ev = &swarm_sink_events;
 	sink->ev_arg = s;
+	announce_file(sha256, size, true);
 	/* What the sink's picker learns: the hashes, then the links. */
 	if (s->has_torrent)
 		sink->ops->checkable(sink, SINK_ALL);
@@ -1457,6 +1464,7 @@ swarm_job_done(struct swarm *s, bool complete)
 	}
 	if (!complete || !swarm_set_complete(s)) {
 		/* Failed: nothing to offer; end every link. */
+		announce_file_gone(s->sha256);
 		s->refs++;	/* the last link's going must not free s yet */
 		while (s->nlinks > 0)
 			link_close(s->links[0]);
@@ -1500,6 +1508,19 @@ swarm_foreach(void (*cb)(struct swarm *, void *), void *arg)
 
 	TAILQ_FOREACH_SAFE(s, &swarms, entry, next)
 		cb(s, arg);
+}
+
+void
+swarm_index_foreach(void (*cb)(const uint8_t *sha256, uint64_t size, void *),
+    void *arg)
+{
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*v;
+
+	while (shamap_next(&by_sha, &pos, &k, &v))
+		cb(((struct ientry *)v)->sha256, ((struct ientry *)v)->size,
+		    arg);
 }
 
 unsigned
