@@ -25,6 +25,22 @@ static const char *const log_level_names[] = {
 	"err", "warning", "notice", "info", "debug", NULL
 };
 
+/* "none", or a numeric ADDRESS:PORT to listen on. */
+static bool
+proxy_listen_check(const char *v, char *err, size_t errlen)
+{
+	struct netaddr	a;
+
+	if (strcmp(v, "none") == 0)
+		return true;
+	if (netaddr_parse(v, strlen(v), &a) < 0 || a.port == 0) {
+		snprintf(err, errlen, "\"%s\" is not none or a numeric "
+		    "ADDRESS:PORT like 127.0.0.1:3142 or [::1]:3142", v);
+		return false;
+	}
+	return true;
+}
+
 #define KEY(name, type, def)						\
 	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL, NULL }
 
@@ -51,6 +67,12 @@ static const struct conf_key conf_keys[] = {
 	KEY(peer_upload_limit, CONF_BYTES, "0"),
 	{ "peers", CONF_STRING, offsetof(struct aptbtd_conf, peers), "",
 	    0, 0, NULL, netaddr_check_list },
+	{ "proxy_allow", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_allow), "", 0, 0, NULL, addrscope_check },
+	{ "proxy_listen", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_listen), "127.0.0.1:3142", 0, 0, NULL, proxy_listen_check },
+	{ "proxy_upstreams", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_upstreams), "any", 0, 0, NULL, NULL },
 	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",
 	    0, 0, NULL, scope_check },
 	KEY(state_dir, CONF_PATH, "/var/lib/aptbtd"),

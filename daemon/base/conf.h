@@ -34,6 +34,9 @@ struct aptbtd_conf {
 	uint64_t	 max_connections;	/* peer connections in all */
 	uint64_t	 max_connections_per_file; /* standard clients per swarm */
 	char		*share;			/* lan, any, off or prefixes */
+	char		*proxy_listen;		/* ADDRESS:PORT or "none" */
+	char		*proxy_allow;		/* clients besides the share scope */
+	char		*proxy_upstreams;	/* hosts the proxy fetches from */
 };
 
 extern struct aptbtd_conf conf;

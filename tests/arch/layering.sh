@@ -4,9 +4,10 @@
 #
 # Dependencies point one way (doc/architecture.md):
 #
-#   daemon/ (main) -> ctl -> engine -> share -> meta -> base -> common
+#   daemon/ (main) -> ctl, proxy -> engine -> share -> meta -> base -> common
 #   client/method, client/ctl, client/mkmeta      -> common
 #
+# ctl and proxy are front ends side by side: neither includes the other.
 # A room may include its own headers and those of any room below it,
 # never one above it, and
 # daemon/ and client/ never include each other.  Every quoted #include
@@ -41,7 +42,8 @@ allowed()
 	share)		echo "meta base common" ;;
 	engine)		echo "share meta base common" ;;
 	ctl)		echo "engine share meta base common" ;;
-	main)		echo "ctl engine share meta base common" ;;
+	proxy)		echo "engine share meta base common" ;;
+	main)		echo "ctl proxy engine share meta base common" ;;
 	client-*)	echo "common" ;;
 	*)		echo "" ;;
 	esac

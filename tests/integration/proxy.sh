@@ -1,0 +1,254 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# proxy.sh - apt without aptbt, through aptbtd's proxy front end.
+#
+# Network namespaces: "mirror" (192.0.2.1) serves a signed repository
+# (8 small packages, 1 of 3 MiB) with nginx; "proxy" (192.0.2.2) runs
+# aptbtd with proxy_listen = 192.0.2.2:3142, proxy_allow = the two
+# clients; "c1" and "c2" (192.0.2.3-4) run apt-get with a private apt
+# tree, a plain http:// sources line and only Acquire::http::Proxy;
+# "x" (192.0.2.5) is a host outside proxy_allow.  Every process runs in
+# a namespace.
+#
+#   1. a bare "/" answers 406 "Usage Information"; auto-apt-proxy in c1
+#      (default route via the proxy host) finds http://192.0.2.2:3142
+#   2. c1: apt-get update and install --download-only of the whole set
+#      through the proxy: every file has its signed SHA-256; nginx saw
+#      every .deb requested by the proxy host and none by c1
+#   3. c2 does the same after c1; the .debs come from aptbtd's cache
+#      (PROXY_CACHE_CHECK=1: nginx serves no .deb a second time)
+#   4. attacks, none of which reaches nginx or a listener on the proxy
+#      host's loopback: a client outside the scope (403), CONNECT,
+#      POST, a file: URL, a loopback upstream, a path outside
+#      dists/pool, a ".." path, escaped dots, user info, a 20 KiB header
+#      (4xx each); a client holding an idle connection does not stop
+#      c1 from being served
+# shellcheck shell=dash
+# shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-repo.sh"
+. "$top_srcdir/tests/integration/lib-netns.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root (namespaces, apt's sandbox)"
+need_cmd apt-get apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip "$PY is missing"
+APT_TIMEOUT=120
+
+chmod 755 "$T"
+fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+at_exit()
+{
+	repo_keep_logs "$T"/*.log "$T"/p
+	repo_cleanup
+	ns_cleanup
+	lib_cleanup
+}
+
+ns_init
+trap at_exit EXIT
+ns_host mirror 1
+ns_host proxy 2
+ns_host c1 3
+ns_host c2 4
+ns_host x 5
+MIRROR=$(ns_ip mirror)
+PROXY=$(ns_ip proxy)
+
+repo_init
+repo_build 8 1 3
+POOL=$REPO_ROOT/pool/$REPO_COMP
+PACKAGES=$REPO_ROOT/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
+repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" mirror proxy
+REPO_HOST=$MIRROR
+for h in c1 c2; do
+	REPO_APT=$REPO_T/apt-$h
+	apt_tree_init http
+	echo "Acquire::http::Proxy \"http://$PROXY:3142\";" \
+	    >"$REPO_APT/etc/apt.conf.d/01proxy"
+done
+ALL=$(repo_packages | tr '\n' ' ')
+NPKG=$(repo_packages | wc -l)
+
+# A listener on the proxy host's loopback: no request may make aptbtd
+# connect to it.
+LOOP_PORT=8099
+ns_bg proxy "$T/loopback.log" "$PY" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, a = s.accept(); print("hit", flush=True); c.close()' "$LOOP_PORT"
+
+conf=$(write_conf "$T/p" "proxy_listen = $PROXY:3142" \
+    "proxy_allow = $(ns_ip c1) $(ns_ip c2)" "log_level = debug")
+# shellcheck disable=SC2086
+ns_bg proxy "$T/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
+DAEMON_PID=$NS_BG_PID
+wait_for_socket "$T/p/control.sock" || fail "daemon: aptbtd did not start"
+wait_for_file_line "$T/aptbtd.log" "apt proxy listening" 10 ||
+	fail "daemon: no proxy listener"
+
+ngx_lines() { wc -l <"$REPO_NGINX/access.log"; }
+# Requests nginx logged after line MARK from HOST whose path matches RE.
+ngx_count()	# MARK HOST RE
+{
+	awk -v m="$1" -v a="$(ns_ip "$2")" -v re="$3" \
+	    'NR > m && $1 == a && $5 ~ re { n++ } END { print n + 0 }' \
+	    "$REPO_NGINX/access.log"
+}
+packages_sha()
+{
+	awk -v p="$1" '/^Package: / { cur = $2 }
+	    /^SHA256: / && cur == p { print $2 }' "$PACKAGES"
+}
+archives_ok()	# HOST
+{
+	local p f want got n=0
+	for p in $ALL; do
+		f=$REPO_T/apt-$1/cache/archives/$(basename "$(ls "$POOL/$p"_*.deb)")
+		want=$(packages_sha "$p")
+		got=$(sha256sum "$f" 2>/dev/null | cut -d' ' -f1)
+		[ -n "$want" ] && [ "$got" = "$want" ] || {
+			echo "  $1: $p: got '${got:-no file}', want $want" >&2
+			n=$((n + 1))
+		}
+	done
+	return $n
+}
+apt_in()	# HOST CMD...
+{
+	local h=$1
+	shift
+	ns_exec "$h" timeout "$APT_TIMEOUT" env \
+	    APT_CONFIG="$REPO_T/apt-$h/apt.conf" "$@"
+}
+# HTTP status of a raw request (python, so nothing normalizes it).
+raw_status()	# HOST REQUEST-BYTES
+{
+	ns_exec "$1" "$PY" -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 3142), timeout=10)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+d = b""
+try:
+    while b"\r\n" not in d:
+        b = s.recv(4096)
+        if not b: break
+        d += b
+except Exception: pass
+print(d.split(b" ")[1].decode() if d.startswith(b"HTTP/") else "none")' \
+	    "$PROXY" "$2"
+}
+
+# --- 1. usage page, auto-apt-proxy ----------------------------------------
+code=$(ns_exec c1 curl -s -o "$T/usage.html" -w '%{http_code}' \
+    "http://$PROXY:3142/")
+[ "$code" = 406 ] && grep -q "Usage Information" "$T/usage.html" &&
+	ok "bare / answers 406 with the usage page" ||
+	bad "daemon: bare / answered $code"
+if command -v auto-apt-proxy >/dev/null 2>&1; then
+	ip -n "${NS_PREFIX}c1" route add default via "$PROXY"
+	found=$(ns_exec c1 env TMPDIR="$T" auto-apt-proxy 2>&1)
+	[ "$found" = "http://$PROXY:3142" ] &&
+		ok "auto-apt-proxy finds $found on the gateway" ||
+		bad "auto-apt-proxy said '$found'"
+	ip -n "${NS_PREFIX}c1" route del default
+else
+	echo "auto-apt-proxy not installed: its check is not run"
+fi
+
+# --- 2. c1 installs through the proxy -------------------------------------
+m=$(ngx_lines)
+apt_in c1 apt-get -q update >"$T/c1-update.log" 2>&1 &&
+	! grep -q '^[WE]:' "$T/c1-update.log" &&
+	ok "c1: apt-get update through the proxy" ||
+	bad "c1: apt-get update failed: $(grep '^[WE]:' "$T/c1-update.log" | head -3)"
+# shellcheck disable=SC2086
+apt_in c1 apt-get -q -y install --download-only $ALL >"$T/c1-install.log" 2>&1 ||
+	bad "c1: apt-get install failed: $(tail -3 "$T/c1-install.log")"
+archives_ok c1 && ok "c1: all $NPKG packages with their signed SHA-256" ||
+	bad "c1: packages missing or wrong"
+n=$(ngx_count "$m" proxy '\.deb$')
+d=$(ngx_count "$m" c1 '.')
+[ "$n" -eq "$NPKG" ] && [ "$d" -eq 0 ] &&
+	ok "nginx: $n .deb requests from the proxy host, $d from c1" ||
+	bad "nginx: $n .deb requests from the proxy host (want $NPKG), $d from c1"
+
+# --- 3. c2, after c1 -------------------------------------------------------
+m=$(ngx_lines)
+apt_in c2 apt-get -q update >"$T/c2-update.log" 2>&1 ||
+	bad "c2: apt-get update failed"
+# shellcheck disable=SC2086
+apt_in c2 apt-get -q -y install --download-only $ALL >"$T/c2-install.log" 2>&1 ||
+	bad "c2: apt-get install failed: $(tail -3 "$T/c2-install.log")"
+archives_ok c2 && ok "c2: all $NPKG packages with their signed SHA-256" ||
+	bad "c2: packages missing or wrong"
+n=$(ngx_count "$m" proxy '\.deb$')
+if [ "${PROXY_CACHE_CHECK:-1}" = 1 ]; then
+	[ "$n" -eq 0 ] && ok "c2: every .deb from aptbtd's cache (nginx: 0)" ||
+		bad "c2: nginx served $n .deb again"
+else
+	echo "c2: nginx served $n .deb (cache not checked)"
+fi
+
+# --- 4. attacks --------------------------------------------------------------
+m=$(ngx_lines)
+DEB=pool/$REPO_COMP/$(basename "$(ls "$POOL"/aptbt-small1_*.deb)")
+code=$(ns_exec x curl -s -o /dev/null -w '%{http_code}' -x "http://$PROXY:3142" \
+    "http://$MIRROR/debian/$DEB")
+[ "$code" = 403 ] && ok "a client outside the scope gets 403" ||
+	bad "daemon: a client outside the scope got $code"
+# Idle connection held open while the rest goes on.
+ns_bg c1 "$T/idle.log" "$PY" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 3142)); s.sendall(b"GET ")
+time.sleep(30)' "$PROXY"
+IDLE_PID=$NS_BG_PID
+attack()	# NAME REQUEST
+{
+	local code
+	code=$(raw_status c1 "$2")
+	case $code in
+	4??) ok "$1: $code" ;;
+	*) bad "daemon: $1 answered '$code', not a 4xx" ;;
+	esac
+}
+attack "CONNECT" "CONNECT $MIRROR:443 HTTP/1.1\r\nHost: $MIRROR:443\r\n\r\n"
+attack "POST" "POST http://$MIRROR/debian/$DEB HTTP/1.1\r\nHost: $MIRROR\r\nContent-Length: 3\r\n\r\nabc"
+attack "file: URL" "GET file:///etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"
+attack "ftp: URL" "GET ftp://$MIRROR/debian/$DEB HTTP/1.1\r\nHost: x\r\n\r\n"
+attack "loopback upstream" "GET http://127.0.0.1:$LOOP_PORT/debian/$DEB HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+attack "localhost upstream" "GET http://localhost:$LOOP_PORT/debian/$DEB HTTP/1.1\r\nHost: localhost\r\n\r\n"
+attack "numeric loopback" "GET http://2130706433:$LOOP_PORT/debian/$DEB HTTP/1.1\r\nHost: x\r\n\r\n"
+attack "path outside the archive" "GET http://$MIRROR/etc/passwd HTTP/1.1\r\nHost: $MIRROR\r\n\r\n"
+attack "dot-dot path" "GET http://$MIRROR/debian/pool/../../etc/passwd HTTP/1.1\r\nHost: $MIRROR\r\n\r\n"
+attack "escaped dots" "GET http://$MIRROR/debian/pool/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: $MIRROR\r\n\r\n"
+attack "user info" "GET http://u:p@$MIRROR/debian/$DEB HTTP/1.1\r\nHost: $MIRROR\r\n\r\n"
+attack "origin-form path" "GET /$MIRROR/../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"
+big=$(head -c 20000 /dev/zero | tr '\0' a)
+attack "20 KiB header" "GET http://$MIRROR/debian/$DEB HTTP/1.1\r\nHost: $MIRROR\r\nX-Big: $big\r\n\r\n"
+n=$(awk -v m="$m" 'NR > m' "$REPO_NGINX/access.log" | wc -l)
+l=$(grep -c hit "$T/loopback.log")
+[ "$n" -eq 0 ] && [ "$l" -eq 0 ] &&
+	ok "no attack reached nginx ($n requests) or the loopback listener ($l)" ||
+	bad "daemon: attacks reached nginx $n times, the loopback listener $l times"
+# Real clients are still served, with the idle one still connected.
+alive "$IDLE_PID" || bad "the idle client was dropped early (test too slow?)"
+code=$(ns_exec c1 curl -s -o "$T/again.deb" -w '%{http_code}' \
+    -x "http://$PROXY:3142" "http://$MIRROR/debian/$DEB")
+[ "$code" = 200 ] && cmp -s "$T/again.deb" "$REPO_ROOT/$DEB" &&
+	ok "c1 still served (200) while a client sits idle" ||
+	bad "daemon: c1 got $code while a client sits idle"
+kill "$IDLE_PID" 2>/dev/null
+
+alive "$DAEMON_PID" || bad "daemon: aptbtd died"
+stop_wait "$DAEMON_PID"
+[ "$STOP_RC" -eq 0 ] || bad "daemon: aptbtd exited with $STOP_RC"
+grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/aptbtd.log" &&
+	bad "daemon: sanitizer report"
+[ "$fails" -eq 0 ] || fail "$fails checks failed"
+echo "proxy.sh: all checks passed"
