@@ -69,6 +69,9 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, NULL, netaddr_check_list },
 	{ "proxy_allow", CONF_STRING, offsetof(struct aptbtd_conf,
 	    proxy_allow), "", 0, 0, NULL, addrscope_check },
+	KEY(proxy_keyrings, CONF_STRING,
+	    "/usr/share/keyrings/debian-archive-keyring.gpg "
+	    "/etc/apt/trusted.gpg.d/*"),
 	{ "proxy_listen", CONF_STRING, offsetof(struct aptbtd_conf,
 	    proxy_listen), "127.0.0.1:3142", 0, 0, NULL, proxy_listen_check },
 	{ "proxy_upstreams", CONF_STRING, offsetof(struct aptbtd_conf,

@@ -37,6 +37,7 @@ struct aptbtd_conf {
 	char		*proxy_listen;		/* ADDRESS:PORT or "none" */
 	char		*proxy_allow;		/* clients besides the share scope */
 	char		*proxy_upstreams;	/* hosts the proxy fetches from */
+	char		*proxy_keyrings;	/* gpgv keyrings (globs) */
 };
 
 extern struct aptbtd_conf conf;

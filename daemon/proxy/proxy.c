@@ -44,6 +44,7 @@
 #include "daemon/base/scope.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/proxy/proxy.h"
+#include "daemon/proxy/trust.h"
 
 struct preq;
 
@@ -66,6 +67,13 @@ struct preq {
 	bool			 final;		/* the engine's final reply came */
 	int			 fd;		/* the file, read-only */
 	int64_t			 size;		/* -1 unknown */
+	time_t			 lm;		/* Last-Modified, 0 unknown */
+	time_t			 ims;		/* the client's If-Modified-Since */
+	struct proxyurl		 u;
+	struct trust_hit	 hit;		/* hashed: fetched by hash */
+	bool			 learn;		/* trust_wants() it */
+	bool			 defer;		/* headers once learnt */
+	bool			 learning;	/* trust_learn() under way */
 	uint64_t		 range;		/* first byte asked for */
 	char			 if_range[64];
 	uint64_t		 have;		/* verified prefix */
@@ -120,7 +128,7 @@ status_phrase(int code)
 static void
 maybe_free(struct preq *p)
 {
-	if (!p->released || p->req != NULL)
+	if (!p->released || p->req != NULL || p->learning)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
@@ -201,7 +209,7 @@ refuse(struct evhttp_request *req, int code, const char *why)
 	const struct sockaddr	*sa;
 	struct netaddr		 na;
 	char			 who[NETADDR_STRLEN] = "?";
-	char			 msg[256];
+	char			 msg[256], target[201], *p;
 
 	sa = evhttp_connection_get_addr(evhttp_request_get_connection(req));
 	if (sa != NULL && (sa->sa_family == AF_INET ||
@@ -216,8 +224,13 @@ refuse(struct evhttp_request *req, int code, const char *why)
 			    sin6_addr, 16);
 		netaddr_format(&na, who, sizeof(who));
 	}
-	log_info("proxy: %s: %d %s (%.200s)", who, code, why,
-	    evhttp_request_get_uri(req));
+	/* The target is the client's: only printable bytes reach the log. */
+	snprintf(target, sizeof(target), "%s", evhttp_request_get_uri(req) ?
+	    evhttp_request_get_uri(req) : "");
+	for (p = target; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+	log_info("proxy: %s: %d %s (%s)", who, code, why, target);
 	px.st.refused++;
 	snprintf(msg, sizeof(msg), "%d %s: %s\n", code, status_phrase(code),
 	    why);
@@ -291,13 +304,21 @@ pump(struct preq *p)
 	struct evhttp_request	*req = p->req;
 	struct evbuffer		*b;
 	struct evbuffer_iovec	 v;
-	uint64_t		 n;
+	uint64_t		 n, limit;
 	ssize_t			 got;
 
 	if (req == NULL || !p->started || p->writing)
 		return;
-	if (p->off < p->have) {
-		n = p->have - p->off;
+	/*
+	 * A file checked as a whole keeps its last byte back until it passed:
+	 * a client never holds all of a file that failed.
+	 */
+	limit = p->have;
+	if (!p->final && p->size > 0 && (p->hit.hashed || p->learn) &&
+	    limit >= (uint64_t)p->size)
+		limit = (uint64_t)p->size - 1;
+	if (p->off < limit) {
+		n = limit - p->off;
 		if (n > PROXY_CHUNK)
 			n = PROXY_CHUNK;
 		if ((b = evbuffer_new()) == NULL ||
@@ -331,15 +352,14 @@ pump(struct preq *p)
 }
 
 static void
-send_headers(struct preq *p, const struct fetchmsg_event *e)
+send_headers(struct preq *p)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(p->req);
 	char			 buf[128], lm[64] = "";
 	int			 code = 200;
 
-	if (e->last_modified > 0)
-		http_date((time_t)e->last_modified, lm, sizeof(lm));
-	p->size = e->size;
+	if (p->lm > 0)
+		http_date(p->lm, lm, sizeof(lm));
 	p->off = 0;
 	if (p->range > 0 && p->size >= 0 && (p->if_range[0] == '\0' ||
 	    strcmp(p->if_range, lm) == 0)) {
@@ -379,12 +399,43 @@ send_headers(struct preq *p, const struct fetchmsg_event *e)
 	p->started = true;
 }
 
+/* The whole file is there and, if it teaches the chain, learnt from. */
+static void
+finish(struct preq *p)
+{
+	p->final = true;
+	if (p->req == NULL)
+		return;
+	if (!p->started) {
+		if (p->defer && p->ims > 0 && p->lm > 0 && p->lm <= p->ims) {
+			px.st.requests++;
+			evhttp_send_reply(p->req, 304, "Not Modified", NULL);
+			detach(p);
+			return;
+		}
+		send_headers(p);
+	}
+	pump(p);
+}
+
+static void
+learnt(void *arg)
+{
+	struct preq	*p = arg;
+
+	p->learning = false;
+	if (p->req == NULL)
+		maybe_free(p);		/* the client left meanwhile */
+	else
+		finish(p);		/* may free p */
+}
+
 static void
 reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 {
 	struct preq	*p = (struct preq *)fr;
 
-	if (p->req == NULL)
+	if (p->req == NULL && !p->learn)
 		return;
 	switch (e->kind) {
 	case FETCHMSG_START:
@@ -399,8 +450,10 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 			close(p->fd);
 		p->fd = fd >= 0 ? dup(fd) : -1;
 		p->have = 0;
-		if (!p->started)
-			send_headers(p, e);
+		p->size = e->size;
+		p->lm = (time_t)e->last_modified;
+		if (p->req != NULL && !p->started && !p->defer)
+			send_headers(p);
 		break;
 	case FETCHMSG_PROGRESS:
 		p->have = e->have;
@@ -410,20 +463,25 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 		break;
 	case FETCHMSG_DONE:
 		if (e->ims_hit && !p->started) {
-			px.st.requests++;
-			evhttp_send_reply(p->req, 304, "Not Modified", NULL);
-			detach(p);
+			if (p->req != NULL) {
+				px.st.requests++;
+				evhttp_send_reply(p->req, 304, "Not Modified",
+				    NULL);
+				detach(p);
+			}
 			return;
 		}
-		p->final = true;
-		if (!p->started) {
-			/* An empty file: no start came before the end. */
-			struct fetchmsg_event	s = *e;
-
-			s.kind = FETCHMSG_START;
-			send_headers(p, &s);
+		p->size = e->size;
+		p->have = (uint64_t)e->size;
+		if (e->last_modified > 0)
+			p->lm = (time_t)e->last_modified;
+		if (p->learn && p->fd >= 0) {
+			p->learning = true;
+			if (trust_learn(&p->u, &p->hit, p->fd, learnt, p) == 0)
+				return;
+			p->learning = false;
 		}
-		pump(p);
+		finish(p);
 		break;
 	case FETCHMSG_OTHER:
 		break;
@@ -573,13 +631,26 @@ handle(struct evhttp_request *req, void *arg)
 	snprintf(p->url, sizeof(p->url), "%s", u.url);
 	pc->cur = p;
 
+	p->u = u;
+	trust_lookup(&u, &p->hit);
+	p->learn = trust_wants(&u, &p->hit);
+	/* An InRelease reaches the client only once gpgv has seen it. */
+	p->defer = p->learn && !p->hit.hashed;
+
 	memset(&a, 0, sizeof(a));
 	a.uri = p->url;
 	a.size = -1;
 	if ((v = evhttp_find_header(in, "If-Modified-Since")) != NULL &&
 	    p->range == 0 && (t = curl_getdate(v, NULL)) > 0)
-		a.ims = t;
-	log_debug("proxy: %s %s", p->head ? "HEAD" : "GET", p->url);
+		p->ims = t;
+	if (p->hit.hashed) {
+		a.has_sha256 = true;
+		memcpy(a.sha256, p->hit.sha256, SHA256_LEN);
+		a.size = p->hit.size;
+	} else if (!p->defer)
+		a.ims = p->ims;
+	log_debug("proxy: %s %s (%s)", p->head ? "HEAD" : "GET", p->url,
+	    p->hit.hashed ? "verified hash" : "passed through");
 	fetch_request(&p->reply, &a);
 }
 
@@ -631,6 +702,7 @@ proxy_shutdown(void)
 	px.http = NULL;
 	while ((pc = TAILQ_FIRST(&px.conns)) != NULL)
 		conn_closed(pc->evcon, pc);
+	trust_shutdown();
 }
 
 void

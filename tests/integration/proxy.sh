@@ -84,7 +84,8 @@ while True:
     c, a = s.accept(); print("hit", flush=True); c.close()' "$LOOP_PORT"
 
 conf=$(write_conf "$T/p" "proxy_listen = $PROXY:3142" \
-    "proxy_allow = $(ns_ip c1) $(ns_ip c2)" "log_level = debug")
+    "proxy_allow = $(ns_ip c1) $(ns_ip c2)" \
+    "proxy_keyrings = $REPO_T/archive-key.gpg" "log_level = debug")
 # shellcheck disable=SC2086
 ns_bg proxy "$T/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
 DAEMON_PID=$NS_BG_PID
@@ -177,6 +178,15 @@ d=$(ngx_count "$m" c1 '.')
 [ "$n" -eq "$NPKG" ] && [ "$d" -eq 0 ] &&
 	ok "nginx: $n .deb requests from the proxy host, $d from c1" ||
 	bad "nginx: $n .deb requests from the proxy host (want $NPKG), $d from c1"
+
+grep -q "dists/$REPO_SUITE: InRelease verified" "$T/aptbtd.log" &&
+	ok "daemon: the suite's InRelease verified with gpgv" ||
+	bad "daemon: InRelease not verified"
+n=$(sed -n 's/.*: \([0-9]*\) pool files with a verified hash.*/\1/p' \
+    "$T/aptbtd.log" | tail -1)
+[ "${n:-0}" -eq "$NPKG" ] &&
+	ok "daemon: $n pool files with a hash from the verified Packages" ||
+	bad "daemon: ${n:-no} pool files with a verified hash, want $NPKG"
 
 # --- 3. c2, after c1 -------------------------------------------------------
 m=$(ngx_lines)
