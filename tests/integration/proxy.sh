@@ -60,6 +60,9 @@ PROXY=$(ns_ip proxy)
 
 repo_init
 repo_build 8 1 3
+# A package the clients install only once it is tampered with.
+repo_make_deb aptbt-tamper 1.0 40000
+repo_sign
 POOL=$REPO_ROOT/pool/$REPO_COMP
 PACKAGES=$REPO_ROOT/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" mirror proxy
@@ -70,8 +73,8 @@ for h in c1 c2; do
 	echo "Acquire::http::Proxy \"http://$PROXY:3142\";" \
 	    >"$REPO_APT/etc/apt.conf.d/01proxy"
 done
-ALL=$(repo_packages | tr '\n' ' ')
-NPKG=$(repo_packages | wc -l)
+ALL=$(repo_packages | grep -v tamper | tr '\n' ' ')
+NPKG=$(echo $ALL | wc -w)
 
 # A listener on the proxy host's loopback: no request may make aptbtd
 # connect to it.
@@ -184,9 +187,10 @@ grep -q "dists/$REPO_SUITE: InRelease verified" "$T/aptbtd.log" &&
 	bad "daemon: InRelease not verified"
 n=$(sed -n 's/.*: \([0-9]*\) pool files with a verified hash.*/\1/p' \
     "$T/aptbtd.log" | tail -1)
-[ "${n:-0}" -eq "$NPKG" ] &&
+NIDX=$(repo_packages | wc -l)
+[ "${n:-0}" -eq "$NIDX" ] &&
 	ok "daemon: $n pool files with a hash from the verified Packages" ||
-	bad "daemon: ${n:-no} pool files with a verified hash, want $NPKG"
+	bad "daemon: ${n:-no} pool files with a verified hash, want $NIDX"
 
 # --- 3. c2, after c1 -------------------------------------------------------
 m=$(ngx_lines)
@@ -204,6 +208,55 @@ if [ "${PROXY_CACHE_CHECK:-1}" = 1 ]; then
 else
 	echo "c2: nginx served $n .deb (cache not checked)"
 fi
+
+# --- 3b. a tampered package is never served or cached ------------------------
+TAMPER=$(ls "$POOL"/aptbt-tamper_*.deb)
+head -c "$(stat -c %s "$TAMPER")" /dev/urandom >"$TAMPER.new" &&
+	mv "$TAMPER.new" "$TAMPER" && chmod 644 "$TAMPER"
+BAD_SHA=$(sha256sum "$TAMPER" | cut -d' ' -f1)
+apt_in c1 apt-get -q -y install --download-only aptbt-tamper \
+    >"$T/c1-tamper.log" 2>&1 &&
+	bad "daemon: apt-get installed the tampered package"
+f=$REPO_T/apt-c1/cache/archives/$(basename "$TAMPER")
+cached=$(find "$T/p/cache" -type f -exec sha256sum {} + | grep -c "$BAD_SHA")
+[ ! -e "$f" ] && [ "$cached" -eq 0 ] &&
+	ok "a tampered package fails ($(grep -c '^E:' "$T/c1-tamper.log") apt errors), is not in apt's archives nor aptbtd's cache" ||
+	bad "daemon: tampered package: in archives: $([ -e "$f" ] && echo yes || echo no), cached $cached times"
+
+# --- 3c. a suite signed by a key aptbtd lacks: passed through, not cached --
+OTHER=$REPO_WWW/other
+cp -a "$REPO_ROOT" "$OTHER"
+rm -f "$OTHER"/pool/main/aptbt-tamper_*
+mkdir -m 700 "$REPO_T/gnupg2"
+GNUPGHOME=$REPO_T/gnupg2 gpg --batch --quiet --passphrase '' \
+    --quick-gen-key 'aptbt other <other@localhost>' ed25519 sign never &&
+GNUPGHOME=$REPO_T/gnupg2 gpg --batch --export >"$REPO_T/other-key.gpg" &&
+rm -f "$OTHER/dists/$REPO_SUITE/InRelease" &&
+GNUPGHOME=$REPO_T/gnupg2 gpg --batch --quiet --clearsign \
+    -o "$OTHER/dists/$REPO_SUITE/InRelease" "$OTHER/dists/$REPO_SUITE/Release" ||
+	fail "cannot sign the other suite"
+chmod -R a+rX "$OTHER" "$REPO_T/other-key.gpg"
+echo "deb [signed-by=$REPO_T/other-key.gpg] http://$MIRROR/other $REPO_SUITE $REPO_COMP" \
+    >"$REPO_T/apt-c2/etc/sources.list"
+for round in 1 2; do
+	rm -f "$REPO_T"/apt-c2/cache/archives/*.deb
+	m=$(ngx_lines)
+	apt_in c2 apt-get -q update >"$T/c2-other-update.log" 2>&1 ||
+		bad "c2: apt-get update of the other suite failed"
+	# shellcheck disable=SC2086
+	apt_in c2 apt-get -q -y install --download-only $ALL \
+	    >"$T/c2-other-install.log" 2>&1 ||
+		bad "c2: install from the other suite failed: $(tail -2 "$T/c2-other-install.log")"
+	n=$(ngx_count "$m" proxy '^/other/pool/.*\.deb$')
+	[ "$n" -eq "$NPKG" ] &&
+		ok "other suite, round $round: all $n .deb passed through from the mirror" ||
+		bad "daemon: other suite, round $round: $n .deb from the mirror, want $NPKG"
+done
+archives_ok c2 && ok "c2: the other suite's packages with their signed SHA-256" ||
+	bad "c2: the other suite's packages missing or wrong"
+grep -q "other/dists/$REPO_SUITE: not trusted" "$T/aptbtd.log" &&
+	ok "daemon: the other suite is not trusted (gpgv lacks its key)" ||
+	bad "daemon: the other suite was not refused by gpgv"
 
 # --- 4. attacks --------------------------------------------------------------
 m=$(ngx_lines)
