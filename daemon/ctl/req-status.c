@@ -39,6 +39,9 @@ req_status(struct request *req)
 	benc_put_kv_int(b, "files", (int64_t)cs.count);
 	benc_put_kv_int(b, "paused", state.paused);
 	benc_put_kv_int(b, "peers", peer_count());
+	benc_put_kv_int(b, "proxy_bytes", (int64_t)state.proxy_bytes);
+	benc_put_kv_int(b, "proxy_refused", (int64_t)state.proxy_refused);
+	benc_put_kv_int(b, "proxy_requests", (int64_t)state.proxy_requests);
 	benc_put_kv_str(b, "share", scope_describe());
 	benc_put_kv_int(b, "swarms", swarm_count());
 	benc_put_kv_int(b, "upload_limit", (int64_t)state.upload_limit);

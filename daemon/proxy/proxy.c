@@ -42,6 +42,7 @@
 #include "common/proxyurl.h"
 #include "daemon/base/conf.h"
 #include "daemon/base/scope.h"
+#include "daemon/base/state.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/proxy/proxy.h"
 #include "daemon/proxy/trust.h"
@@ -86,7 +87,6 @@ static struct {
 	struct pconnq		 conns;
 	unsigned		 nconns;
 	unsigned		 nreqs;
-	struct proxy_stats	 st;
 } px = { .conns = TAILQ_HEAD_INITIALIZER(px.conns) };
 
 static const char usage_page[] =
@@ -231,7 +231,8 @@ refuse(struct evhttp_request *req, int code, const char *why)
 		if (*p < 0x20 || *p >= 0x7f)
 			*p = '?';
 	log_info("proxy: %s: %d %s (%s)", who, code, why, target);
-	px.st.refused++;
+	state.proxy_refused++;
+	state_dirty();
 	snprintf(msg, sizeof(msg), "%d %s: %s\n", code, status_phrase(code),
 	    why);
 	answer_text(req, code, "text/plain", msg);
@@ -339,7 +340,8 @@ pump(struct preq *p)
 		v.iov_len = (size_t)got;
 		evbuffer_commit_space(b, &v, 1);
 		p->off += (uint64_t)got;
-		px.st.bytes += (uint64_t)got;
+		state.proxy_bytes += (uint64_t)got;
+		state_dirty();
 		p->writing = true;
 		evhttp_send_reply_chunk_with_cb(req, b, chunk_written, p);
 		evbuffer_free(b);
@@ -367,7 +369,8 @@ send_headers(struct preq *p)
 			snprintf(buf, sizeof(buf), "bytes */%lld",
 			    (long long)p->size);
 			evhttp_add_header(h, "Content-Range", buf);
-			px.st.requests++;
+			state.proxy_requests++;
+			state_dirty();
 			answer_text(p->req, 416, "text/plain",
 			    "416 Range Not Satisfiable\n");
 			detach(p);
@@ -389,7 +392,8 @@ send_headers(struct preq *p)
 		evhttp_add_header(h, "Last-Modified", lm);
 	evhttp_add_header(h, "Content-Type", "application/octet-stream");
 	evhttp_add_header(h, "Accept-Ranges", "bytes");
-	px.st.requests++;
+	state.proxy_requests++;
+	state_dirty();
 	if (p->head) {
 		evhttp_send_reply(p->req, code, status_phrase(code), NULL);
 		detach(p);
@@ -408,7 +412,8 @@ finish(struct preq *p)
 		return;
 	if (!p->started) {
 		if (p->defer && p->ims > 0 && p->lm > 0 && p->lm <= p->ims) {
-			px.st.requests++;
+			state.proxy_requests++;
+			state_dirty();
 			evhttp_send_reply(p->req, 304, "Not Modified", NULL);
 			detach(p);
 			return;
@@ -464,7 +469,8 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 	case FETCHMSG_DONE:
 		if (e->ims_hit && !p->started) {
 			if (p->req != NULL) {
-				px.st.requests++;
+				state.proxy_requests++;
+				state_dirty();
 				evhttp_send_reply(p->req, 304, "Not Modified",
 				    NULL);
 				detach(p);
@@ -703,11 +709,4 @@ proxy_shutdown(void)
 	while ((pc = TAILQ_FIRST(&px.conns)) != NULL)
 		conn_closed(pc->evcon, pc);
 	trust_shutdown();
-}
-
-void
-proxy_get_stats(struct proxy_stats *st)
-{
-	*st = px.st;
-	st->conns = px.nconns;
 }

@@ -38,13 +38,6 @@ struct event_base;
 int	proxy_init(struct event_base *);
 /* Close the listener and every client connection. */
 void	proxy_shutdown(void);
-
-struct proxy_stats {
-	uint64_t	requests;	/* answered with a file or 304 */
-	uint64_t	refused;	/* answered 4xx by our rules */
-	uint64_t	bytes;		/* body bytes sent to clients */
-	unsigned	conns;		/* open connections */
-};
-void	proxy_get_stats(struct proxy_stats *);
+/* Its counters are the state's (base/state.h): proxy_requests, ... */
 
 #endif

@@ -308,6 +308,22 @@ code=$(ns_exec c1 curl -s -o "$T/again.deb" -w '%{http_code}' \
 	bad "daemon: c1 got $code while a client sits idle"
 kill "$IDLE_PID" 2>/dev/null
 
+# aptbt-ctl status counts what the proxy did.
+status_field()
+{
+	"$APTBT_CTL" -s "$T/p/control.sock" --json status | "$PY" -c '
+import json, sys
+print(json.load(sys.stdin).get(sys.argv[1], -1))' "$1"
+}
+DEB_BYTES=$(cat "$REPO_ROOT"/pool/main/aptbt-[sl]*.deb | wc -c)
+req=$(status_field proxy_requests)
+ref=$(status_field proxy_refused)
+sent=$(status_field proxy_bytes)
+[ "$req" -ge $((3 * NPKG)) ] && [ "$ref" -ge 12 ] &&
+    [ "$sent" -ge $((3 * DEB_BYTES)) ] &&
+	ok "status: $req proxy requests, $ref refused, $sent bytes sent" ||
+	bad "daemon: status says $req proxy requests, $ref refused, $sent bytes (want >= $((3 * NPKG)), 12, $((3 * DEB_BYTES)))"
+
 alive "$DAEMON_PID" || bad "daemon: aptbtd died"
 stop_wait "$DAEMON_PID"
 [ "$STOP_RC" -eq 0 ] || bad "daemon: aptbtd exited with $STOP_RC"
