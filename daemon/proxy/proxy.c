@@ -35,6 +35,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
 #include "common/log.h"
@@ -455,7 +456,9 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 			close(p->fd);
 		p->fd = fd >= 0 ? dup(fd) : -1;
 		p->have = 0;
-		p->size = e->size;
+		/* A cached file starts without its size: the chain knows it. */
+		p->size = e->size >= 0 ? e->size :
+		    p->hit.hashed ? p->hit.size : -1;
 		p->lm = (time_t)e->last_modified;
 		if (p->req != NULL && !p->started && !p->defer)
 			send_headers(p);
@@ -588,6 +591,13 @@ handle(struct evhttp_request *req, void *arg)
 	int			 rc;
 	time_t			 t;
 
+	/*
+	 * evhttp marks an absolute-URI request as a proxy request and then
+	 * keeps the connection only on "Proxy-Connection: keep-alive", which
+	 * apt does not send: without the mark, HTTP/1.1 keep-alive and
+	 * "Connection: close" apply as to any request.
+	 */
+	req->flags &= ~EVHTTP_PROXY_REQUEST;
 	if (!client_allowed(evhttp_connection_get_addr(evcon))) {
 		refuse(req, 403, "client not in the share scope or proxy_allow");
 		return;

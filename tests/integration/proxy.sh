@@ -15,8 +15,17 @@
 #   2. c1: apt-get update and install --download-only of the whole set
 #      through the proxy: every file has its signed SHA-256; nginx saw
 #      every .deb requested by the proxy host and none by c1
-#   3. c2 does the same after c1; the .debs come from aptbtd's cache
-#      (PROXY_CACHE_CHECK=1: nginx serves no .deb a second time)
+#   3. aptbtd verified the suite's InRelease with gpgv and learnt every
+#      pool file's hash from its Packages; c2 does the same install after
+#      c1 and nginx serves no .deb a second time (aptbtd's cache);
+#      pipelining, Range (206, 416), HEAD and If-Modified-Since (304)
+#      as apt uses them; a tampered package (same size, other bytes)
+#      fails and is neither in apt's archives nor aptbtd's cache; a
+#      suite signed by a key not in proxy_keyrings installs, passed
+#      through from the mirror each time; an HTTPS repository (nginx,
+#      test CA trusted in aptbtd's mount namespace only) through
+#      http://PROXY:3142/HTTPS///MIRROR/debian
+#   3'. aptbt-ctl status counts the proxy's requests, refusals, bytes
 #   4. attacks, none of which reaches nginx or a listener on the proxy
 #      host's loopback: a client outside the scope (403), CONNECT,
 #      POST, a file: URL, a loopback upstream, a path outside
@@ -65,7 +74,23 @@ repo_make_deb aptbt-tamper 1.0 40000
 repo_sign
 POOL=$REPO_ROOT/pool/$REPO_COMP
 PACKAGES=$REPO_ROOT/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
-repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" mirror proxy
+# HTTPS on the mirror, with a test CA that only aptbtd's mount namespace
+# trusts (its CA bundle is bind-mounted over, see below).
+TLS=$REPO_T/tls
+mkdir -p "$TLS"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=aptbt-test-ca \
+    -keyout "$TLS/ca.key" -out "$TLS/ca.pem" 2>/dev/null &&
+openssl req -newkey rsa:2048 -nodes -subj "/CN=$MIRROR" \
+    -keyout "$TLS/srv.key" -out "$TLS/srv.csr" 2>/dev/null &&
+printf 'subjectAltName=IP:%s\n' "$MIRROR" >"$TLS/ext" &&
+openssl x509 -req -in "$TLS/srv.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+    -CAcreateserial -days 2 -extfile "$TLS/ext" -out "$TLS/srv.pem" 2>/dev/null &&
+cat /etc/ssl/certs/ca-certificates.crt "$TLS/ca.pem" >"$TLS/bundle.crt" ||
+	fail "cannot make the test certificates"
+chmod -R a+rX "$TLS"
+# shellcheck disable=SC2016	# nginx's variable
+repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS"' $scheme' mirror proxy \
+    "listen $MIRROR:443 ssl; ssl_certificate $TLS/srv.pem; ssl_certificate_key $TLS/srv.key;"
 REPO_HOST=$MIRROR
 for h in c1 c2; do
 	REPO_APT=$REPO_T/apt-$h
@@ -90,7 +115,9 @@ conf=$(write_conf "$T/p" "proxy_listen = $PROXY:3142" \
     "proxy_allow = $(ns_ip c1) $(ns_ip c2)" \
     "proxy_keyrings = $REPO_T/archive-key.gpg" "log_level = debug")
 # shellcheck disable=SC2086
-ns_bg proxy "$T/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
+ns_bg proxy "$T/aptbtd.log" unshare -m sh -c \
+    'mount --bind "$1" /etc/ssl/certs/ca-certificates.crt && shift && exec "$@"' \
+    sh "$TLS/bundle.crt" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
 DAEMON_PID=$NS_BG_PID
 wait_for_socket "$T/p/control.sock" || fail "daemon: aptbtd did not start"
 wait_for_file_line "$T/aptbtd.log" "apt proxy listening" 10 ||
@@ -202,12 +229,73 @@ apt_in c2 apt-get -q -y install --download-only $ALL >"$T/c2-install.log" 2>&1 |
 archives_ok c2 && ok "c2: all $NPKG packages with their signed SHA-256" ||
 	bad "c2: packages missing or wrong"
 n=$(ngx_count "$m" proxy '\.deb$')
-if [ "${PROXY_CACHE_CHECK:-1}" = 1 ]; then
-	[ "$n" -eq 0 ] && ok "c2: every .deb from aptbtd's cache (nginx: 0)" ||
-		bad "c2: nginx served $n .deb again"
-else
-	echo "c2: nginx served $n .deb (cache not checked)"
-fi
+[ "$n" -eq 0 ] && ok "c2: every .deb from aptbtd's cache (nginx: 0)" ||
+	bad "daemon: c2: nginx served $n .deb again"
+
+# --- 3a. HTTP as apt uses it: pipelining, Range, HEAD, If-Modified-Since --
+S1=pool/$REPO_COMP/$(basename "$(ls "$POOL"/aptbt-small1_*.deb)")
+S2=pool/$REPO_COMP/$(basename "$(ls "$POOL"/aptbt-small2_*.deb)")
+ns_exec c1 "$PY" - "$PROXY" "$MIRROR" "$REPO_ROOT" "$S1" "$S2" \
+    "dists/$REPO_SUITE/InRelease" >"$T/http.log" 2>&1 <<'PYEOF'
+import socket, sys
+proxy, mirror, root, s1, s2, inrel = sys.argv[1:7]
+def read_resp(f, head=False):
+    line = f.readline()
+    status = line.split()
+    if len(status) < 2:
+        print("bad status line", line)
+    hdrs = {}
+    while True:
+        l = f.readline().strip()
+        if not l:
+            break
+        if b":" not in l:
+            print("bad header line", status, l)
+            continue
+        k, v = l.split(b":", 1)
+        hdrs[k.strip().lower()] = v.strip()
+    n = int(hdrs.get(b"content-length", b"0"))
+    body = b"" if head or status[1] in (b"304",) else f.read(n)
+    return int(status[1]), hdrs, body
+def conn():
+    c = socket.create_connection((proxy, 3142), timeout=20)
+    return c, c.makefile("rb")
+def url(p):
+    return "http://%s/debian/%s" % (mirror, p)
+want1 = open(root + "/" + s1, "rb").read()
+want2 = open(root + "/" + s2, "rb").read()
+# Two requests in one write, answered in order on one connection.
+c, f = conn()
+c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\nGET %s HTTP/1.1\r\nHost: %s\r\n\r\n"
+           % (url(s1), mirror, url(s2), mirror)).encode())
+a, b = read_resp(f), read_resp(f)
+print("pipelining", "ok" if a[0] == b[0] == 200 and a[2] == want1 and b[2] == want2 else "bad %d %d" % (a[0], b[0]))
+# Range as apt resumes: bytes=N- gives 206 and the tail.
+c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=1000-\r\n\r\n" % (url(s1), mirror)).encode())
+r = read_resp(f)
+cr = r[1].get(b"content-range", b"").decode()
+print("range", "ok" if r[0] == 206 and r[2] == want1[1000:] and cr == "bytes 1000-%d/%d" % (len(want1) - 1, len(want1)) else "bad %d %s" % (r[0], cr))
+# A range past the end: 416.
+c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=%d-\r\n\r\n" % (url(s1), mirror, len(want1))).encode())
+r = read_resp(f)
+print("range-end", "ok" if r[0] == 416 else "bad %d" % r[0])
+c, f = conn()
+# HEAD: the length, no body.
+c.sendall(("HEAD %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (url(s2), mirror)).encode())
+r = read_resp(f, head=True)
+print("head", "ok" if r[0] == 200 and int(r[1].get(b"content-length", b"-1")) == len(want2) else "bad %d" % r[0])
+# If-Modified-Since on an InRelease: not modified since the far future.
+c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nIf-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n\r\n" % (url(inrel), mirror)).encode())
+r = read_resp(f)
+print("ims", "ok" if r[0] == 304 else "bad %d" % r[0])
+c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n\r\n" % (url(inrel), mirror)).encode())
+r = read_resp(f)
+print("ims-old", "ok" if r[0] == 200 and r[2] == open(root + "/" + inrel, "rb").read() else "bad %d" % r[0])
+PYEOF
+for t in pipelining range range-end head ims ims-old; do
+	grep -q "^$t ok" "$T/http.log" && ok "HTTP: $t" ||
+		bad "daemon: HTTP $t: $(grep "^$t" "$T/http.log" || tail -3 "$T/http.log")"
+done
 
 # --- 3b. a tampered package is never served or cached ------------------------
 TAMPER=$(ls "$POOL"/aptbt-tamper_*.deb)
@@ -257,6 +345,30 @@ archives_ok c2 && ok "c2: the other suite's packages with their signed SHA-256" 
 grep -q "other/dists/$REPO_SUITE: not trusted" "$T/aptbtd.log" &&
 	ok "daemon: the other suite is not trusted (gpgv lacks its key)" ||
 	bad "daemon: the other suite was not refused by gpgv"
+
+# --- 3d. an HTTPS repository through the /HTTPS/// form ----------------------
+echo "deb [signed-by=$REPO_T/archive-key.gpg] http://$PROXY:3142/HTTPS///$MIRROR/debian $REPO_SUITE $REPO_COMP" \
+    >"$REPO_T/apt-c2/etc/sources.list"
+rm -f "$REPO_T/apt-c2/etc/apt.conf.d/01proxy"
+rm -rf "$REPO_T"/apt-c2/state/lists/*_* "$REPO_T"/apt-c2/cache/archives/*.deb
+m=$(ngx_lines)
+apt_in c2 apt-get -q update >"$T/c2-https-update.log" 2>&1 &&
+	! grep -q '^[WE]:' "$T/c2-https-update.log" ||
+	bad "c2: apt-get update over HTTPS///: $(grep '^[WE]:' "$T/c2-https-update.log" | head -2)"
+# shellcheck disable=SC2086
+apt_in c2 apt-get -q -y install --download-only $ALL \
+    >"$T/c2-https-install.log" 2>&1 ||
+	bad "c2: install over HTTPS///: $(tail -2 "$T/c2-https-install.log")"
+archives_ok c2 && ok "c2: all $NPKG packages through HTTPS///, signed SHA-256" ||
+	bad "c2: packages through HTTPS/// missing or wrong"
+n=$(awk -v m="$m" -v a="$PROXY" 'NR > m && $1 == a && $6 == "https" &&
+    $5 ~ /InRelease$/ { n++ } END { print n + 0 }' "$REPO_NGINX/access.log")
+h=$(awk -v m="$m" 'NR > m && $6 == "http"' "$REPO_NGINX/access.log" | wc -l)
+[ "$n" -ge 1 ] && [ "$h" -eq 0 ] &&
+	grep -q "https://$MIRROR/debian/dists/$REPO_SUITE: InRelease verified" \
+	    "$T/aptbtd.log" &&
+	ok "aptbtd fetched the suite over HTTPS ($n InRelease, $h plain http) and verified it" ||
+	bad "daemon: HTTPS///: $n InRelease over https, $h plain http requests, or not verified"
 
 # --- 4. attacks --------------------------------------------------------------
 m=$(ngx_lines)
