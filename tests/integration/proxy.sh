@@ -25,6 +25,8 @@
 #      through from the mirror each time; an HTTPS repository (nginx,
 #      test CA trusted in aptbtd's mount namespace only) through
 #      http://PROXY:3142/HTTPS///MIRROR/debian
+#   3''. c3 behind a second aptbtd (192.0.2.6, peers with the first):
+#      the mirror sends it at most 10% of the .deb bytes
 #   3'. aptbt-ctl status counts the proxy's requests, refusals, bytes
 #   4. attacks, none of which reaches nginx or a listener on the proxy
 #      host's loopback: a client outside the scope (403), CONNECT,
@@ -64,6 +66,8 @@ ns_host proxy 2
 ns_host c1 3
 ns_host c2 4
 ns_host x 5
+ns_host proxy2 6
+ns_host c3 7
 MIRROR=$(ns_ip mirror)
 PROXY=$(ns_ip proxy)
 
@@ -92,10 +96,13 @@ chmod -R a+rX "$TLS"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS"' $scheme' mirror proxy \
     "listen $MIRROR:443 ssl; ssl_certificate $TLS/srv.pem; ssl_certificate_key $TLS/srv.key;"
 REPO_HOST=$MIRROR
-for h in c1 c2; do
+PROXY2=$(ns_ip proxy2)
+for h in c1 c2 c3; do
 	REPO_APT=$REPO_T/apt-$h
 	apt_tree_init http
-	echo "Acquire::http::Proxy \"http://$PROXY:3142\";" \
+	p=$PROXY
+	[ "$h" = c3 ] && p=$PROXY2
+	echo "Acquire::http::Proxy \"http://$p:3142\";" \
 	    >"$REPO_APT/etc/apt.conf.d/01proxy"
 done
 ALL=$(repo_packages | grep -v tamper | tr '\n' ' ')
@@ -111,9 +118,12 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
 while True:
     c, a = s.accept(); print("hit", flush=True); c.close()' "$LOOP_PORT"
 
+# The two daemons share with each other only (the clients are in
+# proxy_allow, x in neither).
 conf=$(write_conf "$T/p" "proxy_listen = $PROXY:3142" \
     "proxy_allow = $(ns_ip c1) $(ns_ip c2)" \
-    "proxy_keyrings = $REPO_T/archive-key.gpg" "log_level = debug")
+    "proxy_keyrings = $REPO_T/archive-key.gpg" "log_level = debug" \
+    "share = $PROXY/32 $PROXY2/32" "listen_port = 6881" "peers = $PROXY2:6881")
 # shellcheck disable=SC2086
 ns_bg proxy "$T/aptbtd.log" unshare -m sh -c \
     'mount --bind "$1" /etc/ssl/certs/ca-certificates.crt && shift && exec "$@"' \
@@ -231,6 +241,39 @@ archives_ok c2 && ok "c2: all $NPKG packages with their signed SHA-256" ||
 n=$(ngx_count "$m" proxy '\.deb$')
 [ "$n" -eq 0 ] && ok "c2: every .deb from aptbtd's cache (nginx: 0)" ||
 	bad "daemon: c2: nginx served $n .deb again"
+
+# --- 3e. a client behind another aptbtd: the packages from the first ---------
+conf2=$(write_conf "$T/p2" "proxy_listen = $PROXY2:3142" \
+    "proxy_allow = $(ns_ip c3)" "proxy_keyrings = $REPO_T/archive-key.gpg" \
+    "log_level = debug" "share = $PROXY/32 $PROXY2/32" "listen_port = 6881" \
+    "peers = $PROXY:6881")
+# shellcheck disable=SC2086
+ns_bg proxy2 "$T/aptbtd2.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf2"
+DAEMON2_PID=$NS_BG_PID
+wait_for_socket "$T/p2/control.sock" || fail "daemon: the second aptbtd did not start"
+i=0
+until [ "$("$APTBT_CTL" -s "$T/p2/control.sock" --json status | "$PY" -c '
+import json, sys; print(json.load(sys.stdin).get("daemons", 0))')" -ge 1 ]; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { bad "daemon: the two daemons never connected"; break; }
+	sleep 0.2
+done
+m=$(ngx_lines)
+apt_in c3 apt-get -q update >"$T/c3-update.log" 2>&1 ||
+	bad "c3: apt-get update through the second daemon failed"
+# shellcheck disable=SC2086
+apt_in c3 apt-get -q -y install --download-only $ALL >"$T/c3-install.log" 2>&1 ||
+	bad "c3: apt-get install failed: $(tail -3 "$T/c3-install.log")"
+archives_ok c3 && ok "c3: all $NPKG packages through the second daemon" ||
+	bad "c3: packages missing or wrong"
+DEB_BYTES=$(cat "$REPO_ROOT"/pool/main/aptbt-[sl]*.deb | wc -c)
+n=$(awk -v m="$m" -v a="$PROXY2" 'NR > m && $1 == a && $5 ~ /\.deb$/ {
+    n += $3 } END { print n + 0 }' "$REPO_NGINX/access.log")
+[ "$n" -le $((DEB_BYTES / 10)) ] &&
+	ok "c3: the mirror sent the second daemon $n of $DEB_BYTES .deb bytes (the rest from the first daemon)" ||
+	bad "daemon: the mirror sent the second daemon $n of $DEB_BYTES .deb bytes (want <= 10%)"
+stop_wait "$DAEMON2_PID"
+[ "$STOP_RC" -eq 0 ] || bad "daemon: the second aptbtd exited with $STOP_RC"
 
 # --- 3a. HTTP as apt uses it: pipelining, Range, HEAD, If-Modified-Since --
 S1=pool/$REPO_COMP/$(basename "$(ls "$POOL"/aptbt-small1_*.deb)")
@@ -427,7 +470,6 @@ status_field()
 import json, sys
 print(json.load(sys.stdin).get(sys.argv[1], -1))' "$1"
 }
-DEB_BYTES=$(cat "$REPO_ROOT"/pool/main/aptbt-[sl]*.deb | wc -c)
 req=$(status_field proxy_requests)
 ref=$(status_field proxy_refused)
 sent=$(status_field proxy_bytes)
@@ -439,7 +481,7 @@ sent=$(status_field proxy_bytes)
 alive "$DAEMON_PID" || bad "daemon: aptbtd died"
 stop_wait "$DAEMON_PID"
 [ "$STOP_RC" -eq 0 ] || bad "daemon: aptbtd exited with $STOP_RC"
-grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/aptbtd.log" &&
+grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T"/aptbtd*.log &&
 	bad "daemon: sanitizer report"
 [ "$fails" -eq 0 ] || fail "$fails checks failed"
 echo "proxy.sh: all checks passed"
