@@ -52,6 +52,9 @@ struct archive {
 	char			*top;		/* URL ending in '/' */
 	struct pent		*v;
 	size_t			 n;
+	/* Packages files already read, by SHA-256: not read again. */
+	uint8_t			(*seen)[SHA256_LEN];
+	size_t			 nseen;
 };
 
 static TAILQ_HEAD(, suite)	suites = TAILQ_HEAD_INITIALIZER(suites);
@@ -67,6 +70,7 @@ struct learn {
 	char		*key;
 	char		*keyrings;
 	char		 comp[4];
+	uint8_t		 sha256[SHA256_LEN];	/* a Packages' own */
 	int		 fd;
 	void		(*cb)(void *);
 	void		*cbarg;
@@ -421,6 +425,7 @@ store_packages(struct learn *l)
 {
 	struct archive	*a = archive_find(l->key, strlen(l->key));
 	struct pent	*m, *old;
+	uint8_t		(*nseen)[SHA256_LEN];
 	size_t		 i = 0, j = 0, k = 0, added;
 	int		 c;
 
@@ -450,6 +455,11 @@ store_packages(struct learn *l)
 				free(old[i++].path);
 			m[k++] = l->v[j++];
 		}
+	}
+	if ((nseen = reallocarray(a->seen, a->nseen + 1, sizeof(*nseen)))
+	    != NULL) {
+		a->seen = nseen;
+		memcpy(a->seen[a->nseen++], l->sha256, SHA256_LEN);
 	}
 	added = k - a->n;
 	st.pool_files += added;
@@ -589,9 +599,18 @@ bool
 trust_wants(const struct proxyurl *u, const struct trust_hit *hit)
 {
 	const char	*b = strrchr(u->url, '/') + 1;
+	struct archive	*a;
+	size_t		 i;
 
-	return (u->kind == PROXYURL_RELEASE && strcmp(b, "InRelease") == 0) ||
-	    (hit->hashed && hit->packages);
+	if (u->kind == PROXYURL_RELEASE)
+		return strcmp(b, "InRelease") == 0;
+	if (!hit->hashed || !hit->packages)
+		return false;
+	if ((a = archive_find(u->url, u->base_len)) != NULL)
+		for (i = 0; i < a->nseen; i++)
+			if (memcmp(a->seen[i], hit->sha256, SHA256_LEN) == 0)
+				return false;
+	return true;
 }
 
 int
@@ -609,6 +628,7 @@ trust_learn(const struct proxyurl *u, const struct trust_hit *hit, int fd,
 	l->fd = -1;
 	l->kind = hit->packages ? L_PACKAGES : L_RELEASE;
 	memcpy(l->comp, hit->comp, sizeof(l->comp));
+	memcpy(l->sha256, hit->sha256, SHA256_LEN);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	/* A descriptor of its own: the child reads from its offset. */
 	if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -644,6 +664,7 @@ trust_shutdown(void)
 	while ((a = TAILQ_FIRST(&archives)) != NULL) {
 		TAILQ_REMOVE(&archives, a, entry);
 		pents_free(a->v, a->n);
+		free(a->seen);
 		free(a->top);
 		free(a);
 	}

@@ -25,6 +25,8 @@
 #      through from the mirror each time; an HTTPS repository (nginx,
 #      test CA trusted in aptbtd's mount namespace only) through
 #      http://PROXY:3142/HTTPS///MIRROR/debian
+#      a tampered Packages (signed hash, other bytes) fails apt's update
+#      and is not cached;
 #   3''. c3 behind a second aptbtd (192.0.2.6, peers with the first):
 #      the mirror sends it at most 10% of the .deb bytes
 #   3'. aptbt-ctl status counts the proxy's requests, refusals, bytes
@@ -388,6 +390,33 @@ archives_ok c2 && ok "c2: the other suite's packages with their signed SHA-256" 
 grep -q "other/dists/$REPO_SUITE: not trusted" "$T/aptbtd.log" &&
 	ok "daemon: the other suite is not trusted (gpgv lacks its key)" ||
 	bad "daemon: the other suite was not refused by gpgv"
+
+# --- 3f. a tampered Packages never reaches apt as good ----------------------
+# Archive "tp": signed with the trusted key, one package more, then its
+# Packages files replaced after signing.
+TP=$REPO_WWW/tp
+cp -a "$REPO_ROOT" "$TP"
+rm -f "$TP"/pool/main/aptbt-tamper_*
+SAVED_ROOT=$REPO_ROOT
+REPO_ROOT=$TP
+repo_make_deb aptbt-tp 1.0 3000
+repo_sign
+REPO_ROOT=$SAVED_ROOT
+TPP=$TP/dists/$REPO_SUITE/$REPO_COMP/binary-amd64/Packages
+sed -i 's/^Description: synthetic package aptbt-tp .*/Description: tampered/' "$TPP"
+gzip -9nf -c "$TPP" >"$TPP.gz"
+chmod -R a+rX "$TP"
+BAD_GZ=$(sha256sum "$TPP.gz" | cut -d' ' -f1)
+echo "deb [signed-by=$REPO_T/archive-key.gpg] http://$MIRROR/tp $REPO_SUITE $REPO_COMP" \
+    >"$REPO_T/apt-c2/etc/sources.list"
+rm -rf "$REPO_T"/apt-c2/state/lists/*_*
+apt_in c2 apt-get -q update >"$T/c2-tp-update.log" 2>&1
+avail=$(apt_in c2 apt-cache policy aptbt-tp 2>/dev/null | grep -c 'Candidate: 1.0')
+cached=$(find "$T/p/cache" -type f -exec sha256sum {} + | grep -c "$BAD_GZ")
+[ "$avail" -eq 0 ] && [ "$cached" -eq 0 ] &&
+	grep -q '^[WE]:' "$T/c2-tp-update.log" &&
+	ok "a tampered Packages fails apt's update ($(grep -c '^[WE]:' "$T/c2-tp-update.log") errors), is not used nor cached" ||
+	bad "daemon: tampered Packages: candidate $avail, cached $cached times"
 
 # --- 3d. an HTTPS repository through the /HTTPS/// form ----------------------
 echo "deb [signed-by=$REPO_T/archive-key.gpg] http://$PROXY:3142/HTTPS///$MIRROR/debian $REPO_SUITE $REPO_COMP" \
