@@ -333,8 +333,8 @@ have_host:
 	return 0;
 }
 
-bool
-proxyurl_host_allowed(const struct proxyurl *u, const char *list)
+static bool
+host_in(const struct proxyurl *u, const char *list, bool any_counts)
 {
 	const char	*p = list, *tok, *tok0, *colon, *rb;
 	size_t		 tlen, hlen, plen;
@@ -350,7 +350,7 @@ proxyurl_host_allowed(const struct proxyurl *u, const char *list)
 		if (tlen == 0)
 			continue;
 		if (tlen == 3 && strncasecmp(tok, "any", 3) == 0) {
-			if (!u->host_local)
+			if (any_counts && !u->host_local)
 				return true;
 			continue;
 		}
@@ -380,4 +380,16 @@ proxyurl_host_allowed(const struct proxyurl *u, const char *list)
 			return true;
 	}
 	return false;
+}
+
+bool
+proxyurl_host_allowed(const struct proxyurl *u, const char *list)
+{
+	return host_in(u, list, true);
+}
+
+bool
+proxyurl_host_listed(const struct proxyurl *u, const char *list)
+{
+	return host_in(u, list, false);
 }

@@ -73,4 +73,7 @@ int	proxyurl_parse(const char *target, size_t len, struct proxyurl *out,
  */
 bool	proxyurl_host_allowed(const struct proxyurl *, const char *list);
 
+/* The same, but "any" does not count: is the host listed by name? */
+bool	proxyurl_host_listed(const struct proxyurl *, const char *list);
+
 #endif

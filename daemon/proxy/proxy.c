@@ -44,6 +44,7 @@
 #include "daemon/base/conf.h"
 #include "daemon/base/scope.h"
 #include "daemon/base/state.h"
+#include "daemon/base/webseed.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/proxy/proxy.h"
 #include "daemon/proxy/trust.h"
@@ -647,6 +648,13 @@ handle(struct evhttp_request *req, void *arg)
 	snprintf(p->url, sizeof(p->url), "%s", u.url);
 	pc->cur = p;
 
+	/*
+	 * A host the administrator did not name may resolve, or redirect,
+	 * to this machine's own services: its transfers are kept off local
+	 * addresses.
+	 */
+	if (!proxyurl_host_listed(&u, conf.proxy_upstreams))
+		ws_mirror_restrict(ws_mirror_of(u.url));
 	p->u = u;
 	trust_lookup(&u, &p->hit);
 	p->learn = trust_wants(&u, &p->hit);

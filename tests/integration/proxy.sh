@@ -34,8 +34,9 @@
 #      host's loopback: a client outside the scope (403), CONNECT,
 #      POST, a file: URL, a loopback upstream, a path outside
 #      dists/pool, a ".." path, escaped dots, user info, a 20 KiB header
-#      (4xx each); a client holding an idle connection does not stop
-#      c1 from being served
+#      (4xx each); a name that resolves to loopback and a mirror that
+#      redirects there (5xx, the connection refused by aptbtd); a client
+#      holding an idle connection does not stop c1 from being served
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -91,12 +92,15 @@ openssl req -newkey rsa:2048 -nodes -subj "/CN=$MIRROR" \
 printf 'subjectAltName=IP:%s\n' "$MIRROR" >"$TLS/ext" &&
 openssl x509 -req -in "$TLS/srv.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
     -CAcreateserial -days 2 -extfile "$TLS/ext" -out "$TLS/srv.pem" 2>/dev/null &&
-cat /etc/ssl/certs/ca-certificates.crt "$TLS/ca.pem" >"$TLS/bundle.crt" ||
+cat /etc/ssl/certs/ca-certificates.crt "$TLS/ca.pem" >"$TLS/bundle.crt" &&
+# A name that resolves to loopback, in aptbtd's mount namespace only.
+printf '127.0.0.1 localhost\n127.0.0.1 evil.test\n' >"$TLS/hosts" ||
 	fail "cannot make the test certificates"
 chmod -R a+rX "$TLS"
 # shellcheck disable=SC2016	# nginx's variable
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS"' $scheme' mirror proxy \
-    "listen $MIRROR:443 ssl; ssl_certificate $TLS/srv.pem; ssl_certificate_key $TLS/srv.key;"
+    "listen $MIRROR:443 ssl; ssl_certificate $TLS/srv.pem; ssl_certificate_key $TLS/srv.key;
+     location = /debian/pool/main/redir_1_all.deb { return 302 http://127.0.0.1:8099/debian/pool/main/x_1_all.deb; }"
 REPO_HOST=$MIRROR
 PROXY2=$(ns_ip proxy2)
 for h in c1 c2 c3; do
@@ -128,8 +132,9 @@ conf=$(write_conf "$T/p" "proxy_listen = $PROXY:3142" \
     "share = $PROXY/32 $PROXY2/32" "listen_port = 6881" "peers = $PROXY2:6881")
 # shellcheck disable=SC2086
 ns_bg proxy "$T/aptbtd.log" unshare -m sh -c \
-    'mount --bind "$1" /etc/ssl/certs/ca-certificates.crt && shift && exec "$@"' \
-    sh "$TLS/bundle.crt" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
+    'mount --bind "$1" /etc/ssl/certs/ca-certificates.crt &&
+     mount --bind "$2" /etc/hosts && shift 2 && exec "$@"' \
+    sh "$TLS/bundle.crt" "$TLS/hosts" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
 DAEMON_PID=$NS_BG_PID
 wait_for_socket "$T/p/control.sock" || fail "daemon: aptbtd did not start"
 wait_for_file_line "$T/aptbtd.log" "apt proxy listening" 10 ||
@@ -483,6 +488,22 @@ l=$(grep -c hit "$T/loopback.log")
 [ "$n" -eq 0 ] && [ "$l" -eq 0 ] &&
 	ok "no attack reached nginx ($n requests) or the loopback listener ($l)" ||
 	bad "daemon: attacks reached nginx $n times, the loopback listener $l times"
+# A name resolving to loopback, and a mirror redirecting there: refused
+# when aptbtd connects (a 5xx), the listener never reached.
+for u in "http://evil.test:$LOOP_PORT/debian/$DEB" \
+    "http://$MIRROR/debian/pool/main/redir_1_all.deb"; do
+	code=$(ns_exec c1 curl -s -o /dev/null -w '%{http_code}' \
+	    -x "http://$PROXY:3142" "$u")
+	case $code in
+	200|000) bad "daemon: $u answered $code" ;;
+	*) ok "$u: $code" ;;
+	esac
+done
+l=$(grep -c hit "$T/loopback.log")
+r=$(grep -c "refusing to connect to a local address" "$T/aptbtd.log")
+[ "$l" -eq 0 ] && [ "$r" -ge 2 ] &&
+	ok "neither a name nor a redirect reached the loopback listener ($r connections refused)" ||
+	bad "daemon: the loopback listener was reached $l times, $r connections refused"
 # Real clients are still served, with the idle one still connected.
 alive "$IDLE_PID" || bad "the idle client was dropped early (test too slow?)"
 code=$(ns_exec c1 curl -s -o "$T/again.deb" -w '%{http_code}' \

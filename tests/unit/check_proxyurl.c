@@ -178,6 +178,8 @@ START_TEST(test_hosts)
 	ck_assert(!proxyurl_host_allowed(&u, "x.deb.example"));
 	ck_assert(!proxyurl_host_allowed(&u, "deb.example:"));
 	ck_assert(!proxyurl_host_allowed(&u, ""));
+	ck_assert(!proxyurl_host_listed(&u, "any"));
+	ck_assert(proxyurl_host_listed(&u, "any deb.example"));
 	ck_assert_int_eq(proxyurl_parse("/HTTPS///s.example/pool/a", 25, &u,
 	    &why), 0);
 	ck_assert(proxyurl_host_allowed(&u, "s.example:443"));
