@@ -13,7 +13,8 @@
  * Only clients in the share scope or "proxy_allow" are answered, only
  * GET and HEAD of archive paths on "proxy_upstreams" hosts are fetched
  * (common/proxyurl.h decides), and anything else gets a 4xx and the
- * connection closes.  Bounds: PROXY_MAX_CONNS connections, PROXY_MAX_REQS
+ * connection closes.  Bounds: PROXY_MAX_CONNS connections (of which
+ * PROXY_MAX_CONNS_CLIENT from one address), PROXY_MAX_REQS
  * requests waiting on the engine, PROXY_HEADERS_MAX bytes of headers,
  * PROXY_TIMEOUT_S seconds for a client to send a request or take bytes.
  */
@@ -25,6 +26,7 @@
 struct event_base;
 
 #define PROXY_MAX_CONNS		256
+#define PROXY_MAX_CONNS_CLIENT	32	/* from one address */
 #define PROXY_MAX_REQS		512
 #define PROXY_HEADERS_MAX	8192
 #define PROXY_TIMEOUT_S		60

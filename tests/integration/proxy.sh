@@ -504,6 +504,26 @@ r=$(grep -c "refusing to connect to a local address" "$T/aptbtd.log")
 [ "$l" -eq 0 ] && [ "$r" -ge 2 ] &&
 	ok "neither a name nor a redirect reached the loopback listener ($r connections refused)" ||
 	bad "daemon: the loopback listener was reached $l times, $r connections refused"
+# One address holds at most 32 connections: the 33rd is refused (503).
+codes=$(ns_exec c1 "$PY" - "$PROXY" "http://$MIRROR/debian/$DEB" <<'PYEOF'
+import socket, sys
+conns, codes = [], []
+for i in range(33):
+    c = socket.create_connection((sys.argv[1], 3142), timeout=10)
+    c.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n" % sys.argv[2]).encode())
+    d = b""
+    while b"\r\n\r\n" not in d:
+        b = c.recv(4096)
+        if not b:
+            break
+        d += b
+    codes.append(d.split(b" ")[1].decode() if d.startswith(b"HTTP/") else "none")
+    conns.append(c)
+print(codes.count("200"), codes[-1])
+PYEOF
+)
+[ "$codes" = "32 503" ] && ok "one client: 32 connections served, the 33rd gets 503" ||
+	bad "daemon: 33 connections from one client: '$codes' (200s, last code), want '32 503'"
 # Real clients are still served, with the idle one still connected.
 alive "$IDLE_PID" || bad "the idle client was dropped early (test too slow?)"
 code=$(ns_exec c1 curl -s -o "$T/again.deb" -w '%{http_code}' \
