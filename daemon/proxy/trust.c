@@ -60,6 +60,7 @@ struct archive {
 static TAILQ_HEAD(, suite)	suites = TAILQ_HEAD_INITIALIZER(suites);
 static TAILQ_HEAD(, archive)	archives = TAILQ_HEAD_INITIALIZER(archives);
 static unsigned			nsuites, narchives;
+static size_t			npool;		/* entries of all archives */
 static struct trust_stats	st;
 static bool			stopping;
 
@@ -429,6 +430,12 @@ store_packages(struct learn *l)
 	size_t		 i = 0, j = 0, k = 0, added;
 	int		 c;
 
+	if (npool + l->n > TRUST_MAX_POOL_FILES) {
+		log_warnx("proxy: %s: %zu more pool hashes would pass the "
+		    "bound of %u; its files are passed through", l->key, l->n,
+		    TRUST_MAX_POOL_FILES);
+		return;
+	}
 	if (a == NULL) {
 		if (narchives >= TRUST_MAX_ARCHIVES ||
 		    (a = calloc(1, sizeof(*a))) == NULL)
@@ -462,6 +469,7 @@ store_packages(struct learn *l)
 		memcpy(a->seen[a->nseen++], l->sha256, SHA256_LEN);
 	}
 	added = k - a->n;
+	npool += added;
 	st.pool_files += added;
 	free(old);
 	a->v = m;
@@ -669,6 +677,7 @@ trust_shutdown(void)
 		free(a);
 	}
 	nsuites = narchives = 0;
+	npool = 0;
 }
 
 void

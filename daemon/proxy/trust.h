@@ -29,6 +29,8 @@ struct proxyurl;
 #define TRUST_MAX_PACKAGES	(1024u * 1024 * 1024)	/* decompressed */
 #define TRUST_MAX_SUITES	256
 #define TRUST_MAX_ARCHIVES	64
+/* Pool hashes held in all (about 100 bytes each); past it, no more. */
+#define TRUST_MAX_POOL_FILES	(4u * 1024 * 1024)
 
 /* What the chain says about one file. */
 struct trust_hit {
