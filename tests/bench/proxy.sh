@@ -14,7 +14,11 @@
 # It prints the medians, the ratios to direct, and the requests and bytes
 # nginx saw per run; it fails if a file differs, if a cold run did not
 # fetch the packages from nginx or a warm one did.
-# apt-cacher-ng is not compared here (not installed by .ci/run).
+# With $ACNG_ROOT (apt-cacher-ng's package unpacked there, e.g.
+# "apt-get download apt-cacher-ng && dpkg-deb -x apt-cacher-ng_*.deb DIR":
+# installing it would start a system service), apt-cacher-ng is timed the
+# same way, as the reference proxy: acng_cold (restarted on an empty
+# cache before each run) and acng_warm.
 #
 #   BENCH_RUNS (3), BENCH_SMALL (300)
 # shellcheck shell=dash
@@ -33,7 +37,7 @@ need_cmd apt-get apt-ftparchive dpkg-deb gpg
 NSMALL=${BENCH_SMALL:-300}
 chmod 755 "$T"
 
-trap 'bench_cleanup; repo_cleanup; lib_cleanup' EXIT
+trap '[ -f "$T/acng.sh" ] && sh "$T/acng.sh" stop; bench_cleanup; repo_cleanup; lib_cleanup' EXIT
 bench_watchdog 570
 
 echo "== proxy: building $NSMALL packages"
@@ -53,7 +57,21 @@ awk '/^SHA256:/ { print $2 }' \
     >"$T/hashes"
 echo "proxy: $NPKG packages, $TOTAL bytes"
 
-LO_PORT=$(bench_free_port)
+# apt-cacher-ng 3.7 mistakes ports above 32767, its own and its
+# upstreams': a free port below.
+low_port()
+{
+	"$BENCH_PY" -c 'import socket
+for p in range(20000, 32768):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break'
+}
+LO_PORT=$(low_port)
 PX_PORT=$(bench_free_port)
 bench_nginx lo "127.0.0.1:$LO_PORT" "$REPO_WWW"
 LOG=$T/ngx-lo/access.log
@@ -89,6 +107,7 @@ measure()
 rm -f "$ARCHIVES"/*.deb "$ARCHIVES"/partial/*
 echo MARK >>"$LOG"
 EOP
+	[ -n "${PREP_EXTRA:-}" ] && cat "$PREP_EXTRA" >>"$T/prep-$name.sh"
 	[ -n "$cold" ] && cat >>"$T/prep-$name.sh" <<EOP
 while read -r h; do
 	"$APTBT_CTL" -s "$SOCK" cache --remove \$h >/dev/null 2>&1 || :
@@ -128,8 +147,60 @@ eval "set -- \$N_proxy_warm"
 [ "$1" -eq 0 ] || fail "a warm run fetched $1 packages from nginx"
 stop_wait "$DAEMON_PID"
 
+ACNG=${ACNG_ROOT:-}/usr/sbin/apt-cacher-ng
+if [ -n "${ACNG_ROOT:-}" ] && [ -x "$ACNG" ]; then
+	AC_PORT=$(low_port)
+	mkdir -p "$T/acng/conf" "$T/acng/log"
+	cat >"$T/acng/conf/acng.conf" <<EOC
+CacheDir: $T/acng/cache
+LogDir: $T/acng/log
+SupportDir: $ACNG_ROOT/usr/lib/apt-cacher-ng
+Port: $AC_PORT
+BindAddress: 127.0.0.1
+AllowUserPorts: 80 $LO_PORT
+EOC
+	# acng.sh start|stop: one apt-cacher-ng, its pid in acng.pid.
+	cat >"$T/acng.sh" <<EOC
+if [ -s "$T/acng/pid" ]; then
+	kill "\$(cat "$T/acng/pid")" 2>/dev/null
+	while kill -0 "\$(cat "$T/acng/pid")" 2>/dev/null; do sleep 0.05; done
+	: >"$T/acng/pid"
+fi
+[ "\$1" = start ] || exit 0
+[ "\${2:-}" = cold ] && rm -rf "$T/acng/cache"
+"$ACNG" -c "$T/acng/conf" ForeGround=1 >>"$T/acng/run.log" 2>&1 &
+echo \$! >"$T/acng/pid"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$AC_PORT/"; do
+	i=\$((i + 1)); [ \$i -lt 100 ] || exit 1; sleep 0.05
+done
+EOC
+	echo "Acquire::http::Proxy \"http://127.0.0.1:$AC_PORT\";" \
+	    >"$REPO_APT/etc/apt.conf.d/01proxy"
+	sh "$T/acng.sh" start cold ||
+	    fail "apt-cacher-ng did not start: $(tail -3 "$T/acng/run.log" 2>&1)"
+	rm -rf "$REPO_APT"/state/lists/*_*
+	# Its first answers after a start may be errors: a few tries.
+	for i in 1 2 3 4 5; do
+		apt_run apt-get -q update >>"$T/apt.log" 2>&1 &&
+		    ! grep -q '^[WE]:' "$T/apt.log" && break
+		sleep 1
+	done
+	[ "$i" -lt 5 ] ||
+		fail "apt-get update through apt-cacher-ng failed: $(grep '^[WE]:' "$T/apt.log" | tail -3)"
+	echo "sh '$T/acng.sh' start cold" >"$T/acng-cold.sh"
+	PREP_EXTRA=$T/acng-cold.sh measure acng_cold
+	measure acng_warm
+	sh "$T/acng.sh" stop
+fi
+
 echo "== proxy: $NPKG packages, $TOTAL bytes, medians of $BENCH_RUNS runs"
 report direct direct
 report proxy_cold direct
 report proxy_warm direct
+if [ -n "${T_acng_cold:-}" ]; then
+	report acng_cold direct
+	report acng_warm direct
+	echo "proxy: aptbtd / apt-cacher-ng: cold x$(bench_div "$T_proxy_cold" "$T_acng_cold"), warm x$(bench_div "$T_proxy_warm" "$T_acng_warm")"
+fi
 exit 0
