@@ -207,6 +207,9 @@ pext_mux_fields(const struct benc_doc *d, struct pext_mux *x)
 	}
 	if (x->type == PEXT_MUX_WANT)
 		return pext_want_fields(d, x);
+	if (x->type == PEXT_MUX_PROVE)
+		return benc_dict_str(d, 0, "sig", &x->sig, &n) &&
+		    n == PEXT_SIG_LEN ? 0 : -EBADMSG;
 	/* PEXT_MUX_INDEX */
 	if (!pext_sha_list(d, "have", &x->have, &x->nhave) ||
 	    !pext_sha_list(d, "fetching", &x->fetching, &x->nfetching) ||
@@ -232,7 +235,7 @@ pext_mux_parse(const uint8_t *p, size_t len, struct pext_mux *x)
 	int		rc;
 
 	memset(x, 0, sizeof(*x));
-	if ((rc = pext_dict(&d, p, len, &n, PEXT_MUX_WANT + 1,
+	if ((rc = pext_dict(&d, p, len, &n, PEXT_MUX_PROVE + 1,
 	    &x->type)) != 0)
 		return rc;
 	rc = pext_mux_fields(&d, x);
@@ -255,8 +258,10 @@ pext_mux_put(struct bytebuf *b, uint8_t ext_id, const struct pext_mux *x)
 {
 	size_t	mark;
 
-	if (x->type < PEXT_MUX_ATTACH || x->type > PEXT_MUX_WANT ||
+	if (x->type < PEXT_MUX_ATTACH || x->type > PEXT_MUX_PROVE ||
 	    x->type == PEXT_MUX_FRAME)
+		return -EINVAL;
+	if (x->type == PEXT_MUX_PROVE && x->sig == NULL)
 		return -EINVAL;
 	if (x->type == PEXT_MUX_WANT && (x->sha256 == NULL || x->url == NULL ||
 	    x->urllen == 0 || x->urllen > PEXT_URL_MAX ||
@@ -284,6 +289,9 @@ pext_mux_put(struct bytebuf *b, uint8_t ext_id, const struct pext_mux *x)
 			benc_put_kv_bytes(b, "have", x->have,
 			    x->nhave * PEXT_SHA256_LEN);
 		benc_put_kv_int(b, "msg_type", x->type);
+	} else if (x->type == PEXT_MUX_PROVE) {
+		benc_put_kv_int(b, "msg_type", x->type);
+		benc_put_kv_bytes(b, "sig", x->sig, PEXT_SIG_LEN);
 	} else if (x->type == PEXT_MUX_WANT) {
 		benc_put_kv_int(b, "msg_type", x->type);
 		benc_put_kv_bytes(b, "sha256", x->sha256, PEXT_SHA256_LEN);

@@ -60,7 +60,9 @@ enum pext_mux_type {
 	PEXT_MUX_DETACH = 4,		/* {msg_type, sid} */
 	PEXT_MUX_INDEX = 5,		/* {drop, fetching, full, have, msg_type} */
 	PEXT_MUX_WANT = 6,		/* {msg_type, sha256, size, url} */
+	PEXT_MUX_PROVE = 7,		/* {msg_type, sig} (common/identity.h) */
 };
+#define PEXT_SIG_LEN		64
 #define PEXT_URL_MAX		2048	/* bytes of a want's url */
 
 struct pext_mux {
@@ -80,6 +82,8 @@ struct pext_mux {
 	uint64_t	 size;
 	const char	*url;		/* not NUL-terminated: urllen bytes */
 	size_t		 urllen;
+	/* prove: the sender's signature (PEXT_SIG_LEN bytes) */
+	const uint8_t	*sig;
 };
 
 int	pext_mux_parse(const uint8_t *, size_t len, struct pext_mux *);

@@ -142,6 +142,12 @@ pw_ext_handshake_parse(const uint8_t *p, size_t len,
 			    (char)s[i] : '?';
 		h->client[n] = '\0';
 	}
+	if (benc_dict_str(&d, 0, "aptbt_id", &s, &n) &&
+	    n == sizeof(h->id_pk) + sizeof(h->id_nonce)) {
+		memcpy(h->id_pk, s, sizeof(h->id_pk));
+		memcpy(h->id_nonce, s + sizeof(h->id_pk), sizeof(h->id_nonce));
+		h->has_id = true;
+	}
 	if (benc_dict_str(&d, 0, "yourip", &s, &n) && (n == 4 || n == 16)) {
 		memcpy(h->yourip, s, n);
 		h->yourip_len = n;
@@ -171,6 +177,13 @@ pw_ext_handshake_put(struct bytebuf *b, const struct pw_ext_handshake *h)
 	mark = pw_msg_begin(b, PW_EXTENDED);
 	bytebuf_putc(b, PW_EXT_HANDSHAKE);
 	benc_put_dict(b);
+	if (h->has_id) {
+		uint8_t	id[sizeof(h->id_pk) + sizeof(h->id_nonce)];
+
+		memcpy(id, h->id_pk, sizeof(h->id_pk));
+		memcpy(id + sizeof(h->id_pk), h->id_nonce, sizeof(h->id_nonce));
+		benc_put_kv_bytes(b, "aptbt_id", id, sizeof(id));
+	}
 	benc_put_cstr(b, "m");
 	benc_put_dict(b);
 	for (i = 0; i < h->nm; i++) {

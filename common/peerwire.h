@@ -183,6 +183,10 @@ struct pw_ext_handshake {
 	char		 client[PW_EXT_CLIENT_MAX + 1];	/* "v" */
 	uint8_t		 yourip[16];
 	size_t		 yourip_len;
+	/* "aptbt_id": a daemon's public key and nonce (common/identity.h) */
+	bool		 has_id;
+	uint8_t		 id_pk[32];
+	uint8_t		 id_nonce[32];
 };
 
 void	pw_ext_handshake_init(struct pw_ext_handshake *);

@@ -42,6 +42,7 @@ struct ctl_cmd {
 };
 
 /* The commands, one per ctl-NAME.c. */
+extern const struct ctl_cmd ctl_cmd_apt;
 extern const struct ctl_cmd ctl_cmd_cache;
 extern const struct ctl_cmd ctl_cmd_files;
 extern const struct ctl_cmd ctl_cmd_import;
@@ -51,6 +52,7 @@ extern const struct ctl_cmd ctl_cmd_pause;
 extern const struct ctl_cmd ctl_cmd_peers;
 extern const struct ctl_cmd ctl_cmd_resume;
 extern const struct ctl_cmd ctl_cmd_status;
+extern const struct ctl_cmd ctl_cmd_top;
 
 /*
  * Send cmd with the arguments already written into args (a bencoded

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,14 @@ void
 table_print(const struct ctl_ctx *ctx, const char *list_key,
     const struct table_column *cols, size_t ncols, const char *empty_msg)
 {
+	table_fprint(stdout, ctx, list_key, cols, ncols, empty_msg, SIZE_MAX);
+}
+
+void
+table_fprint(FILE *f, const struct ctl_ctx *ctx, const char *list_key,
+    const struct table_column *cols, size_t ncols, const char *empty_msg,
+    size_t max_rows)
+{
 	const struct benc_doc	*doc = &ctx->reply;
 	size_t			 width[TABLE_MAX_COLS], i, n;
 	char			 cell[CELL_MAX];
@@ -81,7 +90,7 @@ table_print(const struct ctl_ctx *ctx, const char *list_key,
 	list = benc_dict_get_type(doc, ctx->result, list_key, BENC_LIST);
 	if (list < 0 || benc_first(doc, list) < 0) {
 		if (empty_msg != NULL)
-			printf("%s\n", empty_msg);
+			fprintf(f, "%s\n", empty_msg);
 		return;
 	}
 	for (i = 0; i < ncols; i++)
@@ -97,15 +106,16 @@ table_print(const struct ctl_ctx *ctx, const char *list_key,
 		}
 	}
 	for (i = 0; i < ncols; i++)
-		printf("%-*s%s", (int)width[i], cols[i].title,
+		fprintf(f, "%-*s%s", (int)width[i], cols[i].title,
 		    i + 1 < ncols ? "  " : "\n");
-	for (row = benc_first(doc, list); row >= 0;
+	for (row = benc_first(doc, list), n = 0; row >= 0 && n < max_rows;
 	    row = benc_next(doc, list, row)) {
 		if (doc->toks[row].type != BENC_DICT)
 			continue;
+		n++;
 		for (i = 0; i < ncols; i++) {
 			format_cell(doc, row, &cols[i], cell, sizeof(cell));
-			printf("%-*s%s", (int)width[i], cell,
+			fprintf(f, "%-*s%s", (int)width[i], cell,
 			    i + 1 < ncols ? "  " : "\n");
 		}
 	}

@@ -9,6 +9,7 @@
 #define APTBT_TABLE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct ctl_ctx;
 
@@ -30,5 +31,9 @@ struct table_column {
 /* Print result[list_key]; empty_msg (if not NULL) when the list is empty. */
 void	table_print(const struct ctl_ctx *, const char *list_key,
 	    const struct table_column *, size_t ncols, const char *empty_msg);
+/* The same to f, with at most max_rows rows after the titles. */
+void	table_fprint(FILE *f, const struct ctl_ctx *, const char *list_key,
+	    const struct table_column *, size_t ncols, const char *empty_msg,
+	    size_t max_rows);
 
 #endif

@@ -105,8 +105,8 @@ job_join_peers(struct job *j)
 		j->delegated = true;
 		swarm_ask_peers(j->swarm);
 	}
-	picker_hold(j->pk, clock_ms(), wait == PEERMGR_WAIT_FETCHER ?
-	    PICKER_FETCHER_STALL_MS : PICKER_PEER_STALL_MS);
+	if (wait != PEERMGR_WAIT_FETCHER || !picker_preempt(j->pk, clock_ms()))
+		picker_hold(j->pk, clock_ms(), PICKER_PEER_STALL_MS);
 	log_debug("fetch %s: asking site peers first", j->url);
 }
 
@@ -134,7 +134,9 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 			return;
 		if (!site_outranks(peer_id, peer_self_id, sha))
 			return;		/* we keep the mirror */
-		picker_hold(j->pk, clock_ms(), PICKER_FETCHER_STALL_MS);
+		/* Once per file: a claim is free to make, bytes are not. */
+		if (!picker_preempt(j->pk, clock_ms()))
+			return;
 		log_debug("fetch %s: another daemon fetches it too; streaming "
 		    "from it", j->url);
 		job_cancel_sources(j);

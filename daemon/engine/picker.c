@@ -50,6 +50,7 @@ struct psrc {
 	bool		 counted;	/* in pieces' live counts */
 	uint32_t	 nreq;
 	uint64_t	 active_at;	/* last block in, or first request */
+	bool		 delivered;	/* a fetcher: sent us a whole piece */
 	/* Mirrors. */
 	bool		 busy;
 	struct picker_range r;
@@ -64,6 +65,7 @@ struct picker {
 	struct psrc	*src;
 	size_t		 nsrc;
 	uint64_t	 hold_ms, hold_at;
+	bool		 preempted;	/* a fetcher's hold was granted */
 	uint64_t	 peer_at;	/* last block in, or a peer added */
 	picker_cb	 cb;
 	void		*arg;
@@ -278,12 +280,35 @@ picker_hold(struct picker *pk, uint64_t now, uint64_t ms)
 	pk->hold_at = now;
 }
 
+bool
+picker_preempt(struct picker *pk, uint64_t now)
+{
+	if (pk->preempted)
+		return false;
+	pk->preempted = true;
+	picker_hold(pk, now, PICKER_FETCHER_GRACE_MS);
+	return true;
+}
+
 /* Peers made progress: a hold in force lasts on. */
 static void
 progress(struct picker *pk, uint64_t now)
 {
 	if (held(pk, now))
 		pk->hold_at = now;
+}
+
+/* A fetcher proved itself with a piece: a hold in force grows to its wait. */
+static void
+fetcher_delivered(struct picker *pk, int id, uint64_t now)
+{
+	struct psrc	*s = &pk->src[id];
+
+	if (!(s->flags & PICKER_SRC_FETCHER) || s->delivered)
+		return;
+	s->delivered = true;
+	if (held(pk, now))
+		picker_hold(pk, now, PICKER_FETCHER_STALL_MS);
 }
 
 /* A fetcher left: without another, the hold is that of any peer. */
@@ -429,7 +454,7 @@ picker_source_add(struct picker *pk, enum picker_kind kind, unsigned flags,
 		s->active_at = now;
 		pk->peer_at = now;	/* give it time to deliver */
 		if (flags & PICKER_SRC_FETCHER)
-			picker_hold(pk, now, PICKER_FETCHER_STALL_MS);
+			picker_preempt(pk, now);
 	}
 	s->kind = kind;
 	s->flags = flags;
@@ -450,7 +475,7 @@ picker_source_flags(struct picker *pk, int id, unsigned flags, uint64_t now)
 	was = s->flags;
 	s->flags = flags;
 	if (s->kind == PICKER_PEER && (flags & ~was & PICKER_SRC_FETCHER))
-		picker_hold(pk, now, PICKER_FETCHER_STALL_MS);
+		picker_preempt(pk, now);
 	if (s->kind == PICKER_PEER && (was & ~flags & PICKER_SRC_FETCHER))
 		fetcher_left(pk, id);
 	if (s->kind == PICKER_PEER)
@@ -520,8 +545,11 @@ picker_have(struct picker *pk, int id, uint32_t p, uint64_t now)
 	pk->p[p].avail++;
 	if (s->counted)
 		pk->p[p].live++;
-	/* A fetcher's news is its progress. */
-	if (s->flags & PICKER_SRC_FETCHER)
+	/*
+	 * A fetcher's news is its progress, once it has shown it is one by
+	 * sending a piece: a claim alone holds the mirrors only for the grace.
+	 */
+	if ((s->flags & PICKER_SRC_FETCHER) && s->delivered)
 		progress(pk, now);
 	return 1;
 }
@@ -985,6 +1013,7 @@ picker_block_done(struct picker *pk, int id, uint32_t p, uint32_t begin,
 		pc->state = PICKER_WHOLE;
 		pk->peer_at = now;
 		progress(pk, now);
+		fetcher_delivered(pk, id, now);
 	}
 	check_piece(pk, p);
 	return pc->state == PICKER_WHOLE ? 2 : 1;

@@ -25,8 +25,11 @@
  *     mirror gets nothing until they stop making progress for the hold's
  *     time.  A source flagged PICKER_SRC_FETCHER (a site daemon that
  *     fetches the file from the mirror itself, and should: rendezvous)
- *     holds the mirrors for PICKER_FETCHER_STALL_MS after its last
- *     progress; after that they start on what it has not delivered.
+ *     pre-empts the mirrors once per file (picker_preempt): for
+ *     PICKER_FETCHER_GRACE_MS until it sends us a whole piece, then for
+ *     PICKER_FETCHER_STALL_MS after its last progress; after that they
+ *     start on what it has not delivered.  A claim to be fetching costs
+ *     nothing to make, so it buys one grace and no more.
  *   - A stalled peer (requests out, no block for PICKER_PEER_STALL_MS)
  *     loses its requests to other peers or the mirror, and is counted as
  *     having nothing until it delivers again; meanwhile it gets one block
@@ -90,6 +93,11 @@
  * for it (it drops out if it fails).
  */
 #define PICKER_FETCHER_STALL_MS	15000
+/*
+ * ...but only once it sent us a piece: until then, this long (a LAN
+ * daemon that has the mirror's first piece passes it on well within).
+ */
+#define PICKER_FETCHER_GRACE_MS	3000
 #define PICKER_ENDGAME_MS	1000	/* a LAN peer answers within */
 /*
  * Splitting a range in flight aborts its transfer at the cut, which
@@ -202,6 +210,13 @@ void	 picker_checkable(struct picker *, uint32_t piece);
  * is kept.
  */
 void	 picker_hold(struct picker *, uint64_t now, uint64_t ms);
+/*
+ * A site daemon claims to fetch the file (rendezvous): hold the mirrors
+ * for PICKER_FETCHER_GRACE_MS.  Granted once per picker: true if this
+ * call took it (the caller may stop the mirrors' transfers), false if a
+ * fetcher had it already.
+ */
+bool	 picker_preempt(struct picker *, uint64_t now);
 
 /*
  * Work for an idle mirror.  Returns

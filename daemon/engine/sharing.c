@@ -8,6 +8,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/identity.h"
 #include "common/log.h"
 #include "daemon/share/announce.h"
 #include "daemon/share/bandwidth.h"
@@ -39,9 +47,24 @@ cache_changed(const uint8_t *sha256, uint64_t size, bool present)
 int
 sharing_init(struct event_base *base)
 {
-	char	err[256];
+	char		err[256], path[PATH_MAX];
+	struct ident	id;
+	int		rc;
 
-	if (peer_init(base, &peermgr_peer_events) != 0 || swarm_init() != 0 ||
+	/* Who we are to other daemons: the same key across restarts. */
+	if (snprintf(path, sizeof(path), "%s/identity", conf.state_dir) >=
+	    (int)sizeof(path)) {
+		log_warnx("peers: state_dir too long");
+		return -1;
+	}
+	if ((rc = ident_load(&id, path)) != 0) {
+		log_warnx("peers: cannot read or create the key pair %s: %s",
+		    path, rc == -EBADMSG ? "not a key file" : strerror(-rc));
+		return -1;
+	}
+	rc = peer_init(base, &peermgr_peer_events, &id);
+	sodium_memzero(&id, sizeof(id));
+	if (rc != 0 || swarm_init() != 0 ||
 	    peermgr_init(base) != 0 || pex_init(base) != 0 ||
 	    bw_init(base) != 0 || announce_init(base) != 0)
 		return -1;

@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "common/hash.h"
+#include "common/identity.h"
 #include "common/log.h"
 #include "common/peerext.h"
 #include "common/peerwire.h"
@@ -87,6 +88,8 @@ struct peer {
 	struct pw_handshake	 hs;		/* theirs */
 	struct pw_ext_handshake	 ext;		/* theirs */
 	bool			 have_ext;
+	bool			 proven;	/* a daemon: its id is its key's */
+	uint8_t			 nonce[IDENT_NONCE_LEN]; /* ours, for its proof */
 	uint8_t			 ext_mux, ext_hashes, ext_pex; /* their ids */
 	struct link		*direct;	/* the handshake's swarm */
 	struct channel		*chans;
@@ -99,6 +102,7 @@ struct peer {
 static TAILQ_HEAD(, peer)	 peers = TAILQ_HEAD_INITIALIZER(peers);
 static unsigned			 npeers;
 static const struct peer_events	*events;
+static struct ident		 self;
 static struct event_base	*peer_base;
 static struct bufferevent_rate_limit_group *rate_group;
 static struct ev_token_bucket_cfg *rate_cfg;
@@ -110,17 +114,19 @@ static void	peer_send_handshake(struct peer *);
 static int	peer_start_reading(struct peer *);
 
 int
-peer_init(struct event_base *base, const struct peer_events *ev)
+peer_init(struct event_base *base, const struct peer_events *ev,
+    const struct ident *id)
 {
 	static const char	daemon_key_label[] = "aptbt-daemon-v1";
-	uint8_t			h[SHA256_LEN], rnd[PW_PEER_ID_RANDOM];
+	uint8_t			h[SHA256_LEN];
 
+	_Static_assert(PEXT_SIG_LEN == IDENT_SIG_LEN, "one signature size");
 	peer_base = base;
 	events = ev;
 	sha256(daemon_key_label, sizeof(daemon_key_label) - 1, h);
 	memcpy(PEER_DAEMON_KEY, h, SWARMKEY_LEN);
-	randombytes_buf(rnd, sizeof(rnd));
-	pw_peer_id_make(peer_self_id, rnd);
+	self = *id;
+	memcpy(peer_self_id, self.id, sizeof(peer_self_id));
 	return 0;
 }
 
@@ -633,8 +639,13 @@ peer_send_ext_handshake(struct peer *p)
 	if (!p->daemon)
 		pw_ext_handshake_add(&h, "ut_pex", PEER_EXT_PEX);
 	pw_ext_handshake_add(&h, PEXT_HASHES_NAME, PEER_EXT_HASHES);
-	if (p->daemon)
+	if (p->daemon) {
 		pw_ext_handshake_add(&h, PEXT_MUX_NAME, PEER_EXT_MUX);
+		randombytes_buf(p->nonce, sizeof(p->nonce));
+		memcpy(h.id_pk, self.pk, sizeof(h.id_pk));
+		memcpy(h.id_nonce, p->nonce, sizeof(h.id_nonce));
+		h.has_id = true;
+	}
 	h.port = events->listen_port();
 	h.reqq = 1024;
 	snprintf(h.client, sizeof(h.client), "aptbt %s", APTBT_VERSION);
@@ -880,6 +891,54 @@ mux_on_attach(struct peer *p, const struct pext_mux *m)
 	link_start(l);
 }
 
+/*
+ * Identity (common/identity.h).  A daemon's id must be its key's, and it
+ * must sign our nonce before it is one: until then it is not told of our
+ * files, may not open channels and cannot displace an established link.
+ */
+static void
+peer_send_proof(struct peer *p)
+{
+	struct pext_mux	m;
+	uint8_t		sig[IDENT_SIG_LEN];
+
+	if (p->phase != PH_EXTENDED || !p->ext_sent) {
+		peer_close(p, "extended handshake repeated");
+		return;
+	}
+	if (!p->ext.has_id) {
+		peer_close(p, "daemon without an identity (an older aptbt)");
+		return;
+	}
+	if (!ident_names(p->ext.id_pk, p->hs.peer_id)) {
+		peer_penalise(p, BAN_POINTS, "peer id not its key's");
+		if (p->phase != PH_CLOSED)
+			peer_close(p, "peer id not its key's");
+		return;
+	}
+	ident_prove(&self, p->ext.id_nonce, p->nonce, p->hs.peer_id, sig);
+	memset(&m, 0, sizeof(m));
+	m.type = PEXT_MUX_PROVE;
+	m.sig = sig;
+	mux_write(p, &m);
+}
+
+static void
+peer_on_proof(struct peer *p, const struct pext_mux *m)
+{
+	if (p->proven || p->phase != PH_EXTENDED || !p->have_ext)
+		return;
+	if (!ident_check(p->ext.id_pk, p->ext.id_nonce, p->hs.peer_id,
+	    p->nonce, peer_self_id, m->sig)) {
+		peer_penalise(p, BAN_POINTS, "identity proof failed");
+		if (p->phase != PH_CLOSED)
+			peer_close(p, "identity proof failed");
+		return;
+	}
+	p->proven = true;
+	peer_activate(p);
+}
+
 static void
 peer_on_mux(struct peer *p, const uint8_t *payload, size_t len)
 {
@@ -896,7 +955,14 @@ peer_on_mux(struct peer *p, const uint8_t *payload, size_t len)
 			peer_close(p, "malformed aptbt_mux message");
 		return;
 	}
+	if (!p->proven && m.type != PEXT_MUX_PROVE) {
+		peer_close(p, "aptbt_mux before its identity proof");
+		return;
+	}
 	switch (m.type) {
+	case PEXT_MUX_PROVE:
+		peer_on_proof(p, &m);
+		break;
 	case PEXT_MUX_ATTACH:
 		mux_on_attach(p, &m);
 		break;
@@ -948,7 +1014,9 @@ peer_on_extended(struct peer *p, const struct pw_msg *msg)
 			peer_close(p, "daemon without aptbt_mux");
 			return;
 		}
-		if (p->phase != PH_ACTIVE)
+		if (p->daemon)
+			peer_send_proof(p);
+		else if (p->phase != PH_ACTIVE)
 			peer_activate(p);
 		return;
 	}

@@ -24,12 +24,13 @@
 #include "common/swarmkey.h"
 
 struct event_base;
+struct ident;
 struct link;
 struct peer;
 
 /* The key of the connection between daemons: SHA-256("aptbt-daemon-v1")[:20]. */
 extern uint8_t	PEER_DAEMON_KEY[SWARMKEY_LEN];
-/* Our own peer id (random per run). */
+/* Our own peer id: our key's (common/identity.h). */
 extern uint8_t	peer_self_id[20];
 
 /* Our extension ids: what we put in our extended handshake's "m". */
@@ -66,7 +67,10 @@ struct pext_mux;
 struct peer_events {
 	/* Both handshakes are in: false refuses the peer (it is closed). */
 	bool	 (*handshaken)(struct peer *);
-	/* A daemon's extension handshake is done: it may take part. */
+	/*
+	 * A daemon's extension handshake is done and it proved its id: it may
+	 * take part.  It may close the peer (a duplicate).
+	 */
 	void	 (*daemon_ready)(struct peer *);
 	/* A daemon's have-index update, and its request that we fetch. */
 	void	 (*index)(struct peer *, const struct pext_mux *);
@@ -79,7 +83,9 @@ struct peer_events {
 	uint16_t (*listen_port)(void);
 };
 
-int	 peer_init(struct event_base *, const struct peer_events *);
+/* id: our key pair; its peer id is ours on every connection. */
+int	 peer_init(struct event_base *, const struct peer_events *,
+	    const struct ident *id);
 void	 peer_shutdown(void);
 /* Apply the global limits (bytes/s, 0 = none) to every connection. */
 void	 peer_set_limits(uint64_t down, uint64_t up);

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/peerext.h"
@@ -54,7 +55,15 @@ struct daemon {
 	TAILQ_ENTRY(daemon)	 entry;
 	struct peer		*peer;
 	struct shamap		 set;	/* its have-index: SHA-256 to whats[] */
+	uint64_t		 ready_ms;	/* when it proved its id */
 };
+
+/*
+ * Two daemons that dial each other at once both finish their handshakes
+ * within this; a second connection to a daemon after it is a relay or a
+ * replay, not a race, and the established link stays.
+ */
+#define DUP_RACE_MS	10000
 
 /* An address we keep connected to. */
 struct known {
@@ -516,9 +525,6 @@ listen_stop(void)
 static bool
 peermgr_peer_handshaken(struct peer *p)
 {
-	struct daemon	*d, *next;
-	int		 cmp;
-
 	if (!peer_is_daemon(p)) {
 		/* Incoming: within the limit per file (ours were checked). */
 		struct keyconn	k = { NULL, NULL, peer_key(p), false, 0 };
@@ -529,28 +535,51 @@ peermgr_peer_handshaken(struct peer *p)
 		peer_foreach(find_keyconn, &k);
 		return k.n <= conf.max_connections_per_file;
 	}
+	/* A daemon counts once it proved its id (peermgr_daemon_ready). */
+	return true;
+}
+
+/*
+ * A daemon proved its id.  A second connection to it is a real one, so
+ * the rule below may drop an established link; an unproven connection
+ * never reaches here.  Returns false if p itself was closed.
+ */
+static bool
+daemon_register(struct peer *p)
+{
+	struct daemon	*d, *next;
+	int		 cmp;
+
 	TAILQ_FOREACH_SAFE(d, &daemons, entry, next) {
 		if (memcmp(peer_id(d->peer), peer_id(p), 20) != 0)
 			continue;
 		/*
-		 * Two connections to one daemon.  Keep the one dialled by the
-		 * side with the lower id; both ends reach the same verdict.
+		 * Two connections to one daemon at once: keep the one dialled
+		 * by the side with the lower id; both ends reach the same
+		 * verdict.  Later, the established link stays: a proof can be
+		 * relayed by a host between us (identity.h), so a second
+		 * connection is not the daemon's word that the first is dead.
 		 */
 		cmp = memcmp(peer_self_id, peer_id(p), 20);
-		/* We have the lower id: keep the connection we dialled. */
-		if ((cmp < 0) == peer_outgoing(p)) {
+		if (clock_ms() - d->ready_ms < DUP_RACE_MS &&
+		    (cmp < 0) == peer_outgoing(p)) {
 			peer_close(d->peer, "duplicate connection");
 			break;
 		}
+		peer_close(p, "duplicate connection");
 		return false;
 	}
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		peer_close(p, "out of memory");
 		return false;
+	}
 	if (shamap_init(&d->set, SHA256_LEN) < 0) {
 		free(d);
+		peer_close(p, "out of memory");
 		return false;
 	}
 	d->peer = p;
+	d->ready_ms = clock_ms();
 	TAILQ_INSERT_TAIL(&daemons, d, entry);
 	ndaemons++;
 	return true;
@@ -597,6 +626,8 @@ peermgr_daemon_ready(struct peer *p)
 	uint16_t		 port = peer_listen_port(p);
 	unsigned		 i;
 
+	if (!daemon_register(p))
+		return;
 	log_info("peers: daemon %s connected", peer_name(p));
 	/*
 	 * A daemon that dialled us is the one we know by its listening

@@ -5,10 +5,10 @@
 usage: peerload.py HOST PORT CONNECTIONS [ATTACH] [HOLD]
 
 Opens CONNECTIONS TCP connections to aptbtd at HOST:PORT, each speaking
-the daemon protocol of doc/peer-extensions.md with a peer id of its own:
-the BEP 3 handshake with the daemon key (the first 20 bytes of
+the daemon protocol of doc/peer-extensions.md with a key pair and peer id
+of its own: the BEP 3 handshake with the daemon key (the first 20 bytes of
 SHA-256("aptbt-daemon-v1")), an extended handshake advertising aptbt_mux
-and aptbt_hashes, then, from the daemon's have-index, ATTACH (default 5)
+and aptbt_hashes with its identity, the proof of it, then, from the daemon's have-index, ATTACH (default 5)
 channels per connection, spread over the files it holds, each interested
 and asking for the first 16 KiB block once unchoked.
 
@@ -33,6 +33,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'integration'))
 from benc import encode as benc, decode as bdec  # noqa: E402
+from aptbtid import Identity  # noqa: E402
 
 DAEMON_KEY = hashlib.sha256(b"aptbt-daemon-v1").digest()[:20]
 PROTOCOL = b"\x13BitTorrent protocol"
@@ -50,6 +51,9 @@ def msg(mid, payload=b""):
 class Conn:
     def __init__(self, n, sock, attach):
         self.n = n
+        self.ident = Identity()
+        self.nonce = Identity.nonce()
+        self.their_id = None
         self.s = sock
         self.attach = attach
         self.buf = bytearray()
@@ -98,6 +102,7 @@ class Conn:
             if hs[:20] != PROTOCOL or hs[28:48] != DAEMON_KEY:
                 self.closed = "not a daemon handshake"
                 return
+            self.their_id = hs[48:68]
             self.shook = True
         while len(self.buf) >= 4:
             (n,) = struct.unpack(">I", self.buf[:4])
@@ -118,8 +123,12 @@ class Conn:
         if eid == 0:
             d, _ = bdec(payload, 1)
             self.mux = d.get(b"m", {}).get(b"aptbt_mux", 0)
-            if not self.mux:
+            their = d.get(b"aptbt_id", b"")
+            if not self.mux or len(their) != 64:
                 self.closed = "the daemon does not speak aptbt_mux"
+                return
+            self.send_mux({"msg_type": 7, "sig": self.ident.prove(
+                their[32:], self.nonce, self.their_id)})
         elif eid == OUR_MUX_ID:
             d, end = bdec(payload, 1)
             self.on_mux(d, payload[end:])
@@ -194,9 +203,9 @@ def main(argv):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.setblocking(False)
         c = Conn(n, s, attach)
-        c.send(PROTOCOL + RESERVED + DAEMON_KEY + b"-PL0001-" +
-               os.urandom(12))
+        c.send(PROTOCOL + RESERVED + DAEMON_KEY + c.ident.peer_id)
         c.send(msg(EXTENDED, b"\x00" + benc({
+            "aptbt_id": c.ident.ext_field(c.nonce),
             "m": {"aptbt_hashes": OUR_HASHES_ID, "aptbt_mux": OUR_MUX_ID},
             "p": 6881, "reqq": 250, "v": "peerload 1"})))
         c.flush()

@@ -8,7 +8,8 @@
 : "${top_builddir:=.}"
 
 status=0
-for t in bencode config ctlproto aptmsg peerwire peerext metainfo lsdmsg manifest proxyurl release debindex; do
+for t in bencode config ctlproto aptmsg peerwire peerext metainfo lsdmsg manifest aptsrc \
+    proxyurl release debindex; do
 	prog="$top_builddir/tests/fuzz/replay_$t"
 	corpus="$top_srcdir/tests/fuzz/corpus/$t"
 	if [ ! -x "$prog" ]; then

@@ -43,12 +43,15 @@ import threading
 import time
 
 from benc import encode as benc, decode as bdec
+from aptbtid import Identity
+
+IDENTITY = Identity()
 
 DAEMON_KEY = hashlib.sha256(b"aptbt-daemon-v1").digest()[:20]
 PROTOCOL = b"\x13BitTorrent protocol"
 # Reserved bits: BEP 10 (byte 5, 0x10) and BEP 6 (byte 7, 0x04).
 RESERVED = bytes([0, 0, 0, 0, 0, 0x10, 0, 0x04])
-PEER_ID = b"-AP0100-" + os.urandom(12)
+PEER_ID = IDENTITY.peer_id
 
 # Message ids (BEP 3, 6, 10).
 CHOKE, UNCHOKE, INTERESTED, NOT_INTERESTED, HAVE, BITFIELD = 0, 1, 2, 3, 4, 5
@@ -202,7 +205,9 @@ class Conn:
         else:
             raise Closed("handshake for an unknown key " + key.hex())
         self.send(handshake(key))
+        nonce = Identity.nonce()
         self.send(ext(0, benc({
+            "aptbt_id": IDENTITY.ext_field(nonce),
             "m": {"aptbt_hashes": OUR_HASHES_ID, "aptbt_mux": OUR_MUX_ID},
             "p": 6881, "reqq": 250, "v": "aptbt 0.1.0"})))
         # Their extended handshake comes first in practice; wait for it so
@@ -216,6 +221,12 @@ class Conn:
                 self.their_hashes = m.get(b"aptbt_hashes", 0)
                 say("ext-handshake", self.name, "mux", self.their_mux,
                     "hashes", self.their_hashes, "v", d.get(b"v", b"?"))
+                # A daemon proves its id before anything else on the mux.
+                their = d.get(b"aptbt_id", b"")
+                if plain is None and self.their_mux and len(their) == 64:
+                    self.send(ext(self.their_mux, benc({
+                        "msg_type": 7, "sig": IDENTITY.prove(
+                            their[32:], nonce, hs[48:68])})))
                 break
             say("before ext-handshake", self.name, "id", mid)
         if self.mode.startswith("garbage"):

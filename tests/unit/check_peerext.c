@@ -203,7 +203,7 @@ START_TEST(test_mux_control)
 	ck_assert_int_eq(pext_mux_put(&b, 9, &x), -EINVAL);
 
 	ck_assert_int_eq(mux_parse(S("d8:msg_typei1e3:sidi5ee"), &r), 0);
-	ck_assert_int_eq(mux_parse(S("d8:msg_typei7e3:sidi5ee"), &r),
+	ck_assert_int_eq(mux_parse(S("d8:msg_typei8e3:sidi5ee"), &r),
 	    -ENOTSUP);
 	ck_assert_int_eq(mux_parse(S("d8:msg_typei1ee"), &r), -EBADMSG);
 	ck_assert_int_eq(mux_parse(S("d8:msg_typei1e3:sidi-5ee"), &r),
@@ -436,6 +436,33 @@ START_TEST(test_mux_want)
 }
 END_TEST
 
+START_TEST(test_mux_prove)
+{
+	struct pext_mux		 x, r;
+	struct bytebuf		 b = BYTEBUF_INIT;
+	const uint8_t		*p;
+	uint8_t			 sig[PEXT_SIG_LEN];
+	size_t			 n;
+
+	memset(sig, 0x5a, sizeof(sig));
+	memset(&x, 0, sizeof(x));
+	x.type = PEXT_MUX_PROVE;
+	ck_assert_int_eq(pext_mux_put(&b, 9, &x), -EINVAL);
+	x.sig = sig;
+	ck_assert_int_eq(pext_mux_put(&b, 9, &x), 0);
+	p = ext_payload(&b, 9, &n);
+	ck_assert(memcmp(p, "d8:msg_typei7e3:sig64:", 22) == 0);
+	ck_assert_int_eq(pext_mux_parse(p, n, &r), 0);
+	ck_assert_int_eq(r.type, PEXT_MUX_PROVE);
+	ck_assert(memcmp(r.sig, sig, sizeof(sig)) == 0);
+	/* A signature of any other length is malformed. */
+	ck_assert_int_eq(mux_parse(S("d8:msg_typei7e3:sig2:abe"), &r),
+	    -EBADMSG);
+	ck_assert_int_eq(mux_parse(S("d8:msg_typei7ee"), &r), -EBADMSG);
+	bytebuf_free(&b);
+}
+END_TEST
+
 START_TEST(test_swarmkey)
 {
 	static const uint8_t	want_empty[SWARMKEY_LEN] = {
@@ -471,6 +498,7 @@ peerext_suite(void)
 	tcase_add_test(tc, test_mux_frame);
 	tcase_add_test(tc, test_mux_index);
 	tcase_add_test(tc, test_mux_want);
+	tcase_add_test(tc, test_mux_prove);
 	tcase_add_test(tc, test_swarmkey);
 	suite_add_tcase(s, tc);
 	return s;

@@ -448,20 +448,22 @@ START_TEST(test_rendezvous_fetcher)
 	int			 f = peer(pk, 0, 0, PICKER_SRC_FETCHER, T0);
 	uint64_t		 t;
 
-	/* The fetcher goes first: the mirror waits. */
+	/* The fetcher goes first: the mirror waits, for the grace. */
 	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 0);
-	ck_assert_uint_eq(picker_tick(pk, T0), T0 + PICKER_FETCHER_STALL_MS);
-	/* It makes progress: we stream from it, the mirror waits on. */
-	for (t = T0 + 5000; t <= T0 + 10000; t += 5000) {
-		ck_assert_int_eq(picker_have(pk, f, (uint32_t)(t - T0) / 5000 -
-		    1, t), 1);
-		ck_assert_uint_eq(blocks(pk, f, 100, t), BPP);
-	}
-	ck_assert_int_eq(deliver(pk, f, 0, T0 + 11000), 2);
+	ck_assert_uint_eq(picker_tick(pk, T0), T0 + PICKER_FETCHER_GRACE_MS);
+	/* It sends a piece: the wait grows to a fetcher's. */
+	ck_assert_int_eq(picker_have(pk, f, 0, T0 + 1000), 1);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0 + 1000), BPP);
+	ck_assert_int_eq(deliver(pk, f, 0, T0 + 2000), 2);
 	ck_assert_int_eq(picker_piece_stored(pk, 0, true), 0);
-	ck_assert_int_eq(deliver(pk, f, 1, T0 + 12000), 2);
+	ck_assert_uint_eq(picker_tick(pk, T0 + 2000),
+	    T0 + 2000 + PICKER_FETCHER_STALL_MS);
+	/* Its news is progress now: the mirror waits on. */
+	ck_assert_int_eq(picker_have(pk, f, 1, T0 + 12000), 1);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0 + 12000), BPP);
+	ck_assert_int_eq(deliver(pk, f, 1, T0 + 12500), 2);
 	ck_assert_int_eq(picker_piece_stored(pk, 1, true), 0);
-	t = T0 + 12000 + PICKER_FETCHER_STALL_MS;
+	t = T0 + 12500 + PICKER_FETCHER_STALL_MS;
 	ck_assert_int_eq(picker_next_range(pk, m, t - 1, &r), 0);
 	ck_assert_uint_eq(picker_tick(pk, t - 1), t);
 	/* It stalled: the mirror starts on what it has not delivered. */
@@ -479,6 +481,43 @@ START_TEST(test_rendezvous_fetcher)
 	ck_assert_int_eq(picker_next_range(pk, m, T0 + PICKER_PEER_STALL_MS,
 	    &r), 1);
 	ck_assert_uint_eq(r.end, 8 * PS);
+	picker_free(pk);
+}
+END_TEST
+
+/*
+ * A claim to be fetching is free to make: it holds the mirrors once per
+ * file, for the grace, and haves without a piece sent do not extend it.
+ */
+START_TEST(test_fetcher_claim_once)
+{
+	struct picker		*pk = mk(8 * PS, PICKER_CHECKABLE);
+	struct picker_range	 r;
+	int			 m = mirror(pk);
+	int			 f = peer(pk, 0, 0, PICKER_SRC_FETCHER, T0), g;
+	uint64_t		 t;
+
+	for (t = T0 + 500; t < T0 + PICKER_FETCHER_GRACE_MS; t += 500)
+		ck_assert_int_eq(picker_have(pk, f, (uint32_t)(t - T0) / 500,
+		    t), 1);
+	ck_assert_int_eq(picker_next_range(pk, m, T0 + PICKER_FETCHER_GRACE_MS
+	    - 1, &r), 0);
+	/* Another claim, by it or anyone, gets no second hold. */
+	t = T0 + PICKER_FETCHER_GRACE_MS + 100;
+	ck_assert(!picker_preempt(pk, t));
+	g = peer(pk, 0, 0, PICKER_SRC_FETCHER, t);
+	ck_assert_int_ge(g, 0);
+	ck_assert_int_eq(picker_source_flags(pk, f, 0, t), 0);
+	ck_assert_int_eq(picker_source_flags(pk, f, PICKER_SRC_FETCHER, t), 0);
+	ck_assert_int_eq(picker_next_range(pk, m, t, &r), 1);
+	picker_free(pk);
+
+	/* The first claim is granted, once. */
+	pk = mk(8 * PS, PICKER_CHECKABLE);
+	ck_assert(picker_preempt(pk, T0));
+	ck_assert(!picker_preempt(pk, T0 + 1));
+	ck_assert_uint_eq(picker_tick(pk, T0 + 1), T0 +
+	    PICKER_FETCHER_GRACE_MS);
 	picker_free(pk);
 }
 END_TEST
@@ -754,6 +793,7 @@ picker_suite(void)
 	tcase_add_test(tc, test_mirror_dies);
 	tcase_add_test(tc, test_endgame);
 	tcase_add_test(tc, test_rendezvous_fetcher);
+	tcase_add_test(tc, test_fetcher_claim_once);
 	tcase_add_test(tc, test_mirror_split);
 	tcase_add_test(tc, test_peer_takes_over);
 	tcase_add_test(tc, test_complete);
