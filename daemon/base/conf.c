@@ -66,6 +66,22 @@ list_check(const char *list, bool (*ok)(const char *), const char *what,
 	return true;
 }
 
+/* "none", or a numeric ADDRESS:PORT to listen on. */
+static bool
+proxy_listen_check(const char *v, char *err, size_t errlen)
+{
+	struct netaddr	a;
+
+	if (strcmp(v, "none") == 0)
+		return true;
+	if (netaddr_parse(v, strlen(v), &a) < 0 || a.port == 0) {
+		snprintf(err, errlen, "\"%s\" is not none or a numeric "
+		    "ADDRESS:PORT like 127.0.0.1:3142 or [::1]:3142", v);
+		return false;
+	}
+	return true;
+}
+
 static bool
 tracker_url_ok(const char *s)
 {
@@ -123,6 +139,15 @@ static const struct conf_key conf_keys[] = {
 	    NULL, NULL },
 	{ "peers", CONF_STRING, offsetof(struct aptbtd_conf, peers), "",
 	    0, 0, NULL, netaddr_check_list },
+	{ "proxy_allow", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_allow), "", 0, 0, NULL, addrscope_check },
+	KEY(proxy_keyrings, CONF_STRING,
+	    "/usr/share/keyrings/debian-archive-keyring.gpg "
+	    "/etc/apt/trusted.gpg.d/*"),
+	{ "proxy_listen", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_listen), "127.0.0.1:3142", 0, 0, NULL, proxy_listen_check },
+	{ "proxy_upstreams", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_upstreams), "any", 0, 0, NULL, NULL },
 	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",
 	    0, 0, NULL, scope_check },
 	KEY(state_dir, CONF_PATH, "/var/lib/aptbtd"),

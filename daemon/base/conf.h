@@ -41,6 +41,10 @@ struct aptbtd_conf {
 	char		*trackers;		/* our own trackers, URL list */
 	char		*trackers_on_metadata_hosts; /* patterns, URL list */
 	uint64_t	 tracker_announce_rate;	/* seed announces a minute */
+	char		*proxy_listen;		/* ADDRESS:PORT or "none" */
+	char		*proxy_allow;		/* clients besides the share scope */
+	char		*proxy_upstreams;	/* hosts the proxy fetches from */
+	char		*proxy_keyrings;	/* gpgv keyrings (globs) */
 };
 
 extern struct aptbtd_conf conf;

@@ -11,6 +11,9 @@
 #include "config.h"
 
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <sys/socket.h>
 
@@ -47,6 +50,7 @@ struct ws_mirror {
 	TAILQ_ENTRY(ws_mirror)	 entry;
 	char			*base;	/* no trailing '/' */
 	bool			 configured;
+	bool			 restricted;	/* no local addresses */
 	uint64_t		 bytes, requests, errors;
 	struct rate		 rate;
 	unsigned		 active;
@@ -606,6 +610,49 @@ write_cb(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
+void
+ws_mirror_restrict(struct ws_mirror *m)
+{
+	if (m != NULL && !m->configured)
+		m->restricted = true;
+}
+
+/* Loopback, link-local, unspecified (also IPv4-mapped): not for strangers. */
+static bool
+addr_local(const struct sockaddr *sa)
+{
+	const uint8_t		*a;
+	const struct in6_addr	*a6;
+
+	if (sa->sa_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		return a[0] == 127 || a[0] == 0 || (a[0] == 169 && a[1] == 254);
+	}
+	if (sa->sa_family != AF_INET6)
+		return true;
+	a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6) || IN6_IS_ADDR_V4COMPAT(a6)) {
+		a = a6->s6_addr + 12;
+		return a[0] == 127 || a[0] == 0 || (a[0] == 169 && a[1] == 254);
+	}
+	return IN6_IS_ADDR_LOOPBACK(a6) || IN6_IS_ADDR_UNSPECIFIED(a6) ||
+	    IN6_IS_ADDR_LINKLOCAL(a6) || IN6_IS_ADDR_MULTICAST(a6);
+}
+
+/* curl's socket for a restricted mirror: refused for a local address. */
+static curl_socket_t
+open_public(void *arg, curlsocktype purpose, struct curl_sockaddr *ca)
+{
+	struct ws_xfer	*x = arg;
+
+	if (addr_local(&ca->addr)) {
+		log_warnx("webseed %s: refusing to connect to a local address "
+		    "(its name or a redirect points there)", x->mirror->base);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(ca->family, ca->socktype | SOCK_CLOEXEC, ca->protocol);
+}
+
 struct ws_xfer *
 ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
     time_t ims, const struct ws_callbacks *cb, void *arg)
@@ -637,6 +684,10 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	if (m->restricted) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_public);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
 	if (start > 0 || end > 0) {
 		if (end > 0)
 			snprintf(x->range, sizeof(x->range), "%llu-%llu",

@@ -88,6 +88,14 @@ struct ws_mirror *ws_mirror_of(const char *url);
  */
 size_t	 ws_alternates(const char *url, char **out, struct ws_mirror **mout,
 	    size_t max);
+/*
+ * From now on, transfers from this mirror never connect to a loopback,
+ * link-local or unspecified address, whatever its name resolves to or a
+ * redirect names: for hosts that reach us from the network (the apt
+ * proxy's clients), not from the administrator.  A configured mirror is
+ * left alone.
+ */
+void	 ws_mirror_restrict(struct ws_mirror *);
 bool	 ws_mirror_usable(const struct ws_mirror *);
 uint64_t ws_mirror_rate(const struct ws_mirror *);
 void	 ws_mirror_get_stats(const struct ws_mirror *, struct ws_mirror_stats *);

@@ -67,7 +67,11 @@ tracker_heard(const struct sockaddr *sa, socklen_t salen,
 	if (presence)
 		peermgr_add(sa, salen, PEER_SRC_TRACKER);
 	else if (swarm_find(key, true) != NULL)
-		peermgr_connect_key(sa, salen, key, PEER_SRC_TRACKER);
+		/*
+		 * The tracker does not tell us which tracker spoke: each
+		 * address counts as its own teller, under the global rate.
+		 */
+		peermgr_connect_key(sa, salen, key, PEER_SRC_TRACKER, sa);
 }
 
 /* A file we seed under its torrent's info-hashes. */
