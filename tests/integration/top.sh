@@ -27,7 +27,13 @@ mkdir -p "$T/import"
 for i in 1 2 3; do
 	head -c $((i * 100000)) /dev/urandom >"$T/import/f$i"
 done
-ctl import "$T/import" >/dev/null || fail "import failed"
+# Only files apt verified are shared (and listed): their hashes in a
+# Packages list.
+mkdir -p "$T/lists"
+sha256sum "$T"/import/* | awk '{ print "SHA256: " $1 "\n" }' \
+    >"$T/lists/test_dists_x_Packages"
+ctl import --lists "$T/lists" --auth-conf /dev/null "$T/import" >/dev/null ||
+	fail "import failed"
 
 # --- batch mode ---------------------------------------------------------
 ctl top -b -n 3 -d 0.2 >"$T/batch" 2>"$T/batch.err"

@@ -200,7 +200,7 @@ set -- $DEBS
 echo "=== 1. metadata from h: h's tracker"
 IH1=$(ih_of "$1")
 fetch 192.0.2.1 "$1" --base
-wait_count trk-h "announce $IH1 completed" 1 20
+wait_count trk-h "announce $IH1 completed" 1 60
 n_h=$(count trk-h "announce $IH1")
 n_t=$(count trk-t "$IH1")
 echo "h's tracker: $n_h announces of the file ($(grep "$IH1" "$T/trk-h.log" |
