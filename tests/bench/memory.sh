@@ -72,7 +72,7 @@ while [ $((i * 16)) -lt "$NPEERS" ]; do
 	i=$((i + 1))
 done
 # shellcheck disable=SC2086	# a list of addresses
-ip netns exec "${NS_PREFIX}p" "$PY" "$LOAD" "$(ns_ip d)" "$DAEMON_PORT" \
+ip netns exec "${NS_PREFIX}p" env PEERLOAD_INDEX="$NFILES" "$PY" "$LOAD" "$(ns_ip d)" "$DAEMON_PORT" \
     "$NPEERS" "$ATTACH" 120 $SRCS >"$LOG/peerload" 2>&1 &
 LPID=$!
 track "$LPID"
