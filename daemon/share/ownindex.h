@@ -10,7 +10,7 @@
  * OWNINDEX_BATCH hashes, the next one queued only while the connection's
  * output is below OWNINDEX_LOW: the cost is one sorted snapshot shared by
  * every connection under way (freed when none is) and at most
- * OWNINDEX_LOW + one message (a 16 KiB buffer chunk) per connection.
+ * OWNINDEX_LOW + one message (an 8 KiB buffer chunk) per connection.
  *
  * Files that come or go while an index is under way reach the peer as
  * deltas (peermgr_notify); the rest of the index then comes from a new
@@ -27,10 +27,12 @@
 
 struct peer;
 
-/* Queued output that stops us; hashes per message (with its framing,
- * one 16 KiB buffer chunk). */
-#define OWNINDEX_LOW	(16 * 1024)
-#define OWNINDEX_BATCH	448
+/*
+ * Queued output that stops us; hashes per message (7 KiB: with its
+ * framing, one 8 KiB buffer chunk).
+ */
+#define OWNINDEX_LOW	(4 * 1024)
+#define OWNINDEX_BATCH	224
 
 /* One connection's place in our index. */
 struct ownindex_cursor {
