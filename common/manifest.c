@@ -127,6 +127,13 @@ manifest_tracker_ok(const char *s)
 	    NULL;
 }
 
+bool
+manifest_tracker_is_pattern(const char *s)
+{
+	return s[0] == '/' || strstr(s, ":///") != NULL ||
+	    strstr(s, "://:") != NULL;
+}
+
 static void
 manifest_zero(struct manifest *m)
 {
@@ -481,7 +488,13 @@ manifest_torrent_url(const struct manifest *m, const char *murl,
 char *
 manifest_tracker_url(const struct manifest *m, const char *murl, size_t i)
 {
-	const char	*t = m->trackers[i], *auth, *aend, *host, *hend, *p;
+	return manifest_pattern_url(m->trackers[i], murl);
+}
+
+char *
+manifest_pattern_url(const char *t, const char *murl)
+{
+	const char	*auth, *aend, *host, *hend, *p;
 	char		*url;
 
 	if ((aend = authority_end(murl, &auth)) == NULL)

@@ -103,6 +103,10 @@ char	*manifest_torrent_url(const struct manifest *, const char *murl,
  */
 char	*manifest_tracker_url(const struct manifest *, const char *murl,
 	    size_t i);
+/* The same for one tracker string (manifest_tracker_ok) of any origin. */
+char	*manifest_pattern_url(const char *tracker, const char *murl);
+/* Is the string a pattern (no host of its own) rather than a URL? */
+bool	 manifest_tracker_is_pattern(const char *tracker);
 
 /*
  * Resolve a reference against an absolute base URL (RFC 3986 section 5,

@@ -139,6 +139,8 @@ mi_read_all(int fd, struct mi_hasher *h)
 		mi_feed(h, h->buf, want);
 		if (h->whole != NULL)
 			hash_update(h->whole, h->buf, want);
+		if (h->b->consume != NULL)
+			h->b->consume(h->buf, want, h->b->consume_arg);
 		pos += want;
 		if (h->b->progress != NULL)
 			h->b->progress(pos, h->size, h->b->progress_arg);

@@ -131,6 +131,12 @@ struct mi_build {
 	 * without reading it twice.
 	 */
 	uint8_t			*file_sha256;
+	/*
+	 * When not NULL, sees every byte of the file in order, in the same
+	 * pass (the block sums of common/blocks.h ride on it).
+	 */
+	void			(*consume)(const uint8_t *, size_t, void *arg);
+	void			*consume_arg;
 };
 
 /*

@@ -37,6 +37,7 @@
 #include "daemon/engine/engine.h"
 #include "daemon/notify.h"
 #include "daemon/privsep.h"
+#include "daemon/proxy/proxy.h"
 #include "daemon/engine/sharing.h"
 #include "daemon/base/state.h"
 #include "daemon/web/web.h"
@@ -309,6 +310,10 @@ main(int argc, char *argv[])
 	if ((rc = control_init(base, conf.control_socket)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    conf.control_socket, strerror(-rc));
+	/* The method works without it: a taken port is not fatal. */
+	if ((rc = proxy_init(base)) < 0)
+		log_warnx("no apt proxy: cannot listen on %s: %s",
+		    conf.proxy_listen, strerror(-rc));
 	if (drop) {
 		if ((rc = privdrop(conf.user, err, sizeof(err))) < 0)
 			fatalx("cannot drop privileges: %s", err);
@@ -337,6 +342,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(base);
 
 	notify_stopping();
+	proxy_shutdown();
 	web_shutdown();
 	sharing_shutdown();
 	engine_shutdown();

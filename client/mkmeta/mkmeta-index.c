@@ -255,9 +255,33 @@ read_verified(const char *dist, const struct stem *s,
 	return rv;
 }
 
+/*
+ * A plain index gets its block list from the bytes just read, and goes
+ * into plain so the sweep keeps the list.  A list that cannot be written
+ * is said and costs only the delta: the suite goes on.
+ */
+static int
+plain_blocks(const struct gen_opts *o, const char *suite,
+    const struct release_entry *e, const char *used,
+    const struct bytebuf *raw, struct mm_set *plain)
+{
+	char	*rel;
+	int	 r;
+
+	(void)mkmeta_index_blocks(o, e->sha256, used, raw->data, raw->len);
+	if (plain == NULL || !mkmeta_wants_blocks(used, raw->len))
+		return 0;
+	if (asprintf(&rel, "dists/%s/%s", suite, e->path) == -1)
+		return -ENOMEM;
+	r = mm_set_add(plain, e->sha256, raw->len, rel);
+	free(rel);
+	return r;
+}
+
 static int
 read_stem(const struct gen_opts *o, const char *suite, const char *dist,
-    const struct stem *s, struct mm_set *set, size_t *nindex)
+    const struct stem *s, struct mm_set *set, size_t *nindex,
+    struct mm_set *plain)
 {
 	struct bytebuf	 raw = BYTEBUF_INIT;
 	char		*used = NULL;
@@ -279,6 +303,12 @@ read_stem(const struct gen_opts *o, const char *suite, const char *dist,
 			fprintf(stderr, "aptbt-mkmeta: reading %s\n", used);
 		r = index_parse(used, forms[s->fidx[k]].suffix, s->kind, &raw,
 		    set);
+		if (r == 0 && *forms[s->fidx[k]].suffix == '\0' &&
+		    plain_blocks(o, suite, s->form[k], used, &raw,
+		    plain) != 0) {
+			fprintf(stderr, "aptbt-mkmeta: out of memory\n");
+			r = -EIO;
+		}
 		(*nindex)++;
 	} else if (r == -ENOMEM) {
 		fprintf(stderr, "aptbt-mkmeta: out of memory\n");
@@ -387,7 +417,8 @@ bare_indices(const char *dist, struct mm_set *set, size_t *nindex)
 
 int
 mkmeta_suite_files(const struct gen_opts *o, const char *suite,
-    bool allow_bare, struct mm_set *set, size_t *nindex)
+    bool allow_bare, struct mm_set *set, size_t *nindex,
+    struct mm_set *plain)
 {
 	struct release	 rel;
 	struct stem	*stems = NULL;
@@ -419,7 +450,8 @@ mkmeta_suite_files(const struct gen_opts *o, const char *suite,
 	if ((r = release_stems(&rel, &stems, &nstems)) != 0)
 		r = -EIO;
 	for (i = 0; r == 0 && i < nstems; i++)
-		r = read_stem(o, suite, dist, &stems[i], set, nindex);
+		r = read_stem(o, suite, dist, &stems[i], set, nindex,
+		    plain);
 	for (i = 0; i < nstems; i++)
 		free(stems[i].dir);
 	free(stems);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/blocks.h"
 #include "common/debindex.h"
 #include "client/mkmeta/mkmeta.h"
 
@@ -200,9 +201,10 @@ report_suite(const struct suite *s, const struct mm_set *g)
 }
 
 static void
-report_total(const struct mm_set *g, size_t manifests, long dropped)
+report_total(const struct mm_set *g, const struct mm_set *plain,
+    size_t manifests, long dropped)
 {
-	uint64_t	bytes = 0, hashed = 0, meta = manifests;
+	uint64_t	bytes = 0, hashed = 0, meta = manifests, lists = 0;
 	size_t		i, c[MM_WOULD_HASH + 1] = { 0 };
 
 	for (i = 0; i < g->n; i++) {
@@ -211,7 +213,14 @@ report_total(const struct mm_set *g, size_t manifests, long dropped)
 		meta += g->v[i].torrent_len;
 		if (g->v[i].state == MM_HASHED)
 			hashed += g->v[i].size;
+		if (g->v[i].state != MM_FAILED &&
+		    mkmeta_wants_blocks(g->v[i].filename, g->v[i].size))
+			lists += blocks_encoded_len(g->v[i].size, BLOCKS_SIZE);
 	}
+	/* The indices' lists count too, though the indices are not files. */
+	for (i = 0; i < plain->n; i++)
+		lists += blocks_encoded_len(plain->v[i].size, BLOCKS_SIZE);
+	meta += lists;
 	fprintf(stderr, "aptbt-mkmeta: %zu files, %llu bytes: %zu hashed "
 	    "(%llu bytes), %zu rewritten unread, %zu unchanged, %zu failed, "
 	    "%ld dropped\n", g->n, (unsigned long long)bytes, c[MM_HASHED],
@@ -221,15 +230,16 @@ report_total(const struct mm_set *g, size_t manifests, long dropped)
 		fprintf(stderr, "aptbt-mkmeta: dry run: %zu files would be "
 		    "hashed\n", c[MM_WOULD_HASH]);
 	if (bytes > 0)
-		fprintf(stderr, "aptbt-mkmeta: metadata %llu bytes, %llu bytes "
-		    "per GiB of archive (%.3f%%)\n", (unsigned long long)meta,
+		fprintf(stderr, "aptbt-mkmeta: metadata %llu bytes (block "
+		    "lists %llu), %llu bytes per GiB of archive (%.3f%%)\n",
+		    (unsigned long long)meta, (unsigned long long)lists,
 		    (unsigned long long)((double)meta * (1u << 30) /
 		    (double)bytes), 100.0 * (double)meta / (double)bytes);
 }
 
 static int
 collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
-    size_t *bad)
+    struct mm_set *plain, size_t *bad)
 {
 	size_t	i, j;
 	int	r;
@@ -245,7 +255,7 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 			continue;
 		}
 		r = mkmeta_suite_files(o, s->name, o->suite != NULL, &s->files,
-		    &s->nindex);
+		    &s->nindex, plain);
 		if (r != 0) {
 			fprintf(stderr, "aptbt-mkmeta: %s: suite skipped; its "
 			    "manifest stays as it was\n", s->name);
@@ -260,6 +270,7 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 				return -ENOMEM;
 	}
 	mm_set_unique(g);
+	mm_set_unique(plain);
 	return 0;
 }
 
@@ -267,7 +278,7 @@ int
 mkmeta_generate(const struct gen_opts *o)
 {
 	struct suites	 ss = { NULL, 0 };
-	struct mm_set	 g = { NULL, 0, 0 };
+	struct mm_set	 g = { NULL, 0, 0 }, plain = { NULL, 0, 0 };
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	size_t		 i, bad, failed, mlen, mtotal = 0;
 	long		 dropped = 0;
@@ -282,7 +293,7 @@ mkmeta_generate(const struct gen_opts *o)
 	}
 	if (!o->dry_run && lock_out(out) != 0)
 		goto out;
-	if (collect(o, &ss, &g, &bad) != 0) {
+	if (collect(o, &ss, &g, &plain, &bad) != 0) {
 		fprintf(stderr, "aptbt-mkmeta: out of memory\n");
 		goto out;
 	}
@@ -305,11 +316,11 @@ mkmeta_generate(const struct gen_opts *o)
 	}
 	/* Old manifests of unread suites still point at their torrents. */
 	if (o->suite == NULL && bad == 0 &&
-	    (dropped = mkmeta_sweep(o, &g)) < 0) {
+	    (dropped = mkmeta_sweep(o, &g, &plain)) < 0) {
 		bad++;
 		dropped = 0;
 	}
-	report_total(&g, mtotal, dropped);
+	report_total(&g, &plain, mtotal, dropped);
 	rv = failed > 0 || bad > 0 ? 1 : 0;
 out:
 	for (i = 0; i < ss.n; i++) {
@@ -318,6 +329,7 @@ out:
 	}
 	free(ss.v);
 	mm_set_free(&g);
+	mm_set_free(&plain);
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, "aptbt-mkmeta: stdout: %s\n", strerror(errno));
 		rv = rv == 0 ? 1 : rv;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * mkmeta-sweep.c - torrents of files that left the archive.
+ * mkmeta-sweep.c - torrents and block lists of files that left the archive.
  *
  * Runs after every manifest is in place, so no published manifest ever
  * points at a torrent that is gone: a client reading the old manifest
  * mid-run still finds all of its torrents.  Only names of our own form
- * (XX/HEX64.torrent) are touched.
+ * (XX/HEX64.torrent, XX/HEX64.blocks) are touched.
  */
 #include "config.h"
 
@@ -17,16 +17,33 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/blocks.h"
 #include "client/mkmeta/mkmeta.h"
 
-/* The SHA-256 a torrent's name stands for, when it is one of ours. */
+/* The directories swept, and the suffix of the names of ours in them. */
+static const struct {
+	const char	*dir;
+	const char	*suffix;
+} kinds[] = {
+	{ "torrents", ".torrent" },
+	{ BLOCKS_DIR, ".blocks" },
+};
+#define NKINDS	(sizeof(kinds) / sizeof(kinds[0]))
+
+struct keep {
+	const struct mm_set	*keep, *also;
+	const char		*suffix;
+};
+
+/* The SHA-256 a file's name stands for, when it is one of ours. */
 static bool
-torrent_sha(const char *xx, const char *name, uint8_t sha[SHA256_LEN])
+name_sha(const char *xx, const char *name, const char *suffix,
+    uint8_t sha[SHA256_LEN])
 {
 	size_t	len = strlen(name);
 
-	return len == 2 * SHA256_LEN + 8 &&
-	    strcmp(name + 2 * SHA256_LEN, ".torrent") == 0 &&
+	return len == 2 * SHA256_LEN + strlen(suffix) &&
+	    strcmp(name + 2 * SHA256_LEN, suffix) == 0 &&
 	    name[0] == xx[0] && name[1] == xx[1] &&
 	    hex_decode(name, 2 * SHA256_LEN, sha, SHA256_LEN);
 }
@@ -37,11 +54,11 @@ xx_name(const char *s)
 	return strlen(s) == 2 && hex_digit(s[0]) >= 0 && hex_digit(s[1]) >= 0;
 }
 
-/* Call fn on each XX directory under OUT/aptbt/torrents. */
+/* Call fn on each XX directory under OUT/aptbt/KIND. */
 static int
-each_dir(const struct gen_opts *o, long (*fn)(const struct gen_opts *,
-    const char *, const char *, const struct mm_set *),
-    const struct mm_set *keep, long *total)
+each_dir(const struct gen_opts *o, const char *kind,
+    long (*fn)(const struct gen_opts *, const char *, const char *,
+    const struct keep *), const struct keep *keep, long *total)
 {
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	struct dirent	*d;
@@ -49,7 +66,7 @@ each_dir(const struct gen_opts *o, long (*fn)(const struct gen_opts *,
 	char		*base, *dir;
 	long		 n;
 
-	if (asprintf(&base, "%s/aptbt/torrents", out) == -1)
+	if (asprintf(&base, "%s/aptbt/%s", out, kind) == -1)
 		return -ENOMEM;
 	if ((top = opendir(base)) == NULL) {
 		free(base);
@@ -71,7 +88,7 @@ each_dir(const struct gen_opts *o, long (*fn)(const struct gen_opts *,
 
 static long
 sweep_dir(const struct gen_opts *o, const char *dir, const char *xx,
-    const struct mm_set *keep)
+    const struct keep *k)
 {
 	uint8_t		 sha[SHA256_LEN];
 	struct dirent	*d;
@@ -81,8 +98,9 @@ sweep_dir(const struct gen_opts *o, const char *dir, const char *xx,
 	if ((dp = opendir(dir)) == NULL)
 		return 0;
 	while ((d = readdir(dp)) != NULL) {
-		if (!torrent_sha(xx, d->d_name, sha) ||
-		    mm_set_find(keep, sha) != NULL)
+		if (!name_sha(xx, d->d_name, k->suffix, sha) ||
+		    mm_set_find(k->keep, sha) != NULL ||
+		    (k->also != NULL && mm_set_find(k->also, sha) != NULL))
 			continue;
 		if (o->dry_run)
 			printf("drop %s/%s\n", dir, d->d_name);
@@ -100,18 +118,24 @@ sweep_dir(const struct gen_opts *o, const char *dir, const char *xx,
 }
 
 long
-mkmeta_sweep(const struct gen_opts *o, const struct mm_set *keep)
+mkmeta_sweep(const struct gen_opts *o, const struct mm_set *keep,
+    const struct mm_set *also)
 {
-	long	total = 0;
+	struct keep	k = { keep, also, NULL };
+	long		total = 0;
+	size_t		i;
 
-	if (each_dir(o, sweep_dir, keep, &total) != 0)
-		return -1;
+	for (i = 0; i < NKINDS; i++) {
+		k.suffix = kinds[i].suffix;
+		if (each_dir(o, kinds[i].dir, sweep_dir, &k, &total) != 0)
+			return -1;
+	}
 	return total;
 }
 
 static long
 temporaries_dir(const struct gen_opts *o, const char *dir, const char *xx,
-    const struct mm_set *keep)
+    const struct keep *keep)
 {
 	(void)o;
 	(void)xx;
@@ -123,8 +147,10 @@ void
 mkmeta_sweep_temporaries(const struct gen_opts *o)
 {
 	long	total = 0;
+	size_t	i;
 
-	(void)each_dir(o, temporaries_dir, NULL, &total);
+	for (i = 0; i < NKINDS; i++)
+		(void)each_dir(o, kinds[i].dir, temporaries_dir, NULL, &total);
 	if (total > 0)
 		fprintf(stderr, "aptbt-mkmeta: removed %ld temporary files an "
 		    "interrupted run left\n", total);

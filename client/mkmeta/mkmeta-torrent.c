@@ -9,7 +9,10 @@
  * the small torrent, not the file: kept as it is when it comes out the
  * same, rebuilt from its own hashes when a name, webseed or tracker
  * changed.  Only a content never seen is read, once, for SHA-1 pieces,
- * SHA-256 leaves and its SHA-256, which must match the index.
+ * SHA-256 leaves, its SHA-256, which must match the index, and the block
+ * sums of an uncompressed file (mkmeta-blocks.c), written before the
+ * torrent: a torrent there means its list is there too, and a file that
+ * should have a list and has none is read again.
  */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/blocks.h"
 #include "client/mkmeta/mkmeta.h"
 
 struct job {
@@ -34,7 +38,31 @@ struct job {
 	char			**ws;
 	uint64_t		*hashed;
 	uint64_t		 done;		/* this file's bytes so far */
+	bool			 want_blocks;
+	struct blocks_enc	 enc;
 };
+
+static void
+consume_cb(const uint8_t *buf, size_t len, void *arg)
+{
+	blocks_enc_feed(arg, buf, len);
+}
+
+/* The block list of what was just read, published before its torrent. */
+static int
+publish_blocks(struct job *j)
+{
+	struct bytebuf	list = BYTEBUF_INIT;
+	int		r, rv = -1;
+
+	if ((r = blocks_enc_finish(&j->enc, &list)) != 0)
+		fprintf(stderr, "aptbt-mkmeta: %s: block sums: %s\n",
+		    j->f->filename, blocks_strerror(r));
+	else
+		rv = mkmeta_blocks_publish(j->o, j->f->sha, &list);
+	bytebuf_free(&list);
+	return rv;
+}
 
 /* BASE/Filename, each byte outside a path's safe set percent-encoded. */
 static char *
@@ -183,6 +211,14 @@ hash_file(struct job *j)
 	j->b.file_sha256 = sha;
 	j->b.progress = progress_cb;
 	j->b.progress_arg = j;
+	if (j->want_blocks) {
+		if (blocks_enc_init(&j->enc, BLOCKS_SIZE) != 0) {
+			fprintf(stderr, "aptbt-mkmeta: out of memory\n");
+			goto out;
+		}
+		j->b.consume = consume_cb;
+		j->b.consume_arg = &j->enc;
+	}
 	if ((r = metainfo_build(fd, &j->b, &out)) != 0) {
 		fprintf(stderr, "aptbt-mkmeta: %s: %s\n", fpath,
 		    r == -ESTALE ? "changed size while being read" :
@@ -194,6 +230,8 @@ hash_file(struct job *j)
 		    "index\n", fpath);
 		goto out;
 	}
+	if (j->want_blocks && publish_blocks(j) != 0)
+		goto out;
 	if (take_hashes(j, &out) == 0 && publish(j, &out) == 0) {
 		j->f->state = MM_HASHED;
 		rv = 0;
@@ -201,6 +239,7 @@ hash_file(struct job *j)
 out:
 	if (fd != -1)
 		close(fd);
+	blocks_enc_free(&j->enc);
 	bytebuf_free(&out);
 	free(fpath);
 	return rv;
@@ -247,7 +286,12 @@ mkmeta_torrent(const struct gen_opts *o, struct mm_file *f, uint64_t *hashed)
 	j.b.ntiers = o->ntiers;
 	j.b.webseeds = j.ws;
 	j.b.nwebseeds = o->nwebseeds;
-	if ((rv = reuse(&j)) == 0)
+	j.want_blocks = mkmeta_wants_blocks(f->filename, f->size);
+	if (j.want_blocks && !mkmeta_blocks_present(o, f->sha, f->size))
+		rv = 0;
+	else
+		rv = reuse(&j);
+	if (rv == 0)
 		rv = hash_file(&j);
 	else if (rv == 1)
 		rv = 0;

@@ -8,6 +8,7 @@
  *	mkmeta-decomp.c		.gz and .xz indices, in memory
  *	mkmeta-pool.c		hashing on every core, and the progress line
  *	mkmeta-torrent.c	one file's torrent: reused, rewritten or hashed
+ *	mkmeta-blocks.c		block sums of uncompressed files
  *	mkmeta-manifest.c	a suite's manifest
  *	mkmeta-sweep.c		torrents of files that left the archive
  *	mkmeta-write.c		atomic writes and small file helpers
@@ -111,10 +112,12 @@ void	mm_set_free(struct mm_set *);
  * error.  Without either, only when allow_bare, the binary-* and
  * source directories are read as found.  *nindex gets the indices read.
  * 0, -ENOENT when the suite has no Release, InRelease or (bare) index,
- * or -EIO (said on stderr).
+ * or -EIO (said on stderr).  Each plain index read gets its block list
+ * (mkmeta_index_blocks) and is added to plain, when not NULL.
  */
 int	mkmeta_suite_files(const struct gen_opts *, const char *suite,
-	    bool allow_bare, struct mm_set *set, size_t *nindex);
+	    bool allow_bare, struct mm_set *set, size_t *nindex,
+	    struct mm_set *plain);
 
 /* mkmeta-torrent.c */
 
@@ -128,6 +131,25 @@ int	mkmeta_suite_files(const struct gen_opts *, const char *suite,
  */
 int	mkmeta_torrent(const struct gen_opts *, struct mm_file *f,
 	    uint64_t *hashed);
+
+/* mkmeta-blocks.c */
+
+/* True for a file that gets a block list: uncompressed, large enough. */
+bool	mkmeta_wants_blocks(const char *filename, uint64_t size);
+/* True when OUT/aptbt/blocks holds this content's list (by its size). */
+bool	mkmeta_blocks_present(const struct gen_opts *,
+	    const uint8_t sha[SHA256_LEN], uint64_t size);
+/* Write a list atomically (nothing with --dry-run); 0 or -1 (said). */
+int	mkmeta_blocks_publish(const struct gen_opts *,
+	    const uint8_t sha[SHA256_LEN], const struct bytebuf *list);
+/*
+ * The list of an index read whole into memory (path names it in
+ * messages and says whether it is compressed), unless already there.
+ * 0 or -1 (said on stderr).
+ */
+int	mkmeta_index_blocks(const struct gen_opts *,
+	    const uint8_t sha[SHA256_LEN], const char *path,
+	    const uint8_t *data, size_t len);
 
 /* mkmeta-pool.c */
 
@@ -152,9 +174,11 @@ int	mkmeta_manifest(const struct gen_opts *, const char *suite,
 
 /*
  * Remove (with --dry-run: list) every torrent under OUT/aptbt/torrents
- * whose content is not in keep.  Returns how many, or -1.
+ * and every list under OUT/aptbt/blocks whose content is in neither keep
+ * nor also (which may be NULL).  Returns how many, or -1.
  */
-long	mkmeta_sweep(const struct gen_opts *, const struct mm_set *keep);
+long	mkmeta_sweep(const struct gen_opts *, const struct mm_set *keep,
+	    const struct mm_set *also);
 /* Remove the temporaries a killed run left in OUT's metadata dirs. */
 void	mkmeta_sweep_temporaries(const struct gen_opts *);
 

@@ -5,6 +5,11 @@
  * The index maps SHA-256 to size and last access; entries also sit on an
  * LRU list (most recent first) so eviction takes from the tail.  Disk work
  * runs on the workers; the index is only touched on the loop thread.
+ *
+ * A cache directory removed under a running daemon is made again by the
+ * first write that misses it; the index then names files that are gone,
+ * so a worker that had to make a directory again asks the loop for a new
+ * scan, which drops the entries it did not find.
  */
 #include "config.h"
 
@@ -16,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,7 @@
 struct centry {
 	struct cache_entry	 e;
 	TAILQ_ENTRY(centry)	 lru;
+	unsigned		 gen;	/* c.gen when last added */
 };
 TAILQ_HEAD(lruq, centry);
 
@@ -48,13 +55,19 @@ static struct {
 	struct shamap	 index;		/* SHA-256 to struct centry */
 	struct lruq	 lru;
 	bool		 scanned;
+	unsigned	 gen;		/* scans started */
 } c;
+
+/* Set by a worker that made a vanished cache directory again. */
+static atomic_bool	 dirs_lost;
 
 /* Startup scan results, built on a worker. */
 struct scan {
 	struct cache_entry	*ents;
 	size_t			 n, cap;
 	unsigned		 removed;
+	bool			 resync;	/* drop what it does not find */
+	unsigned		 gen;
 };
 
 static const char *const subdirs[] = { "sha256", "partial", "tmp" };
@@ -85,7 +98,7 @@ unlink_entry(struct centry *ce)
 	shamap_remove(&c.index, ce->e.sha256);
 	TAILQ_REMOVE(&c.lru, ce, lru);
 	c.bytes -= ce->e.size;
-	if (observer != NULL)
+	if (observer != NULL && !ce->e.private)
 		observer(ce->e.sha256, ce->e.size, false);
 }
 
@@ -107,27 +120,45 @@ cache_part_path(const uint8_t *sha, const char *ext, char *buf, size_t len)
 	snprintf(buf, len, "%s/partial/%s%s", c.dir, hex, ext);
 }
 
+/* 1 if a directory had to be made, 0 if all were there, or -errno. */
 static int
 make_dirs(void)
 {
 	char	path[PATH_MAX];
 	size_t	i;
+	int	made = 0;
 
-	if (mkdir(c.dir, 0755) == -1 && errno != EEXIST)
+	if (mkdir(c.dir, 0755) == 0)
+		made = 1;
+	else if (errno != EEXIST)
 		return -errno;
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", c.dir, subdirs[i]);
-		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		if (mkdir(path, 0755) == 0)
+			made = 1;
+		else if (errno != EEXIST)
 			return -errno;
 	}
-	return 0;
+	return made;
+}
+
+/* Worker: make the directories again after a miss (0 or -errno). */
+static int
+remake_dirs(void)
+{
+	int	rc;
+
+	if ((rc = make_dirs()) > 0)
+		atomic_store(&dirs_lost, true);
+	return rc < 0 ? rc : 0;
 }
 
 /*
  * Startup scan (worker): list sha256/XX/<hex>, drop stray temporaries.
  */
 static void
-scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime)
+scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime,
+    bool private)
 {
 	struct cache_entry	*n;
 
@@ -143,6 +174,7 @@ scan_add(struct scan *s, const uint8_t *sha, uint64_t size, time_t atime)
 	s->ents[s->n].size = size;
 	s->ents[s->n].atime = atime;
 	s->ents[s->n].pins = 0;
+	s->ents[s->n].private = private;
 	s->n++;
 }
 
@@ -161,15 +193,13 @@ partner(const char *name, char *out, size_t len)
 	return true;
 }
 
+/* At startup only: a later scan runs beside downloads that own these. */
 static void
-scan_work(void *arg)
+sweep_stale(struct scan *s)
 {
-	struct scan	*s = arg;
 	char		 path[PATH_MAX];
-	DIR		*top, *sub;
-	struct dirent	*d, *f;
-	struct stat	 st;
-	uint8_t		 sha[SHA256_LEN];
+	DIR		*top;
+	struct dirent	*d;
 	int		 dfd, n;
 
 	snprintf(path, sizeof(path), "%s/tmp", c.dir);
@@ -200,6 +230,21 @@ scan_work(void *arg)
 		}
 		closedir(top);
 	}
+}
+
+static void
+scan_work(void *arg)
+{
+	struct scan	*s = arg;
+	char		 path[PATH_MAX];
+	DIR		*top, *sub;
+	struct dirent	*d, *f;
+	struct stat	 st;
+	uint8_t		 sha[SHA256_LEN];
+	int		 dfd;
+
+	if (!s->resync)
+		sweep_stale(s);
 	snprintf(path, sizeof(path), "%s/sha256", c.dir);
 	if ((top = opendir(path)) == NULL)
 		return;
@@ -226,7 +271,7 @@ scan_work(void *arg)
 				continue;
 			scan_add(s, sha, (uint64_t)st.st_size,
 			    st.st_atime > st.st_mtime ? st.st_atime :
-			    st.st_mtime);
+			    st.st_mtime, (st.st_mode & S_IROTH) == 0);
 		}
 		closedir(sub);
 	}
@@ -241,6 +286,38 @@ by_atime(const void *a, const void *b)
 	return (x->atime > y->atime) - (x->atime < y->atime);
 }
 
+static int
+by_sha(const void *a, const void *b)
+{
+	return memcmp(((const struct cache_entry *)a)->sha256,
+	    ((const struct cache_entry *)b)->sha256, SHA256_LEN);
+}
+
+/*
+ * Drop the entries a new scan did not find: those added since it started
+ * were written after it, and those in use are left to fail on their own.
+ */
+static unsigned
+drop_unfound(struct scan *s)
+{
+	struct centry	*ce, *next;
+	unsigned	 n = 0;
+
+	if (s->n > 0)
+		qsort(s->ents, s->n, sizeof(*s->ents), by_sha);
+	for (ce = TAILQ_FIRST(&c.lru); ce != NULL; ce = next) {
+		next = TAILQ_NEXT(ce, lru);
+		if (ce->gen >= s->gen || ce->e.pins > 0 || (s->n > 0 &&
+		    bsearch(&ce->e, s->ents, s->n, sizeof(*s->ents),
+		    by_sha) != NULL))
+			continue;
+		unlink_entry(ce);
+		free(ce);
+		n++;
+	}
+	return n;
+}
+
 static void
 scan_done(void *arg)
 {
@@ -248,13 +325,16 @@ scan_done(void *arg)
 	size_t		 i;
 
 	if (c.dir != NULL) {
+		if (s->resync)
+			log_warnx("cache: %s was removed under us: %u entries "
+			    "gone", c.dir, drop_unfound(s));
 		/* Oldest first, so each add moves the newer to the front. */
 		if (s->n > 0)
 			qsort(s->ents, s->n, sizeof(*s->ents), by_atime);
 		for (i = 0; i < s->n; i++)
 			if (find(s->ents[i].sha256) == NULL)
 				cache_add(s->ents[i].sha256, s->ents[i].size,
-				    s->ents[i].atime);
+				    s->ents[i].atime, s->ents[i].private);
 		c.scanned = true;
 		log_info("cache: %s: %llu files, %llu bytes%s", c.dir,
 		    (unsigned long long)shamap_count(&c.index),
@@ -264,6 +344,26 @@ scan_done(void *arg)
 	}
 	free(s->ents);
 	free(s);
+}
+
+/* Loop: after a worker made the directories again, scan them anew. */
+static void
+resync_if_lost(void)
+{
+	struct scan	*s;
+
+	if (!c.scanned || !atomic_load(&dirs_lost))
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return;
+	atomic_store(&dirs_lost, false);
+	s->resync = true;
+	s->gen = ++c.gen;
+	c.scanned = false;
+	if (workers_submit(scan_work, scan_done, s) < 0) {
+		c.scanned = true;
+		free(s);
+	}
 }
 
 int
@@ -308,6 +408,7 @@ cache_shutdown(void)
 	shamap_free(&c.index);
 	free(c.dir);
 	memset(&c, 0, sizeof(c));
+	atomic_store(&dirs_lost, false);
 }
 
 void
@@ -320,6 +421,7 @@ cache_set_quota(uint64_t quota)
 void
 cache_get_stats(struct cache_stats *st)
 {
+	resync_if_lost();
 	st->count = shamap_count(&c.index);
 	st->bytes = c.bytes;
 	st->quota = c.quota;
@@ -329,13 +431,15 @@ cache_get_stats(struct cache_stats *st)
 struct cache_entry *
 cache_lookup(const uint8_t *sha)
 {
-	struct centry	*ce = find(sha);
+	struct centry	*ce;
 
+	resync_if_lost();
+	ce = find(sha);
 	return ce ? &ce->e : NULL;
 }
 
 struct cache_entry *
-cache_add(const uint8_t *sha, uint64_t size, time_t atime)
+cache_add(const uint8_t *sha, uint64_t size, time_t atime, bool private)
 {
 	struct centry	*ce;
 
@@ -345,7 +449,13 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 		c.bytes -= ce->e.size;
 		ce->e.size = size;
 		c.bytes += size;
+		ce->gen = c.gen;
 		cache_touch(&ce->e);
+		if (ce->e.private && !private) {
+			ce->e.private = false;
+			if (observer != NULL)
+				observer(sha, size, true);
+		}
 		return &ce->e;
 	}
 	if ((ce = calloc(1, sizeof(*ce))) == NULL)
@@ -353,13 +463,15 @@ cache_add(const uint8_t *sha, uint64_t size, time_t atime)
 	memcpy(ce->e.sha256, sha, SHA256_LEN);
 	ce->e.size = size;
 	ce->e.atime = atime;
+	ce->gen = c.gen;
+	ce->e.private = private;
 	if (shamap_put(&c.index, sha, ce) != 0) {
 		free(ce);
 		return NULL;
 	}
 	TAILQ_INSERT_HEAD(&c.lru, ce, lru);
 	c.bytes += size;
-	if (observer != NULL)
+	if (observer != NULL && !private)
 		observer(sha, size, true);
 	return &ce->e;
 }
@@ -514,7 +626,7 @@ open_retrying(const char *path, int flags)
 
 	if ((fd = open(path, flags, 0644)) == -1 && errno == ENOENT) {
 		/* The cache directory vanished under us: make it again. */
-		if (make_dirs() == 0)
+		if (remake_dirs() == 0)
 			fd = open(path, flags, 0644);
 	}
 	return fd == -1 ? -errno : fd;
@@ -663,7 +775,7 @@ entry_dir(const uint8_t *sha, char *path, size_t len)
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		if (errno != ENOENT || make_dirs() < 0 ||
+		if (errno != ENOENT || remake_dirs() < 0 ||
 		    (mkdir(dir, 0755) == -1 && errno != EEXIST))
 			return -errno;
 	}
@@ -768,7 +880,7 @@ cache_mem_commit(const uint8_t *sha, int memfd, uint64_t size,
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s/tmp/commit.XXXXXX", c.dir);
 	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1 && errno == ENOENT &&
-	    make_dirs() == 0) {
+	    remake_dirs() == 0) {
 		snprintf(tmp, sizeof(tmp), "%s/tmp/commit.XXXXXX", c.dir);
 		out = mkostemp(tmp, O_CLOEXEC);
 	}
@@ -795,7 +907,7 @@ cache_tmp_open(int *rw, int *ro)
 
 	snprintf(path, sizeof(path), "%s/tmp/dl.XXXXXX", c.dir);
 	if ((fd = mkostemp(path, O_CLOEXEC)) == -1 && errno == ENOENT &&
-	    make_dirs() == 0) {
+	    remake_dirs() == 0) {
 		snprintf(path, sizeof(path), "%s/tmp/dl.XXXXXX", c.dir);
 		fd = mkostemp(path, O_CLOEXEC);
 	}
@@ -815,8 +927,12 @@ cache_tmp_open(int *rw, int *ro)
 
 int
 cache_import_file(const char *src, uint8_t *sha, uint64_t *size,
-    bool *existed)
+    bool *existed, bool (*is_public)(const uint8_t *, void *), void *arg,
+    bool *private)
 {
+	mode_t		 mode;
+
+	*private = true;
 	char		 path[PATH_MAX], tmp[PATH_MAX];
 	struct stat	 st;
 	struct hash_ctx	*h = NULL;
@@ -863,10 +979,14 @@ cache_import_file(const char *src, uint8_t *sha, uint64_t *size,
 	if ((rc = entry_dir(sha, path, sizeof(path))) < 0)
 		goto fail;
 	if (access(path, F_OK) == 0) {
+		/* An import never makes an entry public: the file stays. */
 		*existed = true;
 		goto fail;
 	}
-	if ((rc = fchmod(out, 0644) == -1 ? -errno :
+	/* What was private to its owner stays so; a public copy is 0644. */
+	*private = (st.st_mode & S_IROTH) == 0 || !is_public(sha, arg);
+	mode = *private ? (st.st_mode & 0660) | 0600 : 0644;
+	if ((rc = fchmod(out, mode) == -1 ? -errno :
 	    atomicfile_rename(out, tmp, path)) < 0)
 		goto fail;
 	goto out;

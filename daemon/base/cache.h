@@ -3,7 +3,8 @@
  * cache.h - the content-addressed store of verified files.
  *
  * Layout under cache_dir:
- *   sha256/XX/<64 hex>	complete, verified files (0644), XX = first byte
+ *   sha256/XX/<64 hex>	complete, verified files, XX = first byte: 0644
+ *			when public, not world-readable when private
  *   partial/<hex>.part	downloads in progress, by expected SHA-256
  *   partial/<hex>.map	their persisted piece maps (common/atomicfile.h)
  *   tmp/		files with no expected hash, unlinked once opened,
@@ -18,6 +19,13 @@
  * either complete or absent.  The in-memory index (a hash table with an
  * LRU list) is rebuilt by a scan at startup; quota overflow evicts the
  * least recently used entries that nobody is using.
+ *
+ * Public and private: only a public entry is offered to peers (the
+ * observer hears of public entries only).  Downloads are public (the apt
+ * method never sends a request made with credentials to the daemon); an
+ * import is public only when req-import.c says so.  The mark is the file's
+ * mode, so it survives restarts with nothing else to keep: a private file
+ * has no world-read bit (an imported 0600 file stays 0600).
  *
  * Index functions run on the event loop.  The functions marked "worker"
  * block on the disk and are only called from worker jobs (workers.h).
@@ -39,6 +47,7 @@ struct cache_entry {
 	uint64_t	 size;
 	time_t		 atime;
 	unsigned	 pins;		/* in use: never evicted */
+	bool		 private;	/* for this machine only, never shared */
 };
 
 struct cache_stats {
@@ -56,17 +65,22 @@ void	 cache_get_stats(struct cache_stats *);
 const char *cache_root(void);
 
 /*
- * Be told when an entry enters or leaves the index (loop thread), so the
- * peer side can announce what this machine can share.
+ * Be told when a public entry enters or leaves the index (loop thread),
+ * so the peer side can announce what this machine can share; a private
+ * entry made public counts as entering.
  */
 void	 cache_set_observer(void (*)(const uint8_t *sha256, uint64_t size,
 	    bool present));
 
 /* Index (loop thread). */
 struct cache_entry *cache_lookup(const uint8_t *sha256);
-/* Add or refresh an entry, then evict over quota; NULL on ENOMEM. */
+/*
+ * Add or refresh an entry, then evict over quota; NULL on ENOMEM.  A
+ * private entry becomes public when it is added again as public (its file
+ * was replaced by a download); a public one never becomes private.
+ */
 struct cache_entry *cache_add(const uint8_t *sha256,
-	    uint64_t size, time_t atime);
+	    uint64_t size, time_t atime, bool private);
 void	 cache_touch(struct cache_entry *);
 void	 cache_pin(struct cache_entry *);
 void	 cache_unpin(struct cache_entry *);
@@ -127,9 +141,16 @@ int	 cache_mem_commit(const uint8_t *sha256, int memfd, uint64_t size,
 int	 cache_mem_open(void);
 /* An anonymous temporary file for data with no expected hash. */
 int	 cache_tmp_open(int *rw, int *ro);
-/* Hash a regular file and copy it into the store (import). */
+/*
+ * Hash a regular file and copy it into the store (import).  is_public
+ * (called on the worker with the hash) says whether the copy is public:
+ * then it is made 0644, else it keeps the original's mode without any
+ * world bit (0600 stays 0600, 0644 becomes 0640).  *private tells which.
+ */
 int	 cache_import_file(const char *path, uint8_t *sha256,
-	    uint64_t *size, bool *existed);
+	    uint64_t *size, bool *existed,
+	    bool (*is_public)(const uint8_t *sha256, void *), void *arg,
+	    bool *private);
 /* Reopen an fd read-only as a new open file description. */
 int	 reopen_ro(int fd);
 

@@ -15,6 +15,7 @@
 
 #include "common/confparse.h"
 #include "common/log.h"
+#include "common/manifest.h"
 #include "common/netaddr.h"
 #include "daemon/base/conf.h"
 #include "daemon/base/scope.h"
@@ -39,6 +40,74 @@ status_listen_check(const char *v, char *err, size_t errlen)
 	return false;
 }
 
+/* A comma or blank separated list whose items all pass ok. */
+static bool
+list_check(const char *list, bool (*ok)(const char *), const char *what,
+    char *err, size_t errlen)
+{
+	char		 item[1024];
+	const char	*p = list;
+	size_t		 len;
+
+	while (*(p += strspn(p, " \t,")) != '\0') {
+		len = strcspn(p, " \t,");
+		if (len >= sizeof(item)) {
+			snprintf(err, errlen, "%s too long", what);
+			return false;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!ok(item)) {
+			snprintf(err, errlen, "not %s: %s", what, item);
+			return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
+/* "none", or a numeric ADDRESS:PORT to listen on. */
+static bool
+proxy_listen_check(const char *v, char *err, size_t errlen)
+{
+	struct netaddr	a;
+
+	if (strcmp(v, "none") == 0)
+		return true;
+	if (netaddr_parse(v, strlen(v), &a) < 0 || a.port == 0) {
+		snprintf(err, errlen, "\"%s\" is not none or a numeric "
+		    "ADDRESS:PORT like 127.0.0.1:3142 or [::1]:3142", v);
+		return false;
+	}
+	return true;
+}
+
+static bool
+tracker_url_ok(const char *s)
+{
+	return manifest_tracker_ok(s) && !manifest_tracker_is_pattern(s);
+}
+
+static bool
+trackers_check(const char *list, char *err, size_t errlen)
+{
+	return list_check(list, tracker_url_ok,
+	    "an http://, https:// or udp:// tracker URL", err, errlen);
+}
+
+static bool
+tracker_pattern_ok(const char *s)
+{
+	return manifest_tracker_ok(s) && manifest_tracker_is_pattern(s);
+}
+
+static bool
+patterns_check(const char *list, char *err, size_t errlen)
+{
+	return list_check(list, tracker_pattern_ok,
+	    "a tracker pattern (/PATH, or SCHEME://:PORT/PATH)", err, errlen);
+}
+
 #define KEY(name, type, def)						\
 	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL, NULL }
 
@@ -48,6 +117,7 @@ static const struct conf_key conf_keys[] = {
 	KEY(cache_dir, CONF_PATH, "/var/cache/aptbtd"),
 	KEY(cache_size, CONF_BYTES, "4G"),
 	KEY(control_socket, CONF_PATH, "/run/aptbtd/control.sock"),
+	KEY(delta_dirs, CONF_STRING, "/var/cache/apt/archives /var/lib/apt/lists"),
 	KEY(download_limit, CONF_BYTES, "0"),
 	{ "listen_port", CONF_UINT, offsetof(struct aptbtd_conf, listen_port),
 	    "6881", 1, 65535, NULL, NULL },
@@ -63,14 +133,35 @@ static const struct conf_key conf_keys[] = {
 	KEY(mirrors, CONF_STRING, ""),
 	KEY(peer_download_limit, CONF_BYTES, "0"),
 	KEY(peer_upload_limit, CONF_BYTES, "0"),
+	KEY(peer_want_bytes, CONF_BYTES, "1G"),
+	{ "peer_want_files", CONF_UINT,
+	    offsetof(struct aptbtd_conf, peer_want_files), "200", 0, 1000000,
+	    NULL, NULL },
 	{ "peers", CONF_STRING, offsetof(struct aptbtd_conf, peers), "",
 	    0, 0, NULL, netaddr_check_list },
+	{ "proxy_allow", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_allow), "", 0, 0, NULL, addrscope_check },
+	KEY(proxy_keyrings, CONF_STRING,
+	    "/usr/share/keyrings/debian-archive-keyring.gpg "
+	    "/etc/apt/trusted.gpg.d/*"),
+	{ "proxy_listen", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_listen), "127.0.0.1:3142", 0, 0, NULL, proxy_listen_check },
+	{ "proxy_upstreams", CONF_STRING, offsetof(struct aptbtd_conf,
+	    proxy_upstreams), "any", 0, 0, NULL, NULL },
 	{ "share", CONF_STRING, offsetof(struct aptbtd_conf, share), "lan",
 	    0, 0, NULL, scope_check },
 	KEY(state_dir, CONF_PATH, "/var/lib/aptbtd"),
 	{ "status_listen", CONF_STRING,
 	    offsetof(struct aptbtd_conf, status_listen), "127.0.0.1:9977",
 	    0, 0, NULL, status_listen_check },
+	{ "tracker_announce_rate", CONF_UINT,
+	    offsetof(struct aptbtd_conf, tracker_announce_rate), "60", 1,
+	    6000, NULL, NULL },
+	{ "trackers", CONF_STRING, offsetof(struct aptbtd_conf, trackers), "",
+	    0, 0, NULL, trackers_check },
+	{ "trackers_on_metadata_hosts", CONF_STRING,
+	    offsetof(struct aptbtd_conf, trackers_on_metadata_hosts), "",
+	    0, 0, NULL, patterns_check },
 	KEY(upload_limit, CONF_BYTES, "0"),
 	KEY(user, CONF_STRING, "aptbt"),
 };

@@ -20,6 +20,7 @@ struct aptbtd_conf {
 	char		*control_socket;
 	char		*cache_dir;
 	uint64_t	 cache_size;		/* cache quota, bytes */
+	char		*delta_dirs;		/* older versions for a delta */
 	char		*mirrors;		/* base URLs of one archive's mirrors */
 	char		*state_dir;
 	uint64_t	 listen_port;
@@ -28,6 +29,8 @@ struct aptbtd_conf {
 	uint64_t	 upload_limit;
 	uint64_t	 peer_download_limit;	/* each peer, bytes/s */
 	uint64_t	 peer_upload_limit;
+	uint64_t	 peer_want_bytes;	/* mirror bytes per host and hour */
+	uint64_t	 peer_want_files;	/* files fetched per host and hour */
 	int		 log_level;		/* enum log_level */
 	char		*user;			/* drop to this user when root; "" = stay */
 	char		*peers;			/* static daemons, ADDR:PORT list */
@@ -35,6 +38,13 @@ struct aptbtd_conf {
 	uint64_t	 max_connections_per_file; /* standard clients per swarm */
 	char		*share;			/* lan, any, off or prefixes */
 	char		*status_listen;		/* ADDRESS:PORT of the status page, "none" */
+	char		*trackers;		/* our own trackers, URL list */
+	char		*trackers_on_metadata_hosts; /* patterns, URL list */
+	uint64_t	 tracker_announce_rate;	/* seed announces a minute */
+	char		*proxy_listen;		/* ADDRESS:PORT or "none" */
+	char		*proxy_allow;		/* clients besides the share scope */
+	char		*proxy_upstreams;	/* hosts the proxy fetches from */
+	char		*proxy_keyrings;	/* gpgv keyrings (globs) */
 };
 
 extern struct aptbtd_conf conf;

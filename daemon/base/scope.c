@@ -152,16 +152,17 @@ scope_set(const char *setting, char *err, size_t errlen)
 	return true;
 }
 
-bool
-scope_allows(const struct sockaddr *sa)
+static bool
+prefixes_allow(const struct prefix *list, size_t n, bool any, bool off,
+    const struct sockaddr *sa)
 {
 	const uint8_t	*addr;
 	int		 family;
 	size_t		 i;
 
-	if (share_off)
+	if (off)
 		return false;
-	if (share_any)
+	if (any)
 		return true;
 	if (sa->sa_family == AF_INET) {
 		family = AF_INET;
@@ -179,10 +180,62 @@ scope_allows(const struct sockaddr *sa)
 		}
 	} else
 		return false;
-	for (i = 0; i < nprefixes; i++)
-		if (prefix_match(&prefixes[i], family, addr))
+	for (i = 0; i < n; i++)
+		if (prefix_match(&list[i], family, addr))
 			return true;
 	return false;
+}
+
+bool
+scope_allows(const struct sockaddr *sa)
+{
+	return prefixes_allow(prefixes, nprefixes, share_any, share_off, sa);
+}
+
+struct addrscope {
+	struct prefix	 v[SCOPE_MAX];
+	size_t		 n;
+	bool		 any, off;
+};
+
+struct addrscope *
+addrscope_new(const char *setting, char *err, size_t errlen)
+{
+	struct addrscope	*a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (setting[strspn(setting, " ,\t")] == '\0')
+		a->off = true;
+	else if (!scope_parse(setting, a->v, &a->n, &a->any, &a->off, err,
+	    errlen)) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+bool
+addrscope_check(const char *setting, char *err, size_t errlen)
+{
+	struct addrscope	*a = addrscope_new(setting, err, errlen);
+
+	addrscope_free(a);
+	return a != NULL;
+}
+
+bool
+addrscope_allows(const struct addrscope *a, const struct sockaddr *sa)
+{
+	return a != NULL && prefixes_allow(a->v, a->n, a->any, a->off, sa);
+}
+
+void
+addrscope_free(struct addrscope *a)
+{
+	free(a);
 }
 
 const char *

@@ -21,6 +21,18 @@ bool	scope_check(const char *setting, char *err, size_t errlen);
 bool	scope_allows(const struct sockaddr *);
 /* The setting as parsed, for status. */
 const char *scope_describe(void);
+
+/*
+ * Another address list of the same syntax, kept by its user (the proxy's
+ * "proxy_allow"); "" is the empty list, which allows nobody.  NULL with
+ * err set when not valid.
+ */
+struct addrscope;
+struct addrscope *addrscope_new(const char *setting, char *err, size_t errlen);
+bool	addrscope_allows(const struct addrscope *, const struct sockaddr *);
+void	addrscope_free(struct addrscope *);
+/* A configuration validator for such a list. */
+bool	addrscope_check(const char *setting, char *err, size_t errlen);
 bool	scope_off(void);
 void	scope_free(void);
 

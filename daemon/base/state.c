@@ -45,6 +45,9 @@ static const struct {
 	{ "download_limit", offsetof(struct daemon_state, download_limit), false },
 	{ "limits_set", offsetof(struct daemon_state, limits_set), true },
 	{ "paused", offsetof(struct daemon_state, paused), true },
+	{ "proxy_bytes", offsetof(struct daemon_state, proxy_bytes), false },
+	{ "proxy_refused", offsetof(struct daemon_state, proxy_refused), false },
+	{ "proxy_requests", offsetof(struct daemon_state, proxy_requests), false },
 	{ "upload_limit", offsetof(struct daemon_state, upload_limit), false },
 };
 #define NFIELDS	(sizeof(state_fields) / sizeof(state_fields[0]))

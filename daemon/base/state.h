@@ -23,6 +23,9 @@ struct daemon_state {
 	uint64_t	bytes_from_peers;
 	uint64_t	bytes_to_peers;
 	uint64_t	bytes_from_cache;	/* served to apt from the cache */
+	uint64_t	proxy_requests;		/* answered by the apt proxy */
+	uint64_t	proxy_refused;		/* refused by its rules (4xx) */
+	uint64_t	proxy_bytes;		/* body bytes it sent */
 	time_t		started;		/* this run, clock_s(); not saved */
 	time_t		started_at;		/* the same, as a date to show */
 };

@@ -11,6 +11,11 @@
 #include "config.h"
 
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <sys/socket.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -45,6 +50,7 @@ struct ws_mirror {
 	TAILQ_ENTRY(ws_mirror)	 entry;
 	char			*base;	/* no trailing '/' */
 	bool			 configured;
+	bool			 restricted;	/* no local addresses */
 	uint64_t		 bytes, requests, errors;
 	struct rate		 rate;
 	unsigned		 active;
@@ -68,6 +74,7 @@ struct ws_xfer {
 	bool			 bad_range;	/* server ignored our Range */
 	int64_t			 cr_start, cr_total;	/* Content-Range */
 	struct rate		 rate;
+	bool			(*allow)(const struct sockaddr *);
 	char			 range[48];
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -328,6 +335,18 @@ mirror_failed(struct ws_mirror *m)
 	    (1 << shift) : WS_BACKOFF_MAX);
 }
 
+static void
+mirror_result(struct ws_mirror *m, const struct ws_result *r)
+{
+	m->active--;
+	if (r->ok && !r->stopped && !r->not_modified)
+		m->failures = 0, m->backoff_until = 0;
+	else if (!r->ok && r->mirror_fault)
+		mirror_failed(m);
+	else if (!r->ok)
+		m->errors++;
+}
+
 /*
  * The curl <-> libevent glue.
  */
@@ -364,25 +383,31 @@ after_curl(void)
 			r.ok = true;
 			r.stopped = true;
 		} else {
+			CURLcode	rc = msg->data.result;
+
+			/*
+			 * No status line at all (curl takes it for HTTP/0.9):
+			 * the server's fault, not the URL's, as when a mirror
+			 * sent more than its Content-Length down a connection
+			 * kept alive.
+			 */
+			if (rc == CURLE_UNSUPPORTED_PROTOCOL && code == 0)
+				rc = CURLE_WEIRD_SERVER_REPLY;
 			/* Our write callback refused a body that ignored Range. */
-			mcurl_fail(&f, x->bad_range ? CURLE_RANGE_ERROR :
-			    msg->data.result, code);
+			mcurl_fail(&f, x->bad_range ? CURLE_RANGE_ERROR : rc,
+			    code);
 			snprintf(r.reason, sizeof(r.reason), "%s", f.reason);
 			r.transient = f.transient;
 			r.mirror_fault = f.mirror_fault;
 		}
 		if (!r.ok)
-			snprintf(r.msg, sizeof(r.msg), "%s: %s", x->mirror->base,
+			snprintf(r.msg, sizeof(r.msg), "%s: %s",
+			    x->mirror != NULL ? x->mirror->base : "request",
 			    x->errbuf[0] ? x->errbuf : f.text);
 		curl_multi_remove_handle(ws.multi, easy);
 		TAILQ_REMOVE(&ws.xfers, x, entry);
-		x->mirror->active--;
-		if (r.ok && !r.stopped && !r.not_modified)
-			x->mirror->failures = 0, x->mirror->backoff_until = 0;
-		else if (!r.ok && r.mirror_fault)
-			mirror_failed(x->mirror);
-		else if (!r.ok)
-			x->mirror->errors++;
+		if (x->mirror != NULL)	/* ws_get's belong to no mirror */
+			mirror_result(x->mirror, &r);
 		if (!x->cancelled && r.ok && !r.not_modified && !r.stopped &&
 		    !x->started) {
 			/* An empty body never reached the write callback. */
@@ -545,6 +570,16 @@ begin_body(struct ws_xfer *x)
 	return x->cb->start(x->arg, &r);
 }
 
+static void
+count_bytes(struct ws_xfer *x, size_t len)
+{
+	if (x->mirror != NULL) {
+		x->mirror->bytes += len;
+		rate_add(&x->mirror->rate, len);
+	}
+	rate_add(&x->rate, len);
+}
+
 static size_t
 write_cb(char *buf, size_t size, size_t n, void *arg)
 {
@@ -568,15 +603,54 @@ write_cb(char *buf, size_t size, size_t n, void *arg)
 	default:
 		x->stopped = true;
 		/* Count what it did take: everything up to the stop. */
-		x->mirror->bytes += len;
-		rate_add(&x->mirror->rate, len);
-		rate_add(&x->rate, len);
+		count_bytes(x, len);
 		return 0;
 	}
-	x->mirror->bytes += len;
-	rate_add(&x->mirror->rate, len);
-	rate_add(&x->rate, len);
+	count_bytes(x, len);
 	return len;
+}
+
+void
+ws_mirror_restrict(struct ws_mirror *m)
+{
+	if (m != NULL && !m->configured)
+		m->restricted = true;
+}
+
+/* Loopback, link-local, unspecified (also IPv4-mapped): not for strangers. */
+static bool
+addr_local(const struct sockaddr *sa)
+{
+	const uint8_t		*a;
+	const struct in6_addr	*a6;
+
+	if (sa->sa_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		return a[0] == 127 || a[0] == 0 || (a[0] == 169 && a[1] == 254);
+	}
+	if (sa->sa_family != AF_INET6)
+		return true;
+	a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6) || IN6_IS_ADDR_V4COMPAT(a6)) {
+		a = a6->s6_addr + 12;
+		return a[0] == 127 || a[0] == 0 || (a[0] == 169 && a[1] == 254);
+	}
+	return IN6_IS_ADDR_LOOPBACK(a6) || IN6_IS_ADDR_UNSPECIFIED(a6) ||
+	    IN6_IS_ADDR_LINKLOCAL(a6) || IN6_IS_ADDR_MULTICAST(a6);
+}
+
+/* curl's socket for a restricted mirror: refused for a local address. */
+static curl_socket_t
+open_public(void *arg, curlsocktype purpose, struct curl_sockaddr *ca)
+{
+	struct ws_xfer	*x = arg;
+
+	if (addr_local(&ca->addr)) {
+		log_warnx("webseed %s: refusing to connect to a local address "
+		    "(its name or a redirect points there)", x->mirror->base);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(ca->family, ca->socktype | SOCK_CLOEXEC, ca->protocol);
 }
 
 struct ws_xfer *
@@ -610,6 +684,10 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	if (m->restricted) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_public);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
 	if (start > 0 || end > 0) {
 		if (end > 0)
 			snprintf(x->range, sizeof(x->range), "%llu-%llu",
@@ -637,12 +715,71 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	return x;
 }
 
+/* Ask the owner before connecting anywhere (ws_get's allow). */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct ws_xfer	*x = arg;
+
+	if (x->allow != NULL && !x->allow(&a->addr))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+struct ws_xfer *
+ws_get(const char *url, long timeout,
+    bool (*allow)(const struct sockaddr *), const struct ws_callbacks *cb,
+    void *arg)
+{
+	struct ws_xfer	*x;
+	CURL		*e;
+
+	if (ws.multi == NULL || (x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	if ((e = curl_easy_init()) == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->easy = e;
+	x->cb = cb;
+	x->arg = arg;
+	x->allow = allow;
+	x->cr_start = x->cr_total = -1;
+	if (mcurl_setup(e, url, timeout, timeout) < 0) {
+		curl_easy_cleanup(e);
+		free(x);
+		return NULL;
+	}
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	/* Whoever answers must answer here, not send us elsewhere. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
+	if (allow != NULL) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
+	if (curl_multi_add_handle(ws.multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		free(x);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&ws.xfers, x, entry);
+	return x;
+}
+
 static void
 xfer_free(struct ws_xfer *x)
 {
 	curl_multi_remove_handle(ws.multi, x->easy);
 	curl_easy_cleanup(x->easy);
-	x->mirror->active--;
+	if (x->mirror != NULL)
+		x->mirror->active--;
 	free(x);
 }
 

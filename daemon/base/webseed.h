@@ -21,6 +21,7 @@
 #include <time.h>
 
 struct event_base;
+struct sockaddr;
 struct ws_mirror;
 struct ws_xfer;
 
@@ -87,6 +88,14 @@ struct ws_mirror *ws_mirror_of(const char *url);
  */
 size_t	 ws_alternates(const char *url, char **out, struct ws_mirror **mout,
 	    size_t max);
+/*
+ * From now on, transfers from this mirror never connect to a loopback,
+ * link-local or unspecified address, whatever its name resolves to or a
+ * redirect names: for hosts that reach us from the network (the apt
+ * proxy's clients), not from the administrator.  A configured mirror is
+ * left alone.
+ */
+void	 ws_mirror_restrict(struct ws_mirror *);
 bool	 ws_mirror_usable(const struct ws_mirror *);
 uint64_t ws_mirror_rate(const struct ws_mirror *);
 void	 ws_mirror_get_stats(const struct ws_mirror *, struct ws_mirror_stats *);
@@ -100,6 +109,16 @@ void	 ws_mirror_foreach(void (*cb)(const struct ws_mirror_stats *, void *),
  */
 struct ws_xfer *ws_fetch(struct ws_mirror *, const char *url, uint64_t start,
 	    uint64_t end, time_t ims, const struct ws_callbacks *, void *arg);
+/*
+ * A plain GET that belongs to no mirror (a tracker's announce, say): no
+ * statistics, no backoff, no redirects, and at most timeout seconds for
+ * the connection and again for the whole request.  allow, if not NULL,
+ * is asked about each address before it is connected to; false fails
+ * the transfer as a connection failure (code 0).
+ */
+struct ws_xfer *ws_get(const char *url, long timeout,
+	    bool (*allow)(const struct sockaddr *),
+	    const struct ws_callbacks *, void *arg);
 /* Stop a transfer; its callbacks are not called again. */
 void	 ws_cancel(struct ws_xfer *);
 /* Deliver again after WS_DATA_PAUSE. */

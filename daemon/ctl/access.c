@@ -87,6 +87,12 @@ access_check(int fd, uid_t *uid, pid_t *pid)
 	return ACCESS_READ;
 }
 
+bool
+access_reserved(uid_t uid)
+{
+	return uid == 0 || uid == geteuid() || uid == apt_uid;
+}
+
 const char *
 access_name(enum access_level level)
 {

@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 enum access_level {
 	ACCESS_NONE,	/* may not connect */
 	ACCESS_READ,	/* read-only queries: status, files, peers */
@@ -23,5 +25,10 @@ void	access_init(const char *admin_group);
 /* Classify a connected Unix socket's peer; fills uid for logging. */
 enum access_level access_check(int fd, uid_t *uid, pid_t *pid);
 const char *access_name(enum access_level);
+/*
+ * Is uid one of the callers the control socket keeps slots for: root,
+ * the daemon's own user and apt's "_apt" (apt must never be shut out)?
+ */
+bool	access_reserved(uid_t uid);
 
 #endif

@@ -6,6 +6,16 @@
  * reply may carry a file descriptor: the descriptor has to travel with a
  * specific byte (the first of its frame), which needs our own sendmsg()
  * and an output queue that knows where each descriptor belongs.
+ *
+ * Every local user may connect, so no user may starve another: of the
+ * CTL_MAX_CONNS slots, CTL_RESERVED are kept for root, the daemon's user
+ * and _apt (access_reserved), every other uid holds at most
+ * CTL_MAX_PER_UID, and their connections are closed after CTL_IDLE_SECONDS
+ * with no request in progress.  A caller that does not read its replies
+ * is not read either past CTL_OUT_PAUSE queued bytes, so each connection
+ * holds at most that plus one reply.  apt's method keeps its connection open
+ * between files (and gives the daemon up if it is closed), so reserved
+ * callers are never timed out.
  */
 #include "config.h"
 
@@ -30,8 +40,12 @@
 #include "daemon/ctl/request.h"
 
 #define CTL_MAX_CONNS		256
+#define CTL_RESERVED		64	/* for root, the daemon, _apt */
+#define CTL_MAX_PER_UID		16	/* any other uid */
+#define CTL_IDLE_SECONDS	30	/* any other uid, nothing in progress */
 #define CTL_READ_CHUNK		(64 * 1024)
 #define CTL_MAX_OUTPUT		(32 * 1024 * 1024)	/* a stuck reader */
+#define CTL_OUT_PAUSE		(256 * 1024)	/* no new request past this */
 #define CTL_MAX_PENDING_FDS	64
 
 struct pending_fd {
@@ -43,27 +57,42 @@ struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	int			 fd;
 	struct event		*rev, *wev;
+	struct event		*idle;		/* unreserved callers only */
 	struct bytebuf		 in, out;
 	size_t			 out_sent;	/* bytes of out already written */
 	struct pending_fd	 fds[CTL_MAX_PENDING_FDS];
 	unsigned		 nfds;
 	unsigned		 refs;
 	bool			 closing;	/* flush, then close */
+	bool			 paused;	/* not read until out drains */
 	bool			 closed;
 	uid_t			 uid;
 	pid_t			 pid;
 	enum access_level	 access;
+	bool			 reserved;	/* access_reserved(uid) */
 };
 
 static TAILQ_HEAD(, ctl_conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static unsigned			 nconns;
+static unsigned			 nunreserved;	/* of nconns */
 static struct event_base	*ctl_base;
 static struct event		*listen_ev;
+static struct event		*resume_ev;	/* accept again after EMFILE */
 static int			 listen_fd = -1;
 static char			*socket_path;	/* set when we created it */
 
 static void	conn_close(struct ctl_conn *);
 static void	conn_flush(struct ctl_conn *);
+
+/* Something happened on c (a request, a reply): its idle time restarts. */
+static void
+conn_busy(struct ctl_conn *c)
+{
+	struct timeval	tv = { CTL_IDLE_SECONDS, 0 };
+
+	if (c->idle != NULL && !c->closed)
+		evtimer_add(c->idle, &tv);
+}
 
 unsigned
 control_nconns(void)
@@ -127,6 +156,7 @@ ctl_conn_send(struct ctl_conn *c, const struct bytebuf *frame, int fd)
 		conn_close(c);
 		return -1;
 	}
+	conn_busy(c);
 	conn_flush(c);
 	return 0;
 }
@@ -161,12 +191,16 @@ conn_close(struct ctl_conn *c)
 	c->closed = true;
 	event_free(c->rev);
 	event_free(c->wev);
+	if (c->idle != NULL)
+		event_free(c->idle);
 	close(c->fd);
 	for (i = 0; i < c->nfds; i++)
 		close(c->fds[i].fd);
 	c->nfds = 0;
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
+	if (!c->reserved)
+		nunreserved--;
 	if (c->refs == 0)
 		conn_free(c);
 }
@@ -236,6 +270,12 @@ conn_flush(struct ctl_conn *c)
 	event_del(c->wev);
 	if (c->closing)
 		conn_close(c);
+	else if (c->paused) {
+		/* Read again; frames already buffered are taken from there. */
+		c->paused = false;
+		event_add(c->rev, NULL);
+		event_active(c->rev, EV_READ, 0);
+	}
 }
 
 static void
@@ -253,6 +293,15 @@ conn_process(struct ctl_conn *c)
 	int64_t		 id;
 
 	while (!c->closed && !c->closing) {
+		/*
+		 * A caller that asks and does not read holds at most one
+		 * reply past CTL_OUT_PAUSE: its next request waits.
+		 */
+		if (c->out.len - c->out_sent > CTL_OUT_PAUSE) {
+			c->paused = true;
+			event_del(c->rev);
+			return;
+		}
 		flen = ctl_frame_check(c->in.data, c->in.len);
 		if (flen == 0)
 			return;
@@ -271,6 +320,7 @@ conn_process(struct ctl_conn *c)
 			return;
 		}
 		/* The handler may close c; keep it alive until we return. */
+		conn_busy(c);
 		ctl_conn_ref(c);
 		request_dispatch(c, &doc, c->uid, c->access);
 		benc_free(&doc);
@@ -295,8 +345,10 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	n = read(c->fd, c->in.data + c->in.len, CTL_READ_CHUNK);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		conn_process(c);	/* resumed: frames may wait in c->in */
 		return;
+	}
 	if (n <= 0) {
 		/* Peer gone; drop unsent replies with it. */
 		conn_close(c);
@@ -304,6 +356,81 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->in.len += (size_t)n;
 	conn_process(c);
+}
+
+/*
+ * Out of descriptors (or kernel memory), the connection stays in the
+ * backlog and the socket stays readable: listening on would spin the
+ * loop.  Stop for a while, and say so once per shortage.
+ */
+#define ACCEPT_PAUSE_MS	250
+
+static bool	short_of_fds;
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (listen_ev != NULL)
+		event_add(listen_ev, NULL);
+}
+
+static void
+accept_pause(int err)
+{
+	static const struct timeval	pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+
+	if (!short_of_fds)
+		log_warnx("control: cannot accept: %s; pausing",
+		    strerror(err));
+	short_of_fds = true;
+	event_del(listen_ev);
+	evtimer_add(resume_ev, &pause);
+}
+
+/*
+ * The idle timer of an unreserved caller: close it unless a request is
+ * still being served (a handler holds a reference).  Replies it leaves
+ * unread for that long do not keep it open.
+ */
+static void
+conn_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	if (c->refs > 0) {
+		conn_busy(c);
+		return;
+	}
+	log_info("control: uid %u pid %d idle for %d s; closing",
+	    (unsigned)c->uid, (int)c->pid, CTL_IDLE_SECONDS);
+	conn_close(c);
+}
+
+static unsigned
+conns_of_uid(uid_t uid)
+{
+	struct ctl_conn	*c;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->uid == uid)
+			n++;
+	return n;
+}
+
+/* Why a caller may not have a slot now, or NULL when it may. */
+static const char *
+slot_refused(uid_t uid, bool reserved)
+{
+	if (nconns >= CTL_MAX_CONNS)
+		return "too many connections";
+	if (reserved)
+		return NULL;
+	if (nunreserved >= CTL_MAX_CONNS - CTL_RESERVED)
+		return "the slots left are kept for root and _apt";
+	if (conns_of_uid(uid) >= CTL_MAX_PER_UID)
+		return "too many connections from this user";
+	return NULL;
 }
 
 static void
@@ -314,19 +441,29 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 	uid_t		 uid;
 	pid_t		 pid;
 	enum access_level access;
+	const char	*why;
+	bool		 reserved;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			accept_pause(errno);
+		else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("control: accept");
 		return;
 	}
+	short_of_fds = false;
 	access = access_check(fd, &uid, &pid);
-	if (access == ACCESS_NONE || nconns >= CTL_MAX_CONNS) {
-		if (nconns >= CTL_MAX_CONNS)
-			log_warnx("control: too many connections; refusing "
-			    "pid %d", (int)pid);
+	if (access == ACCESS_NONE) {
+		close(fd);
+		return;
+	}
+	reserved = access_reserved(uid);
+	if ((why = slot_refused(uid, reserved)) != NULL) {
+		log_warnx("control: %s; refusing uid %u pid %d", why,
+		    (unsigned)uid, (int)pid);
 		close(fd);
 		return;
 	}
@@ -338,19 +475,28 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 	c->uid = uid;
 	c->pid = pid;
 	c->access = access;
+	c->reserved = reserved;
 	c->rev = event_new(ctl_base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
 	c->wev = event_new(ctl_base, fd, EV_WRITE, conn_write_cb, c);
-	if (c->rev == NULL || c->wev == NULL || event_add(c->rev, NULL) == -1) {
+	if (!reserved)
+		c->idle = evtimer_new(ctl_base, conn_idle_cb, c);
+	if (c->rev == NULL || c->wev == NULL ||
+	    (!reserved && c->idle == NULL) || event_add(c->rev, NULL) == -1) {
 		if (c->rev != NULL)
 			event_free(c->rev);
 		if (c->wev != NULL)
 			event_free(c->wev);
+		if (c->idle != NULL)
+			event_free(c->idle);
 		close(fd);
 		free(c);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	nconns++;
+	if (!reserved)
+		nunreserved++;
+	conn_busy(c);
 	log_debug("control: connection from uid %u pid %d (%s)",
 	    (unsigned)uid, (int)pid, access_name(access));
 }
@@ -445,7 +591,9 @@ control_init(struct event_base *base, const char *path)
 		return -errno;
 	listen_ev = event_new(base, listen_fd, EV_READ | EV_PERSIST, accept_cb,
 	    NULL);
-	if (listen_ev == NULL || event_add(listen_ev, NULL) == -1)
+	resume_ev = evtimer_new(base, resume_cb, NULL);
+	if (listen_ev == NULL || resume_ev == NULL ||
+	    event_add(listen_ev, NULL) == -1)
 		return -ENOMEM;
 	if (socket_path != NULL)
 		log_info("control: listening on %s", socket_path);
@@ -460,6 +608,10 @@ control_shutdown(void)
 	if (listen_ev != NULL) {
 		event_free(listen_ev);
 		listen_ev = NULL;
+	}
+	if (resume_ev != NULL) {
+		event_free(resume_ev);
+		resume_ev = NULL;
 	}
 	if (listen_fd != -1) {
 		close(listen_fd);

@@ -20,6 +20,7 @@
 struct listing {
 	struct bytebuf	*b;
 	unsigned	 n;
+	bool		 admin;		/* may see private entries */
 };
 
 static bool
@@ -30,9 +31,14 @@ put_entry(const struct cache_entry *e, void *arg)
 
 	if (l->n == LIST_MAX)
 		return false;
+	/* A private file's hash is its owner's business, and the admins'. */
+	if (e->private && !l->admin)
+		return true;
 	hex_encode(e->sha256, SHA256_LEN, hex);
 	benc_put_dict(l->b);
 	benc_put_kv_int(l->b, "atime", (int64_t)e->atime);
+	if (e->private)
+		benc_put_kv_int(l->b, "private", 1);
 	benc_put_kv_str(l->b, "sha256", hex);
 	benc_put_kv_int(l->b, "size", (int64_t)e->size);
 	benc_put_end(l->b);
@@ -91,6 +97,7 @@ req_cache(struct request *req)
 	benc_put_list(b);
 	l.b = b;
 	l.n = 0;
+	l.admin = req->access >= ACCESS_ADMIN;
 	cache_foreach(put_entry, &l);
 	benc_put_end(b);
 	/* "files" is the older name of "count". */

@@ -6,6 +6,7 @@
 
 #include "common/bencode.h"
 #include "daemon/ctl/control.h"
+#include "daemon/base/state.h"
 #include "daemon/ctl/request.h"
 #include "daemon/engine/report.h"
 
@@ -28,6 +29,9 @@ req_status(struct request *req)
 	benc_put_kv_int(b, "files", (int64_t)r.files);
 	benc_put_kv_int(b, "paused", r.paused);
 	benc_put_kv_int(b, "peers", r.peers);
+	benc_put_kv_int(b, "proxy_bytes", (int64_t)state.proxy_bytes);
+	benc_put_kv_int(b, "proxy_refused", (int64_t)state.proxy_refused);
+	benc_put_kv_int(b, "proxy_requests", (int64_t)state.proxy_requests);
 	benc_put_kv_str(b, "share", r.share);
 	benc_put_kv_int(b, "swarms", r.swarms);
 	benc_put_kv_int(b, "upload_limit", (int64_t)r.upload_limit);

@@ -124,20 +124,43 @@ ptimer_cb(evutil_socket_t fd, short what, void *arg)
 	progress_flush(arg, true);
 }
 
+/*
+ * The most a file with no expected hash, or of a size nobody stated, may
+ * grow to when its requester set no maximum: a mirror that sends on and on
+ * would otherwise fill the disk (a hash is only checked at the end).  The cache's quota, within bounds that leave room for any
+ * Release file.
+ */
+#define UNHASHED_MIN	(64ULL * 1024 * 1024)
+#define UNHASHED_MAX	(1024ULL * 1024 * 1024)
+
+uint64_t
+unhashed_limit(uint64_t quota)
+{
+	if (quota < UNHASHED_MIN)
+		return UNHASHED_MIN;
+	return quota > UNHASHED_MAX ? UNHASHED_MAX : quota;
+}
+
 /* Requesters whose max_size the file exceeds get their error now. */
 void
 check_max_size(struct job *j, uint64_t size)
 {
 	struct waiter	*w, *next;
+	struct cache_stats st;
 	char		 msg[128];
+	uint64_t	 max;
 	bool		 any = !TAILQ_EMPTY(&j->waiters);
 
+	cache_get_stats(&st);
 	for (w = TAILQ_FIRST(&j->waiters); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, entry);
-		if (w->max_size == 0 || size <= w->max_size)
+		max = w->max_size;
+		if (max == 0 && (!j->hashed || j->size < 0))
+			max = unhashed_limit(st.quota);
+		if (max == 0 || size <= max)
 			continue;
 		snprintf(msg, sizeof(msg), "file is larger than the maximum "
-		    "size of %llu bytes", (unsigned long long)w->max_size);
+		    "size of %llu bytes", (unsigned long long)max);
 		send_error(w->rq, "MaximumSizeExceeded", false, msg);
 		waiter_end(j, w);
 	}

@@ -20,6 +20,7 @@
 #include "daemon/base/history.h"
 #include "daemon/base/state.h"
 #include "daemon/base/webseed.h"
+#include "daemon/engine/delta.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
@@ -228,5 +229,6 @@ fetch_shutdown(void)
 			    strerror(-rc));
 		job_end(j);
 	}
+	delta_shutdown();
 	jobtab.base = NULL;
 }

@@ -28,10 +28,12 @@
 #include "daemon/base/pieces.h"
 #include "daemon/base/webseed.h"
 #include "daemon/base/workers.h"
+#include "daemon/engine/delta.h"
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
 #include "daemon/meta/discover.h"
+#include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/swarm.h"
 
@@ -185,6 +187,12 @@ job_fail(struct job *j, const char *reason, bool transient,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_info("fetch %s: %s (%s)", j->url, msg, reason);
+	/* A peer that named a hash or size the mirror's file lacks pays. */
+	if (j->for_peer && (strcmp(reason, "HashSumMismatch") == 0 ||
+	    strcmp(reason, "SizeMismatch") == 0))
+		peer_penalise_host((const struct sockaddr *)&j->asker,
+		    WANT_MISMATCH_POINTS, "wanted a file the mirror does not "
+		    "have (SHA-256 or size mismatch)");
 	TAILQ_FOREACH(w, &j->waiters, entry)
 		send_error(w->rq, reason, transient, msg);
 	/* A part with no piece is worth nothing: do not leave it behind. */
@@ -394,7 +402,6 @@ open_done(void *arg)
 {
 	struct opening	*op = arg;
 	struct job	*j = op->job;
-	struct waiter	*w;
 	int		 rc;
 
 	if (op->ro >= 0)
@@ -427,11 +434,24 @@ open_done(void *arg)
 			    piecemap_bytes(picker_map(j->pk)),
 			    (long long)j->size);
 	}
+	/* Built from an older version first, when one is at hand. */
+	if (!delta_start(j))
+		job_run(j);
+out:
+	free(op);
+	job_unref(j);
+}
+
+void
+job_run(struct job *j)
+{
+	struct waiter	*w;
+
 	j->phase = PH_RUNNING;
 	if (j->size >= 0) {
 		check_max_size(j, (uint64_t)j->size);
 		if (j->phase == PH_DONE)
-			goto out;
+			return;
 		TAILQ_FOREACH(w, &j->waiters, entry)
 			waiter_start(j, w);
 		progress_flush(j, true);
@@ -439,9 +459,6 @@ open_done(void *arg)
 	job_join_peers(j);
 	job_schedule(j);
 	job_check_complete(j);
-out:
-	free(op);
-	job_unref(j);
 }
 
 int

@@ -11,11 +11,13 @@
  *              writes, the picker's timer
  *   peers.c    the swarm's piece sink, waiting for site daemons
  *   verify.c   the whole file's SHA-256 and the commit into the cache
+ *   delta.c    pieces built from an older version (delta.h)
  */
 #ifndef APTBTD_JOB_H
 #define APTBTD_JOB_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,6 +46,7 @@ struct ws_xfer;
 #define MAX_SOURCES	8
 #define SRC_MAX_FAILS	2		/* transient failures per source */
 #define HASH_ATTEMPTS	2		/* downloads before HashSumMismatch */
+#define WANT_MISMATCH_POINTS	35	/* a peer's want ended in one: 3 ban */
 #define NO_END		UINT64_MAX
 #define FOR_PEERS_MAX	32		/* files fetched for other daemons */
 #define CATCHUP_MAX	(32u * 1024 * 1024)	/* hashed per worker job */
@@ -130,6 +133,7 @@ struct job {
 	bool			 listed;
 	struct swarm		*swarm;		/* shared with peers */
 	bool			 for_peer;	/* a daemon asked us to fetch it */
+	struct sockaddr_storage	 asker;		/* for_peer: that daemon */
 	bool			 delegated;	/* we asked a daemon to fetch it */
 	struct event		*tick;		/* runs picker_tick() */
 	uint64_t		 peer_bytes;	/* of this file, from peers */
@@ -206,6 +210,8 @@ void	waiter_start(struct job *j, struct waiter *w);
 void	progress_flush(struct job *j, bool force);
 void	ptimer_cb(evutil_socket_t fd, short what, void *arg);
 void	check_max_size(struct job *j, uint64_t size);
+/* The size limit of a file with no hash or no size, and no max_size. */
+uint64_t unhashed_limit(uint64_t quota);
 bool	abandoned(struct job *j);
 void	waiter_done(struct job *j, struct waiter *w, bool ims_hit,
 	    const char *source);
@@ -226,6 +232,8 @@ void	map_save(struct job *j);
 /* The job's picker for its known size, resumed from a map or NULL. */
 int	job_picker(struct job *j, const struct piecemap *resumed);
 int	job_open(struct job *j, bool discard);
+/* The file is open (and a delta over): start its sources. */
+void	job_run(struct job *j);
 
 /* mirror.c */
 void	job_schedule(struct job *j);

@@ -343,10 +343,14 @@ src_done_locked(void *arg, const struct ws_result *r)
 		    s->msg);
 		if (!s->transient || ++s->fails >= SRC_MAX_FAILS)
 			s->dead = true;
-		/* Release what it did not deliver. */
+		/*
+		 * Release what it did not deliver.  A file of unknown size
+		 * streams out as it comes: once a byte was taken, another
+		 * try could not take it back; before, it may try again.
+		 */
 		if (j->pk != NULL)
 			s->end = s->pos;
-		else
+		else if (s->pos > 0)
 			s->dead = true, s->blen = 0;
 	}
 	if (s->blen > 0)

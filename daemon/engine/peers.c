@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
+#include "daemon/base/hostbudget.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/state.h"
 #include "daemon/base/webseed.h"
@@ -463,19 +464,31 @@ const struct piece_sink_ops job_sink_ops = {
  * daemon uses itself (configured, or asked for by its own apt), so a peer
  * cannot make it contact any other host; the file ends in the cache like
  * any other, and the asker streams it from us as pieces arrive.
+ *
+ * The SHA-256 and size are the asker's word, and the mirror's bytes are
+ * the site's: each host may have at most peer_want_files files and
+ * peer_want_bytes bytes (at the size it named) fetched per hour; a file
+ * we hold costs nothing (it is served from the cache); a job for a peer
+ * is never retried after a mismatch, and the asker is penalised for it
+ * (job.c).
  */
 static void
 fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
-    const char *who)
+    const char *who, const struct sockaddr *from)
 {
+	struct hostbudget_limits lim = { conf.peer_want_files,
+	    conf.peer_want_bytes };
 	struct fetchmsg_req	 a;
+	struct cache_entry	*ce;
 	struct job		*j;
 	int			 rc;
 
 	if (jobtab.stopping || state.paused || size > INT64_MAX ||
 	    size > conf.cache_size)
 		return;
-	if (cache_lookup(sha) != NULL) {
+	if ((ce = cache_lookup(sha)) != NULL && ce->private)
+		return;		/* never announced, never fetched for others */
+	if (ce != NULL) {
 		/* It may have missed our index: say it again. */
 		peermgr_notify(sha, PEERMGR_HAVE);
 		return;
@@ -492,9 +505,20 @@ fetch_peer_want(const uint8_t *sha, uint64_t size, const char *url,
 		    who, url);
 		return;
 	}
-	if (jobtab.nfor_peers >= FOR_PEERS_MAX || (j = job_new(&a)) == NULL)
+	if (jobtab.nfor_peers >= FOR_PEERS_MAX)
+		return;
+	if (!hostbudget_take(&lim, from, size, clock_ms())) {
+		log_info("fetch: %s wants %s: over its budget of %llu files "
+		    "and %llu bytes an hour; not fetched", who, url,
+		    (unsigned long long)lim.files,
+		    (unsigned long long)lim.bytes);
+		return;
+	}
+	if ((j = job_new(&a)) == NULL)
 		return;
 	j->for_peer = true;
+	memcpy(&j->asker, from, from->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	jobtab.nfor_peers++;
 	log_debug("fetch %s: fetching it for %s", url, who);
 	if ((rc = job_open(j, false)) < 0)

@@ -100,7 +100,8 @@ walk_cached_slow(const struct cache_entry *e, void *arg)
 	struct report_file	 f = { e->sha256, e->size, e->size, "cached",
 	    0, 0, 0 };
 
-	if (swarm_find_sha256(e->sha256) != NULL)
+	/* "Every file the daemon shares": a private one is not. */
+	if (e->private || swarm_find_sha256(e->sha256) != NULL)
 		return true;
 	w->stopped = !w->cb(&f, w->arg);
 	return !w->stopped;
@@ -113,7 +114,12 @@ walk_cached(const struct cache_entry *e, void *arg)
 	struct report_file	 f = { e->sha256, e->size, e->size, "cached",
 	    0, 0, 0 };
 
-	/* A file with an open swarm was listed with its traffic already. */
+	/*
+	 * A file with an open swarm was listed with its traffic already; a
+	 * private one is not shared.
+	 */
+	if (e->private)
+		return true;
 	if (w->nopen > 0 && bsearch(e->sha256, w->open, w->nopen, SHA256_LEN,
 	    key_cmp) != NULL)
 		return true;
@@ -165,6 +171,7 @@ static const struct {
 	[PEER_SRC_CTL] = { "ctl", 'C' },
 	[PEER_SRC_LSD] = { "lsd", 'L' },
 	[PEER_SRC_PEX] = { "pex", 'X' },
+	[PEER_SRC_TRACKER] = { "tracker", 'T' },
 };
 
 struct peers_walk {

@@ -133,7 +133,7 @@ commit_done(void *arg)
 	if (!TAILQ_EMPTY(&j->waiters))
 		job_answer(j, false);
 	if (rc == 0) {
-		e = cache_add(j->sha, (uint64_t)j->size, time(NULL));
+		e = cache_add(j->sha, (uint64_t)j->size, time(NULL), false);
 		if (e != NULL)
 			cache_pin(e);
 		if (j->swarm != NULL) {
@@ -203,7 +203,9 @@ hash_done(void *arg)
 	}
 	if (rc == 0) {
 		job_verified(j, v->digest);
-	} else if (rc == -EBADMSG && ++j->attempts < HASH_ATTEMPTS) {
+	} else if (rc == -EBADMSG && ++j->attempts < HASH_ATTEMPTS &&
+	    !j->for_peer) {
+		/* Not for a peer: its made-up hash would cost the mirror twice. */
 		log_warnx("fetch %s: SHA-256 mismatch, fetching again",
 		    j->url);
 		job_restart(j);
@@ -269,7 +271,7 @@ job_verify(struct job *j)
 	/* Not known, or a mismatch: the file on disk has the last word. */
 	if ((v = calloc(1, sizeof(*v))) != NULL) {
 		v->job = j;
-		v->last = j->attempts + 1 >= HASH_ATTEMPTS;
+		v->last = j->for_peer || j->attempts + 1 >= HASH_ATTEMPTS;
 		rc = workers_submit(hash_work, hash_done, v);
 	}
 	if (rc < 0) {

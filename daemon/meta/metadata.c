@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/blocks.h"
 #include "common/bytebuf.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -251,9 +252,7 @@ md_resolve_trackers(struct md_suite *s)
 		return -ENOMEM;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < s->m.ntrackers; i++) {
-			local = s->m.trackers[i][0] == '/' ||
-			    strstr(s->m.trackers[i], ":///") != NULL ||
-			    strstr(s->m.trackers[i], "://:") != NULL;
+			local = manifest_tracker_is_pattern(s->m.trackers[i]);
 			if (local != (pass == 0))
 				continue;
 			if ((u = manifest_tracker_url(&s->m, s->url, i)) ==
@@ -597,6 +596,30 @@ metadata_cancel(metadata_cb cb, void *arg)
 				TAILQ_REMOVE(&s->waiters, w, entry);
 				free(w);
 			}
+}
+
+char *
+metadata_blocks_url(const char *base_uri, const uint8_t sha[SHA256_LEN])
+{
+	struct md_suite	*s;
+	char		 ref[sizeof("../../" BLOCKS_DIR "/") + BLOCKS_NAME_LEN];
+	char		*url, *turl, *burl;
+
+	if (!md.ready || (url = manifest_url_of_base(base_uri)) == NULL)
+		return NULL;
+	TAILQ_FOREACH(s, &md.suites, entry)
+		if (strcmp(s->url, url) == 0)
+			break;
+	free(url);
+	if (s == NULL || s->state != MD_HAVE ||
+	    (turl = manifest_torrent_url(&s->m, s->url, sha)) == NULL)
+		return NULL;
+	/* TORRENTS/XX/HEX.torrent -> TORRENTS/../blocks/XX/HEX.blocks */
+	memcpy(ref, "../../" BLOCKS_DIR "/", sizeof("../../" BLOCKS_DIR "/"));
+	blocks_name(sha, ref + sizeof("../../" BLOCKS_DIR "/") - 1);
+	burl = manifest_url_resolve(turl, ref);
+	free(turl);
+	return burl;
 }
 
 void

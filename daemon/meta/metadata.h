@@ -61,6 +61,16 @@ int	 metadata_lookup(const char *base_uri, const uint8_t sha[SHA256_LEN],
 /* Forget every pending lookup made with this cb and arg. */
 void	 metadata_cancel(metadata_cb cb, void *arg);
 
+/*
+ * The URL of the block list (common/blocks.h) the suite at base_uri
+ * would publish for the file with this SHA-256, beside its torrents,
+ * whether or not the manifest lists the file (plain indices have lists
+ * and no entry); NULL while the manifest is not known (look it up first)
+ * or on ENOMEM.  The list may not exist: a 404 means none.
+ */
+char	*metadata_blocks_url(const char *base_uri,
+	    const uint8_t sha[SHA256_LEN]);
+
 struct md_stats {
 	uint64_t	fetches;	/* requests sent for manifests */
 	uint64_t	not_modified;	/* of which answered 304 */

@@ -27,10 +27,181 @@
 #include "daemon/meta/torrents.h"
 
 #define TORRENT_MAX_FILE	(4 * 1024 * 1024)
+#define MAX_TRACKER_LISTS	256	/* distinct lists kept; others dropped */
+#define MAX_TRACKERS		16	/* URLs of one list */
 
 static struct shamap	 by_sha;	/* SHA-256 to struct torrent */
 static struct shamap	 by_key;	/* either info-hash to struct torrent */
 static char		*dir;
+static struct torrent_trackers *lists[MAX_TRACKER_LISTS];
+static size_t		 nlists;
+
+static bool
+list_same(const struct torrent_trackers *l, char *const *urls,
+    const uint8_t *tiers, size_t n)
+{
+	size_t	i;
+
+	if (l->n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (l->tiers[i] != tiers[i] || strcmp(l->urls[i], urls[i]) != 0)
+			return false;
+	return true;
+}
+
+static void
+list_free(struct torrent_trackers *l)
+{
+	size_t	i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		free(l->urls[i]);
+	if (l != NULL) {
+		free(l->urls);
+		free(l->tiers);
+	}
+	free(l);
+}
+
+/* The shared list with these URLs and tiers; NULL when none or no room. */
+static const struct torrent_trackers *
+list_intern(char *const *urls, const uint8_t *tiers, size_t n)
+{
+	struct torrent_trackers	*l;
+	size_t			 i;
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < nlists; i++)
+		if (list_same(lists[i], urls, tiers, n))
+			return lists[i];
+	if (nlists == MAX_TRACKER_LISTS ||
+	    (l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if ((l->urls = calloc(n, sizeof(char *))) == NULL ||
+	    (l->tiers = malloc(n)) == NULL) {
+		list_free(l);
+		return NULL;
+	}
+	for (; l->n < n; l->n++) {
+		if ((l->urls[l->n] = strdup(urls[l->n])) == NULL) {
+			list_free(l);
+			return NULL;
+		}
+		l->tiers[l->n] = tiers[l->n];
+	}
+	lists[nlists++] = l;
+	return l;
+}
+
+/* The torrent's announce-list as a shared list. */
+static const struct torrent_trackers *
+list_of(const struct metainfo *mi)
+{
+	char	*urls[MAX_TRACKERS];
+	uint8_t	 tiers[MAX_TRACKERS];
+	size_t	 n = 0, i, j;
+
+	for (i = 0; i < mi->ntiers && i < 255; i++)
+		for (j = 0; j < mi->tiers[i].nurls && n < MAX_TRACKERS; j++) {
+			urls[n] = mi->tiers[i].urls[j];
+			tiers[n++] = (uint8_t)i;
+		}
+	return list_intern(urls, tiers, n);
+}
+
+/*
+ * The host trackers of a torrent are kept beside it, one URL a line in
+ * <sha256>.hosts, so a seed is announced near its metadata after a
+ * restart too.
+ */
+static void
+hosts_path(const uint8_t *sha256, char *path, size_t len)
+{
+	char	hex[2 * SHA256_LEN + 1];
+
+	hex_encode(sha256, SHA256_LEN, hex);
+	snprintf(path, len, "%s/%s.hosts", dir, hex);
+}
+
+static void
+hosts_save(const uint8_t *sha256, char *const *urls, size_t n)
+{
+	char	path[PATH_MAX], buf[MAX_TRACKERS * (MI_MAX_URL + 1)];
+	size_t	len = 0, i;
+	int	rc;
+
+	if (dir == NULL)
+		return;
+	hosts_path(sha256, path, sizeof(path));
+	if (n == 0) {
+		(void)unlink(path);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t	ul = strlen(urls[i]);
+
+		if (len + ul + 1 > sizeof(buf))
+			break;
+		memcpy(buf + len, urls[i], ul);
+		len += ul;
+		buf[len++] = '\n';
+	}
+	if ((rc = atomicfile_write(path, buf, len, 0644)) != 0)
+		log_warnx("torrents: %s: %s", path, strerror(-rc));
+}
+
+/* The saved host trackers of a torrent just loaded, if any. */
+static void
+hosts_load(struct torrent *t)
+{
+	char	path[PATH_MAX], buf[MAX_TRACKERS * (MI_MAX_URL + 1) + 1];
+	char	*urls[MAX_TRACKERS], *p, *nl;
+	uint8_t	tiers[MAX_TRACKERS] = { 0 };
+	size_t	n = 0;
+	ssize_t	got;
+	int	fd;
+
+	hosts_path(t->sha256, path, sizeof(path));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return;
+	buf[got] = '\0';
+	for (p = buf; *p != '\0' && n < MAX_TRACKERS; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		/* Our own file, but a disk is outside input too. */
+		if (metainfo_url_ok(p, strlen(p)))
+			urls[n++] = p;
+	}
+	t->host_trackers = list_intern(urls, tiers, n);
+}
+
+int
+torrents_set_host_trackers(const uint8_t sha256[SHA256_LEN],
+    char *const *urls, size_t n)
+{
+	struct torrent			*t = shamap_get(&by_sha, sha256);
+	const struct torrent_trackers	*l;
+	uint8_t				 tiers[MAX_TRACKERS] = { 0 };
+
+	if (t == NULL)
+		return 0;
+	if (n > MAX_TRACKERS)
+		n = MAX_TRACKERS;
+	l = list_intern(urls, tiers, n);
+	if (n > 0 && l == NULL)
+		return -ENOMEM;
+	if (l != t->host_trackers)
+		hosts_save(sha256, urls, n);
+	t->host_trackers = l;
+	return 0;
+}
 
 size_t
 torrents_count(void)
@@ -82,6 +253,7 @@ torrent_from(struct torrent *t, const uint8_t *sha256, uint64_t size,
 	}
 	if ((t->pieces = malloc((size_t)mi->npieces * SHA1_LEN)) == NULL)
 		return -ENOMEM;
+	t->trackers = list_of(mi);
 	memcpy(t->pieces, mi->pieces, (size_t)mi->npieces * SHA1_LEN);
 	return 0;
 }
@@ -190,9 +362,11 @@ load_one(const char *name)
 	close(fd);
 	if (n == st.st_size && metainfo_parse(&mi, buf, (size_t)n) == 0) {
 		if (shamap_get(&by_sha, sha) == NULL &&
-		    torrent_from(&t, sha, mi.length, &mi) == 0 &&
-		    index_add(&t) != 0)
-			free(t.pieces);
+		    torrent_from(&t, sha, mi.length, &mi) == 0) {
+			hosts_load(&t);
+			if (index_add(&t) != 0)
+				free(t.pieces);
+		}
 		metainfo_free(&mi);
 	} else
 		log_warnx("torrents: %s: unreadable, ignored", path);
@@ -243,4 +417,6 @@ torrents_shutdown(void)
 	shamap_free(&by_key);
 	free(dir);
 	dir = NULL;
+	while (nlists > 0)
+		list_free(lists[--nlists]);
 }

@@ -20,6 +20,17 @@
 #include "common/hash.h"
 #include "common/swarmkey.h"
 
+/*
+ * Tracker URLs in the order to try them, as BEP 12 tiers.  Lists are
+ * shared: the torrents of one archive name the same trackers, so ten
+ * thousand torrents hold a handful of lists.
+ */
+struct torrent_trackers {
+	char		**urls;
+	uint8_t		 *tiers;	/* tier of each URL, ascending */
+	size_t		  n;
+};
+
 struct torrent {
 	uint8_t		 sha256[SHA256_LEN];
 	uint64_t	 size;
@@ -28,6 +39,13 @@ struct torrent {
 	uint8_t		 ih1[SWARMKEY_LEN];	/* v1 info-hash */
 	uint8_t		 ih2[SWARMKEY_LEN];	/* v2 info-hash, truncated */
 	uint8_t		*pieces;		/* v1: npieces SHA-1s */
+	/* The torrent's own announce-list (or announce); NULL when none. */
+	const struct torrent_trackers *trackers;
+	/*
+	 * Trackers on the host the metadata came from (tracker
+	 * localization), saved beside the torrent; NULL when none.
+	 */
+	const struct torrent_trackers *host_trackers;
 };
 
 /* Load the saved torrents (at start-up, before the loop runs). */
@@ -39,6 +57,12 @@ void	 torrents_shutdown(void);
  */
 int	 torrents_add(const uint8_t sha256[SHA256_LEN], uint64_t size,
 	    const uint8_t *raw, size_t len);
+/*
+ * The trackers on the host the torrent came from: n URLs, one tier.
+ * Ignored for an unknown torrent; -ENOMEM.
+ */
+int	 torrents_set_host_trackers(const uint8_t sha256[SHA256_LEN],
+	    char *const *urls, size_t n);
 const struct torrent *torrents_by_sha256(const uint8_t sha256[SHA256_LEN]);
 /* By either info-hash (v2 truncated to 20 bytes, as BEP 52 swarms do). */
 const struct torrent *torrents_by_key(const uint8_t key[SWARMKEY_LEN]);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * announce.c - the announcer (announce.h): LAN discovery now, trackers
- * later, behind one interface.
+ * announce.c - the announcer (announce.h): LAN discovery and trackers
+ * behind one interface.
  *
  * What a backend hears goes to the peer manager: a site daemon's presence
  * adds it as a daemon peer; a standard client in a swarm we take part in
@@ -11,6 +11,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/lsdmsg.h"
@@ -23,11 +24,13 @@
 #include "daemon/base/scope.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
+#include "daemon/share/tracker.h"
 #include "daemon/meta/torrents.h"
 
 static struct event_base	*an_base;
 static bool			 lsd_running;
 static uint16_t			 lsd_port;	/* the port LSD announces */
+static char			*an_trackers;	/* "trackers" last applied */
 
 /* Someone announced on the LAN: a daemon, or a client in our swarm. */
 static void
@@ -56,6 +59,21 @@ lsd_heard(const struct sockaddr *from, socklen_t fromlen, uint16_t port,
 	}
 }
 
+/* A tracker named a peer: a daemon (presence) or a member of a swarm. */
+static void
+tracker_heard(const struct sockaddr *sa, socklen_t salen,
+    const uint8_t key[20], bool presence)
+{
+	if (presence)
+		peermgr_add(sa, salen, PEER_SRC_TRACKER);
+	else if (swarm_find(key, true) != NULL)
+		/*
+		 * The tracker does not tell us which tracker spoke: each
+		 * address counts as its own teller, under the global rate.
+		 */
+		peermgr_connect_key(sa, salen, key, PEER_SRC_TRACKER, sa);
+}
+
 /* A file we seed under its torrent's info-hashes. */
 static void
 announce_torrent(const struct torrent *t, void *arg)
@@ -63,12 +81,20 @@ announce_torrent(const struct torrent *t, void *arg)
 	uint8_t	keys[2][20];
 	size_t	n = 0;
 
-	if (cache_lookup(t->sha256) == NULL)
+	const struct cache_entry *e = cache_lookup(t->sha256);
+
+	if (e == NULL || e->private)
 		return;
 	memcpy(keys[n++], t->ih1, 20);
 	if (t->has_v2)
 		memcpy(keys[n++], t->ih2, 20);
 	announce_keys((const uint8_t (*)[20])keys, n);
+}
+
+static void
+seed_again(const uint8_t *sha256, uint64_t size, void *arg)
+{
+	tracker_file(sha256, size, false);
 }
 
 static void
@@ -83,7 +109,7 @@ int
 announce_init(struct event_base *base)
 {
 	an_base = base;
-	return 0;
+	return tracker_init(base, tracker_heard);
 }
 
 void
@@ -103,13 +129,38 @@ announce_apply(void)
 		}
 	} else if (!want)
 		lsd_stop();
+	tracker_apply(!state.paused && !scope_off(), peermgr_listen_port());
+	/* New trackers of our own: the files held so far are news to them. */
+	if (an_trackers == NULL || strcmp(an_trackers, conf.trackers != NULL ?
+	    conf.trackers : "") != 0) {
+		if (an_trackers != NULL)
+			swarm_index_foreach(seed_again, NULL);
+		free(an_trackers);
+		an_trackers = strdup(conf.trackers != NULL ? conf.trackers : "");
+	}
 }
 
 void
 announce_shutdown(void)
 {
 	lsd_stop();
+	tracker_shutdown();
+	free(an_trackers);
+	an_trackers = NULL;
 }
+
+void
+announce_file(const uint8_t sha256[32], uint64_t size, bool fetching)
+{
+	tracker_file(sha256, size, fetching);
+}
+
+void
+announce_file_gone(const uint8_t sha256[32])
+{
+	tracker_file_gone(sha256);
+}
+
 
 void
 announce_keys(const uint8_t (*keys)[20], size_t nkeys)

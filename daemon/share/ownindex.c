@@ -35,7 +35,9 @@ snap_each(const struct cache_entry *e, void *arg)
 {
 	struct bytebuf	*b = arg;
 
-	bytebuf_append(b, e->sha256, SHA256_LEN);
+	/* A private file is never announced. */
+	if (!e->private)
+		bytebuf_append(b, e->sha256, SHA256_LEN);
 	return b->len / SHA256_LEN < PEXT_INDEX_ADVERTISED;
 }
 

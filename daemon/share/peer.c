@@ -572,6 +572,43 @@ peer_penalise(struct peer *p, int points, const char *why)
 	}
 }
 
+static bool
+same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+void
+peer_penalise_host(const struct sockaddr *sa, int points, const char *why)
+{
+	struct peer	*p, *next;
+	int		 total;
+	char		 host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return;
+	inet_ntop(sa->sa_family, sa->sa_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
+	    host, sizeof(host));
+	total = events->penalty(sa, points);
+	log_info("host %s: %s (penalty %d)", host, why, total);
+	if (total < BAN_POINTS)
+		return;
+	events->ban(sa, why);
+	TAILQ_FOREACH_SAFE(p, &peers, entry, next)
+		if (p->phase != PH_CLOSED && same_host(peer_addr(p), sa))
+			peer_close(p, "banned");
+}
+
 /*
  * Output.
  */

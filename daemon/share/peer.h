@@ -47,6 +47,7 @@ enum peer_source {
 	PEER_SRC_CTL,		/* "aptbt-ctl peers add" */
 	PEER_SRC_LSD,		/* Local Service Discovery */
 	PEER_SRC_PEX,		/* another peer's ut_pex (BEP 11) */
+	PEER_SRC_TRACKER,	/* a tracker's announce reply */
 };
 
 struct peer_stats {
@@ -115,6 +116,13 @@ void	 peer_get_stats(const struct peer *, struct peer_stats *);
 void	 peer_penalise(struct peer *, int points, const char *why);
 /* Ban the peer's host at once (it broke a hard limit) and close it. */
 void	 peer_ban(struct peer *, const char *why);
+/*
+ * The same for a host, whether or not it is connected now (blame settled
+ * after its connection ended): the points are kept by address, and past
+ * the threshold the host is banned and every connection from it closed.
+ */
+void	 peer_penalise_host(const struct sockaddr *, int points,
+	    const char *why);
 
 /*
  * Send one complete BEP 3 message (built with the pw_put_ helpers) for

@@ -116,7 +116,7 @@ struct ban {
 static void	no_holders(void) {}
 static void	no_fetching(const uint8_t *s, const uint8_t *p) {}
 static void	no_want(const uint8_t *s, uint64_t n, const char *u,
-		    const char *w) {}
+		    const char *w, const struct sockaddr *f) {}
 static const struct peermgr_events no_events = {
 	no_holders, no_fetching, no_want
 };
@@ -442,7 +442,8 @@ peermgr_add(const struct sockaddr *sa, socklen_t salen,
 {
 	struct known	*k;
 	unsigned	 i;
-	bool		 persistent = source != PEER_SRC_LSD;
+	bool		 persistent = source != PEER_SRC_LSD &&
+	    source != PEER_SRC_TRACKER;
 
 	if (salen > sizeof(k->ss))
 		return -EINVAL;
@@ -533,6 +534,44 @@ schedule_retry(void)
  * Accepting.
  */
 
+/*
+ * Out of descriptors, the connection stays in the backlog and the socket
+ * readable: libevent would try again at once, for ever.  Stop for a while
+ * and say so once per shortage.
+ */
+#define ACCEPT_PAUSE_MS	250
+
+static struct event	*resume_ev;
+static bool		 short_of_fds;
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (listener != NULL)
+		evconnlistener_enable(listener);
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval	pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int				err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		log_warnx("peers: accept: %s", strerror(err));
+		return;
+	}
+	if (!short_of_fds)
+		log_warnx("peers: cannot accept: %s; pausing", strerror(err));
+	short_of_fds = true;
+	evconnlistener_disable(l);
+	if (resume_ev == NULL)
+		resume_ev = evtimer_new(pm_base, resume_cb, NULL);
+	if (resume_ev != NULL)
+		evtimer_add(resume_ev, &pause);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -540,6 +579,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct sockaddr_in	 sin;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)sa;
 
+	short_of_fds = false;
 	/* Compare IPv4 peers of the dual-stack socket as IPv4. */
 	if (sa->sa_family == AF_INET6 &&
 	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
@@ -583,6 +623,8 @@ listen_bind(uint16_t port)
 		l = evconnlistener_new_bind(pm_base, accept_cb, NULL, flags,
 		    64, (struct sockaddr *)&sin, sizeof(sin));
 	}
+	if (l != NULL)
+		evconnlistener_set_error_cb(l, accept_error_cb);
 	return l;
 }
 
@@ -812,7 +854,7 @@ peermgr_want(struct peer *p, const struct pext_mux *m)
 		return;
 	memcpy(url, m->url, m->urllen);
 	url[m->urllen] = '\0';
-	events->peer_want(m->sha256, m->size, url, peer_name(p));
+	events->peer_want(m->sha256, m->size, url, peer_name(p), peer_addr(p));
 }
 
 static void
@@ -1121,6 +1163,9 @@ peermgr_shutdown(void)
 	int	i;
 
 	listen_stop();
+	if (resume_ev != NULL)
+		event_free(resume_ev);
+	resume_ev = NULL;
 	peer_foreach(close_each, "shutting down");
 	if (retry_ev != NULL)
 		event_free(retry_ev);

@@ -39,9 +39,10 @@ uint16_t peermgr_listen_port(void);
 
 /*
  * Add a daemon's address: PEER_SRC_CONFIG ("peers"), PEER_SRC_CTL
- * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD: then
- * only an address hearsay.h allows, at its rate (-EPERM, -EAGAIN), and
- * forgotten once silent for 15 minutes.
+ * ("aptbt-ctl peers add"), both retried forever, or PEER_SRC_LSD and
+ * PEER_SRC_TRACKER: then only an address hearsay.h allows, at its rate
+ * (-EPERM, -EAGAIN), heard and not retried, and (LSD) forgotten once
+ * silent for 15 minutes.
  */
 int	 peermgr_add(const struct sockaddr *, socklen_t, enum peer_source);
 int	 peermgr_add_string(const char *hostport, enum peer_source);
@@ -58,9 +59,13 @@ struct peermgr_events {
 	void	(*holders_changed)(void);
 	/* A daemon says it fetches this file (site.h decides who yields). */
 	void	(*peer_fetching)(const uint8_t *sha256, const uint8_t *peer_id);
-	/* A daemon asks us to fetch a file for it (peermgr_delegate). */
+	/*
+	 * A daemon asks us to fetch a file for it (peermgr_delegate); from
+	 * is its address, the host its budget and any penalty belong to.
+	 */
 	void	(*peer_want)(const uint8_t *sha256, uint64_t size,
-		    const char *url, const char *who);
+		    const char *url, const char *who,
+		    const struct sockaddr *from);
 };
 void	 peermgr_set_events(const struct peermgr_events *);
 

@@ -12,6 +12,15 @@
  * and the apt method checks it once more, so a wrong hint can cost time,
  * never correctness.  A piece that fails is fetched from the mirror and
  * its senders are penalised.
+ *
+ * Blame needs proof.  A piece that fails a peer's hint opens a dispute,
+ * settled by the mirror's copy of the piece: it says whether the data's
+ * senders or the hint's sender lied, and only that one is penalised, by
+ * host (peer_penalise_host), connected or not.  Without a dispute (too
+ * many open) nobody is blamed.  Hints are taken only for pieces we lack,
+ * and we pass on only hashes we computed from our own bytes (own_known):
+ * a peer's hint never becomes what we tell others, so an honest daemon
+ * cannot be made to relay a liar's hashes and be banned for them.
  */
 #include "config.h"
 
@@ -111,6 +120,7 @@ struct swarm {
 	uint8_t			*allbits;	/* seeding: every bit set */
 	uint8_t			*hints;		/* npieces SHA-256s */
 	uint8_t			*hint_known;	/* bit per piece */
+	uint8_t			*own_known;	/* hashed from our own bytes */
 	/*
 	 * Who said so, per piece: only peers' hints need it, so it is made
 	 * on the first (a seed never has one; its hashes are ours).  At
@@ -173,6 +183,7 @@ swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
 
 	if ((e = index_sha(sha256)) != NULL) {
 		e->size = size;
+		announce_file(sha256, size, false);
 		return;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -187,7 +198,9 @@ swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size)
 	if (shamap_put(&by_key, e->key, e) != 0) {
 		shamap_remove(&by_sha, e->sha256);
 		free(e);
+		return;
 	}
+	announce_file(sha256, size, false);
 }
 
 void
@@ -197,6 +210,7 @@ swarm_index_remove(const uint8_t sha256[SHA256_LEN])
 
 	if ((e = shamap_remove(&by_sha, sha256)) == NULL)
 		return;
+	announce_file_gone(sha256);
 	shamap_remove(&by_key, e->key);
 	own_bytes -= e->ownlen;
 	free(e->own);
@@ -219,8 +233,10 @@ own_hashes_take(struct swarm *s)
 	    e->ownlen != (size_t)s->npieces * SHA256_LEN)
 		return;
 	memcpy(s->hints, e->own, e->ownlen);
-	for (p = 0; p < s->npieces; p++)
+	for (p = 0; p < s->npieces; p++) {
 		bitfield_set(s->hint_known, p);
+		bitfield_set(s->own_known, p);
+	}
 }
 
 static void
@@ -254,9 +270,12 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	nbits = bitfield_len(s->npieces) + 1;
 	s->hints = calloc(s->npieces + 1, SHA256_LEN);
 	s->hint_known = calloc(nbits, 1);
-	if (s->hints == NULL || s->hint_known == NULL) {
+	s->own_known = calloc(nbits, 1);
+	if (s->hints == NULL || s->hint_known == NULL ||
+	    s->own_known == NULL) {
 		free(s->hints);
 		free(s->hint_known);
+		free(s->own_known);
 		free(s);
 		return NULL;
 	}
@@ -264,6 +283,7 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	if (s->npieces == 1) {
 		memcpy(s->hints, sha256, SHA256_LEN);
 		bitfield_set(s->hint_known, 0);
+		bitfield_set(s->own_known, 0);
 	}
 	own_hashes_take(s);
 	TAILQ_INIT(&s->dl);
@@ -296,6 +316,8 @@ swarm_apply_torrent(struct swarm *s)
 		s->sink->ops->checkable(s->sink, SINK_ALL);
 	/* Standard clients in the swarm find us (and we them). */
 	announce_keys((const uint8_t (*)[20])keys, n);
+	/* Trackers: at once while fetching, else on the seed schedule. */
+	announce_file(s->sha256, s->size, s->sink != NULL);
 }
 
 void
@@ -348,6 +370,7 @@ swarm_free(struct swarm *s)
 	nswarms--;
 	free(s->hints);
 	free(s->hint_known);
+	free(s->own_known);
 	free(s->hint_from);
 	free(s->allbits);
 	free(s->links);
@@ -406,7 +429,7 @@ swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 {
 	struct swarm		*s;
 	struct ientry		*e;
-
+	struct cache_entry	*ce;
 	const struct torrent	*t;
 	const uint8_t		*sha;
 	uint64_t		 size;
@@ -424,9 +447,9 @@ swarm_find(const uint8_t key[SWARMKEY_LEN], bool open)
 		size = t->size;
 	} else
 		return NULL;
-	if (cache_lookup(sha) == NULL)
+	/* A cached file, unless private: open a seed. */
+	if ((ce = cache_lookup(sha)) == NULL || ce->private)
 		return NULL;
-	/* A cached file: open a seed. */
 	if ((s = swarm_alloc(sha, size)) == NULL)
 		return NULL;
 	if (!swarm_set_complete(s)) {
@@ -785,29 +808,39 @@ sockaddr_len(const struct sockaddr *sa)
 }
 
 static bool
-same_sockaddr(const struct sockaddr *a, const struct sockaddr *b)
+same_host(const struct sockaddr *a, const struct sockaddr *b)
 {
-	return a->sa_family == b->sa_family &&
-	    memcmp(a, b, sockaddr_len(a)) == 0;
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
 }
 
-/* Penalise the peers at these addresses (those still connected). */
+/*
+ * Penalise the hosts at these addresses, connected or not: a dispute may
+ * be settled after the liar has gone, and reconnecting wipes nothing.
+ * A host listed twice (two connections) is blamed once.
+ */
 static void
-blame_addrs(struct swarm *s, const struct sockaddr_storage *addrs,
-    unsigned n, int points, const char *why)
+blame_addrs(const struct sockaddr_storage *addrs, unsigned n, int points,
+    const char *why)
 {
-	unsigned	 i, j;
-	struct link	*l;
+	unsigned	i, j;
 
-	for (i = 0; i < n; i++)
-		for (j = 0; j < s->nlinks; j++) {
-			l = s->links[j];
-			if (same_sockaddr(peer_addr(link_peer(l)),
-			    (const struct sockaddr *)&addrs[i])) {
-				peer_penalise(link_peer(l), points, why);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (same_host((const struct sockaddr *)&addrs[i],
+			    (const struct sockaddr *)&addrs[j]))
 				break;
-			}
-		}
+		if (j == i)
+			peer_penalise_host((const struct sockaddr *)&addrs[i],
+			    points, why);
+	}
 }
 
 static bool
@@ -864,17 +897,18 @@ dispute_settle(struct swarm *s, uint32_t piece, const uint8_t *h)
 		return;
 	if (memcmp(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN) ==
 	    0)
-		blame_addrs(s, s->disputes[i].contrib,
-		    s->disputes[i].ncontrib, BAD_DATA_POINTS,
-		    "sent a piece that failed its hash");
+		blame_addrs(s->disputes[i].contrib, s->disputes[i].ncontrib,
+		    BAD_DATA_POINTS, "sent a piece that failed its hash");
 	else {
 		if (s->hint_from != NULL)
 			from = s->hint_from[piece];
 		else
 			memset(&from, 0, sizeof(from));
-		blame_addrs(s, &from, 1, BAD_HINT_POINTS,
-		    "sent a wrong piece hash");
+		blame_addrs(&from, from.ss_family != 0 ? 1 : 0,
+		    BAD_HINT_POINTS, "sent a wrong piece hash");
 		memcpy(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN);
+		if (s->hint_from != NULL)
+			memset(&s->hint_from[piece], 0, sizeof(s->hint_from[0]));
 	}
 	s->disputes[i] = s->disputes[--s->ndisputes];
 }
@@ -912,17 +946,26 @@ verify_done(void *arg)
 		n = s->sink->ops->piece_failed(s->sink, d->piece, who,
 		    MAX_CONTRIB);
 		n = ids_addrs(s, who, n, contrib);
-		/* A trusted hash (apt's, the torrent's): the data was wrong. */
-		if (s->npieces == 1 || v->sha1 ||
-		    !dispute_add(s, d->piece, contrib, n))
-			blame_addrs(s, contrib, n, BAD_DATA_POINTS,
+		/*
+		 * A trusted hash (apt's, the torrent's): the data was wrong.
+		 * Else the mirror's copy decides; with no room to remember
+		 * the dispute, nobody is blamed.
+		 */
+		if (s->npieces == 1 || v->sha1)
+			blame_addrs(contrib, n, BAD_DATA_POINTS,
 			    "sent a piece that failed its hash");
+		else if (!dispute_add(s, d->piece, contrib, n))
+			log_info("piece %u of %s: too many open disputes; "
+			    "nobody blamed", d->piece, hexname(s->sha256));
 		dlpiece_free(d);
 	} else if (s->sink != NULL && !swarm_has_piece(s, d->piece)) {
 		s->from_peers += d->len;
 		state.bytes_from_peers += d->len;
 		history_add(HIST_PEERS, d->len);
 		state_dirty();
+		/* Its hash is the hash of the bytes we now hold. */
+		if (!v->sha1)
+			bitfield_set(s->own_known, d->piece);
 		/* The job now owns the buffer. */
 		s->sink->ops->store(s->sink, d->piece, d->buf, d->len,
 		    v->sha1 ? NULL : v->expect);
@@ -1031,13 +1074,15 @@ mhash_done(void *arg)
 	/* The job's reference holds s until the end: see swarm_done_ref. */
 	if (m->err == 0 && m->dispute)
 		dispute_settle(s, m->piece, m->hash);
-	if (m->err == 0 && !bitfield_get(s->hint_known, m->piece)) {
+	/* Our bytes' hash replaces a peer's hint (wrong or not). */
+	if (m->err == 0) {
 		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
 		    SHA256_LEN);
 		if (s->hint_from != NULL)
 			memset(&s->hint_from[m->piece], 0,
 			    sizeof(s->hint_from[0]));
 		bitfield_set(s->hint_known, m->piece);
+		bitfield_set(s->own_known, m->piece);
 	}
 	swarm_piece_stored(s, m->piece);
 	free(m);
@@ -1051,7 +1096,7 @@ swarm_mirror_piece(struct swarm *s, uint32_t piece, bool dispute)
 
 	if (piece >= s->npieces)
 		return;
-	if (((bitfield_get(s->hint_known, piece) || s->nlinks == 0) &&
+	if (((bitfield_get(s->own_known, piece) || s->nlinks == 0) &&
 	    !dispute) || (m = calloc(1, sizeof(*m))) == NULL) {
 		swarm_piece_stored(s, piece);
 		return;
@@ -1095,7 +1140,8 @@ swarm_hashes_pending(struct swarm *s)
 bool
 swarm_piece_hash(const struct swarm *s, uint32_t piece, uint8_t *out)
 {
-	if (piece >= s->npieces || !bitfield_get(s->hint_known, piece))
+	/* Only what we hashed ourselves: never a peer's word passed on. */
+	if (piece >= s->npieces || !bitfield_get(s->own_known, piece))
 		return false;
 	memcpy(out, s->hints + (size_t)piece * SHA256_LEN, SHA256_LEN);
 	return true;
@@ -1109,14 +1155,16 @@ swarm_hints(struct swarm *s, struct link *l, uint32_t first,
 	size_t			 i;
 	uint32_t		 p;
 
-	/* Without a record of who sent it a hint is worth nothing. */
-	if (s->hint_from == NULL && (s->hint_from = calloc(s->npieces + 1,
-	    sizeof(*s->hint_from))) == NULL)
-		return;
 	for (i = 0; i < count; i++) {
 		p = first + (uint32_t)i;
-		if (p >= s->npieces || bitfield_get(s->hint_known, p))
+		/* A piece we hold needs no hint: ours is the one that counts. */
+		if (p >= s->npieces || bitfield_get(s->hint_known, p) ||
+		    swarm_has_piece(s, p))
 			continue;
+		/* Without a record of who sent it a hint is worth nothing. */
+		if (s->hint_from == NULL && (s->hint_from = calloc(
+		    s->npieces + 1, sizeof(*s->hint_from))) == NULL)
+			return;
 		memcpy(s->hints + (size_t)p * SHA256_LEN,
 		    hashes + i * SHA256_LEN, SHA256_LEN);
 		memcpy(&s->hint_from[p], sa, sockaddr_len(sa));
@@ -1191,6 +1239,7 @@ ownhash_done(void *arg)
 				memset(&s->hint_from[i], 0,
 				    sizeof(s->hint_from[0]));
 			bitfield_set(s->hint_known, i);
+			bitfield_set(s->own_known, i);
 		}
 	}
 	if (o->err != 0 || next >= s->npieces || s->nlinks == 0 ||
@@ -1242,10 +1291,10 @@ start_own_hashes(struct swarm *s)
 
 	if (s->npieces <= 1 || s->hashing || s->allbits == NULL)
 		return;
-	for (p = 0; p < s->npieces && bitfield_get(s->hint_known, p); p++)
+	for (p = 0; p < s->npieces && bitfield_get(s->own_known, p); p++)
 		;
 	if (p == s->npieces)
-		return;		/* verified against hints we all know */
+		return;		/* every hash is one we computed */
 	if (ownhash_submit(s, 0) == 0)
 		s->hashing = true;
 }
@@ -1399,6 +1448,7 @@ swarm_for_job(struct piece_sink *sink, const uint8_t sha256[SHA256_LEN],
 	s->sink = sink;
 	sink->ev = &swarm_sink_events;
 	sink->ev_arg = s;
+	announce_file(sha256, size, true);
 	/* What the sink's picker learns: the hashes, then the links. */
 	if (s->has_torrent)
 		sink->ops->checkable(sink, SINK_ALL);
@@ -1429,6 +1479,7 @@ swarm_job_done(struct swarm *s, bool complete)
 	}
 	if (!complete || !swarm_set_complete(s)) {
 		/* Failed: nothing to offer; end every link. */
+		announce_file_gone(s->sha256);
 		s->refs++;	/* the last link's going must not free s yet */
 		while (s->nlinks > 0)
 			link_close(s->links[0]);
@@ -1472,6 +1523,19 @@ swarm_foreach(void (*cb)(struct swarm *, void *), void *arg)
 
 	TAILQ_FOREACH_SAFE(s, &swarms, entry, next)
 		cb(s, arg);
+}
+
+void
+swarm_index_foreach(void (*cb)(const uint8_t *sha256, uint64_t size, void *),
+    void *arg)
+{
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*v;
+
+	while (shamap_next(&by_sha, &pos, &k, &v))
+		cb(((struct ientry *)v)->sha256, ((struct ientry *)v)->size,
+		    arg);
 }
 
 unsigned

@@ -38,6 +38,9 @@ void	 swarm_shutdown(void);
 /* Files we hold (cache) and fetch: the index behind lookups by key. */
 void	 swarm_index_add(const uint8_t sha256[SHA256_LEN], uint64_t size);
 void	 swarm_index_remove(const uint8_t sha256[SHA256_LEN]);
+/* Every file of the index; cb must not change it. */
+void	 swarm_index_foreach(void (*cb)(const uint8_t *sha256, uint64_t size,
+	    void *), void *arg);
 
 /*
  * The swarm for a key: an active one, or (open) a seed for a cached file

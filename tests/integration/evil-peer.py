@@ -22,6 +22,24 @@ full bitfield) and unchoke on each channel.  Then it lies, by MODE:
   want              claims no file; sends a want (fetch this for me) for
                     each FILE@URL argument, and logs the daemon's index
                     ("their-index ... fetching HEX" / "have HEX")
+  want-fake         like want, but an argument SIZE@URL (SIZE in digits)
+                    is wanted with a made-up SHA-256 and that size; a
+                    FILE@URL argument with the file's true hash and size
+  leech             claims no file; every 2 s attaches to the daemon's
+                    swarm of each file until attached ("our-attach NAME
+                    refused" / "attached"), then asks for its first byte,
+                    one-byte requests in a row, and logs each byte that
+                    comes ("leech-got NAME BYTES-SO-FAR"); logs the
+                    daemon's index as in want
+  poison            claims every file but serves none: on a channel the
+                    daemon attaches it pushes false aptbt_hashes hints for
+                    every piece, says have none, chokes and rejects every
+                    request ("poison-hints ..."); and every 2 s it attaches
+                    to the daemon's swarm of each multi-piece file until
+                    attached, pushes the same false hints there, then asks
+                    for the daemon's piece hashes and logs how many are
+                    true ("seed-hashes NAME first N true T false F
+                    pieces P")
 
   evil-peer.py serve MODE PORT FILE...   listen on PORT (all addresses)
   evil-peer.py probe HOST PORT           exit 0 if HOST:PORT answers a
@@ -84,6 +102,18 @@ def piece_length(size):
     return pl
 
 
+class Fake:
+    """A want's subject that exists nowhere: a made-up SHA-256."""
+
+    def __init__(self, arg):
+        size, _, self.url = arg.partition("@")
+        self.size = int(size)
+        self.sha256 = os.urandom(32)
+        self.key = hashlib.sha256(b"aptbt-v1" + self.sha256).digest()[:20]
+        self.name = "fake-" + self.sha256.hex()[:8]
+        self.npieces = 0
+
+
 class File:
     def __init__(self, path):
         path, _, self.url = path.partition("@")
@@ -139,6 +169,9 @@ class Conn:
         self.their_hashes = 0
         self.fast = False
         self.channels = {}	# sid -> File; sid 0 is a plain swarm connection
+        self.ours = {}		# our attaches: sid -> File
+        self.attached = set()	# names of files attached by us
+        self.next_sid = 1	# we accepted the connection: odd sids
         self.lies = 0
 
     def send(self, data):
@@ -234,23 +267,53 @@ class Conn:
             return
         if plain is not None:
             self.open_channel(None, plain)
-        elif self.their_mux and self.mode == "want":
+        elif self.their_mux and self.mode in ("want", "want-fake"):
             self.send(ext(self.their_mux, benc({"full": 1, "msg_type": 5})))
             for f in self.files:
                 self.send(ext(self.their_mux, benc({
                     "msg_type": 6, "sha256": f.sha256, "size": f.size,
                     "url": f.url.encode()})))
-                say("want", self.name, f.sha256.hex(), f.url)
-        elif self.their_mux:
+                say("want", self.name, f.sha256.hex(), f.size, f.url)
+        elif self.their_mux and self.mode != "leech":
             self.send(ext(self.their_mux, benc({
                 "full": 1, "have": b"".join(f.sha256 for f in self.files),
                 "msg_type": 5})))
             say("index", self.name, len(self.files), "files")
+            if self.mode == "poison":
+                threading.Thread(target=self.attach_loop, daemon=True).start()
+        if self.their_mux and self.mode == "leech":
+            self.send(ext(self.their_mux, benc({"full": 1, "msg_type": 5})))
+            threading.Thread(target=self.attach_loop, daemon=True).start()
         while True:
             mid, payload = self.next_msg()
             if mid is None:
                 continue
             self.handle(None, mid, payload)
+
+    def false_hints(self, sid, f, where):
+        hs = [os.urandom(32) for _ in range(f.npieces)]
+        self.lies += len(hs)
+        self.send_on(sid, ext(self.their_hashes, benc({
+            "hashes": b"".join(hs), "msg_type": 1, "piece": 0})))
+        say("poison-hints", where, self.name, "sid", sid, f.name, f.npieces)
+
+    def attach_loop(self):
+        big = [f for f in self.files
+               if f.npieces > 1 or self.mode == "leech"]
+        self.got = {}
+        try:
+            while True:
+                for f in big:
+                    if f.name in self.attached or f in self.ours.values():
+                        continue
+                    sid = self.next_sid
+                    self.next_sid += 2
+                    self.ours[sid] = f
+                    self.send(ext(self.their_mux, benc({
+                        "key": f.key, "msg_type": 0, "sid": sid})))
+                time.sleep(2)
+        except OSError:
+            pass
 
     def handle(self, sid, mid, payload):
         if mid == EXTENDED:
@@ -265,7 +328,12 @@ class Conn:
                 say("ext", self.name, "id", eid, "ignored")
             return
         f = self.channels.get(sid)
-        if mid == REQUEST and f is not None:
+        if mid == PIECE and f is not None and self.mode == "leech":
+            self.got[f.name] = self.got.get(f.name, 0) + len(payload) - 8
+            say("leech-got", f.name, self.got[f.name])
+        elif mid == REQUEST and f is not None and self.mode == "poison":
+            self.send_on(sid, msg(REJECT, payload))
+        elif mid == REQUEST and f is not None:
             index, begin, length = struct.unpack(">III", payload)
             block = f.piece(index)[begin:begin + length]
             if self.mode == "wrong-data":
@@ -297,7 +365,15 @@ class Conn:
                 return
             self.send(ext(self.their_mux, benc({"msg_type": 1, "sid": sid})))
             say("attach", self.name, "sid=%d" % sid, f.name, "attached")
-            self.open_channel(sid, f)
+            if self.mode == "poison":
+                self.channels[sid] = f
+                if f.npieces > 1:
+                    self.false_hints(sid, f, "downloader")
+                self.send_on(sid, msg(HAVE_NONE) if self.fast else
+                             msg(BITFIELD, bytes(len(f.bitfield()))))
+                self.send_on(sid, msg(CHOKE))
+            else:
+                self.open_channel(sid, f)
         elif t == 3:
             inner = payload[end:]
             (n,) = struct.unpack(">I", inner[:4])
@@ -308,6 +384,26 @@ class Conn:
         elif t == 4:
             self.channels.pop(sid, None)
             say("detach", self.name, "sid=%d" % sid)
+        elif (t == 1 or t == 2) and sid in self.ours:
+            f = self.ours[sid]
+            if t == 2:
+                del self.ours[sid]
+                say("our-attach", self.name, f.name, "refused")
+                return
+            self.attached.add(f.name)
+            self.channels[sid] = f
+            say("our-attach", self.name, f.name, "attached sid", sid)
+            if self.mode == "leech":
+                self.send_on(sid, msg(INTERESTED))
+                for i in range(min(f.size, 64)):
+                    self.send_on(sid, msg(REQUEST, struct.pack(">III", 0,
+                                                               i, 1)))
+                return
+            self.false_hints(sid, f, "seed")
+            self.send_on(sid, msg(HAVE_NONE) if self.fast else
+                         msg(BITFIELD, bytes(len(f.bitfield()))))
+            self.send_on(sid, ext(self.their_hashes, benc({"msg_type": 0,
+                                                           "piece": 0})))
         elif t == 1 or t == 2:
             say("mux", self.name, "answer", t, "sid", sid)
         elif t == 5:
@@ -323,6 +419,18 @@ class Conn:
 
     def hashes(self, sid, payload):
         d, _ = bdec(payload)
+        if d.get(b"msg_type") == 1 and sid in self.ours:
+            f, first = self.ours[sid], d.get(b"piece", 0)
+            got = d.get(b"hashes", b"")
+            true = sum(1 for i in range(len(got) // 32)
+                       if first + i < f.npieces and got[32 * i:32 * i + 32] ==
+                       hashlib.sha256(f.piece(first + i)).digest())
+            say("seed-hashes", f.name, "first", first, "true", true,
+                "false", len(got) // 32 - true, "pieces", f.npieces)
+            return
+        if d.get(b"msg_type") == 2 and sid in self.ours:
+            say("seed-hashes", self.ours[sid].name, "rejected")
+            return
         if d.get(b"msg_type") != 0:
             return
         first = d[b"piece"]
@@ -388,13 +496,15 @@ def next_garbage():
 
 
 MODES = ["wrong-data", "wrong-hints", "garbage", "garbage-random",
-         "garbage-oversize", "garbage-badmux", "honest", "want"]
+         "garbage-oversize", "garbage-badmux", "honest", "want", "want-fake",
+         "poison", "leech"]
 
 
 def serve(mode, port, paths):
     if mode not in MODES:
         sys.exit("evil-peer: unknown mode %s (%s)" % (mode, ", ".join(MODES)))
-    files = [File(p) for p in paths]
+    files = [Fake(p) if mode == "want-fake" and p.split("@")[0].isdigit()
+             else File(p) for p in paths]
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))

@@ -14,7 +14,8 @@
 #   alive PID                     true while PID runs (a zombie is not alive)
 #   write_conf DIR [LINE...]      write DIR/aptbtd.conf (control socket, cache
 #                                 and state dirs under DIR, user empty; lsd
-#                                 and share off unless a LINE sets them) plus
+#                                 and share off, no proxy listener, unless
+#                                 a LINE sets them) plus
 #                                 LINEs, and print its path
 #   wait_for_socket PATH [SECS]   wait until PATH is a socket (default 20 s)
 #   wait_for_file_line FILE RE [SECS]  wait until a line of FILE matches RE
@@ -125,7 +126,7 @@ write_conf()
 		# Unless the test says otherwise, keep the daemon to itself: no
 		# discovery, no peer port (another daemon on this machine, or a
 		# parallel test, may own 6881).
-		for key in "lsd = no" "share = off"; do
+		for key in "lsd = no" "share = off" "proxy_listen = none"; do
 			case " $* " in
 			*" ${key%% =*} ="*) ;;
 			*) echo "$key" ;;

@@ -4,6 +4,7 @@
  * commit and verification (of part files and of memory files), resuming a
  * part file from its persisted map,
  * LRU eviction under the quota (pinned entries stay), the startup scan,
+ * a new scan after the directory was removed under us,
  * import, and a consistent cache after errors.
  */
 #include "config.h"
@@ -95,7 +96,7 @@ put_entry(unsigned seed, size_t len, uint8_t sha[SHA256_LEN])
 	ck_assert_int_eq(cache_part_open(sha, &rw, &ro), 0);
 	ck_assert_int_eq(pwrite(rw, buf, len, 0), (ssize_t)len);
 	ck_assert_int_eq(cache_part_commit(sha, rw, len), 0);
-	ck_assert_ptr_nonnull(cache_add(sha, len, time(NULL)));
+	ck_assert_ptr_nonnull(cache_add(sha, len, time(NULL), false));
 	close(rw);
 	close(ro);
 	free(buf);
@@ -276,12 +277,84 @@ START_TEST(test_scan)
 }
 END_TEST
 
+/*
+ * The cache directory removed under us: the first write that misses it
+ * makes it again, and the next look at the index starts a scan that drops
+ * the entries that went with it, but not one in use nor one added since,
+ * and does not sweep the part files of downloads in progress.
+ */
+START_TEST(test_removed)
+{
+	uint8_t			 a[SHA256_LEN], b[SHA256_LEN], d[SHA256_LEN];
+	uint8_t			 e[SHA256_LEN], p[SHA256_LEN];
+	char			 cmd[256], part[PATH_MAX];
+	struct cache_stats	 st;
+	int			 rw, ro;
+
+	put_entry(40, 1000, a);
+	put_entry(41, 2000, b);
+	cache_pin(cache_lookup(b));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	/* Nothing wrote yet: nothing is known to be lost. */
+	cache_get_stats(&st);
+	ck_assert(st.scanned);
+	ck_assert_uint_eq(st.count, 2);
+
+	put_entry(42, 3000, d);		/* makes the directories again */
+	memset(p, 0x5a, sizeof(p));
+	ck_assert_int_eq(cache_part_open(p, &rw, &ro), 0);
+	ck_assert_int_eq(pwrite(rw, "x", 1, 0), 1);
+	cache_get_stats(&st);
+	ck_assert(!st.scanned);		/* the new scan is under way */
+	put_entry(43, 4000, e);		/* added while it runs */
+	settle();
+	ck_assert_ptr_null(cache_lookup(a));
+	ck_assert_ptr_nonnull(cache_lookup(b));	/* pinned: left alone */
+	ck_assert_ptr_nonnull(cache_lookup(d));
+	ck_assert_ptr_nonnull(cache_lookup(e));
+	cache_get_stats(&st);
+	ck_assert_uint_eq(st.count, 3);
+	ck_assert_uint_eq(st.bytes, 9000);
+	cache_part_path(p, ".part", part, sizeof(part));
+	ck_assert(exists(part));
+	close(rw);
+	close(ro);
+	cache_unpin(cache_lookup(b));
+
+	/* Once settled, no further scan without a further loss. */
+	cache_get_stats(&st);
+	ck_assert(st.scanned);
+}
+END_TEST
+
+static bool
+yes(const uint8_t *sha, void *arg)
+{
+	return true;
+}
+
+static bool
+no(const uint8_t *sha, void *arg)
+{
+	return false;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat	st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
 START_TEST(test_import)
 {
 	uint8_t		buf[3000], want[SHA256_LEN], got[SHA256_LEN];
 	char		src[PATH_MAX], path[PATH_MAX];
 	uint64_t	size;
-	bool		existed;
+	bool		existed, priv;
 	FILE		*f;
 
 	fill(buf, sizeof(buf), 30);
@@ -290,16 +363,61 @@ START_TEST(test_import)
 	ck_assert_ptr_nonnull(f = fopen(src, "w"));
 	ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
 	fclose(f);
-	ck_assert_int_eq(cache_import_file(src, got, &size, &existed), 0);
+	ck_assert_int_eq(chmod(src, 0644), 0);
+	ck_assert_int_eq(cache_import_file(src, got, &size, &existed, yes,
+	    NULL, &priv), 0);
 	ck_assert_mem_eq(got, want, SHA256_LEN);
 	ck_assert_uint_eq(size, sizeof(buf));
 	ck_assert(!existed);
+	ck_assert(!priv);
 	cache_entry_path(want, path, sizeof(path));
 	ck_assert(exists(path));
-	ck_assert_int_eq(cache_import_file(src, got, &size, &existed), 0);
+	ck_assert_uint_eq(mode_of(path), 0644);
+	ck_assert_int_eq(cache_import_file(src, got, &size, &existed, yes,
+	    NULL, &priv), 0);
 	ck_assert(existed);
 	/* Not a regular file. */
-	ck_assert_int_lt(cache_import_file(top, got, &size, &existed), 0);
+	ck_assert_int_lt(cache_import_file(top, got, &size, &existed, yes,
+	    NULL, &priv), 0);
+}
+END_TEST
+
+/* A private import keeps its mode without world bits, whatever the hash. */
+START_TEST(test_import_private)
+{
+	uint8_t		buf[2000], want[SHA256_LEN], got[SHA256_LEN];
+	char		src[PATH_MAX], path[PATH_MAX];
+	uint64_t	size;
+	bool		existed, priv;
+	FILE		*f;
+	int		i;
+	static const struct {
+		mode_t	 mode;
+		bool	 listed;
+		mode_t	 want;
+		bool	 priv;
+	} cases[] = {
+		{ 0600, true, 0600, true },	/* its owner's: never public */
+		{ 0640, true, 0640, true },
+		{ 0644, false, 0640, true },	/* apt never vouched for it */
+		{ 0644, true, 0644, false },
+	};
+
+	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+		fill(buf, sizeof(buf), 40 + i);
+		sha256(buf, sizeof(buf), want);
+		snprintf(src, sizeof(src), "%s/secret%d", top, i);
+		ck_assert_ptr_nonnull(f = fopen(src, "w"));
+		ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
+		fclose(f);
+		ck_assert_int_eq(chmod(src, cases[i].mode), 0);
+		ck_assert_int_eq(cache_import_file(src, got, &size, &existed,
+		    cases[i].listed ? yes : no, NULL, &priv), 0);
+		ck_assert(!existed);
+		ck_assert(priv == cases[i].priv);
+		cache_entry_path(want, path, sizeof(path));
+		ck_assert_uint_eq(mode_of(path), cases[i].want);
+	}
 }
 END_TEST
 
@@ -506,7 +624,9 @@ cache_suite(void)
 	tcase_add_test(tc, test_resume);
 	tcase_add_test(tc, test_lru);
 	tcase_add_test(tc, test_scan);
+	tcase_add_test(tc, test_removed);
 	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, test_import_private);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_workers);
 	tcase_add_test(tc, test_mem_commit);

@@ -53,6 +53,7 @@ hash_id(const uint8_t *h)
 static void
 hold(unsigned id)
 {
+	memset(&held[nheld], 0, sizeof(held[0]));
 	make_hash(id, held[nheld].sha256);
 	held[nheld++].size = 1;
 }
@@ -229,6 +230,24 @@ START_TEST(test_changes_midway)
 }
 END_TEST
 
+START_TEST(test_private)
+{
+	struct ownindex_cursor	c;
+	unsigned		i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < 600; i++)
+		hold(i);
+	for (i = 0; i < 600; i += 3)
+		held[i].private = true;
+	ownindex_start(P, &c);
+	drain_all(&c);
+	for (i = 0; i < 600; i++)
+		ck_assert_msg(got[i] == (i % 3 != 0), "hash %u sent %u times",
+		    i, got[i]);
+}
+END_TEST
+
 START_TEST(test_empty)
 {
 	struct ownindex_cursor	c;
@@ -270,6 +289,7 @@ ownindex_suite(void)
 	tcase_add_test(tc, test_whole_once);
 	tcase_add_test(tc, test_not_reading);
 	tcase_add_test(tc, test_changes_midway);
+	tcase_add_test(tc, test_private);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_peer_gone);
 	suite_add_tcase(s, tc);

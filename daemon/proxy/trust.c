@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * trust.c - suites' verified InRelease files and their archives' pool
+ * hashes, learnt from files the proxy served.
+ *
+ * The checking runs on a worker: gpgv and the decompressors are child
+ * processes with a deadline, fed from memory files holding exactly the
+ * bytes that are then parsed, so what gpgv vouched for is what is read.
+ * Tables are touched only on the loop thread, in the done functions.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/debindex.h"
+#include "common/log.h"
+#include "common/proxyurl.h"
+#include "daemon/base/conf.h"
+#include "daemon/base/workers.h"
+#include "daemon/proxy/trust.h"
+
+extern char **environ;
+
+struct suite {
+	TAILQ_ENTRY(suite)	 entry;
+	char			*key;		/* URL of dists/SUITE */
+	struct release		 rel;
+};
+
+struct pent {
+	char		*path;			/* relative to the archive top */
+	uint8_t		 sha256[SHA256_LEN];
+	uint64_t	 size;
+};
+
+struct archive {
+	TAILQ_ENTRY(archive)	 entry;
+	char			*top;		/* URL ending in '/' */
+	struct pent		*v;
+	size_t			 n;
+	/* Packages files already read, by SHA-256: not read again. */
+	uint8_t			(*seen)[SHA256_LEN];
+	size_t			 nseen;
+};
+
+static TAILQ_HEAD(, suite)	suites = TAILQ_HEAD_INITIALIZER(suites);
+static TAILQ_HEAD(, archive)	archives = TAILQ_HEAD_INITIALIZER(archives);
+static unsigned			nsuites, narchives;
+static size_t			npool;		/* entries of all archives */
+static struct trust_stats	st;
+static bool			stopping;
+
+enum learn_kind { L_RELEASE, L_PACKAGES };
+
+struct learn {
+	enum learn_kind	 kind;
+	char		*key;
+	char		*keyrings;
+	char		 comp[4];
+	uint8_t		 sha256[SHA256_LEN];	/* a Packages' own */
+	int		 fd;
+	void		(*cb)(void *);
+	void		*cbarg;
+	/* results */
+	int		 rc;
+	char		 why[160];
+	struct release	 rel;
+	struct pent	*v;
+	size_t		 n, cap;
+	size_t		 skipped;
+};
+
+static int
+pent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pent *)a)->path,
+	    ((const struct pent *)b)->path);
+}
+
+/* --- on a worker ---------------------------------------------------------- */
+
+/* Run argv with stdin and stdout; its exit status, or -errno. */
+static int
+run_child(char *const argv[], int in, int out, int timeout_s)
+{
+	posix_spawn_file_actions_t	 fa;
+	pid_t				 pid;
+	int				 rc, status, waited = 0;
+	struct timespec			 ts = { 0, 20 * 1000 * 1000 };
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -ENOMEM;
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -rc;
+	for (;;) {
+		rc = waitpid(pid, &status, WNOHANG);
+		if (rc == pid)
+			break;
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (waited++ > timeout_s * 50) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+/* Read all of fd from offset 0, at most max bytes, into a new buffer. */
+static int
+slurp(int fd, size_t max, char **out, size_t *len)
+{
+	char	*b = NULL, *nb;
+	size_t	 n = 0, cap = 0;
+	ssize_t	 r;
+
+	for (;;) {
+		if (n == cap) {
+			if (cap >= max) {
+				free(b);
+				return -EFBIG;
+			}
+			cap = cap == 0 ? 65536 : cap * 2;
+			if ((nb = realloc(b, cap + 1)) == NULL) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		r = pread(fd, b + n, cap - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(b);
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static int
+mem_file(const char *name, const char *buf, size_t len)
+{
+	int		 fd;
+	size_t		 off = 0;
+	ssize_t		 w;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) < 0)
+		return -errno;
+	while (off < len) {
+		if ((w = write(fd, buf + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -errno;
+		}
+		off += (size_t)w;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* gpgv --keyring K... < mem: 0 when a good signature by one of them. */
+static int
+gpgv_check(struct learn *l, int mem)
+{
+	char		*argv[2 * 64 + 4];
+	char		*copy, *tok, *save;
+	glob_t		 g;
+	size_t		 i, n = 0, nkeys = 0;
+	struct stat	 sb;
+	int		 rc, devnull;
+
+	argv[n++] = "gpgv";
+	argv[n++] = "--homedir";
+	argv[n++] = "/nonexistent";
+	memset(&g, 0, sizeof(g));
+	if ((copy = strdup(l->keyrings)) == NULL)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,\t", &save))
+		glob(tok, g.gl_pathc > 0 ? GLOB_APPEND : 0, NULL, &g);
+	for (i = 0; i < g.gl_pathc && nkeys < 64; i++) {
+		const char	*k = g.gl_pathv[i];
+		size_t		 kl = strlen(k);
+
+		/* gpgv reads binary keyrings only; apt dearmors .asc. */
+		if (k[0] != '/' || (kl > 4 && strcmp(k + kl - 4, ".asc") == 0) ||
+		    stat(k, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+		    access(k, R_OK) < 0)
+			continue;
+		argv[n++] = "--keyring";
+		argv[n++] = g.gl_pathv[i];
+		nkeys++;
+	}
+	argv[n] = NULL;
+	if (nkeys == 0) {
+		snprintf(l->why, sizeof(l->why), "no keyring of "
+		    "proxy_keyrings is readable");
+		rc = -ENOKEY;
+	} else if ((devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	else {
+		rc = run_child(argv, mem, devnull, TRUST_GPGV_TIMEOUT_S);
+		close(devnull);
+		if (rc < 0)
+			snprintf(l->why, sizeof(l->why), "gpgv did not run: "
+			    "%s", strerror(-rc));
+		else if (rc > 0)
+			snprintf(l->why, sizeof(l->why), "gpgv: no good "
+			    "signature by a key of proxy_keyrings (status %d)",
+			    rc);
+		if (rc > 0)
+			rc = -EBADMSG;
+	}
+	if (g.gl_pathc > 0 || g.gl_pathv != NULL)
+		globfree(&g);
+	free(copy);
+	return rc;
+}
+
+static void
+learn_release(struct learn *l)
+{
+	char	*buf;
+	size_t	 len;
+	int	 mem;
+
+	if ((l->rc = slurp(l->fd, TRUST_MAX_RELEASE, &buf, &len)) < 0) {
+		snprintf(l->why, sizeof(l->why), "reading it: %s",
+		    strerror(-l->rc));
+		return;
+	}
+	if ((mem = mem_file("inrelease", buf, len)) < 0) {
+		l->rc = mem;
+		snprintf(l->why, sizeof(l->why), "memfd: %s", strerror(-mem));
+	} else {
+		l->rc = gpgv_check(l, mem);
+		close(mem);
+	}
+	if (l->rc == 0 && (l->rc = release_parse(&l->rel, buf, len)) < 0)
+		snprintf(l->why, sizeof(l->why), "not a Release file");
+	if (l->rc == 0 && !l->rel.signed_body) {
+		release_free(&l->rel);
+		l->rc = -EBADMSG;
+		snprintf(l->why, sizeof(l->why), "not clearsigned");
+	}
+	free(buf);
+}
+
+static int
+add_pent(void *arg, const char *path, uint64_t size,
+    const uint8_t sha256[SHA256_LEN])
+{
+	struct learn	*l = arg;
+	struct pent	*nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 1024 : l->cap * 2;
+		if ((nv = reallocarray(l->v, l->cap, sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		l->v = nv;
+	}
+	if ((l->v[l->n].path = strdup(path)) == NULL)
+		return -ENOMEM;
+	memcpy(l->v[l->n].sha256, sha256, SHA256_LEN);
+	l->v[l->n].size = size;
+	l->n++;
+	return 0;
+}
+
+static void
+learn_packages(struct learn *l)
+{
+	char		*buf;
+	size_t		 len;
+	int		 out = -1;
+	char		*argv[] = { l->comp[0] == 'g' ? "gzip" : "xz", "-dc",
+			    NULL };
+
+	if (l->comp[0] != '\0') {
+		if ((out = memfd_create("packages", MFD_CLOEXEC)) < 0) {
+			l->rc = -errno;
+			snprintf(l->why, sizeof(l->why), "memfd: %s",
+			    strerror(errno));
+			return;
+		}
+		lseek(l->fd, 0, SEEK_SET);
+		if ((l->rc = run_child(argv, l->fd, out,
+		    TRUST_CHILD_TIMEOUT_S)) != 0) {
+			snprintf(l->why, sizeof(l->why), "%s -dc: %s", argv[0],
+			    l->rc < 0 ? strerror(-l->rc) : "failed");
+			l->rc = l->rc < 0 ? l->rc : -EBADMSG;
+			close(out);
+			return;
+		}
+	}
+	l->rc = slurp(out >= 0 ? out : l->fd, TRUST_MAX_PACKAGES, &buf, &len);
+	if (out >= 0)
+		close(out);
+	if (l->rc < 0) {
+		snprintf(l->why, sizeof(l->why), "reading it: %s",
+		    strerror(-l->rc));
+		return;
+	}
+	l->rc = debindex_parse(DEBINDEX_PACKAGES, buf, len, add_pent, l,
+	    &l->skipped);
+	if (l->rc < 0)
+		snprintf(l->why, sizeof(l->why), "parsing it: %s",
+		    strerror(-l->rc));
+	free(buf);
+	if (l->rc == 0 && l->n > 0)
+		qsort(l->v, l->n, sizeof(l->v[0]), pent_cmp);
+}
+
+static void
+learn_work(void *arg)
+{
+	struct learn	*l = arg;
+
+	if (l->kind == L_RELEASE)
+		learn_release(l);
+	else
+		learn_packages(l);
+}
+
+/* --- on the loop ------------------------------------------------------------ */
+
+static struct suite *
+suite_find(const char *key, size_t len)
+{
+	struct suite	*s;
+
+	TAILQ_FOREACH(s, &suites, entry)
+		if (strlen(s->key) == len && memcmp(s->key, key, len) == 0)
+			return s;
+	return NULL;
+}
+
+static struct archive *
+archive_find(const char *top, size_t len)
+{
+	struct archive	*a;
+
+	TAILQ_FOREACH(a, &archives, entry)
+		if (strlen(a->top) == len && memcmp(a->top, top, len) == 0)
+			return a;
+	return NULL;
+}
+
+static void
+pents_free(struct pent *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+static void
+learn_free(struct learn *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	pents_free(l->v, l->n);
+	if (l->rel.v != NULL)
+		release_free(&l->rel);
+	free(l->key);
+	free(l->keyrings);
+	free(l);
+}
+
+static void
+store_release(struct learn *l)
+{
+	struct suite	*s = suite_find(l->key, strlen(l->key));
+
+	if (s == NULL) {
+		if (nsuites >= TRUST_MAX_SUITES)
+			return;
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return;
+		s->key = l->key;
+		l->key = NULL;
+		TAILQ_INSERT_TAIL(&suites, s, entry);
+		nsuites++;
+	} else
+		release_free(&s->rel);
+	s->rel = l->rel;
+	memset(&l->rel, 0, sizeof(l->rel));
+	log_info("proxy: %s: InRelease verified, %zu indices", s->key,
+	    s->rel.n);
+}
+
+/* Merge the sorted new entries into the archive's sorted table. */
+static void
+store_packages(struct learn *l)
+{
+	struct archive	*a = archive_find(l->key, strlen(l->key));
+	struct pent	*m, *old;
+	uint8_t		(*nseen)[SHA256_LEN];
+	size_t		 i = 0, j = 0, k = 0, added;
+	int		 c;
+
+	if (npool + l->n > TRUST_MAX_POOL_FILES) {
+		log_warnx("proxy: %s: %zu more pool hashes would pass the "
+		    "bound of %u; its files are passed through", l->key, l->n,
+		    TRUST_MAX_POOL_FILES);
+		return;
+	}
+	if (a == NULL) {
+		if (narchives >= TRUST_MAX_ARCHIVES ||
+		    (a = calloc(1, sizeof(*a))) == NULL)
+			return;
+		a->top = l->key;
+		l->key = NULL;
+		TAILQ_INSERT_TAIL(&archives, a, entry);
+		narchives++;
+	}
+	if ((m = reallocarray(NULL, a->n + l->n, sizeof(*m))) == NULL)
+		return;
+	old = a->v;
+	while (i < a->n || j < l->n) {
+		if (i == a->n)
+			c = 1;
+		else if (j == l->n)
+			c = -1;
+		else
+			c = strcmp(old[i].path, l->v[j].path);
+		if (c < 0)
+			m[k++] = old[i++];
+		else {
+			if (c == 0)	/* the newer index wins */
+				free(old[i++].path);
+			m[k++] = l->v[j++];
+		}
+	}
+	if ((nseen = reallocarray(a->seen, a->nseen + 1, sizeof(*nseen)))
+	    != NULL) {
+		a->seen = nseen;
+		memcpy(a->seen[a->nseen++], l->sha256, SHA256_LEN);
+	}
+	added = k - a->n;
+	npool += added;
+	st.pool_files += added;
+	free(old);
+	a->v = m;
+	a->n = k;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	log_info("proxy: %s: %zu pool files with a verified hash (%zu new)",
+	    a->top, a->n, added);
+}
+
+static void
+learn_done(void *arg)
+{
+	struct learn	*l = arg;
+
+	if (!stopping) {
+		if (l->rc == 0 && l->kind == L_RELEASE)
+			store_release(l);
+		else if (l->rc == 0)
+			store_packages(l);
+		else {
+			if (l->kind == L_RELEASE)
+				st.bad_signatures++;
+			log_warnx("proxy: %s: not trusted, its files are "
+			    "passed through: %s", l->key, l->why);
+		}
+	}
+	if (l->cb != NULL)
+		l->cb(l->cbarg);
+	learn_free(l);
+}
+
+static void
+unescape(const char *s, char *out, size_t outlen)
+{
+	size_t	n = 0;
+	int	hi, lo;
+
+	while (*s != '\0' && n + 1 < outlen) {
+		if (s[0] == '%' && (hi = hex_digit(s[1])) >= 0 &&
+		    (lo = hex_digit(s[2])) >= 0) {
+			out[n++] = (char)(hi * 16 + lo);
+			s += 3;
+		} else
+			out[n++] = *s++;
+	}
+	out[n] = '\0';
+}
+
+static bool
+packages_name(const char *path, char comp[4])
+{
+	const char	*b = strrchr(path, '/');
+
+	b = b == NULL ? path : b + 1;
+	if (strcmp(b, "Packages") == 0)
+		comp[0] = '\0';
+	else if (strcmp(b, "Packages.gz") == 0)
+		strcpy(comp, "gz");
+	else if (strcmp(b, "Packages.xz") == 0)
+		strcpy(comp, "xz");
+	else
+		return false;
+	return true;
+}
+
+static void
+hit_from(struct trust_hit *hit, const struct release_entry *e)
+{
+	hit->hashed = true;
+	memcpy(hit->sha256, e->sha256, SHA256_LEN);
+	hit->size = (int64_t)e->size;
+	hit->packages = packages_name(e->path, hit->comp);
+}
+
+void
+trust_lookup(const struct proxyurl *u, struct trust_hit *hit)
+{
+	struct suite	*s;
+	struct archive	*a;
+	struct pent	 key, *e;
+	const char	*rel, *hex;
+	uint8_t		 sha[SHA256_LEN];
+	char		 path[PROXYURL_MAX + 1];
+	size_t		 i;
+
+	memset(hit, 0, sizeof(*hit));
+	hit->size = -1;
+	switch (u->kind) {
+	case PROXYURL_INDEX:
+	case PROXYURL_BYHASH:
+		if ((s = suite_find(u->url, u->suite_len)) == NULL)
+			return;
+		rel = u->url + u->suite_len + 1;
+		if (u->kind == PROXYURL_BYHASH) {
+			hex = strrchr(u->url, '/') + 1;
+			if (strstr(rel, "/by-hash/SHA256/") == NULL ||
+			    strlen(hex) != 2 * SHA256_LEN ||
+			    !hex_decode(hex, strlen(hex), sha, SHA256_LEN))
+				return;
+			for (i = 0; i < s->rel.n; i++)
+				if (memcmp(s->rel.v[i].sha256, sha,
+				    SHA256_LEN) == 0) {
+					hit_from(hit, &s->rel.v[i]);
+					return;
+				}
+			return;
+		}
+		unescape(rel, path, sizeof(path));
+		for (i = 0; i < s->rel.n; i++)
+			if (strcmp(s->rel.v[i].path, path) == 0) {
+				hit_from(hit, &s->rel.v[i]);
+				return;
+			}
+		return;
+	case PROXYURL_POOL:
+		if ((a = archive_find(u->url, u->base_len)) == NULL)
+			return;
+		unescape(u->url + u->base_len, path, sizeof(path));
+		key.path = path;
+		if ((e = bsearch(&key, a->v, a->n, sizeof(a->v[0]),
+		    pent_cmp)) != NULL) {
+			hit->hashed = true;
+			memcpy(hit->sha256, e->sha256, SHA256_LEN);
+			hit->size = (int64_t)e->size;
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+bool
+trust_wants(const struct proxyurl *u, const struct trust_hit *hit)
+{
+	const char	*b = strrchr(u->url, '/') + 1;
+	struct archive	*a;
+	size_t		 i;
+
+	if (u->kind == PROXYURL_RELEASE)
+		return strcmp(b, "InRelease") == 0;
+	if (!hit->hashed || !hit->packages)
+		return false;
+	if ((a = archive_find(u->url, u->base_len)) != NULL)
+		for (i = 0; i < a->nseen; i++)
+			if (memcmp(a->seen[i], hit->sha256, SHA256_LEN) == 0)
+				return false;
+	return true;
+}
+
+int
+trust_learn(const struct proxyurl *u, const struct trust_hit *hit, int fd,
+    void (*cb)(void *), void *cbarg)
+{
+	struct learn	*l;
+	char		 path[64];
+	int		 rc;
+
+	if (stopping || !trust_wants(u, hit))
+		return -EINVAL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -ENOMEM;
+	l->fd = -1;
+	l->kind = hit->packages ? L_PACKAGES : L_RELEASE;
+	memcpy(l->comp, hit->comp, sizeof(l->comp));
+	memcpy(l->sha256, hit->sha256, SHA256_LEN);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* A descriptor of its own: the child reads from its offset. */
+	if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (l->key = strndup(u->url, l->kind == L_RELEASE ? u->suite_len :
+	    u->base_len)) == NULL ||
+	    (l->keyrings = strdup(conf.proxy_keyrings)) == NULL) {
+		rc = l->fd < 0 ? -errno : -ENOMEM;
+		learn_free(l);
+		return rc;
+	}
+	l->cb = cb;
+	l->cbarg = cbarg;
+	if ((rc = workers_submit(learn_work, learn_done, l)) < 0) {
+		learn_free(l);
+		return rc;
+	}
+	return 0;
+}
+
+void
+trust_shutdown(void)
+{
+	struct suite	*s;
+	struct archive	*a;
+
+	stopping = true;
+	while ((s = TAILQ_FIRST(&suites)) != NULL) {
+		TAILQ_REMOVE(&suites, s, entry);
+		release_free(&s->rel);
+		free(s->key);
+		free(s);
+	}
+	while ((a = TAILQ_FIRST(&archives)) != NULL) {
+		TAILQ_REMOVE(&archives, a, entry);
+		pents_free(a->v, a->n);
+		free(a->seen);
+		free(a->top);
+		free(a);
+	}
+	nsuites = narchives = 0;
+	npool = 0;
+}
+
+void
+trust_get_stats(struct trust_stats *out)
+{
+	*out = st;
+	out->suites = nsuites;
+}

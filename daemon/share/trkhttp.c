@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * trkhttp.c - announces to HTTP trackers (BEP 3, 23, 7) over libcurl's
+ * multi handle that already runs on the loop for mirrors (ws_get).
+ *
+ * A scrape (BEP 48) goes to the announce URL with its last segment
+ * "announce" made "scrape"; a tracker without one cannot be scraped.
+ *
+ * A tracker that cannot be reached at all, or whose announce path does
+ * not exist (404), is "absent": the client then leaves it alone for an
+ * hour.  A reply is read into memory up to TRK_MAX_REPLY bytes; a longer
+ * one is cut off and counts as a failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "daemon/base/webseed.h"
+#include "daemon/share/trkconn.h"
+
+#define HTTP_TIMEOUT	10L	/* seconds: connecting, then the whole reply */
+
+static bool
+h_start(void *arg, const struct ws_resp *r)
+{
+	return true;
+}
+
+static enum ws_data
+h_data(void *arg, const uint8_t *data, size_t n)
+{
+	struct trk_req	*q = arg;
+	uint8_t		*nb;
+
+	if (q->len + n > TRK_MAX_REPLY ||
+	    (nb = realloc(q->buf, q->len + n)) == NULL) {
+		q->too_big = true;
+		return WS_DATA_STOP;
+	}
+	q->buf = nb;
+	memcpy(q->buf + q->len, data, n);
+	q->len += n;
+	return WS_DATA_TAKEN;
+}
+
+static void
+h_done(void *arg, const struct ws_result *r)
+{
+	struct trk_req	*q = arg;
+	enum trk_status	 st;
+	int		 rc;
+
+	q->x = NULL;
+	if (!r->ok) {
+		/* No answer at all, or no announce there. */
+		st = r->code == 0 || r->code == 404 || r->code == 410 ?
+		    TRK_ST_ABSENT : TRK_ST_FAILED;
+		log_info("tracker %s: %s", q->t->url, r->msg);
+	} else if (q->too_big) {
+		log_info("tracker %s: reply over %d bytes", q->t->url,
+		    TRK_MAX_REPLY);
+		st = TRK_ST_FAILED;
+	} else if (q->scrape) {
+		bool	failed;
+
+		if ((rc = trk_http_scrape_parse(q->buf, q->len, q->key,
+		    &q->scr, &failed)) != 0) {
+			log_info("tracker %s: scrape: %s", q->t->url,
+			    trk_strerror(rc));
+			st = TRK_ST_FAILED;
+		} else
+			st = failed ? TRK_ST_REFUSED : TRK_ST_OK;
+	} else if ((rc = trk_http_parse(q->buf, q->len, &q->reply)) != 0) {
+		log_info("tracker %s: %s", q->t->url, trk_strerror(rc));
+		st = TRK_ST_FAILED;
+	} else
+		st = q->reply.failed ? TRK_ST_REFUSED : TRK_ST_OK;
+	free(q->buf);
+	q->buf = NULL;
+	q->len = 0;
+	trk_req_done(q, st, &q->reply);
+}
+
+static const struct ws_callbacks h_cb = { h_start, h_data, h_done };
+
+int
+trk_http_send(struct trk_req *q)
+{
+	struct trk_announce	a;
+	char			url[TRK_URL_MAX];
+	int			rc;
+
+	trk_fill(q, &a);
+	if (q->scrape)
+		rc = trk_http_scrape_url(url, sizeof(url), q->t->url, q->key);
+	else
+		rc = trk_http_url(url, sizeof(url), q->t->url, &a);
+	if (rc != 0)
+		return rc;
+	q->len = 0;
+	q->too_big = false;
+	if ((q->x = ws_get(url, HTTP_TIMEOUT, q->t->trusted ? NULL :
+	    trk_addr_public, &h_cb, q)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+trk_http_cancel(struct trk_req *q)
+{
+	if (q->x != NULL)
+		ws_cancel(q->x);
+	q->x = NULL;
+	free(q->buf);
+	q->buf = NULL;
+}

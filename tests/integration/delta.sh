@@ -1,0 +1,204 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# delta.sh - aptbtd builds a file from its older version and fetches only
+# the ranges it lacks (doc/blocks.md, daemon/engine/delta.c).
+#
+# A mirror (nginx in its own namespace) with aptbt-mkmeta's metadata
+# serves x_1.1.tar, 2 MiB: x_1.0.tar with 100 bytes inserted at 300000
+# and 10 bytes changed at 1500000.  A daemon (namespace d) whose
+# delta_dirs hold x_1.0.tar fetches x_1.1.tar with its SHA-256 and suite:
+#
+#   a. the delta: the file's SHA-256 matches; nginx sent the block list
+#      and, of x_1.1.tar, only ranges (206) of at most 4 KiB in all, in
+#      at most 4 requests; the daemon says what it built locally
+#   b. the same fetch by a daemon without the old version: the whole
+#      file comes from the mirror (the reference for a.)
+#   c. a wrong list (another content's, of the same length) for y_2.0.tar
+#      whose first 256 KiB differ from y_1.0.tar: every piece looks local,
+#      the first fails the torrent's SHA-1 and is fetched; the file is
+#      right and nginx sent that piece only
+#   d. x_1.1.tar's list cut short: refused, the whole file fetched, right
+#   e. the plain Packages, three stanzas given a new version, while the
+#      old one is where apt keeps its lists: its list (the manifest does
+#      not name indices) and only the changed ranges are fetched
+# shellcheck shell=dash
+# shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-repo.sh"
+. "$top_srcdir/tests/integration/lib-netns.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root (namespaces, nginx as www-data)"
+need_cmd nginx curl xz sha256sum ip
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip "$PY is missing"
+MKMETA=$top_builddir/client/aptbt-mkmeta
+FETCH="$PY $top_srcdir/tests/integration/fetchclient.py"
+CHECK="$PY $top_srcdir/tests/integration/blocks-check.py"
+[ -x "$MKMETA" ] || fail "$MKMETA is not built"
+
+chmod 755 "$T"
+fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+at_exit()
+{
+	repo_keep_logs "$T"/d-*
+	repo_cleanup
+	ns_cleanup
+	lib_cleanup
+}
+ns_init
+trap at_exit EXIT
+ns_host mirror 1
+ns_host d 2
+MIRROR=$(ns_ip mirror)
+
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+size() { stat -c %s "$1"; }
+
+# --- the mirror ---------------------------------------------------------------
+repo_init
+POOL=$REPO_ROOT/pool/main/x
+OLD=$T/old
+mkdir -p "$POOL" "$OLD" "$T/none"
+$PY - "$OLD" "$POOL" <<'PYEOF' || fail "cannot make the files"
+import random, sys
+old, pool = sys.argv[1], sys.argv[2]
+r = random.Random(13)
+a = bytes(r.getrandbits(8) for _ in range(2 << 20))
+b = a[:300000] + bytes(r.getrandbits(8) for _ in range(100)) + a[300000:]
+b = b[:1500000] + b"0123456789" + b[1500010:]
+open(old + "/x_1.0.tar", "wb").write(a)
+open(pool + "/x_1.1.tar", "wb").write(b)
+c = bytes(r.getrandbits(8) for _ in range(2 << 20))
+open(old + "/y_1.0.tar", "wb").write(c)
+open(pool + "/y_2.0.tar", "wb").write(
+    bytes(r.getrandbits(8) for _ in range(256 << 10)) + c[256 << 10:])
+PYEOF
+D=$REPO_ROOT/dists/s/main/binary-amd64
+LISTS=$T/lists
+mkdir -p "$D" "$LISTS"
+# Packages: the two files, then filler stanzas past the 64 KiB floor of
+# block lists (e.'s index); $1 gives three of them a new version.
+packages()
+{
+	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar; do
+		b=$(basename "$f")
+		printf 'Package: %s\nVersion: 1\nArchitecture: all\n' "${b%%_*}"
+		printf 'Filename: pool/main/x/%s\nSize: %s\nSHA256: %s\n\n' "$b" \
+		    "$(size "$f")" "$(sha "$f")"
+	done
+	xs=$(sha "$POOL/x_1.1.tar") xz=$(size "$POOL/x_1.1.tar")
+	awk -v up="$1" -v s="$xs" -v z="$xz" 'BEGIN {
+		for (i = 0; i < 700; i++) {
+			v = "1." i
+			if (up && (i == 100 || i == 350 || i == 600))
+				v = v "+deb12u1"
+			printf "Package: filler%d\nVersion: %s\nArchitecture: all\n", i, v
+			printf "Filename: pool/main/x/x_1.1.tar\nSize: %s\nSHA256: %s\n", z, s
+			printf "Description: filler stanza %d of the test index\n\n", i
+		} }'
+}
+# e.'s old index, where apt keeps it (apt-pkg's URItoFileName).
+packages 0 >"$LISTS/${MIRROR}_debian_dists_s_main_binary-amd64_Packages"
+packages 1 >"$D/Packages"
+{
+	printf 'Suite: s\nCodename: s\nSHA256:\n'
+	printf ' %s %s main/binary-amd64/Packages\n' "$(sha "$D/Packages")" \
+	    "$(size "$D/Packages")"
+} >"$REPO_ROOT/dists/s/Release"
+"$MKMETA" --mirror "$REPO_ROOT" >"$T/mkmeta.log" 2>&1 ||
+	fail "mkmeta: $(tail -n 3 "$T/mkmeta.log")"
+list_of() { s=$(sha "$1"); echo "$REPO_ROOT/aptbt/blocks/$(echo "$s" | cut -c1-2)/$s.blocks"; }
+[ -f "$(list_of "$POOL/x_1.1.tar")" ] || fail "mkmeta wrote no block list"
+# c.'s wrong list: the old y's, which has the new y's length.
+$CHECK --write "$(list_of "$POOL/y_2.0.tar")" "$OLD/y_1.0.tar" ||
+	fail "cannot write the wrong list"
+chmod -R a+rX "$REPO_WWW"
+# shellcheck disable=SC2016	# nginx's variables
+repo_nginx "$MIRROR:80" '$request $status $body_bytes_sent' mirror d
+BASE=http://$MIRROR/debian/dists/s/
+
+# A daemon in d with delta_dirs DIRS; fetches FILE (at PATH under the
+# mirror's debian/, by default pool/main/x/) into $T/NAME.out.
+run()
+{
+	local name=$1 dirs=$2 f=$3 path=${4:-pool/main/x/$(basename "$3")}
+	local dir=$T/d-$1 conf
+	conf=$(write_conf "$dir" "delta_dirs = \"$dirs\"" "log_level = debug")
+	: >"$REPO_NGINX/access.log"
+	ns_bg d "$dir/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c "$conf"
+	wait_for_socket "$dir/control.sock" 20 || fail "$name: no daemon"
+	ns_exec d $FETCH "$dir/control.sock" \
+	    "http://$MIRROR/debian/$path" \
+	    "$T/$name.out" --sha256 "$(sha "$f")" --size "$(size "$f")" \
+	    --base "$BASE" >"$dir/fetch.log" 2>&1 ||
+		bad "$name: fetch failed: $(cat "$dir/fetch.log")"
+	kill "$NS_BG_PID" 2>/dev/null
+	wait "$NS_BG_PID" 2>/dev/null
+	! grep -q "Sanitizer\|runtime error" "$dir/aptbtd.log" ||
+		bad "$name: the daemon's log has a sanitizer report"
+}
+# Body bytes and requests of lines whose path matches PAT, by status.
+served() { awk -v p="$1" '$2 ~ p { n += $5 } END { print n + 0 }' "$REPO_NGINX/access.log"; }
+requests() { awk -v p="$1" -v s="$2" '$2 ~ p && $4 ~ s { n++ } END { print n + 0 }' "$REPO_NGINX/access.log"; }
+
+# --- a. the delta -------------------------------------------------------------
+X=$POOL/x_1.1.tar
+run a "$OLD" "$X"
+cp "$REPO_NGINX/access.log" "$T/d-a/access.log"
+xb=$(served 'x_1\.1\.tar$'); xr=$(requests 'x_1\.1\.tar$' .); x206=$(requests 'x_1\.1\.tar$' 206)
+lb=$(requests '\.blocks$' 200)
+echo "a: x_1.1.tar: $(size "$X") bytes, $xb sent by nginx in $xr requests ($x206 ranges); list fetched $lb time(s)"
+[ "$(sha "$T/a.out")" = "$(sha "$X")" ] && ok "a: the SHA-256 matches" ||
+	bad "a: wrong file delivered"
+[ "$lb" = 1 ] && [ "$xr" -ge 1 ] && [ "$xr" -le 4 ] && [ "$xr" = "$x206" ] &&
+    [ "$xb" -gt 0 ] && [ "$xb" -le 4096 ] &&
+	ok "a: only the missing ranges: $xb of $(size "$X") bytes in $xr ranges" ||
+	bad "a: $xb bytes in $xr requests ($x206 ranges), list $lb"
+grep -q "delta: [0-9]* bytes from local files" "$T/d-a/aptbtd.log" &&
+	ok "a: $(grep -o 'delta: .*' "$T/d-a/aptbtd.log" | head -n 1)" ||
+	bad "a: the daemon did not say what it built"
+
+# --- b. the same without the old version ------------------------------------
+run b "$T/none" "$X"
+bb=$(served 'x_1\.1\.tar$')
+[ "$(sha "$T/b.out")" = "$(sha "$X")" ] && [ "$bb" -ge "$(size "$X")" ] &&
+	ok "b: without it, $bb bytes from the mirror (delta: $xb)" ||
+	bad "b: $bb bytes, or a wrong file"
+
+# --- c. a wrong list is a hint, never a wrong file ----------------------------
+Y=$POOL/y_2.0.tar
+run c "$OLD" "$Y"
+yb=$(served 'y_2\.0\.tar$')
+[ "$(sha "$T/c.out")" = "$(sha "$Y")" ] && ok "c: the SHA-256 matches" ||
+	bad "c: wrong file delivered"
+[ "$yb" = $((256 * 1024)) ] &&
+    grep -q "delta: .*(1 failed their hash)" "$T/d-c/aptbtd.log" &&
+	ok "c: the piece that failed its SHA-1 fetched, $yb bytes" ||
+	bad "c: $yb bytes sent, $(grep -o 'delta: .*' "$T/d-c/aptbtd.log")"
+
+# --- d. a list cut short is refused -----------------------------------------
+XL=$(list_of "$X")
+head -c 1000 "$XL" >"$T/short" && cat "$T/short" >"$XL"
+run d "$OLD" "$X"
+db=$(served 'x_1\.1\.tar$')
+[ "$(sha "$T/d.out")" = "$(sha "$X")" ] && [ "$db" -ge "$(size "$X")" ] &&
+    grep -q "block list ignored" "$T/d-d/aptbtd.log" &&
+	ok "d: a list cut short ignored, the whole file fetched ($db bytes)" ||
+	bad "d: $db bytes, $(grep -o 'block list.*' "$T/d-d/aptbtd.log")"
+
+# --- e. an index from its previous version ------------------------------------
+P=$D/Packages
+run e "$OLD $LISTS" "$P" dists/s/main/binary-amd64/Packages
+pb=$(served 'binary-amd64/Packages$'); pr=$(requests 'binary-amd64/Packages$' 206)
+echo "e: Packages: $(size "$P") bytes, $pb sent by nginx in $pr ranges"
+[ "$(sha "$T/e.out")" = "$(sha "$P")" ] && [ "$pr" -ge 1 ] &&
+    [ "$(requests 'binary-amd64/Packages$' .)" = "$pr" ] &&
+    [ "$pb" -gt 0 ] && [ "$pb" -le 8192 ] &&
+    [ "$(requests '\.blocks$' 200)" = 1 ] &&
+	ok "e: the index from its old version: $pb of $(size "$P") bytes in $pr ranges" ||
+	bad "e: $pb bytes in $pr ranges: $(grep -o 'delta: .*' "$T/d-e/aptbtd.log")"
+
+[ $fails = 0 ] || fail "$fails checks failed"
+echo "PASS: delta"
