@@ -67,6 +67,7 @@ static size_t			 nlimits;
 static struct event		*soon_ev, *tick_ev;
 
 static void	service_cb(evutil_socket_t, short, void *);
+static void	service_soon(void);
 
 static uint64_t
 now_us(void)
@@ -309,6 +310,9 @@ bw_client_fini(struct bw_client *c)
 	node_put(c->file);
 	node_put(c->peer);
 	c->file = c->peer = NULL;
+	/* What this link was reading may have held others' turns. */
+	if (nring[BW_UP] > 0)
+		service_soon();
 }
 
 /* After each round of turns. */
