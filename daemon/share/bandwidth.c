@@ -26,6 +26,15 @@
 
 #define RATE_MAX	((uint64_t)1 << 40)	/* bytes/s: no overflow below */
 #define BURST_DIV	10			/* a bucket holds rate / 10 */
+/*
+ * Upload bytes granted and still being read, for all connections
+ * together.  Each read is a buffer on a worker's heap until it reaches
+ * its connection; granted at once, 500 peers asking for a block on five
+ * channels each had 21 MB of them in flight.  Past this, turns wait for
+ * reads to finish (a peer's reads end whether it reads or not, so no
+ * peer can hold this up).
+ */
+#define READ_BUDGET	(8u * 1024 * 1024)
 
 struct bucket {
 	uint64_t	rate;
@@ -50,6 +59,7 @@ struct bw_node {
 static LIST_HEAD(, bw_node)	 nodes = LIST_HEAD_INITIALIZER(nodes);
 static TAILQ_HEAD(, bw_node)	 ring[BW_NDIR];
 static unsigned			 nring[BW_NDIR];
+static uint64_t			 reading;	/* granted upload bytes being read */
 static struct bucket		 global[BW_NDIR];
 static uint64_t			 peer_default[BW_NDIR];
 static struct bw_limit		 limits[BW_MAX_LIMITS];
@@ -57,6 +67,7 @@ static size_t			 nlimits;
 static struct event		*soon_ev, *tick_ev;
 
 static void	service_cb(evutil_socket_t, short, void *);
+static void	service_soon(void);
 
 static uint64_t
 now_us(void)
@@ -294,10 +305,14 @@ bw_client_fini(struct bw_client *c)
 		client_unqueue(c, (enum bw_dir)d);
 	/* Reads still out for this link no longer hold the connection back. */
 	c->peer->inflight -= c->inflight;
+	reading -= c->inflight;
 	c->inflight = 0;
 	node_put(c->file);
 	node_put(c->peer);
 	c->file = c->peer = NULL;
+	/* What this link was reading may have held others' turns. */
+	if (nring[BW_UP] > 0)
+		service_soon();
 }
 
 /* After each round of turns. */
@@ -362,6 +377,7 @@ bw_sent(struct bw_client *c, size_t n)
 		n = (size_t)c->inflight;
 	c->inflight -= n;
 	c->peer->inflight -= n;
+	reading -= n;
 	if (nring[BW_UP] > 0)
 		service_soon();
 }
@@ -419,6 +435,7 @@ serve_file(struct bw_node *f, enum bw_dir d, uint64_t now, uint64_t *wait)
 		if (d == BW_UP) {
 			c->inflight += len;
 			c->peer->inflight += len;
+			reading += len;
 		}
 		return true;
 	}
@@ -433,6 +450,9 @@ service(enum bw_dir d, uint64_t now, uint64_t *wait)
 
 	bucket_refill(&global[d], now);
 	while ((f = TAILQ_FIRST(&ring[d])) != NULL && idle < nring[d]) {
+		/* bw_sent wakes us when reads finish. */
+		if (d == BW_UP && reading >= READ_BUDGET)
+			break;
 		if (!bucket_ok(&global[d])) {
 			bucket_wait(&global[d], wait);
 			break;

@@ -1351,6 +1351,8 @@ peer_write_cb(struct bufferevent *bev, void *arg)
 		peer_rev_add(p);
 		peer_process(p);
 	}
+	if (p->phase == PH_ACTIVE && events->drained != NULL)
+		events->drained(p);
 	bw_output_drained();
 }
 

@@ -77,6 +77,8 @@ struct peer_events {
 	void	 (*index)(struct peer *, const struct pext_mux *);
 	void	 (*want)(struct peer *, const struct pext_mux *);
 	void	 (*closed)(struct peer *, const char *why);
+	/* Some of an active peer's queued output was sent. */
+	void	 (*drained)(struct peer *);
 	/* Add penalty points to the peer's host; returns its total. */
 	int	 (*penalty)(const struct sockaddr *, int points);
 	void	 (*ban)(const struct sockaddr *, const char *why);

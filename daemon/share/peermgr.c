@@ -35,6 +35,7 @@
 #include "daemon/base/conf.h"
 #include "daemon/share/hearsay.h"
 #include "daemon/share/link.h"
+#include "daemon/share/ownindex.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/site.h"
@@ -79,6 +80,8 @@ struct daemon {
 	TAILQ_ENTRY(daemon)	 entry;
 	struct peer		*peer;
 	struct shamap		 set;	/* its have-index: SHA-256 to whats[] */
+	struct ownindex_cursor	 idx;	/* ours, on its way to it */
+	TAILQ_ENTRY(daemon)	 ientry;	/* on indexing while idx is active */
 	uint64_t		 ready_ms;	/* when it proved its id */
 };
 
@@ -741,17 +744,6 @@ daemon_register(struct peer *p)
 	return true;
 }
 
-static bool
-index_each(const struct cache_entry *e, void *arg)
-{
-	struct bytebuf	*b = arg;
-
-	/* A private file is never announced. */
-	if (!e->private)
-		bytebuf_append(b, e->sha256, SHA256_LEN);
-	return b->len / SHA256_LEN < PEXT_INDEX_ADVERTISED;
-}
-
 /* Past PEXT_INDEX_ADVERTISED cached files, new ones are not listed. */
 static bool
 index_full(void)
@@ -762,29 +754,41 @@ index_full(void)
 	return cs.count > PEXT_INDEX_ADVERTISED;
 }
 
-/* Send our whole index in messages of at most PEXT_INDEX_MAX hashes. */
-static void
-send_full_index(struct peer *p)
-{
-	struct bytebuf	b = BYTEBUF_INIT;
-	size_t		n, off = 0, chunk;
-	bool		first = true;
+/*
+ * Our index goes a message at a time as the daemon's output drains
+ * (ownindex.h): these daemons are still being sent it.
+ */
+static TAILQ_HEAD(, daemon) indexing = TAILQ_HEAD_INITIALIZER(indexing);
 
-	cache_foreach(index_each, &b);
-	if (bytebuf_failed(&b)) {
-		bytebuf_free(&b);
+static void
+index_stop(struct daemon *d)
+{
+	if (!d->idx.active)
 		return;
-	}
-	n = b.len / SHA256_LEN;
-	do {
-		chunk = n - off > PEXT_INDEX_MAX ? PEXT_INDEX_MAX : n - off;
-		peer_send_index(p, b.data + off * SHA256_LEN, chunk, NULL, 0,
-		    NULL, 0, first);
-		first = false;
-		off += chunk;
-	} while (off < n);
-	/* Downloads in progress follow as deltas through peermgr_notify. */
-	bytebuf_free(&b);
+	ownindex_stop(&d->idx);
+	TAILQ_REMOVE(&indexing, d, ientry);
+}
+
+static void
+send_full_index(struct daemon *d)
+{
+	index_stop(d);
+	ownindex_start(d->peer, &d->idx);
+	if (d->idx.active)
+		TAILQ_INSERT_TAIL(&indexing, d, ientry);
+}
+
+static void
+peermgr_drained(struct peer *p)
+{
+	struct daemon	*d;
+
+	TAILQ_FOREACH(d, &indexing, ientry)
+		if (d->peer == p) {
+			if (!ownindex_more(p, &d->idx))
+				TAILQ_REMOVE(&indexing, d, ientry);
+			return;
+		}
 }
 
 static void
@@ -792,6 +796,7 @@ peermgr_daemon_ready(struct peer *p)
 {
 	const struct sockaddr	*sa = peer_addr(p);
 	uint16_t		 port = peer_listen_port(p);
+	struct daemon		*d;
 	unsigned		 i;
 
 	if (!daemon_register(p))
@@ -807,8 +812,8 @@ peermgr_daemon_ready(struct peer *p)
 			known[i].peer = p;
 			known[i].backoff = 0;
 		}
-	if (scope_allows(peer_addr(p)))
-		send_full_index(p);
+	if (scope_allows(peer_addr(p)) && (d = daemon_of(p)) != NULL)
+		send_full_index(d);
 }
 
 static void
@@ -867,6 +872,7 @@ peermgr_peer_closed(struct peer *p, const char *why)
 		    why);
 		TAILQ_REMOVE(&daemons, d, entry);
 		ndaemons--;
+		index_stop(d);
 		shamap_free(&d->set);
 		free(d);
 	}
@@ -907,6 +913,8 @@ peermgr_notify(const uint8_t sha256[SHA256_LEN], int what)
 	uint8_t				*n;
 	size_t				 cap;
 
+	if (what == PEERMGR_HAVE || what == PEERMGR_DROP)
+		ownindex_changed();
 	if (what < 0 || what > 2 || ndaemons == 0)
 		return;
 	if (what == PEERMGR_HAVE && index_full())
@@ -1003,6 +1011,7 @@ const struct peer_events peermgr_peer_events = {
 	.index = peermgr_index,
 	.want = peermgr_want,
 	.closed = peermgr_peer_closed,
+	.drained = peermgr_drained,
 	.penalty = peermgr_penalty,
 	.ban = peermgr_ban,
 	.listen_port = peermgr_listen_port,
@@ -1163,6 +1172,7 @@ peermgr_shutdown(void)
 	if (flush_ev != NULL)
 		event_free(flush_ev);
 	retry_ev = flush_ev = NULL;
+	ownindex_shutdown();
 	for (i = 0; i < 3; i++) {
 		free(pend[i]);
 		pend[i] = NULL;

@@ -121,7 +121,12 @@ struct swarm {
 	uint8_t			*hints;		/* npieces SHA-256s */
 	uint8_t			*hint_known;	/* bit per piece */
 	uint8_t			*own_known;	/* hashed from our own bytes */
-	struct sockaddr_storage	*hint_from;	/* who said so */
+	/*
+	 * Who said so, per piece: only peers' hints need it, so it is made
+	 * on the first (a seed never has one; its hashes are ours).  At
+	 * 128 bytes a piece it would be most of a seed's memory.
+	 */
+	struct sockaddr_storage	*hint_from;
 	bool			 hashing;	/* our own hashes being computed */
 	struct dispute		*disputes;	/* failed against a peer's hint */
 	unsigned		 ndisputes;
@@ -266,13 +271,11 @@ swarm_alloc(const uint8_t *sha256, uint64_t size)
 	s->hints = calloc(s->npieces + 1, SHA256_LEN);
 	s->hint_known = calloc(nbits, 1);
 	s->own_known = calloc(nbits, 1);
-	s->hint_from = calloc(s->npieces + 1, sizeof(*s->hint_from));
 	if (s->hints == NULL || s->hint_known == NULL ||
-	    s->own_known == NULL || s->hint_from == NULL) {
+	    s->own_known == NULL) {
 		free(s->hints);
 		free(s->hint_known);
 		free(s->own_known);
-		free(s->hint_from);
 		free(s);
 		return NULL;
 	}
@@ -897,11 +900,15 @@ dispute_settle(struct swarm *s, uint32_t piece, const uint8_t *h)
 		blame_addrs(s->disputes[i].contrib, s->disputes[i].ncontrib,
 		    BAD_DATA_POINTS, "sent a piece that failed its hash");
 	else {
-		from = s->hint_from[piece];
+		if (s->hint_from != NULL)
+			from = s->hint_from[piece];
+		else
+			memset(&from, 0, sizeof(from));
 		blame_addrs(&from, from.ss_family != 0 ? 1 : 0,
 		    BAD_HINT_POINTS, "sent a wrong piece hash");
 		memcpy(s->hints + (size_t)piece * SHA256_LEN, h, SHA256_LEN);
-		memset(&s->hint_from[piece], 0, sizeof(s->hint_from[0]));
+		if (s->hint_from != NULL)
+			memset(&s->hint_from[piece], 0, sizeof(s->hint_from[0]));
 	}
 	s->disputes[i] = s->disputes[--s->ndisputes];
 }
@@ -1071,7 +1078,9 @@ mhash_done(void *arg)
 	if (m->err == 0) {
 		memcpy(s->hints + (size_t)m->piece * SHA256_LEN, m->hash,
 		    SHA256_LEN);
-		memset(&s->hint_from[m->piece], 0, sizeof(s->hint_from[0]));
+		if (s->hint_from != NULL)
+			memset(&s->hint_from[m->piece], 0,
+			    sizeof(s->hint_from[0]));
 		bitfield_set(s->hint_known, m->piece);
 		bitfield_set(s->own_known, m->piece);
 	}
@@ -1152,6 +1161,10 @@ swarm_hints(struct swarm *s, struct link *l, uint32_t first,
 		if (p >= s->npieces || bitfield_get(s->hint_known, p) ||
 		    swarm_has_piece(s, p))
 			continue;
+		/* Without a record of who sent it a hint is worth nothing. */
+		if (s->hint_from == NULL && (s->hint_from = calloc(
+		    s->npieces + 1, sizeof(*s->hint_from))) == NULL)
+			return;
 		memcpy(s->hints + (size_t)p * SHA256_LEN,
 		    hashes + i * SHA256_LEN, SHA256_LEN);
 		memcpy(&s->hint_from[p], sa, sockaddr_len(sa));
@@ -1222,7 +1235,9 @@ ownhash_done(void *arg)
 		memcpy(s->hints + (size_t)o->first * SHA256_LEN, o->hashes,
 		    (size_t)o->count * SHA256_LEN);
 		for (i = o->first; i < next; i++) {
-			memset(&s->hint_from[i], 0, sizeof(s->hint_from[0]));
+			if (s->hint_from != NULL)
+				memset(&s->hint_from[i], 0,
+				    sizeof(s->hint_from[0]));
 			bitfield_set(s->hint_known, i);
 			bitfield_set(s->own_known, i);
 		}

@@ -6,7 +6,8 @@
 #    imported with "aptbt-ctl import") with 500 daemon-protocol peers
 #    connected from another test host, 16 per address as the per-host cap
 #    allows (peerload.py: the daemon handshake and identity proof,
-#    aptbt_mux, 5 channels per connection spread over all the files, a
+#    aptbt_mux, 5 channels per connection spread over all the files once
+#    its whole have-index is in (PEERLOAD_INDEX), a
 #    block asked for on each channel that is unchoked).  Prints VmRSS and
 #    VmHWM from /proc/PID/status before the peers and with all of them
 #    connected (aim: VmRSS <= 64 MB).
@@ -77,7 +78,7 @@ while [ $((i * 16)) -lt "$NPEERS" ]; do
 	i=$((i + 1))
 done
 # shellcheck disable=SC2086	# a list of addresses
-ip netns exec "${NS_PREFIX}p" "$PY" "$LOAD" "$(ns_ip d)" "$DAEMON_PORT" \
+ip netns exec "${NS_PREFIX}p" env PEERLOAD_INDEX="$NFILES" "$PY" "$LOAD" "$(ns_ip d)" "$DAEMON_PORT" \
     "$NPEERS" "$ATTACH" 120 $SRCS >"$LOG/peerload" 2>&1 &
 LPID=$!
 track "$LPID"

@@ -19,6 +19,9 @@ keeps all connections open, reading whatever arrives, for HOLD seconds
 starting with "error" report a connection that failed.  Standard library
 only; run it with /usr/bin/python3.
 
+With PEERLOAD_INDEX=N in the environment, a connection attaches only
+once the daemon's index lists N files (it comes in several messages).
+
 aptbtd takes at most 16 connections from one host: with SRC addresses
 (of this host) given, connection n is made from SRC[n % len(SRC)].
 """
@@ -45,6 +48,7 @@ UNCHOKE, INTERESTED, REQUEST, PIECE, EXTENDED = 1, 2, 6, 7, 20
 OUR_HASHES_ID, OUR_MUX_ID = 1, 2
 MAX_MSG = 1024 * 1024 + 13
 BLOCK = 16384
+INDEX_WANT = int(os.environ.get("PEERLOAD_INDEX", "1"))
 
 
 def msg(mid, payload=b""):
@@ -144,7 +148,10 @@ class Conn:
                 self.have = []
             h = d.get(b"have", b"")
             self.have += [h[i:i + 32] for i in range(0, len(h), 32)]
-            if not self.indexed:
+            # The daemon sends its index in several messages: attach
+            # once all of it is in, so that channels spread over every
+            # file (PEERLOAD_INDEX of them), not the first message's.
+            if not self.indexed and len(self.have) >= INDEX_WANT:
                 self.indexed = True
                 self.attach_some()
         elif t == 1 and sid in self.pending:
