@@ -282,6 +282,7 @@ mkmeta_generate(const struct gen_opts *o)
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	size_t		 i, bad, failed, mlen, mtotal = 0;
 	long		 dropped = 0;
+	bool		 same;
 	int		 rv = 2;
 
 	if (list_suites(o, &ss) != 0)
@@ -293,13 +294,15 @@ mkmeta_generate(const struct gen_opts *o)
 	}
 	if (!o->dry_run && lock_out(out) != 0)
 		goto out;
+	mkmeta_state_load(o);	/* before collect writes index lists */
 	if (collect(o, &ss, &g, &plain, &bad) != 0) {
 		fprintf(stderr, "aptbt-mkmeta: out of memory\n");
 		goto out;
 	}
 	if (bad == ss.n)
 		goto out;
-	if (!o->dry_run) {
+	/* A state means the last run finished: it left no temporaries. */
+	if (!o->dry_run && !mkmeta_state_loaded()) {
 		mkmeta_sweep_temporaries(o);
 		sweep_manifest_dirs(o, &ss);
 	}
@@ -314,12 +317,19 @@ mkmeta_generate(const struct gen_opts *o)
 			bad++;
 		mtotal += mlen;
 	}
-	/* Old manifests of unread suites still point at their torrents. */
-	if (o->suite == NULL && bad == 0 &&
+	/*
+	 * Old manifests of unread suites still point at their torrents.
+	 * When the tree is the state's exactly, there is nothing to drop.
+	 */
+	same = mkmeta_state_same(&g, &plain);
+	if (o->suite == NULL && bad == 0 && !same &&
 	    (dropped = mkmeta_sweep(o, &g, &plain)) < 0) {
 		bad++;
 		dropped = 0;
 	}
+	/* --archive sees one suite: the state must not stand for all. */
+	if (o->suite == NULL && bad == 0 && failed == 0)
+		mkmeta_state_save(o, &g, &plain, same);
 	report_total(&g, &plain, mtotal, dropped);
 	rv = failed > 0 || bad > 0 ? 1 : 0;
 out:
@@ -330,6 +340,7 @@ out:
 	free(ss.v);
 	mm_set_free(&g);
 	mm_set_free(&plain);
+	mkmeta_state_free();
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, "aptbt-mkmeta: stdout: %s\n", strerror(errno));
 		rv = rv == 0 ? 1 : rv;

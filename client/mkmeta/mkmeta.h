@@ -11,6 +11,7 @@
  *	mkmeta-blocks.c		block sums of uncompressed files
  *	mkmeta-manifest.c	a suite's manifest
  *	mkmeta-sweep.c		torrents of files that left the archive
+ *	mkmeta-state.c		what the last complete run published
  *	mkmeta-write.c		atomic writes and small file helpers
  */
 #ifndef APTBT_MKMETA_H
@@ -181,6 +182,30 @@ long	mkmeta_sweep(const struct gen_opts *, const struct mm_set *keep,
 	    const struct mm_set *also);
 /* Remove the temporaries a killed run left in OUT's metadata dirs. */
 void	mkmeta_sweep_temporaries(const struct gen_opts *);
+
+/* mkmeta-state.c */
+
+/* Read OUT/aptbt/.mkmeta.state when it was written under these options. */
+void	mkmeta_state_load(const struct gen_opts *);
+/* True when a state was loaded: the last run finished, nothing since. */
+bool	mkmeta_state_loaded(void);
+/*
+ * Keep f as the state records it when its size and name match and its
+ * torrent, tpath, has the recorded size (one stat): true with f->state,
+ * f->e and f->torrent_len set; false to take the slow path.
+ */
+bool	mkmeta_state_keep(struct mm_file *f, const char *tpath);
+/* True when every file was kept and the sets are the state's exactly. */
+bool	mkmeta_state_same(const struct mm_set *g, const struct mm_set *plain);
+/* Before the first change to the tree: the state stops being true. */
+void	mkmeta_state_drop(void);
+/*
+ * Write the state of the files that have a torrent and of the indices,
+ * unless same (mkmeta_state_same) and nothing was written since.
+ */
+void	mkmeta_state_save(const struct gen_opts *, const struct mm_set *g,
+	    const struct mm_set *plain, bool same);
+void	mkmeta_state_free(void);
 
 /* mkmeta-mirror.c */
 

@@ -122,6 +122,28 @@ mk b || bad "b: rerun failed: $(cat "$LOG/b")"
 	ok "b: rerun hashed 0 files, $NPOOL unchanged, manifests untouched" ||
 	bad "b: rerun: $(cat "$LOG/b")"
 
+# --- b2. ------------------------------------------------------------------
+# The last run's state spares a rerun reading the torrents; damaged, it
+# only sends files back to the torrent (or the file) itself.
+st=$REPO_ROOT/aptbt/.mkmeta.state
+[ -s "$st" ] && ok "b2: the run left its state ($(stat -c %s "$st") bytes)" ||
+	bad "b2: no state after a complete run"
+one=$(find "$REPO_ROOT/aptbt/torrents" -name '*.torrent' | sort | head -n 1)
+cp "$one" "$REPO_T/one.torrent"
+printf x >>"$one"
+head -c 64 /dev/urandom | dd of="$st" bs=1 seek=60 conv=notrunc 2>/dev/null
+mk b2 || bad "b2: rerun failed: $(cat "$LOG/b2")"
+[ "$(hashed b2)" = 1 ] && grep -q "$((NPOOL - 1)) unchanged" "$LOG/b2" &&
+    cmp -s "$one" "$REPO_T/one.torrent" && [ "$(stamp)" = "$before" ] &&
+	ok "b2: a damaged state and a grown torrent: 1 file hashed, its torrent restored, manifests untouched" ||
+	bad "b2: rerun: $(cat "$LOG/b2")"
+printf 'aptbt-mkmeta-state 1\n' >"$st"
+mk b3 || bad "b3: rerun failed: $(cat "$LOG/b3")"
+[ "$(hashed b3)" = 0 ] && grep -q "$NPOOL unchanged" "$LOG/b3" &&
+    [ "$(stat -c %s "$st")" -gt 100 ] && [ "$(stamp)" = "$before" ] &&
+	ok "b3: a cut state: nothing hashed, the state written again" ||
+	bad "b3: rerun: $(cat "$LOG/b3")"
+
 # --- c. -------------------------------------------------------------------
 gone_file=$(ls "$REPO_ROOT/pool/main/${GONE}"_*.deb)
 gone_sha=$(sha256sum <"$gone_file" | cut -d' ' -f1)
