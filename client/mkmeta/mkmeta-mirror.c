@@ -265,8 +265,7 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 		mm_set_unique(&s->files);
 		s->ok = true;
 		for (j = 0; j < s->files.n; j++)
-			if (mm_set_add(g, s->files.v[j].sha, s->files.v[j].size,
-			    s->files.v[j].filename) != 0)
+			if (mm_set_add_shared(g, &s->files.v[j]) != 0)
 				return -ENOMEM;
 	}
 	mm_set_unique(g);
@@ -278,7 +277,7 @@ int
 mkmeta_generate(const struct gen_opts *o)
 {
 	struct suites	 ss = { NULL, 0 };
-	struct mm_set	 g = { NULL, 0, 0 }, plain = { NULL, 0, 0 };
+	struct mm_set	 g = { NULL, 0, 0, NULL }, plain = { NULL, 0, 0, NULL };
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	size_t		 i, bad, failed, mlen, mtotal = 0;
 	long		 dropped = 0;

@@ -88,9 +88,13 @@ struct mm_file {
 	struct manifest_entry	 e;
 };
 
+/* Names are copied into blocks of their own: no allocation per file. */
+struct mm_names;
+
 struct mm_set {
 	struct mm_file		*v;
 	size_t			 n, cap;
+	struct mm_names		*names;		/* the copied names */
 };
 
 /* mkmeta-index.c */
@@ -98,6 +102,11 @@ struct mm_set {
 /* Add a file to a set (the name is copied); 0 or -ENOMEM. */
 int	mm_set_add(struct mm_set *, const uint8_t sha[SHA256_LEN],
 	    uint64_t size, const char *filename);
+/*
+ * Add a file of another set, its name shared: that set must outlive this
+ * one.  0 or -ENOMEM.
+ */
+int	mm_set_add_shared(struct mm_set *, const struct mm_file *);
 /* Sort by SHA-256, one entry per content (the smallest name kept). */
 void	mm_set_unique(struct mm_set *);
 /* The entry of this content, or NULL (the set is unique). */

@@ -55,7 +55,7 @@ $BENCH_PY "$top_srcdir/tests/bench/mkmirror.py" "$ROOT" "$W/sizes" ||
 	fail "mkmirror.py failed"
 find "$ROOT/pool" -type f | sort >"$W/files"
 NFILES=$(wc -l <"$W/files")
-BYTES=$(xargs -a "$W/files" -d '\n' stat -c %s | awk '{ n += $1 } END { print n }')
+BYTES=$(xargs -a "$W/files" -d '\n' stat -c %s | awk '{ n += $1 } END { printf "%.0f\n", n }')
 echo "mirror: $NFILES pool files, $((BYTES >> 20)) MiB, 3 suites; $(nproc) cores"
 
 mk() { "$MKMETA" --mirror "$ROOT" -w http://mirror.example/debian \
@@ -85,7 +85,7 @@ echo "full run:      aptbt-mkmeta ${full}s, sha256sum ${ref}s (ratio sha256sum/m
 
 # --- metadata size ---------------------------------------------------------------
 meta_bytes() { find "$1/aptbt/torrents" "$1/dists" -type f \( -name '*.torrent' -o -name manifest \) \
-    -exec stat -c %s {} + | awk '{ n += $1 } END { print n }'; }
+    -exec stat -c %s {} + | awk '{ n += $1 } END { printf "%.0f\n", n }'; }
 v1=$(meta_bytes "$OUT")
 mk -o "$W/hybrid" --hybrid 2>/dev/null || fail "--hybrid run failed"
 hy=$(meta_bytes "$W/hybrid")
