@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,9 @@ static struct {
 	uint8_t		 opts[SHA256_LEN];
 	int		 dropped;	/* the file on disk is gone */
 } st;
+
+/* Held by the first writer until the unlink is done: no write before. */
+static pthread_mutex_t	drop_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 put64(uint8_t *p, uint64_t v)
@@ -248,9 +252,14 @@ mkmeta_state_loaded(void)
 void
 mkmeta_state_drop(void)
 {
-	if (st.path != NULL &&
-	    __atomic_exchange_n(&st.dropped, 1, __ATOMIC_ACQ_REL) == 0)
+	if (st.path == NULL || __atomic_load_n(&st.dropped, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&drop_lock);
+	if (!st.dropped) {
 		(void)unlink(st.path);
+		__atomic_store_n(&st.dropped, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&drop_lock);
 }
 
 void
