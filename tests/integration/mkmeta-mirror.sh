@@ -121,6 +121,18 @@ mk b || bad "b: rerun failed: $(cat "$LOG/b")"
 [ "$(hashed b)" = 0 ] && grep -q "$NPOOL unchanged" "$LOG/b" && [ "$(stamp)" = "$before" ] &&
 	ok "b: rerun hashed 0 files, $NPOOL unchanged, manifests untouched" ||
 	bad "b: rerun: $(cat "$LOG/b")"
+# One stat per file, no torrent opened (strace is in .ci/run's list).
+# LeakSanitizer cannot run under ptrace; the other runs check leaks.
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat,newfstatat,stat,statx -o "$LOG/b.strace" \
+	    "$MKMETA" --mirror "$REPO_ROOT" --webseed "$BASE" \
+	    --tracker /announce 2>"$LOG/b-strace" || bad "b: traced rerun failed"
+	opened=$(grep -c 'openat(.*\.torrent"' "$LOG/b.strace")
+	statted=$(grep -v openat "$LOG/b.strace" | grep -c '\.torrent"')
+	[ "$opened" = 0 ] && [ "$statted" = "$NPOOL" ] &&
+		ok "b: rerun opened 0 torrents and stat'ed each of the $NPOOL once" ||
+		bad "b: rerun opened $opened torrents, $statted stats of torrents for $NPOOL files"
+fi
 
 # --- b2. ------------------------------------------------------------------
 # The last run's state spares a rerun reading the torrents; damaged, it
