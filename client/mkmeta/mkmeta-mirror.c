@@ -237,11 +237,53 @@ report_total(const struct mm_set *g, const struct mm_set *plain,
 		    (double)bytes), 100.0 * (double)meta / (double)bytes);
 }
 
+/*
+ * The set of all files from the suites' sets, each sorted by content and
+ * name: merged rather than sorted again, the first name met of a content
+ * is its smallest, the one mm_set_unique keeps.
+ */
+static int
+merge_suites(const struct suites *ss, struct mm_set *g)
+{
+	const struct mm_file	*f, *b;
+	size_t			*at, i, best = 0;
+	int			 c;
+
+	if ((at = calloc(ss->n + 1, sizeof(*at))) == NULL)
+		return -ENOMEM;
+	for (;;) {
+		b = NULL;
+		for (i = 0; i < ss->n; i++) {
+			if (!ss->v[i].ok || at[i] >= ss->v[i].files.n)
+				continue;
+			f = &ss->v[i].files.v[at[i]];
+			if (b == NULL ||
+			    (c = memcmp(f->sha, b->sha, SHA256_LEN)) < 0 ||
+			    (c == 0 && strcmp(f->filename, b->filename) < 0)) {
+				b = f;
+				best = i;
+			}
+		}
+		if (b == NULL)
+			break;
+		at[best]++;
+		if (g->n > 0 &&
+		    memcmp(g->v[g->n - 1].sha, b->sha, SHA256_LEN) == 0)
+			continue;
+		if (mm_set_add_shared(g, b) != 0) {
+			free(at);
+			return -ENOMEM;
+		}
+	}
+	free(at);
+	return 0;
+}
+
 static int
 collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
     struct mm_set *plain, size_t *bad)
 {
-	size_t	i, j;
+	size_t	i;
 	int	r;
 
 	*bad = 0;
@@ -264,13 +306,9 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 		}
 		mm_set_unique(&s->files);
 		s->ok = true;
-		for (j = 0; j < s->files.n; j++)
-			if (mm_set_add_shared(g, &s->files.v[j]) != 0)
-				return -ENOMEM;
 	}
-	mm_set_unique(g);
 	mm_set_unique(plain);
-	return 0;
+	return merge_suites(ss, g);
 }
 
 int

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +55,9 @@ static struct {
 	const uint8_t	*rec;		/* sorted records, or NULL */
 	size_t		 n;
 	uint8_t		 opts[SHA256_LEN];
+	int		 tdir;		/* OUT/aptbt/torrents, or -1 */
 	int		 dropped;	/* the file on disk is gone */
-} st;
+} st = { .tdir = -1 };
 
 /* Held by the first writer until the unlink is done: no write before. */
 static pthread_mutex_t	drop_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -124,13 +126,22 @@ mkmeta_state_load(const struct gen_opts *o)
 {
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	size_t		 i, body;
+	char		*tdir;
 
 	memset(&st, 0, sizeof(st));
+	st.tdir = -1;
 	options_digest(o, st.opts);
 	if (asprintf(&st.path, "%s/aptbt/.mkmeta.state", out) == -1) {
 		st.path = NULL;
 		return;
 	}
+	/* Stats relative to it walk two names, not the whole path. */
+	if (asprintf(&tdir, "%s/aptbt/torrents", out) == -1)
+		return;
+	st.tdir = open(tdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(tdir);
+	if (st.tdir == -1)
+		return;
 	if (mkmeta_read_file(st.path, STATE_MAX, &st.raw) != 0 ||
 	    st.raw.len < STATE_HEAD ||
 	    memcmp(st.raw.data, STATE_MAGIC, STATE_MAGIC_LEN) != 0 ||
@@ -169,7 +180,7 @@ find(const uint8_t sha[SHA256_LEN])
 }
 
 bool
-mkmeta_state_keep(struct mm_file *f, const char *tpath)
+mkmeta_state_keep(struct mm_file *f, const char *tname)
 {
 	const uint8_t	*r;
 	struct stat	 sb;
@@ -177,7 +188,7 @@ mkmeta_state_keep(struct mm_file *f, const char *tpath)
 	if (st.rec == NULL || (r = find(f->sha)) == NULL ||
 	    get64(r + REC_SIZE) != f->size ||
 	    get64(r + REC_NAME) != name_digest(f->filename) ||
-	    stat(tpath, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    fstatat(st.tdir, tname, &sb, 0) == -1 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size != get64(r + REC_TLEN))
 		return false;
 	memcpy(f->e.info_hash_v1, r + REC_IH1, SHA1_LEN);
@@ -295,5 +306,8 @@ mkmeta_state_free(void)
 {
 	free(st.path);
 	bytebuf_free(&st.raw);
+	if (st.tdir != -1)
+		close(st.tdir);
 	memset(&st, 0, sizeof(st));
+	st.tdir = -1;
 }

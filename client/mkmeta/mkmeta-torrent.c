@@ -250,15 +250,9 @@ out:
  * list of a file that wants one present (a stat more).
  */
 static bool
-fast_keep(const struct gen_opts *o, struct mm_file *f, const char *out,
-    const char *tname)
+fast_keep(const struct gen_opts *o, struct mm_file *f, const char *tname)
 {
-	char	path[4096];
-	int	n;
-
-	n = snprintf(path, sizeof(path), "%s/aptbt/torrents/%s", out, tname);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    !mkmeta_state_keep(f, path))
+	if (!mkmeta_state_keep(f, tname))
 		return false;
 	if (mkmeta_wants_blocks(f->filename, f->size) &&
 	    !mkmeta_blocks_present(o, f->sha, f->size)) {
@@ -287,7 +281,7 @@ mkmeta_torrent(const struct gen_opts *o, struct mm_file *f, uint64_t *hashed)
 	f->e.size = f->size;
 	manifest_torrent_name(f->sha, j.tname);
 	/* Most files of a rerun: one stat, no allocation. */
-	if (fast_keep(o, f, out, j.tname))
+	if (fast_keep(o, f, j.tname))
 		return 0;
 	j.tname[2] = '\0';
 	if (asprintf(&j.dir, "%s/aptbt/torrents/%s", out, j.tname) == -1) {

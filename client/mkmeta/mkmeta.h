@@ -200,10 +200,11 @@ void	mkmeta_state_load(const struct gen_opts *);
 bool	mkmeta_state_loaded(void);
 /*
  * Keep f as the state records it when its size and name match and its
- * torrent, tpath, has the recorded size (one stat): true with f->state,
- * f->e and f->torrent_len set; false to take the slow path.
+ * torrent, tname under OUT/aptbt/torrents, has the recorded size (one
+ * stat): true with f->state, f->e and f->torrent_len set; false to take
+ * the slow path.
  */
-bool	mkmeta_state_keep(struct mm_file *f, const char *tpath);
+bool	mkmeta_state_keep(struct mm_file *f, const char *tname);
 /* True when every file was kept and the sets are the state's exactly. */
 bool	mkmeta_state_same(const struct mm_set *g, const struct mm_set *plain);
 /* Before the first change to the tree: the state stops being true. */
