@@ -49,9 +49,39 @@ struct stem {
 	size_t				 fidx[NRANKS];
 };
 
-int
-mm_set_add(struct mm_set *s, const uint8_t sha[SHA256_LEN], uint64_t size,
-    const char *filename)
+#define MM_NAMES_BLOCK	(64 * 1024)
+
+struct mm_names {
+	struct mm_names	*next;
+	size_t		 used, cap;
+	char		 buf[];
+};
+
+/* A copy of name in s's name blocks, or NULL. */
+static char *
+names_copy(struct mm_set *s, const char *name)
+{
+	struct mm_names	*b = s->names;
+	size_t		 len = strlen(name) + 1, cap;
+	char		*p;
+
+	if (b == NULL || b->cap - b->used < len) {
+		cap = len > MM_NAMES_BLOCK ? len : MM_NAMES_BLOCK;
+		if ((b = malloc(sizeof(*b) + cap)) == NULL)
+			return NULL;
+		b->next = s->names;
+		b->used = 0;
+		b->cap = cap;
+		s->names = b;
+	}
+	p = b->buf + b->used;
+	memcpy(p, name, len);
+	b->used += len;
+	return p;
+}
+
+static struct mm_file *
+set_grow(struct mm_set *s)
 {
 	struct mm_file	*v;
 	size_t		 cap;
@@ -59,16 +89,40 @@ mm_set_add(struct mm_set *s, const uint8_t sha[SHA256_LEN], uint64_t size,
 	if (s->n == s->cap) {
 		cap = s->cap ? s->cap * 2 : 1024;
 		if ((v = reallocarray(s->v, cap, sizeof(*v))) == NULL)
-			return -ENOMEM;
+			return NULL;
 		s->v = v;
 		s->cap = cap;
 	}
 	v = &s->v[s->n];
 	memset(v, 0, sizeof(*v));
-	if ((v->filename = strdup(filename)) == NULL)
+	return v;
+}
+
+int
+mm_set_add(struct mm_set *s, const uint8_t sha[SHA256_LEN], uint64_t size,
+    const char *filename)
+{
+	struct mm_file	*v;
+
+	if ((v = set_grow(s)) == NULL ||
+	    (v->filename = names_copy(s, filename)) == NULL)
 		return -ENOMEM;
 	memcpy(v->sha, sha, SHA256_LEN);
 	v->size = size;
+	s->n++;
+	return 0;
+}
+
+int
+mm_set_add_shared(struct mm_set *s, const struct mm_file *f)
+{
+	struct mm_file	*v;
+
+	if ((v = set_grow(s)) == NULL)
+		return -ENOMEM;
+	memcpy(v->sha, f->sha, SHA256_LEN);
+	v->size = f->size;
+	v->filename = f->filename;
 	s->n++;
 	return 0;
 }
@@ -94,10 +148,8 @@ mm_set_unique(struct mm_set *s)
 	qsort(s->v, s->n, sizeof(*s->v), file_cmp);
 	for (i = n = 0; i < s->n; i++) {
 		if (n > 0 && memcmp(s->v[i].sha, s->v[n - 1].sha,
-		    SHA256_LEN) == 0) {
-			free(s->v[i].filename);
+		    SHA256_LEN) == 0)
 			continue;
-		}
 		s->v[n++] = s->v[i];
 	}
 	s->n = n;
@@ -120,10 +172,12 @@ mm_set_find(const struct mm_set *s, const uint8_t *sha)
 void
 mm_set_free(struct mm_set *s)
 {
-	size_t	i;
+	struct mm_names	*b;
 
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].filename);
+	while ((b = s->names) != NULL) {
+		s->names = b->next;
+		free(b);
+	}
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }

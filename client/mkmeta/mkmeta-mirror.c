@@ -237,11 +237,53 @@ report_total(const struct mm_set *g, const struct mm_set *plain,
 		    (double)bytes), 100.0 * (double)meta / (double)bytes);
 }
 
+/*
+ * The set of all files from the suites' sets, each sorted by content and
+ * name: merged rather than sorted again, the first name met of a content
+ * is its smallest, the one mm_set_unique keeps.
+ */
+static int
+merge_suites(const struct suites *ss, struct mm_set *g)
+{
+	const struct mm_file	*f, *b;
+	size_t			*at, i, best = 0;
+	int			 c;
+
+	if ((at = calloc(ss->n + 1, sizeof(*at))) == NULL)
+		return -ENOMEM;
+	for (;;) {
+		b = NULL;
+		for (i = 0; i < ss->n; i++) {
+			if (!ss->v[i].ok || at[i] >= ss->v[i].files.n)
+				continue;
+			f = &ss->v[i].files.v[at[i]];
+			if (b == NULL ||
+			    (c = memcmp(f->sha, b->sha, SHA256_LEN)) < 0 ||
+			    (c == 0 && strcmp(f->filename, b->filename) < 0)) {
+				b = f;
+				best = i;
+			}
+		}
+		if (b == NULL)
+			break;
+		at[best]++;
+		if (g->n > 0 &&
+		    memcmp(g->v[g->n - 1].sha, b->sha, SHA256_LEN) == 0)
+			continue;
+		if (mm_set_add_shared(g, b) != 0) {
+			free(at);
+			return -ENOMEM;
+		}
+	}
+	free(at);
+	return 0;
+}
+
 static int
 collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
     struct mm_set *plain, size_t *bad)
 {
-	size_t	i, j;
+	size_t	i;
 	int	r;
 
 	*bad = 0;
@@ -264,24 +306,20 @@ collect(const struct gen_opts *o, struct suites *ss, struct mm_set *g,
 		}
 		mm_set_unique(&s->files);
 		s->ok = true;
-		for (j = 0; j < s->files.n; j++)
-			if (mm_set_add(g, s->files.v[j].sha, s->files.v[j].size,
-			    s->files.v[j].filename) != 0)
-				return -ENOMEM;
 	}
-	mm_set_unique(g);
 	mm_set_unique(plain);
-	return 0;
+	return merge_suites(ss, g);
 }
 
 int
 mkmeta_generate(const struct gen_opts *o)
 {
 	struct suites	 ss = { NULL, 0 };
-	struct mm_set	 g = { NULL, 0, 0 }, plain = { NULL, 0, 0 };
+	struct mm_set	 g = { NULL, 0, 0, NULL }, plain = { NULL, 0, 0, NULL };
 	const char	*out = o->outroot != NULL ? o->outroot : o->root;
 	size_t		 i, bad, failed, mlen, mtotal = 0;
 	long		 dropped = 0;
+	bool		 same;
 	int		 rv = 2;
 
 	if (list_suites(o, &ss) != 0)
@@ -293,13 +331,15 @@ mkmeta_generate(const struct gen_opts *o)
 	}
 	if (!o->dry_run && lock_out(out) != 0)
 		goto out;
+	mkmeta_state_load(o);	/* before collect writes index lists */
 	if (collect(o, &ss, &g, &plain, &bad) != 0) {
 		fprintf(stderr, "aptbt-mkmeta: out of memory\n");
 		goto out;
 	}
 	if (bad == ss.n)
 		goto out;
-	if (!o->dry_run) {
+	/* A state means the last run finished: it left no temporaries. */
+	if (!o->dry_run && !mkmeta_state_loaded()) {
 		mkmeta_sweep_temporaries(o);
 		sweep_manifest_dirs(o, &ss);
 	}
@@ -314,12 +354,19 @@ mkmeta_generate(const struct gen_opts *o)
 			bad++;
 		mtotal += mlen;
 	}
-	/* Old manifests of unread suites still point at their torrents. */
-	if (o->suite == NULL && bad == 0 &&
+	/*
+	 * Old manifests of unread suites still point at their torrents.
+	 * When the tree is the state's exactly, there is nothing to drop.
+	 */
+	same = mkmeta_state_same(&g, &plain);
+	if (o->suite == NULL && bad == 0 && !same &&
 	    (dropped = mkmeta_sweep(o, &g, &plain)) < 0) {
 		bad++;
 		dropped = 0;
 	}
+	/* --archive sees one suite: the state must not stand for all. */
+	if (o->suite == NULL && bad == 0 && failed == 0)
+		mkmeta_state_save(o, &g, &plain, same);
 	report_total(&g, &plain, mtotal, dropped);
 	rv = failed > 0 || bad > 0 ? 1 : 0;
 out:
@@ -330,6 +377,7 @@ out:
 	free(ss.v);
 	mm_set_free(&g);
 	mm_set_free(&plain);
+	mkmeta_state_free();
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, "aptbt-mkmeta: stdout: %s\n", strerror(errno));
 		rv = rv == 0 ? 1 : rv;

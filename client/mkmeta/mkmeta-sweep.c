@@ -104,7 +104,8 @@ sweep_dir(const struct gen_opts *o, const char *dir, const char *xx,
 			continue;
 		if (o->dry_run)
 			printf("drop %s/%s\n", dir, d->d_name);
-		else if (unlinkat(dirfd(dp), d->d_name, 0) == -1) {
+		else if (mkmeta_state_drop(),
+		    unlinkat(dirfd(dp), d->d_name, 0) == -1) {
 			fprintf(stderr, "aptbt-mkmeta: %s/%s: %s\n", dir,
 			    d->d_name, strerror(errno));
 			continue;

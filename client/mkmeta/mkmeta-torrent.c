@@ -245,6 +245,23 @@ out:
 	return rv;
 }
 
+/*
+ * Kept as the last run's state says, its torrent stat'ed, and the block
+ * list of a file that wants one present (a stat more).
+ */
+static bool
+fast_keep(const struct gen_opts *o, struct mm_file *f, const char *tname)
+{
+	if (!mkmeta_state_keep(f, tname))
+		return false;
+	if (mkmeta_wants_blocks(f->filename, f->size) &&
+	    !mkmeta_blocks_present(o, f->sha, f->size)) {
+		f->state = MM_FAILED;
+		return false;
+	}
+	return true;
+}
+
 int
 mkmeta_torrent(const struct gen_opts *o, struct mm_file *f, uint64_t *hashed)
 {
@@ -263,6 +280,9 @@ mkmeta_torrent(const struct gen_opts *o, struct mm_file *f, uint64_t *hashed)
 	memcpy(f->e.sha256, f->sha, SHA256_LEN);
 	f->e.size = f->size;
 	manifest_torrent_name(f->sha, j.tname);
+	/* Most files of a rerun: one stat, no allocation. */
+	if (fast_keep(o, f, j.tname))
+		return 0;
 	j.tname[2] = '\0';
 	if (asprintf(&j.dir, "%s/aptbt/torrents/%s", out, j.tname) == -1) {
 		j.dir = NULL;

@@ -26,6 +26,7 @@ mkmeta_write_atomic(const char *dir, const char *base,
 
 	if (asprintf(&path, "%s/%s", dir, base) == -1)
 		return -ENOMEM;
+	mkmeta_state_drop();
 	/* Published files: readable by all, as the umask allows. */
 	um = umask(0);
 	umask(um);

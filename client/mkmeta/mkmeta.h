@@ -11,6 +11,7 @@
  *	mkmeta-blocks.c		block sums of uncompressed files
  *	mkmeta-manifest.c	a suite's manifest
  *	mkmeta-sweep.c		torrents of files that left the archive
+ *	mkmeta-state.c		what the last complete run published
  *	mkmeta-write.c		atomic writes and small file helpers
  */
 #ifndef APTBT_MKMETA_H
@@ -87,9 +88,13 @@ struct mm_file {
 	struct manifest_entry	 e;
 };
 
+/* Names are copied into blocks of their own: no allocation per file. */
+struct mm_names;
+
 struct mm_set {
 	struct mm_file		*v;
 	size_t			 n, cap;
+	struct mm_names		*names;		/* the copied names */
 };
 
 /* mkmeta-index.c */
@@ -97,6 +102,11 @@ struct mm_set {
 /* Add a file to a set (the name is copied); 0 or -ENOMEM. */
 int	mm_set_add(struct mm_set *, const uint8_t sha[SHA256_LEN],
 	    uint64_t size, const char *filename);
+/*
+ * Add a file of another set, its name shared: that set must outlive this
+ * one.  0 or -ENOMEM.
+ */
+int	mm_set_add_shared(struct mm_set *, const struct mm_file *);
 /* Sort by SHA-256, one entry per content (the smallest name kept). */
 void	mm_set_unique(struct mm_set *);
 /* The entry of this content, or NULL (the set is unique). */
@@ -181,6 +191,31 @@ long	mkmeta_sweep(const struct gen_opts *, const struct mm_set *keep,
 	    const struct mm_set *also);
 /* Remove the temporaries a killed run left in OUT's metadata dirs. */
 void	mkmeta_sweep_temporaries(const struct gen_opts *);
+
+/* mkmeta-state.c */
+
+/* Read OUT/aptbt/.mkmeta.state when it was written under these options. */
+void	mkmeta_state_load(const struct gen_opts *);
+/* True when a state was loaded: the last run finished, nothing since. */
+bool	mkmeta_state_loaded(void);
+/*
+ * Keep f as the state records it when its size and name match and its
+ * torrent, tname under OUT/aptbt/torrents, has the recorded size (one
+ * stat): true with f->state, f->e and f->torrent_len set; false to take
+ * the slow path.
+ */
+bool	mkmeta_state_keep(struct mm_file *f, const char *tname);
+/* True when every file was kept and the sets are the state's exactly. */
+bool	mkmeta_state_same(const struct mm_set *g, const struct mm_set *plain);
+/* Before the first change to the tree: the state stops being true. */
+void	mkmeta_state_drop(void);
+/*
+ * Write the state of the files that have a torrent and of the indices,
+ * unless same (mkmeta_state_same) and nothing was written since.
+ */
+void	mkmeta_state_save(const struct gen_opts *, const struct mm_set *g,
+	    const struct mm_set *plain, bool same);
+void	mkmeta_state_free(void);
 
 /* mkmeta-mirror.c */
 

@@ -16,11 +16,16 @@
 #                   pool files, v1 and hybrid
 #   many files      a rerun over a second mirror of MKMETA_BENCH_MANY
 #                   (default 20000) small files: the cost of a rerun per
-#                   file, wall clock and CPU, scaled to 100,000 files
+#                   file, wall clock and CPU, scaled to 100,000 files;
+#                   with MKMETA_BASE naming another aptbt-mkmeta (an older
+#                   build), its rerun over the same tree too, in the same
+#                   hyperfine run
 #
 # Files are in the page cache for every command (hyperfine's warm-up), so
 # this compares hashing work, not the disk.  MKMETA_BENCH_SCALE=N
-# multiplies the number of files (default 1: about 320 files, 1.3 GiB).
+# multiplies the number of files (default 1: about 320 files, 0.85 GiB;
+# 3 gives the 2.5 GiB the aim is stated for).  MKMETA_BENCH_LIMIT: the
+# time limit in seconds (570).
 # shellcheck shell=dash
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/bench/lib-bench.sh"
@@ -28,7 +33,7 @@
 need_cmd hyperfine sha256sum sha1sum xargs "$BENCH_PY"
 MKMETA=${MKMETA:-$top_builddir/client/aptbt-mkmeta}
 [ -x "$MKMETA" ] || fail "$MKMETA is not built"
-bench_watchdog 570
+bench_watchdog "${MKMETA_BENCH_LIMIT:-570}"
 SCALE=${MKMETA_BENCH_SCALE:-1}
 W=${BENCH_TMPDIR:-/dev/shm}/aptbt-mkmeta-bench.$$
 mkdir -p "$W" || fail "cannot make $W"
@@ -50,7 +55,7 @@ $BENCH_PY "$top_srcdir/tests/bench/mkmirror.py" "$ROOT" "$W/sizes" ||
 	fail "mkmirror.py failed"
 find "$ROOT/pool" -type f | sort >"$W/files"
 NFILES=$(wc -l <"$W/files")
-BYTES=$(xargs -a "$W/files" -d '\n' stat -c %s | awk '{ n += $1 } END { print n }')
+BYTES=$(xargs -a "$W/files" -d '\n' stat -c %s | awk '{ n += $1 } END { printf "%.0f\n", n }')
 echo "mirror: $NFILES pool files, $((BYTES >> 20)) MiB, 3 suites; $(nproc) cores"
 
 mk() { "$MKMETA" --mirror "$ROOT" -w http://mirror.example/debian \
@@ -80,7 +85,7 @@ echo "full run:      aptbt-mkmeta ${full}s, sha256sum ${ref}s (ratio sha256sum/m
 
 # --- metadata size ---------------------------------------------------------------
 meta_bytes() { find "$1/aptbt/torrents" "$1/dists" -type f \( -name '*.torrent' -o -name manifest \) \
-    -exec stat -c %s {} + | awk '{ n += $1 } END { print n }'; }
+    -exec stat -c %s {} + | awk '{ n += $1 } END { printf "%.0f\n", n }'; }
 v1=$(meta_bytes "$OUT")
 mk -o "$W/hybrid" --hybrid 2>/dev/null || fail "--hybrid run failed"
 hy=$(meta_bytes "$W/hybrid")
@@ -116,12 +121,24 @@ $BENCH_PY "$top_srcdir/tests/bench/mkmirror.py" "$W/many" "$W/many.sizes" ||
 	fail "mkmirror.py (many) failed"
 "$MKMETA" --mirror "$W/many" -w http://mirror.example/debian 2>"$W/many.err" ||
 	fail "aptbt-mkmeta (many) failed: $(tail -n 2 "$W/many.err")"
+if [ -n "${MKMETA_BASE:-}" ]; then
+	[ -x "$MKMETA_BASE" ] || fail "$MKMETA_BASE is not executable"
+	set -- "$MKMETA_BASE --mirror $W/many -w http://mirror.example/debian 2>/dev/null"
+else
+	set --
+fi
 bench_hyperfine "$W/many.json" \
-    "$MKMETA --mirror $W/many -w http://mirror.example/debian 2>/dev/null" ||
-	fail "hyperfine (many) failed"
+    "$MKMETA --mirror $W/many -w http://mirror.example/debian 2>/dev/null" \
+    "$@" || fail "hyperfine (many) failed"
 "$MKMETA" --mirror "$W/many" -w http://mirror.example/debian 2>"$W/many.err"
 grep -q ": 0 hashed" "$W/many.err" || fail "the many-files rerun hashed files"
 wall=$(bench_median "$W/many.json")
 cpu=$(bench_cpu "$W/many.json")
-echo "rerun many:    $MANY files, nothing changed: ${wall}s wall, ${cpu}s CPU; per 100,000 files $(awk -v w="$wall" -v c="$cpu" -v n="$MANY" 'BEGIN { printf "%.2fs wall, %.2fs CPU", w * 100000 / n, c * 100000 / n }')"
+per100k() { awk -v w="$1" -v c="$2" -v n="$MANY" 'BEGIN { printf "%.2fs wall, %.2fs CPU", w * 100000 / n, c * 100000 / n }'; }
+echo "rerun many:    $MANY files, nothing changed: ${wall}s wall, ${cpu}s CPU; per 100,000 files $(per100k "$wall" "$cpu")"
+if [ -n "${MKMETA_BASE:-}" ]; then
+	bwall=$(bench_median "$W/many.json" 1)
+	bcpu=$(bench_cpu "$W/many.json" 1)
+	echo "  $MKMETA_BASE: ${bwall}s wall, ${bcpu}s CPU; per 100,000 files $(per100k "$bwall" "$bcpu"); ratio base/this $(bench_div "$bwall" "$wall") wall, $(bench_div "$bcpu" "$cpu") CPU"
+fi
 exit 0

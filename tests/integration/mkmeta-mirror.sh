@@ -121,6 +121,40 @@ mk b || bad "b: rerun failed: $(cat "$LOG/b")"
 [ "$(hashed b)" = 0 ] && grep -q "$NPOOL unchanged" "$LOG/b" && [ "$(stamp)" = "$before" ] &&
 	ok "b: rerun hashed 0 files, $NPOOL unchanged, manifests untouched" ||
 	bad "b: rerun: $(cat "$LOG/b")"
+# One stat per file, no torrent opened (strace is in .ci/run's list).
+# LeakSanitizer cannot run under ptrace; the other runs check leaks.
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat,newfstatat,stat,statx -o "$LOG/b.strace" \
+	    "$MKMETA" --mirror "$REPO_ROOT" --webseed "$BASE" \
+	    --tracker /announce 2>"$LOG/b-strace" || bad "b: traced rerun failed"
+	opened=$(grep -c 'openat(.*\.torrent"' "$LOG/b.strace")
+	statted=$(grep -v openat "$LOG/b.strace" | grep -c '\.torrent"')
+	[ "$opened" = 0 ] && [ "$statted" = "$NPOOL" ] &&
+		ok "b: rerun opened 0 torrents and stat'ed each of the $NPOOL once" ||
+		bad "b: rerun opened $opened torrents, $statted stats of torrents for $NPOOL files"
+fi
+
+# --- b2. ------------------------------------------------------------------
+# The last run's state spares a rerun reading the torrents; damaged, it
+# only sends files back to the torrent (or the file) itself.
+st=$REPO_ROOT/aptbt/.mkmeta.state
+[ -s "$st" ] && ok "b2: the run left its state ($(stat -c %s "$st") bytes)" ||
+	bad "b2: no state after a complete run"
+one=$(find "$REPO_ROOT/aptbt/torrents" -name '*.torrent' | sort | head -n 1)
+cp "$one" "$REPO_T/one.torrent"
+printf x >>"$one"
+head -c 64 /dev/urandom | dd of="$st" bs=1 seek=60 conv=notrunc 2>/dev/null
+mk b2 || bad "b2: rerun failed: $(cat "$LOG/b2")"
+[ "$(hashed b2)" = 1 ] && grep -q "$((NPOOL - 1)) unchanged" "$LOG/b2" &&
+    cmp -s "$one" "$REPO_T/one.torrent" && [ "$(stamp)" = "$before" ] &&
+	ok "b2: a damaged state and a grown torrent: 1 file hashed, its torrent restored, manifests untouched" ||
+	bad "b2: rerun: $(cat "$LOG/b2")"
+printf 'aptbt-mkmeta-state 1\n' >"$st"
+mk b3 || bad "b3: rerun failed: $(cat "$LOG/b3")"
+[ "$(hashed b3)" = 0 ] && grep -q "$NPOOL unchanged" "$LOG/b3" &&
+    [ "$(stat -c %s "$st")" -gt 100 ] && [ "$(stamp)" = "$before" ] &&
+	ok "b3: a cut state: nothing hashed, the state written again" ||
+	bad "b3: rerun: $(cat "$LOG/b3")"
 
 # --- c. -------------------------------------------------------------------
 gone_file=$(ls "$REPO_ROOT/pool/main/${GONE}"_*.deb)
