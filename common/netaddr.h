@@ -35,6 +35,11 @@ bool	netaddr_equal(const struct netaddr *, const struct netaddr *);
  */
 bool	netaddr_match(const struct netaddr *, const struct sockaddr *,
 	    uint16_t alt_port);
+/*
+ * The same host: one family and one address, whatever the ports (bans,
+ * blame and per-host caps count hosts, not connections).  NULL is no host.
+ */
+bool	netaddr_same_host(const struct sockaddr *, const struct sockaddr *);
 
 /*
  * A configured peer, "1.2.3.4:6881" or "[::1]:6881" (port 6881 when none

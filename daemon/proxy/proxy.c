@@ -167,21 +167,6 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	free(pc);
 }
 
-/* The same client: the address, not the port. */
-static bool
-same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a == NULL || b == NULL || a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
 static struct pconn *
 pconn_of(struct evhttp_connection *evcon, bool *full)
 {
@@ -193,7 +178,7 @@ pconn_of(struct evhttp_connection *evcon, bool *full)
 	TAILQ_FOREACH(pc, &px.conns, entry) {
 		if (pc->evcon == evcon)
 			return pc;
-		if (same_host(sa, evhttp_connection_get_addr(pc->evcon)))
+		if (netaddr_same_host(sa, evhttp_connection_get_addr(pc->evcon)))
 			mine++;
 	}
 	if (px.nconns >= PROXY_MAX_CONNS || mine >= PROXY_MAX_CONNS_CLIENT) {

@@ -38,6 +38,7 @@
 #include "common/hash.h"
 #include "common/identity.h"
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "common/peerext.h"
 #include "common/peerwire.h"
 #include "daemon/share/bandwidth.h"
@@ -572,20 +573,6 @@ peer_penalise(struct peer *p, int points, const char *why)
 	}
 }
 
-static bool
-same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
 void
 peer_penalise_host(const struct sockaddr *sa, int points, const char *why)
 {
@@ -605,7 +592,8 @@ peer_penalise_host(const struct sockaddr *sa, int points, const char *why)
 		return;
 	events->ban(sa, why);
 	TAILQ_FOREACH_SAFE(p, &peers, entry, next)
-		if (p->phase != PH_CLOSED && same_host(peer_addr(p), sa))
+		if (p->phase != PH_CLOSED &&
+		    netaddr_same_host(peer_addr(p), sa))
 			peer_close(p, "banned");
 }
 

@@ -180,23 +180,9 @@ daemon_usable(const struct daemon *d)
 }
 
 static bool
-same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
-static bool
 same_addr(const struct sockaddr *a, const struct sockaddr *b)
 {
-	if (!same_host(a, b))
+	if (!netaddr_same_host(a, b))
 		return false;
 	if (a->sa_family == AF_INET)
 		return ((const struct sockaddr_in *)a)->sin_port ==
@@ -221,7 +207,7 @@ banned(const struct sockaddr *sa)
 
 	for (i = 0; i < nbans; i++)
 		if (bans[i].until > now &&
-		    same_host((const struct sockaddr *)&bans[i].ss, sa))
+		    netaddr_same_host((const struct sockaddr *)&bans[i].ss, sa))
 			return true;
 	return false;
 }
@@ -245,7 +231,7 @@ ban_slot(const struct sockaddr *sa)
 	unsigned	i, oldest = 0;
 
 	for (i = 0; i < nbans; i++)
-		if (same_host((struct sockaddr *)&bans[i].ss, sa))
+		if (netaddr_same_host((struct sockaddr *)&bans[i].ss, sa))
 			return &bans[i];
 	if (nbans < MAX_BANS)
 		i = nbans++;
@@ -306,7 +292,7 @@ count_host(struct peer *p, void *arg)
 {
 	struct hostcount	*h = arg;
 
-	if (same_host(peer_addr(p), h->sa))
+	if (netaddr_same_host(peer_addr(p), h->sa))
 		h->n++;
 }
 
@@ -326,7 +312,7 @@ host_known(const struct sockaddr *sa)
 	unsigned	i;
 
 	for (i = 0; i < nknown; i++)
-		if (same_host((const struct sockaddr *)&known[i].ss, sa))
+		if (netaddr_same_host((const struct sockaddr *)&known[i].ss, sa))
 			return true;
 	return false;
 }
@@ -374,7 +360,7 @@ find_keyconn(struct peer *p, void *arg)
 	    memcmp(peer_key(p), k->key, SWARMKEY_LEN) != 0)
 		return;
 	k->n++;
-	if (k->sa != NULL && same_host(peer_addr(p), k->sa))
+	if (k->sa != NULL && netaddr_same_host(peer_addr(p), k->sa))
 		k->found = true;
 }
 
@@ -807,7 +793,7 @@ peermgr_daemon_ready(struct peer *p)
 	 * port: it needs no connection of ours.
 	 */
 	for (i = 0; i < nknown && port != 0; i++)
-		if (known[i].peer == NULL && same_host((struct sockaddr *)
+		if (known[i].peer == NULL && netaddr_same_host((struct sockaddr *)
 		    &known[i].ss, sa) && known_port(&known[i]) == port) {
 			known[i].peer = p;
 			known[i].backoff = 0;

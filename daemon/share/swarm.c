@@ -40,6 +40,7 @@
 #include "common/hash.h"
 #include "common/layout.h"
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "common/peerwire.h"
 #include "common/shamap.h"
 #include "daemon/share/announce.h"
@@ -807,20 +808,6 @@ sockaddr_len(const struct sockaddr *sa)
 	    sizeof(struct sockaddr_in);
 }
 
-static bool
-same_host(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
 /*
  * Penalise the hosts at these addresses, connected or not: a dispute may
  * be settled after the liar has gone, and reconnecting wipes nothing.
@@ -834,7 +821,7 @@ blame_addrs(const struct sockaddr_storage *addrs, unsigned n, int points,
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < i; j++)
-			if (same_host((const struct sockaddr *)&addrs[i],
+			if (netaddr_same_host((const struct sockaddr *)&addrs[i],
 			    (const struct sockaddr *)&addrs[j]))
 				break;
 		if (j == i)

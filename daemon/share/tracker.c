@@ -32,6 +32,7 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "common/lsdmsg.h"
 #include "common/shamap.h"
 #include "common/swarmkey.h"
@@ -601,20 +602,9 @@ own_address(const struct sockaddr *sa)
 {
 	size_t	i;
 
-	for (i = 0; i < tk.nown; i++) {
-		const struct sockaddr	*o = (struct sockaddr *)&tk.own[i];
-
-		if (o->sa_family != sa->sa_family)
-			continue;
-		if (sa->sa_family == AF_INET &&
-		    ((const struct sockaddr_in *)o)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr)
+	for (i = 0; i < tk.nown; i++)
+		if (netaddr_same_host((struct sockaddr *)&tk.own[i], sa))
 			return true;
-		if (sa->sa_family == AF_INET6 &&
-		    memcmp(&((const struct sockaddr_in6 *)o)->sin6_addr,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, 16) == 0)
-			return true;
-	}
 	return false;
 }
 

@@ -94,6 +94,36 @@ START_TEST(test_match)
 }
 END_TEST
 
+/* Hosts, not connections: the port does not matter, the family does. */
+START_TEST(test_same_host)
+{
+	struct sockaddr_in	a = { .sin_family = AF_INET }, b = a;
+	struct sockaddr_in6	c = { .sin6_family = AF_INET6 }, d = c;
+
+	inet_pton(AF_INET, "192.0.2.7", &a.sin_addr);
+	b = a;
+	a.sin_port = htons(6881);
+	b.sin_port = htons(40000);
+	ck_assert(netaddr_same_host((struct sockaddr *)&a,
+	    (struct sockaddr *)&b));
+	inet_pton(AF_INET, "192.0.2.8", &b.sin_addr);
+	ck_assert(!netaddr_same_host((struct sockaddr *)&a,
+	    (struct sockaddr *)&b));
+	inet_pton(AF_INET6, "2001:db8::7", &c.sin6_addr);
+	d = c;
+	d.sin6_port = htons(1);
+	ck_assert(netaddr_same_host((struct sockaddr *)&c,
+	    (struct sockaddr *)&d));
+	d.sin6_addr.s6_addr[15] ^= 1;
+	ck_assert(!netaddr_same_host((struct sockaddr *)&c,
+	    (struct sockaddr *)&d));
+	ck_assert(!netaddr_same_host((struct sockaddr *)&a,
+	    (struct sockaddr *)&c));
+	ck_assert(!netaddr_same_host(NULL, (struct sockaddr *)&a));
+	ck_assert(!netaddr_same_host((struct sockaddr *)&a, NULL));
+}
+END_TEST
+
 static Suite *
 netaddr_suite(void)
 {
@@ -104,6 +134,7 @@ netaddr_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_nul);
 	tcase_add_test(tc, test_match);
+	tcase_add_test(tc, test_same_host);
 	suite_add_tcase(s, tc);
 	return s;
 }
