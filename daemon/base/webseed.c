@@ -653,9 +653,15 @@ open_public(void *arg, curlsocktype purpose, struct curl_sockaddr *ca)
 	return socket(ca->family, ca->socktype | SOCK_CLOEXEC, ca->protocol);
 }
 
-struct ws_xfer *
-ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
-    time_t ims, const struct ws_callbacks *cb, void *arg)
+/*
+ * A transfer on the multi handle, set up as every one is: our curl
+ * options (common/mirrorcurl.h), the body and headers to write_cb and
+ * header_cb, curl's message in errbuf, HTTP errors as failures.  NULL on
+ * ENOMEM or a URL curl refuses.
+ */
+static struct ws_xfer *
+xfer_new(const char *url, long connect_timeout, long stall_time,
+    const struct ws_callbacks *cb, void *arg)
 {
 	struct ws_xfer	*x;
 	CURL		*e;
@@ -667,12 +673,10 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 		return NULL;
 	}
 	x->easy = e;
-	x->mirror = m;
 	x->cb = cb;
 	x->arg = arg;
-	x->start = start;
 	x->cr_start = x->cr_total = -1;
-	if (mcurl_setup(e, url, WS_CONNECT_TIMEOUT, WS_STALL_TIME) < 0) {
+	if (mcurl_setup(e, url, connect_timeout, stall_time) < 0) {
 		curl_easy_cleanup(e);
 		free(x);
 		return NULL;
@@ -684,6 +688,22 @@ ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	return x;
+}
+
+struct ws_xfer *
+ws_fetch(struct ws_mirror *m, const char *url, uint64_t start, uint64_t end,
+    time_t ims, const struct ws_callbacks *cb, void *arg)
+{
+	struct ws_xfer	*x;
+	CURL		*e;
+
+	if ((x = xfer_new(url, WS_CONNECT_TIMEOUT, WS_STALL_TIME, cb,
+	    arg)) == NULL)
+		return NULL;
+	e = x->easy;
+	x->mirror = m;
+	x->start = start;
 	if (m->restricted) {
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_public);
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
@@ -734,29 +754,10 @@ ws_get(const char *url, long timeout,
 	struct ws_xfer	*x;
 	CURL		*e;
 
-	if (ws.multi == NULL || (x = calloc(1, sizeof(*x))) == NULL)
+	if ((x = xfer_new(url, timeout, timeout, cb, arg)) == NULL)
 		return NULL;
-	if ((e = curl_easy_init()) == NULL) {
-		free(x);
-		return NULL;
-	}
-	x->easy = e;
-	x->cb = cb;
-	x->arg = arg;
+	e = x->easy;
 	x->allow = allow;
-	x->cr_start = x->cr_total = -1;
-	if (mcurl_setup(e, url, timeout, timeout) < 0) {
-		curl_easy_cleanup(e);
-		free(x);
-		return NULL;
-	}
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
 	/* Whoever answers must answer here, not send us elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
