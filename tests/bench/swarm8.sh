@@ -6,20 +6,26 @@
 # 50 mbit, a site's thin uplink) and eight clients (each capped at
 # 100 mbit).  The repository holds 60 packages of mixed sizes, ~80 MiB.
 # All eight clients start "apt-get install --download-only" of the whole
-# set together, three times:
+# set together, once per run:
 #
 #   a. http    apt's own http method, straight from the mirror;
 #   b. acng    all eight through one apt-cacher-ng on client 1;
 #   c. aptbt   aptbtd on every client (share = the site's /24, the other
 #              seven as static peers, or LSD with SWARM8_LSD=1), sources
 #              aptbt+http://MIRROR/...
+#   d. proxy   the same daemons, but apt has plain http:// sources and
+#              one Acquire::http::Proxy line for its own aptbtd's proxy
+#              front end (proxy_listen = its address:3142): a container
+#              or CI machine without aptbt (issue 10's benchmark).
 #
-# For each: the time until all eight have finished and the bytes the
-# mirror sent; then aptbt/http (aim <= 0.3), aptbt/acng (aim <= 0.5) and,
-# for aptbt, mirror bytes / set size (aim <= 1.2).  Runs of about five
-# minutes; every run has a time limit, so it ends within 15.
+# For each: the time until all eight have finished, the bytes the mirror
+# sent and the mirror link's use second by second; then aptbt/http (aim
+# <= 0.3), aptbt/acng and proxy/acng (aims <= 0.5) and mirror bytes / set
+# size (aims <= 1.2).  Runs of about five minutes; every run has a time
+# limit, so it ends within 15.
 #
-#   SWARM8_RUNS="http acng aptbt"   the runs to make (aptbt needs aptbtd)
+#   SWARM8_RUNS="http acng aptbt"   the runs to make (aptbt and proxy need
+#                                   aptbtd; "proxy acng" for the proxy)
 #   SWARM8_LSD=1                    LSD instead of static peers
 #   SWARM8_ACTIVE=N                 only the first N clients install (the
 #                                   others' daemons stay idle): with 1,
@@ -49,7 +55,7 @@ case " $RUNS " in
 *" acng "*)	need_cmd apt-cacher-ng ;;
 esac
 case " $RUNS " in
-*" aptbt "*)	[ -x "$APTBTD" ] || fail "$APTBTD is not built" ;;
+*" aptbt "* | *" proxy "*) [ -x "$APTBTD" ] || fail "$APTBTD is not built" ;;
 esac
 
 hosts_init
@@ -249,41 +255,88 @@ EOF
 }
 
 # --- c. aptbtd on every client -------------------------------------------
-run_aptbt()
+# daemons_up [proxy]: aptbtd on every client, the others as static peers
+# (or LSD); with "proxy", each also an apt proxy on its own address.
+daemons_up()
 {
-	local c o peers from_peers=0 from_mirrors=0 to_peers=0 n
+	local c o peers ip mode
 	for c in $CLIENTS; do
+		ip=$(ns_ip "$c")
+		set -- "${1:-}" "share = 192.0.2.0/24"
 		if [ -n "${SWARM8_LSD:-}" ]; then
-			daemon_up_on "$c" "share = 192.0.2.0/24" "lsd = yes"
-			continue
+			set -- "$@" "lsd = yes"
+		else
+			peers="peers ="
+			for o in $CLIENTS; do
+				[ "$o" = "$c" ] && continue
+				peers="$peers $(ns_ip "$o"):$DAEMON_PORT"
+			done
+			set -- "$@" "lsd = no" "$peers"
 		fi
-		peers="peers ="
-		for o in $CLIENTS; do
-			[ "$o" = "$c" ] && continue
-			peers="$peers $(ns_ip "$o"):$DAEMON_PORT"
-		done
-		daemon_up_on "$c" "share = 192.0.2.0/24" "lsd = no" "$peers"
+		if [ "$1" = proxy ]; then
+			set -- "$@" "proxy_listen = $ip:$ACNG_PORT" \
+			    "proxy_allow = $ip" \
+			    "proxy_keyrings = $REPO_T/archive-key.gpg"
+		fi
+		mode=$1
+		shift
+		daemon_up_on "$c" "$@"
+		set -- "$mode"
 	done
 	for c in $CLIENTS; do
 		wait_daemon_peers "$c" $((NCLIENTS - 1)) 30 ||
 			echo "warning: $c has $(daemon_peers "$c") of $((NCLIENTS - 1)) daemon peers after 30 s" >&2
 	done
-	update_all aptbt+http
-	run_all aptbt
+}
+
+# daemons_down NAME: their byte counts, then stop them.
+daemons_down()
+{
+	local c from_peers=0 from_mirrors=0 to_peers=0 preq=0
 	for c in $CLIENTS; do
 		from_peers=$((from_peers + $(status_field "$c" bytes_from_peers)))
 		from_mirrors=$((from_mirrors + $(status_field "$c" bytes_from_mirrors)))
 		to_peers=$((to_peers + $(status_field "$c" bytes_to_peers)))
+		preq=$((preq + $(status_field "$c" proxy_requests)))
 	done
-	echo "# aptbt daemons: $from_mirrors bytes from the mirror (indexes included), $from_peers from peers, $to_peers to peers"
-	n=$(cat "$LOG"/install-aptbt-* | grep -c 'aptbtd is not running')
-	[ "$n" = 0 ] || echo "FAIL: aptbt: $n method(s) fell back to fetching directly" >&2
+	echo "# $1 daemons: $from_mirrors bytes from the mirror (indexes included), $from_peers from peers, $to_peers to peers, $preq proxy requests"
+	if [ "$1" = proxy ] && [ "$preq" -lt $((NACTIVE * NPKG)) ]; then
+		echo "FAIL: proxy: $preq proxy requests, want >= $((NACTIVE * NPKG))" >&2
+	fi
 	for c in $CLIENTS; do
 		daemon_down_on "$c"
 	done
 	if grep -lE 'AddressSanitizer|runtime error' "$LOG"/aptbtd-*.log; then
 		echo "FAIL: sanitizer reports in the daemons' logs" >&2
 	fi
+}
+
+run_aptbt()
+{
+	local n
+	daemons_up
+	update_all aptbt+http
+	run_all aptbt
+	n=$(cat "$LOG"/install-aptbt-* | grep -c 'aptbtd is not running')
+	[ "$n" = 0 ] || echo "FAIL: aptbt: $n method(s) fell back to fetching directly" >&2
+	daemons_down aptbt
+}
+
+# --- d. the same daemons as apt proxies -----------------------------------
+run_proxy()
+{
+	local c
+	daemons_up proxy
+	for c in $CLIENTS; do
+		echo "Acquire::http::Proxy \"http://$(ns_ip "$c"):$ACNG_PORT/\";" \
+		    >"$REPO_T/apt-$c/etc/apt.conf.d/50proxy"
+	done
+	update_all http
+	run_all proxy
+	for c in $CLIENTS; do
+		rm -f "$REPO_T/apt-$c/etc/apt.conf.d/50proxy"
+	done
+	daemons_down proxy
 }
 
 for r in $RUNS; do
@@ -300,6 +353,11 @@ if [ -n "${T_aptbt:-}" ]; then
 	[ -n "${T_acng:-}" ] &&
 		echo "aptbt/acng time ratio:  $(ratio "$T_aptbt" "$T_acng") (aim <= 0.5)"
 	echo "aptbt mirror bytes / set: $(ratio "$B_aptbt" "$SET") (aim <= 1.2)"
+fi
+if [ -n "${T_proxy:-}" ]; then
+	[ -n "${T_acng:-}" ] &&
+		echo "proxy/acng time ratio:  $(ratio "$T_proxy" "$T_acng") (aim <= 0.5)"
+	echo "proxy mirror bytes / set: $(ratio "$B_proxy" "$SET") (aim <= 1.2)"
 fi
 [ -n "${T_acng:-}" ] && [ -n "${T_http:-}" ] &&
 	echo "acng/http time ratio:   $(ratio "$T_acng" "$T_http")"
