@@ -175,3 +175,13 @@ hex_decode(const char *s, size_t hexlen, uint8_t *out, size_t len)
 	}
 	return true;
 }
+
+void
+hex_fanout_name(const uint8_t sha[SHA256_LEN], const char *suffix, char *out)
+{
+	hex_encode(sha, SHA256_LEN, out + 3);
+	out[0] = out[3];
+	out[1] = out[4];
+	out[2] = '/';
+	memcpy(out + 3 + 2 * SHA256_LEN, suffix, strlen(suffix) + 1);
+}

@@ -39,6 +39,13 @@ void	 sha256(const void *, size_t, uint8_t out[SHA256_LEN]);
 
 /* Lower-case hex; out must hold 2 * len + 1 bytes. */
 void	 hex_encode(const uint8_t *, size_t len, char *out);
+/*
+ * "ab/ab12...ef" + suffix: a SHA-256 as a path under 256 fan-out
+ * directories (published torrents and block lists); out must hold
+ * 3 + 2 * SHA256_LEN + strlen(suffix) + 1 bytes.
+ */
+void	 hex_fanout_name(const uint8_t sha[SHA256_LEN], const char *suffix,
+	    char *out);
 /* The value of one hex digit (either case), or -1. */
 int	 hex_digit(int c);
 /* Decode exactly 2 * len hex digits (either case); false on bad input. */

@@ -347,14 +347,7 @@ manifest_lookup(const struct manifest *m, const uint8_t sha[SHA256_LEN],
 void
 manifest_torrent_name(const uint8_t sha[SHA256_LEN], char *out)
 {
-	char	hex[2 * SHA256_LEN + 1];
-
-	hex_encode(sha, SHA256_LEN, hex);
-	out[0] = hex[0];
-	out[1] = hex[1];
-	out[2] = '/';
-	memcpy(out + 3, hex, 2 * SHA256_LEN);
-	memcpy(out + 3 + 2 * SHA256_LEN, ".torrent", 9);
+	hex_fanout_name(sha, ".torrent", out);
 }
 
 /*
