@@ -904,8 +904,12 @@ file_key(const uint8_t key[SWARMKEY_LEN], enum ent_kind kind,
 		if (e->req == NULL)
 			ent_schedule(e, 0);
 	} else if (e->fetching) {
+		/*
+		 * Done.  "completed" is owed even when the fetch ended before
+		 * its "started" went out: that goes first, then this.
+		 */
 		e->fetching = false;
-		e->completed_due = e->started_on != NULL;
+		e->completed_due = true;
 		if (e->req == NULL)
 			ent_schedule(e, e->completed_due ? 0 :
 			    randombytes_uniform(SEED_SPREAD_MS));

@@ -28,6 +28,12 @@ import sys
 import time
 
 
+def say(*words):
+    """One line in one write(2): the children share standard output, and
+    print() may split a line into several writes that interleave."""
+    os.write(1, (" ".join(str(w) for w in words) + "\n").encode())
+
+
 def still_open(socks):
     n = 0
     for s in socks:
@@ -55,22 +61,22 @@ def hog(path, uid, per_user, seconds):
         try:
             s.connect(path)
         except OSError as e:
-            print("connect", uid, e, flush=True)
+            say("connect", uid, e)
             s.close()
             continue
         socks.append(s)
         time.sleep(0.01)
     time.sleep(1)
     last = still_open(socks)
-    print("held", uid, last, flush=True)
+    say("held", uid, last)
     t0 = time.monotonic()
     while time.monotonic() - t0 < seconds:
         time.sleep(1)
         n = still_open(socks)
         if n != last:
-            print("open", uid, n, int(time.monotonic() - t0), flush=True)
+            say("open", uid, n, int(time.monotonic() - t0))
             last = n
-    print("end", uid, last, flush=True)
+    say("end", uid, last)
 
 
 def frame(i):
@@ -105,7 +111,7 @@ def flood(path, uid, nconn, nreq, seconds):
         if not progress:
             time.sleep(0.05)
     sent = sum(e[1] for e in socks)
-    print("flood", uid, sent, flush=True)
+    say("flood", uid, sent)
     time.sleep(seconds)
 
 

@@ -60,7 +60,8 @@ done
 t_full=$(date +%s)
 n=$(($(sum_held "$T/hog1.log") + $(sum_held "$T/hog2.log")))
 [ "$n" = 192 ] && ok "13 uids hold $n connections together (asked for 208)" ||
-	{ bad "13 uids hold $n connections together (want 192)"; cat "$T/hog2.log" >&2; }
+	{ bad "13 uids hold $n connections together (want 192)"; cat "$T/hog2.log" >&2
+	  grep -E 'refusing|closing|cannot accept' "$T/aptbtd.log" | sort | uniq -c | sort -rn | head >&2; }
 grep -c 'refusing uid' "$T/aptbtd.log" | sed 's/^/daemon refusals logged: /'
 
 # Root and _apt are still served, at once.

@@ -198,17 +198,27 @@ case_index()
 # --- hashes: answers the peer does not read --------------------------------
 case_hashes()
 {
-	local base max
+	local base max attempt n
 	d_start hashes
 	fetch_into d "$SOCK" big.bin "$BIG_SHA" ||
 		{ show "$CASE/fetch-big.bin-d.out"; fail "hashes: d could not fetch big.bin"; }
 	sleep 1
 	base=$(rss_kb "$DPID")
 	watch_rss "$DPID" "$CASE/rss"
-	ns_bg e "$CASE/attack.log" env HOLD=8 "$PY" "$HPY" hash-noread "$D" 6881 "$BIG_SHA" 200000
-	APID=$NS_BG_PID
-	i=0
-	while alive "$APID" && [ "$i" -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+	# The attack must reach the daemon in earnest to prove anything: on a
+	# loaded machine a first attempt may stall early (its requests are
+	# counted); then it is made once more.
+	for attempt in 1 2; do
+		ns_bg e "$CASE/attack.log" env HOLD=8 "$PY" "$HPY" hash-noread \
+		    "$D" 6881 "$BIG_SHA" 200000
+		APID=$NS_BG_PID
+		i=0
+		while alive "$APID" && [ "$i" -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+		n=$(sed -n 's/^requests //p' "$CASE/attack.log")
+		[ "${n:-0}" -ge 10000 ] && break
+		echo "hashes: attempt $attempt sent only ${n:-0} requests; the daemon's log says:"
+		tail -n 5 "$CASE/aptbtd.log"
+	done
 	watch_end
 	max=$(cat "$CASE/rss")
 	grep -q '^attach ok' "$CASE/attack.log" ||
