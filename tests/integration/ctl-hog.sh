@@ -48,7 +48,9 @@ n=$(sum_held "$T/hog1.log")
 	bad "one uid holds $n connections (want 16)"
 
 # Twelve more, 16 each, side by side.
-$PY "$HOG" "$SOCK" 10001 12 16 45 >"$T/hog2.log" 2>&1 &
+# The file exists before the loop reads it (the child opens it later).
+: >"$T/hog2.log"
+$PY "$HOG" "$SOCK" 10001 12 16 45 >>"$T/hog2.log" 2>&1 &
 H2=$!
 track "$H2"
 i=0
