@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/ctl/authconf.h"
 #include "client/ctl/ctl.h"
 #include "common/units.h"
 
@@ -27,26 +28,16 @@
 #define AUTH_CONF_D	"/etc/apt/auth.conf.d"
 #define LISTS_DIR	"/var/lib/apt/lists"
 #define MAX_AUTH_FILES	64
-#define MAX_MACHINES	256
-
-struct machines {
-	char	*name[MAX_MACHINES];
-	size_t	 n;
-};
 
 /*
- * The "machine" values of one netrc-style file (apt's auth.conf: tokens
- * separated by blanks, "#" comments to the end of the line).  0, or -1
- * after saying why.
+ * The machines of one auth.conf file (authconf.h).  0, or -1 after
+ * saying why.
  */
 static int
-read_machines(const char *path, struct machines *m, bool must_exist)
+read_machines(const char *path, struct authconf_machines *m, bool must_exist)
 {
 	FILE	*f;
-	char	 tok[1024];
-	int	 ch;
-	size_t	 len;
-	bool	 want = false;
+	int	 rc;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && !must_exist)
@@ -56,43 +47,18 @@ read_machines(const char *path, struct machines *m, bool must_exist)
 		    strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		while ((ch = getc(f)) == ' ' || ch == '\t' || ch == '\n' ||
-		    ch == '\r')
-			;
-		if (ch == EOF)
-			break;
-		if (ch == '#') {
-			while ((ch = getc(f)) != EOF && ch != '\n')
-				;
-			continue;
-		}
-		len = 0;
-		do {
-			if (len < sizeof(tok) - 1)
-				tok[len++] = (char)ch;
-		} while ((ch = getc(f)) != EOF && ch != ' ' && ch != '\t' &&
-		    ch != '\n' && ch != '\r');
-		tok[len] = '\0';
-		if (want) {
-			if (m->n == MAX_MACHINES ||
-			    (m->name[m->n] = strdup(tok)) == NULL) {
-				fprintf(stderr, "aptbt-ctl: %s: too many "
-				    "entries\n", path);
-				fclose(f);
-				return -1;
-			}
-			m->n++;
-		}
-		want = strcmp(tok, "machine") == 0;
-	}
+	rc = authconf_read(f, m);
 	fclose(f);
-	return 0;
+	if (rc == -ENOSPC)
+		fprintf(stderr, "aptbt-ctl: %s: too many entries\n", path);
+	else if (rc != 0)
+		fprintf(stderr, "aptbt-ctl: %s: %s\n", path, strerror(-rc));
+	return rc == 0 ? 0 : -1;
 }
 
 /* The files of apt's auth.conf.d (if any), sorted as apt reads them. */
 static int
-read_machines_dir(const char *dir, struct machines *m)
+read_machines_dir(const char *dir, struct authconf_machines *m)
 {
 	struct dirent	**ents;
 	char		  path[PATH_MAX];
@@ -114,16 +80,6 @@ read_machines_dir(const char *dir, struct machines *m)
 	return rc;
 }
 
-static void
-machines_free(struct machines *m)
-{
-	size_t	i;
-
-	for (i = 0; i < m->n; i++)
-		free(m->name[i]);
-	m->n = 0;
-}
-
 static int
 ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -133,7 +89,7 @@ ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bytebuf	 args = BYTEBUF_INIT;
-	struct machines	 m = { { NULL }, 0 };
+	struct authconf_machines m = { { NULL }, 0 };
 	const char	*auth[MAX_AUTH_FILES];
 	const char	*lists = LISTS_DIR;
 	char		 path[PATH_MAX], lpath[PATH_MAX], b[32];
@@ -175,7 +131,7 @@ ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < nauth && rc == 0; i++)
 		rc = read_machines(auth[i], &m, true);
 	if (rc != 0) {
-		machines_free(&m);
+		authconf_free(&m);
 		return CTL_EXIT_USAGE;
 	}
 	/* Keys in canonical order. */
@@ -186,7 +142,7 @@ ctl_import(struct ctl_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < m.n; i++)
 		benc_put_cstr(&args, m.name[i]);
 	benc_put_end(&args);
-	machines_free(&m);
+	authconf_free(&m);
 	/* Hashing a big directory takes a while. */
 	ctx->timeout_ms = 30 * 60 * 1000;
 	rc = ctl_call(ctx, "import", &args);
