@@ -22,6 +22,7 @@
 # for zsync (its "Target N% complete" before any fetch, plus its .zsync).
 # shellcheck shell=dash
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/bench/lib-pairs.sh"
 
 need_cmd cc zsync zsyncmake dpkg ar xz
 SIZES=${BLOCKSIZE_SIZES:-512 1024 2048 4096 8192 16384}
@@ -30,64 +31,7 @@ DEBS=${BLOCKSIZE_DEBS:-/var/cache/apt/archives}
 cc -O2 -o "$T/blockmatch" "$top_srcdir/tests/bench/blockmatch.c" ||
 	fail "cannot build blockmatch"
 
-: >"$T/pairs"
-# deb pairs: the two highest versions of each package with two or more.
-for name in $(ls "$DEBS" | sed -n 's/_.*\.deb$//p' | sort | uniq -d); do
-	set -- $(for f in "$DEBS/${name}"_*.deb; do
-		v=$(dpkg-deb -f "$f" Version)
-		echo "$v $f"
-	done | sort -t' ' -k1,1 -V | tail -n 2 | cut -d' ' -f2)
-	[ $# = 2 ] || continue
-	echo "deb $name $1 $2" >>"$T/pairs"
-	mkdir -p "$T/tar/$name"
-	for i in 1 2; do
-		eval f=\$$i
-		m=$(ar t "$f" | grep '^data\.tar')
-		case $m in
-		*.xz) ar p "$f" "$m" | xz -dc ;;
-		*.gz) ar p "$f" "$m" | gzip -dc ;;
-		*.zst) ar p "$f" "$m" | zstd -dc ;;
-		*) ar p "$f" "$m" ;;
-		esac >"$T/tar/$name/$i.tar"
-	done
-	echo "data.tar $name $T/tar/$name/1.tar $T/tar/$name/2.tar" >>"$T/pairs"
-	if [ ! -e "$T/partial" ]; then
-		sz=$(stat -c %s "$2")
-		head -c $((sz * 6 / 10)) "$2" >"$T/partial"
-		echo "partial $name $T/partial $2" >>"$T/pairs"
-	fi
-done
-idx=$(ls /var/lib/apt/lists/*bookworm_main_binary-amd64_Packages* 2>/dev/null | head -n 1)
-if [ -n "$idx" ]; then
-	/usr/lib/apt/apt-helper cat-file "$idx" >"$T/Packages.old" 2>/dev/null
-	/usr/bin/python3 - "$T/Packages.old" "$T/Packages.new" <<'PY'
-import hashlib, random, sys
-r = random.Random(11)
-out = []
-for st in open(sys.argv[1], encoding='utf-8', errors='surrogateescape').read().split('\n\n'):
-    if not st.strip():
-        continue
-    x = r.random()
-    if x < 0.005:
-        continue
-    if x < 0.025:
-        lines = []
-        for l in st.split('\n'):
-            if l.startswith('Version: '):
-                l += '+deb12u1'
-            elif l.startswith('Size: '):
-                l = 'Size: %d' % (int(l[6:]) + r.randint(-999, 999))
-            elif l.startswith('SHA256: '):
-                l = 'SHA256: ' + hashlib.sha256(l.encode() + b'x').hexdigest()
-            elif l.startswith('Filename: '):
-                l = l.replace('.deb', '+deb12u1.deb')
-            lines.append(l)
-        st = '\n'.join(lines)
-    out.append(st)
-open(sys.argv[2], 'w', encoding='utf-8', errors='surrogateescape').write('\n\n'.join(out) + '\n')
-PY
-	echo "index Packages $T/Packages.old $T/Packages.new" >>"$T/pairs"
-fi
+pairs_collect "$DEBS"
 [ -s "$T/pairs" ] || skip "no pairs of related files found"
 
 printf '%-9s %-22s %10s' kind name new-bytes
