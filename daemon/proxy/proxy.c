@@ -6,8 +6,9 @@
  * handle (fetch.h) and the HTTP response's state at once: the engine's
  * "start" gives the status line and headers, each "progress" lets the
  * verified prefix flow out, PROXY_CHUNK bytes at a time (the next chunk
- * is read only once the client took the last, so a slow client holds a
- * descriptor, not memory), the final reply ends the body.  A preq lives
+ * is queued only once the client took the last, as a file segment the
+ * socket is sent from, so a slow client holds a descriptor, not memory,
+ * and the loop reads nothing), the final reply ends the body.  A preq lives
  * until both the engine released it and the client no longer needs it.
  *
  * libevent 2.1's evhttp has no hook for a new connection, so a
@@ -24,6 +25,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,9 +315,9 @@ pump(struct preq *p)
 {
 	struct evhttp_request	*req = p->req;
 	struct evbuffer		*b;
-	struct evbuffer_iovec	 v;
+	struct evbuffer_file_segment *seg;
 	uint64_t		 n, limit;
-	ssize_t			 got;
+	int			 fd = -1;
 
 	if (req == NULL || !p->started || p->writing)
 		return;
@@ -331,25 +333,32 @@ pump(struct preq *p)
 		n = limit - p->off;
 		if (n > PROXY_CHUNK)
 			n = PROXY_CHUNK;
+		/*
+		 * The bytes go from the file to the socket by sendfile when
+		 * the connection writes them, not read into memory here on
+		 * the loop; the segment keeps its own descriptor.
+		 */
+		if ((fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+		    (seg = evbuffer_file_segment_new(fd, (ev_off_t)p->off,
+		    (ev_off_t)n, EVBUF_FS_CLOSE_ON_FREE)) == NULL) {
+			log_warnx("proxy %s: sending the file: %s", p->url,
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			abort_response(p);
+			return;
+		}
 		if ((b = evbuffer_new()) == NULL ||
-		    evbuffer_reserve_space(b, (ev_ssize_t)n, &v, 1) < 1) {
+		    evbuffer_add_file_segment(b, seg, 0, (ev_off_t)n) == -1) {
 			if (b != NULL)
 				evbuffer_free(b);
+			evbuffer_file_segment_free(seg);
 			abort_response(p);
 			return;
 		}
-		got = pread(p->fd, v.iov_base, (size_t)n, (off_t)p->off);
-		if (got <= 0) {
-			log_warnx("proxy %s: reading the file: %s", p->url,
-			    got < 0 ? strerror(errno) : "short file");
-			evbuffer_free(b);
-			abort_response(p);
-			return;
-		}
-		v.iov_len = (size_t)got;
-		evbuffer_commit_space(b, &v, 1);
-		p->off += (uint64_t)got;
-		state.proxy_bytes += (uint64_t)got;
+		evbuffer_file_segment_free(seg);	/* b holds it */
+		p->off += n;
+		state.proxy_bytes += n;
 		state_dirty();
 		p->writing = true;
 		evhttp_send_reply_chunk_with_cb(req, b, chunk_written, p);
