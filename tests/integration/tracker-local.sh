@@ -230,7 +230,7 @@ t0=$(date +%s)
 for deb in "$4" "$5" "$6"; do
 	ih=$(ih_of "$deb")
 	fetch 192.0.2.4 "$deb" --base
-	wait_count trk-t "announce $ih started" 1 30
+	wait_count trk-t "announce $ih started" 1 60
 	grep -q "announce $ih started" "$T/trk-t.log" ||
 		{ show "$T/d.log"; bad "the torrent's tracker never heard of $deb"; }
 done
