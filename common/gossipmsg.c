@@ -104,7 +104,8 @@ gossip_add(struct gossip_builder *b, const struct gossip_rec *r)
 	memcpy(p, r->hash, 20);
 	p[20] = r->flags & (GOSSIP_F_REMOVE | GOSSIP_F_SEED | GOSSIP_F_V6);
 	put16(p + 21, r->port);
-	memcpy(p + 23, r->addr, n - 23);
+	put16(p + 23, r->ttl);
+	memcpy(p + 25, r->addr, n - 25);
 	b->len += n;
 	b->nrec++;
 	return 0;
@@ -191,7 +192,8 @@ gossip_record(const uint8_t *p, size_t len, size_t i, struct gossip_rec *r)
 	memcpy(r->hash, p + off, 20);
 	r->flags = p[off + 20];
 	r->port = get16(p + off + 21);
-	memcpy(r->addr, p + off + 23, n - 23);
+	r->ttl = get16(p + off + 23);
+	memcpy(r->addr, p + off + 25, n - 25);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
  *		 20  info-hash
  *		  1  flags: 1 remove, 2 seed, 4 IPv6
  *		  2  port
+ *		  2  seconds the peer has left (learned peers expire then)
  *		4/16 address
  *	  -   32  crypto_auth tag over every byte before it
  *
@@ -44,8 +45,8 @@
 #define GOSSIP_HDR_LEN		32
 #define GOSSIP_TAG_LEN		32
 #define GOSSIP_MAX_DGRAM	1400		/* bytes of one datagram */
-#define GOSSIP_REC4_LEN		27
-#define GOSSIP_REC6_LEN		39
+#define GOSSIP_REC4_LEN		29
+#define GOSSIP_REC6_LEN		41
 /* What one datagram can carry of the smallest record. */
 #define GOSSIP_MAX_RECORDS	\
 	((GOSSIP_MAX_DGRAM - GOSSIP_HDR_LEN - GOSSIP_TAG_LEN) / GOSSIP_REC4_LEN)
@@ -79,6 +80,7 @@ struct gossip_rec {
 	uint8_t		 hash[20];
 	uint8_t		 flags;		/* enum gossip_flag */
 	uint16_t	 port;		/* host order */
+	uint16_t	 ttl;		/* seconds left */
 	uint8_t		 addr[16];	/* network order; IPv4 in the first 4 */
 };
 

@@ -39,11 +39,11 @@ def mac_key(master):
     return kdf(master, 1, 'aptbtgsp')
 
 
-def record(ih, ip, port, flags=0):
+def record(ih, ip, port, flags=0, ttl=1800):
     a = socket.inet_pton(socket.AF_INET6 if ':' in ip else socket.AF_INET, ip)
     if len(a) == 16:
         flags |= F_V6
-    return ih + struct.pack('>BH', flags, port) + a
+    return ih + struct.pack('>BHH', flags, port, ttl) + a
 
 
 def seal(key, kind, records, run, t_ms, seq):
@@ -71,7 +71,7 @@ def main(argv):
                           run, t, 1),
             'hello': seal(k, HELLO, [], run, t, 2),
             'full': seal(k, FULL, [record(bytes([i]) * 20, '10.0.0.%d' % i,
-                                          6881 + i) for i in range(49)],
+                                          6881 + i) for i in range(46)],
                          run, t, 3),
             'short': seal(k, DELTA, [], run, t, 4)[:40],
         }
