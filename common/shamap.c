@@ -126,18 +126,40 @@ shamap_get(struct shamap *m, const uint8_t *key)
 	return found ? *slot_val(m, i) : NULL;
 }
 
+/* The capacity a rebuild gives: at most half the bound, amortised growth. */
+static size_t
+rebuild_cap(const struct shamap *m)
+{
+	size_t	cap = CAP_MIN;
+
+	while ((m->count + 1) * 2 * LOAD_DEN > cap * LOAD_NUM)
+		cap *= 2;
+	return cap;
+}
+
+size_t
+shamap_bytes(const struct shamap *m)
+{
+	return m->cap * m->slotlen;
+}
+
+size_t
+shamap_bytes_peak(const struct shamap *m)
+{
+	if ((m->used + 1) * LOAD_DEN > m->cap * LOAD_NUM)
+		return (m->cap + rebuild_cap(m)) * m->slotlen;
+	return m->cap * m->slotlen;
+}
+
 /* Rebuild with room for one more entry than now, markers dropped. */
 static int
 rebuild(struct shamap *m)
 {
 	struct shamap	 n = *m;
-	size_t		 i, cap = CAP_MIN, at;
+	size_t		 i, cap = rebuild_cap(m), at;
 	bool		 found;
 	void		*v;
 
-	/* At most half the bound after a rebuild: growth stays amortised. */
-	while ((m->count + 1) * 2 * LOAD_DEN > cap * LOAD_NUM)
-		cap *= 2;
 	if ((n.slots = calloc(cap, m->slotlen)) == NULL)
 		return -ENOMEM;
 	n.cap = cap;

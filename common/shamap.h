@@ -80,6 +80,15 @@ size_t	 shamap_count(const struct shamap *);
 bool	 shamap_next(const struct shamap *, size_t *pos, const uint8_t **key,
 	    void **val);
 
+/* Bytes of the table now (values not included). */
+size_t	 shamap_bytes(const struct shamap *);
+/*
+ * The most bytes the table may hold while the next insert of a new key
+ * runs (the old and the new table during a rebuild): a store with a hard
+ * memory bound checks it before it adds a key.
+ */
+size_t	 shamap_bytes_peak(const struct shamap *);
+
 /* Slots looked at by lookups so far: tests bound it for hostile keys. */
 uint64_t shamap_probes(const struct shamap *);
 

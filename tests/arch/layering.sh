@@ -5,6 +5,7 @@
 # Dependencies point one way (doc/architecture.md):
 #
 #   daemon/ (main) -> ctl, web, proxy -> engine -> share -> meta -> base -> common
+#   daemon/ (main) -> tracker -> base -> common
 #   client/method, client/ctl, client/mkmeta      -> common
 #
 # A room may include its own headers and those of any room below it,
@@ -44,7 +45,8 @@ allowed()
 	ctl)		echo "engine share meta base common" ;;
 	web)		echo "engine share meta base common" ;;
 	proxy)		echo "engine share meta base common" ;;
-	main)		echo "ctl web proxy engine share meta base common" ;;
+	tracker)	echo "base common" ;;
+	main)		echo "ctl web proxy tracker engine share meta base common" ;;
 	client-*)	echo "common" ;;
 	*)		echo "" ;;
 	esac

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * swarms.c - the embedded tracker's swarm store (see swarms.h).
+ *
+ * A peer entry is its compact key (address then port, network order),
+ * a flag byte, a pad byte and its expiry: memcmp of the key orders the
+ * array, and the entry needs no pointer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/shamap.h"
+#include "daemon/tracker/swarms.h"
+
+#define F_SEED		0x01
+#define F_LEARNED	0x02
+
+/* Per family (index 0: IPv4, 1: IPv6): address, key and entry bytes. */
+static const size_t	 alen[2] = { 4, 16 };
+static const size_t	 klen[2] = { 6, 18 };
+static const size_t	 elen[2] = { 12, 24 };
+
+/* 64 bytes: the arrays of both families, their counts, the key. */
+struct swarm {
+	uint8_t		*v[2];
+	uint32_t	 n[2], cap[2], nseeds[2];
+	uint32_t	 downloaded;
+	uint8_t		 ih[SWARMS_IH_LEN];
+};
+_Static_assert(sizeof(struct swarm) == 64, "a swarm is 64 bytes");
+
+struct swarms {
+	struct shamap	 map;
+	uint32_t	 ttl;
+	size_t		 mem_max;
+	size_t		 mem_lists;	/* bytes of every peer array */
+	size_t		 npeers[2], nseeds, nlearned;
+	uint64_t	 refused, evicted, expired;
+	uint64_t	 rng;
+	swarms_observer	*observer;
+	void		*observer_arg;
+};
+
+static bool
+expired(uint32_t expires, uint32_t now)
+{
+	return (int32_t)(expires - now) <= 0;
+}
+
+static uint8_t *
+entry(const struct swarm *sw, int f, size_t i)
+{
+	return sw->v[f] + i * elen[f];
+}
+
+static uint8_t *
+e_flags(uint8_t *e, int f)
+{
+	return e + klen[f];
+}
+
+static uint32_t
+e_expires(const uint8_t *e, int f)
+{
+	uint32_t	x;
+
+	memcpy(&x, e + klen[f] + 2, sizeof(x));
+	return x;
+}
+
+static void
+e_set_expires(uint8_t *e, int f, uint32_t x)
+{
+	memcpy(e + klen[f] + 2, &x, sizeof(x));
+}
+
+static void
+e_to_peer(const uint8_t *e, int f, struct swarms_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = f ? 6 : 4;
+	memcpy(p->addr, e, alen[f]);
+	p->port = (uint16_t)(e[alen[f]] << 8 | e[alen[f] + 1]);
+	p->seed = (e[klen[f]] & F_SEED) != 0;
+}
+
+static void
+peer_key(const struct swarms_peer *p, int f, uint8_t *key)
+{
+	memcpy(key, p->addr, alen[f]);
+	key[alen[f]] = (uint8_t)(p->port >> 8);
+	key[alen[f] + 1] = (uint8_t)p->port;
+}
+
+/* xorshift64*: the choice among equals needs speed, not secrecy. */
+static uint64_t
+rng_next(struct swarms *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static size_t
+rng_below(struct swarms *s, size_t bound)
+{
+	return (size_t)(((rng_next(s) >> 32) * (uint64_t)bound) >> 32);
+}
+
+static size_t
+mem_used(const struct swarms *s)
+{
+	return shamap_bytes(&s->map) + s->mem_lists +
+	    shamap_count(&s->map) * sizeof(struct swarm);
+}
+
+struct swarms *
+swarms_new(uint32_t ttl, size_t max_memory)
+{
+	struct swarms	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if (shamap_init(&s->map, SWARMS_IH_LEN) != 0) {
+		free(s);
+		return NULL;
+	}
+	randombytes_buf(&s->rng, sizeof(s->rng));
+	s->rng |= 1;
+	swarms_configure(s, ttl, max_memory);
+	return s;
+}
+
+static void
+swarm_free(struct swarms *s, struct swarm *sw)
+{
+	int	f;
+
+	for (f = 0; f < 2; f++) {
+		s->mem_lists -= (size_t)sw->cap[f] * elen[f];
+		free(sw->v[f]);
+	}
+	free(sw);
+}
+
+void
+swarms_free(struct swarms *s)
+{
+	size_t		 pos = 0;
+	const uint8_t	*key;
+	void		*val;
+
+	if (s == NULL)
+		return;
+	while (shamap_next(&s->map, &pos, &key, &val))
+		swarm_free(s, val);
+	shamap_free(&s->map);
+	free(s);
+}
+
+void
+swarms_configure(struct swarms *s, uint32_t ttl, size_t max_memory)
+{
+	s->ttl = ttl;
+	s->mem_max = max_memory;
+}
+
+void
+swarms_set_observer(struct swarms *s, swarms_observer *fn, void *arg)
+{
+	s->observer = fn;
+	s->observer_arg = arg;
+}
+
+/* Resize family f's array to cap entries; the bound was checked. */
+static int
+resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
+{
+	uint8_t	*v;
+
+	if (cap == 0) {
+		free(sw->v[f]);
+		v = NULL;
+	} else if ((v = realloc(sw->v[f], (size_t)cap * elen[f])) == NULL)
+		return -ENOMEM;
+	s->mem_lists -= (size_t)sw->cap[f] * elen[f];
+	s->mem_lists += (size_t)cap * elen[f];
+	sw->v[f] = v;
+	sw->cap[f] = cap;
+	return 0;
+}
+
+/* Binary search: true and *pos when key is there, else where it goes. */
+static bool
+find(const struct swarm *sw, int f, const uint8_t *key, size_t *pos)
+{
+	size_t	lo = 0, hi = sw->n[f], mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(entry(sw, f, mid), key, klen[f]);
+		if (c == 0) {
+			*pos = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return false;
+}
+
+static void
+count(struct swarms *s, struct swarm *sw, int f, uint8_t flags, int d)
+{
+	s->npeers[f] += (size_t)d;
+	if (flags & F_SEED) {
+		sw->nseeds[f] += (uint32_t)d;
+		s->nseeds += (size_t)d;
+	}
+	if (flags & F_LEARNED)
+		s->nlearned += (size_t)d;
+}
+
+/* Remove entry i of family f; shrink the array when a quarter full. */
+static void
+remove_at(struct swarms *s, struct swarm *sw, int f, size_t i)
+{
+	count(s, sw, f, *e_flags(entry(sw, f, i), f), -1);
+	memmove(entry(sw, f, i), entry(sw, f, i + 1),
+	    (sw->n[f] - i - 1) * elen[f]);
+	sw->n[f]--;
+	if (sw->cap[f] > 4 && sw->n[f] <= sw->cap[f] / 4)
+		(void)resize(s, sw, f, sw->cap[f] / 2);
+	else if (sw->n[f] == 0)
+		(void)resize(s, sw, f, 0);
+}
+
+static void
+drop_if_empty(struct swarms *s, struct swarm *sw)
+{
+	if (sw->n[0] == 0 && sw->n[1] == 0 && sw->downloaded == 0) {
+		shamap_remove(&s->map, sw->ih);
+		swarm_free(s, sw);
+	}
+}
+
+/* The entry that expires first: the one the bound evicts. */
+static size_t
+oldest(const struct swarm *sw, int f)
+{
+	size_t		i, best = 0;
+	uint32_t	x, bx = e_expires(entry(sw, f, 0), f);
+
+	for (i = 1; i < sw->n[f]; i++) {
+		x = e_expires(entry(sw, f, i), f);
+		if ((int32_t)(x - bx) < 0) {
+			bx = x;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static void
+tell(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
+    enum swarms_origin origin, enum swarms_change ch, uint32_t expires)
+{
+	if (origin == SWARMS_LOCAL && s->observer != NULL)
+		s->observer(s->observer_arg, ih, p, ch, expires);
+}
+
+/* A new swarm for ih, if the bound allows it and its first peer. */
+static struct swarm *
+swarm_new(struct swarms *s, const uint8_t *ih, int f)
+{
+	struct swarm	*sw;
+	size_t		 need;
+
+	need = mem_used(s) - shamap_bytes(&s->map) +
+	    shamap_bytes_peak(&s->map) + sizeof(*sw) + elen[f];
+	if (need > s->mem_max)
+		return NULL;
+	if ((sw = calloc(1, sizeof(*sw))) == NULL)
+		return NULL;
+	memcpy(sw->ih, ih, SWARMS_IH_LEN);
+	if (shamap_put(&s->map, ih, sw) != 0) {
+		free(sw);
+		return NULL;
+	}
+	return sw;
+}
+
+static int
+stop(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
+    int f, const uint8_t *key, enum swarms_origin origin)
+{
+	struct swarm	*sw;
+	size_t		 pos;
+	uint8_t		 fl;
+
+	if ((sw = shamap_get(&s->map, ih)) == NULL || !find(sw, f, key, &pos))
+		return SWARMS_NONE;
+	fl = *e_flags(entry(sw, f, pos), f);
+	/* Another node cannot take away a peer that announced here. */
+	if (origin == SWARMS_LEARNED && !(fl & F_LEARNED))
+		return SWARMS_NONE;
+	remove_at(s, sw, f, pos);
+	tell(s, ih, p, origin, SWARMS_CH_REMOVE, 0);
+	drop_if_empty(s, sw);
+	return SWARMS_REMOVED;
+}
+
+/* Room for one more entry at *pos: grow, or evict under the bound. */
+static int
+make_room(struct swarms *s, struct swarm *sw, int f, size_t *pos)
+{
+	uint32_t	cap = sw->cap[f] ? sw->cap[f] * 2 : 1;
+	size_t		i;
+
+	if (sw->n[f] < sw->cap[f])
+		return 0;
+	if (mem_used(s) + (size_t)(cap - sw->cap[f]) * elen[f] <= s->mem_max)
+		return resize(s, sw, f, cap);
+	if (sw->n[f] == 0)
+		return -ENOSPC;
+	i = oldest(sw, f);
+	count(s, sw, f, *e_flags(entry(sw, f, i), f), -1);
+	memmove(entry(sw, f, i), entry(sw, f, i + 1),
+	    (sw->n[f] - i - 1) * elen[f]);
+	sw->n[f]--;
+	if (i < *pos)
+		(*pos)--;
+	s->evicted++;
+	return 0;
+}
+
+int
+swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    const struct swarms_peer *p, enum trk_event ev,
+    enum swarms_origin origin, uint32_t expires, uint32_t now)
+{
+	struct swarm	*sw;
+	uint8_t		 key[18], *e, fl, nfl;
+	size_t		 pos;
+	int		 f, rc;
+	bool		 was_learned;
+
+	if ((p->family != 4 && p->family != 6) || p->port == 0)
+		return -EINVAL;
+	f = p->family == 6;
+	peer_key(p, f, key);
+	if (ev == TRK_EV_STOPPED)
+		return stop(s, ih, p, f, key, origin);
+	if (origin == SWARMS_LOCAL)
+		expires = now + s->ttl;
+	nfl = (p->seed ? F_SEED : 0) | (origin == SWARMS_LEARNED ? F_LEARNED : 0);
+	if ((sw = shamap_get(&s->map, ih)) == NULL &&
+	    (sw = swarm_new(s, ih, f)) == NULL) {
+		s->refused++;
+		return -ENOSPC;
+	}
+	if (ev == TRK_EV_COMPLETED)
+		sw->downloaded++;
+	if (find(sw, f, key, &pos)) {
+		e = entry(sw, f, pos);
+		fl = *e_flags(e, f);
+		was_learned = (fl & F_LEARNED) != 0;
+		if (origin == SWARMS_LEARNED && !was_learned) {
+			/* Ours stays ours; it lives at least as long as told. */
+			nfl &= (uint8_t)~F_LEARNED;
+			if ((int32_t)(expires - e_expires(e, f)) < 0)
+				expires = e_expires(e, f);
+		}
+		count(s, sw, f, fl, -1);
+		count(s, sw, f, nfl, 1);
+		*e_flags(e, f) = nfl;
+		e_set_expires(e, f, expires);
+		tell(s, ih, p, origin, was_learned ? SWARMS_CH_ADD :
+		    SWARMS_CH_REFRESH, expires);
+		return SWARMS_REFRESHED;
+	}
+	if ((rc = make_room(s, sw, f, &pos)) != 0) {
+		if (rc == -ENOSPC)
+			s->refused++;
+		drop_if_empty(s, sw);
+		return rc;
+	}
+	e = entry(sw, f, pos);
+	memmove(e + elen[f], e, (sw->n[f] - pos) * elen[f]);
+	memcpy(e, key, klen[f]);
+	e[klen[f]] = nfl;
+	e[klen[f] + 1] = 0;
+	e_set_expires(e, f, expires);
+	sw->n[f]++;
+	count(s, sw, f, nfl, 1);
+	tell(s, ih, p, origin, SWARMS_CH_ADD, expires);
+	return SWARMS_ADDED;
+}
+
+/* 0: same /24 or /64; 1: same /16 or /48; 2: the rest. */
+static int
+group(const struct swarms_peer *asker, int f, const uint8_t *e)
+{
+	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+
+	if (asker->family != (f ? 6 : 4))
+		return 2;
+	if (memcmp(asker->addr, e, near[f]) == 0)
+		return 0;
+	if (memcmp(asker->addr, e, mid[f]) == 0)
+		return 1;
+	return 2;
+}
+
+static void
+shuffle(struct swarms *s, struct swarms_peer *v, size_t n)
+{
+	struct swarms_peer	t;
+	size_t			i, j;
+
+	for (i = n; i > 1; i--) {
+		j = rng_below(s, i);
+		t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+size_t
+swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    const struct swarms_peer *asker, int family, size_t numwant,
+    uint32_t now, struct swarms_peer *out)
+{
+	struct swarm	*sw;
+	uint8_t		 self[18], *e;
+	size_t		 got = 0, k, seen, i, j;
+	int		 f = family == 6, g;
+	bool		 same_family = asker->family == family;
+
+	if ((sw = shamap_get(&s->map, ih)) == NULL || numwant == 0)
+		return 0;
+	if (same_family)
+		peer_key(asker, f, self);
+	/* One pass per group, each a reservoir sample of what is left. */
+	for (g = 0; g < 3 && got < numwant; g++) {
+		k = numwant - got;
+		seen = 0;
+		for (i = 0; i < sw->n[f]; i++) {
+			e = entry(sw, f, i);
+			if (expired(e_expires(e, f), now) ||
+			    (same_family && memcmp(e, self, klen[f]) == 0) ||
+			    (asker->seed && (e[klen[f]] & F_SEED)) ||
+			    group(asker, f, e) != g)
+				continue;
+			if (seen < k)
+				e_to_peer(e, f, &out[got + seen]);
+			else if ((j = rng_below(s, seen + 1)) < k)
+				e_to_peer(e, f, &out[got + j]);
+			seen++;
+		}
+		k = seen < k ? seen : k;
+		shuffle(s, out + got, k);
+		got += k;
+	}
+	return got;
+}
+
+bool
+swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    struct swarms_counts *c)
+{
+	struct swarm	*sw;
+
+	memset(c, 0, sizeof(*c));
+	if ((sw = shamap_get(&s->map, ih)) == NULL)
+		return false;
+	c->complete = sw->nseeds[0] + sw->nseeds[1];
+	c->incomplete = sw->n[0] + sw->n[1] - c->complete;
+	c->downloaded = sw->downloaded;
+	return true;
+}
+
+/* Keep the live entries of family f in place; shrink what is left over. */
+static size_t
+sweep(struct swarms *s, struct swarm *sw, int f, uint32_t now)
+{
+	size_t		 i, kept = 0, gone;
+	uint8_t		*e;
+	uint32_t	 cap;
+
+	for (i = 0; i < sw->n[f]; i++) {
+		e = entry(sw, f, i);
+		if (expired(e_expires(e, f), now)) {
+			count(s, sw, f, e[klen[f]], -1);
+			continue;
+		}
+		if (kept != i)
+			memcpy(entry(sw, f, kept), e, elen[f]);
+		kept++;
+	}
+	gone = sw->n[f] - kept;
+	sw->n[f] = (uint32_t)kept;
+	for (cap = sw->cap[f]; cap > 4 && kept <= cap / 4; cap /= 2)
+		;
+	if (kept == 0)
+		cap = 0;
+	if (cap != sw->cap[f])
+		(void)resize(s, sw, f, cap);
+	return gone;
+}
+
+size_t
+swarms_expire(struct swarms *s, uint32_t now)
+{
+	size_t		 pos = 0, gone = 0;
+	const uint8_t	*key;
+	void		*val;
+	struct swarm	*sw;
+
+	while (shamap_next(&s->map, &pos, &key, &val)) {
+		sw = val;
+		gone += sweep(s, sw, 0, now) + sweep(s, sw, 1, now);
+		if (sw->n[0] == 0 && sw->n[1] == 0) {
+			shamap_remove(&s->map, sw->ih);
+			swarm_free(s, sw);
+		}
+	}
+	s->expired += gone;
+	return gone;
+}
+
+void
+swarms_foreach(struct swarms *s, uint32_t now, swarms_visit *fn, void *arg)
+{
+	size_t			 pos = 0, i;
+	const uint8_t		*key;
+	void			*val;
+	struct swarm		*sw;
+	struct swarms_peer	 p;
+	uint8_t			*e;
+	int			 f;
+
+	while (shamap_next(&s->map, &pos, &key, &val)) {
+		sw = val;
+		for (f = 0; f < 2; f++)
+			for (i = 0; i < sw->n[f]; i++) {
+				e = entry(sw, f, i);
+				if (expired(e_expires(e, f), now))
+					continue;
+				e_to_peer(e, f, &p);
+				fn(arg, sw->ih, &p, (e[klen[f]] & F_LEARNED) ?
+				    SWARMS_LEARNED : SWARMS_LOCAL,
+				    e_expires(e, f));
+			}
+	}
+}
+
+void
+swarms_stats(const struct swarms *s, struct swarms_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->swarms = shamap_count(&s->map);
+	st->peers4 = s->npeers[0];
+	st->peers6 = s->npeers[1];
+	st->seeds = s->nseeds;
+	st->learned = s->nlearned;
+	st->mem_used = mem_used(s);
+	st->mem_max = s->mem_max;
+	st->refused = s->refused;
+	st->evicted = s->evicted;
+	st->expired = s->expired;
+}
