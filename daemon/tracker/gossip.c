@@ -610,28 +610,24 @@ gossip_new(struct event_base *base, struct swarms *swarms, const char *list,
 		if (i == self)
 			continue;
 		if (v4only && all[i].family != AF_INET) {
-			log_warning("tracker_cluster: %s skipped: no IPv6 "
+			log_warnx("tracker_cluster: %s skipped: no IPv6 "
 			    "here", netaddr_format(&all[i], txt, sizeof(txt)));
 			continue;
 		}
 		n = &g->nodes[g->nnodes++];
 		n->na = all[i];
-		netaddr_format(&all[i], txt, sizeof(txt));
-		snprintf(n->name, sizeof(n->name), all[i].family == AF_INET6 ?
-		    "[%s]:%u" : "%s:%u", txt, all[i].port);
+		netaddr_format(&all[i], n->name, sizeof(n->name));
 		if (v4only)
 			node_sockaddr4(n);
 		else
 			node_sockaddr(n);
 		n->tokens = GOSSIP_BURST;
 		n->tokens_at = clock_ms();
-		snprintf(n->st.name, sizeof(n->st.name), "%s", n->name);
+		memcpy(n->st.name, n->name, sizeof(n->st.name));
 	}
-	if (self != (size_t)-1) {
-		netaddr_format(&all[self], txt, sizeof(txt));
-		snprintf(g->st.self, sizeof(g->st.self), all[self].family ==
-		    AF_INET6 ? "[%s]:%u" : "%s:%u", txt, port);
-	} else
+	if (self != (size_t)-1)
+		netaddr_format(&all[self], g->st.self, sizeof(g->st.self));
+	else
 		snprintf(g->st.self, sizeof(g->st.self), ":%u", port);
 	g->st.nodes = g->nnodes;
 
