@@ -88,11 +88,29 @@ tracker_url_ok(const char *s)
 	return manifest_tracker_ok(s) && !manifest_tracker_is_pattern(s);
 }
 
+/* Tracker URLs; "|" between two of them starts the next BEP 12 tier. */
 static bool
 trackers_check(const char *list, char *err, size_t errlen)
 {
-	return list_check(list, tracker_url_ok,
-	    "an http://, https:// or udp:// tracker URL", err, errlen);
+	char		 tier[4096];
+	const char	*p = list;
+	size_t		 len;
+
+	for (;;) {
+		len = strcspn(p, "|");
+		if (len >= sizeof(tier)) {
+			snprintf(err, errlen, "trackers: too long");
+			return false;
+		}
+		memcpy(tier, p, len);
+		tier[len] = '\0';
+		if (!list_check(tier, tracker_url_ok,
+		    "an http://, https:// or udp:// tracker URL", err, errlen))
+			return false;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
 }
 
 static bool

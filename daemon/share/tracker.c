@@ -87,6 +87,7 @@ static struct {
 	struct trk		*trks[MAX_TRACKERS];
 	size_t			 ntrks;
 	struct trk		*conf[MAX_CONF];
+	unsigned		 conf_tier[MAX_CONF];	/* "|" separates */
 	size_t			 nconf;
 	struct shamap		 ents;		/* key to struct ent */
 	bool			 ents_init;
@@ -398,7 +399,7 @@ ent_list(const struct ent *e, struct trk **out)
 		slot_add_list(s, &n, t->trackers, &tier, false);
 	}
 	for (i = 0; i < tk.nconf; i++)
-		slot_add(s, &n, tk.conf[i], tier);
+		slot_add(s, &n, tk.conf[i], tier + tk.conf_tier[i]);
 	qsort(s, n, sizeof(s[0]), slot_cmp);
 	for (i = 0; i < n; i++)
 		out[i] = s[i].t;
@@ -816,6 +817,11 @@ cancel_all(void)
 		req_cancel(q);
 }
 
+/*
+ * "trackers": URLs separated by blanks or commas are one BEP 12 tier
+ * (a tracker cluster's nodes, shuffled, what answers promoted); "|"
+ * starts the next tier, tried when every tracker of the one before fails.
+ */
 static void
 conf_trackers(void)
 {
@@ -823,20 +829,35 @@ conf_trackers(void)
 	char		 url[TRK_URL_MAX / 2];
 	size_t		 len;
 	struct trk	*t;
+	unsigned	 tier = 0;
+	size_t		 i, j;
 
+	for (i = 0; i < tk.ntrks; i++)
+		tk.trks[i]->tier_mates = false;
 	tk.nconf = 0;
 	while (*(p += strspn(p, " \t,")) != '\0' && tk.nconf < MAX_CONF) {
-		len = strcspn(p, " \t,");
+		if (*p == '|') {
+			if (tk.nconf > 0 && tk.conf_tier[tk.nconf - 1] == tier)
+				tier++;
+			p++;
+			continue;
+		}
+		len = strcspn(p, " \t,|");
 		if (len < sizeof(url)) {
 			memcpy(url, p, len);
 			url[len] = '\0';
 			if ((t = trk_get(url)) != NULL) {
 				t->trusted = true;
+				tk.conf_tier[tk.nconf] = tier;
 				tk.conf[tk.nconf++] = t;
 			}
 		}
 		p += len;
 	}
+	for (i = 0; i < tk.nconf; i++)
+		for (j = 0; j < tk.nconf; j++)
+			if (j != i && tk.conf_tier[j] == tk.conf_tier[i])
+				tk.conf[i]->tier_mates = true;
 }
 
 void

@@ -48,6 +48,12 @@ struct trk {
 	uint64_t		 dead_until;	/* ms, monotonic; 0 = usable */
 	uint64_t		 last_ok;	/* ms of the last good answer */
 	bool			 answered;	/* ever, since start-up */
+	/*
+	 * Configured with other trackers in its tier (the nodes of one
+	 * cluster): a UDP tracker that stops answering fails after one
+	 * timeout, not BEP 15's four, since another node can answer.
+	 */
+	bool			 tier_mates;
 	char			 tracker_id[TRK_ID_MAX + 1];
 	uint64_t		 sent, ok, failed;
 	unsigned		 busy;		/* requests of ours in flight */

@@ -9,8 +9,9 @@
  * used for a minute, as BEP 15 says; requests wait for it together.
  *
  * Retries follow BEP 15 (15 * 2^n seconds) for a tracker that has
- * answered before, up to UDP_MAX_N; one that never answered gets a
- * single timeout and is then absent: a tracker that is not there costs
+ * answered before, up to UDP_MAX_N, unless other configured trackers
+ * share its tier (a cluster's nodes: the next one answers instead);
+ * one that never answered gets a single timeout and is then absent: a tracker that is not there costs
  * one timeout, not eight.  Host names are resolved with evdns, off the
  * loop's critical path.
  */
@@ -150,11 +151,14 @@ pump(struct trk *t)
 			send_announce(q);
 }
 
-/* No answer in time: retry, or give up (once only if never answered). */
+/*
+ * No answer in time: retry, or give up (once only if never answered, or
+ * if another tracker of its tier can answer instead).
+ */
 static bool
 give_up(const struct trk *t, unsigned n)
 {
-	return !t->answered || n >= UDP_MAX_N;
+	return !t->answered || t->tier_mates || n >= UDP_MAX_N;
 }
 
 static void

@@ -296,6 +296,38 @@ START_TEST(absent_once_for_all)
 }
 END_TEST
 
+/*
+ * "trackers" with "|": a cluster's nodes are one tier, a failing node
+ * costs one retry (at once, to another node of the tier), and the
+ * next tier is tried only when the whole first one failed.
+ */
+START_TEST(configured_tiers)
+{
+	const char	*first, *second;
+
+	use_trackers("udp://n1.example:6969/announce "
+	    "udp://n2.example:6969/announce | http://backup.example/announce");
+	run(20);
+	ck_assert_uint_eq(nsent, 1);
+	first = pending(0)->t->url;
+	ck_assert(strstr(first, "://n") != NULL);
+	ck_assert(pending(0)->t->tier_mates);
+	/* That node died (ICMP: refused): the other node, at once. */
+	answer(0, TRK_ST_ABSENT, 0);
+	run(20);
+	ck_assert_uint_eq(nsent, 2);
+	second = pending(1)->t->url;
+	ck_assert(strstr(second, "://n") != NULL);
+	ck_assert_str_ne(first, second);
+	/* Both nodes gone: the next tier. */
+	answer(1, TRK_ST_FAILED, 0);
+	run(20);
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_str_eq(pending(2)->t->url, "http://backup.example/announce");
+	ck_assert(!pending(2)->t->tier_mates);
+}
+END_TEST
+
 START_TEST(hostile_peers)
 {
 	struct trk_reply	*r = calloc(1, sizeof(*r));
@@ -452,6 +484,7 @@ tracker_suite(void)
 	tcase_add_test(tc, zero_metadata_configured);
 	tcase_add_test(tc, localization_order);
 	tcase_add_test(tc, absent_once_for_all);
+	tcase_add_test(tc, configured_tiers);
 	tcase_add_test(tc, hostile_peers);
 	tcase_add_test(tc, seed_rate_cap);
 	tcase_add_test(tc, seed_numwant);
