@@ -126,6 +126,32 @@ patterns_check(const char *list, char *err, size_t errlen)
 	    "a tracker pattern (/PATH, or SCHEME://:PORT/PATH)", err, errlen);
 }
 
+/* A numeric ADDRESS:PORT with its port: a tracker cluster's node. */
+static bool
+node_ok(const char *s)
+{
+	struct netaddr	a;
+
+	return netaddr_parse(s, strlen(s), &a) == 0 && a.port != 0;
+}
+
+static bool
+cluster_check(const char *list, char *err, size_t errlen)
+{
+	return list_check(list, node_ok, "a numeric ADDRESS:PORT (e.g. "
+	    "10.0.0.1:6970 or [fd00::1]:6970)", err, errlen);
+}
+
+/* Empty, or an absolute path. */
+static bool
+abspath_check(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '\0' || v[0] == '/')
+		return true;
+	snprintf(err, errlen, "\"%s\" is not an absolute path", v);
+	return false;
+}
+
 #define KEY(name, type, def)						\
 	{ #name, type, offsetof(struct aptbtd_conf, name), def, 0, 0, NULL, NULL }
 
@@ -175,6 +201,12 @@ static const struct conf_key conf_keys[] = {
 	{ "tracker_announce_rate", CONF_UINT,
 	    offsetof(struct aptbtd_conf, tracker_announce_rate), "60", 1,
 	    6000, NULL, NULL },
+	{ "tracker_cluster", CONF_STRING,
+	    offsetof(struct aptbtd_conf, tracker_cluster), "", 0, 0, NULL,
+	    cluster_check },
+	{ "tracker_cluster_key", CONF_STRING,
+	    offsetof(struct aptbtd_conf, tracker_cluster_key), "", 0, 0, NULL,
+	    abspath_check },
 	{ "trackers", CONF_STRING, offsetof(struct aptbtd_conf, trackers), "",
 	    0, 0, NULL, trackers_check },
 	{ "trackers_on_metadata_hosts", CONF_STRING,

@@ -41,6 +41,8 @@ struct aptbtd_conf {
 	char		*trackers;		/* our own trackers, URL list */
 	char		*trackers_on_metadata_hosts; /* patterns, URL list */
 	uint64_t	 tracker_announce_rate;	/* seed announces a minute */
+	char		*tracker_cluster;	/* nodes, ADDRESS:PORT list */
+	char		*tracker_cluster_key;	/* 32-byte key file */
 	char		*proxy_listen;		/* ADDRESS:PORT or "none" */
 	char		*proxy_allow;		/* clients besides the share scope */
 	char		*proxy_upstreams;	/* hosts the proxy fetches from */
