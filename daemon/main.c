@@ -40,6 +40,7 @@
 #include "daemon/proxy/proxy.h"
 #include "daemon/engine/sharing.h"
 #include "daemon/base/state.h"
+#include "daemon/tracker/tracker.h"
 #include "daemon/web/web.h"
 
 static const char	*conf_path;	/* NULL: the default file */
@@ -94,6 +95,7 @@ reload(void)
 		engine_reload();
 		sharing_reload();
 		web_reload(conf.status_listen);
+		trackerd_reload();
 		if (old_socket != NULL &&
 		    strcmp(old_socket, conf.control_socket) != 0)
 			log_notice("control_socket changes at the next restart");
@@ -333,6 +335,9 @@ main(int argc, char *argv[])
 	notify_init(base);
 	/* The page is a convenience: without its port the daemon still serves. */
 	web_init(base, conf.status_listen);
+	/* The same for the embedded tracker (off unless tracker = yes). */
+	if (trackerd_init(base) < 0)
+		log_warnx("cannot start the embedded tracker: out of memory");
 
 	log_info("aptbtd %s ready (cache %s, state %s)", APTBT_VERSION,
 	    conf.cache_dir, conf.state_dir);
@@ -344,6 +349,7 @@ main(int argc, char *argv[])
 	notify_stopping();
 	proxy_shutdown();
 	web_shutdown();
+	trackerd_shutdown();
 	sharing_shutdown();
 	engine_shutdown();
 	control_shutdown();

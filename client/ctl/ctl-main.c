@@ -27,6 +27,7 @@ static const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_cache,
 	&ctl_cmd_import,
 	&ctl_cmd_mirrors,
+	&ctl_cmd_tracker,
 	&ctl_cmd_top,
 	&ctl_cmd_apt,
 };

@@ -53,6 +53,7 @@ extern const struct ctl_cmd ctl_cmd_peers;
 extern const struct ctl_cmd ctl_cmd_resume;
 extern const struct ctl_cmd ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_top;
+extern const struct ctl_cmd ctl_cmd_tracker;
 
 /*
  * Send cmd with the arguments already written into args (a bencoded

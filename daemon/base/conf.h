@@ -43,6 +43,13 @@ struct aptbtd_conf {
 	uint64_t	 tracker_announce_rate;	/* seed announces a minute */
 	char		*tracker_cluster;	/* nodes, ADDRESS:PORT list */
 	char		*tracker_cluster_key;	/* 32-byte key file */
+	bool		 tracker;		/* run the embedded tracker */
+	uint64_t	 tracker_port;		/* its HTTP and UDP port */
+	uint64_t	 tracker_interval;	/* seconds, told to clients */
+	uint64_t	 tracker_peer_ttl;	/* seconds; 0: 2 x interval */
+	uint64_t	 tracker_numwant_max;	/* peers in one reply */
+	uint64_t	 tracker_max_memory;	/* bytes of swarm state */
+	uint64_t	 tracker_rate;		/* requests a minute per address */
 	char		*proxy_listen;		/* ADDRESS:PORT or "none" */
 	char		*proxy_allow;		/* clients besides the share scope */
 	char		*proxy_upstreams;	/* hosts the proxy fetches from */

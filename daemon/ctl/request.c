@@ -26,6 +26,7 @@ extern const struct request_entry req_pause_entry;
 extern const struct request_entry req_peers_entry;
 extern const struct request_entry req_resume_entry;
 extern const struct request_entry req_status_entry;
+extern const struct request_entry req_tracker_entry;
 
 static const struct request_entry *const request_table[] = {
 	&req_cache_entry,
@@ -38,6 +39,7 @@ static const struct request_entry *const request_table[] = {
 	&req_peers_entry,
 	&req_resume_entry,
 	&req_status_entry,
+	&req_tracker_entry,
 };
 #define NREQUESTS	(sizeof(request_table) / sizeof(request_table[0]))
 

@@ -14,6 +14,7 @@
 
 #include <event2/buffer.h>
 
+#include "daemon/base/trkstats.h"
 #include "daemon/base/webseed.h"
 #include "daemon/engine/report.h"
 #include "daemon/web/render.h"
@@ -128,6 +129,39 @@ mirrors(struct evbuffer *b)
 	}
 }
 
+/* The embedded tracker's families, only when it runs. */
+static void
+tracker(struct evbuffer *b)
+{
+	struct trkstats	st;
+
+	if (!trkstats_get(&st))
+		return;
+	family(b, "aptbt_tracker_swarms", "gauge",
+	    "Swarms the embedded tracker knows.");
+	sample(b, "aptbt_tracker_swarms", NULL, NULL, st.swarms);
+	family(b, "aptbt_tracker_peers", "gauge",
+	    "Peers the embedded tracker knows, by address family.");
+	sample(b, "aptbt_tracker_peers", "family", "ipv4", st.peers4);
+	sample(b, "aptbt_tracker_peers", "family", "ipv6", st.peers6);
+	family(b, "aptbt_tracker_memory_bytes", "gauge",
+	    "Bytes of swarm state, and its bound.");
+	sample(b, "aptbt_tracker_memory_bytes", "kind", "used", st.mem_used);
+	sample(b, "aptbt_tracker_memory_bytes", "kind", "max", st.mem_max);
+	family(b, "aptbt_tracker_requests_total", "counter",
+	    "Requests to the embedded tracker, by transport.");
+	sample(b, "aptbt_tracker_requests_total", "transport", "http",
+	    st.http_requests);
+	sample(b, "aptbt_tracker_requests_total", "transport", "udp",
+	    st.udp_requests);
+	family(b, "aptbt_tracker_refused_total", "counter",
+	    "Requests the embedded tracker refused, by why.");
+	sample(b, "aptbt_tracker_refused_total", "why", "malformed",
+	    st.malformed);
+	sample(b, "aptbt_tracker_refused_total", "why", "rate", st.rate_limited);
+	sample(b, "aptbt_tracker_refused_total", "why", "memory", st.refused);
+}
+
 void
 render_metrics(struct evbuffer *b)
 {
@@ -174,6 +208,7 @@ render_metrics(struct evbuffer *b)
 	sample(b, "aptbt_upload_limit_bytes_per_second", NULL, NULL,
 	    r.upload_limit);
 	mirrors(b);
+	tracker(b);
 	family(b, "aptbt_build_info", "gauge", "The running version.");
 	sample(b, "aptbt_build_info", "version", APTBT_VERSION, 1);
 	family(b, "process_start_time_seconds", "gauge",

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * httpmsg.c - the embedded tracker's HTTP messages (see httpmsg.h).
+ *
+ * A query string is walked once, parameter by parameter, each value
+ * percent-decoded into a buffer of its own bound; the table says what a
+ * known key's value must be and where it goes.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bencode.h"
+#include "daemon/tracker/httpmsg.h"
+
+/* A decoded value: no known parameter is longer than a 20-byte hash. */
+#define VAL_MAX		64
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode s[0..len) into out; the decoded length, or -1. */
+static long
+pct_decode(const char *s, size_t len, uint8_t *out, size_t outlen)
+{
+	size_t	i, n = 0;
+	int	hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (n == outlen)
+			return -1;
+		if (s[i] != '%') {
+			out[n++] = (uint8_t)s[i];
+			continue;
+		}
+		if (len - i < 3)
+			return -1;
+		if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = hexval((unsigned char)s[i + 2])) < 0)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	return (long)n;
+}
+
+/* A decimal number of up to 19 digits (no sign); false when not one. */
+static bool
+decimal(const uint8_t *v, size_t n, uint64_t *out)
+{
+	uint64_t	x = 0;
+	size_t		i;
+
+	if (n == 0 || n > 19)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	*out = x;
+	return true;
+}
+
+static bool
+same(const char *k, size_t klen, const char *name)
+{
+	return strlen(name) == klen && memcmp(k, name, klen) == 0;
+}
+
+enum seen {
+	SEEN_IH = 1, SEEN_ID = 2, SEEN_PORT = 4,
+};
+
+/*
+ * One parameter of an announce; NULL or a failure reason.  v is NULL
+ * (n SIZE_MAX) for a value that could not be decoded: every check below
+ * fails on that length before it reads v.
+ */
+static const char *
+ann_param(struct thttp_announce *a, unsigned *seen, const char *k,
+    size_t klen, const uint8_t *v, size_t n)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} nums[] = {
+		{ "uploaded", offsetof(struct thttp_announce, uploaded) },
+		{ "downloaded", offsetof(struct thttp_announce, downloaded) },
+		{ "left", offsetof(struct thttp_announce, left) },
+	};
+	static const char *const events[] = {
+		[TRK_EV_NONE] = "", [TRK_EV_COMPLETED] = "completed",
+		[TRK_EV_STARTED] = "started", [TRK_EV_STOPPED] = "stopped",
+	};
+	uint64_t	x;
+	size_t		i;
+
+	if (same(k, klen, "info_hash") || same(k, klen, "peer_id")) {
+		if (n != 20)
+			return k[0] == 'i' ? "info_hash is not 20 bytes" :
+			    "peer_id is not 20 bytes";
+		memcpy(k[0] == 'i' ? a->info_hash : a->peer_id, v, 20);
+		*seen |= k[0] == 'i' ? SEEN_IH : SEEN_ID;
+		return NULL;
+	}
+	if (same(k, klen, "port")) {
+		if (!decimal(v, n, &x) || x == 0 || x > 65535)
+			return "port is not 1 to 65535";
+		a->port = (uint16_t)x;
+		*seen |= SEEN_PORT;
+		return NULL;
+	}
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (same(k, klen, nums[i].name)) {
+			if (!decimal(v, n, &x))
+				return "a count is not a number";
+			memcpy((char *)a + nums[i].off, &x, sizeof(x));
+			if (i == 2)
+				a->has_left = true;
+			return NULL;
+		}
+	if (same(k, klen, "numwant")) {
+		if (!decimal(v, n, &x))
+			return "numwant is not a number";
+		a->numwant = x > INT32_MAX ? INT32_MAX : (int64_t)x;
+		return NULL;
+	}
+	if (same(k, klen, "event")) {
+		for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+			if (strlen(events[i]) == n &&
+			    memcmp(events[i], v, n) == 0) {
+				a->event = (enum trk_event)i;
+				return NULL;
+			}
+		/* BEP 21: a partial seed that pauses stays in the swarm. */
+		if (n == 6 && memcmp(v, "paused", 6) == 0)
+			return NULL;
+		return "unknown event";
+	}
+	return NULL;
+}
+
+/*
+ * Walk a query string: each parameter's key and decoded value go to fn
+ * (which returns NULL to go on, or a failure reason to stop); a value
+ * that cannot be decoded goes as NULL with the length SIZE_MAX.
+ */
+typedef const char *param_fn(void *arg, const char *k, size_t klen,
+    const uint8_t *v, size_t n);
+
+static const char *
+walk(const char *q, size_t len, param_fn *fn, void *arg)
+{
+	const char	*p = q, *end = q + len, *amp, *eq, *why;
+	uint8_t		 v[VAL_MAX];
+	long		 n;
+
+	if (len > THTTP_MAX_QUERY)
+		return "request too long";
+	while (p < end) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+			eq = amp;
+		n = eq < amp ? pct_decode(eq + 1, (size_t)(amp - eq - 1), v,
+		    sizeof(v)) : 0;
+		/* Badly encoded or too long: fn refuses it if it is known. */
+		if ((why = n < 0 ? fn(arg, p, (size_t)(eq - p), NULL, SIZE_MAX) :
+		    fn(arg, p, (size_t)(eq - p), v, (size_t)n)) != NULL)
+			return why;
+		p = amp + 1;
+	}
+	return NULL;
+}
+
+struct ann_walk {
+	struct thttp_announce	*a;
+	unsigned		 seen;
+};
+
+static const char *
+ann_cb(void *arg, const char *k, size_t klen, const uint8_t *v, size_t n)
+{
+	struct ann_walk	*w = arg;
+
+	return ann_param(w->a, &w->seen, k, klen, v, n);
+}
+
+const char *
+thttp_parse_announce(const char *query, size_t len, struct thttp_announce *a)
+{
+	struct ann_walk	 w = { a, 0 };
+	const char	*why;
+
+	memset(a, 0, sizeof(*a));
+	a->numwant = -1;
+	if (query == NULL)
+		return "missing info_hash";
+	if ((why = walk(query, len, ann_cb, &w)) != NULL)
+		return why;
+	if (!(w.seen & SEEN_IH))
+		return "missing info_hash";
+	if (!(w.seen & SEEN_ID))
+		return "missing peer_id";
+	if (!(w.seen & SEEN_PORT))
+		return "missing port";
+	return NULL;
+}
+
+struct scrape_walk {
+	uint8_t		(*hashes)[20];
+	size_t		  n;
+};
+
+static const char *
+scrape_cb(void *arg, const char *k, size_t klen, const uint8_t *v, size_t n)
+{
+	struct scrape_walk	*w = arg;
+
+	if (!same(k, klen, "info_hash"))
+		return NULL;
+	if (v == NULL || n != 20)
+		return "info_hash is not 20 bytes";
+	if (w->n == THTTP_SCRAPE_MAX)
+		return "too many info_hash in one scrape";
+	memcpy(w->hashes[w->n++], v, 20);
+	return NULL;
+}
+
+const char *
+thttp_parse_scrape(const char *query, size_t len, uint8_t (*hashes)[20],
+    size_t *n)
+{
+	struct scrape_walk	 w = { hashes, 0 };
+	const char		*why;
+
+	*n = 0;
+	if (query != NULL && (why = walk(query, len, scrape_cb, &w)) != NULL)
+		return why;
+	if (w.n == 0)
+		return "a scrape names info_hash (no full scrape)";
+	*n = w.n;
+	return NULL;
+}
+
+static const struct benc_limits seeds_limits = {
+	THTTP_SEEDS_BODY, 64, 4
+};
+
+const char *
+thttp_parse_seeds(const uint8_t *body, size_t len, struct thttp_seeds *s)
+{
+	struct benc_doc	 doc;
+	const uint8_t	*v;
+	const char	*why = NULL;
+	size_t		 n;
+	int64_t		 port;
+
+	memset(s, 0, sizeof(*s));
+	if (len > THTTP_SEEDS_BODY)
+		return "body too large";
+	if (benc_parse(&doc, body, len, &seeds_limits, 0) != 0)
+		return "body is not bencode";
+	if (doc.toks[0].type != BENC_DICT)
+		why = "body is not a dictionary";
+	else if (!benc_dict_int(&doc, 0, "port", &port) || port < 1 ||
+	    port > 65535)
+		why = "port is not 1 to 65535";
+	else if (!benc_dict_str(&doc, 0, "peer_id", &v, &n) || n != 20)
+		why = "peer_id is not 20 bytes";
+	else {
+		s->port = (uint16_t)port;
+		memcpy(s->peer_id, v, 20);
+		if (!benc_dict_str(&doc, 0, "event", &v, &n) || n == 0)
+			s->event = TRK_EV_NONE;
+		else if (n == 7 && memcmp(v, "started", 7) == 0)
+			s->event = TRK_EV_STARTED;
+		else if (n == 7 && memcmp(v, "stopped", 7) == 0)
+			s->event = TRK_EV_STOPPED;
+		else
+			why = "event is not started, stopped or empty";
+	}
+	if (why == NULL && (!benc_dict_str(&doc, 0, "hashes", &v, &n) ||
+	    n == 0 || n % 20 != 0 || n / 20 > THTTP_SEEDS_MAX))
+		why = "hashes is not 1 to 1000 20-byte hashes";
+	if (why == NULL) {
+		s->hashes = v;
+		s->n = n / 20;
+	}
+	benc_free(&doc);
+	return why;
+}
+
+static void
+put_peers(struct bytebuf *b, const char *key, const struct swarms_peer *p,
+    size_t n, size_t alen)
+{
+	size_t	i;
+
+	benc_put_cstr(b, key);
+	bytebuf_printf(b, "%zu:", n * (alen + 2));
+	for (i = 0; i < n; i++) {
+		bytebuf_append(b, p[i].addr, alen);
+		bytebuf_putc(b, (uint8_t)(p[i].port >> 8));
+		bytebuf_putc(b, (uint8_t)p[i].port);
+	}
+}
+
+void
+thttp_put_announce(struct bytebuf *b, const struct thttp_reply *r)
+{
+	benc_put_dict(b);
+	benc_put_kv_str(b, THTTP_SEEDS_KEY, THTTP_SEEDS_PATH);
+	benc_put_kv_int(b, "complete", r->complete);
+	benc_put_kv_int(b, "incomplete", r->incomplete);
+	benc_put_kv_int(b, "interval", r->interval);
+	benc_put_kv_int(b, "min interval", r->min_interval);
+	put_peers(b, "peers", r->peers4, r->n4, 4);
+	put_peers(b, "peers6", r->peers6, r->n6, 16);
+	benc_put_end(b);
+}
+
+struct scrape_ent {
+	const uint8_t			*ih;
+	const struct swarms_counts	*c;
+};
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct scrape_ent *)a)->ih,
+	    ((const struct scrape_ent *)b)->ih, 20);
+}
+
+void
+thttp_put_scrape(struct bytebuf *b, const uint8_t (*hashes)[20],
+    const struct swarms_counts *c, size_t n)
+{
+	struct scrape_ent	e[THTTP_SCRAPE_MAX];
+	size_t			i;
+
+	if (n > THTTP_SCRAPE_MAX)
+		n = THTTP_SCRAPE_MAX;
+	for (i = 0; i < n; i++) {
+		e[i].ih = hashes[i];
+		e[i].c = &c[i];
+	}
+	/* Canonical bencode: keys sorted, each once. */
+	qsort(e, n, sizeof(e[0]), ent_cmp);
+	benc_put_dict(b);
+	benc_put_cstr(b, "files");
+	benc_put_dict(b);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && memcmp(e[i].ih, e[i - 1].ih, 20) == 0)
+			continue;
+		benc_put_str(b, e[i].ih, 20);
+		benc_put_dict(b);
+		benc_put_kv_int(b, "complete", e[i].c->complete);
+		benc_put_kv_int(b, "downloaded", e[i].c->downloaded);
+		benc_put_kv_int(b, "incomplete", e[i].c->incomplete);
+		benc_put_end(b);
+	}
+	benc_put_end(b);
+	benc_put_end(b);
+}
+
+void
+thttp_put_seeds(struct bytebuf *b, int64_t interval, size_t count)
+{
+	benc_put_dict(b);
+	benc_put_kv_int(b, "count", (int64_t)count);
+	benc_put_kv_int(b, "interval", interval);
+	benc_put_end(b);
+}
+
+void
+thttp_put_failure(struct bytebuf *b, const char *reason)
+{
+	benc_put_dict(b);
+	benc_put_kv_str(b, "failure reason", reason);
+	benc_put_end(b);
+}

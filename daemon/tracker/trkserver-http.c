@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * trkserver-http.c - the embedded tracker over HTTP: GET /announce,
+ * GET /scrape, POST /aptbt/seeds (httpmsg.h says what each carries).
+ *
+ * evhttp parses; its bounds refuse what is too big before we see it
+ * (HTTP_MAX_HEADERS of request head, THTTP_SEEDS_BODY of body: 413).
+ * Connections are counted as web.c counts them and the listener pauses
+ * at HTTP_MAX_CONNS.  Every answer a tracker client reads is a 200 with a
+ * bencoded body, a failure reason when the request was bad or over its
+ * rate (BEP 3); paths we do not serve are 404 and other methods 405.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "common/bencode.h"
+#include "common/log.h"
+#include "daemon/tracker/httpmsg.h"
+#include "daemon/tracker/trkserver.h"
+
+#define HTTP_MAX_CONNS		256
+#define HTTP_MAX_HEADERS	8192
+#define HTTP_TIMEOUT_S		10
+
+static struct {
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;
+	unsigned			 nconns;
+	struct bytebuf			 out;
+	struct swarms_peer		 p4[1000], p6[1000];
+} web;
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	(void)arg;
+	if (web.nconns-- == HTTP_MAX_CONNS && web.bound != NULL)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(
+		    web.bound));
+}
+
+/* As in web.c: once the accept is through, count the connection. */
+static void
+conn_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent	*bev = arg;
+	bufferevent_data_cb	 rd;
+	void			*evcon;
+
+	(void)fd;
+	(void)what;
+	bufferevent_getcb(bev, &rd, NULL, NULL, &evcon);
+	if (rd != NULL && evcon != NULL && web.http != NULL) {
+		evhttp_connection_set_closecb(evcon, conn_closed, NULL);
+		if (++web.nconns == HTTP_MAX_CONNS && web.bound != NULL)
+			evconnlistener_disable(evhttp_bound_socket_get_listener(
+			    web.bound));
+	}
+	bufferevent_decref(bev);
+}
+
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	(void)arg;
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	bufferevent_incref(bev);
+	if (event_base_once(base, -1, EV_TIMEOUT, conn_adopt, bev, NULL) ==
+	    -1)
+		bufferevent_decref(bev);
+	return bev;
+}
+
+static void
+send_body(struct evhttp_request *req, int code, const char *reason,
+    const char *type, const void *body, size_t len)
+{
+	struct evbuffer		*b = evhttp_request_get_output_buffer(req);
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+/* A bencoded 200: the reply built in web.out. */
+static void
+send_benc(struct evhttp_request *req)
+{
+	if (bytebuf_failed(&web.out)) {
+		send_body(req, 503, "Service Unavailable", "text/plain", "", 0);
+		return;
+	}
+	send_body(req, 200, "OK", "text/plain", web.out.data, web.out.len);
+}
+
+static void
+send_failure(struct evhttp_request *req, const char *why)
+{
+	bytebuf_reset(&web.out);
+	thttp_put_failure(&web.out, why);
+	send_benc(req);
+}
+
+static void
+send_status(struct evhttp_request *req, int code, const char *reason)
+{
+	char	line[64];
+	int	n = snprintf(line, sizeof(line), "%d %s\n", code, reason);
+
+	send_body(req, code, reason, "text/plain; charset=utf-8", line,
+	    (size_t)n);
+}
+
+static const struct sockaddr *
+source(struct evhttp_request *req)
+{
+	struct evhttp_connection	*c = evhttp_request_get_connection(req);
+
+	return c != NULL ? evhttp_connection_get_addr(c) : NULL;
+}
+
+static const char *
+query_of(struct evhttp_request *req, size_t *len)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*q = uri != NULL ? evhttp_uri_get_query(uri) :
+				    NULL;
+
+	*len = q != NULL ? strlen(q) : 0;
+	return q;
+}
+
+static void
+do_announce(struct evhttp_request *req, const struct sockaddr *sa)
+{
+	struct thttp_announce	 a;
+	struct thttp_reply	 r = { 0 };
+	struct swarms_counts	 c;
+	struct swarms_peer	 me;
+	const char		*q, *why;
+	size_t			 qlen, want;
+	uint32_t		 now = trk_now();
+	int			 rc;
+
+	q = query_of(req, &qlen);
+	if ((why = thttp_parse_announce(q, qlen, &a)) != NULL) {
+		trk.n.malformed++;
+		send_failure(req, why);
+		return;
+	}
+	if (!trk_peer_of(sa, a.port, a.has_left && a.left == 0, &me)) {
+		send_failure(req, "no source address");
+		return;
+	}
+	rc = swarms_announce(trk.swarms, a.info_hash, &me, a.event,
+	    SWARMS_LOCAL, 0, now);
+	if (rc == -ENOSPC) {
+		send_failure(req, "tracker full");
+		return;
+	}
+	trk.n.announces++;
+	want = a.event == TRK_EV_STOPPED ? 0 : trk_numwant(a.numwant);
+	r.peers4 = web.p4;
+	r.peers6 = web.p6;
+	r.n4 = swarms_select(trk.swarms, a.info_hash, &me, 4, want, now,
+	    web.p4);
+	r.n6 = swarms_select(trk.swarms, a.info_hash, &me, 6, want, now,
+	    web.p6);
+	swarms_scrape(trk.swarms, a.info_hash, &c);
+	r.complete = c.complete;
+	r.incomplete = c.incomplete;
+	r.interval = trk.interval;
+	r.min_interval = trk.interval / 2;
+	bytebuf_reset(&web.out);
+	thttp_put_announce(&web.out, &r);
+	send_benc(req);
+}
+
+static void
+do_scrape(struct evhttp_request *req, const struct sockaddr *sa)
+{
+	uint8_t			 h[THTTP_SCRAPE_MAX][20];
+	struct swarms_counts	 c[THTTP_SCRAPE_MAX];
+	const char		*q, *why;
+	size_t			 qlen, n, i;
+
+	(void)sa;
+	q = query_of(req, &qlen);
+	if ((why = thttp_parse_scrape(q, qlen, h, &n)) != NULL) {
+		trk.n.malformed++;
+		send_failure(req, why);
+		return;
+	}
+	trk.n.scrapes++;
+	for (i = 0; i < n; i++)
+		swarms_scrape(trk.swarms, h[i], &c[i]);
+	bytebuf_reset(&web.out);
+	thttp_put_scrape(&web.out, (const uint8_t (*)[20])h, c, n);
+	send_benc(req);
+}
+
+static void
+do_seeds(struct evhttp_request *req, const struct sockaddr *sa)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	struct thttp_seeds	 s;
+	struct swarms_peer	 me;
+	const uint8_t		*body;
+	const char		*why;
+	size_t			 len = evbuffer_get_length(in), i, count = 0;
+	uint32_t		 now = trk_now();
+	int			 rc;
+
+	if (len > THTTP_SEEDS_BODY) {
+		trk.n.malformed++;
+		send_status(req, 413, "Payload Too Large");
+		return;
+	}
+	body = evbuffer_pullup(in, -1);
+	if ((why = thttp_parse_seeds(body, len, &s)) != NULL) {
+		trk.n.malformed++;
+		send_failure(req, why);
+		return;
+	}
+	if (!trk_peer_of(sa, s.port, true, &me)) {
+		send_failure(req, "no source address");
+		return;
+	}
+	trk.n.seed_batches++;
+	for (i = 0; i < s.n; i++) {
+		rc = swarms_announce(trk.swarms, s.hashes + 20 * i, &me,
+		    s.event, SWARMS_LOCAL, 0, now);
+		count += rc > 0;
+	}
+	trk.n.seed_hashes += count;
+	bytebuf_reset(&web.out);
+	thttp_put_seeds(&web.out, trk.interval, count);
+	send_benc(req);
+}
+
+static const struct route {
+	const char	*path;
+	enum evhttp_cmd_type method;
+	void		(*run)(struct evhttp_request *, const struct sockaddr *);
+} routes[] = {
+	{ "/announce", EVHTTP_REQ_GET, do_announce },
+	{ "/scrape", EVHTTP_REQ_GET, do_scrape },
+	{ THTTP_SEEDS_PATH, EVHTTP_REQ_POST, do_seeds },
+};
+
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const struct sockaddr	*sa = source(req);
+	const char		*path;
+	size_t			 i;
+
+	(void)arg;
+	if (sa == NULL) {
+		send_status(req, 400, "Bad Request");
+		return;
+	}
+	if (!trk_admit(sa, false)) {
+		send_failure(req, "rate limited: try again later");
+		return;
+	}
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	for (i = 0; path != NULL && i < sizeof(routes) / sizeof(routes[0]);
+	    i++)
+		if (strcmp(path, routes[i].path) == 0)
+			break;
+	if (path == NULL || i == sizeof(routes) / sizeof(routes[0])) {
+		trk.n.malformed++;
+		send_status(req, 404, "Not Found");
+		return;
+	}
+	if (evhttp_request_get_command(req) != routes[i].method) {
+		trk.n.malformed++;
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", routes[i].method == EVHTTP_REQ_GET ? "GET" :
+		    "POST");
+		send_status(req, 405, "Method Not Allowed");
+		return;
+	}
+	routes[i].run(req, sa);
+}
+
+int
+trkhttp_start(struct event_base *base, uint16_t port)
+{
+	struct sockaddr_in6	 sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in	 sin = { .sin_family = AF_INET };
+	struct evconnlistener	*l;
+	unsigned		 flags = LEV_OPT_CLOSE_ON_FREE |
+				    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
+	int			 e;
+
+	sin6.sin6_port = htons(port);
+	sin6.sin6_addr = in6addr_any;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if ((web.http = evhttp_new(base)) == NULL)
+		return -ENOMEM;
+	evhttp_set_bevcb(web.http, conn_new, NULL);
+	evhttp_set_gencb(web.http, handle, NULL);
+	evhttp_set_timeout(web.http, HTTP_TIMEOUT_S);
+	evhttp_set_max_headers_size(web.http, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(web.http, THTTP_SEEDS_BODY);
+	evhttp_set_allowed_methods(web.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS);
+	/* [::] takes IPv4 too (mapped) unless IPv6 is off: then 0.0.0.0. */
+	l = evconnlistener_new_bind(base, NULL, NULL, flags, 128,
+	    (struct sockaddr *)&sin6, sizeof(sin6));
+	if (l == NULL)
+		l = evconnlistener_new_bind(base, NULL, NULL, flags, 128,
+		    (struct sockaddr *)&sin, sizeof(sin));
+	if (l == NULL || (web.bound = evhttp_bind_listener(web.http, l)) ==
+	    NULL) {
+		e = errno != 0 ? errno : EADDRNOTAVAIL;
+		if (l != NULL)
+			evconnlistener_free(l);
+		log_warnx("embedded tracker: no HTTP on port %u: %s", port,
+		    strerror(e));
+		evhttp_free(web.http);
+		web.http = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+void
+trkhttp_stop(void)
+{
+	if (web.http != NULL) {
+		web.bound = NULL;
+		evhttp_free(web.http);
+		web.http = NULL;
+	}
+	web.nconns = 0;
+	bytebuf_free(&web.out);
+}

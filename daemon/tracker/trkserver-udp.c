@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * trkserver-udp.c - the embedded tracker over UDP (BEP 15).
+ *
+ * One socket on [::]:port taking IPv4 too (mapped), or 0.0.0.0:port where
+ * IPv6 is off.  Each readable event reads up to BATCH datagrams, so a
+ * flood cannot keep the loop from everything else.  A packet under 16
+ * bytes gets no answer; any other bad one an error (action 3) with its
+ * transaction id, never larger than 8 bytes more than the request could
+ * be worth to an amplifier.  Connection ids are connid.h's MAC over the
+ * source address and the wall clock's window: nothing is kept per client.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "daemon/tracker/trkserver.h"
+#include "daemon/tracker/udpmsg.h"
+
+#define BATCH	64
+
+static struct {
+	int		 fd;
+	struct event	*ev;
+} udp = { -1, NULL };
+
+static void
+reply(const uint8_t *buf, size_t len, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	if (len > 0)
+		(void)sendto(udp.fd, buf, len, MSG_DONTWAIT, sa, salen);
+}
+
+static void
+error_reply(uint32_t tid, const char *why, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	uint8_t	out[128];
+
+	reply(out, tudp_put_error(out, sizeof(out), tid, why), sa, salen);
+}
+
+static void
+announce(const struct tudp_req *r, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	static struct swarms_peer	 peers[1000];
+	struct swarms_peer		 me;
+	struct swarms_counts		 c;
+	uint8_t				 out[TUDP_MAX_PACKET];
+	size_t				 n, want;
+	int				 rc;
+
+	if (!trk_peer_of(sa, r->port, r->left == 0, &me))
+		return;
+	rc = swarms_announce(trk.swarms, r->info_hash, &me, r->event,
+	    SWARMS_LOCAL, 0, trk_now());
+	if (rc == -ENOSPC) {
+		error_reply(r->tid, "tracker full", sa, salen);
+		return;
+	}
+	trk.n.announces++;
+	want = trk_numwant(r->numwant);
+	/* The peers of the request's family that fit one datagram. */
+	if (want > (TUDP_MAX_PACKET - 20) / (me.family == 6 ? 18 : 6))
+		want = (TUDP_MAX_PACKET - 20) / (me.family == 6 ? 18 : 6);
+	n = r->event == TRK_EV_STOPPED ? 0 : swarms_select(trk.swarms,
+	    r->info_hash, &me, me.family, want, trk_now(), peers);
+	swarms_scrape(trk.swarms, r->info_hash, &c);
+	reply(out, tudp_put_announce(out, sizeof(out), r->tid, trk.interval,
+	    c.incomplete, c.complete, peers, n), sa, salen);
+}
+
+static void
+scrape(const struct tudp_req *r, const struct sockaddr *sa, socklen_t salen)
+{
+	struct swarms_counts	c[TUDP_SCRAPE_MAX];
+	uint8_t			out[TUDP_MAX_PACKET];
+	size_t			i;
+
+	trk.n.scrapes++;
+	for (i = 0; i < r->nhashes; i++)
+		swarms_scrape(trk.swarms, r->hashes + 20 * i, &c[i]);
+	reply(out, tudp_put_scrape(out, sizeof(out), r->tid, c, r->nhashes),
+	    sa, salen);
+}
+
+static void
+packet(const uint8_t *buf, size_t len, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct tudp_req	 r;
+	uint8_t		 a[16], out[16];
+	uint64_t	 now = (uint64_t)time(NULL);
+	int		 rc;
+
+	if (!trk_admit(sa, true)) {
+		if (len >= 16) {
+			tudp_parse(buf, len, &r);
+			error_reply(r.tid, "rate limited", sa, salen);
+		}
+		return;
+	}
+	if ((rc = tudp_parse(buf, len, &r)) == -TUDP_ESHORT) {
+		trk.n.malformed++;
+		return;
+	}
+	if (rc != 0) {
+		trk.n.malformed++;
+		error_reply(r.tid, r.why, sa, salen);
+		return;
+	}
+	if (!trk_addr16(sa, a))
+		return;
+	if (r.action == TRK_ACT_CONNECT) {
+		reply(out, tudp_put_connect(out, sizeof(out), r.tid,
+		    connid_make(trk.connid_key, a, now)), sa, salen);
+		return;
+	}
+	if (!connid_ok(trk.connid_key, a, r.cid, now)) {
+		trk.n.malformed++;
+		error_reply(r.tid, "bad connection id", sa, salen);
+		return;
+	}
+	if (r.action == TRK_ACT_ANNOUNCE)
+		announce(&r, sa, salen);
+	else
+		scrape(&r, sa, salen);
+}
+
+static void
+readable(evutil_socket_t fd, short what, void *arg)
+{
+	uint8_t			buf[TUDP_MAX_PACKET];
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	ssize_t			n;
+	int			i;
+
+	(void)what;
+	(void)arg;
+	for (i = 0; i < BATCH; i++) {
+		sslen = sizeof(ss);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, &sslen);
+		if (n < 0)
+			break;
+		packet(buf, (size_t)n, (struct sockaddr *)&ss, sslen);
+	}
+}
+
+static int
+bind_any(uint16_t port)
+{
+	struct sockaddr_in6	sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in	sin = { .sin_family = AF_INET };
+	int			fd, off = 0;
+
+	sin6.sin6_port = htons(port);
+	sin6.sin6_addr = in6addr_any;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) != -1) {
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off));
+		if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0)
+			return fd;
+		close(fd);
+	}
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+int
+trkudp_start(struct event_base *base, uint16_t port)
+{
+	int	e;
+
+	if ((udp.fd = bind_any(port)) == -1) {
+		e = errno;
+		log_warnx("embedded tracker: no UDP on port %u: %s", port,
+		    strerror(e));
+		return -e;
+	}
+	if ((udp.ev = event_new(base, udp.fd, EV_READ | EV_PERSIST, readable,
+	    NULL)) == NULL || event_add(udp.ev, NULL) == -1) {
+		trkudp_stop();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+trkudp_stop(void)
+{
+	if (udp.ev != NULL) {
+		event_free(udp.ev);
+		udp.ev = NULL;
+	}
+	if (udp.fd != -1) {
+		close(udp.fd);
+		udp.fd = -1;
+	}
+}
