@@ -17,6 +17,7 @@
 
 #define F_SEED		0x01
 #define F_LEARNED	0x02
+#define F_FOREIGN	0x04	/* learned from another site's tracker */
 
 /* Per family (index 0: IPv4, 1: IPv6): address, key and entry bytes. */
 static const size_t	 alen[2] = { 4, 16 };
@@ -310,7 +311,7 @@ stop(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
 		return SWARMS_NONE;
 	fl = *e_flags(entry(sw, f, pos), f);
 	/* Another node cannot take away a peer that announced here. */
-	if (origin == SWARMS_LEARNED && !(fl & F_LEARNED))
+	if (origin != SWARMS_LOCAL && !(fl & F_LEARNED))
 		return SWARMS_NONE;
 	remove_at(s, sw, f, pos);
 	tell(s, ih, p, origin, SWARMS_CH_REMOVE, 0);
@@ -361,7 +362,8 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		return stop(s, ih, p, f, key, origin);
 	if (origin == SWARMS_LOCAL)
 		expires = now + s->ttl;
-	nfl = (p->seed ? F_SEED : 0) | (origin == SWARMS_LEARNED ? F_LEARNED : 0);
+	nfl = (p->seed ? F_SEED : 0) | (origin != SWARMS_LOCAL ? F_LEARNED : 0) |
+	    (origin == SWARMS_FOREIGN ? F_FOREIGN : 0);
 	if ((sw = shamap_get(&s->map, ih)) == NULL &&
 	    (sw = swarm_new(s, ih, f)) == NULL) {
 		s->refused++;
@@ -373,9 +375,9 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		e = entry(sw, f, pos);
 		fl = *e_flags(e, f);
 		was_learned = (fl & F_LEARNED) != 0;
-		if (origin == SWARMS_LEARNED && !was_learned) {
+		if (origin != SWARMS_LOCAL && !was_learned) {
 			/* Ours stays ours; it lives at least as long as told. */
-			nfl &= (uint8_t)~F_LEARNED;
+			nfl &= (uint8_t)~(F_LEARNED | F_FOREIGN);
 			if ((int32_t)(expires - e_expires(e, f)) < 0)
 				expires = e_expires(e, f);
 		}
@@ -449,16 +451,22 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		return 0;
 	if (same_family)
 		peer_key(asker, f, self);
-	/* One pass per group, each a reservoir sample of what is left. */
-	for (g = 0; g < 3 && got < numwant; g++) {
+	/*
+	 * One pass per group, each a reservoir sample of what is left; peers
+	 * from other sites' trackers last, at most half the reply.
+	 */
+	for (g = 0; g < 4 && got < numwant; g++) {
 		k = numwant - got;
+		if (g == 3 && k > (numwant + 1) / 2)
+			k = (numwant + 1) / 2;
 		seen = 0;
 		for (i = 0; i < sw->n[f]; i++) {
 			e = entry(sw, f, i);
 			if (expired(e_expires(e, f), now) ||
 			    (same_family && memcmp(e, self, klen[f]) == 0) ||
 			    (asker->seed && (e[klen[f]] & F_SEED)) ||
-			    group(asker, f, e) != g)
+			    (g < 3 ? (e[klen[f]] & F_FOREIGN) ||
+			    group(asker, f, e) != g : !(e[klen[f]] & F_FOREIGN)))
 				continue;
 			if (seen < k)
 				e_to_peer(e, f, &out[got + seen]);
@@ -556,7 +564,8 @@ swarms_foreach(struct swarms *s, uint32_t now, swarms_visit *fn, void *arg)
 				if (expired(e_expires(e, f), now))
 					continue;
 				e_to_peer(e, f, &p);
-				fn(arg, sw->ih, &p, (e[klen[f]] & F_LEARNED) ?
+				fn(arg, sw->ih, &p, (e[klen[f]] & F_FOREIGN) ?
+				    SWARMS_FOREIGN : (e[klen[f]] & F_LEARNED) ?
 				    SWARMS_LEARNED : SWARMS_LOCAL,
 				    e_expires(e, f));
 			}

@@ -70,6 +70,7 @@ struct swarms_peer {
 enum swarms_origin {
 	SWARMS_LOCAL = 0,	/* a client announced to this tracker */
 	SWARMS_LEARNED,		/* another tracker told us */
+	SWARMS_FOREIGN,		/* a tracker of another site told us */
 };
 
 enum swarms_result {
@@ -132,7 +133,8 @@ int		 swarms_announce(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
  * Up to numwant peers of ih of the given family for asker, nearest
  * first: the same /24 (IPv4) or /64 (IPv6) as the asker, then the same
  * /16 or /48, then the rest; within a group a uniform random choice in a
- * random order.  Never the asker itself (same address and port), never
+ * random order.  Peers of origin SWARMS_FOREIGN come after all of those
+ * and fill at most half of numwant (rounded up).  Never the asker itself (same address and port), never
  * an expired peer, and no seeds for an asker that is a seed.
  */
 size_t		 swarms_select(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],

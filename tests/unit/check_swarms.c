@@ -411,6 +411,46 @@ START_TEST(test_memory)
 }
 END_TEST
 
+/*
+ * Peers from another site's tracker come after every other peer, even
+ * far ones, and fill at most half a reply.
+ */
+START_TEST(test_foreign)
+{
+	struct swarms		*s = swarms_new(TTL, MEG);
+	struct swarms_peer	 asker = p4(10, 1, 1, 1, 1, false), out[16], p;
+	uint8_t			 ih[20];
+	size_t			 n, i, foreign;
+	int			 k;
+
+	ih_of(ih, 1);
+	for (k = 0; k < 10; k++) {
+		p = p4(10, 1, 1, (uint8_t)(100 + k), 6881, false);
+		ck_assert_int_eq(swarms_announce(s, ih, &p, TRK_EV_NONE,
+		    SWARMS_FOREIGN, 200, 100), SWARMS_ADDED);
+	}
+	p = p4(172, 20, 0, 1, 6881, false);	/* far, but from here */
+	ck_assert_int_eq(swarms_announce(s, ih, &p, TRK_EV_NONE,
+	    SWARMS_LEARNED, 200, 100), SWARMS_ADDED);
+	n = swarms_select(s, ih, &asker, 4, 4, 100, out);
+	ck_assert_uint_eq(n, 3);		/* 1 learned + half of 4 */
+	ck_assert_int_eq(out[0].addr[0], 172);
+	n = swarms_select(s, ih, &asker, 4, 16, 100, out);
+	for (i = 0, foreign = 0; i < n; i++)
+		foreign += out[i].addr[0] == 10;
+	ck_assert_uint_eq(foreign, 8);
+	ck_assert_uint_eq(n, 9);
+	/* A client announcing here makes a foreign peer ours. */
+	p = p4(10, 1, 1, 100, 6881, false);
+	ck_assert_int_eq(swarms_announce(s, ih, &p, TRK_EV_NONE,
+	    SWARMS_LOCAL, 0, 100), SWARMS_REFRESHED);
+	n = swarms_select(s, ih, &asker, 4, 1, 100, out);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(out[0].addr[3], 100);
+	swarms_free(s);
+}
+END_TEST
+
 static Suite *
 swarms_suite(void)
 {
@@ -425,6 +465,7 @@ swarms_suite(void)
 	tcase_add_test(tc, test_seed_asker);
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_observer);
+	tcase_add_test(tc, test_foreign);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 	return s;
