@@ -6,14 +6,81 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "client/ctl/ctl.h"
+#include "client/ctl/table.h"
 #include "common/units.h"
 
 static long long
 v(const struct ctl_ctx *ctx, const char *key)
 {
 	return (long long)ctl_result_int(ctx, key);
+}
+
+static const struct table_column node_columns[] = {
+	{ "NODE", "name", TABLE_TEXT },
+	{ "HEARD_MS", "heard_ms", TABLE_INT },
+	{ "PKTS_IN", "pkts_in", TABLE_INT },
+	{ "PKTS_OUT", "pkts_out", TABLE_INT },
+	{ "PEERS_IN", "recs_in", TABLE_INT },
+	{ "PEERS_OUT", "recs_out", TABLE_INT },
+	{ "REJECTED", "rejected", TABLE_INT },
+	{ "FULL_SENT", "full_sent", TABLE_INT },
+};
+
+static const struct table_column tpeer_columns[] = {
+	{ "TRACKER PEER", "url", TABLE_TEXT },
+	{ "OK_MS", "ok_ms", TABLE_INT },
+	{ "ROUNDS", "rounds", TABLE_INT },
+	{ "FAILURES", "failures", TABLE_INT },
+	{ "SENT", "sent", TABLE_INT },
+	{ "LEARNED", "learned", TABLE_INT },
+};
+
+static const char *
+str(const struct ctl_ctx *ctx, const char *key)
+{
+	static char	 buf[128];
+	const uint8_t	*p;
+	size_t		 len;
+	int		 t;
+
+	buf[0] = '\0';
+	if ((t = benc_dict_get(&ctx->reply, ctx->result, key)) >= 0 &&
+	    (p = benc_str(&ctx->reply, t, &len)) != NULL) {
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+static void
+print_cluster(struct ctl_ctx *ctx)
+{
+	printf("cluster:  ");
+	if (str(ctx, "cluster_self")[0] == '\0')
+		printf("none (no tracker_cluster)\n");
+	else {
+		printf("this node %s; gossip %lld accepted; dropped %lld "
+		    "forged, %lld replayed, %lld stale, %lld old-run, %lld "
+		    "malformed, %lld from unknown senders, %lld over the "
+		    "rate, %lld over the learned bound\n",
+		    str(ctx, "cluster_self"), v(ctx, "gossip_accepted"),
+		    v(ctx, "gossip_forged"), v(ctx, "gossip_replayed"),
+		    v(ctx, "gossip_stale"), v(ctx, "gossip_old_run"),
+		    v(ctx, "gossip_malformed"), v(ctx, "gossip_unknown"),
+		    v(ctx, "gossip_over_rate"), v(ctx, "gossip_learned_over"));
+		table_print(ctx, "nodes", node_columns, sizeof(node_columns) /
+		    sizeof(node_columns[0]), "no other node");
+	}
+	printf("exchange: %lld served, %lld refused\n", v(ctx, "xchg_served"),
+	    v(ctx, "xchg_refused"));
+	table_print(ctx, "tracker_peers", tpeer_columns,
+	    sizeof(tpeer_columns) / sizeof(tpeer_columns[0]),
+	    "no tracker peers");
 }
 
 static void
@@ -48,7 +115,7 @@ print_text(struct ctl_ctx *ctx)
 	    "evicted, %lld expired\n", v(ctx, "malformed"),
 	    v(ctx, "rate_limited"), v(ctx, "rate"), v(ctx, "refused"),
 	    v(ctx, "evicted"), v(ctx, "expired"));
-	printf("nodes:    none (no tracker cluster)\n");
+	print_cluster(ctx);
 }
 
 static int

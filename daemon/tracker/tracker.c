@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/base/conf.h"
+#include "daemon/tracker/cluster.h"
 #include "daemon/tracker/ratelimit.h"
 #include "daemon/tracker/tracker.h"
 #include "daemon/tracker/trkserver.h"
@@ -130,6 +131,7 @@ fill(struct trkstats *st)
 	st->peer_ttl = trk.ttl;
 	st->numwant_max = trk.numwant_max;
 	st->rate = trk.rate;
+	cluster_fill(&st->cluster);
 }
 
 static void
@@ -195,6 +197,7 @@ start(struct event_base *base)
 	/* Either transport alone is still a tracker. */
 	trkhttp_start(base, trk.port);
 	trkudp_start(base, trk.port);
+	cluster_apply(base, trk.swarms, trk.ttl);
 	trkstats_set_source(fill);
 	log_info("embedded tracker on port %u (HTTP /announce, UDP), "
 	    "interval %u s, %zu bytes of swarm state at most", trk.port,
@@ -232,6 +235,7 @@ trackerd_reload(void)
 		trkhttp_start(trk.base, trk.port);
 		trkudp_start(trk.base, trk.port);
 	}
+	cluster_apply(trk.base, trk.swarms, trk.ttl);
 }
 
 void
@@ -241,6 +245,7 @@ trackerd_shutdown(void)
 	struct trkstats		 zero = { 0 };
 
 	trkstats_set_source(NULL);
+	cluster_stop();
 	trkhttp_stop();
 	trkudp_stop();
 	if (tick_ev != NULL) {
