@@ -38,6 +38,7 @@
 #define XCHG_MAX_PEERS		32		/* per family, per swarm */
 #define XCHG_MAX_BODY		(64 * 1024)
 #define XCHG_CONTENT_TYPE	"application/x-aptbt-exchange"
+#define XCHG_PATH		"/aptbt/exchange"	/* on the tracker's port */
 
 struct xchg_peer {
 	uint8_t		 family;	/* 4 or 6 */

@@ -142,6 +142,27 @@ cluster_check(const char *list, char *err, size_t errlen)
 	    "10.0.0.1:6970 or [fd00::1]:6970)", err, errlen);
 }
 
+/* http://ADDRESS[:PORT]/PATH, ADDRESS numeric: another site's tracker. */
+static bool
+tpeer_ok(const char *s)
+{
+	struct netaddr	 a;
+	const char	*slash;
+
+	if (strncmp(s, "http://", 7) != 0 || (slash = strchr(s + 7, '/')) ==
+	    NULL)
+		return false;
+	return netaddr_parse(s + 7, (size_t)(slash - s - 7), &a) == 0;
+}
+
+static bool
+tpeers_check(const char *list, char *err, size_t errlen)
+{
+	return list_check(list, tpeer_ok, "http://ADDRESS[:PORT]/PATH with a "
+	    "numeric address (e.g. http://10.2.0.1:6969/aptbt/exchange)",
+	    err, errlen);
+}
+
 /* Empty, or an absolute path. */
 static bool
 abspath_check(const char *v, char *err, size_t errlen)
@@ -218,6 +239,13 @@ static const struct conf_key conf_keys[] = {
 	{ "tracker_peer_ttl", CONF_UINT,
 	    offsetof(struct aptbtd_conf, tracker_peer_ttl), "0", 0,
 	    604800, NULL, NULL },
+	{ "tracker_peers", CONF_STRING,
+	    offsetof(struct aptbtd_conf, tracker_peers), "", 0, 0, NULL,
+	    tpeers_check },
+	{ "tracker_peers_interval", CONF_UINT,
+	    offsetof(struct aptbtd_conf, tracker_peers_interval), "30", 1,
+	    3600, NULL, NULL },
+	KEY(tracker_peers_share_private, CONF_BOOL, "no"),
 	{ "tracker_port", CONF_UINT,
 	    offsetof(struct aptbtd_conf, tracker_port), "6969", 1, 65535,
 	    NULL, NULL },

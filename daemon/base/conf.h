@@ -43,6 +43,9 @@ struct aptbtd_conf {
 	uint64_t	 tracker_announce_rate;	/* seed announces a minute */
 	char		*tracker_cluster;	/* nodes, ADDRESS:PORT list */
 	char		*tracker_cluster_key;	/* 32-byte key file */
+	char		*tracker_peers;		/* other sites' trackers, URLs */
+	bool		 tracker_peers_share_private; /* RFC 1918, ULA too */
+	uint64_t	 tracker_peers_interval; /* seconds between rounds */
 	bool		 tracker;		/* run the embedded tracker */
 	uint64_t	 tracker_port;		/* its HTTP and UDP port */
 	uint64_t	 tracker_interval;	/* seconds, told to clients */

@@ -15,12 +15,19 @@
 #include "daemon/tracker/cluster.h"
 #include "daemon/tracker/gossip.h"
 #include "daemon/tracker/tracker.h"
+#include "daemon/tracker/trkpeers.h"
 
 static struct {
 	struct gossip	*g;
 	struct swarms	*swarms;	/* the store g runs on */
 	char		*nodes, *keyfile;	/* what g was started with */
 	uint32_t	 ttl;
+	struct trkpeers	*tp;
+	struct swarms	*tp_swarms;
+	char		*tp_urls;
+	bool		 tp_private;
+	uint32_t	 tp_interval;
+	struct xchg_builder out;	/* an exchange's answer */
 } cl;
 
 static bool
@@ -72,16 +79,74 @@ gossip_apply(struct event_base *base, struct swarms *swarms, uint32_t ttl)
 	return 0;
 }
 
+static void
+tpeers_stop(void)
+{
+	if (cl.tp != NULL)
+		log_info("tracker peers: stopped");
+	trkpeers_free(cl.tp);
+	cl.tp = NULL;
+	free(cl.tp_urls);
+	cl.tp_urls = NULL;
+	cl.tp_swarms = NULL;
+}
+
+static int
+tpeers_apply(struct event_base *base, struct swarms *swarms)
+{
+	const char	*urls = conf.tracker_peers;
+	uint32_t	 iv = (uint32_t)conf.tracker_peers_interval;
+	char		 err[512];
+
+	if (urls == NULL || urls[0] == '\0') {
+		tpeers_stop();
+		return 0;
+	}
+	if (cl.tp != NULL && cl.tp_swarms == swarms && same(cl.tp_urls, urls) &&
+	    cl.tp_private == conf.tracker_peers_share_private &&
+	    cl.tp_interval == iv)
+		return 0;
+	tpeers_stop();
+	if ((cl.tp = trkpeers_new(base, swarms, urls,
+	    conf.tracker_peers_share_private, iv, err, sizeof(err))) == NULL) {
+		log_warnx("tracker peers off: %s", err);
+		return -1;
+	}
+	cl.tp_swarms = swarms;
+	cl.tp_urls = strdup(urls);
+	cl.tp_private = conf.tracker_peers_share_private;
+	cl.tp_interval = iv;
+	return 0;
+}
+
 int
 cluster_apply(struct event_base *base, struct swarms *swarms, uint32_t ttl)
 {
-	return gossip_apply(base, swarms, ttl);
+	int	rc = gossip_apply(base, swarms, ttl);
+
+	return tpeers_apply(base, swarms) == -1 ? -1 : rc;
 }
 
 void
 cluster_stop(void)
 {
 	gossip_stop();
+	tpeers_stop();
+}
+
+int
+cluster_exchange(const struct sockaddr *sa, const uint8_t *body, size_t len,
+    const uint8_t **out, size_t *outlen)
+{
+	int	code;
+
+	if (cl.tp == NULL)
+		return 404;
+	if ((code = trkpeers_serve(cl.tp, sa, body, len, &cl.out)) == 200) {
+		*out = cl.out.buf;
+		*outlen = cl.out.len;
+	}
+	return code;
 }
 
 void
@@ -92,6 +157,8 @@ cluster_fill(struct trkstats_cluster *c)
 	size_t			 i, n;
 
 	memset(c, 0, sizeof(*c));
+	if (cl.tp != NULL)
+		trkpeers_fill(cl.tp, c);
 	if (cl.g == NULL)
 		return;
 	gossip_stats(cl.g, &gs);

@@ -17,6 +17,7 @@
 #ifndef APTBTD_CLUSTER_H
 #define APTBTD_CLUSTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "daemon/base/trkstats.h"
@@ -27,5 +28,14 @@ struct swarms;
 int	cluster_apply(struct event_base *, struct swarms *, uint32_t ttl);
 void	cluster_stop(void);
 void	cluster_fill(struct trkstats_cluster *);
+
+/*
+ * An exchange a tracker peer POSTed to XCHG_PATH: the HTTP status (200,
+ * 400, 403; 404 when no tracker peers are configured), the answer's body
+ * in *out, *outlen for a 200.
+ */
+struct sockaddr;
+int	cluster_exchange(const struct sockaddr *, const uint8_t *body,
+	    size_t len, const uint8_t **out, size_t *outlen);
 
 #endif

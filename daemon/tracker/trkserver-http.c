@@ -28,6 +28,8 @@
 
 #include "common/bencode.h"
 #include "common/log.h"
+#include "common/xchgmsg.h"
+#include "daemon/tracker/cluster.h"
 #include "daemon/tracker/httpmsg.h"
 #include "daemon/tracker/trkserver.h"
 
@@ -258,6 +260,32 @@ do_seeds(struct evhttp_request *req, const struct sockaddr *sa)
 	send_benc(req);
 }
 
+/* Another site's tracker (tracker_peers): trkpeers.h. */
+static void
+do_exchange(struct evhttp_request *req, const struct sockaddr *sa)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	size_t			 len = evbuffer_get_length(in), outlen = 0;
+	const uint8_t		*body, *out = NULL;
+	int			 code;
+
+	if (len > XCHG_MAX_BODY) {
+		send_status(req, 413, "Payload Too Large");
+		return;
+	}
+	body = evbuffer_pullup(in, -1);
+	code = cluster_exchange(sa, body != NULL ? body : (const uint8_t *)"",
+	    len, &out, &outlen);
+	if (code == 200)
+		send_body(req, 200, "OK", XCHG_CONTENT_TYPE, out, outlen);
+	else if (code == 403)
+		send_status(req, 403, "Forbidden");
+	else if (code == 404)
+		send_status(req, 404, "Not Found");
+	else
+		send_status(req, 400, "Bad Request");
+}
+
 static const struct route {
 	const char	*path;
 	enum evhttp_cmd_type method;
@@ -266,6 +294,7 @@ static const struct route {
 	{ "/announce", EVHTTP_REQ_GET, do_announce },
 	{ "/scrape", EVHTTP_REQ_GET, do_scrape },
 	{ THTTP_SEEDS_PATH, EVHTTP_REQ_POST, do_seeds },
+	{ XCHG_PATH, EVHTTP_REQ_POST, do_exchange },
 };
 
 static void
@@ -326,7 +355,9 @@ trkhttp_start(struct event_base *base, uint16_t port)
 	evhttp_set_gencb(web.http, handle, NULL);
 	evhttp_set_timeout(web.http, HTTP_TIMEOUT_S);
 	evhttp_set_max_headers_size(web.http, HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(web.http, THTTP_SEEDS_BODY);
+	/* The larger of the two bodies; each checks its own bound. */
+	evhttp_set_max_body_size(web.http, XCHG_MAX_BODY > THTTP_SEEDS_BODY ?
+	    XCHG_MAX_BODY : THTTP_SEEDS_BODY);
 	evhttp_set_allowed_methods(web.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS);

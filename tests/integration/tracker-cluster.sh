@@ -47,7 +47,7 @@ at_exit()
 
 ns_init
 trap at_exit EXIT
-for h in n1:11 n2:12 n3:13 c1:21 c2:22 c3:23 s1:31 s2:32; do
+for h in n1:11 n2:12 n3:13 c1:21 c2:22 c3:23 s1:31 s2:32 k:40; do
 	ns_host "${h%:*}" "${h#*:}"
 done
 
@@ -106,14 +106,14 @@ node_up n3 "tracker_cluster = 192.0.2.11:6970 192.0.2.12:6970" \
 # daemon; the tracker answers alone.
 BADKEY=$T/bad.key
 cp "$KEY" "$BADKEY" && chmod 644 "$BADKEY"
-node_up s1 "tracker_cluster = $CLUSTER" "tracker_cluster_key = $BADKEY"
-wait_for_file_line "$T/s1.log" "tracker cluster off: .*chmod 600" 5 &&
-	ok "a cluster key others can read is refused: $(grep -o 'tracker cluster off: .*' "$T/s1.log" | head -1)" ||
-	{ show "$T/s1.log"; bad "a key of mode 0644 was not refused"; }
-[ "$(tjson s1 't["enabled"], t["cluster_self"] or "none"')" = "1 none" ] &&
-	ok "s1's tracker runs without the cluster" ||
-	bad "s1: $(tjson s1 't["enabled"], t["cluster_self"]')"
-node_down s1
+node_up k "tracker_cluster = $CLUSTER" "tracker_cluster_key = $BADKEY"
+wait_for_file_line "$T/k.log" "tracker cluster off: .*chmod 600" 5 &&
+	ok "a cluster key others can read is refused: $(grep -o 'tracker cluster off: .*' "$T/k.log" | head -1)" ||
+	{ show "$T/k.log"; bad "a key of mode 0644 was not refused"; }
+[ "$(tjson k 't["enabled"], t["cluster_self"] or "none"')" = "1 none" ] &&
+	ok "k's tracker runs without the cluster" ||
+	bad "k: $(tjson k 't["enabled"], t["cluster_self"]')"
+node_down k
 
 # Every node hears the two others (heartbeats every 2 s).
 heard_all()
@@ -231,6 +231,76 @@ cat "$T/n1-tracker.out"
 
 node_down n1
 node_down n2
+
+# --- tracker peers ---------------------------------------------------------------
+# Site A: s1, and c1 on a private address (10.9.0.0/24 beside the bridge's);
+# site B: s2, c2 and c3 on public ones.  IH is known to both sites, IH3 to
+# B only.
+IH3=3333e0003333e0003333e0003333e0003333e000
+ip -n "${NS_PREFIX}c1" addr add 10.9.0.21/24 dev eth0
+ip -n "${NS_PREFIX}s1" addr add 10.9.0.31/24 dev eth0
+XA=http://192.0.2.32:6969/aptbt/exchange
+XB=http://192.0.2.31:6969/aptbt/exchange
+node_up s1 "tracker_peers = $XA" "tracker_peers_interval = 1"
+node_up s2 "tracker_peers = $XB" "tracker_peers_interval = 1"
+ns_exec c1 timeout 10 "$PY" "$ANN" udp 10.9.0.31:6969 "$IH" 8001 >/dev/null ||
+	bad "c1: no answer from s1"
+announce c2 udp s2 "$IH" 8002 >/dev/null || bad "c2: no answer from s2"
+announce c3 http s2 "$IH3" 8003 >/dev/null || bad "c3: no answer from s2"
+# Rounds every second (plus or minus a fifth): wait for two of them.
+tenths=50
+until ns_exec c1 timeout 10 "$PY" "$ANN" udp 10.9.0.31:6969 "$IH" 8001 |
+    grep -q "^192.0.2.22:8002$"; do
+	tenths=$((tenths - 1))
+	[ $tenths -gt 0 ] || break
+	sleep 0.1
+done
+ns_exec c1 timeout 10 "$PY" "$ANN" udp 10.9.0.31:6969 "$IH" 8001 >"$T/x-c1.out"
+grep -q "^192.0.2.22:8002$" "$T/x-c1.out" &&
+	ok "site A's client is given site B's peer of the swarm both know" ||
+	{ show "$T/x-c1.out"; ctl s1 tracker >&2; bad "s1 did not learn c2 from s2"; }
+sleep 2.5
+announce c2 udp s2 "$IH" 8002 >"$T/x-c2.out"
+grep -q "^10\.9\." "$T/x-c2.out" &&
+	{ show "$T/x-c2.out"; bad "site A's private address reached site B"; } ||
+	ok "site A's private address is not sent to site B (share_private = no)"
+learned1=$(tjson s1 't["learned"]')
+[ "$learned1" = 1 ] && ok "s1 learned 1 peer: c2, and nothing of the swarm only B knows" ||
+	{ ctl s1 tracker >&2; bad "s1 learned $learned1 peers"; }
+# Only a tracker peer may ask: c3 is refused.
+code=$(ns_exec c3 "$PY" -c 'import sys, urllib.request, urllib.error
+req = urllib.request.Request(sys.argv[1], data=b"aptx\x01\x00\x00\x00",
+    method="POST")
+try:
+    print(urllib.request.urlopen(req, timeout=5).status)
+except urllib.error.HTTPError as e:
+    print(e.code)' "$XB")
+[ "$code" = 403 ] && [ "$(tjson s1 't["xchg_refused"]')" = 1 ] &&
+	ok "an exchange from no tracker peer is refused (403) and counted" ||
+	bad "an exchange from c3: $code, refused $(tjson s1 't["xchg_refused"]')"
+[ "$(tjson s1 't["xchg_served"]')" -ge 1 ] && [ "$(tjson s2 't["xchg_served"]')" -ge 1 ] &&
+	ok "both directions served ($(tjson s1 't["xchg_served"]') and $(tjson s2 't["xchg_served"]') exchanges)" ||
+	bad "served: $(tjson s1 't["xchg_served"]') $(tjson s2 't["xchg_served"]')"
+# Now site A shares its private addresses (a reload).
+write_conf "$T/s1" "log_level = debug" "tracker = yes" "tracker_port = 6969" \
+    "tracker_interval = 60" "tracker_peers = $XA" "tracker_peers_interval = 1" \
+    "tracker_peers_share_private = yes" >/dev/null
+kill -HUP "$PID_s1"
+wait_for_file_line "$T/s1.log" "private addresses shared" 5 ||
+	{ show "$T/s1.log"; bad "s1 did not reload tracker_peers"; }
+ns_exec c1 timeout 10 "$PY" "$ANN" udp 10.9.0.31:6969 "$IH" 8001 >/dev/null
+tenths=50
+until announce c2 udp s2 "$IH" 8002 | grep -q "^10.9.0.21:8001$"; do
+	tenths=$((tenths - 1))
+	[ $tenths -gt 0 ] || break
+	sleep 0.1
+done
+announce c2 udp s2 "$IH" 8002 | grep -q "^10.9.0.21:8001$" &&
+	ok "with tracker_peers_share_private = yes, site B is given site A's private peer" ||
+	{ ctl s2 tracker >&2; bad "s2 never learned 10.9.0.21:8001"; }
+ctl s1 tracker | sed -n '/TRACKER PEER/,$p'
+node_down s1
+node_down s2
 
 [ "$fails" -eq 0 ] || exit 1
 echo "PASS"
