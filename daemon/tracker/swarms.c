@@ -457,7 +457,6 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 			e = entry(sw, f, i);
 			if (expired(e_expires(e, f), now) ||
 			    (same_family && memcmp(e, self, klen[f]) == 0) ||
-			    (asker->seed && (e[klen[f]] & F_SEED)) ||
 			    group(asker, f, e) != g)
 				continue;
 			if (seen < k)
