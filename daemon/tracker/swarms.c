@@ -464,7 +464,6 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 			e = entry(sw, f, i);
 			if (expired(e_expires(e, f), now) ||
 			    (same_family && memcmp(e, self, klen[f]) == 0) ||
-			    (asker->seed && (e[klen[f]] & F_SEED)) ||
 			    (g < 3 ? (e[klen[f]] & F_FOREIGN) ||
 			    group(asker, f, e) != g : !(e[klen[f]] & F_FOREIGN)))
 				continue;

@@ -134,8 +134,10 @@ int		 swarms_announce(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
  * first: the same /24 (IPv4) or /64 (IPv6) as the asker, then the same
  * /16 or /48, then the rest; within a group a uniform random choice in a
  * random order.  Peers of origin SWARMS_FOREIGN come after all of those
- * and fill at most half of numwant (rounded up).  Never the asker itself (same address and port), never
- * an expired peer, and no seeds for an asker that is a seed.
+ * and fill at most half of numwant (rounded up).  Never the asker itself
+ * (same address and port), never an expired peer.  Seeds go to seeds
+ * too: every aptbt daemon announces the daemons' presence key as a seed,
+ * and they must find each other.
  */
 size_t		 swarms_select(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 		    const struct swarms_peer *asker, int family, size_t numwant,
