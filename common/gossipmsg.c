@@ -278,7 +278,9 @@ gossip_key_load(const char *path, uint8_t *key, char *err, size_t errlen)
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
+		    errno == EACCES ? " (it is read with the daemon's "
+		    "privileges: the daemon's user must own it)" : "");
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
