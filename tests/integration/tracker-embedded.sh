@@ -48,7 +48,8 @@ PY=/usr/bin/python3
 FETCH=$top_srcdir/tests/integration/fetchclient.py
 PROBE=$top_builddir/tests/integration/tracker-probe
 [ -x "$PROBE" ] || fail "$PROBE is not built"
-POKE="$PY $top_srcdir/tests/integration/trkpoke.py"
+POKE=$top_srcdir/tests/integration/trkpoke.py
+poke() { local h=$1; shift; ns_exec "$h" "$PY" "$POKE" "$@"; }
 SIZE=3145728
 
 chmod 755 "$T"
@@ -94,7 +95,6 @@ NS_HOSTS="$NS_HOSTS b"
 ip -n "${NS_PREFIX}b" link set lo up
 ns2_leg "${NS_PREFIX}b" 198.51.100.10 eth0
 ns2_leg "${NS_PREFIX}r" 198.51.100.254 eth1
-NS_IP_b=198.51.100.10
 ns_exec r sysctl -q -w net.ipv4.ip_forward=1 || fail "no forwarding"
 for h in m t a; do
 	ip -n "${NS_PREFIX}$h" route add 198.51.100.0/24 via 192.0.2.254
@@ -186,7 +186,9 @@ TCONF=$(write_conf "$T/t" "log_level = debug" "listen_port = 6881" \
     "tracker = yes")
 ns_bg t "$T/t.log" "$APTBTD" -f -c "$TCONF"
 PID_t=$NS_BG_PID
+# shellcheck disable=SC2034	# read through eval by sock and dlog
 DIR_t=$T/t
+# shellcheck disable=SC2034
 LOG_t=$T/t.log
 wait_for_socket "$T/t/control.sock" || { show "$T/t.log"; fail "t did not start"; }
 i=0
@@ -361,16 +363,16 @@ fi
 
 echo "=== proximity"
 IHP=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ns_exec a $POKE populate 192.0.2.2 6969 "$IHP" 1001 5 >"$T/pop-a.out"
-ns_exec b $POKE populate 192.0.2.2 6969 "$IHP" 2001 5 >"$T/pop-b.out"
+poke a populate 192.0.2.2 6969 "$IHP" 1001 5 >"$T/pop-a.out"
+poke b populate 192.0.2.2 6969 "$IHP" 2001 5 >"$T/pop-b.out"
 grep -q "populated 5 failed 0" "$T/pop-a.out" && grep -q "populated 5 failed 0" "$T/pop-b.out" ||
 	bad "proximity: the swarm was not populated: $(cat "$T/pop-a.out" "$T/pop-b.out")"
 # ORDER FILE: the subnets of the peers of a reply, in order (A or B).
 order() { awk '$1 == "peer" { print ($2 ~ /^192\.0\.2\./) ? "A" : "B" }' "$1" | tr -d '\n'; }
-ns_exec c $POKE http 192.0.2.2 6969 "$IHP" 3001 10 1 >"$T/prox-c-http.out"
-ns_exec c $POKE udp 192.0.2.2 6969 "$IHP" 3001 10 >"$T/prox-c-udp.out"
-ns_exec c $POKE http 192.0.2.2 6969 "$IHP" 3001 3 1 >"$T/prox-c-3.out"
-ns_exec b $POKE http 192.0.2.2 6969 "$IHP" 3001 10 1 >"$T/prox-b-http.out"
+poke c http 192.0.2.2 6969 "$IHP" 3001 10 1 >"$T/prox-c-http.out"
+poke c udp 192.0.2.2 6969 "$IHP" 3001 10 >"$T/prox-c-udp.out"
+poke c http 192.0.2.2 6969 "$IHP" 3001 3 1 >"$T/prox-c-3.out"
+poke b http 192.0.2.2 6969 "$IHP" 3001 10 1 >"$T/prox-b-http.out"
 for f in c-http c-udp c-3 b-http; do
 	echo "proximity: $f: $(order "$T/prox-$f.out")"
 done
@@ -389,10 +391,10 @@ done
 
 echo "=== malformed requests"
 IHM=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ns_exec c $POKE populate 192.0.2.2 6969 "$IHM" 10001 250 >"$T/pop-c.out"
+poke c populate 192.0.2.2 6969 "$IHM" 10001 250 >"$T/pop-c.out"
 grep -q "populated 250 failed 0" "$T/pop-c.out" || bad "malformed: $(cat "$T/pop-c.out")"
 m0=$(tracker_field malformed)
-ns_exec c $POKE malformed 192.0.2.2 6969 "$IHM" >"$T/malformed.out" 2>&1
+poke c malformed 192.0.2.2 6969 "$IHM" >"$T/malformed.out" 2>&1
 cat "$T/malformed.out"
 expect()	# CASE TEXT: the case's line says TEXT, and "good: yes"
 {
@@ -418,19 +420,19 @@ m1=$(tracker_field malformed)
 	bad "malformed: aptbt-ctl tracker counted $((m1 - m0)), not 9 or more"
 
 echo "=== seed batch and rate limit"
-ns_exec c $POKE seeds 192.0.2.2 6969 6881 3 started >"$T/seeds.out"
+poke c seeds 192.0.2.2 6969 6881 3 started >"$T/seeds.out"
 H1=$(awk '$1 == "hash" { print $2; exit }' "$T/seeds.out")
 grep -q "^count 3 interval 1800$" "$T/seeds.out" && [ "$(scrape_complete "$H1")" = 1 ] &&
 	ok "seeds: one POST recorded 3 seeds (scrape: complete 1)" ||
 	bad "seeds: $(tail -n 1 "$T/seeds.out"), scrape $(scrape_complete "$H1")"
-ns_exec c $POKE seeds 192.0.2.2 6969 6881 2 "" >"$T/seeds2.out"
+poke c seeds 192.0.2.2 6969 6881 2 "" >"$T/seeds2.out"
 [ "$(tracker_field seed_batches)" = 2 ] && [ "$(tracker_field seed_hashes)" = 5 ] &&
 	ok "seeds: aptbt-ctl tracker counts 2 batches, 5 hashes" ||
 	bad "seeds: batches $(tracker_field seed_batches), hashes $(tracker_field seed_hashes)"
 echo "tracker_rate = 60" >>"$TCONF"
 kill -HUP "$PID_t"
 sleep 1
-ns_exec c $POKE populate 192.0.2.2 6969 "$IHM" 20001 40 >"$T/rate.out"
+poke c populate 192.0.2.2 6969 "$IHM" 20001 40 >"$T/rate.out"
 rl=$(tracker_field rate_limited)
 echo "rate: $(cat "$T/rate.out"); rate_limited $rl"
 grep -q "failed [1-9]" "$T/rate.out" && [ "$rl" -ge 1 ] &&
