@@ -13,6 +13,11 @@
 #                                  names only n1 and n2 (both forms work)
 #   c1 (.21), c2 (.22), c3 (.23)   trk-announce.py: c1 UDP to n1, c2 HTTP
 #                                  to n2, c3 UDP to n3; one info-hash
+#   d1 (.51), d2 (.52)             aptbtd clients, trackers = n1 n2 as
+#                                  one tier; they find each other
+#                                  through the cluster, and the node d1
+#                                  announced to is killed: its next
+#                                  announce goes to the other at once
 #   s1 (.31), s2 (.32)             aptbtd, tracker = yes, tracker peers
 #                                  of each other (site A and site B)
 #
@@ -47,7 +52,7 @@ at_exit()
 
 ns_init
 trap at_exit EXIT
-for h in n1:11 n2:12 n3:13 c1:21 c2:22 c3:23 s1:31 s2:32 k:40; do
+for h in n1:11 n2:12 n3:13 c1:21 c2:22 c3:23 s1:31 s2:32 k:40 d1:51 d2:52; do
 	ns_host "${h%:*}" "${h#*:}"
 done
 
@@ -66,12 +71,18 @@ t = json.load(sys.stdin)
 r = eval(sys.argv[1])
 print(*r) if isinstance(r, tuple) else print(r)' "$2"
 }
-node_up()	# HOST CONF-LINES...
+node_up()	# HOST CONF-LINES...: an embedded tracker
+{
+	local h=$1
+	shift
+	daemon_up "$h" "tracker = yes" "tracker_port = 6969" \
+	    "tracker_interval = 60" "$@"
+}
+daemon_up()	# HOST CONF-LINES...
 {
 	local h=$1 dir=$T/$1 conf
 	shift
-	conf=$(write_conf "$dir" "log_level = debug" "tracker = yes" \
-	    "tracker_port = 6969" "tracker_interval = 60" "$@")
+	conf=$(write_conf "$dir" "log_level = debug" "$@")
 	eval "DIR_$h=\$dir"
 	ns_bg "$h" "$T/$h.log" "$APTBTD" -f -c "$conf"
 	eval "PID_$h=\$NS_BG_PID"
@@ -229,8 +240,60 @@ grep -q "forged" "$T/n1-tracker.out" && grep -q "^192.0.2.12:6970" "$T/n1-tracke
 	{ show "$T/n1-tracker.out"; bad "aptbt-ctl tracker shows no nodes"; }
 cat "$T/n1-tracker.out"
 
-node_down n1
-node_down n2
+# --- aptbtd as the clients: one tier of two nodes ----------------------------
+TIER="udp://192.0.2.11:6969/announce udp://192.0.2.12:6969/announce | http://192.0.2.99:6969/announce"
+for d in d1 d2; do
+	daemon_up "$d" "listen_port = 6881" "share = 192.0.2.0/24" \
+	    "trackers = $TIER"
+done
+# Which node each daemon announced to (the first tier, shuffled).
+used()	# DAEMON: the node (n1 or n2) its presence announces went to last
+{
+	grep -oE "tracker udp://192\.0\.2\.1[12]:6969/announce: [0-9]+ peers" \
+	    "$T/$1.log" | tail -n 1 | sed 's/.*192\.0\.2\.1\([12]\).*/n\1/'
+}
+daemon_peers()	# DAEMON: "ADDRESS SOURCE" of its daemon peers
+{
+	ctl "$1" --json peers 2>/dev/null | $PY -c 'import json, sys
+for p in json.load(sys.stdin).get("peers", []):
+    if p.get("daemon") and "H" not in p.get("flags", "H"):
+        print(p.get("address", "?"), p.get("source", "?"))'
+}
+tenths=300
+until daemon_peers d1 | grep -q "^192.0.2.52:6881 " ||
+    daemon_peers d2 | grep -q "^192.0.2.51:6881 "; do
+	tenths=$((tenths - 1))
+	[ $tenths -gt 0 ] || break
+	sleep 0.1
+done
+u1=$(used d1) u2=$(used d2)
+echo "d1 announced to $u1, d2 to $u2"
+daemon_peers d1 | grep -q "^192.0.2.52:6881 tracker" ||
+    daemon_peers d2 | grep -q "^192.0.2.51:6881 tracker" &&
+	ok "d1 and d2 (aptbtd) found each other through the cluster (nodes $u1 and $u2)" ||
+	{ show "$T/d1.log"; bad "d1 and d2 did not find each other"; }
+# Kill d1's node: its next announce (interval 60 s) fails at once (the
+# port is closed: ICMP) and goes to the other node of the tier.
+[ -n "$u1" ] || u1=n1
+case $u1 in n1) other=n2 ;; *) other=n1 ;; esac
+mark=$(wc -l <"$T/d1.log")
+kill -KILL "$(eval "echo \$PID_$u1")"
+wait "$(eval "echo \$PID_$u1")" 2>/dev/null
+ip=$(ns_ip "$other")
+tenths=900
+until tail -n +"$mark" "$T/d1.log" | grep -q "tracker udp://$ip:6969/announce: [0-9]* peers"; do
+	tenths=$((tenths - 1))
+	[ $tenths -gt 0 ] || break
+	sleep 0.1
+done
+dead=$(tail -n +"$mark" "$T/d1.log" | grep -c "tracker udp://$(ns_ip "$u1"):6969/announce: not there")
+tail -n +"$mark" "$T/d1.log" | grep -q "tracker udp://$ip:6969/announce: [0-9]* peers" &&
+	[ "$dead" = 1 ] && ! tail -n +"$mark" "$T/d1.log" | grep -q "192.0.2.99" &&
+	ok "d1's node ($u1) killed: one failed announce, then $other answered (the next tier untouched)" ||
+	{ tail -n +"$mark" "$T/d1.log" | grep "tracker " >&2; bad "d1 did not fail over from $u1 to $other ($dead failures)"; }
+node_down d1
+node_down d2
+if [ "$u1" = n1 ]; then node_down n2; else node_down n1; fi
 
 # --- tracker peers ---------------------------------------------------------------
 # Site A: s1, and c1 on a private address (10.9.0.0/24 beside the bridge's);
