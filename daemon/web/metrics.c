@@ -129,6 +129,29 @@ mirrors(struct evbuffer *b)
 	}
 }
 
+/* A tracker cluster's gossip datagrams, by what became of them. */
+static void
+gossip(struct evbuffer *b, const struct trkstats_cluster *c)
+{
+	const struct {
+		const char	*verdict;
+		uint64_t	 n;
+	} v[] = {
+		{ "accepted", c->accepted }, { "forged", c->forged },
+		{ "replayed", c->replayed }, { "stale", c->stale },
+		{ "old_run", c->old_run }, { "malformed", c->malformed },
+		{ "unknown", c->unknown }, { "over_rate", c->over_rate },
+	};
+	size_t	i;
+
+	family(b, "aptbt_tracker_gossip_packets_total", "counter",
+	    "Gossip datagrams from the tracker cluster, by what became of "
+	    "them.");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		sample(b, "aptbt_tracker_gossip_packets_total", "verdict",
+		    v[i].verdict, v[i].n);
+}
+
 /* The embedded tracker's families, only when it runs. */
 static void
 tracker(struct evbuffer *b)
@@ -160,6 +183,8 @@ tracker(struct evbuffer *b)
 	    st.malformed);
 	sample(b, "aptbt_tracker_refused_total", "why", "rate", st.rate_limited);
 	sample(b, "aptbt_tracker_refused_total", "why", "memory", st.refused);
+	if (st.cluster.self[0] != '\0')
+		gossip(b, &st.cluster);
 }
 
 void

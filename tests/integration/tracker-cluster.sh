@@ -234,6 +234,13 @@ set -- $after
 n1rej=$(tjson n1 '[n["rejected"] for n in t["nodes"] if n["name"] == "192.0.2.13:6970"][0]')
 [ "$n1rej" -ge 3 ] && ok "n1 counts $n1rej rejected packets from n3's address" ||
 	bad "n1's node n3: rejected $n1rej"
+if command -v curl >/dev/null 2>&1; then
+	ns_exec n1 curl -s http://127.0.0.1:9977/metrics >"$T/n1-metrics.out"
+	grep -q '^aptbt_tracker_gossip_packets_total{verdict="forged"} 1$' "$T/n1-metrics.out" &&
+	    grep -q '^aptbt_tracker_gossip_packets_total{verdict="replayed"} 1$' "$T/n1-metrics.out" &&
+		ok "/metrics counts the forged and the replayed packet" ||
+		{ grep gossip "$T/n1-metrics.out" >&2; bad "/metrics: no gossip counters"; }
+fi
 ctl n1 tracker >"$T/n1-tracker.out" 2>&1
 grep -q "forged" "$T/n1-tracker.out" && grep -q "^192.0.2.12:6970" "$T/n1-tracker.out" &&
 	ok "aptbt-ctl tracker shows the gossip state per node" ||
