@@ -26,7 +26,7 @@
 #include "daemon/tracker/gossip.h"
 #include "daemon/tracker/swarms.h"
 
-#define TICK_MS		50
+#define TICK_MS		GOSSIP_FLUSH_MS	/* deltas out, paced packets, heartbeats */
 #define RECV_BATCH	64		/* datagrams read per wake-up */
 
 struct node {

@@ -36,7 +36,7 @@
 
 #include "common/gossipmsg.h"
 
-#define GOSSIP_FLUSH_MS		100	/* a delta waits at most this */
+#define GOSSIP_FLUSH_MS		50	/* a delta waits at most this */
 #define GOSSIP_HEARTBEAT_MS	2000	/* something at least this often */
 #define GOSSIP_SILENT_MS	6000	/* then a node is sent everything again */
 #define GOSSIP_MAX_NODES	32
