@@ -211,6 +211,46 @@ START_TEST(test_join)
 }
 END_TEST
 
+/* A node that restarts (an empty store) is sent everything again. */
+START_TEST(test_restart)
+{
+	struct swarms		*s[2];
+	struct gossip		*g[2];
+	struct gossip_node_stats ns[GOSSIP_MAX_NODES];
+	struct swarms_peer	 p;
+	uint8_t			 ih[20];
+	char			 err[256];
+	int			 i;
+
+	memset(ih, 0x33, sizeof(ih));
+	for (i = 0; i < 2; i++) {
+		s[i] = swarms_new(TTL, 1 << 22);
+		g[i] = gossip_new(base, s[i], nodelist, keyfile, TTL, err,
+		    sizeof(err));
+		ck_assert_msg(g[i] != NULL, "%s", err);
+	}
+	for (i = 0; i < 100; i++) {
+		p = peer(i);
+		swarms_announce(s[0], ih, &p, TRK_EV_NONE, SWARMS_LOCAL, 0,
+		    (uint32_t)clock_s());
+	}
+	ck_assert_int_ge(until(s, 2, ih, 100, 2000), 0);
+	gossip_free(g[1]);
+	swarms_free(s[1]);
+	s[1] = swarms_new(TTL, 1 << 22);
+	g[1] = gossip_new(base, s[1], nodelist, keyfile, TTL, err, sizeof(err));
+	ck_assert_msg(g[1] != NULL, "%s", err);
+	ck_assert_msg(until(s, 2, ih, 100, 2000) >= 0,
+	    "the restarted node has %zu of 100 peers", npeers(s[1], ih));
+	gossip_nodes(g[0], ns, GOSSIP_MAX_NODES);
+	ck_assert_uint_ge(ns[0].full_sent, 2);
+	for (i = 0; i < 2; i++) {
+		gossip_free(g[i]);
+		swarms_free(s[i]);
+	}
+}
+END_TEST
+
 static int
 sender(const char *addr, uint16_t port)
 {
@@ -353,6 +393,7 @@ gossip_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_converge);
 	tcase_add_test(tc, test_join);
+	tcase_add_test(tc, test_restart);
 	tcase_add_test(tc, test_reject);
 	tcase_add_test(tc, test_config_errors);
 	suite_add_tcase(su, tc);
