@@ -223,8 +223,9 @@ gossip_accept(struct gossip_window *w, const struct gossip_hdr *h,
 	uint64_t	 s;
 
 	*newrun = false;
-	if (h->time_ms + GOSSIP_SKEW_MS < now_ms ||
-	    h->time_ms > now_ms + GOSSIP_SKEW_MS)
+	/* Differences, not sums: a time near 2^64 must not wrap into range. */
+	if ((h->time_ms < now_ms ? now_ms - h->time_ms : h->time_ms - now_ms) >
+	    GOSSIP_SKEW_MS)
 		return GOSSIP_ESTALE;
 	if (h->sender != w->run) {
 		/*
