@@ -183,6 +183,10 @@ START_TEST(test_stale)
 	len = packet(&b, 1, RUN, NOW + GOSSIP_SKEW_MS + 1, 2);
 	ck_assert_int_eq(gossip_open(b.buf, len, key, &h), GOSSIP_OK);
 	ck_assert_int_eq(gossip_accept(&w, &h, NOW, 100, &nr), GOSSIP_ESTALE);
+	/* A time that would wrap a sum: stale. */
+	len = packet(&b, 1, RUN, UINT64_MAX - 100, 5);
+	ck_assert_int_eq(gossip_open(b.buf, len, key, &h), GOSSIP_OK);
+	ck_assert_int_eq(gossip_accept(&w, &h, NOW, 100, &nr), GOSSIP_ESTALE);
 	/* The edges of the window are in. */
 	len = packet(&b, 1, RUN, NOW - GOSSIP_SKEW_MS, 3);
 	ck_assert_int_eq(gossip_open(b.buf, len, key, &h), GOSSIP_OK);
