@@ -25,6 +25,7 @@
 # peers, from the last first announce), and each node's gossip counters.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
+# shellcheck disable=SC2154	# PID_HOST and DIR_HOST are set by eval
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-netns.sh"
 
@@ -217,8 +218,10 @@ ns_exec c1 "$PY" "$GOSSIP" send "$KEY" 192.0.2.11:6970 --bind 192.0.2.21:6970 \
 sleep 0.3
 after=$(tjson n1 't["gossip_accepted"], t["gossip_forged"], t["gossip_replayed"], t["gossip_stale"], t["gossip_unknown"]')
 echo "figure: n1 gossip (accepted forged replayed stale unknown) before: $before, after: $after"
+# shellcheck disable=SC2086	# split into the five counters
 set -- $before
 a0=$1 f0=$2 r0=$3 s0=$4 u0=$5
+# shellcheck disable=SC2086
 set -- $after
 [ $(($2 - f0)) = 1 ] && ok "a tampered packet is dropped and counted (forged $f0 -> $2)" ||
 	bad "forged: $f0 -> $2"
