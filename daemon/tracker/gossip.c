@@ -57,6 +57,7 @@ struct gossip {
 	size_t			 nnodes;
 	struct gossip_builder	 delta;
 	uint64_t		 last_sent;
+	uint64_t		 logged;	/* clock_ms() of the last drop logged */
 	struct gossip_stats	 st;
 	/* The snapshot being collected by swarms_foreach. */
 	struct node		*filling;
@@ -349,8 +350,15 @@ receive(struct gossip *g, const uint8_t *p, size_t len,
 	g->st.verdicts[v]++;
 	if (v != GOSSIP_OK) {
 		n->st.rejected++;
-		log_info("tracker cluster: %s packet from %s dropped",
-		    gossip_verdict_name(v), n->name);
+		/* Counted always; logged once a minute, not at the sender's rate. */
+		if (g->logged == 0 || mono - g->logged >= 60000) {
+			log_info("tracker cluster: %s packet from %s dropped "
+			    "(all are counted: aptbt-ctl tracker)",
+			    gossip_verdict_name(v), n->name);
+			g->logged = mono;
+		} else
+			log_debug("tracker cluster: %s packet from %s dropped",
+			    gossip_verdict_name(v), n->name);
 		return;
 	}
 	silent = n->heard == 0 || mono - n->heard > GOSSIP_SILENT_MS;
