@@ -47,6 +47,7 @@
 #include "daemon/share/peer.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
+#include "daemon/share/utmeta.h"
 
 #define HANDSHAKE_TIMEOUT	20	/* seconds: TCP connect */
 /*
@@ -120,6 +121,8 @@ struct peer {
 	bool			 proven;	/* a daemon: its id is its key's */
 	uint8_t			 nonce[IDENT_NONCE_LEN]; /* ours, for its proof */
 	uint8_t			 ext_mux, ext_hashes, ext_pex; /* their ids */
+	uint8_t			 ext_meta;
+	struct utmeta_conn	*meta;		/* BEP 9 answers, once asked */
 	struct link		*direct;	/* the handshake's swarm */
 	struct channel		*chans;
 	size_t			 nchans, chancap;
@@ -400,6 +403,8 @@ peer_close(struct peer *p, const char *why)
 		if (p->chans[i].link != NULL)
 			link_free(p->chans[i].link, why);
 	p->nchans = 0;
+	utmeta_conn_free(p->meta);
+	p->meta = NULL;
 	events->closed(p, why);
 	event_free(p->keepalive);
 	event_free(p->deadline);
@@ -427,6 +432,7 @@ peer_shutdown(void)
 		ev_token_bucket_cfg_free(rate_cfg);
 	rate_group = NULL;
 	rate_cfg = NULL;
+	utmeta_shutdown();
 }
 
 bool
@@ -493,6 +499,13 @@ uint8_t
 peer_ext_pex(const struct peer *p)
 {
 	return p->ext_pex;
+}
+
+uint32_t
+peer_reqq(const struct peer *p)
+{
+	return p->have_ext && p->ext.reqq != 0 ? p->ext.reqq :
+	    PEER_REQQ_DEFAULT;
 }
 
 void
@@ -629,7 +642,8 @@ peer_write(struct peer *p, const void *msg, size_t len, const void *data,
 		return -1;
 	}
 	out = bufferevent_get_output(p->bev);
-	evbuffer_add(out, msg, len);
+	if (len > 0)
+		evbuffer_add(out, msg, len);
 	if (dlen > 0) {
 		/* The block goes out from the reader's buffer, not a copy. */
 		if ((r = malloc(sizeof(*r))) == NULL ||
@@ -719,6 +733,9 @@ peer_send_ext_handshake(struct peer *p)
 	/* Daemons learn of each other from their have-indexes instead. */
 	if (!p->daemon)
 		pw_ext_handshake_add(&h, "ut_pex", PEER_EXT_PEX);
+	/* Daemons have the torrent from the mirror as we do. */
+	if (!p->daemon && (h.metadata_size = utmeta_size(p->key)) > 0)
+		pw_ext_handshake_add(&h, "ut_metadata", PEER_EXT_METADATA);
 	pw_ext_handshake_add(&h, PEXT_HASHES_NAME, PEER_EXT_HASHES);
 	if (p->daemon) {
 		pw_ext_handshake_add(&h, PEXT_MUX_NAME, PEER_EXT_MUX);
@@ -1093,6 +1110,7 @@ peer_on_extended(struct peer *p, const struct pw_msg *msg)
 		p->ext_mux = pw_ext_handshake_id(&p->ext, PEXT_MUX_NAME);
 		p->ext_hashes = pw_ext_handshake_id(&p->ext, PEXT_HASHES_NAME);
 		p->ext_pex = pw_ext_handshake_id(&p->ext, "ut_pex");
+		p->ext_meta = pw_ext_handshake_id(&p->ext, "ut_metadata");
 		if (p->daemon && p->ext_mux == 0) {
 			peer_close(p, "daemon without aptbt_mux");
 			return;
@@ -1107,6 +1125,11 @@ peer_on_extended(struct peer *p, const struct pw_msg *msg)
 	case PEER_EXT_MUX:
 		if (p->daemon)
 			peer_on_mux(p, msg->payload + 1, msg->len - 1);
+		break;
+	case PEER_EXT_METADATA:
+		if (!p->daemon)
+			utmeta_handle(p, &p->meta, p->ext_meta,
+			    msg->payload + 1, msg->len - 1);
 		break;
 	case PEER_EXT_HASHES:
 	case PEER_EXT_PEX:

@@ -38,6 +38,7 @@ enum {
 	PEER_EXT_PEX = 1,
 	PEER_EXT_HASHES = 2,
 	PEER_EXT_MUX = 3,
+	PEER_EXT_METADATA = 4,	/* BEP 9, metadata-mode swarms only */
 };
 
 /* How we came to talk to a peer, for "aptbt-ctl peers". */
@@ -137,6 +138,12 @@ int	 peer_send(struct peer *, uint32_t sid, const struct bytebuf *msg,
 const uint8_t *peer_key(const struct peer *);
 /* The port the peer listens on, from its extended handshake (0: unknown). */
 uint16_t peer_listen_port(const struct peer *);
+/*
+ * Requests we may keep outstanding to the peer on one link: its "reqq",
+ * PEER_REQQ_DEFAULT when it gave none.
+ */
+#define PEER_REQQ_DEFAULT	250
+uint32_t peer_reqq(const struct peer *);
 /* Our extension id for aptbt_hashes as the peer numbered it (0: none). */
 uint8_t	 peer_ext_hashes(const struct peer *);
 /* The same for ut_pex (0: the peer does not take it). */
