@@ -221,6 +221,15 @@ torrents_by_key(const uint8_t key[SWARMKEY_LEN])
 	return shamap_get(&by_key, key);
 }
 
+const struct torrent *
+torrents_next(size_t *pos)
+{
+	const uint8_t	*k;
+	void		*t;
+
+	return shamap_next(&by_sha, pos, &k, &t) ? t : NULL;
+}
+
 void
 torrents_foreach(void (*cb)(const struct torrent *, void *), void *arg)
 {

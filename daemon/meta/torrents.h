@@ -75,6 +75,12 @@ const struct torrent *torrents_by_key(const uint8_t key[SWARMKEY_LEN]);
  * -EIO when the file no longer holds it, -ENOMEM.
  */
 int	 torrents_info(const struct torrent *, uint8_t **out, size_t *len);
+/*
+ * A walk that may span loop turns: the torrent after *pos (start at 0),
+ * or NULL at the end.  Torrents added or dropped meanwhile may be missed
+ * or seen twice.
+ */
+const struct torrent *torrents_next(size_t *pos);
 void	 torrents_foreach(void (*cb)(const struct torrent *, void *), void *);
 size_t	 torrents_count(void);
 
