@@ -9,6 +9,14 @@
 #   the requests outstanding (asked, neither served nor cancelled).
 #   Prints "outstanding MAX SERVED" at the end, after SECONDS or when
 #   aptbtd closes the connection.
+# usage: rawpeer.py lsdsend KEYHEX PORT
+#   Send one BEP 14 announce of KEYHEX for PORT to the LSD group.
+# usage: rawpeer.py lsdlisten KEYHEX SECONDS
+#   Join the LSD group and print "announce SECONDS ADDR" for each announce
+#   naming KEYHEX, then "announces N".
+# usage: rawpeer.py accept ADDR PORT SECONDS
+#   Listen on ADDR:PORT and print "handshake KEYHEX ADDR" for each
+#   connection's BEP 3 handshake.
 # usage: rawpeer.py meta HOST PORT KEYHEX N
 #   Dial aptbtd for swarm KEYHEX, print what its extended handshake says
 #   ("ext ut_metadata ID metadata_size SIZE", 0 and -1 when absent), then
@@ -18,6 +26,7 @@
 #   order, once each).
 import hashlib
 import os
+import select
 import signal
 import socket
 import struct
@@ -171,10 +180,77 @@ def meta(host, port, key, n):
         hashlib.sha1(body).hexdigest() if body else "-")
 
 
+LSD_GROUP = "239.192.152.143"
+
+
+def lsdsend(key, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    s.sendto(("BT-SEARCH * HTTP/1.1\r\nHost: %s:6771\r\nPort: %d\r\n"
+              "Infohash: %s\r\ncookie: 5eed5eed\r\n\r\n\r\n" %
+              (LSD_GROUP, int(port), key)).encode(), (LSD_GROUP, 6771))
+    say("lsd-sent", key, port)
+
+
+def lsdlisten(key, secs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("", 6771))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                 socket.inet_aton(LSD_GROUP) + socket.inet_aton("0.0.0.0"))
+    t0 = time.time()
+    end = t0 + float(secs)
+    n = 0
+    say("listening")
+    while time.time() < end:
+        r, _, _ = select.select([s], [], [], 0.2)
+        if not r:
+            continue
+        data, a = s.recvfrom(2048)
+        if key.lower().encode() in data.lower():
+            n += 1
+            say("announce %.1f %s" % (time.time() - t0, a[0]))
+    say("announces", n)
+
+
+def accept(addr, port, secs):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(16)
+    say("listening")
+    end = time.time() + float(secs)
+    while time.time() < end:
+        r, _, _ = select.select([ls], [], [], 0.2)
+        if not r:
+            continue
+        c, a = ls.accept()
+        c.settimeout(5)
+        hs = b""
+        try:
+            while len(hs) < 68:
+                chunk = c.recv(68 - len(hs))
+                if not chunk:
+                    break
+                hs += chunk
+        except OSError:
+            pass
+        if len(hs) == 68 and hs[:20] == PROTOCOL:
+            say("handshake", hs[28:48].hex(), a[0])
+        c.close()
+
+
 def main(argv):
     if argv[1] == "seed":
         seed(argv[2], argv[3], bytes.fromhex(argv[4]), argv[5],
              int(argv[6]), argv[7])
+    elif argv[1] == "lsdsend":
+        lsdsend(argv[2], argv[3])
+    elif argv[1] == "lsdlisten":
+        lsdlisten(argv[2], argv[3])
+    elif argv[1] == "accept":
+        accept(argv[2], argv[3], argv[4])
     elif argv[1] == "meta":
         meta(argv[2], argv[3], bytes.fromhex(argv[4]), argv[5])
     else:
