@@ -35,6 +35,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -79,6 +80,9 @@
  * connections each one byte short of one held 100 MB.
  */
 #define INPUT_BUDGET		(16 * 1024 * 1024)
+
+/* The peer's end closed the connection (as opposed to us, or an error). */
+#define PEER_WHY_HUNG_UP	"closed by peer"
 
 uint8_t	PEER_DAEMON_KEY[SWARMKEY_LEN];
 uint8_t	peer_self_id[20];
@@ -129,6 +133,8 @@ struct peer {
 	uint32_t		 next_sid;
 	struct meter		 in, out;
 	unsigned		 refs;		/* handlers running */
+	uint64_t		 connected_ms;	/* our dial's TCP connect */
+	bool			 hung_up;	/* closed by the peer's end */
 };
 
 static TAILQ_HEAD(, peer)	 peers = TAILQ_HEAD_INITIALIZER(peers);
@@ -394,6 +400,9 @@ peer_close(struct peer *p, const char *why)
 		return;
 	log_debug("peer %s: closed: %s", p->name, why);
 	p->phase = PH_CLOSED;
+	p->hung_up = strcmp(why, PEER_WHY_HUNG_UP) == 0 ||
+	    strcmp(why, strerror(ECONNRESET)) == 0 ||
+	    strcmp(why, strerror(EPIPE)) == 0;
 	TAILQ_REMOVE(&peers, p, entry);
 	npeers--;
 	if (p->direct != NULL)
@@ -499,6 +508,13 @@ uint8_t
 peer_ext_pex(const struct peer *p)
 {
 	return p->ext_pex;
+}
+
+bool
+peer_hung_up_within(const struct peer *p, uint64_t ms)
+{
+	return p->outgoing && p->hung_up && p->connected_ms != 0 &&
+	    clock_ms() - p->connected_ms <= ms;
 }
 
 uint32_t
@@ -1188,7 +1204,7 @@ peer_fill(struct peer *p, evutil_socket_t fd)
 	while ((r = readv(fd, iov, n)) == -1 && errno == EINTR)
 		;
 	if (r == 0) {
-		peer_close(p, "closed by peer");
+		peer_close(p, PEER_WHY_HUNG_UP);
 		return false;
 	}
 	if (r == -1) {
@@ -1378,6 +1394,7 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 		    &one, sizeof(one));
 		p->phase = PH_HANDSHAKE;
+		p->connected_ms = clock_ms();
 		bufferevent_set_timeouts(bev, NULL, &write_stall);
 		if (peer_start_reading(p) != 0) {
 			peer_close(p, "out of memory");
@@ -1390,7 +1407,7 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		peer_close(p, p->phase == PH_CONNECTING ? "connect timed out" :
 		    "not reading what we send");
 	else if (what & BEV_EVENT_EOF)
-		peer_close(p, "closed by peer");
+		peer_close(p, PEER_WHY_HUNG_UP);
 	else if (what & BEV_EVENT_ERROR)
 		peer_close(p, strerror(EVUTIL_SOCKET_ERROR()));
 }

@@ -113,6 +113,11 @@ const char *peer_name(const struct peer *);
 const uint8_t *peer_id(const struct peer *);
 const struct sockaddr *peer_addr(const struct peer *);
 void	 peer_get_stats(const struct peer *, struct peer_stats *);
+/*
+ * Our dial that the peer itself closed (end of stream, reset) within ms
+ * of the TCP connection being made; asked of a closed peer.
+ */
+bool	 peer_hung_up_within(const struct peer *, uint64_t ms);
 /* Penalise a peer for bad data; it is banned past a threshold. */
 void	 peer_penalise(struct peer *, int points, const char *why);
 /* Ban the peer's host at once (it broke a hard limit) and close it. */
