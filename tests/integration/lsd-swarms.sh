@@ -115,7 +115,7 @@ ns_exec r "$PY" "$RAW" lsdsend "$IH" 6881 >"$T/lsdsend.out" 2>&1 ||
 	fail "rawpeer.py lsdsend failed: $(cat "$T/lsdsend.out")"
 sleep 1
 fetch large2 || { show "$T/fetch-large2.out"; bad "d did not fetch $DEBNAME"; }
-wait_for_file_line "$T/accept.out" "^handshake $IH $D$" 10 &&
+wait_for_file_line "$T/accept.out" "^handshake $IH $D " 10 &&
 	ok "d dialled r for $IH, announced before d joined the swarm" ||
 	{ bad "d did not dial r for $IH (announced a second before d joined)"; show "$T/accept.out"; }
 stop_wait "$PID_A" 5

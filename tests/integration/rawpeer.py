@@ -15,8 +15,8 @@
 #   Join the LSD group and print "announce SECONDS ADDR" for each announce
 #   naming KEYHEX, then "announces N".
 # usage: rawpeer.py accept ADDR PORT SECONDS
-#   Listen on ADDR:PORT and print "handshake KEYHEX ADDR" for each
-#   connection's BEP 3 handshake.
+#   Listen on ADDR:PORT and print "handshake KEYHEX ADDR SECONDS" for
+#   each connection's BEP 3 handshake, then hang up on it at once.
 # usage: rawpeer.py meta HOST PORT KEYHEX N
 #   Dial aptbtd for swarm KEYHEX, print what its extended handshake says
 #   ("ext ut_metadata ID metadata_size SIZE", 0 and -1 when absent), then
@@ -220,7 +220,8 @@ def accept(addr, port, secs):
     ls.bind((addr, int(port)))
     ls.listen(16)
     say("listening")
-    end = time.time() + float(secs)
+    t0 = time.time()
+    end = t0 + float(secs)
     while time.time() < end:
         r, _, _ = select.select([ls], [], [], 0.2)
         if not r:
@@ -237,7 +238,8 @@ def accept(addr, port, secs):
         except OSError:
             pass
         if len(hs) == 68 and hs[:20] == PROTOCOL:
-            say("handshake", hs[28:48].hex(), a[0])
+            say("handshake", hs[28:48].hex(), a[0],
+                "%.2f" % (time.time() - t0))
         c.close()
 
 
