@@ -64,7 +64,8 @@ info_of(const struct torrent *t)
 	    memcmp(cached.sha256, t->sha256, SHA256_LEN) == 0)
 		return cached.info;
 	if ((rc = torrents_info(t, &buf, &len)) != 0) {
-		log_warnx("ut_metadata: torrent of a file: %s", strerror(-rc));
+		log_debug("ut_metadata: saved torrent unreadable: %s",
+		    strerror(-rc));
 		return NULL;
 	}
 	free(cached.info);
@@ -142,8 +143,11 @@ send_piece(struct peer *p, struct utmeta_conn *c, uint8_t id,
 		return false;	/* zero-metadata: no dictionary to give */
 	npieces = (t->info_len + PW_UTMETA_PIECE - 1) / PW_UTMETA_PIECE;
 	if (piece >= npieces || c->queued >= UTMETA_QUEUED ||
-	    c->served >= UTMETA_PASSES * npieces ||
-	    (info = info_of(t)) == NULL)
+	    c->served >= UTMETA_PASSES * npieces)
+		return false;
+	/* A read that fails counts too: a peer cannot make us retry it. */
+	c->served++;
+	if ((info = info_of(t)) == NULL)
 		return false;
 	memset(&u, 0, sizeof(u));
 	u.type = PW_UTMETA_DATA;
@@ -163,7 +167,6 @@ send_piece(struct peer *p, struct utmeta_conn *c, uint8_t id,
 	a->conn = c;
 	c->refs++;
 	c->queued++;
-	c->served++;
 	peer_send(p, 0, &none, a->msg.data, a->msg.len, answer_sent, a);
 	return true;
 }
