@@ -356,6 +356,8 @@ mi_info(struct metainfo *mi, const struct benc_doc *d, int info)
 	bool			 v2 = false;
 	int			 rv;
 
+	mi->info_off = t->start;
+	mi->info_len = t->end - t->start;
 	sha1(d->buf + t->start, t->end - t->start, mi->info_hash_v1);
 	sha256(d->buf + t->start, t->end - t->start, mi->info_hash_v2);
 	if (benc_dict_get(d, info, "files") != -1)

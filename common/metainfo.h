@@ -79,6 +79,8 @@ struct metainfo {
 	size_t		 nwebseeds;
 	uint8_t		*raw;		/* private copy the pointers point into */
 	size_t		 rawlen;
+	/* Where the info dictionary's bytes are in raw (BEP 9 serves them). */
+	size_t		 info_off, info_len;
 };
 
 /*

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * peerwire.h - the BitTorrent peer wire codec (BEP 3, 6, 10, 11).
+ * peerwire.h - the BitTorrent peer wire codec (BEP 3, 6, 9, 10, 11).
  *
  * Pure functions over byte buffers: the daemon's connections, the
  * multiplexing extension (common/peerext.h) and the fuzzers share them,
@@ -231,5 +231,37 @@ struct pw_pex {
 int	pw_pex_parse(const uint8_t *, size_t len, struct pw_pex *);
 /* A whole message under the peer's ut_pex id. */
 int	pw_pex_put(struct bytebuf *, uint8_t ext_id, const struct pw_pex *);
+
+/*
+ * BEP 9 ut_metadata: the torrent's info dictionary in 16 KiB pieces.  A
+ * payload (after the extension id) is a dictionary with msg_type and
+ * piece; data adds total_size and is followed by the piece's bytes.
+ * pw_utmeta_parse returns 0, -ENOTSUP for a msg_type BEP 9 does not
+ * define (to be ignored), or -EBADMSG: a missing key, a piece beyond
+ * PW_UTMETA_MAX_PIECES, bytes after a request or reject, or data over
+ * PW_UTMETA_PIECE bytes.  data points into the input.
+ */
+#define PW_UTMETA_PIECE		16384
+#define PW_UTMETA_MAX_SIZE	(16 * 1024 * 1024)	/* MI_MAX_INPUT */
+#define PW_UTMETA_MAX_PIECES	(PW_UTMETA_MAX_SIZE / PW_UTMETA_PIECE)
+
+enum pw_utmeta_type {
+	PW_UTMETA_REQUEST = 0,
+	PW_UTMETA_DATA = 1,
+	PW_UTMETA_REJECT = 2,
+};
+
+struct pw_utmeta {
+	int		 type;		/* enum pw_utmeta_type */
+	uint32_t	 piece;
+	int64_t		 total_size;	/* data only; -1 otherwise */
+	const uint8_t	*data;		/* data only */
+	size_t		 len;
+};
+
+int	pw_utmeta_parse(const uint8_t *, size_t len, struct pw_utmeta *);
+/* A whole message under the peer's ut_metadata id; -EINVAL, -ENOMEM. */
+int	pw_utmeta_put(struct bytebuf *, uint8_t ext_id,
+	    const struct pw_utmeta *);
 
 #endif

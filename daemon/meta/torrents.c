@@ -221,6 +221,15 @@ torrents_by_key(const uint8_t key[SWARMKEY_LEN])
 	return shamap_get(&by_key, key);
 }
 
+const struct torrent *
+torrents_next(size_t *pos)
+{
+	const uint8_t	*k;
+	void		*t;
+
+	return shamap_next(&by_sha, pos, &k, &t) ? t : NULL;
+}
+
 void
 torrents_foreach(void (*cb)(const struct torrent *, void *), void *arg)
 {
@@ -254,6 +263,8 @@ torrent_from(struct torrent *t, const uint8_t *sha256, uint64_t size,
 	if ((t->pieces = malloc((size_t)mi->npieces * SHA1_LEN)) == NULL)
 		return -ENOMEM;
 	t->trackers = list_of(mi);
+	t->info_off = (uint32_t)mi->info_off;
+	t->info_len = (uint32_t)mi->info_len;
 	memcpy(t->pieces, mi->pieces, (size_t)mi->npieces * SHA1_LEN);
 	return 0;
 }
@@ -330,6 +341,46 @@ torrents_add(const uint8_t sha256[SHA256_LEN], uint64_t size,
 	if ((rc = save(sha256, raw, len)) != 0)
 		log_warnx("torrents: cannot save in %s: %s", dir,
 		    strerror(-rc));
+	return 0;
+}
+
+/*
+ * A small file in the state folder, read on the loop like the rest of
+ * this module's files; the hash check catches a file replaced under us.
+ */
+int
+torrents_info(const struct torrent *t, uint8_t **out, size_t *len)
+{
+	char		 hex[2 * SHA256_LEN + 1], path[PATH_MAX];
+	uint8_t		*buf, h[SHA1_LEN];
+	ssize_t		 n;
+	int		 fd;
+
+	*out = NULL;
+	*len = 0;
+	if (dir == NULL || t->info_len == 0)
+		return -ENOENT;
+	hex_encode(t->sha256, SHA256_LEN, hex);
+	snprintf(path, sizeof(path), "%s/%s.torrent", dir, hex);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -ENOENT;
+	if ((buf = malloc(t->info_len)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = pread(fd, buf, t->info_len, t->info_off);
+	close(fd);
+	if (n != (ssize_t)t->info_len) {
+		free(buf);
+		return -EIO;
+	}
+	sha1(buf, t->info_len, h);
+	if (memcmp(h, t->ih1, SWARMKEY_LEN) != 0) {
+		free(buf);
+		return -EIO;
+	}
+	*out = buf;
+	*len = t->info_len;
 	return 0;
 }
 

@@ -46,6 +46,8 @@ struct torrent {
 	 * localization), saved beside the torrent; NULL when none.
 	 */
 	const struct torrent_trackers *host_trackers;
+	/* The info dictionary's place in the saved file (BEP 9). */
+	uint32_t	 info_off, info_len;
 };
 
 /* Load the saved torrents (at start-up, before the loop runs). */
@@ -66,6 +68,19 @@ int	 torrents_set_host_trackers(const uint8_t sha256[SHA256_LEN],
 const struct torrent *torrents_by_sha256(const uint8_t sha256[SHA256_LEN]);
 /* By either info-hash (v2 truncated to 20 bytes, as BEP 52 swarms do). */
 const struct torrent *torrents_by_key(const uint8_t key[SWARMKEY_LEN]);
+/*
+ * The info dictionary's bytes, read from the saved torrent and checked
+ * against the v1 info-hash, for peers that know only that (BEP 9): a
+ * malloc'ed copy in *out.  0, -ENOENT when the torrent was not saved,
+ * -EIO when the file no longer holds it, -ENOMEM.
+ */
+int	 torrents_info(const struct torrent *, uint8_t **out, size_t *len);
+/*
+ * A walk that may span loop turns: the torrent after *pos (start at 0),
+ * or NULL at the end.  Torrents added or dropped meanwhile may be missed
+ * or seen twice.
+ */
+const struct torrent *torrents_next(size_t *pos);
 void	 torrents_foreach(void (*cb)(const struct torrent *, void *), void *);
 size_t	 torrents_count(void);
 

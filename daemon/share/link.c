@@ -463,6 +463,9 @@ link_pump(struct link *l)
 		l->pipeline = PIPELINE_MIN;
 	if (l->pipeline > PIPELINE_MAX)
 		l->pipeline = PIPELINE_MAX;
+	/* Never more than the peer said it keeps (BEP 10 "reqq"). */
+	if (l->pipeline > peer_reqq(l->peer))
+		l->pipeline = peer_reqq(l->peer);
 	/* Under a limit the tree hands out requests one block at a time. */
 	if (pace != 0) {
 		if (l->nreqs < l->pipeline)

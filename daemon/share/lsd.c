@@ -32,6 +32,7 @@
 #include "daemon/share/lsd.h"
 
 #define KEY_INTERVAL_MS		60000	/* BEP 14: once a minute per key */
+static uint64_t	key_interval_ms = KEY_INTERVAL_MS;
 #define PRESENCE_INTERVAL_MS	300000
 #define TOKEN_MS		1000	/* one datagram a second ... */
 #define TOKEN_BURST		4	/* ... after a burst of this many */
@@ -94,7 +95,7 @@ find(const uint8_t *key)
 static uint64_t
 due(const struct tracked *t)
 {
-	return t->last_sent == 0 ? 0 : t->last_sent + KEY_INTERVAL_MS;
+	return t->last_sent == 0 ? 0 : t->last_sent + key_interval_ms;
 }
 
 /* Forget keys that are neither queued nor inside their minute. */
@@ -536,6 +537,12 @@ lsd_announce(const uint8_t (*keys)[LSD_KEY_LEN], size_t nkeys)
 		log_debug("lsd: key table full, some keys not announced");
 	kick();
 	return rc;
+}
+
+void
+lsd_set_key_interval(uint64_t ms)
+{
+	key_interval_ms = ms > 0 && ms < KEY_INTERVAL_MS ? ms : KEY_INTERVAL_MS;
 }
 
 void

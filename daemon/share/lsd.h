@@ -60,4 +60,10 @@ int	lsd_announce(const uint8_t (*keys)[LSD_KEY_LEN], size_t nkeys);
  */
 void	lsd_presence(const uint8_t *key);
 
+/*
+ * For tests only: let a key go out again after ms instead of a minute,
+ * so a shortened re-announce interval (announce.c) is seen.
+ */
+void	lsd_set_key_interval(uint64_t ms);
+
 #endif

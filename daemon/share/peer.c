@@ -35,6 +35,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -47,6 +48,7 @@
 #include "daemon/share/peer.h"
 #include "daemon/base/state.h"
 #include "daemon/share/swarm.h"
+#include "daemon/share/utmeta.h"
 
 #define HANDSHAKE_TIMEOUT	20	/* seconds: TCP connect */
 /*
@@ -78,6 +80,9 @@
  * connections each one byte short of one held 100 MB.
  */
 #define INPUT_BUDGET		(16 * 1024 * 1024)
+
+/* The peer's end closed the connection (as opposed to us, or an error). */
+#define PEER_WHY_HUNG_UP	"closed by peer"
 
 uint8_t	PEER_DAEMON_KEY[SWARMKEY_LEN];
 uint8_t	peer_self_id[20];
@@ -120,12 +125,16 @@ struct peer {
 	bool			 proven;	/* a daemon: its id is its key's */
 	uint8_t			 nonce[IDENT_NONCE_LEN]; /* ours, for its proof */
 	uint8_t			 ext_mux, ext_hashes, ext_pex; /* their ids */
+	uint8_t			 ext_meta;
+	struct utmeta_conn	*meta;		/* BEP 9 answers, once asked */
 	struct link		*direct;	/* the handshake's swarm */
 	struct channel		*chans;
 	size_t			 nchans, chancap;
 	uint32_t		 next_sid;
 	struct meter		 in, out;
 	unsigned		 refs;		/* handlers running */
+	uint64_t		 connected_ms;	/* our dial's TCP connect */
+	bool			 hung_up;	/* closed by the peer's end */
 };
 
 static TAILQ_HEAD(, peer)	 peers = TAILQ_HEAD_INITIALIZER(peers);
@@ -391,6 +400,9 @@ peer_close(struct peer *p, const char *why)
 		return;
 	log_debug("peer %s: closed: %s", p->name, why);
 	p->phase = PH_CLOSED;
+	p->hung_up = strcmp(why, PEER_WHY_HUNG_UP) == 0 ||
+	    strcmp(why, strerror(ECONNRESET)) == 0 ||
+	    strcmp(why, strerror(EPIPE)) == 0;
 	TAILQ_REMOVE(&peers, p, entry);
 	npeers--;
 	if (p->direct != NULL)
@@ -400,6 +412,8 @@ peer_close(struct peer *p, const char *why)
 		if (p->chans[i].link != NULL)
 			link_free(p->chans[i].link, why);
 	p->nchans = 0;
+	utmeta_conn_free(p->meta);
+	p->meta = NULL;
 	events->closed(p, why);
 	event_free(p->keepalive);
 	event_free(p->deadline);
@@ -427,6 +441,7 @@ peer_shutdown(void)
 		ev_token_bucket_cfg_free(rate_cfg);
 	rate_group = NULL;
 	rate_cfg = NULL;
+	utmeta_shutdown();
 }
 
 bool
@@ -493,6 +508,20 @@ uint8_t
 peer_ext_pex(const struct peer *p)
 {
 	return p->ext_pex;
+}
+
+bool
+peer_hung_up_within(const struct peer *p, uint64_t ms)
+{
+	return p->outgoing && p->hung_up && p->connected_ms != 0 &&
+	    clock_ms() - p->connected_ms <= ms;
+}
+
+uint32_t
+peer_reqq(const struct peer *p)
+{
+	return p->have_ext && p->ext.reqq != 0 ? p->ext.reqq :
+	    PEER_REQQ_DEFAULT;
 }
 
 void
@@ -629,7 +658,8 @@ peer_write(struct peer *p, const void *msg, size_t len, const void *data,
 		return -1;
 	}
 	out = bufferevent_get_output(p->bev);
-	evbuffer_add(out, msg, len);
+	if (len > 0)
+		evbuffer_add(out, msg, len);
 	if (dlen > 0) {
 		/* The block goes out from the reader's buffer, not a copy. */
 		if ((r = malloc(sizeof(*r))) == NULL ||
@@ -719,6 +749,9 @@ peer_send_ext_handshake(struct peer *p)
 	/* Daemons learn of each other from their have-indexes instead. */
 	if (!p->daemon)
 		pw_ext_handshake_add(&h, "ut_pex", PEER_EXT_PEX);
+	/* Daemons have the torrent from the mirror as we do. */
+	if (!p->daemon && (h.metadata_size = utmeta_size(p->key)) > 0)
+		pw_ext_handshake_add(&h, "ut_metadata", PEER_EXT_METADATA);
 	pw_ext_handshake_add(&h, PEXT_HASHES_NAME, PEER_EXT_HASHES);
 	if (p->daemon) {
 		pw_ext_handshake_add(&h, PEXT_MUX_NAME, PEER_EXT_MUX);
@@ -1093,6 +1126,7 @@ peer_on_extended(struct peer *p, const struct pw_msg *msg)
 		p->ext_mux = pw_ext_handshake_id(&p->ext, PEXT_MUX_NAME);
 		p->ext_hashes = pw_ext_handshake_id(&p->ext, PEXT_HASHES_NAME);
 		p->ext_pex = pw_ext_handshake_id(&p->ext, "ut_pex");
+		p->ext_meta = pw_ext_handshake_id(&p->ext, "ut_metadata");
 		if (p->daemon && p->ext_mux == 0) {
 			peer_close(p, "daemon without aptbt_mux");
 			return;
@@ -1107,6 +1141,11 @@ peer_on_extended(struct peer *p, const struct pw_msg *msg)
 	case PEER_EXT_MUX:
 		if (p->daemon)
 			peer_on_mux(p, msg->payload + 1, msg->len - 1);
+		break;
+	case PEER_EXT_METADATA:
+		if (!p->daemon)
+			utmeta_handle(p, &p->meta, p->ext_meta,
+			    msg->payload + 1, msg->len - 1);
 		break;
 	case PEER_EXT_HASHES:
 	case PEER_EXT_PEX:
@@ -1165,7 +1204,7 @@ peer_fill(struct peer *p, evutil_socket_t fd)
 	while ((r = readv(fd, iov, n)) == -1 && errno == EINTR)
 		;
 	if (r == 0) {
-		peer_close(p, "closed by peer");
+		peer_close(p, PEER_WHY_HUNG_UP);
 		return false;
 	}
 	if (r == -1) {
@@ -1355,6 +1394,7 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 		    &one, sizeof(one));
 		p->phase = PH_HANDSHAKE;
+		p->connected_ms = clock_ms();
 		bufferevent_set_timeouts(bev, NULL, &write_stall);
 		if (peer_start_reading(p) != 0) {
 			peer_close(p, "out of memory");
@@ -1367,7 +1407,7 @@ peer_event_cb(struct bufferevent *bev, short what, void *arg)
 		peer_close(p, p->phase == PH_CONNECTING ? "connect timed out" :
 		    "not reading what we send");
 	else if (what & BEV_EVENT_EOF)
-		peer_close(p, "closed by peer");
+		peer_close(p, PEER_WHY_HUNG_UP);
 	else if (what & BEV_EVENT_ERROR)
 		peer_close(p, strerror(EVUTIL_SOCKET_ERROR()));
 }

@@ -38,6 +38,7 @@ enum {
 	PEER_EXT_PEX = 1,
 	PEER_EXT_HASHES = 2,
 	PEER_EXT_MUX = 3,
+	PEER_EXT_METADATA = 4,	/* BEP 9, metadata-mode swarms only */
 };
 
 /* How we came to talk to a peer, for "aptbt-ctl peers". */
@@ -112,6 +113,11 @@ const char *peer_name(const struct peer *);
 const uint8_t *peer_id(const struct peer *);
 const struct sockaddr *peer_addr(const struct peer *);
 void	 peer_get_stats(const struct peer *, struct peer_stats *);
+/*
+ * Our dial that the peer itself closed (end of stream, reset) within ms
+ * of the TCP connection being made; asked of a closed peer.
+ */
+bool	 peer_hung_up_within(const struct peer *, uint64_t ms);
 /* Penalise a peer for bad data; it is banned past a threshold. */
 void	 peer_penalise(struct peer *, int points, const char *why);
 /* Ban the peer's host at once (it broke a hard limit) and close it. */
@@ -137,6 +143,12 @@ int	 peer_send(struct peer *, uint32_t sid, const struct bytebuf *msg,
 const uint8_t *peer_key(const struct peer *);
 /* The port the peer listens on, from its extended handshake (0: unknown). */
 uint16_t peer_listen_port(const struct peer *);
+/*
+ * Requests we may keep outstanding to the peer on one link: its "reqq",
+ * PEER_REQQ_DEFAULT when it gave none.
+ */
+#define PEER_REQQ_DEFAULT	250
+uint32_t peer_reqq(const struct peer *);
 /* Our extension id for aptbt_hashes as the peer numbered it (0: none). */
 uint8_t	 peer_ext_hashes(const struct peer *);
 /* The same for ut_pex (0: the peer does not take it). */

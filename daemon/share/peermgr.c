@@ -36,6 +36,7 @@
 #include "daemon/share/hearsay.h"
 #include "daemon/share/link.h"
 #include "daemon/share/ownindex.h"
+#include "daemon/share/redial.h"
 #include "daemon/share/peer.h"
 #include "daemon/share/peermgr.h"
 #include "daemon/share/site.h"
@@ -853,6 +854,7 @@ peermgr_peer_closed(struct peer *p, const char *why)
 	    !is_self(peer_addr(p)))
 		memcpy(&selves[nselves < MAX_SELF ? nselves++ : 0],
 		    peer_addr(p), sizeof(selves[0]));
+	redial_closed(p);
 	if ((d = daemon_of(p)) != NULL) {
 		log_info("peers: daemon %s disconnected: %s", peer_name(p),
 		    why);
@@ -1113,6 +1115,8 @@ peermgr_init(struct event_base *base)
 	pm_base = base;
 	retry_ev = evtimer_new(base, retry_cb, NULL);
 	flush_ev = evtimer_new(base, flush_cb, NULL);
+	if (redial_init(base) != 0)
+		return -ENOMEM;
 	return retry_ev != NULL && flush_ev != NULL ? 0 : -ENOMEM;
 }
 
@@ -1158,6 +1162,7 @@ peermgr_shutdown(void)
 	if (flush_ev != NULL)
 		event_free(flush_ev);
 	retry_ev = flush_ev = NULL;
+	redial_shutdown();
 	ownindex_shutdown();
 	for (i = 0; i < 3; i++) {
 		free(pend[i]);

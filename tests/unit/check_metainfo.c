@@ -110,6 +110,15 @@ START_TEST(test_known_answers)
 	ck_assert_int_eq(metainfo_parse(&mi, out.data, out.len), 0);
 	ck_assert(mi.has_v1);
 	assert_hex(mi.info_hash_v1, SHA1_LEN, kat[_i].v1);
+	/* The info dictionary's span, as BEP 9 serves it, hashes to it. */
+	{
+		uint8_t	h[SHA1_LEN];
+
+		ck_assert_uint_le(mi.info_off + mi.info_len, out.len);
+		ck_assert_int_eq(out.data[mi.info_off], 'd');
+		sha1(out.data + mi.info_off, mi.info_len, h);
+		ck_assert(memcmp(h, mi.info_hash_v1, SHA1_LEN) == 0);
+	}
 	ck_assert(mi.has_v2 == (kat[_i].v2 != NULL));
 	if (kat[_i].v2 != NULL) {
 		assert_hex(mi.info_hash_v2, SHA256_LEN, kat[_i].v2);

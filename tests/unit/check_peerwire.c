@@ -536,6 +536,53 @@ START_TEST(test_pex_bounded)
 }
 END_TEST
 
+/* BEP 9's own examples, byte for byte, and what is refused. */
+START_TEST(test_utmeta)
+{
+	static const char	req[] = "d8:msg_typei0e5:piecei0ee";
+	static const char	data[] =
+	    "d8:msg_typei1e5:piecei0e10:total_sizei8eexxxxxxxx";
+	static const char	*const bad[] = {
+		"d8:msg_typei0ee",			/* no piece */
+		"d5:piecei0ee",				/* no msg_type */
+		"d8:msg_typei0e5:piecei-1ee",		/* negative */
+		"d8:msg_typei0e5:piecei1024ee",		/* past 16 MiB */
+		"d8:msg_typei2e5:piecei0eex",		/* bytes after reject */
+		"d8:msg_typei1e5:piecei0ee",		/* data, no total_size */
+		"d8:msg_typei1e5:piecei0e10:total_sizei0ee",
+		"li1ee",
+	};
+	struct pw_utmeta	u;
+	struct bytebuf		b = BYTEBUF_INIT;
+	struct pw_msg		m;
+	size_t			i;
+
+	ck_assert_int_eq(pw_utmeta_parse((const uint8_t *)req,
+	    sizeof(req) - 1, &u), 0);
+	ck_assert_int_eq(u.type, PW_UTMETA_REQUEST);
+	ck_assert_uint_eq(u.piece, 0);
+	ck_assert_int_eq(pw_utmeta_parse((const uint8_t *)data,
+	    sizeof(data) - 1, &u), 0);
+	ck_assert_int_eq(u.type, PW_UTMETA_DATA);
+	ck_assert_int_eq(u.total_size, 8);
+	ck_assert_uint_eq(u.len, 8);
+	ck_assert(memcmp(u.data, "xxxxxxxx", 8) == 0);
+	/* Built back: the same bytes under the receiver's id. */
+	ck_assert_int_eq(pw_utmeta_put(&b, 3, &u), 0);
+	ck_assert_int_eq(pw_msg_next(b.data, b.len, &m), (ssize_t)b.len);
+	ck_assert_uint_eq(m.ext_id, 3);
+	ck_assert_uint_eq(m.len - 1, sizeof(data) - 1);
+	ck_assert(memcmp(m.payload + 1, data, sizeof(data) - 1) == 0);
+	bytebuf_free(&b);
+	/* A later msg_type is ignored, not an error. */
+	ck_assert_int_eq(pw_utmeta_parse((const uint8_t *)
+	    "d8:msg_typei7e5:piecei0ee", 25, &u), -ENOTSUP);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(pw_utmeta_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), &u) == -EBADMSG, "accepted %s", bad[i]);
+}
+END_TEST
+
 static Suite *
 peerwire_suite(void)
 {
@@ -552,6 +599,7 @@ peerwire_suite(void)
 	tcase_add_test(tc, test_ext_handshake_tolerant);
 	tcase_add_test(tc, test_pex);
 	tcase_add_test(tc, test_pex_bounded);
+	tcase_add_test(tc, test_utmeta);
 	suite_add_tcase(s, tc);
 	return s;
 }
