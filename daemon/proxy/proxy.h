@@ -15,7 +15,9 @@
  * (common/proxyurl.h decides), and anything else gets a 4xx and the
  * connection closes.  Bounds: PROXY_MAX_CONNS connections (of which
  * PROXY_MAX_CONNS_CLIENT from one address), PROXY_MAX_REQS
- * requests waiting on the engine, PROXY_HEADERS_MAX bytes of headers,
+ * requests waiting on the engine (PROXY_AHEAD of a connection's
+ * pipelined requests among them, started before their turn),
+ * PROXY_HEADERS_MAX bytes of headers,
  * PROXY_TIMEOUT_S seconds for a client to send a request or take bytes.
  */
 #ifndef APTBTD_PROXY_H
@@ -31,6 +33,7 @@ struct event_base;
 #define PROXY_HEADERS_MAX	8192
 #define PROXY_TIMEOUT_S		60
 #define PROXY_CHUNK		(256 * 1024)	/* bytes queued per client */
+#define PROXY_AHEAD		16	/* pipelined requests fetched early */
 
 /*
  * Listen on conf.proxy_listen ("none": do nothing).  Before privileges
