@@ -41,6 +41,17 @@ struct suite {
 	struct release		 rel;
 };
 
+/*
+ * A suite without InRelease: its Release, kept until the Release.gpg
+ * that apt asks for next is checked against exactly these bytes.
+ */
+struct unsigned_release {
+	TAILQ_ENTRY(unsigned_release) entry;
+	char			*key;		/* URL of dists/SUITE */
+	char			*buf;
+	size_t			 len;
+};
+
 struct pent {
 	char		*path;			/* relative to the archive top */
 	uint8_t		 sha256[SHA256_LEN];
@@ -59,12 +70,18 @@ struct archive {
 
 static TAILQ_HEAD(, suite)	suites = TAILQ_HEAD_INITIALIZER(suites);
 static TAILQ_HEAD(, archive)	archives = TAILQ_HEAD_INITIALIZER(archives);
-static unsigned			nsuites, narchives;
+static TAILQ_HEAD(, unsigned_release) releases =
+				    TAILQ_HEAD_INITIALIZER(releases);
+static unsigned			nsuites, narchives, nreleases;
 static size_t			npool;		/* entries of all archives */
 static struct trust_stats	st;
 static bool			stopping;
 
-enum learn_kind { L_RELEASE, L_PACKAGES };
+/*
+ * L_RELEASE: an InRelease; L_STASH: a Release, kept for its Release.gpg;
+ * L_DETACHED: a Release.gpg over the Release kept; L_PACKAGES: an index.
+ */
+enum learn_kind { L_RELEASE, L_STASH, L_DETACHED, L_PACKAGES };
 
 struct learn {
 	enum learn_kind	 kind;
@@ -73,6 +90,8 @@ struct learn {
 	char		 comp[4];
 	uint8_t		 sha256[SHA256_LEN];	/* a Packages' own */
 	int		 fd;
+	char		*data;		/* L_DETACHED: the Release signed */
+	size_t		 dlen;
 	void		(*cb)(void *);
 	void		*cbarg;
 	/* results */
@@ -93,13 +112,19 @@ pent_cmp(const void *a, const void *b)
 
 /* --- on a worker ---------------------------------------------------------- */
 
-/* Run argv with stdin and stdout; its exit status, or -errno. */
+/*
+ * Run argv with stdin and stdout, and extra[i] as descriptor 3 + i; its
+ * exit status, or -errno.
+ */
 static int
-run_child(char *const argv[], int in, int out, int timeout_s)
+run_child(char *const argv[], int in, int out, const int *extra,
+    size_t nextra, int timeout_s)
 {
 	posix_spawn_file_actions_t	 fa;
 	pid_t				 pid;
+	size_t				 i;
 	int				 rc, status, waited = 0;
+	int				 high[4] = { -1, -1, -1, -1 };
 	struct timespec			 ts = { 0, 20 * 1000 * 1000 };
 
 	if (posix_spawn_file_actions_init(&fa) != 0)
@@ -107,8 +132,21 @@ run_child(char *const argv[], int in, int out, int timeout_s)
 	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* Above the targets first: one dup2 must not close another's source. */
+	for (i = 0; i < nextra && i < 4; i++) {
+		if ((high[i] = fcntl(extra[i], F_DUPFD_CLOEXEC, 3 + (int)nextra))
+		    < 0) {
+			rc = errno;
+			goto out;
+		}
+		posix_spawn_file_actions_adddup2(&fa, high[i], 3 + (int)i);
+	}
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+out:
 	posix_spawn_file_actions_destroy(&fa);
+	for (i = 0; i < 4; i++)
+		if (high[i] >= 0)
+			close(high[i]);
 	if (rc != 0)
 		return -rc;
 	for (;;) {
@@ -187,11 +225,14 @@ mem_file(const char *name, const char *buf, size_t len)
 	return fd;
 }
 
-/* gpgv --keyring K... < mem: 0 when a good signature by one of them. */
+/*
+ * gpgv --keyring K... < mem: 0 when a good signature by one of them.
+ * With data >= 0, mem is a detached signature over data.
+ */
 static int
-gpgv_check(struct learn *l, int mem)
+gpgv_check(struct learn *l, int mem, int data)
 {
-	char		*argv[2 * 64 + 4];
+	char		*argv[2 * 64 + 6];
 	char		*copy, *tok, *save;
 	glob_t		 g;
 	size_t		 i, n = 0, nkeys = 0;
@@ -220,6 +261,10 @@ gpgv_check(struct learn *l, int mem)
 		argv[n++] = g.gl_pathv[i];
 		nkeys++;
 	}
+	if (data >= 0) {
+		argv[n++] = "/dev/fd/3";	/* the signature */
+		argv[n++] = "/dev/fd/4";	/* what it signs */
+	}
 	argv[n] = NULL;
 	if (nkeys == 0) {
 		snprintf(l->why, sizeof(l->why), "no keyring of "
@@ -228,7 +273,11 @@ gpgv_check(struct learn *l, int mem)
 	} else if ((devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
 		rc = -errno;
 	else {
-		rc = run_child(argv, mem, devnull, TRUST_GPGV_TIMEOUT_S);
+		int	fds[2] = { mem, data };
+
+		rc = data >= 0 ? run_child(argv, devnull, devnull, fds, 2,
+		    TRUST_GPGV_TIMEOUT_S) : run_child(argv, mem, devnull, NULL,
+		    0, TRUST_GPGV_TIMEOUT_S);
 		close(devnull);
 		if (rc < 0)
 			snprintf(l->why, sizeof(l->why), "gpgv did not run: "
@@ -246,33 +295,74 @@ gpgv_check(struct learn *l, int mem)
 	return rc;
 }
 
+/* An expired or undated suite is not trusted, as apt does not trust it. */
+static bool
+release_current(const struct release *rel, char *why, size_t len)
+{
+	if (rel->valid_until < 0) {
+		snprintf(why, len, "its Valid-Until is not a date");
+		return false;
+	}
+	if (rel->valid_until > 0 && rel->valid_until < (int64_t)time(NULL)) {
+		snprintf(why, len, "expired: Valid-Until is %lld s past",
+		    (long long)((int64_t)time(NULL) - rel->valid_until));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * An InRelease (clearsigned), or a Release's detached signature (read
+ * from l->fd) over l->data: checked, then the text gpgv saw is parsed.
+ */
 static void
 learn_release(struct learn *l)
 {
-	char	*buf;
-	size_t	 len;
-	int	 mem;
+	char	*buf, *text;
+	size_t	 len, tlen;
+	int	 mem, data = -1;
 
 	if ((l->rc = slurp(l->fd, TRUST_MAX_RELEASE, &buf, &len)) < 0) {
 		snprintf(l->why, sizeof(l->why), "reading it: %s",
 		    strerror(-l->rc));
 		return;
 	}
-	if ((mem = mem_file("inrelease", buf, len)) < 0) {
-		l->rc = mem;
-		snprintf(l->why, sizeof(l->why), "memfd: %s", strerror(-mem));
-	} else {
-		l->rc = gpgv_check(l, mem);
+	text = l->kind == L_DETACHED ? l->data : buf;
+	tlen = l->kind == L_DETACHED ? l->dlen : len;
+	if ((mem = mem_file("inrelease", buf, len)) < 0 ||
+	    (l->kind == L_DETACHED &&
+	    (data = mem_file("release", text, tlen)) < 0)) {
+		l->rc = mem < 0 ? mem : data;
+		snprintf(l->why, sizeof(l->why), "memfd: %s",
+		    strerror(-l->rc));
+	} else
+		l->rc = gpgv_check(l, mem, data);
+	if (mem >= 0)
 		close(mem);
-	}
-	if (l->rc == 0 && (l->rc = release_parse(&l->rel, buf, len)) < 0)
+	if (data >= 0)
+		close(data);
+	if (l->rc == 0 && (l->rc = release_parse(&l->rel, text, tlen)) < 0)
 		snprintf(l->why, sizeof(l->why), "not a Release file");
-	if (l->rc == 0 && !l->rel.signed_body) {
+	if (l->rc == 0 && l->rel.signed_body != (l->kind == L_RELEASE)) {
 		release_free(&l->rel);
 		l->rc = -EBADMSG;
-		snprintf(l->why, sizeof(l->why), "not clearsigned");
+		snprintf(l->why, sizeof(l->why), l->kind == L_RELEASE ?
+		    "not clearsigned" : "a clearsigned text as Release");
+	}
+	if (l->rc == 0 && !release_current(&l->rel, l->why, sizeof(l->why))) {
+		release_free(&l->rel);
+		l->rc = -EKEYEXPIRED;
 	}
 	free(buf);
+}
+
+/* A Release, kept as it is until its Release.gpg comes. */
+static void
+learn_stash(struct learn *l)
+{
+	if ((l->rc = slurp(l->fd, TRUST_MAX_RELEASE, &l->data, &l->dlen)) < 0)
+		snprintf(l->why, sizeof(l->why), "reading it: %s",
+		    strerror(-l->rc));
 }
 
 static int
@@ -313,7 +403,7 @@ learn_packages(struct learn *l)
 			return;
 		}
 		lseek(l->fd, 0, SEEK_SET);
-		if ((l->rc = run_child(argv, l->fd, out,
+		if ((l->rc = run_child(argv, l->fd, out, NULL, 0,
 		    TRUST_CHILD_TIMEOUT_S)) != 0) {
 			snprintf(l->why, sizeof(l->why), "%s -dc: %s", argv[0],
 			    l->rc < 0 ? strerror(-l->rc) : "failed");
@@ -345,8 +435,10 @@ learn_work(void *arg)
 {
 	struct learn	*l = arg;
 
-	if (l->kind == L_RELEASE)
+	if (l->kind == L_RELEASE || l->kind == L_DETACHED)
 		learn_release(l);
+	else if (l->kind == L_STASH)
+		learn_stash(l);
 	else
 		learn_packages(l);
 }
@@ -395,7 +487,50 @@ learn_free(struct learn *l)
 		release_free(&l->rel);
 	free(l->key);
 	free(l->keyrings);
+	free(l->data);
 	free(l);
+}
+
+static struct unsigned_release *
+unsigned_find(const char *key, size_t len)
+{
+	struct unsigned_release	*r;
+
+	TAILQ_FOREACH(r, &releases, entry)
+		if (strlen(r->key) == len && memcmp(r->key, key, len) == 0)
+			return r;
+	return NULL;
+}
+
+static void
+unsigned_free(struct unsigned_release *r)
+{
+	TAILQ_REMOVE(&releases, r, entry);
+	nreleases--;
+	free(r->key);
+	free(r->buf);
+	free(r);
+}
+
+/* Keep a suite's Release; the oldest kept goes past TRUST_MAX_UNSIGNED. */
+static void
+store_stash(struct learn *l)
+{
+	struct unsigned_release	*r = unsigned_find(l->key, strlen(l->key));
+
+	if (r != NULL)
+		unsigned_free(r);
+	if (nreleases >= TRUST_MAX_UNSIGNED)
+		unsigned_free(TAILQ_FIRST(&releases));
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return;
+	r->key = l->key;
+	r->buf = l->data;
+	r->len = l->dlen;
+	l->key = NULL;
+	l->data = NULL;
+	TAILQ_INSERT_TAIL(&releases, r, entry);
+	nreleases++;
 }
 
 static void
@@ -416,7 +551,8 @@ store_release(struct learn *l)
 		release_free(&s->rel);
 	s->rel = l->rel;
 	memset(&l->rel, 0, sizeof(l->rel));
-	log_info("proxy: %s: InRelease verified, %zu indices", s->key,
+	log_info("proxy: %s: %s verified, %zu indices", s->key,
+	    l->kind == L_RELEASE ? "InRelease" : "Release with Release.gpg",
 	    s->rel.n);
 }
 
@@ -487,12 +623,15 @@ learn_done(void *arg)
 	struct learn	*l = arg;
 
 	if (!stopping) {
-		if (l->rc == 0 && l->kind == L_RELEASE)
+		if (l->rc == 0 && (l->kind == L_RELEASE ||
+		    l->kind == L_DETACHED))
 			store_release(l);
+		else if (l->rc == 0 && l->kind == L_STASH)
+			store_stash(l);
 		else if (l->rc == 0)
 			store_packages(l);
 		else {
-			if (l->kind == L_RELEASE)
+			if (l->kind == L_RELEASE || l->kind == L_DETACHED)
 				st.bad_signatures++;
 			log_warnx("proxy: %s: not trusted, its files are "
 			    "passed through: %s", l->key, l->why);
@@ -554,7 +693,7 @@ trust_lookup(const struct proxyurl *u, struct trust_hit *hit)
 	struct pent	 key, *e;
 	const char	*rel, *hex;
 	uint8_t		 sha[SHA256_LEN];
-	char		 path[PROXYURL_MAX + 1];
+	char		 path[PROXYURL_MAX + 1], why[80];
 	size_t		 i;
 
 	memset(hit, 0, sizeof(*hit));
@@ -562,8 +701,9 @@ trust_lookup(const struct proxyurl *u, struct trust_hit *hit)
 	switch (u->kind) {
 	case PROXYURL_INDEX:
 	case PROXYURL_BYHASH:
-		if ((s = suite_find(u->url, u->suite_len)) == NULL)
-			return;
+		if ((s = suite_find(u->url, u->suite_len)) == NULL ||
+		    !release_current(&s->rel, why, sizeof(why)))
+			return;		/* expired since: passed through */
 		rel = u->url + u->suite_len + 1;
 		if (u->kind == PROXYURL_BYHASH) {
 			hex = strrchr(u->url, '/') + 1;
@@ -611,7 +751,10 @@ trust_wants(const struct proxyurl *u, const struct trust_hit *hit)
 	size_t		 i;
 
 	if (u->kind == PROXYURL_RELEASE)
-		return strcmp(b, "InRelease") == 0;
+		return strcmp(b, "InRelease") == 0 ||
+		    strcmp(b, "Release") == 0 ||
+		    (strcmp(b, "Release.gpg") == 0 &&
+		    unsigned_find(u->url, u->suite_len) != NULL);
 	if (!hit->hashed || !hit->packages)
 		return false;
 	if ((a = archive_find(u->url, u->base_len)) != NULL)
@@ -626,6 +769,8 @@ trust_learn(const struct proxyurl *u, const struct trust_hit *hit, int fd,
     void (*cb)(void *), void *cbarg)
 {
 	struct learn	*l;
+	struct unsigned_release *r;
+	const char	*b;
 	char		 path[64];
 	int		 rc;
 
@@ -634,14 +779,24 @@ trust_learn(const struct proxyurl *u, const struct trust_hit *hit, int fd,
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -ENOMEM;
 	l->fd = -1;
-	l->kind = hit->packages ? L_PACKAGES : L_RELEASE;
+	b = strrchr(u->url, '/') + 1;
+	l->kind = hit->packages ? L_PACKAGES : strcmp(b, "InRelease") == 0 ?
+	    L_RELEASE : strcmp(b, "Release") == 0 ? L_STASH : L_DETACHED;
+	if (l->kind == L_DETACHED) {
+		/* The Release it signs, taken: checked once only. */
+		r = unsigned_find(u->url, u->suite_len);
+		l->data = r->buf;
+		l->dlen = r->len;
+		r->buf = NULL;
+		unsigned_free(r);
+	}
 	memcpy(l->comp, hit->comp, sizeof(l->comp));
 	memcpy(l->sha256, hit->sha256, SHA256_LEN);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	/* A descriptor of its own: the child reads from its offset. */
 	if ((l->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    (l->key = strndup(u->url, l->kind == L_RELEASE ? u->suite_len :
-	    u->base_len)) == NULL ||
+	    (l->key = strndup(u->url, l->kind == L_PACKAGES ? u->base_len :
+	    u->suite_len)) == NULL ||
 	    (l->keyrings = strdup(conf.proxy_keyrings)) == NULL) {
 		rc = l->fd < 0 ? -errno : -ENOMEM;
 		learn_free(l);
@@ -663,6 +818,8 @@ trust_shutdown(void)
 	struct archive	*a;
 
 	stopping = true;
+	while (TAILQ_FIRST(&releases) != NULL)
+		unsigned_free(TAILQ_FIRST(&releases));
 	while ((s = TAILQ_FIRST(&suites)) != NULL) {
 		TAILQ_REMOVE(&suites, s, entry);
 		release_free(&s->rel);
