@@ -90,6 +90,7 @@ struct preq {
 	bool			 writing;	/* a chunk on its way out */
 	bool			 final;		/* the engine's final reply came */
 	bool			 ahead;		/* read ahead, not handed over yet */
+	bool			 held;		/* attach() still uses it */
 	bool			 got_start;	/* the engine's start came */
 	bool			 ims_hit;	/* ... and said "not modified" */
 	int			 err_code;	/* the engine's error, as a status */
@@ -156,7 +157,8 @@ status_phrase(int code)
 static void
 maybe_free(struct preq *p)
 {
-	if (!p->released || p->req != NULL || p->learning || p->ahead)
+	if (!p->released || p->req != NULL || p->learning || p->ahead ||
+	    p->held)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
@@ -568,12 +570,16 @@ static void
 answer_error(struct preq *p)
 {
 	struct evhttp_request *req = p->req;
+	char		 text[sizeof(p->err_text)];
+	int		 code = p->err_code;
 
+	/* Detached first: the answer may close the connection, and free p. */
+	memcpy(text, p->err_text, sizeof(text));
 	detach(p);
-	if (p->err_code >= 500)
+	if (code >= 500)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", "5");
-	answer_text(req, p->err_code, "text/plain", p->err_text);
+	answer_text(req, code, "text/plain", text);
 }
 
 static void
@@ -768,14 +774,9 @@ same_request(const struct preq *p, const struct pargs *in)
 	    strcmp(p->url, u.url) == 0;
 }
 
-/* The client asks for p, read ahead: what the engine said so far goes out. */
 static void
-attach(struct pconn *pc, struct preq *p, struct evhttp_request *req)
+catch_up(struct preq *p)
 {
-	p->ahead = false;
-	p->req = req;
-	p->pc = pc;
-	pc->cur = p;
 	if (p->err_code != 0) {
 		answer_error(p);
 		return;
@@ -783,7 +784,7 @@ attach(struct pconn *pc, struct preq *p, struct evhttp_request *req)
 	if (p->ims_hit) {
 		state.proxy_requests++;
 		state_dirty();
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		evhttp_send_reply(p->req, 304, "Not Modified", NULL);
 		detach(p);
 		return;
 	}
@@ -794,8 +795,25 @@ attach(struct pconn *pc, struct preq *p, struct evhttp_request *req)
 	if (!p->got_start || p->learning || p->defer)
 		return;			/* the engine's events will come */
 	send_headers(p);
-	if (p->req != NULL)
-		pump(p);
+	pump(p);
+}
+
+/*
+ * The client asks for p, read ahead: what the engine said so far goes
+ * out.  The engine may be done with p already, so the answer's end could
+ * free it midway: it is held until catch_up returns.
+ */
+static void
+attach(struct pconn *pc, struct preq *p, struct evhttp_request *req)
+{
+	p->ahead = false;
+	p->req = req;
+	p->pc = pc;
+	pc->cur = p;
+	p->held = true;
+	catch_up(p);
+	p->held = false;
+	maybe_free(p);
 }
 
 /* A field of a head read ahead, as a string, or NULL when absent. */
@@ -944,9 +962,16 @@ handle(struct evhttp_request *req, void *arg)
 		refuse(req, rc, why);
 }
 
+static void
+restore_cb(evutil_socket_t fd, short what, void *arg)
+{
+	trust_restore();
+}
+
 int
 proxy_init(struct event_base *base)
 {
+	static const struct timeval now = { 0, 0 };
 	struct netaddr	a;
 	char		host[NETADDR_STRLEN];
 	const char	*l = conf.proxy_listen;
@@ -977,6 +1002,8 @@ proxy_init(struct event_base *base)
 		return errno != 0 ? -errno : -EADDRINUSE;
 	}
 	log_info("apt proxy listening on %s", l);
+	/* Once the loop runs, so are the workers and the cache. */
+	event_base_once(base, -1, EV_TIMEOUT, restore_cb, NULL, &now);
 	return 0;
 }
 

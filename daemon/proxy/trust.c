@@ -7,6 +7,13 @@
  * processes with a deadline, fed from memory files holding exactly the
  * bytes that are then parsed, so what gpgv vouched for is what is read.
  * Tables are touched only on the loop thread, in the done functions.
+ *
+ * Across restarts: each verified suite's signed text (the InRelease, or
+ * the Release with its Release.gpg) is kept in STATE/proxy-trust/, one
+ * file a suite (common/atomicfile.h).  At start each is checked by gpgv
+ * again, as if just fetched, and the Packages indices it lists that are
+ * in the cache (they were fetched by hash) are read again: the tables
+ * come back from what was verified, never from a file of hashes.
  */
 #include "config.h"
 
@@ -15,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -26,9 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/atomicfile.h"
 #include "common/debindex.h"
 #include "common/log.h"
 #include "common/proxyurl.h"
+#include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
 #include "daemon/base/workers.h"
 #include "daemon/proxy/trust.h"
@@ -81,7 +91,10 @@ static bool			stopping;
  * L_RELEASE: an InRelease; L_STASH: a Release, kept for its Release.gpg;
  * L_DETACHED: a Release.gpg over the Release kept; L_PACKAGES: an index.
  */
-enum learn_kind { L_RELEASE, L_STASH, L_DETACHED, L_PACKAGES };
+enum learn_kind { L_RELEASE, L_STASH, L_DETACHED, L_PACKAGES, L_RESTORE };
+
+#define TRUST_DIR	"proxy-trust"
+#define TRUST_MAGIC	"aptbtd-trust 1\n"
 
 struct learn {
 	enum learn_kind	 kind;
@@ -92,6 +105,9 @@ struct learn {
 	int		 fd;
 	char		*data;		/* L_DETACHED: the Release signed */
 	size_t		 dlen;
+	char		*path;		/* L_RESTORE, restored L_PACKAGES */
+	char		*statedir;	/* where verified suites are kept */
+	bool		 restored;
 	void		(*cb)(void *);
 	void		*cbarg;
 	/* results */
@@ -315,18 +331,35 @@ release_current(const struct release *rel, char *why, size_t len)
  * An InRelease (clearsigned), or a Release's detached signature (read
  * from l->fd) over l->data: checked, then the text gpgv saw is parsed.
  */
+static void	keep_release(struct learn *, const char *, size_t);
+static void	verify_release(struct learn *, const char *, size_t);
+static void	read_packages(struct learn *);
+
 static void
 learn_release(struct learn *l)
 {
-	char	*buf, *text;
-	size_t	 len, tlen;
-	int	 mem, data = -1;
+	char	*buf;
+	size_t	 len;
 
 	if ((l->rc = slurp(l->fd, TRUST_MAX_RELEASE, &buf, &len)) < 0) {
 		snprintf(l->why, sizeof(l->why), "reading it: %s",
 		    strerror(-l->rc));
 		return;
 	}
+	verify_release(l, buf, len);
+	if (l->rc == 0 && l->statedir != NULL)
+		keep_release(l, buf, len);
+	free(buf);
+}
+
+/* Check buf (an InRelease, or the signature over l->data) and parse it. */
+static void
+verify_release(struct learn *l, const char *buf, size_t len)
+{
+	const char	*text;
+	size_t		 tlen;
+	int		 mem, data = -1;
+
 	text = l->kind == L_DETACHED ? l->data : buf;
 	tlen = l->kind == L_DETACHED ? l->dlen : len;
 	if ((mem = mem_file("inrelease", buf, len)) < 0 ||
@@ -353,6 +386,95 @@ learn_release(struct learn *l)
 		release_free(&l->rel);
 		l->rc = -EKEYEXPIRED;
 	}
+}
+
+/*
+ * STATE/proxy-trust/<SHA-256 of the suite's URL>: TRUST_MAGIC, the URL,
+ * "SIGLEN DATALEN", then the signed text (an InRelease, DATALEN 0; or a
+ * Release.gpg followed by its Release).  A failure only costs the
+ * restart's head start.
+ */
+static void
+keep_release(struct learn *l, const char *sig, size_t siglen)
+{
+	struct atomicfile	 af;
+	uint8_t			 h[SHA256_LEN];
+	char			 path[PATH_MAX], hex[2 * SHA256_LEN + 1], head[64];
+	size_t			 dlen = l->kind == L_DETACHED ? l->dlen : 0;
+	int			 rc;
+
+	sha256(l->key, strlen(l->key), h);
+	hex_encode(h, SHA256_LEN, hex);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", l->statedir,
+	    TRUST_DIR) >= sizeof(path) ||
+	    (mkdir(path, 0700) < 0 && errno != EEXIST))
+		return;
+	snprintf(head, sizeof(head), "\n%zu %zu\n", siglen, dlen);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", l->statedir,
+	    TRUST_DIR, hex) >= sizeof(path) ||
+	    atomicfile_open(&af, path, 0600) < 0)
+		return;
+	if ((rc = atomicfile_put(&af, TRUST_MAGIC, strlen(TRUST_MAGIC))) < 0 ||
+	    (rc = atomicfile_put(&af, l->key, strlen(l->key))) < 0 ||
+	    (rc = atomicfile_put(&af, head, strlen(head))) < 0 ||
+	    (rc = atomicfile_put(&af, sig, siglen)) < 0 ||
+	    (dlen > 0 && (rc = atomicfile_put(&af, l->data, dlen)) < 0)) {
+		atomicfile_abort(&af);
+		return;
+	}
+	atomicfile_commit(&af);
+}
+
+/* A kept suite: read its file, then check it as if just fetched. */
+static void
+learn_restore(struct learn *l)
+{
+	char		*buf, *p, *nl, *end;
+	size_t		 len, siglen, dlen;
+	unsigned long long a, b;
+	int		 fd;
+
+	if ((fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		l->rc = -errno;
+		snprintf(l->why, sizeof(l->why), "%s", strerror(errno));
+		return;
+	}
+	l->rc = slurp(fd, 2 * TRUST_MAX_RELEASE + PROXYURL_MAX, &buf, &len);
+	close(fd);
+	if (l->rc < 0) {
+		snprintf(l->why, sizeof(l->why), "reading it: %s",
+		    strerror(-l->rc));
+		return;
+	}
+	l->rc = -EINVAL;
+	snprintf(l->why, sizeof(l->why), "not a kept suite");
+	end = buf + len;
+	p = buf + strlen(TRUST_MAGIC);
+	if (len < strlen(TRUST_MAGIC) ||
+	    memcmp(buf, TRUST_MAGIC, strlen(TRUST_MAGIC)) != 0 ||
+	    (nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+	    (l->key = strndup(p, (size_t)(nl - p))) == NULL ||
+	    (p = memchr(nl + 1, '\n', (size_t)(end - nl - 1))) == NULL ||
+	    sscanf(nl + 1, "%llu %llu", &a, &b) != 2 ||
+	    a > (unsigned long long)(end - p - 1) ||
+	    b != (unsigned long long)(end - p - 1) - a || a == 0) {
+		free(buf);
+		return;
+	}
+	siglen = (size_t)a;
+	dlen = (size_t)b;
+	p++;
+	l->kind = dlen > 0 ? L_DETACHED : L_RELEASE;
+	if (dlen > 0) {
+		if ((l->data = malloc(dlen)) == NULL) {
+			l->rc = -ENOMEM;
+			free(buf);
+			return;
+		}
+		memcpy(l->data, p + siglen, dlen);
+		l->dlen = dlen;
+	}
+	verify_release(l, p, siglen);
 	free(buf);
 }
 
@@ -388,6 +510,18 @@ add_pent(void *arg, const char *path, uint64_t size,
 
 static void
 learn_packages(struct learn *l)
+{
+	if (l->fd < 0 && l->path != NULL &&
+	    (l->fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		l->rc = -errno;
+		snprintf(l->why, sizeof(l->why), "%s", strerror(errno));
+		return;
+	}
+	read_packages(l);
+}
+
+static void
+read_packages(struct learn *l)
 {
 	char		*buf;
 	size_t		 len;
@@ -435,7 +569,9 @@ learn_work(void *arg)
 {
 	struct learn	*l = arg;
 
-	if (l->kind == L_RELEASE || l->kind == L_DETACHED)
+	if (l->kind == L_RESTORE)
+		learn_restore(l);
+	else if (l->kind == L_RELEASE || l->kind == L_DETACHED)
 		learn_release(l);
 	else if (l->kind == L_STASH)
 		learn_stash(l);
@@ -488,6 +624,8 @@ learn_free(struct learn *l)
 	free(l->key);
 	free(l->keyrings);
 	free(l->data);
+	free(l->path);
+	free(l->statedir);
 	free(l);
 }
 
@@ -533,16 +671,16 @@ store_stash(struct learn *l)
 	nreleases++;
 }
 
-static void
+static struct suite *
 store_release(struct learn *l)
 {
 	struct suite	*s = suite_find(l->key, strlen(l->key));
 
 	if (s == NULL) {
 		if (nsuites >= TRUST_MAX_SUITES)
-			return;
+			return NULL;
 		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return;
+			return NULL;
 		s->key = l->key;
 		l->key = NULL;
 		TAILQ_INSERT_TAIL(&suites, s, entry);
@@ -551,9 +689,10 @@ store_release(struct learn *l)
 		release_free(&s->rel);
 	s->rel = l->rel;
 	memset(&l->rel, 0, sizeof(l->rel));
-	log_info("proxy: %s: %s verified, %zu indices", s->key,
+	log_info("proxy: %s: %s verified%s, %zu indices", s->key,
 	    l->kind == L_RELEASE ? "InRelease" : "Release with Release.gpg",
-	    s->rel.n);
+	    l->restored ? " (kept from before the restart)" : "", s->rel.n);
+	return s;
 }
 
 /* Merge the sorted new entries into the archive's sorted table. */
@@ -617,16 +756,20 @@ store_packages(struct learn *l)
 	    a->top, a->n, added);
 }
 
+static void	restore_packages(const char *, const struct release *);
+
 static void
 learn_done(void *arg)
 {
 	struct learn	*l = arg;
+	struct suite	*s;
 
 	if (!stopping) {
 		if (l->rc == 0 && (l->kind == L_RELEASE ||
-		    l->kind == L_DETACHED))
-			store_release(l);
-		else if (l->rc == 0 && l->kind == L_STASH)
+		    l->kind == L_DETACHED)) {
+			if ((s = store_release(l)) != NULL && l->restored)
+				restore_packages(s->key, &s->rel);
+		} else if (l->rc == 0 && l->kind == L_STASH)
 			store_stash(l);
 		else if (l->rc == 0)
 			store_packages(l);
@@ -634,7 +777,8 @@ learn_done(void *arg)
 			if (l->kind == L_RELEASE || l->kind == L_DETACHED)
 				st.bad_signatures++;
 			log_warnx("proxy: %s: not trusted, its files are "
-			    "passed through: %s", l->key, l->why);
+			    "passed through: %s", l->key != NULL ? l->key :
+			    l->path, l->why);
 		}
 	}
 	if (l->cb != NULL)
@@ -802,6 +946,11 @@ trust_learn(const struct proxyurl *u, const struct trust_hit *hit, int fd,
 		learn_free(l);
 		return rc;
 	}
+	if ((l->kind == L_RELEASE || l->kind == L_DETACHED) &&
+	    (l->statedir = strdup(conf.state_dir)) == NULL) {
+		learn_free(l);
+		return -ENOMEM;
+	}
 	l->cb = cb;
 	l->cbarg = cbarg;
 	if ((rc = workers_submit(learn_work, learn_done, l)) < 0) {
@@ -809,6 +958,83 @@ trust_learn(const struct proxyurl *u, const struct trust_hit *hit, int fd,
 		return rc;
 	}
 	return 0;
+}
+
+/*
+ * A kept suite is back: read again the Packages indices it lists that
+ * the cache holds (each was fetched by the hash listed here).
+ */
+static void
+restore_packages(const char *key, const struct release *rel)
+{
+	const char	*d = strstr(strstr(key, "://") + 3, "/dists/");
+	struct learn	*l;
+	char		 path[PATH_MAX], comp[4];
+	size_t		 i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < rel->n; i++) {
+		if (!packages_name(rel->v[i].path, comp) ||
+		    cache_lookup(rel->v[i].sha256) == NULL)
+			continue;
+		cache_entry_path(rel->v[i].sha256, path, sizeof(path));
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			return;
+		l->fd = -1;
+		l->kind = L_PACKAGES;
+		l->restored = true;
+		memcpy(l->comp, comp, sizeof(l->comp));
+		memcpy(l->sha256, rel->v[i].sha256, SHA256_LEN);
+		if ((l->key = strndup(key, (size_t)(d + 1 - key))) == NULL ||
+		    (l->path = strdup(path)) == NULL ||
+		    workers_submit(learn_work, learn_done, l) < 0) {
+			learn_free(l);
+			return;
+		}
+	}
+}
+
+void
+trust_restore(void)
+{
+	struct learn	*l;
+	struct dirent	*de;
+	DIR		*dir;
+	char		 path[PATH_MAX];
+	unsigned	 n = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", conf.state_dir,
+	    TRUST_DIR) >= sizeof(path))
+		return;
+	atomicfile_sweep(path);
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL && n < TRUST_MAX_SUITES) {
+		if (strlen(de->d_name) != 2 * SHA256_LEN ||
+		    strspn(de->d_name, "0123456789abcdef") != 2 * SHA256_LEN)
+			continue;
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			break;
+		l->fd = -1;
+		l->kind = L_RESTORE;
+		l->restored = true;
+		if (asprintf(&l->path, "%s/%s", path, de->d_name) < 0) {
+			l->path = NULL;
+			learn_free(l);
+			break;
+		}
+		if ((l->keyrings = strdup(conf.proxy_keyrings)) == NULL ||
+		    workers_submit(learn_work, learn_done, l) < 0) {
+			learn_free(l);
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (n > 0)
+		log_info("proxy: checking %u suites verified before the restart",
+		    n);
 }
 
 void

@@ -15,6 +15,9 @@
  * checks it, caches and shares it; a file without one (an unsigned suite,
  * a key we lack, a Packages not seen yet) is passed through by URL and
  * never cached or seeded.  Nothing here is trusted before gpgv said yes.
+ * A verified suite's signed text is kept in state_dir, so that after a
+ * restart the tables are rebuilt from it (checked again) and from the
+ * cached Packages indices it lists.
  */
 #ifndef APTBTD_TRUST_H
 #define APTBTD_TRUST_H
@@ -64,6 +67,13 @@ bool	trust_wants(const struct proxyurl *, const struct trust_hit *);
  */
 int	trust_learn(const struct proxyurl *, const struct trust_hit *, int fd,
 	    void (*cb)(void *), void *cbarg);
+/*
+ * Check again, on workers, the suites verified before the last stop
+ * (kept under state_dir), and read again their Packages indices the cache
+ * holds.  Until that is done their files are passed through.  Call once
+ * the workers and the cache run.
+ */
+void	trust_restore(void);
 /* Forget everything; learning still under way is dropped when done. */
 void	trust_shutdown(void);
 

@@ -21,10 +21,11 @@
 #      aptbtd does not trust the suite ("expired"), its files are passed
 #      through: nginx sends every .deb to aptbtd in each of two rounds,
 #      and apt still gets the right files
-#   3. debian: c1 updates, aptbtd restarts, c1 installs: the hashes
-#      learnt before the restart are there after it (every .deb fetched
-#      by its verified hash, cached, so c2 gets them with nginx sending
-#      none)
+#   3. debian: c1 updates, aptbtd restarts, c1 installs: the suites
+#      verified before the restart (kept in the state directory) are
+#      checked by gpgv again and their cached Packages read again, so
+#      every .deb is fetched by its verified hash and cached (c2 then
+#      gets the set with nginx sending none)
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -218,8 +219,15 @@ use c1 debian
 apt_in c1 apt-get -q update >"$T/c1-restart-update.log" 2>&1 ||
 	bad "c1: apt-get update before the restart failed"
 h=$(pool_hashes "$T/aptbtd-1.log" debian)
+k=$(ls "$T/p/state/proxy-trust" | wc -l)
 daemon_down
 daemon_up 2
+# The kept suites are checked again and their cached Packages read again.
+wait_for_file_line "$T/aptbtd-2.log" "debian/: [0-9]* pool files with a verified hash" 30 &&
+	grep -q "debian/dists/$REPO_SUITE: InRelease verified (kept from before the restart)" \
+	    "$T/aptbtd-2.log" &&
+	ok "restart: $k suites kept in the state directory, checked again by gpgv" ||
+	bad "daemon: restart: $k suites kept, not restored: $(grep 'proxy: ' "$T/aptbtd-2.log" | grep -v 'GET\|HEAD' | head -3)"
 m=$(ngx_lines)
 # shellcheck disable=SC2086
 apt_in c1 apt-get -q -y install --download-only $ALL \
