@@ -903,7 +903,7 @@ handle(struct evhttp_request *req, void *arg)
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	const char		*target = evhttp_request_get_uri(req);
-	const char		*why;
+	const char		*why, *v;
 	struct pargs		 a;
 	struct pconn		*pc;
 	struct preq		*ahead;
@@ -950,8 +950,13 @@ handle(struct evhttp_request *req, void *arg)
 		abandon(ahead);
 		ahead = NULL;
 	}
-	/* The ones behind first: this one's answer may end the connection. */
-	read_ahead(pc);
+	/*
+	 * The ones behind first: this one's answer may end the connection.
+	 * None when this one ends it anyway.
+	 */
+	v = evhttp_find_header(in, "Connection");
+	if (v != NULL ? strcasecmp(v, "close") != 0 : req->minor >= 1)
+		read_ahead(pc);
 	if (ahead != NULL) {
 		attach(pc, ahead, req);
 		return;

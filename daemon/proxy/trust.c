@@ -459,6 +459,7 @@ learn_restore(struct learn *l)
 	    a > (unsigned long long)(end - p - 1) ||
 	    b != (unsigned long long)(end - p - 1) - a || a == 0) {
 		free(buf);
+		unlink(l->path);	/* not ours, or cut short */
 		return;
 	}
 	siglen = (size_t)a;
@@ -476,6 +477,9 @@ learn_restore(struct learn *l)
 	}
 	verify_release(l, p, siglen);
 	free(buf);
+	/* An expired suite stays expired: no reason to check it again. */
+	if (l->rc == -EKEYEXPIRED)
+		unlink(l->path);
 }
 
 /* A Release, kept as it is until its Release.gpg comes. */
