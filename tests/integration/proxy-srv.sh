@@ -71,7 +71,7 @@ apt_tree_init http
 echo "Acquire::http::Proxy-Auto-Detect \"$(command -v auto-apt-proxy)\";" \
     >"$REPO_APT/etc/apt.conf.d/01auto-apt-proxy"
 ALL=$(repo_packages | tr '\n' ' ')
-NPKG=$(echo $ALL | wc -w)
+NPKG=$(echo "$ALL" | wc -w)
 
 # The zone, from dnsmasq alone (no upstream, no /etc/hosts).
 ns_bg dns "$T/dnsmasq.log" "$DNSMASQ" --keep-in-foreground \

@@ -91,7 +91,7 @@ for h in c1 c2; do
 	    >"$REPO_APT/etc/apt.conf.d/01proxy"
 done
 ALL=$(repo_packages | tr '\n' ' ')
-NPKG=$(echo $ALL | wc -w)
+NPKG=$(echo "$ALL" | wc -w)
 
 conf=$(write_conf "$T/p" "proxy_listen = $PROXY:3142" \
     "proxy_allow = $(ns_ip c1) $(ns_ip c2)" \
@@ -219,7 +219,7 @@ use c1 debian
 apt_in c1 apt-get -q update >"$T/c1-restart-update.log" 2>&1 ||
 	bad "c1: apt-get update before the restart failed"
 h=$(pool_hashes "$T/aptbtd-1.log" debian)
-k=$(ls "$T/p/state/proxy-trust" | wc -l)
+k=$(find "$T/p/state/proxy-trust" -type f | wc -l)
 daemon_down
 daemon_up 2
 # The kept suites are checked again and their cached Packages read again.
