@@ -13,9 +13,11 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "common/debindex.h"
 #include "common/metainfo.h"
@@ -258,6 +260,41 @@ release_add(struct release *r, const uint8_t *sha, uint64_t size,
 	return 0;
 }
 
+/* "[Day, ]DD Mon YYYY HH:MM:SS UTC" as apt writes and reads it; -1 if not. */
+static int64_t
+release_date(const char *v, size_t len)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char		 buf[64], mon[4], zone[8], *comma;
+	const char	*m;
+	struct tm	 tm;
+	int		 n = 0;
+	time_t		 t;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	comma = strchr(buf, ',');
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(comma != NULL ? comma + 1 : buf,
+	    " %2d %3s %4d %2d:%2d:%2d %7s%n", &tm.tm_mday, mon, &tm.tm_year,
+	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, zone, &n) != 7 ||
+	    (comma != NULL ? comma + 1 : buf)[n] != '\0' ||
+	    strlen(mon) != 3 || (m = strstr(months, mon)) == NULL ||
+	    (m - months) % 3 != 0 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_year < 1970 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60 || (strcmp(zone, "UTC") != 0 &&
+	    strcmp(zone, "GMT") != 0 && strcmp(zone, "Z") != 0 &&
+	    strcmp(zone, "+0000") != 0))
+		return -1;
+	tm.tm_mon = (int)(m - months) / 3;
+	tm.tm_year -= 1900;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	return (int64_t)t;
+}
+
 /* The fields of the one stanza of a Release; -EINVAL without SHA256. */
 static int
 release_fields(struct release *r, const char *buf, size_t len)
@@ -282,6 +319,8 @@ release_fields(struct release *r, const char *buf, size_t len)
 		if (field_is(&f, "Acquire-By-Hash"))
 			r->by_hash = f.vlen == 3 &&
 			    strncasecmp(f.val, "yes", 3) == 0;
+		if (field_is(&f, "Valid-Until") && r->valid_until == 0)
+			r->valid_until = release_date(f.val, f.vlen);
 		if (!field_is(&f, "SHA256") || have_sha)
 			continue;
 		have_sha = true;

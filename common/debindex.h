@@ -44,6 +44,12 @@ struct release {
 	size_t			 n;
 	bool			 by_hash;	/* Acquire-By-Hash: yes */
 	bool			 signed_body;	/* it came from an InRelease */
+	/*
+	 * Valid-Until, in seconds since the epoch: 0 when absent, -1 when
+	 * not a date of the form "Sat, 05 Dec 2026 12:00:00 UTC" (a zone
+	 * of UTC, GMT, Z or +0000): apt refuses such a Release, so do we.
+	 */
+	int64_t			 valid_until;
 };
 
 /*

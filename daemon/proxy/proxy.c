@@ -14,8 +14,15 @@
  * libevent 2.1's evhttp has no hook for a new connection, so a
  * connection is known from its first request on (pconn), which is where
  * the connection bound applies; one that never sends a request costs
- * PROXY_TIMEOUT_S at most.  evhttp answers one request of a connection
- * at a time, so pipelined requests wait their turn in its buffer.
+ * PROXY_TIMEOUT_S at most.
+ *
+ * evhttp answers one request of a connection at a time: the requests apt
+ * pipelines after it wait in the connection's input until the reply
+ * ends.  So each time a request comes in, the heads waiting behind it are
+ * read (common/httphead.h, without taking them from the buffer) and their
+ * fetches start at once, up to PROXY_AHEAD of them; when evhttp hands
+ * one over, it takes the preq already under way (its engine events so far
+ * kept) and the answer catches up.  Replies still go out in order.
  */
 #include "config.h"
 
@@ -42,6 +49,7 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
+#include "common/httphead.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/proxyurl.h"
@@ -59,6 +67,15 @@ struct pconn {
 	TAILQ_ENTRY(pconn)	 entry;
 	struct evhttp_connection *evcon;
 	struct preq		*cur;		/* the request being answered */
+	/*
+	 * The requests waiting in the input, in order, as read ahead: the
+	 * fetch started for each, or NULL for one that is not fetched early
+	 * (refused, or the usage page).  ahead[0] is the next one evhttp
+	 * hands over.
+	 */
+	struct preq		*ahead[PROXY_AHEAD];
+	unsigned		 nahead;
+	bool			 ahead_stop;	/* a head it cannot read past */
 };
 TAILQ_HEAD(pconnq, pconn);
 
@@ -72,6 +89,12 @@ struct preq {
 	bool			 started;	/* headers sent */
 	bool			 writing;	/* a chunk on its way out */
 	bool			 final;		/* the engine's final reply came */
+	bool			 ahead;		/* read ahead, not handed over yet */
+	bool			 held;		/* attach() still uses it */
+	bool			 got_start;	/* the engine's start came */
+	bool			 ims_hit;	/* ... and said "not modified" */
+	int			 err_code;	/* the engine's error, as a status */
+	char			 err_text[512];
 	int			 fd;		/* the file, read-only */
 	int64_t			 size;		/* -1 unknown */
 	time_t			 lm;		/* Last-Modified, 0 unknown */
@@ -134,7 +157,8 @@ status_phrase(int code)
 static void
 maybe_free(struct preq *p)
 {
-	if (!p->released || p->req != NULL || p->learning)
+	if (!p->released || p->req != NULL || p->learning || p->ahead ||
+	    p->held)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
@@ -153,11 +177,36 @@ detach(struct preq *p)
 	maybe_free(p);
 }
 
+/* A request read ahead that the client will not ask for after all. */
+static void
+abandon(struct preq *p)
+{
+	if (p == NULL)
+		return;
+	p->ahead = false;
+	maybe_free(p);
+}
+
+/* The request read ahead that evhttp hands over next (may be NULL). */
+static struct preq *
+take_ahead(struct pconn *pc)
+{
+	struct preq	*p;
+
+	if (pc->nahead == 0)
+		return NULL;
+	p = pc->ahead[0];
+	memmove(pc->ahead, pc->ahead + 1, --pc->nahead * sizeof(pc->ahead[0]));
+	return p;
+}
+
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct pconn	*pc = arg;
 
+	while (pc->nahead > 0)
+		abandon(take_ahead(pc));
 	if (pc->cur != NULL) {
 		log_debug("proxy %s: client left", pc->cur->url);
 		pc->cur->pc = NULL;
@@ -447,7 +496,7 @@ learnt(void *arg)
 	struct preq	*p = arg;
 
 	p->learning = false;
-	if (p->req == NULL)
+	if (p->req == NULL && !p->ahead)
 		maybe_free(p);		/* the client left meanwhile */
 	else
 		finish(p);		/* may free p */
@@ -458,7 +507,7 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 {
 	struct preq	*p = (struct preq *)fr;
 
-	if (p->req == NULL && !p->learn)
+	if (p->req == NULL && !p->learn && !p->ahead)
 		return;
 	switch (e->kind) {
 	case FETCHMSG_START:
@@ -477,6 +526,7 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 		p->size = e->size >= 0 ? e->size :
 		    p->hit.hashed ? p->hit.size : -1;
 		p->lm = (time_t)e->last_modified;
+		p->got_start = true;
 		if (p->req != NULL && !p->started && !p->defer)
 			send_headers(p);
 		break;
@@ -488,6 +538,7 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 		break;
 	case FETCHMSG_DONE:
 		if (e->ims_hit && !p->started) {
+			p->ims_hit = true;
 			if (p->req != NULL) {
 				state.proxy_requests++;
 				state_dirty();
@@ -514,23 +565,16 @@ reply_event(struct fetch_reply *fr, const struct fetchmsg_event *e, int fd)
 	}
 }
 
+/* The engine's error, as the answer to a request whose headers are not out. */
 static void
-reply_error(struct fetch_reply *fr, const char *reason, bool transient,
-    const char *msg)
+answer_error(struct preq *p)
 {
-	struct preq	*p = (struct preq *)fr;
 	struct evhttp_request *req = p->req;
-	char		 text[512];
-	int		 code = reason_status(reason);
+	char		 text[sizeof(p->err_text)];
+	int		 code = p->err_code;
 
-	if (req == NULL)
-		return;
-	log_info("proxy %s: %s: %s", p->url, reason, msg);
-	if (p->started) {
-		abort_response(p);
-		return;
-	}
-	snprintf(text, sizeof(text), "%d %s: %s\n", code, reason, msg);
+	/* Detached first: the answer may close the connection, and free p. */
+	memcpy(text, p->err_text, sizeof(text));
 	detach(p);
 	if (code >= 500)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -538,10 +582,32 @@ reply_error(struct fetch_reply *fr, const char *reason, bool transient,
 	answer_text(req, code, "text/plain", text);
 }
 
+static void
+reply_error(struct fetch_reply *fr, const char *reason, bool transient,
+    const char *msg)
+{
+	struct preq	*p = (struct preq *)fr;
+
+	if (p->req == NULL && !p->ahead)
+		return;
+	log_info("proxy %s: %s: %s", p->url, reason, msg);
+	if (p->started) {
+		abort_response(p);
+		return;
+	}
+	p->err_code = reason_status(reason);
+	snprintf(p->err_text, sizeof(p->err_text), "%d %s: %s\n", p->err_code,
+	    reason, msg);
+	if (p->req != NULL)
+		answer_error(p);
+}
+
 static bool
 reply_gone(const struct fetch_reply *fr)
 {
-	return ((const struct preq *)fr)->req == NULL;
+	const struct preq	*p = (const struct preq *)fr;
+
+	return p->req == NULL && !p->ahead;
 }
 
 static void
@@ -592,77 +658,76 @@ parse_range(const char *v)
 	return n;
 }
 
-static void
-handle(struct evhttp_request *req, void *arg)
+/* What a GET or HEAD asks for, from evhttp or from a head read ahead. */
+struct pargs {
+	bool		 head;
+	const char	*target;
+	size_t		 tlen;
+	const char	*range;		/* NULL: absent */
+	const char	*if_range;
+	const char	*ims;
+};
+
+static time_t
+parse_ims(const char *v, uint64_t range)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
-	const char		*target = evhttp_request_get_uri(req);
-	const char		*why, *v;
+	time_t	t;
+
+	if (v == NULL || range != 0 || (t = curl_getdate(v, NULL)) <= 0)
+		return 0;
+	return t;
+}
+
+/*
+ * Check a request and start its fetch, answered on req, or read ahead
+ * (req NULL: *slot takes it).  Returns 0, or the status to refuse it with
+ * and *why (406: the usage page).  p may be gone when this returns: the
+ * engine can answer at once.
+ */
+static int
+begin(struct pconn *pc, struct evhttp_request *req, const struct pargs *in,
+    struct preq **slot, const char **why)
+{
 	struct fetchmsg_req	 a;
 	struct proxyurl		 u;
-	struct pconn		*pc;
 	struct preq		*p;
-	bool			 full;
 	int			 rc;
-	time_t			 t;
 
-	/*
-	 * evhttp marks an absolute-URI request as a proxy request and then
-	 * keeps the connection only on "Proxy-Connection: keep-alive", which
-	 * apt does not send: without the mark, HTTP/1.1 keep-alive and
-	 * "Connection: close" apply as to any request.
-	 */
-	req->flags &= ~EVHTTP_PROXY_REQUEST;
-	if (!client_allowed(evhttp_connection_get_addr(evcon))) {
-		refuse(req, 403, "client not in the share scope or proxy_allow");
-		return;
-	}
-	if ((pc = pconn_of(evcon, &full)) == NULL) {
-		refuse(req, 503, full ? "too many connections" :
-		    "out of memory");
-		return;
-	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		refuse(req, 405, "only GET and HEAD");
-		return;
-	}
-	if (target == NULL || (rc = proxyurl_parse(target, strlen(target), &u,
-	    &why)) != 0) {
-		refuse(req, target == NULL ? 400 : rc,
-		    target == NULL ? "no request target" : why);
-		return;
-	}
-	if (u.kind == PROXYURL_USAGE) {
-		answer_text(req, 406, "text/html", usage_page);
-		return;
-	}
+	if ((rc = proxyurl_parse(in->target, in->tlen, &u, why)) != 0)
+		return rc;
+	if (u.kind == PROXYURL_USAGE)
+		return 406;
 	if (!proxyurl_host_allowed(&u, conf.proxy_upstreams)) {
-		refuse(req, 403, u.host_local ? "local upstream not listed in "
-		    "proxy_upstreams" : "upstream not in proxy_upstreams");
-		return;
+		*why = u.host_local ? "local upstream not listed in "
+		    "proxy_upstreams" : "upstream not in proxy_upstreams";
+		return 403;
 	}
 	if (px.nreqs >= PROXY_MAX_REQS) {
-		refuse(req, 503, "too many requests in flight");
-		return;
+		*why = "too many requests in flight";
+		return 503;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		refuse(req, 503, "out of memory");
-		return;
+		*why = "out of memory";
+		return 503;
 	}
 	px.nreqs++;
 	p->reply.ops = &proxy_reply_ops;
-	p->req = req;
-	p->pc = pc;
 	p->fd = -1;
 	p->size = -1;
-	p->head = cmd == EVHTTP_REQ_HEAD;
-	p->range = parse_range(evhttp_find_header(in, "Range"));
-	if ((v = evhttp_find_header(in, "If-Range")) != NULL)
-		snprintf(p->if_range, sizeof(p->if_range), "%s", v);
+	p->head = in->head;
+	p->range = parse_range(in->range);
+	if (in->if_range != NULL)
+		snprintf(p->if_range, sizeof(p->if_range), "%s", in->if_range);
+	p->ims = parse_ims(in->ims, p->range);
 	snprintf(p->url, sizeof(p->url), "%s", u.url);
-	pc->cur = p;
+	if (req != NULL) {
+		p->req = req;
+		p->pc = pc;
+		pc->cur = p;
+	} else {
+		p->ahead = true;
+		*slot = p;
+	}
 
 	/*
 	 * A host the administrator did not name may resolve, or redirect,
@@ -680,23 +745,238 @@ handle(struct evhttp_request *req, void *arg)
 	memset(&a, 0, sizeof(a));
 	a.uri = p->url;
 	a.size = -1;
-	if ((v = evhttp_find_header(in, "If-Modified-Since")) != NULL &&
-	    p->range == 0 && (t = curl_getdate(v, NULL)) > 0)
-		p->ims = t;
 	if (p->hit.hashed) {
 		a.has_sha256 = true;
 		memcpy(a.sha256, p->hit.sha256, SHA256_LEN);
 		a.size = p->hit.size;
 	} else if (!p->defer)
 		a.ims = p->ims;
-	log_debug("proxy: %s %s (%s)", p->head ? "HEAD" : "GET", p->url,
-	    p->hit.hashed ? "verified hash" : "passed through");
+	log_debug("proxy: %s %s (%s%s)", p->head ? "HEAD" : "GET", p->url,
+	    p->hit.hashed ? "verified hash" : "passed through",
+	    req == NULL ? ", read ahead" : "");
 	fetch_request(&p->reply, &a);
+	return 0;
+}
+
+/* Is the request read ahead the one evhttp handed over? */
+static bool
+same_request(const struct preq *p, const struct pargs *in)
+{
+	struct proxyurl	 u;
+	const char	*why;
+	uint64_t	 range = parse_range(in->range);
+
+	return p->head == in->head && p->range == range &&
+	    strncmp(p->if_range, in->if_range != NULL ? in->if_range : "",
+	    sizeof(p->if_range) - 1) == 0 &&
+	    p->ims == parse_ims(in->ims, range) &&
+	    proxyurl_parse(in->target, in->tlen, &u, &why) == 0 &&
+	    strcmp(p->url, u.url) == 0;
+}
+
+static void
+catch_up(struct preq *p)
+{
+	if (p->err_code != 0) {
+		answer_error(p);
+		return;
+	}
+	if (p->ims_hit) {
+		state.proxy_requests++;
+		state_dirty();
+		evhttp_send_reply(p->req, 304, "Not Modified", NULL);
+		detach(p);
+		return;
+	}
+	if (p->final) {
+		finish(p);
+		return;
+	}
+	if (!p->got_start || p->learning || p->defer)
+		return;			/* the engine's events will come */
+	send_headers(p);
+	pump(p);
+}
+
+/*
+ * The client asks for p, read ahead: what the engine said so far goes
+ * out.  The engine may be done with p already, so the answer's end could
+ * free it midway: it is held until catch_up returns.
+ */
+static void
+attach(struct pconn *pc, struct preq *p, struct evhttp_request *req)
+{
+	p->ahead = false;
+	p->req = req;
+	p->pc = pc;
+	pc->cur = p;
+	p->held = true;
+	catch_up(p);
+	p->held = false;
+	maybe_free(p);
+}
+
+/* A field of a head read ahead, as a string, or NULL when absent. */
+static const char *
+head_field(const struct httphead_str *f, char *buf, size_t len, bool *ok)
+{
+	if (f->p == NULL)
+		return NULL;
+	if (f->len >= len) {
+		*ok = false;
+		return NULL;
+	}
+	memcpy(buf, f->p, f->len);
+	buf[f->len] = '\0';
+	return buf;
+}
+
+/*
+ * Start the fetches of the requests waiting in the connection's input
+ * behind the one being answered.  evhttp reads nothing more from the
+ * socket until that reply ends, so the input holds whole heads after it.
+ */
+static void
+read_ahead(struct pconn *pc)
+{
+	struct bufferevent	*bev;
+	struct evbuffer		*in;
+	struct httphead		 h;
+	struct pargs		 a;
+	const char		*buf, *why;
+	char			 target[PROXYURL_MAX + 1], range[64], ifr[64];
+	char			 ims[64];
+	size_t			 len, off = 0;
+	unsigned		 i;
+	long			 n;
+	bool			 ok;
+
+	if (pc->ahead_stop || pc->nahead >= PROXY_AHEAD ||
+	    (bev = evhttp_connection_get_bufferevent(pc->evcon)) == NULL)
+		return;
+	in = bufferevent_get_input(bev);
+	if ((len = evbuffer_get_length(in)) == 0)
+		return;
+	if (len > PROXY_AHEAD * PROXY_HEADERS_MAX)
+		len = PROXY_AHEAD * PROXY_HEADERS_MAX;
+	if ((buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)len)) == NULL)
+		return;
+	for (i = 0; i < PROXY_AHEAD && off < len; i++) {
+		if ((n = httphead_parse(buf + off, len - off, &h)) <= 0) {
+			/* Half a head waits for the rest; a bad one, forever. */
+			pc->ahead_stop = n < 0;
+			return;
+		}
+		off += (size_t)n;
+		if (i < pc->nahead)
+			continue;		/* started before */
+		if (h.body) {
+			/* Its body would be taken for the next head. */
+			pc->ahead_stop = true;
+			return;
+		}
+		pc->ahead[pc->nahead++] = NULL;
+		ok = h.target.len <= PROXYURL_MAX;
+		memset(&a, 0, sizeof(a));
+		a.head = h.method.len == 4 && memcmp(h.method.p, "HEAD", 4) == 0;
+		a.range = head_field(&h.range, range, sizeof(range), &ok);
+		a.if_range = head_field(&h.if_range, ifr, sizeof(ifr), &ok);
+		a.ims = head_field(&h.if_modified_since, ims, sizeof(ims), &ok);
+		a.target = head_field(&h.target, target, sizeof(target), &ok);
+		a.tlen = h.target.len;
+		if (!ok || (!a.head && (h.method.len != 3 ||
+		    memcmp(h.method.p, "GET", 3) != 0)))
+			continue;		/* answered when its turn comes */
+		(void)begin(pc, NULL, &a, &pc->ahead[pc->nahead - 1], &why);
+		if (h.close) {
+			/* Nothing after it will be answered. */
+			pc->ahead_stop = true;
+			return;
+		}
+	}
+}
+
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	const char		*target = evhttp_request_get_uri(req);
+	const char		*why, *v;
+	struct pargs		 a;
+	struct pconn		*pc;
+	struct preq		*ahead;
+	bool			 full;
+	int			 rc;
+
+	/*
+	 * evhttp marks an absolute-URI request as a proxy request and then
+	 * keeps the connection only on "Proxy-Connection: keep-alive", which
+	 * apt does not send: without the mark, HTTP/1.1 keep-alive and
+	 * "Connection: close" apply as to any request.
+	 */
+	req->flags &= ~EVHTTP_PROXY_REQUEST;
+	if (!client_allowed(evhttp_connection_get_addr(evcon))) {
+		refuse(req, 403, "client not in the share scope or proxy_allow");
+		return;
+	}
+	if ((pc = pconn_of(evcon, &full)) == NULL) {
+		refuse(req, 503, full ? "too many connections" :
+		    "out of memory");
+		return;
+	}
+	ahead = take_ahead(pc);
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		abandon(ahead);
+		refuse(req, 405, "only GET and HEAD");
+		return;
+	}
+	if (target == NULL) {
+		abandon(ahead);
+		refuse(req, 400, "no request target");
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.head = cmd == EVHTTP_REQ_HEAD;
+	a.target = target;
+	a.tlen = strlen(target);
+	a.range = evhttp_find_header(in, "Range");
+	a.if_range = evhttp_find_header(in, "If-Range");
+	a.ims = evhttp_find_header(in, "If-Modified-Since");
+	if (ahead != NULL && !same_request(ahead, &a)) {
+		log_debug("proxy %s: read ahead, but asked for %s", ahead->url,
+		    target);
+		abandon(ahead);
+		ahead = NULL;
+	}
+	/*
+	 * The ones behind first: this one's answer may end the connection.
+	 * None when this one ends it anyway.
+	 */
+	v = evhttp_find_header(in, "Connection");
+	if (v != NULL ? strcasecmp(v, "close") != 0 : req->minor >= 1)
+		read_ahead(pc);
+	if (ahead != NULL) {
+		attach(pc, ahead, req);
+		return;
+	}
+	if ((rc = begin(pc, req, &a, NULL, &why)) == 406)
+		answer_text(req, 406, "text/html", usage_page);
+	else if (rc != 0)
+		refuse(req, rc, why);
+}
+
+static void
+restore_cb(evutil_socket_t fd, short what, void *arg)
+{
+	trust_restore();
 }
 
 int
 proxy_init(struct event_base *base)
 {
+	static const struct timeval now = { 0, 0 };
 	struct netaddr	a;
 	char		host[NETADDR_STRLEN];
 	const char	*l = conf.proxy_listen;
@@ -727,6 +1007,8 @@ proxy_init(struct event_base *base)
 		return errno != 0 ? -errno : -EADDRINUSE;
 	}
 	log_info("apt proxy listening on %s", l);
+	/* Once the loop runs, so are the workers and the cache. */
+	event_base_once(base, -1, EV_TIMEOUT, restore_cb, NULL, &now);
 	return 0;
 }
 

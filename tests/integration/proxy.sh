@@ -18,8 +18,9 @@
 #   3. aptbtd verified the suite's InRelease with gpgv and learnt every
 #      pool file's hash from its Packages; c2 does the same install after
 #      c1 and nginx serves no .deb a second time (aptbtd's cache);
-#      pipelining, Range (206, 416), HEAD and If-Modified-Since (304)
-#      as apt uses them; a tampered package (same size, other bytes)
+#      pipelining (requests behind the one answered fetched early, all
+#      answered in order), Range (206, 416), HEAD and If-Modified-Since
+#      (304) as apt uses them; a tampered package (same size, other bytes)
 #      fails and is neither in apt's archives nor aptbtd's cache; a
 #      suite signed by a key not in proxy_keyrings installs, passed
 #      through from the mirror each time; an HTTPS repository (nginx,
@@ -225,6 +226,10 @@ d=$(ngx_count "$m" c1 '.')
 [ "$n" -eq "$NPKG" ] && [ "$d" -eq 0 ] &&
 	ok "nginx: $n .deb requests from the proxy host, $d from c1" ||
 	bad "nginx: $n .deb requests from the proxy host (want $NPKG), $d from c1"
+# apt pipelines its requests: those behind the one answered start early.
+n=$(grep -c "proxy: GET http://$MIRROR/debian/pool/.*read ahead)" "$T/aptbtd.log")
+[ "$n" -ge 1 ] && ok "daemon: $n of c1's .deb requests fetched ahead of their turn" ||
+	bad "daemon: no pipelined request was read ahead"
 
 grep -q "dists/$REPO_SUITE: InRelease verified" "$T/aptbtd.log" &&
 	ok "daemon: the suite's InRelease verified with gpgv" ||
@@ -320,6 +325,16 @@ c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\nGET %s HTTP/1.1\r\nHost: %s\r\n\r
            % (url(s1), mirror, url(s2), mirror)).encode())
 a, b = read_resp(f), read_resp(f)
 print("pipelining", "ok" if a[0] == b[0] == 200 and a[2] == want1 and b[2] == want2 else "bad %d %d" % (a[0], b[0]))
+# Read ahead or not, mixed requests are answered in order: a GET, a HEAD,
+# a refused path (which closes the connection).
+c2, f2 = conn()
+c2.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\nHEAD %s HTTP/1.1\r\nHost: %s\r\n\r\n"
+            "GET http://%s/etc/passwd HTTP/1.1\r\nHost: %s\r\n\r\n"
+            % (url(s2), mirror, url(s1), mirror, mirror, mirror)).encode())
+a, b, r = read_resp(f2), read_resp(f2, head=True), read_resp(f2)
+print("pipelining-mixed", "ok" if a[0] == 200 and a[2] == want2 and b[0] == 200 and
+      int(b[1].get(b"content-length", b"-1")) == len(want1) and r[0] == 403
+      else "bad %d %d %d" % (a[0], b[0], r[0]))
 # Range as apt resumes: bytes=N- gives 206 and the tail.
 c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nRange: bytes=1000-\r\n\r\n" % (url(s1), mirror)).encode())
 r = read_resp(f)
@@ -342,7 +357,7 @@ c.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nIf-Modified-Since: Thu, 01 Jan 1970 0
 r = read_resp(f)
 print("ims-old", "ok" if r[0] == 200 and r[2] == open(root + "/" + inrel, "rb").read() else "bad %d" % r[0])
 PYEOF
-for t in pipelining range range-end head ims ims-old; do
+for t in pipelining pipelining-mixed range range-end head ims ims-old; do
 	grep -q "^$t ok" "$T/http.log" && ok "HTTP: $t" ||
 		bad "daemon: HTTP $t: $(grep "^$t" "$T/http.log" || tail -3 "$T/http.log")"
 done

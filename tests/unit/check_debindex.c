@@ -125,6 +125,44 @@ START_TEST(test_release_clearsigned)
 }
 END_TEST
 
+START_TEST(test_release_valid_until)
+{
+	static const struct {
+		const char	*field;		/* NULL: none */
+		long long	 want;
+	} cases[] = {
+		{ NULL, 0 },
+		{ "Sat, 05 Dec 2026 12:00:00 UTC", 1796472000LL },
+		{ "Wed, 01 Jan 2020 00:00:00 GMT", 1577836800LL },
+		{ "01 Jan 2020 00:00:00 Z", 1577836800LL },
+		{ "Wed, 01 Jan 2020 00:00:00 +0000", 1577836800LL },
+		{ "Wed, 01 Jan 2020 00:00:00 CET", -1 },
+		{ "Wed, 01 Foo 2020 00:00:00 UTC", -1 },
+		{ "Wed, 32 Jan 2020 00:00:00 UTC", -1 },
+		{ "Wed, 01 Jan 2020 24:00:00 UTC", -1 },
+		{ "Wed, 01 Jan 2020 00:00:00 UTC x", -1 },
+		{ "soon", -1 },
+		{ "", -1 },
+	};
+	char		text[256];
+	struct release	r;
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "Origin: x\n%s%s%sSHA256:\n"
+		    " " H1 " 2208 main/binary-amd64/Packages\n",
+		    cases[i].field != NULL ? "Valid-Until: " : "",
+		    cases[i].field != NULL ? cases[i].field : "",
+		    cases[i].field != NULL ? "\n" : "");
+		ck_assert_int_eq(release_parse(&r, text, strlen(text)), 0);
+		ck_assert_msg(r.valid_until == cases[i].want,
+		    "%s: %lld, want %lld", cases[i].field,
+		    (long long)r.valid_until, cases[i].want);
+		release_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(test_release_errors)
 {
 	struct release	r;
@@ -288,6 +326,7 @@ debindex_suite(void)
 	tcase_add_test(tc, test_release_plain);
 	tcase_add_test(tc, test_release_clearsigned);
 	tcase_add_test(tc, test_release_errors);
+	tcase_add_test(tc, test_release_valid_until);
 	tcase_add_test(tc, test_packages);
 	tcase_add_test(tc, test_sources);
 	tcase_add_test(tc, test_callback_stops);
