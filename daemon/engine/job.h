@@ -84,6 +84,11 @@ TAILQ_HEAD(waiterq, waiter);
 
 struct job;
 
+/* Bytes [start, end) of the file. */
+struct span {
+	uint64_t	start, end;
+};
+
 struct source {
 	struct job		*job;
 	char			*url;
@@ -98,6 +103,15 @@ struct source {
 	int			 pid;		/* in the picker, or -1 */
 	uint64_t		 pos, end;
 	uint32_t		 next_piece;	/* first piece not yet marked */
+	/*
+	 * A range with pieces in part in the file already: one transfer
+	 * per span of missing bytes, in order (spans[nextspan] is next);
+	 * xend is where the current one ends (NO_END: the range's end).
+	 */
+	struct span		*spans;
+	size_t			 nspans, nextspan;
+	uint64_t		 xend;
+	unsigned		 checking;	/* such pieces being checked */
 	uint8_t			*buf;
 	size_t			 blen, bcap;
 	unsigned		 fails;
