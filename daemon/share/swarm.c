@@ -808,6 +808,22 @@ verify_local(struct verify_job *v)
 	return true;
 }
 
+/* Bytes of the piece that were in the file already. */
+static uint32_t
+local_bytes(const struct verify_job *v)
+{
+	uint32_t	b, n = 0, off;
+
+	for (b = 0; v->fd >= 0 && (uint64_t)b * LAYOUT_BLOCK < v->d->len;
+	    b++)
+		if (v->local[b / 8] & (0x80 >> (b % 8))) {
+			off = b * LAYOUT_BLOCK;
+			n += v->d->len - off < LAYOUT_BLOCK ? v->d->len - off :
+			    LAYOUT_BLOCK;
+		}
+	return n;
+}
+
 static void
 verify_work(void *arg)
 {
@@ -977,9 +993,10 @@ verify_done(void *arg)
 			    "nobody blamed", d->piece, hexname(s->sha256));
 		dlpiece_free(d);
 	} else if (s->sink != NULL && !swarm_has_piece(s, d->piece)) {
-		s->from_peers += d->len;
-		state.bytes_from_peers += d->len;
-		history_add(HIST_PEERS, d->len);
+		n = d->len - local_bytes(v);
+		s->from_peers += n;
+		state.bytes_from_peers += n;
+		history_add(HIST_PEERS, n);
 		state_dirty();
 		/* Its hash is the hash of the bytes we now hold. */
 		if (!v->sha1)

@@ -21,6 +21,10 @@
 #   e. the plain Packages, three stanzas given a new version, while the
 #      old one is where apt keeps its lists: its list (the manifest does
 #      not name indices) and only the changed ranges are fetched
+#   f. a. again, with a site peer (aptbtd in namespace h) that holds
+#      x_1.1.tar: the pieces found in part go through the one picker to
+#      that peer, which sends only the 16 KiB blocks that lack a byte;
+#      nginx sends no byte of x_1.1.tar, the daemon counts the peer's
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -51,6 +55,7 @@ ns_init
 trap at_exit EXIT
 ns_host mirror 1
 ns_host d 2
+ns_host h 3
 MIRROR=$(ns_ip mirror)
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -199,6 +204,52 @@ echo "e: Packages: $(size "$P") bytes, $pb sent by nginx in $pr ranges"
     [ "$(requests '\.blocks$' 200)" = 1 ] &&
 	ok "e: the index from its old version: $pb of $(size "$P") bytes in $pr ranges" ||
 	bad "e: $pb bytes in $pr ranges: $(grep -o 'delta: .*' "$T/d-e/aptbtd.log")"
+
+# --- f. the ranges from a peer, through the picker ---------------------------
+# The pieces whole are local; of the two in part the peer is asked for
+# the 16 KiB blocks that lack a byte: 2 here.
+XL=$(list_of "$X")
+$CHECK --write "$XL" "$X" || fail "cannot write x_1.1.tar's list again"
+CTL=$top_builddir/client/aptbt-ctl
+share_conf() { write_conf "$T/d-$1" "delta_dirs = \"$2\"" "log_level = debug" \
+    "listen_port = 6881" "share = 192.0.2.0/24" "$3"; }
+ns_bg h "$T/d-fh/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c \
+    "$(share_conf fh "$T/none" "lsd = no")"
+FH=$NS_BG_PID
+wait_for_socket "$T/d-fh/control.sock" 20 || fail "f: no holder daemon"
+ns_exec h $FETCH "$T/d-fh/control.sock" "http://$MIRROR/debian/pool/main/x/x_1.1.tar" \
+    "$T/fh.out" --sha256 "$(sha "$X")" --size "$(size "$X")" --base "$BASE" \
+    >"$T/d-fh/fetch.log" 2>&1 || fail "f: the holder's fetch failed"
+ns_bg d "$T/d-f/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c \
+    "$(share_conf f "$OLD" "peers = $(ns_ip h):6881")"
+FD=$NS_BG_PID
+wait_for_socket "$T/d-f/control.sock" 20 || fail "f: no daemon"
+linked=0
+for _ in $(seq 100); do
+	ns_exec d "$CTL" -s "$T/d-f/control.sock" --json peers 2>/dev/null |
+	    grep -q "$(ns_ip h)" && { linked=1; break; }
+	sleep 0.2
+done
+[ $linked = 1 ] || bad "f: the daemons did not connect"
+sleep 1		# the holder's have-index
+: >"$REPO_NGINX/access.log"
+ns_exec d $FETCH "$T/d-f/control.sock" "http://$MIRROR/debian/pool/main/x/x_1.1.tar" \
+    "$T/f.out" --sha256 "$(sha "$X")" --size "$(size "$X")" --base "$BASE" \
+    >"$T/d-f/fetch.log" 2>&1 || bad "f: fetch failed: $(cat "$T/d-f/fetch.log")"
+fromp=$(ns_exec d "$CTL" -s "$T/d-f/control.sock" --json status |
+    $PY -c 'import json, sys; print(json.load(sys.stdin).get("bytes_from_peers", -1))')
+kill "$FD" "$FH" 2>/dev/null
+wait "$FD" "$FH" 2>/dev/null
+fb=$(served 'x_1\.1\.tar$')
+echo "f: x_1.1.tar: $fb bytes from nginx, $fromp counted from peers"
+[ "$(sha "$T/f.out")" = "$(sha "$X")" ] && ok "f: the SHA-256 matches" ||
+	bad "f: wrong file delivered"
+[ "$fb" = 0 ] && [ "$fromp" -gt 0 ] && [ "$fromp" -le $((4 * 16384)) ] &&
+    grep -q "delta: .* 2 in part" "$T/d-f/aptbtd.log" &&
+	ok "f: the pieces in part from the peer, none of x_1.1.tar from nginx" ||
+	bad "f: $fb bytes from nginx, $fromp from peers: $(grep -o 'delta: .*' "$T/d-f/aptbtd.log")"
+! grep -q "Sanitizer\|runtime error" "$T/d-f/aptbtd.log" "$T/d-fh/aptbtd.log" ||
+	bad "f: a daemon's log has a sanitizer report"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
