@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/manifest.h"
+#include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
+#include "daemon/base/names.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/webseed.h"
 #include "daemon/base/workers.h"
@@ -233,29 +236,39 @@ find_candidates(const struct job *j, char **out, size_t max)
 {
 	char		 file[NAME_MAX_LEN], name[NAME_MAX_LEN],
 			 ver[NAME_MAX_LEN], ext[NAME_MAX_LEN], *dirs, *dir,
-			 *save;
+			 *save, own[PATH_MAX];
+	const char	*last = NULL;
 	struct cand	*v = NULL;
 	size_t		 n = 0, i, k = 0;
 
-	if (conf.delta_dirs == NULL || *conf.delta_dirs == '\0' ||
-	    url_file(j->url, file, sizeof(file)) == NULL ||
+	if (url_file(j->url, file, sizeof(file)) == NULL ||
 	    !blocks_wanted(file, (uint64_t)j->size))
 		return 0;
 	if (strstr(j->url, "/dists/") != NULL && strchr(file, '_') == NULL)
-		return index_candidates(j, conf.delta_dirs, out, max);
+		return conf.delta_dirs != NULL ?
+		    index_candidates(j, conf.delta_dirs, out, max) : 0;
 	if (!debver_split(file, name, sizeof(name), ver, sizeof(ver), ext,
-	    sizeof(ext)) || (dirs = strdup(conf.delta_dirs)) == NULL)
+	    sizeof(ext)))
 		return 0;
-	for (dir = strtok_r(dirs, " \t,", &save); dir != NULL;
-	    dir = strtok_r(NULL, " \t,", &save))
-		scan_dir(dir, file, name, ext, &v, &n);
-	free(dirs);
+	/* The daemon's own cache first: the names it downloaded. */
+	if (names_dir(cache_root(), name, own, sizeof(own)))
+		scan_dir(own, file, name, ext, &v, &n);
+	if (conf.delta_dirs != NULL &&
+	    (dirs = strdup(conf.delta_dirs)) != NULL) {
+		for (dir = strtok_r(dirs, " \t,", &save); dir != NULL;
+		    dir = strtok_r(NULL, " \t,", &save))
+			scan_dir(dir, file, name, ext, &v, &n);
+		free(dirs);
+	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cand_cmp);
+	/* One file per version: the same one may be in several places. */
 	for (i = 0; i < n; i++) {
-		if (k < max && debver_cmp(v[i].ver, ver) != 0)
+		if (k < max && debver_cmp(v[i].ver, ver) != 0 &&
+		    (k == 0 || debver_cmp(v[i].ver, last) != 0)) {
+			last = v[i].ver;
 			out[k++] = v[i].path;
-		else
+		} else
 			free(v[i].path);
 	}
 	free(v);

@@ -23,6 +23,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "daemon/base/cache.h"
+#include "daemon/base/names.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
@@ -69,6 +70,9 @@ commit_work(void *arg)
 	    v->digest);
 	if (v->rc == -EBADMSG)
 		cache_part_discard(j->sha);
+	/* Its name, for a delta of a later version (a hint: may fail). */
+	if (v->rc == 0)
+		(void)names_add(cache_root(), j->url, j->sha);
 }
 
 static void

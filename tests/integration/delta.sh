@@ -25,6 +25,11 @@
 #      x_1.1.tar: the pieces found in part go through the one picker to
 #      that peer, which sends only the 16 KiB blocks that lack a byte;
 #      nginx sends no byte of x_1.1.tar, the daemon counts the peer's
+#   g. the daemon's own cache as the candidate: a daemon whose delta_dirs
+#      hold nothing fetches x_1.0.tar, is restarted, then fetches
+#      x_1.1.tar: the name it kept of x_1.0.tar (names/x/x_1.0.tar, a
+#      link into its cache) makes it a candidate, and nginx sends only
+#      the missing ranges
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -250,6 +255,25 @@ echo "f: x_1.1.tar: $fb bytes from nginx, $fromp counted from peers"
 	bad "f: $fb bytes from nginx, $fromp from peers: $(grep -o 'delta: .*' "$T/d-f/aptbtd.log")"
 ! grep -q "Sanitizer\|runtime error" "$T/d-f/aptbtd.log" "$T/d-fh/aptbtd.log" ||
 	bad "f: a daemon's log has a sanitizer report"
+
+# --- g. an older version from the daemon's own cache --------------------------
+cp "$OLD/x_1.0.tar" "$POOL/" && chmod a+r "$POOL/x_1.0.tar"
+run g "$T/none" "$POOL/x_1.0.tar"
+[ "$(sha "$T/g.out")" = "$(sha "$OLD/x_1.0.tar")" ] || bad "g: x_1.0.tar is wrong"
+link=$(readlink "$T/d-g/cache/names/x/x_1.0.tar")
+[ "$link" = "../../sha256/$(sha "$OLD/x_1.0.tar" | cut -c1-2)/$(sha "$OLD/x_1.0.tar")" ] &&
+	ok "g: the cache keeps the name x_1.0.tar -> $link" ||
+	bad "g: no name kept for x_1.0.tar: '$link'"
+run g "$T/none" "$X"
+gb=$(served 'x_1\.1\.tar$'); gr=$(requests 'x_1\.1\.tar$' .); g206=$(requests 'x_1\.1\.tar$' 206)
+echo "g: x_1.1.tar: $gb bytes from nginx in $gr requests ($g206 ranges)"
+[ "$(sha "$T/g.out")" = "$(sha "$X")" ] && [ "$gr" -ge 1 ] && [ "$gr" = "$g206" ] &&
+    [ "$gb" -gt 0 ] && [ "$gb" -le 4096 ] &&
+    grep -q "delta candidate .*/names/x/x_1.0.tar" "$T/d-g/aptbtd.log" &&
+	ok "g: built from the cache's own x_1.0.tar: $gb bytes in $gr ranges" ||
+	bad "g: $gb bytes in $gr requests ($g206 ranges): $(grep -o 'delta.*' "$T/d-g/aptbtd.log" | tail -n 2)"
+[ -L "$T/d-g/cache/names/x/x_1.1.tar" ] && ok "g: and the name x_1.1.tar" ||
+	bad "g: no name kept for x_1.1.tar"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
