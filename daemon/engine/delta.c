@@ -197,6 +197,64 @@ apt_list_name(const char *url, char *out, size_t outlen)
 }
 
 /*
+ * An index fetched by hash (dists/.../by-hash/SHA256/HEX): apt keeps it
+ * under the index's own name, which the URL no longer says.  Its
+ * directory's plain list files are the candidates (Packages beside
+ * binary-ARCH/by-hash, Sources beside source/by-hash, ...), closest in
+ * size first: a list of blocks matches only the one it was made for,
+ * and a file apt keeps compressed (.lz4, .gz: Acquire::GzipIndexes) is
+ * no candidate.
+ */
+struct icand {
+	char		*path;
+	uint64_t	 dist;
+};
+
+static int
+icand_cmp(const void *a, const void *b)
+{
+	const struct icand	*x = a, *y = b;
+
+	return x->dist < y->dist ? -1 : x->dist > y->dist;
+}
+
+static size_t
+byhash_candidates(const struct job *j, const char *dir, const char *prefix,
+    char **out, size_t max)
+{
+	struct icand	 v[16];
+	struct dirent	*e;
+	struct stat	 st;
+	size_t		 n = 0, i, plen = strlen(prefix);
+	const char	*rest;
+	DIR		*dp;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(dp)) != NULL && n < sizeof(v) / sizeof(v[0])) {
+		rest = e->d_name + plen;
+		if (strncmp(e->d_name, prefix, plen) != 0 || *rest == '\0' ||
+		    strchr(rest, '_') != NULL ||
+		    fstatat(dirfd(dp), e->d_name, &st, 0) != 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    !blocks_wanted(rest, (uint64_t)st.st_size) ||
+		    asprintf(&v[n].path, "%s/%s", dir, e->d_name) == -1)
+			continue;
+		v[n++].dist = (uint64_t)st.st_size > (uint64_t)j->size ?
+		    (uint64_t)st.st_size - (uint64_t)j->size :
+		    (uint64_t)j->size - (uint64_t)st.st_size;
+	}
+	closedir(dp);
+	qsort(v, n, sizeof(v[0]), icand_cmp);
+	for (i = 0; i < n; i++)
+		if (i < max)
+			out[i] = v[i].path;
+		else
+			free(v[i].path);
+	return n < max ? n : max;
+}
+
+/*
  * An index (a file under dists/, no version in its name): its previous
  * version is apt's list file of the same URL, in any of delta_dirs.
  */
@@ -204,15 +262,27 @@ static size_t
 index_candidates(const struct job *j, const char *dirs_conf, char **out,
     size_t max)
 {
-	char		 name[1024], *dirs, *dir, *save, *path;
+	char		 name[1024], *dirs, *dir, *save, *path, *bh, *url;
 	struct stat	 st;
 	size_t		 k = 0;
 
-	if (!apt_list_name(j->url, name, sizeof(name)) ||
-	    (dirs = strdup(dirs_conf)) == NULL)
+	/* By hash: the list files of the directory above by-hash/. */
+	if ((bh = strstr(j->url, "/by-hash/")) != NULL) {
+		if ((url = strndup(j->url, (size_t)(bh - j->url) + 1)) == NULL)
+			return 0;
+		if (!apt_list_name(url, name, sizeof(name)))
+			name[0] = '\0';
+		free(url);
+	} else if (!apt_list_name(j->url, name, sizeof(name)))
+		return 0;
+	if (name[0] == '\0' || (dirs = strdup(dirs_conf)) == NULL)
 		return 0;
 	for (dir = strtok_r(dirs, " \t,", &save); dir != NULL && k < max;
 	    dir = strtok_r(NULL, " \t,", &save)) {
+		if (bh != NULL) {
+			k += byhash_candidates(j, dir, name, out + k, max - k);
+			continue;
+		}
 		if (asprintf(&path, "%s/%s", dir, name) == -1)
 			break;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&

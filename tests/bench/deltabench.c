@@ -2,7 +2,12 @@
 /*
  * deltabench.c - what aptbtd's delta would fetch for NEW holding OLD.
  *
- *	deltabench OLD NEW
+ *	deltabench [-b BLOCK] [-s STRONG] OLD NEW
+ *
+ * BLOCK: the list's block size (default BLOCKS_SIZE); STRONG: the bytes
+ * of strong sum per block the list would carry (default
+ * BLOCKS_STRONG_LEN; fewer only shrink the list's size as counted, the
+ * match still confirms with all 8).
  *
  * The same steps and code as daemon/engine/delta.c, without the network:
  * NEW's block list as aptbt-mkmeta writes it (512-byte blocks), the
@@ -66,14 +71,32 @@ main(int argc, char **argv)
 	uint64_t		*off, found = 0;
 	size_t			 olen, nlen, i;
 	bool			*have;
+	uint32_t		 bsize = BLOCKS_SIZE, strong = BLOCKS_STRONG_LEN;
+	size_t			 listlen;
+	int			 c;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: deltabench OLD NEW\n");
+	while ((c = getopt(argc, argv, "b:s:")) != -1)
+		switch (c) {
+		case 'b':
+			bsize = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			strong = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			goto usage;
+		}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || strong < 1 || strong > BLOCKS_STRONG_LEN) {
+usage:
+		fprintf(stderr, "usage: deltabench [-b BLOCK] [-s STRONG] OLD "
+		    "NEW\n");
 		return 2;
 	}
-	old = map(argv[1], &olen);
-	new = map(argv[2], &nlen);
-	if (blocks_encode(new, nlen, BLOCKS_SIZE, &list) != 0 ||
+	old = map(argv[0], &olen);
+	new = map(argv[1], &nlen);
+	if (blocks_encode(new, nlen, bsize, &list) != 0 ||
 	    blocks_parse(&b, list.data, list.len) != 0 ||
 	    (m = blockmatch_new(&b)) == NULL ||
 	    (off = malloc(b.n * sizeof(*off))) == NULL ||
@@ -89,6 +112,8 @@ main(int argc, char **argv)
 	for (i = 0; i < b.n; i++)
 		if ((have[i] = off[i] != BLOCKMATCH_NONE))
 			found += blocks_len(&b, i);
+	/* The strong sums' bytes not sent, and their bencode length digits. */
+	listlen = list.len - b.n * (BLOCKS_STRONG_LEN - strong);
 	if (blockmatch_plan(&b, have, layout_piece_length(nlen), MERGE,
 	    &pl) != 0) {
 		fprintf(stderr, "deltabench: no plan\n");
@@ -96,10 +121,10 @@ main(int argc, char **argv)
 	}
 	printf("new=%zu found=%llu list=%zu ranges=%zu range_bytes=%llu "
 	    "none_bytes=%llu fetched=%llu match_ms=%lld\n", nlen,
-	    (unsigned long long)found, list.len, pl.nranges,
+	    (unsigned long long)found, listlen, pl.nranges,
 	    (unsigned long long)pl.range_bytes,
 	    (unsigned long long)pl.none_bytes,
-	    (unsigned long long)(list.len + pl.range_bytes + pl.none_bytes),
+	    (unsigned long long)(listlen + pl.range_bytes + pl.none_bytes),
 	    (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	blockmatch_plan_free(&pl);

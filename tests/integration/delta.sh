@@ -30,6 +30,10 @@
 #      x_1.1.tar: the name it kept of x_1.0.tar (names/x/x_1.0.tar, a
 #      link into its cache) makes it a candidate, and nginx sends only
 #      the missing ranges
+#   h. e.'s index fetched by hash (dists/s/main/binary-amd64/by-hash/
+#      SHA256/HEX): the list files of binary-amd64 are its candidates
+#      (not a compressed one beside them), and only the changed ranges
+#      are fetched
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -274,6 +278,21 @@ echo "g: x_1.1.tar: $gb bytes from nginx in $gr requests ($g206 ranges)"
 	bad "g: $gb bytes in $gr requests ($g206 ranges): $(grep -o 'delta.*' "$T/d-g/aptbtd.log" | tail -n 2)"
 [ -L "$T/d-g/cache/names/x/x_1.1.tar" ] && ok "g: and the name x_1.1.tar" ||
 	bad "g: no name kept for x_1.1.tar"
+
+# --- h. an index fetched by hash ---------------------------------------------
+BH=dists/s/main/binary-amd64/by-hash/SHA256/$(sha "$P")
+mkdir -p "$REPO_ROOT/$(dirname "$BH")" && cp "$P" "$REPO_ROOT/$BH" &&
+    chmod -R a+rX "$REPO_ROOT/dists" || fail "h: cannot publish by hash"
+xz -c "$LISTS/${MIRROR}_debian_dists_s_main_binary-amd64_Packages" \
+    >"$LISTS/${MIRROR}_debian_dists_s_main_binary-amd64_Packages.xz"
+run h "$LISTS" "$P" "$BH"
+hb=$(served 'SHA256/'); hr=$(requests 'SHA256/' 206)
+echo "h: by hash: $hb bytes from nginx in $hr ranges"
+[ "$(sha "$T/h.out")" = "$(sha "$P")" ] && [ "$hr" -ge 1 ] &&
+    [ "$(requests 'SHA256/' .)" = "$hr" ] && [ "$hb" -gt 0 ] && [ "$hb" -le 8192 ] &&
+    grep -q "delta candidate .*binary-amd64_Packages$" "$T/d-h/aptbtd.log" &&
+	ok "h: the index by hash from its old version: $hb of $(size "$P") bytes in $hr ranges" ||
+	bad "h: $hb bytes in $hr ranges: $(grep -o 'delta.*' "$T/d-h/aptbtd.log" | head -n 3)"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
