@@ -34,6 +34,10 @@
 #      SHA256/HEX): the list files of binary-amd64 are its candidates
 #      (not a compressed one beside them), and only the changed ranges
 #      are fetched
+#   i. a package file (z_1.1_all.deb, 3 MiB, 5000 bytes inserted) gets a
+#      compact list (version 2: 2 KiB blocks, 2-byte weak and 3-byte
+#      strong sums): built from z_1.0_all.deb with only the missing
+#      ranges fetched
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -88,6 +92,10 @@ c = bytes(r.getrandbits(8) for _ in range(2 << 20))
 open(old + "/y_1.0.tar", "wb").write(c)
 open(pool + "/y_2.0.tar", "wb").write(
     bytes(r.getrandbits(8) for _ in range(256 << 10)) + c[256 << 10:])
+z = bytes(r.getrandbits(8) for _ in range(3 << 20))
+open(old + "/z_1.0_all.deb", "wb").write(z)
+open(pool + "/z_1.1_all.deb", "wb").write(
+    z[:1000000] + bytes(r.getrandbits(8) for _ in range(5000)) + z[1000000:])
 PYEOF
 D=$REPO_ROOT/dists/s/main/binary-amd64
 LISTS=$T/lists
@@ -96,7 +104,7 @@ mkdir -p "$D" "$LISTS"
 # block lists (e.'s index); $1 gives three of them a new version.
 packages()
 {
-	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar; do
+	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar "$POOL"/z_1.1_all.deb; do
 		b=$(basename "$f")
 		printf 'Package: %s\nVersion: 1\nArchitecture: all\n' "${b%%_*}"
 		printf 'Filename: pool/main/x/%s\nSize: %s\nSHA256: %s\n\n' "$b" \
@@ -293,6 +301,21 @@ echo "h: by hash: $hb bytes from nginx in $hr ranges"
     grep -q "delta candidate .*binary-amd64_Packages$" "$T/d-h/aptbtd.log" &&
 	ok "h: the index by hash from its old version: $hb of $(size "$P") bytes in $hr ranges" ||
 	bad "h: $hb bytes in $hr ranges: $(grep -o 'delta.*' "$T/d-h/aptbtd.log" | head -n 3)"
+
+# --- i. a package file's compact list ----------------------------------------
+Z=$POOL/z_1.1_all.deb
+ZL=$(list_of "$Z")
+[ -f "$ZL" ] && grep -q "7:versioni2e" "$ZL" && grep -q "4:wleni2e" "$ZL" &&
+	ok "i: a compact list, $(size "$ZL") bytes for $(size "$Z")" ||
+	bad "i: no compact list for z_1.1_all.deb"
+run i "$OLD" "$Z"
+zb=$(served 'z_1\.1_all\.deb$'); zr=$(requests 'z_1\.1_all\.deb$' 206)
+echo "i: z_1.1_all.deb: $zb bytes from nginx in $zr ranges"
+[ "$(sha "$T/i.out")" = "$(sha "$Z")" ] && [ "$zr" -ge 1 ] &&
+    [ "$(requests 'z_1\.1_all\.deb$' .)" = "$zr" ] &&
+    [ "$zb" -ge 5000 ] && [ "$zb" -le 12288 ] &&
+	ok "i: the package from its old version: $zb of $(size "$Z") bytes in $zr ranges" ||
+	bad "i: $zb bytes in $zr ranges: $(grep -o 'delta.*' "$T/d-i/aptbtd.log" | head -n 3)"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
