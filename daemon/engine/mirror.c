@@ -143,6 +143,8 @@ pcheck_done(void *arg)
 		}
 		if (j->phase == PH_RUNNING)
 			src_continue(s);
+		/* The last piece may have been this one. */
+		job_check_complete(j);
 	}
 	free(c);
 	job_unref(j);
