@@ -24,7 +24,11 @@
 #   f. a. again, with a site peer (aptbtd in namespace h) that holds
 #      x_1.1.tar: the pieces found in part go through the one picker to
 #      that peer, which sends only the 16 KiB blocks that lack a byte;
-#      nginx sends no byte of x_1.1.tar, the daemon counts the peer's
+#      nginx sends no byte of x_1.1.tar, the daemon counts the peer's;
+#      then w_2.0.tar, whose wrong list makes its first piece look local
+#      but for one block: the peer sends that block, the piece fails its
+#      SHA-1, nobody is blamed (the local bytes were the wrong ones), and
+#      the piece comes whole from nginx: 256 KiB, the right file
 #   g. the daemon's own cache as the candidate: a daemon whose delta_dirs
 #      hold nothing fetches x_1.0.tar, is restarted, then fetches
 #      x_1.1.tar: the name it kept of x_1.0.tar (names/x/x_1.0.tar, a
@@ -38,6 +42,9 @@
 #      compact list (version 2: 2 KiB blocks, 2-byte weak and 3-byte
 #      strong sums): built from z_1.0_all.deb with only the missing
 #      ranges fetched
+#   j. f.'s w_2.0.tar with no peer: the mirror fetches the one missing
+#      span of piece 0, the piece fails its SHA-1 and is fetched whole:
+#      the right file, 256 KiB and the span from nginx
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -92,6 +99,16 @@ c = bytes(r.getrandbits(8) for _ in range(2 << 20))
 open(old + "/y_1.0.tar", "wb").write(c)
 open(pool + "/y_2.0.tar", "wb").write(
     bytes(r.getrandbits(8) for _ in range(256 << 10)) + c[256 << 10:])
+# f.'s wrong list: w_2.0.tar is w_1.0.tar with its first 512 bytes
+# changed; the list published is that of w_1.0.tar with block 195 changed
+# instead, so piece 0 looks local but for block 195.
+w = bytes(r.getrandbits(8) for _ in range(1 << 20))
+open(old + "/w_1.0.tar", "wb").write(w)
+open(pool + "/w_2.0.tar", "wb").write(
+    bytes(r.getrandbits(8) for _ in range(512)) + w[512:])
+fake = bytearray(w)
+fake[195 * 512:196 * 512] = bytes(r.getrandbits(8) for _ in range(512))
+open(old + "/w.fake", "wb").write(bytes(fake))
 z = bytes(r.getrandbits(8) for _ in range(3 << 20))
 open(old + "/z_1.0_all.deb", "wb").write(z)
 open(pool + "/z_1.1_all.deb", "wb").write(
@@ -104,7 +121,8 @@ mkdir -p "$D" "$LISTS"
 # block lists (e.'s index); $1 gives three of them a new version.
 packages()
 {
-	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar "$POOL"/z_1.1_all.deb; do
+	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar "$POOL"/z_1.1_all.deb \
+	    "$POOL"/w_2.0.tar; do
 		b=$(basename "$f")
 		printf 'Package: %s\nVersion: 1\nArchitecture: all\n' "${b%%_*}"
 		printf 'Filename: pool/main/x/%s\nSize: %s\nSHA256: %s\n\n' "$b" \
@@ -136,6 +154,8 @@ list_of() { s=$(sha "$1"); echo "$REPO_ROOT/aptbt/blocks/$(echo "$s" | cut -c1-2
 # c.'s wrong list: the old y's, which has the new y's length.
 $CHECK --write "$(list_of "$POOL/y_2.0.tar")" "$OLD/y_1.0.tar" ||
 	fail "cannot write the wrong list"
+$CHECK --write "$(list_of "$POOL/w_2.0.tar")" "$OLD/w.fake" ||
+	fail "cannot write f.'s wrong list"
 chmod -R a+rX "$REPO_WWW"
 # shellcheck disable=SC2016	# nginx's variables
 repo_nginx "$MIRROR:80" '$request $status $body_bytes_sent' mirror d
@@ -234,9 +254,13 @@ ns_bg h "$T/d-fh/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c \
     "$(share_conf fh "$T/none" "lsd = no")"
 FH=$NS_BG_PID
 wait_for_socket "$T/d-fh/control.sock" 20 || fail "f: no holder daemon"
-ns_exec h $FETCH "$T/d-fh/control.sock" "http://$MIRROR/debian/pool/main/x/x_1.1.tar" \
-    "$T/fh.out" --sha256 "$(sha "$X")" --size "$(size "$X")" --base "$BASE" \
-    >"$T/d-fh/fetch.log" 2>&1 || fail "f: the holder's fetch failed"
+W=$POOL/w_2.0.tar
+for f in "$X" "$W"; do
+	ns_exec h $FETCH "$T/d-fh/control.sock" \
+	    "http://$MIRROR/debian/pool/main/x/$(basename "$f")" "$T/fh.out" \
+	    --sha256 "$(sha "$f")" --size "$(size "$f")" --base "$BASE" \
+	    >"$T/d-fh/fetch.log" 2>&1 || fail "f: the holder's fetch failed"
+done
 ns_bg d "$T/d-f/aptbtd.log" env $DAEMON_ENV "$APTBTD" -f -c \
     "$(share_conf f "$OLD" "peers = $(ns_ip h):6881")"
 FD=$NS_BG_PID
@@ -255,9 +279,13 @@ ns_exec d $FETCH "$T/d-f/control.sock" "http://$MIRROR/debian/pool/main/x/x_1.1.
     >"$T/d-f/fetch.log" 2>&1 || bad "f: fetch failed: $(cat "$T/d-f/fetch.log")"
 fromp=$(ns_exec d "$CTL" -s "$T/d-f/control.sock" --json status |
     $PY -c 'import json, sys; print(json.load(sys.stdin).get("bytes_from_peers", -1))')
+fb=$(served 'x_1\.1\.tar$')
+: >"$REPO_NGINX/access.log"
+ns_exec d $FETCH "$T/d-f/control.sock" "http://$MIRROR/debian/pool/main/x/w_2.0.tar" \
+    "$T/fw.out" --sha256 "$(sha "$W")" --size "$(size "$W")" --base "$BASE" \
+    >"$T/d-f/fetch-w.log" 2>&1 || bad "f: w: fetch failed: $(cat "$T/d-f/fetch-w.log")"
 kill "$FD" "$FH" 2>/dev/null
 wait "$FD" "$FH" 2>/dev/null
-fb=$(served 'x_1\.1\.tar$')
 echo "f: x_1.1.tar: $fb bytes from nginx, $fromp counted from peers"
 [ "$(sha "$T/f.out")" = "$(sha "$X")" ] && ok "f: the SHA-256 matches" ||
 	bad "f: wrong file delivered"
@@ -265,6 +293,13 @@ echo "f: x_1.1.tar: $fb bytes from nginx, $fromp counted from peers"
     grep -q "delta: .* 2 in part" "$T/d-f/aptbtd.log" &&
 	ok "f: the pieces in part from the peer, none of x_1.1.tar from nginx" ||
 	bad "f: $fb bytes from nginx, $fromp from peers: $(grep -o 'delta: .*' "$T/d-f/aptbtd.log")"
+wb=$(served 'w_2\.0\.tar$')
+echo "f: w_2.0.tar: $wb bytes from nginx"
+[ "$(sha "$T/fw.out")" = "$(sha "$W")" ] && [ "$wb" = $((256 * 1024)) ] &&
+    grep -q "piece 0 of .* was in part local: nobody blamed" "$T/d-f/aptbtd.log" &&
+    ! grep -q "penalty" "$T/d-f/aptbtd.log" &&
+	ok "f: a piece in part that fails: nobody blamed, $wb bytes from nginx, the right file" ||
+	bad "f: w: $wb bytes from nginx: $(grep -E 'in part local|penalty|delta:.*w_2' "$T/d-f/aptbtd.log")"
 ! grep -q "Sanitizer\|runtime error" "$T/d-f/aptbtd.log" "$T/d-fh/aptbtd.log" ||
 	bad "f: a daemon's log has a sanitizer report"
 
@@ -316,6 +351,16 @@ echo "i: z_1.1_all.deb: $zb bytes from nginx in $zr ranges"
     [ "$zb" -ge 5000 ] && [ "$zb" -le 12288 ] &&
 	ok "i: the package from its old version: $zb of $(size "$Z") bytes in $zr ranges" ||
 	bad "i: $zb bytes in $zr ranges: $(grep -o 'delta.*' "$T/d-i/aptbtd.log" | head -n 3)"
+
+# --- j. a piece in part from the mirror that fails its check ---------------
+run j "$OLD" "$W"
+jb=$(served 'w_2\.0\.tar$'); jr=$(requests 'w_2\.0\.tar$' 206)
+echo "j: w_2.0.tar: $jb bytes from nginx in $jr ranges"
+[ "$(sha "$T/j.out")" = "$(sha "$W")" ] && [ "$jb" -gt $((256 * 1024)) ] &&
+    [ "$jb" -le $((256 * 1024 + 4096)) ] &&
+    grep -q "piece 0, in part local, failed its hash" "$T/d-j/aptbtd.log" &&
+	ok "j: the piece fetched whole after its span, $jb bytes, the right file" ||
+	bad "j: $jb bytes in $jr ranges: $(grep -o 'delta:.*\|piece 0.*' "$T/d-j/aptbtd.log")"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
