@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/blockmatch.h"
+#include "common/clock.h"
 #include "common/blocks.h"
 #include "common/debver.h"
 #include "common/hash.h"
@@ -55,6 +56,12 @@
 #include "daemon/meta/torrents.h"
 
 #define DELTA_CANDIDATES	3		/* newest versions tried */
+/*
+ * With this many pieces in part, spans are fetched over DELTA_PARALLEL
+ * connections to the mirror apt asked.
+ */
+#define DELTA_SPLIT		8
+#define DELTA_PARALLEL		4
 #define DELTA_MAX_CAND		(1024u * 1024 * 1024)	/* bytes read */
 /*
  * Found blocks between two missing ones shorter than this are fetched
@@ -376,6 +383,38 @@ store(struct delta *d, uint32_t p)
 		d->stored++;
 }
 
+/*
+ * Each span of missing bytes is a request of its own, made in turn on a
+ * mirror's connection: with many pieces in part, more connections to
+ * the mirror apt asked, as more mirrors, make them DELTA_PARALLEL at a
+ * time (the picker shares the pieces among idle mirrors).
+ */
+static void
+add_connections(struct job *j)
+{
+	struct source	*s;
+	size_t		 k;
+	int		 id;
+
+	if (j->nsrc == 0 || j->src[0].dead || j->src[0].pid < 0)
+		return;
+	for (k = 1; k < DELTA_PARALLEL; k++) {
+		if (job_add_source(j, j->src[0].url, j->src[0].mirror) != 0)
+			return;
+		s = &j->src[j->nsrc - 1];
+		if ((id = picker_source_add(j->pk, PICKER_MIRROR, 0,
+		    clock_ms())) < 0) {
+			free(s->url);
+			j->nsrc--;
+			return;
+		}
+		s->pid = id;
+		s->extra = true;
+	}
+	log_info("fetch %s: delta: its spans over %zu connections to %s", j->url,
+	    k, j->src[0].url);
+}
+
 static void
 finish(struct delta *d, const char *why)
 {
@@ -390,6 +429,8 @@ finish(struct delta *d, const char *why)
 		    (unsigned long long)d->local, d->stored, d->nbad,
 		    d->partial, (unsigned long long)d->missing, d->ngaps);
 	LIST_REMOVE(d, entry);
+	if (d->partial >= DELTA_SPLIT && j->phase != PH_DONE && !jobtab.stopping)
+		add_connections(j);
 	if ((d->stored > 0 || d->partial > 0) && j->phase != PH_DONE) {
 		/* Not written in order: the file is read back to verify. */
 		inc_reset(j, true);

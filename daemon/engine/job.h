@@ -112,6 +112,11 @@ struct source {
 	size_t			 nspans, nextspan;
 	uint64_t		 xend;
 	unsigned		 checking;	/* such pieces being checked */
+	/*
+	 * Another connection to src[0]'s mirror, for a delta's many spans
+	 * (delta.c); dropped when the file is fetched again.
+	 */
+	bool			 extra;
 	uint8_t			*buf;
 	size_t			 blen, bcap;
 	unsigned		 fails;
@@ -205,6 +210,8 @@ extern const struct peermgr_events job_peer_events;	/* peers.c */
 
 /* fetch.c */
 struct job *job_find(const struct fetchmsg_req *a);
+/* One more source, url on mirror m: 0, -ENOSPC or -ENOMEM. */
+int	job_add_source(struct job *j, const char *url, struct ws_mirror *m);
 struct job *job_new(const struct fetchmsg_req *a);
 void	download(struct fetch_reply *rq, const struct fetchmsg_req *a);
 

@@ -83,6 +83,17 @@ job_restart(struct job *j)
 	size_t		 i, k;
 	int		 rc;
 
+	/* A delta's extra connections are not for a whole file. */
+	for (i = 0, k = 0; i < j->nsrc; i++) {
+		if (!j->src[i].extra) {
+			j->src[k++] = j->src[i];
+			continue;
+		}
+		free(j->src[i].url);
+		free(j->src[i].buf);
+		free(j->src[i].spans);
+	}
+	j->nsrc = k;
 	/* Different mirrors first: move the sources that served to the end. */
 	for (i = 0, k = 0; i < j->nsrc; i++)
 		if (!j->src[k].used) {

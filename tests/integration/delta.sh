@@ -45,6 +45,9 @@
 #   j. f.'s w_2.0.tar with no peer: the mirror fetches the one missing
 #      span of piece 0, the piece fails its SHA-1 and is fetched whole:
 #      the right file, 256 KiB and the span from nginx
+#   k. k_1.1.tar, 4 MiB, 10 bytes changed in each of 12 pieces: 12
+#      pieces in part, their spans over four connections to the mirror;
+#      the right file, 12 ranges of 512 bytes from nginx
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -109,6 +112,11 @@ open(pool + "/w_2.0.tar", "wb").write(
 fake = bytearray(w)
 fake[195 * 512:196 * 512] = bytes(r.getrandbits(8) for _ in range(512))
 open(old + "/w.fake", "wb").write(bytes(fake))
+k = bytearray(r.getrandbits(8) for _ in range(4 << 20))
+open(old + "/k_1.0.tar", "wb").write(k)
+for p in range(12):
+    k[p * (256 << 10) + 1000:p * (256 << 10) + 1010] = b"0123456789"
+open(pool + "/k_1.1.tar", "wb").write(k)
 z = bytes(r.getrandbits(8) for _ in range(3 << 20))
 open(old + "/z_1.0_all.deb", "wb").write(z)
 open(pool + "/z_1.1_all.deb", "wb").write(
@@ -122,7 +130,7 @@ mkdir -p "$D" "$LISTS"
 packages()
 {
 	for f in "$POOL"/x_1.1.tar "$POOL"/y_2.0.tar "$POOL"/z_1.1_all.deb \
-	    "$POOL"/w_2.0.tar; do
+	    "$POOL"/w_2.0.tar "$POOL"/k_1.1.tar; do
 		b=$(basename "$f")
 		printf 'Package: %s\nVersion: 1\nArchitecture: all\n' "${b%%_*}"
 		printf 'Filename: pool/main/x/%s\nSize: %s\nSHA256: %s\n\n' "$b" \
@@ -361,6 +369,23 @@ echo "j: w_2.0.tar: $jb bytes from nginx in $jr ranges"
     grep -q "piece 0, in part local, failed its hash" "$T/d-j/aptbtd.log" &&
 	ok "j: the piece fetched whole after its span, $jb bytes, the right file" ||
 	bad "j: $jb bytes in $jr ranges: $(grep -o 'delta:.*\|piece 0.*' "$T/d-j/aptbtd.log")"
+
+# --- k. many pieces in part, over several connections --------------------------
+K=$POOL/k_1.1.tar
+run k "$OLD" "$K"
+kb=$(served 'k_1\.1\.tar$'); kr=$(requests 'k_1\.1\.tar$' 206)
+# One connection would take the pieces in order: the first four spans
+# asked for reach piece 6 or beyond only over several.
+kmax=$(grep -o 'k_1\.1\.tar bytes [0-9]*' "$T/d-k/aptbtd.log" | head -n 4 |
+    awk '{ if ($3 > m) m = $3 } END { print m + 0 }')
+echo "k: k_1.1.tar: $kb bytes from nginx in $kr ranges; the first four spans reach byte $kmax"
+[ "$(sha "$T/k.out")" = "$(sha "$K")" ] && [ "$kr" = 12 ] &&
+    [ "$(requests 'k_1\.1\.tar$' .)" = 12 ] && [ "$kb" = $((12 * 512)) ] &&
+    grep -q "delta: .* 12 in part" "$T/d-k/aptbtd.log" &&
+    grep -q "delta: its spans over 4 connections" "$T/d-k/aptbtd.log" &&
+    [ "$kmax" -ge $((6 * 256 * 1024)) ] &&
+	ok "k: 12 pieces in part over 4 connections: $kb bytes in $kr ranges" ||
+	bad "k: $kb bytes in $kr ranges: $(grep -o 'delta:.*' "$T/d-k/aptbtd.log")"
 
 [ $fails = 0 ] || fail "$fails checks failed"
 echo "PASS: delta"
