@@ -104,8 +104,8 @@ confirm(struct blockmatch *m, uint32_t weak, const uint8_t *w, size_t p,
 			blocks_strong_sum(w, b->block, b->block, strong);
 			have_strong = true;
 		}
-		if (memcmp(strong, b->strong + (size_t)i * BLOCKS_STRONG_LEN,
-		    BLOCKS_STRONG_LEN) != 0) {
+		if (memcmp(strong, b->strong + (size_t)i * b->slen,
+		    b->slen) != 0) {
 			st->strong_misses++;
 			continue;
 		}
@@ -127,7 +127,7 @@ blockmatch_run(struct blockmatch *m, const uint8_t *cand, size_t clen,
 	const uint8_t		*w;
 	uint8_t			*tail;
 	size_t			 found = 0, p = 0;
-	uint32_t		 a, s, weak;
+	uint32_t		 a, s, weak, cut;
 	uint8_t			 out, in;
 	bool			 fresh = true;
 
@@ -145,9 +145,10 @@ blockmatch_run(struct blockmatch *m, const uint8_t *cand, size_t clen,
 			fresh = false;
 		} else
 			weak = (s & 0xffff) << 16 | (a & 0xffff);
-		if (m->head[bucket(weak, m->mask)] != NIL) {
+		cut = blocks_weak_cut(m->b, weak);
+		if (m->head[bucket(cut, m->mask)] != NIL) {
 			w = window(cand, clen, p, B, tail);
-			if (confirm(m, weak, w, p, off, &found, stats)) {
+			if (confirm(m, cut, w, p, off, &found, stats)) {
 				p += B;
 				fresh = true;
 				continue;

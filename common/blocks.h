@@ -27,25 +27,54 @@
 #include "common/bytebuf.h"
 #include "common/hash.h"
 
+/*
+ * Version 1: 4 bytes of weak and 8 of strong sum per block.  Version 2
+ * says how many of each it keeps (keys "wlen" and "slen"): the compact
+ * lists of compressed package files, where every byte of list counts
+ * against the little they find.
+ */
 #define BLOCKS_VERSION		1
-#define BLOCKS_SIZE		512		/* what aptbt-mkmeta writes */
+#define BLOCKS_VERSION_SHAPED	2
+#define BLOCKS_SIZE		512		/* uncompressed files */
+#define BLOCKS_DEB_SIZE		2048		/* .deb and .udeb */
 #define BLOCKS_MIN_SIZE		64
 #define BLOCKS_MAX_SIZE		(1u << 20)
-#define BLOCKS_WEAK_LEN		4
-#define BLOCKS_STRONG_LEN	8
+#define BLOCKS_WEAK_LEN		4		/* at most, and in version 1 */
+#define BLOCKS_STRONG_LEN	8		/* at most, and in version 1 */
+#define BLOCKS_MIN_WEAK_LEN	2
+#define BLOCKS_MIN_STRONG_LEN	2
 #define BLOCKS_PER_BLOCK	(BLOCKS_WEAK_LEN + BLOCKS_STRONG_LEN)
 /* At most 4 Mi blocks (2 GiB of file at 512 bytes; 48 MiB of list). */
 #define BLOCKS_MAX_BLOCKS	(1u << 22)
 #define BLOCKS_MAX_INPUT	(BLOCKS_MAX_BLOCKS * BLOCKS_PER_BLOCK + 256u)
 
 /*
+ * The shape of a file's list: block size, and bytes of weak and strong
+ * sum per block (version 1: 4 and 8).
+ */
+struct blocks_shape {
+	uint32_t	block;
+	uint8_t		wlen, slen;
+};
+
+/*
  * Below this a file's list is not worth its round trip and its bytes;
- * and compressed data (.deb, .xz, ...) finds 0-16% of itself in its
+ * compressed data (.xz, .gz, ...) finds almost nothing of itself in its
  * previous version: for neither does aptbt-mkmeta write a list, nor
- * aptbtd ask for one.
+ * aptbtd ask for one.  Package files (.deb, .udeb), compressed too, find
+ * 0-16% of themselves: they get compact lists (doc/blocks.md), 2 KiB
+ * blocks with 2-3 bytes of weak and 3-4 of strong sum, the fewer the
+ * fewer blocks, so the list costs less than zsync's control file.  The
+ * rest gets 512-byte blocks of version 1.  blocks_shape_for fills *out
+ * and returns true when the file gets a list; blocks_wanted only says
+ * whether.
  */
 #define BLOCKS_MIN_FILE		(64u * 1024)
+bool	 blocks_shape_for(const char *filename, uint64_t size,
+	    struct blocks_shape *out);
 bool	 blocks_wanted(const char *filename, uint64_t size);
+/* The shape of version 1 lists of block size block. */
+struct blocks_shape blocks_shape_v1(uint32_t block);
 
 /* Where a file's list sits under a mirror's aptbt/ directory. */
 #define BLOCKS_DIR		"blocks"
@@ -60,7 +89,8 @@ enum blocks_error {
 	BLOCKS_ESIZE,		/* block size missing, not a power of two,
 				   or out of bounds */
 	BLOCKS_ELENGTH,		/* length missing, zero, or too many blocks */
-	BLOCKS_ESUMS,		/* weak or strong missing or of the wrong size */
+	BLOCKS_ESUMS,		/* weak or strong missing or of the wrong size,
+				   or their widths out of bounds */
 	BLOCKS_ENOMEM,
 	BLOCKS_NERRORS
 };
@@ -69,8 +99,10 @@ struct blocks {
 	uint32_t	 block;		/* block size */
 	uint64_t	 length;	/* the file's */
 	size_t		 n;		/* blocks: ceil(length / block) */
-	uint8_t		*weak;		/* n * BLOCKS_WEAK_LEN, big-endian */
-	uint8_t		*strong;	/* n * BLOCKS_STRONG_LEN */
+	uint8_t		 wlen, slen;	/* bytes of each sum per block */
+	uint8_t		*weak;		/* n * wlen: the weak sum's first
+					   wlen bytes, big-endian */
+	uint8_t		*strong;	/* n * slen */
 };
 
 /*
@@ -81,8 +113,13 @@ int	 blocks_parse(struct blocks *, const void *buf, size_t len);
 void	 blocks_free(struct blocks *);
 const char *blocks_strerror(int err);
 
-/* Block i's weak sum, and its length in the file (the last may be short). */
+/*
+ * Block i's weak sum as kept (its first wlen bytes: compare with
+ * blocks_weak_cut of a full one), and its length in the file (the last
+ * may be short).
+ */
 uint32_t blocks_weak(const struct blocks *, size_t i);
+uint32_t blocks_weak_cut(const struct blocks *, uint32_t weak);
 uint32_t blocks_len(const struct blocks *, size_t i);
 
 /* rsync's weak sum of block bytes (no padding: len == block size). */
@@ -94,6 +131,7 @@ void	 blocks_strong_sum(const uint8_t *, size_t len, uint32_t block,
 /* The streaming encoder. */
 struct blocks_enc {
 	uint32_t	 block;
+	uint8_t		 wlen, slen;
 	uint64_t	 length;
 	struct bytebuf	 weak, strong;
 	uint8_t		*pend;		/* a block's bytes not yet summed */
@@ -103,6 +141,9 @@ struct blocks_enc {
 
 /* 0, -BLOCKS_ESIZE for a bad block size, -BLOCKS_ENOMEM. */
 int	 blocks_enc_init(struct blocks_enc *, uint32_t block);
+/* The same for a list of that shape; -BLOCKS_ESUMS for bad widths. */
+int	 blocks_enc_init_shape(struct blocks_enc *,
+	    const struct blocks_shape *);
 void	 blocks_enc_feed(struct blocks_enc *, const void *, size_t);
 /*
  * Append the canonical list of everything fed to out; 0, -BLOCKS_ELENGTH
@@ -118,9 +159,13 @@ void	 blocks_enc_free(struct blocks_enc *);
  * without reading it.  0 when the file has no list (empty, too long).
  */
 size_t	 blocks_encoded_len(uint64_t length, uint32_t block);
+size_t	 blocks_encoded_len_shape(uint64_t length,
+	    const struct blocks_shape *);
 
 /* The list of one buffer, as the encoder would write it. */
 int	 blocks_encode(const void *, size_t len, uint32_t block,
 	    struct bytebuf *out);
+int	 blocks_encode_shape(const void *, size_t len,
+	    const struct blocks_shape *, struct bytebuf *out);
 
 #endif

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * mkmeta-blocks.c - the block sums of uncompressed files (doc/blocks.md).
+ * mkmeta-blocks.c - the block sums of files (doc/blocks.md).
  *
- * Only data that is not compressed gains from them (a new Packages finds
- * 97% of itself in the old one; a new .deb 0-16% of itself in the old
- * .deb), so the list is written for the plain indices a suite publishes
- * and for pool files whose name says they are not compressed, and only
- * from BLOCKS_MIN_FILE bytes (blocks_wanted, the rule aptbtd follows in
- * asking for them).  Lists are named by content like
+ * Uncompressed data gains most from them (a new Packages finds 97% of
+ * itself in the old one): the plain indices a suite publishes and pool
+ * files whose name says they are not compressed get lists of 512-byte
+ * blocks.  A new .deb finds 0-16% of itself in the old .deb: package
+ * files get compact lists (2 KiB blocks, narrow sums), which cost less
+ * than zsync's control file.  Other compressed files get none; nor does
+ * anything under BLOCKS_MIN_FILE bytes (blocks_shape_for, the rule
+ * aptbtd follows in asking for them).  Lists are named by content like
  * torrents (aptbt/blocks/XX/SHA256HEX.blocks); one of the size the
  * encoder would write is taken as written, so a rerun reads nothing.
  */
@@ -29,6 +31,16 @@ mkmeta_wants_blocks(const char *filename, uint64_t size)
 	return blocks_wanted(filename, size);
 }
 
+size_t
+mkmeta_blocks_len(const char *filename, uint64_t size)
+{
+	struct blocks_shape	sh;
+
+	if (!blocks_shape_for(filename, size, &sh))
+		return 0;
+	return blocks_encoded_len_shape(size, &sh);
+}
+
 /* OUT/aptbt/blocks/XX into *dir and the list's base name into name. */
 static int
 blocks_dir(const struct gen_opts *o, const uint8_t sha[SHA256_LEN],
@@ -46,7 +58,7 @@ blocks_dir(const struct gen_opts *o, const uint8_t sha[SHA256_LEN],
 
 bool
 mkmeta_blocks_present(const struct gen_opts *o, const uint8_t sha[SHA256_LEN],
-    uint64_t size)
+    uint64_t size, const char *filename)
 {
 	struct stat	 st;
 	char		 name[BLOCKS_NAME_LEN + 1], *dir, *path;
@@ -56,8 +68,7 @@ mkmeta_blocks_present(const struct gen_opts *o, const uint8_t sha[SHA256_LEN],
 		return false;
 	if (asprintf(&path, "%s/%s", dir, name + 3) != -1) {
 		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (uint64_t)st.st_size == blocks_encoded_len(size,
-		    BLOCKS_SIZE);
+		    (uint64_t)st.st_size == mkmeta_blocks_len(filename, size);
 		free(path);
 	}
 	free(dir);
@@ -94,10 +105,12 @@ mkmeta_index_blocks(const struct gen_opts *o, const uint8_t sha[SHA256_LEN],
 	struct bytebuf	list = BYTEBUF_INIT;
 	int		r, rv = -1;
 
-	if (o->dry_run || !mkmeta_wants_blocks(path, len) ||
-	    mkmeta_blocks_present(o, sha, len))
+	struct blocks_shape sh;
+
+	if (o->dry_run || !blocks_shape_for(path, len, &sh) ||
+	    mkmeta_blocks_present(o, sha, len, path))
 		return 0;
-	if ((r = blocks_encode(data, len, BLOCKS_SIZE, &list)) != 0)
+	if ((r = blocks_encode_shape(data, len, &sh, &list)) != 0)
 		fprintf(stderr, "aptbt-mkmeta: %s: block sums: %s\n", path,
 		    blocks_strerror(r));
 	else

@@ -213,9 +213,9 @@ report_total(const struct mm_set *g, const struct mm_set *plain,
 		meta += g->v[i].torrent_len;
 		if (g->v[i].state == MM_HASHED)
 			hashed += g->v[i].size;
-		if (g->v[i].state != MM_FAILED &&
-		    mkmeta_wants_blocks(g->v[i].filename, g->v[i].size))
-			lists += blocks_encoded_len(g->v[i].size, BLOCKS_SIZE);
+		if (g->v[i].state != MM_FAILED)
+			lists += mkmeta_blocks_len(g->v[i].filename,
+			    g->v[i].size);
 	}
 	/* The indices' lists count too, though the indices are not files. */
 	for (i = 0; i < plain->n; i++)

@@ -186,6 +186,7 @@ static int
 hash_file(struct job *j)
 {
 	struct bytebuf	 out = BYTEBUF_INIT;
+	struct blocks_shape sh;
 	struct stat	 st;
 	uint8_t		 sha[SHA256_LEN];
 	char		*fpath;
@@ -212,7 +213,8 @@ hash_file(struct job *j)
 	j->b.progress = progress_cb;
 	j->b.progress_arg = j;
 	if (j->want_blocks) {
-		if (blocks_enc_init(&j->enc, BLOCKS_SIZE) != 0) {
+		if (!blocks_shape_for(j->f->filename, j->f->size, &sh) ||
+		    blocks_enc_init_shape(&j->enc, &sh) != 0) {
 			fprintf(stderr, "aptbt-mkmeta: out of memory\n");
 			goto out;
 		}
@@ -255,7 +257,7 @@ fast_keep(const struct gen_opts *o, struct mm_file *f, const char *tname)
 	if (!mkmeta_state_keep(f, tname))
 		return false;
 	if (mkmeta_wants_blocks(f->filename, f->size) &&
-	    !mkmeta_blocks_present(o, f->sha, f->size)) {
+	    !mkmeta_blocks_present(o, f->sha, f->size, f->filename)) {
 		f->state = MM_FAILED;
 		return false;
 	}
@@ -307,7 +309,8 @@ mkmeta_torrent(const struct gen_opts *o, struct mm_file *f, uint64_t *hashed)
 	j.b.webseeds = j.ws;
 	j.b.nwebseeds = o->nwebseeds;
 	j.want_blocks = mkmeta_wants_blocks(f->filename, f->size);
-	if (j.want_blocks && !mkmeta_blocks_present(o, f->sha, f->size))
+	if (j.want_blocks &&
+	    !mkmeta_blocks_present(o, f->sha, f->size, f->filename))
 		rv = 0;
 	else
 		rv = reuse(&j);

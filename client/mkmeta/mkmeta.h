@@ -144,11 +144,20 @@ int	mkmeta_torrent(const struct gen_opts *, struct mm_file *f,
 
 /* mkmeta-blocks.c */
 
-/* True for a file that gets a block list: uncompressed, large enough. */
+/*
+ * True for a file that gets a block list (blocks_shape_for: large
+ * enough, and uncompressed or a package file).
+ */
 bool	mkmeta_wants_blocks(const char *filename, uint64_t size);
-/* True when OUT/aptbt/blocks holds this content's list (by its size). */
+/* The size of that list, 0 for none. */
+size_t	mkmeta_blocks_len(const char *filename, uint64_t size);
+/*
+ * True when OUT/aptbt/blocks holds the list of this content, named
+ * filename (by its size: a list of another shape is written again).
+ */
 bool	mkmeta_blocks_present(const struct gen_opts *,
-	    const uint8_t sha[SHA256_LEN], uint64_t size);
+	    const uint8_t sha[SHA256_LEN], uint64_t size,
+	    const char *filename);
 /* Write a list atomically (nothing with --dry-run); 0 or -1 (said). */
 int	mkmeta_blocks_publish(const struct gen_opts *,
 	    const uint8_t sha[SHA256_LEN], const struct bytebuf *list);

@@ -11,10 +11,10 @@
  *   loop    the list, at most BLOCKS_MAX_INPUT bytes
  *   worker  match over each candidate, write the blocks found, check
  *           pieces found whole against the torrent's SHA-1
- *   loop    pieces whole: stored; ranges missing in pieces found in part:
- *           fetched, DELTA_PARALLEL at a time
- *   worker  write the ranges, check those pieces
- *   loop    those pieces stored; job_run()
+ *   loop    pieces whole: stored; pieces found in part: their missing
+ *           extents told to the picker (picker_piece_partial), which
+ *           hands them to peers (the 16 KiB blocks that lack a byte) and
+ *           mirrors (the missing extents) as any other work; job_run()
  *
  * Any failure on the way ends the phase with what was stored so far:
  * the picker fetches the rest as for any job.
@@ -29,18 +29,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/blockmatch.h"
+#include "common/clock.h"
 #include "common/blocks.h"
 #include "common/debver.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/manifest.h"
+#include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
+#include "daemon/base/names.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/webseed.h"
 #include "daemon/base/workers.h"
@@ -52,8 +56,13 @@
 #include "daemon/meta/torrents.h"
 
 #define DELTA_CANDIDATES	3		/* newest versions tried */
+/*
+ * With this many pieces in part, spans are fetched over DELTA_PARALLEL
+ * connections to the mirror apt asked.
+ */
+#define DELTA_SPLIT		8
+#define DELTA_PARALLEL		4
 #define DELTA_MAX_CAND		(1024u * 1024 * 1024)	/* bytes read */
-#define DELTA_PARALLEL		4		/* range requests at once */
 /*
  * Found blocks between two missing ones shorter than this are fetched
  * again: a request costs a few hundred bytes of headers each way.
@@ -66,16 +75,6 @@ enum pstate {
 	P_NONE = BLOCKMATCH_P_NONE,	/* nothing local: the picker's */
 	P_WHOLE = BLOCKMATCH_P_WHOLE,	/* every block local */
 	P_PART = BLOCKMATCH_P_PART,	/* some local: fetch the rest */
-};
-
-struct gap {
-	uint64_t	 off;
-	uint32_t	 len, got;
-	uint32_t	 piece;
-	uint8_t		*buf;
-	bool		 ok;
-	struct ws_xfer	*x;
-	struct delta	*d;
 };
 
 struct delta {
@@ -93,11 +92,11 @@ struct delta {
 	/* match_work's results */
 	uint8_t			*ps;		/* enum pstate per piece */
 	bool			*pver;		/* piece checked against SHA-1 */
-	struct gap		*gaps;
-	size_t			 ngaps, next, inflight, done;
-	uint64_t		 local, fetched;
+	struct blockmatch_range	*gaps;		/* missing in P_PART pieces */
+	size_t			 ngaps;
+	uint64_t		 local, missing;
 	uint32_t		 nbad;
-	unsigned		 stored;
+	unsigned		 stored, partial;
 };
 
 static LIST_HEAD(, delta) deltas = LIST_HEAD_INITIALIZER(deltas);
@@ -205,6 +204,64 @@ apt_list_name(const char *url, char *out, size_t outlen)
 }
 
 /*
+ * An index fetched by hash (dists/.../by-hash/SHA256/HEX): apt keeps it
+ * under the index's own name, which the URL no longer says.  Its
+ * directory's plain list files are the candidates (Packages beside
+ * binary-ARCH/by-hash, Sources beside source/by-hash, ...), closest in
+ * size first: a list of blocks matches only the one it was made for,
+ * and a file apt keeps compressed (.lz4, .gz: Acquire::GzipIndexes) is
+ * no candidate.
+ */
+struct icand {
+	char		*path;
+	uint64_t	 dist;
+};
+
+static int
+icand_cmp(const void *a, const void *b)
+{
+	const struct icand	*x = a, *y = b;
+
+	return x->dist < y->dist ? -1 : x->dist > y->dist;
+}
+
+static size_t
+byhash_candidates(const struct job *j, const char *dir, const char *prefix,
+    char **out, size_t max)
+{
+	struct icand	 v[16];
+	struct dirent	*e;
+	struct stat	 st;
+	size_t		 n = 0, i, plen = strlen(prefix);
+	const char	*rest;
+	DIR		*dp;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(dp)) != NULL && n < sizeof(v) / sizeof(v[0])) {
+		rest = e->d_name + plen;
+		if (strncmp(e->d_name, prefix, plen) != 0 || *rest == '\0' ||
+		    strchr(rest, '_') != NULL ||
+		    fstatat(dirfd(dp), e->d_name, &st, 0) != 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    !blocks_wanted(rest, (uint64_t)st.st_size) ||
+		    asprintf(&v[n].path, "%s/%s", dir, e->d_name) == -1)
+			continue;
+		v[n++].dist = (uint64_t)st.st_size > (uint64_t)j->size ?
+		    (uint64_t)st.st_size - (uint64_t)j->size :
+		    (uint64_t)j->size - (uint64_t)st.st_size;
+	}
+	closedir(dp);
+	qsort(v, n, sizeof(v[0]), icand_cmp);
+	for (i = 0; i < n; i++)
+		if (i < max)
+			out[i] = v[i].path;
+		else
+			free(v[i].path);
+	return n < max ? n : max;
+}
+
+/*
  * An index (a file under dists/, no version in its name): its previous
  * version is apt's list file of the same URL, in any of delta_dirs.
  */
@@ -212,15 +269,27 @@ static size_t
 index_candidates(const struct job *j, const char *dirs_conf, char **out,
     size_t max)
 {
-	char		 name[1024], *dirs, *dir, *save, *path;
+	char		 name[1024], *dirs, *dir, *save, *path, *bh, *url;
 	struct stat	 st;
 	size_t		 k = 0;
 
-	if (!apt_list_name(j->url, name, sizeof(name)) ||
-	    (dirs = strdup(dirs_conf)) == NULL)
+	/* By hash: the list files of the directory above by-hash/. */
+	if ((bh = strstr(j->url, "/by-hash/")) != NULL) {
+		if ((url = strndup(j->url, (size_t)(bh - j->url) + 1)) == NULL)
+			return 0;
+		if (!apt_list_name(url, name, sizeof(name)))
+			name[0] = '\0';
+		free(url);
+	} else if (!apt_list_name(j->url, name, sizeof(name)))
+		return 0;
+	if (name[0] == '\0' || (dirs = strdup(dirs_conf)) == NULL)
 		return 0;
 	for (dir = strtok_r(dirs, " \t,", &save); dir != NULL && k < max;
 	    dir = strtok_r(NULL, " \t,", &save)) {
+		if (bh != NULL) {
+			k += byhash_candidates(j, dir, name, out + k, max - k);
+			continue;
+		}
 		if (asprintf(&path, "%s/%s", dir, name) == -1)
 			break;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -244,29 +313,39 @@ find_candidates(const struct job *j, char **out, size_t max)
 {
 	char		 file[NAME_MAX_LEN], name[NAME_MAX_LEN],
 			 ver[NAME_MAX_LEN], ext[NAME_MAX_LEN], *dirs, *dir,
-			 *save;
+			 *save, own[PATH_MAX];
+	const char	*last = NULL;
 	struct cand	*v = NULL;
 	size_t		 n = 0, i, k = 0;
 
-	if (conf.delta_dirs == NULL || *conf.delta_dirs == '\0' ||
-	    url_file(j->url, file, sizeof(file)) == NULL ||
+	if (url_file(j->url, file, sizeof(file)) == NULL ||
 	    !blocks_wanted(file, (uint64_t)j->size))
 		return 0;
 	if (strstr(j->url, "/dists/") != NULL && strchr(file, '_') == NULL)
-		return index_candidates(j, conf.delta_dirs, out, max);
+		return conf.delta_dirs != NULL ?
+		    index_candidates(j, conf.delta_dirs, out, max) : 0;
 	if (!debver_split(file, name, sizeof(name), ver, sizeof(ver), ext,
-	    sizeof(ext)) || (dirs = strdup(conf.delta_dirs)) == NULL)
+	    sizeof(ext)))
 		return 0;
-	for (dir = strtok_r(dirs, " \t,", &save); dir != NULL;
-	    dir = strtok_r(NULL, " \t,", &save))
-		scan_dir(dir, file, name, ext, &v, &n);
-	free(dirs);
+	/* The daemon's own cache first: the names it downloaded. */
+	if (names_dir(cache_root(), name, own, sizeof(own)))
+		scan_dir(own, file, name, ext, &v, &n);
+	if (conf.delta_dirs != NULL &&
+	    (dirs = strdup(conf.delta_dirs)) != NULL) {
+		for (dir = strtok_r(dirs, " \t,", &save); dir != NULL;
+		    dir = strtok_r(NULL, " \t,", &save))
+			scan_dir(dir, file, name, ext, &v, &n);
+		free(dirs);
+	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cand_cmp);
+	/* One file per version: the same one may be in several places. */
 	for (i = 0; i < n; i++) {
-		if (k < max && debver_cmp(v[i].ver, ver) != 0)
+		if (k < max && debver_cmp(v[i].ver, ver) != 0 &&
+		    (k == 0 || debver_cmp(v[i].ver, last) != 0)) {
+			last = v[i].ver;
 			out[k++] = v[i].path;
-		else
+		} else
 			free(v[i].path);
 	}
 	free(v);
@@ -283,11 +362,6 @@ delta_free(struct delta *d)
 
 	for (i = 0; i < d->ncand; i++)
 		free(d->cand[i]);
-	for (i = 0; i < d->ngaps; i++) {
-		if (d->gaps[i].x != NULL)
-			ws_cancel(d->gaps[i].x);
-		free(d->gaps[i].buf);
-	}
 	if (d->x != NULL)
 		ws_cancel(d->x);
 	free(d->gaps);
@@ -309,6 +383,38 @@ store(struct delta *d, uint32_t p)
 		d->stored++;
 }
 
+/*
+ * Each span of missing bytes is a request of its own, made in turn on a
+ * mirror's connection: with many pieces in part, more connections to
+ * the mirror apt asked, as more mirrors, make them DELTA_PARALLEL at a
+ * time (the picker shares the pieces among idle mirrors).
+ */
+static void
+add_connections(struct job *j)
+{
+	struct source	*s;
+	size_t		 k;
+	int		 id;
+
+	if (j->nsrc == 0 || j->src[0].dead || j->src[0].pid < 0)
+		return;
+	for (k = 1; k < DELTA_PARALLEL; k++) {
+		if (job_add_source(j, j->src[0].url, j->src[0].mirror) != 0)
+			return;
+		s = &j->src[j->nsrc - 1];
+		if ((id = picker_source_add(j->pk, PICKER_MIRROR, 0,
+		    clock_ms())) < 0) {
+			free(s->url);
+			j->nsrc--;
+			return;
+		}
+		s->pid = id;
+		s->extra = true;
+	}
+	log_info("fetch %s: delta: its spans over %zu connections to %s", j->url,
+	    k, j->src[0].url);
+}
+
 static void
 finish(struct delta *d, const char *why)
 {
@@ -317,13 +423,15 @@ finish(struct delta *d, const char *why)
 	if (why != NULL)
 		log_debug("fetch %s: no delta: %s", j->url, why);
 	else
-		log_info("fetch %s: delta: %llu bytes from local files, %llu "
-		    "fetched in %zu ranges, %u pieces stored (%u failed "
-		    "their hash)", j->url, (unsigned long long)d->local,
-		    (unsigned long long)d->fetched, d->ngaps, d->stored,
-		    d->nbad);
+		log_info("fetch %s: delta: %llu bytes from local files, %u "
+		    "pieces stored (%u failed their hash), %u in part with "
+		    "%llu bytes missing in %zu ranges", j->url,
+		    (unsigned long long)d->local, d->stored, d->nbad,
+		    d->partial, (unsigned long long)d->missing, d->ngaps);
 	LIST_REMOVE(d, entry);
-	if (d->stored > 0 && j->phase != PH_DONE) {
+	if (d->partial >= DELTA_SPLIT && j->phase != PH_DONE && !jobtab.stopping)
+		add_connections(j);
+	if ((d->stored > 0 || d->partial > 0) && j->phase != PH_DONE) {
 		/* Not written in order: the file is read back to verify. */
 		inc_reset(j, true);
 		j->prefix = piecemap_prefix(picker_map(j->pk));
@@ -360,110 +468,6 @@ piece_check(struct delta *d, uint32_t p)
 	else {
 		d->ps[p] = P_NONE;
 		d->nbad++;
-	}
-}
-
-/*
- * The missing ranges of pieces found in part.
- */
-static void
-gapw_work(void *arg)
-{
-	struct delta	*d = arg;
-	struct job	*j = d->j;
-	uint32_t	 p;
-	size_t		 i;
-
-	for (i = 0; i < d->ngaps; i++) {
-		struct gap	*g = &d->gaps[i];
-
-		if (g->ok && pwrite_all(j->rw, g->buf, g->len, g->off) != 0)
-			g->ok = false;
-		if (!g->ok)
-			d->ps[g->piece] = P_NONE;
-	}
-	for (p = 0; p < d->pm.npieces; p++)
-		if (d->ps[p] == P_PART)
-			piece_check(d, p);
-}
-
-static void
-gapw_done(void *arg)
-{
-	struct delta	*d = arg;
-	uint32_t	 p;
-
-	if (!over(d))
-		for (p = 0; p < d->pm.npieces; p++)
-			if (d->ps[p] == P_PART)
-				store(d, p);
-	finish(d, NULL);
-}
-
-static void	gaps_next(struct delta *);
-static void	md_answer(void *, const struct md_answer *);
-
-static bool
-gap_start(void *arg, const struct ws_resp *r)
-{
-	struct gap	*g = arg;
-
-	return !over(g->d) && r->code == 206 &&
-	    r->start == g->off;
-}
-
-static enum ws_data
-gap_data(void *arg, const uint8_t *p, size_t n)
-{
-	struct gap	*g = arg;
-
-	if (over(g->d) || n > g->len - g->got)
-		return WS_DATA_STOP;
-	memcpy(g->buf + g->got, p, n);
-	g->got += (uint32_t)n;
-	g->d->fetched += n;
-	return WS_DATA_TAKEN;
-}
-
-static void
-gap_done(void *arg, const struct ws_result *r)
-{
-	struct gap	*g = arg;
-	struct delta	*d = g->d;
-
-	g->x = NULL;
-	g->ok = r->ok && !r->stopped && g->got == g->len;
-	d->inflight--;
-	d->done++;
-	gaps_next(d);
-}
-
-static const struct ws_callbacks gap_cb = { gap_start, gap_data, gap_done };
-
-static void
-gaps_next(struct delta *d)
-{
-	struct job	*j = d->j;
-	struct gap	*g;
-
-	while (d->next < d->ngaps && d->inflight < DELTA_PARALLEL &&
-	    !over(d)) {
-		g = &d->gaps[d->next++];
-		g->d = d;
-		if ((g->buf = malloc(g->len)) == NULL ||
-		    (g->x = ws_fetch(j->src[0].mirror, j->src[0].url, g->off,
-		    g->off + g->len, 0, &gap_cb, g)) == NULL) {
-			d->done++;
-			continue;
-		}
-		d->inflight++;
-	}
-	if (d->inflight > 0)
-		return;
-	if (over(d) || d->ngaps == 0 ||
-	    workers_submit(gapw_work, gapw_done, d) < 0) {
-		finish(d, NULL);
-		return;
 	}
 }
 
@@ -543,19 +547,14 @@ classify(struct delta *d, const bool *have)
 	if (blockmatch_plan(&d->b, have, d->pm.piece_size, DELTA_MERGE,
 	    &pl) != 0)
 		return;		/* every piece P_NONE: the picker's */
-	if (pl.nranges > 0 &&
-	    (d->gaps = calloc(pl.nranges, sizeof(*d->gaps))) == NULL) {
-		blockmatch_plan_free(&pl);
-		return;
-	}
-	for (i = 0; i < pl.nranges; i++) {
-		d->gaps[i].off = pl.ranges[i].off;
-		d->gaps[i].len = pl.ranges[i].len;
-		d->gaps[i].piece = pl.ranges[i].piece;
-	}
-	d->ngaps = pl.nranges;
 	for (p = 0; p < d->pm.npieces && p < pl.npieces; p++)
 		d->ps[p] = pl.piece[p];
+	d->gaps = pl.ranges;	/* sorted by offset, so grouped by piece */
+	d->ngaps = pl.nranges;
+	pl.ranges = NULL;
+	pl.nranges = 0;
+	for (i = 0; i < d->ngaps; i++)
+		d->missing += d->gaps[i].len;
 	blockmatch_plan_free(&pl);
 	for (p = 0; p < d->pm.npieces; p++)
 		if (d->ps[p] == P_WHOLE)
@@ -591,23 +590,48 @@ match_work(void *arg)
 	free(have);
 }
 
+/* Tell the picker what of piece p, found in part, is missing. */
+static void
+partial(struct delta *d, uint32_t p, size_t *i)
+{
+	struct picker_extent	 ext[64];
+	uint64_t		 start = (uint64_t)p * d->pm.piece_size;
+	size_t			 n = 0;
+	bool			 fits = true;
+
+	for (; *i < d->ngaps && d->gaps[*i].piece == p; (*i)++) {
+		if (n == sizeof(ext) / sizeof(ext[0])) {
+			fits = false;
+			continue;
+		}
+		ext[n].begin = (uint32_t)(d->gaps[*i].off - start);
+		ext[n++].len = d->gaps[*i].len;
+	}
+	/* Too scattered to be worth the bookkeeping: fetched whole. */
+	if (fits && n > 0 && picker_piece_partial(d->j->pk, p, ext, n) == 0)
+		d->partial++;
+}
+
 static void
 match_done(void *arg)
 {
 	struct delta	*d = arg;
 	uint32_t	 p;
+	size_t		 i = 0;
 
 	if (over(d) || d->ps == NULL || d->pver == NULL) {
 		finish(d, "job over, or out of memory");
 		return;
 	}
-	for (p = 0; p < d->pm.npieces; p++)
+	for (p = 0; p < d->pm.npieces; p++) {
+		while (i < d->ngaps && d->gaps[i].piece < p)
+			i++;
 		if (d->ps[p] == P_WHOLE)
 			store(d, p);
-	if (d->ngaps > 0 && (d->j->src[0].mirror == NULL ||
-	    !ws_mirror_usable(d->j->src[0].mirror)))
-		d->ngaps = 0;
-	gaps_next(d);
+		else if (d->ps[p] == P_PART)
+			partial(d, p, &i);
+	}
+	finish(d, NULL);
 }
 
 /*

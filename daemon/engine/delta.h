@@ -4,19 +4,21 @@
  * fetched (doc/blocks.md).
  *
  * When a job's suite publishes a block list for its file, and an older
- * version of the same package file lies in one of the delta_dirs (for
- * an index: the file apt keeps of the same URL), the
- * job's pieces are first built from it: the list (fetched beside the
- * torrent) is matched over the candidates with the rolling sum
- * (common/blockmatch.h), each hit confirmed by the strong sum, matched
- * blocks written into the job's file.  Pieces found whole are handed to
- * the picker as stored (verified against the torrent's SHA-1 when the
- * torrent is known, else left to the file's SHA-256); of a piece found
- * in part only the missing byte ranges are fetched, from the mirror apt
- * asked, and it is then stored the same way; pieces with nothing local
- * are left to the picker, for mirrors and peers.  Nothing here is
- * trusted: the file still reaches apt only once its SHA-256 matches,
- * and a delta is tried on a job's first attempt only.
+ * version of the same package file lies in the daemon's own cache (the
+ * names it keeps, base/names.h) or in one of the delta_dirs (for an
+ * index: the file apt keeps of the same URL, or for one fetched by hash
+ * the plain list files of its directory), the job's pieces are first
+ * built from it: the list (fetched beside the torrent) is matched over
+ * the candidates with the rolling sum (common/blockmatch.h), each hit
+ * confirmed by the strong sum, matched blocks written into the job's
+ * file.  Pieces found whole are handed to the picker as stored
+ * (verified against the torrent's SHA-1 when the torrent is known, else
+ * left to the file's SHA-256); pieces found in part are handed to it
+ * with their missing extents (picker_piece_partial), so peers and
+ * mirrors alike fetch only those; pieces with nothing local are the
+ * picker's as in any job.  Nothing here is trusted: the file still
+ * reaches apt only once its SHA-256 matches, and a delta is tried on a
+ * job's first attempt only.
  *
  * Engine-private, like job.h.
  */

@@ -53,7 +53,7 @@ job_find(const struct fetchmsg_req *a)
 	return NULL;
 }
 
-static int
+int
 job_add_source(struct job *j, const char *url, struct ws_mirror *m)
 {
 	struct source	*s;

@@ -79,6 +79,7 @@ job_free(struct job *j)
 	for (i = 0; i < j->nsrc; i++) {
 		free(j->src[i].url);
 		free(j->src[i].buf);
+		free(j->src[i].spans);
 	}
 	picker_free(j->pk);
 	job_close_file(j);

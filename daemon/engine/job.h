@@ -84,6 +84,11 @@ TAILQ_HEAD(waiterq, waiter);
 
 struct job;
 
+/* Bytes [start, end) of the file. */
+struct span {
+	uint64_t	start, end;
+};
+
 struct source {
 	struct job		*job;
 	char			*url;
@@ -98,6 +103,20 @@ struct source {
 	int			 pid;		/* in the picker, or -1 */
 	uint64_t		 pos, end;
 	uint32_t		 next_piece;	/* first piece not yet marked */
+	/*
+	 * A range with pieces in part in the file already: one transfer
+	 * per span of missing bytes, in order (spans[nextspan] is next);
+	 * xend is where the current one ends (NO_END: the range's end).
+	 */
+	struct span		*spans;
+	size_t			 nspans, nextspan;
+	uint64_t		 xend;
+	unsigned		 checking;	/* such pieces being checked */
+	/*
+	 * Another connection to src[0]'s mirror, for a delta's many spans
+	 * (delta.c); dropped when the file is fetched again.
+	 */
+	bool			 extra;
 	uint8_t			*buf;
 	size_t			 blen, bcap;
 	unsigned		 fails;
@@ -191,6 +210,8 @@ extern const struct peermgr_events job_peer_events;	/* peers.c */
 
 /* fetch.c */
 struct job *job_find(const struct fetchmsg_req *a);
+/* One more source, url on mirror m: 0, -ENOSPC or -ENOMEM. */
+int	job_add_source(struct job *j, const char *url, struct ws_mirror *m);
 struct job *job_new(const struct fetchmsg_req *a);
 void	download(struct fetch_reply *rq, const struct fetchmsg_req *a);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -32,9 +33,13 @@
 #include "daemon/engine/fetch.h"
 #include "daemon/engine/job.h"
 #include "daemon/engine/picker.h"
+#include "daemon/meta/torrents.h"
 #include "daemon/share/swarm.h"
 
 static void	src_flush(struct source *s);
+static void	src_continue(struct source *s);
+static void	piece_in(struct source *s, uint32_t p);
+static void	stored_news(struct job *j);
 
 static void
 write_work(void *arg)
@@ -54,7 +59,6 @@ src_mark(struct source *s, uint64_t upto)
 	const struct piecemap	*pm;
 	uint64_t		 pend;
 	bool			 any = false;
-	int			 rc;
 
 	if (j->pk == NULL) {
 		j->seq = upto;
@@ -68,19 +72,115 @@ src_mark(struct source *s, uint64_t upto)
 		    piecemap_len(pm, s->next_piece);
 		if (pend > upto)
 			break;
-		rc = picker_piece_stored(j->pk, s->next_piece, false);
-		if (rc >= 0 && j->swarm != NULL)
-			swarm_mirror_piece(j->swarm, s->next_piece,
-			    (rc & PICKER_STORED_DISPUTE) != 0);
+		piece_in(s, s->next_piece);
 		s->next_piece++;
 		any = true;
 	}
-	if (any) {
-		j->prefix = piecemap_prefix(pm);
-		progress_flush(j, false);
-		map_save(j);
-		inc_catch_up(j);
+	if (any)
+		stored_news(j);
+}
+
+/*
+ * A piece that was in part in the file already, its missing bytes now
+ * written: checked against the torrent's SHA-1 on a worker before it
+ * counts, as the bytes found locally are a stale or wrong list's hint.
+ */
+struct pcheck {
+	struct source	*src;
+	uint32_t	 piece;
+	uint32_t	 len;
+	uint64_t	 off;
+	int		 fd;
+	uint8_t		 expect[SHA1_LEN];
+	bool		 ok;
+};
+
+static void
+stored_news(struct job *j)
+{
+	j->prefix = piecemap_prefix(picker_map(j->pk));
+	progress_flush(j, false);
+	map_save(j);
+	inc_catch_up(j);
+}
+
+static void
+pcheck_work(void *arg)
+{
+	struct pcheck	*c = arg;
+	uint8_t		*buf, h[SHA1_LEN];
+
+	if ((buf = malloc(c->len)) == NULL)
+		return;
+	if (pread(c->fd, buf, c->len, (off_t)c->off) == (ssize_t)c->len) {
+		sha1(buf, c->len, h);
+		c->ok = memcmp(h, c->expect, SHA1_LEN) == 0;
 	}
+	free(buf);
+}
+
+static void
+pcheck_done(void *arg)
+{
+	struct pcheck	*c = arg;
+	struct source	*s = c->src;
+	struct job	*j = s->job;
+	int		 rc;
+
+	s->checking--;
+	if (j->phase == PH_RUNNING && j->pk != NULL) {
+		if (c->ok) {
+			rc = picker_piece_stored(j->pk, c->piece, true);
+			if (rc >= 0 && j->swarm != NULL)
+				swarm_mirror_piece(j->swarm, c->piece,
+				    (rc & PICKER_STORED_DISPUTE) != 0);
+			if (rc >= 0)
+				stored_news(j);
+		} else {
+			log_info("fetch %s: piece %u, in part local, failed "
+			    "its hash: fetching all of it", j->url, c->piece);
+			picker_piece_forget_local(j->pk, c->piece);
+		}
+		if (j->phase == PH_RUNNING)
+			src_continue(s);
+		/* The last piece may have been this one. */
+		job_check_complete(j);
+	}
+	free(c);
+	job_unref(j);
+}
+
+/* The piece's bytes from s are on disk. */
+static void
+piece_in(struct source *s, uint32_t p)
+{
+	struct job		*j = s->job;
+	const struct picker_extent *miss;
+	const struct piecemap	*pm = picker_map(j->pk);
+	const struct torrent	*t;
+	struct pcheck		*c;
+	int			 rc;
+
+	if (picker_piece_missing(j->pk, p, &miss) > 0 &&
+	    (t = torrents_by_sha256(j->sha)) != NULL && t->has_v1 &&
+	    t->pieces != NULL && t->npieces == pm->npieces &&
+	    (c = calloc(1, sizeof(*c))) != NULL) {
+		c->src = s;
+		c->piece = p;
+		c->len = piecemap_len(pm, p);
+		c->off = (uint64_t)p * pm->piece_size;
+		c->fd = j->rw;
+		memcpy(c->expect, t->pieces + (size_t)p * SHA1_LEN, SHA1_LEN);
+		if (workers_submit(pcheck_work, pcheck_done, c) == 0) {
+			s->checking++;
+			j->refs++;
+			return;
+		}
+		free(c);
+	}
+	rc = picker_piece_stored(j->pk, p, false);
+	if (rc >= 0 && j->swarm != NULL)
+		swarm_mirror_piece(j->swarm, p, (rc & PICKER_STORED_DISPUTE) != 0);
 }
 
 void
@@ -157,6 +257,14 @@ write_done(void *arg)
 		return;
 	}
 	state_dirty();
+	/*
+	 * A span's last byte: what lies up to the next span (or the range's
+	 * end) was in the file already.
+	 */
+	if (s->nspans > 0 && end >= s->xend)
+		end = s->nextspan < s->nspans &&
+		    s->spans[s->nextspan].start < s->end ?
+		    s->spans[s->nextspan].start : s->end;
 	src_mark(s, end);
 	if (j->phase != PH_RUNNING && j->phase != PH_VERIFYING) {
 		job_unref(j);
@@ -168,12 +276,12 @@ write_done(void *arg)
 		return;
 	}
 	if (s->blen > 0 && (s->blen >= WRITE_CHUNK || s->xfer_ended ||
-	    s->pos == s->end))
+	    s->pos == s->end || s->pos == s->xend))
 		src_flush(s);
 	if (s->x != NULL)
 		ws_resume(s->x);
 	if (!s->writing && s->xfer_ended && s->x == NULL && s->busy)
-		src_idle(s);
+		src_continue(s);
 	else
 		job_check_complete(j);
 	job_unref(j);
@@ -267,6 +375,8 @@ src_data_locked(void *arg, const uint8_t *p, size_t n)
 		return WS_DATA_STOP;
 	if (s->end != NO_END && s->pos + take > s->end)
 		take = (size_t)(s->end - s->pos);
+	if (s->xend != NO_END && s->pos + take > s->xend)
+		take = (size_t)(s->xend - s->pos);
 	if (take == 0)
 		return WS_DATA_STOP;
 	if (s->blen + take > MAX_BUFFERED && s->writing)
@@ -294,7 +404,7 @@ src_data_locked(void *arg, const uint8_t *p, size_t n)
 		picker_range_progress(j->pk, s->pid, s->pos, clock_ms());
 	if (j->phase != PH_RUNNING)
 		return WS_DATA_STOP;
-	if (s->blen >= WRITE_CHUNK || s->pos == s->end)
+	if (s->blen >= WRITE_CHUNK || s->pos == s->end || s->pos == s->xend)
 		src_flush(s);
 	return take < n ? WS_DATA_STOP : WS_DATA_TAKEN;
 }
@@ -319,7 +429,7 @@ src_done_locked(void *arg, const struct ws_result *r)
 		return;
 	}
 	if (r->ok && !s->bad_size && (r->stopped || s->end == NO_END ||
-	    s->pos >= s->end)) {
+	    s->pos >= s->end || s->pos >= s->xend)) {
 		s->fails = 0;
 		s->reason[0] = '\0';
 	} else {
@@ -356,7 +466,7 @@ src_done_locked(void *arg, const struct ws_result *r)
 	if (s->blen > 0)
 		src_flush(s);
 	if (!s->writing)
-		src_idle(s);
+		src_continue(s);
 }
 
 /*
@@ -403,21 +513,18 @@ static const struct ws_callbacks src_cb = {
 	src_done,
 };
 
+/* One transfer of s, for [start, end) of the file. */
 static bool
-src_start(struct source *s, uint64_t start, uint64_t end)
+src_xfer(struct source *s, uint64_t start, uint64_t end)
 {
 	struct job	*j = s->job;
 	bool		 whole;
 
-	s->busy = true;
 	s->xfer_ended = false;
 	s->bad_size = false;
 	s->reason[0] = '\0';
 	s->pos = start;
-	s->end = end;
 	s->blen = 0;
-	s->next_piece = j->pk != NULL ?
-	    (uint32_t)(start / picker_map(j->pk)->piece_size) : 0;
 	whole = start == 0 && (end == NO_END || (j->size >= 0 &&
 	    end == (uint64_t)j->size));
 	s->x = ws_fetch(s->mirror, s->url, whole ? 0 : start,
@@ -432,6 +539,111 @@ src_start(struct source *s, uint64_t start, uint64_t end)
 	log_debug("fetch %s: %s bytes %llu-%llu", j->url, s->url,
 	    (unsigned long long)start, (unsigned long long)end);
 	return true;
+}
+
+/*
+ * The spans of [start, end) to fetch when some of its pieces are in the
+ * file in part: their missing extents, whole pieces for the others,
+ * adjacent ones joined.  None (nspans 0) when no piece is in part.
+ */
+static void
+src_spans(struct source *s, uint64_t start, uint64_t end)
+{
+	struct job		*j = s->job;
+	const struct piecemap	*pm = picker_map(j->pk);
+	const struct picker_extent *miss;
+	struct span		*v = NULL, *nv;
+	size_t			 n = 0, cap = 0, k, m;
+	uint64_t		 a, b, ps;
+	uint32_t		 p;
+	bool			 part = false;
+
+	s->nspans = s->nextspan = 0;
+	for (p = (uint32_t)(start / pm->piece_size);
+	    (uint64_t)p * pm->piece_size < end && p < pm->npieces; p++) {
+		ps = (uint64_t)p * pm->piece_size;
+		m = picker_piece_missing(j->pk, p, &miss);
+		part |= m > 0;
+		for (k = 0; k < (m > 0 ? m : 1); k++) {
+			a = m > 0 ? ps + miss[k].begin : ps;
+			b = m > 0 ? a + miss[k].len : ps + piecemap_len(pm, p);
+			if (a < start)
+				a = start;
+			if (b > end)
+				b = end;
+			if (a >= b)
+				continue;
+			if (n > 0 && v[n - 1].end == a) {
+				v[n - 1].end = b;
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				if ((nv = reallocarray(v, cap, sizeof(*v))) ==
+				    NULL) {
+					free(v);
+					return;		/* the whole range */
+				}
+				v = nv;
+			}
+			v[n].start = a;
+			v[n++].end = b;
+		}
+	}
+	free(s->spans);
+	s->spans = NULL;
+	if (!part || n == 0) {
+		free(v);
+		return;
+	}
+	s->spans = v;
+	s->nspans = n;
+}
+
+static bool
+src_start(struct source *s, uint64_t start, uint64_t end)
+{
+	struct job	*j = s->job;
+
+	s->busy = true;
+	s->end = end;
+	s->xend = NO_END;
+	s->next_piece = j->pk != NULL ?
+	    (uint32_t)(start / picker_map(j->pk)->piece_size) : 0;
+	s->nspans = s->nextspan = 0;
+	if (j->pk != NULL && end != NO_END)
+		src_spans(s, start, end);
+	if (s->nspans > 0) {
+		start = s->spans[0].start;
+		s->xend = s->spans[0].end;
+		s->nextspan = 1;
+	}
+	return src_xfer(s, start, s->nspans > 0 ? s->xend : end);
+}
+
+/*
+ * A transfer ended and its bytes are written: the next span of the
+ * range, if the last went well and one is left; else, once the pieces
+ * in part are checked, the source is idle.
+ */
+static void
+src_continue(struct source *s)
+{
+	struct job	*j = s->job;
+	struct span	*sp;
+
+	if (s->writing || s->checking > 0 || !s->busy || !s->xfer_ended ||
+	    s->x != NULL)
+		return;
+	if (s->nspans > 0 && s->reason[0] == '\0' &&
+	    s->nextspan < s->nspans && j->phase == PH_RUNNING &&
+	    (sp = &s->spans[s->nextspan])->start < s->end) {
+		s->nextspan++;
+		s->xend = sp->end < s->end ? sp->end : s->end;
+		if (src_xfer(s, sp->start, s->xend))
+			return;
+	}
+	src_idle(s);
 }
 
 /*

@@ -10,11 +10,13 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/hash.h"
+#include "common/layout.h"
 #include "common/log.h"
 #include "daemon/base/cache.h"
 #include "daemon/base/conf.h"
@@ -301,6 +303,31 @@ sink_mem_fd(const struct piece_sink *sk)
 	return j->mem ? j->rw : -1;
 }
 
+static int
+sink_local(const struct piece_sink *sk, uint32_t piece, uint8_t *local,
+    size_t nbytes)
+{
+	const struct job	*j = sink_cjob(sk);
+	const struct piecemap	*pm;
+	const struct picker_extent *miss;
+	uint32_t		 begin;
+	bool			 any = false;
+
+	if (j->pk == NULL || j->rw < 0 ||
+	    picker_piece_missing(j->pk, piece, &miss) == 0)
+		return -1;
+	pm = picker_map(j->pk);
+	memset(local, 0, nbytes);
+	for (begin = 0; begin < piecemap_len(pm, piece); begin += LAYOUT_BLOCK)
+		if (begin / LAYOUT_BLOCK / 8 < nbytes &&
+		    picker_block_local(j->pk, piece, begin)) {
+			local[begin / LAYOUT_BLOCK / 8] |=
+			    (uint8_t)(0x80 >> (begin / LAYOUT_BLOCK % 8));
+			any = true;
+		}
+	return any ? fcntl(j->rw, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
 /* A verified piece from peers, written on a worker. */
 struct pjob {
 	struct job	*job;
@@ -457,6 +484,7 @@ const struct piece_sink_ops job_sink_ops = {
 	.piece_failed = sink_piece_failed,
 	.store = sink_store,
 	.mem_fd = sink_mem_fd,
+	.local = sink_local,
 };
 
 /*

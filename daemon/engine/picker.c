@@ -21,6 +21,7 @@
 
 #define NOBODY	(-1)
 #define GONE	(-2)		/* sent a block, then left */
+#define LOCAL	(-3)		/* already in the file: asked of nobody */
 #define NONE	UINT32_MAX
 
 struct pblock {
@@ -39,6 +40,9 @@ struct ppiece {
 	uint32_t	 nreq;		/* requests out */
 	uint32_t	 ngot;		/* blocks in */
 	struct pblock	*blk;		/* REQUESTED, WHOLE */
+	/* Partly in the file already: the byte extents still missing. */
+	struct picker_extent *miss;
+	uint32_t	 nmiss;
 };
 
 struct psrc {
@@ -252,8 +256,10 @@ picker_free(struct picker *pk)
 
 	if (pk == NULL)
 		return;
-	for (p = 0; p < pk->pm.npieces; p++)
+	for (p = 0; p < pk->pm.npieces; p++) {
 		free(pk->p[p].blk);
+		free(pk->p[p].miss);
+	}
 	for (i = 0; i < pk->nsrc; i++)
 		piecemap_free(&pk->src[i].has);
 	free(pk->p);
@@ -363,13 +369,29 @@ unassemble(struct picker *pk, uint32_t p, enum picker_state state,
 	emit(pk, PICKER_EV_DROP, NOBODY, p, 0, 0);
 }
 
-/* A piece asked of nobody with nothing in is simply missing. */
+/* Blocks of p assembled from the file itself. */
+static uint32_t
+local_blocks(const struct picker *pk, uint32_t p)
+{
+	const struct ppiece	*pc = &pk->p[p];
+	uint32_t		 b, n = 0;
+
+	if (pc->blk == NULL || pc->nmiss == 0)
+		return 0;
+	for (b = 0; b < nblocks(pk, p); b++)
+		if (pc->blk[b].from == LOCAL)
+			n++;
+	return n;
+}
+
+/* A piece asked of nobody with nothing in (from peers) is simply missing. */
 static void
 settle(struct picker *pk, uint32_t p)
 {
 	struct ppiece	*pc = &pk->p[p];
 
-	if (pc->state == PICKER_REQUESTED && pc->nreq == 0 && pc->ngot == 0)
+	if (pc->state == PICKER_REQUESTED && pc->nreq == 0 &&
+	    pc->ngot == local_blocks(pk, p))
 		unassemble(pk, p, PICKER_MISSING, false);
 }
 
@@ -860,6 +882,29 @@ take_blocks(struct picker *pk, int id, uint32_t p, bool dup, uint64_t now,
 	return n;
 }
 
+/* Does block b of p (in part in the file) lack a byte? */
+static bool
+block_missing(const struct picker *pk, uint32_t p, uint32_t b)
+{
+	const struct ppiece	*pc = &pk->p[p];
+	uint32_t		 lo = b * LAYOUT_BLOCK,
+				 hi = lo + block_len(pk, p, b), i;
+
+	for (i = 0; i < pc->nmiss; i++)
+		if (pc->miss[i].begin < hi &&
+		    pc->miss[i].begin + pc->miss[i].len > lo)
+			return true;
+	return false;
+}
+
+static void
+forget_local(struct ppiece *pc)
+{
+	free(pc->miss);
+	pc->miss = NULL;
+	pc->nmiss = 0;
+}
+
 static bool
 assemble(struct picker *pk, uint32_t p)
 {
@@ -871,6 +916,10 @@ assemble(struct picker *pk, uint32_t p)
 	for (b = 0; b < n; b++) {
 		pc->blk[b].by[0] = pc->blk[b].by[1] = NOBODY;
 		pc->blk[b].from = NOBODY;
+		if (pc->nmiss > 0 && !block_missing(pk, p, b)) {
+			pc->blk[b].from = LOCAL;
+			pc->ngot++;
+		}
 	}
 	pc->state = PICKER_REQUESTED;
 	pc->owner = NOBODY;
@@ -1065,6 +1114,8 @@ picker_piece_failed(struct picker *pk, uint32_t p, int *who, size_t max)
 	pc->ngot = 0;
 	pc->state = PICKER_MISSING;
 	pc->disputed = true;
+	/* The bytes found locally may be the wrong ones: all from a mirror. */
+	forget_local(pc);
 	check(pk);
 	return (int)n;
 }
@@ -1088,6 +1139,7 @@ picker_piece_stored(struct picker *pk, uint32_t p, bool verified)
 	if (pc->disputed)
 		rc |= PICKER_STORED_DISPUTE;
 	pc->disputed = false;
+	forget_local(pc);
 	pc->owner = NOBODY;
 	pc->state = verified ? PICKER_VERIFIED : PICKER_STORED;
 	piecemap_set(&pk->pm, p);
@@ -1112,6 +1164,64 @@ picker_piece_verified(struct picker *pk, uint32_t piece)
 		pk->p[p].state = PICKER_VERIFIED;
 	check(pk);
 	return 0;
+}
+
+int
+picker_piece_partial(struct picker *pk, uint32_t p,
+    const struct picker_extent *miss, size_t n)
+{
+	struct ppiece	*pc;
+	uint32_t	 len, at = 0;
+	size_t		 i;
+
+	if (p >= pk->pm.npieces || n == 0 || n > UINT32_MAX)
+		return -EINVAL;
+	pc = &pk->p[p];
+	len = piecemap_len(&pk->pm, p);
+	for (i = 0; i < n; i++) {
+		if (miss[i].len == 0 || miss[i].begin < at ||
+		    miss[i].begin > len || miss[i].len > len - miss[i].begin)
+			return -EINVAL;
+		at = miss[i].begin + miss[i].len;
+	}
+	if (pc->state != PICKER_MISSING || pc->disputed)
+		return -EBUSY;
+	forget_local(pc);
+	if ((pc->miss = calloc(n, sizeof(*miss))) == NULL)
+		return -ENOMEM;
+	memcpy(pc->miss, miss, n * sizeof(*miss));
+	pc->nmiss = (uint32_t)n;
+	return 0;
+}
+
+size_t
+picker_piece_missing(const struct picker *pk, uint32_t p,
+    const struct picker_extent **out)
+{
+	if (p >= pk->pm.npieces || pk->p[p].nmiss == 0)
+		return 0;
+	*out = pk->p[p].miss;
+	return pk->p[p].nmiss;
+}
+
+bool
+picker_block_local(const struct picker *pk, uint32_t p, uint32_t begin)
+{
+	uint32_t	b;
+
+	if (p >= pk->pm.npieces || pk->p[p].nmiss == 0 ||
+	    begin % LAYOUT_BLOCK != 0 || begin >= piecemap_len(&pk->pm, p))
+		return false;
+	b = begin / LAYOUT_BLOCK;
+	return !block_missing(pk, p, b);
+}
+
+void
+picker_piece_forget_local(struct picker *pk, uint32_t p)
+{
+	if (p < pk->pm.npieces && pk->p[p].state != PICKER_REQUESTED &&
+	    pk->p[p].state != PICKER_WHOLE)
+		forget_local(&pk->p[p]);
 }
 
 uint64_t

@@ -39,6 +39,12 @@
  *   - A piece that fails its hash hint goes back to missing, for the
  *     mirror only; the caller learns who sent it, and when the mirror's
  *     copy is stored, that the dispute is to be settled now.
+ *   - A piece may be in the file in part already (built from an older
+ *     version: picker_piece_partial): a peer is asked only for its 16 KiB
+ *     blocks that lack a byte, a mirror fetches only the missing extents
+ *     (picker_piece_missing); the piece is checked when whole as any
+ *     other.  A piece that fails its check loses what was local: all of
+ *     it comes from a mirror then.
  *   - No byte is asked of two sources, except in end game: blocks asked
  *     of another peer over PICKER_ENDGAME_MS ago are asked once more, and
  *     the other request is cancelled when one arrives.
@@ -166,6 +172,11 @@ struct picker_block {
 /* A mirror's byte range [start, end); pos is where its transfer is. */
 struct picker_range {
 	uint64_t	start, pos, end;
+};
+
+/* Bytes [begin, begin + len) of a piece. */
+struct picker_extent {
+	uint32_t	begin, len;
 };
 
 /* A picker for a file of size bytes (canonical layout); NULL: ENOMEM/EFBIG. */
@@ -296,6 +307,27 @@ int	 picker_piece_stored(struct picker *, uint32_t piece, bool verified);
  * SHA-256 when piece is PICKER_ALL).  0, or -EINVAL if not stored.
  */
 int	 picker_piece_verified(struct picker *, uint32_t piece);
+
+/*
+ * The piece is in the file but for the n extents miss (sorted, apart,
+ * within the piece, none empty): sources fetch only those.  0; -EINVAL
+ * for bad extents; -EBUSY unless the piece is missing and undisputed;
+ * -ENOMEM.  Forgotten once the piece is stored or fails its check.
+ */
+int	 picker_piece_partial(struct picker *, uint32_t piece,
+	    const struct picker_extent *miss, size_t n);
+/* The missing extents of a piece in part in the file (*out), or 0. */
+size_t	 picker_piece_missing(const struct picker *, uint32_t piece,
+	    const struct picker_extent **out);
+/* Is the 16 KiB block at begin of the piece wholly in the file already? */
+bool	 picker_block_local(const struct picker *, uint32_t piece,
+	    uint32_t begin);
+/*
+ * What of the piece was local proved wrong (a mirror's part of it failed
+ * the check): the whole piece is missing.  Not for a piece assembled
+ * from peers (they end in picker_piece_failed).
+ */
+void	 picker_piece_forget_local(struct picker *, uint32_t piece);
 
 /*
  * Time passed: stalled peers lose their requests (events), holds lapse.

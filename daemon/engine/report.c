@@ -225,7 +225,7 @@ report_downloads(void (*cb)(const struct report_download *, void *),
 		d.from_peers = j->peer_bytes;
 		d.mirrors = 0;
 		for (i = 0; i < j->nsrc; i++)
-			if (!j->src[i].dead)
+			if (!j->src[i].dead && !j->src[i].extra)
 				d.mirrors++;
 		d.requesters = 0;
 		TAILQ_FOREACH(wt, &j->waiters, entry)

@@ -23,6 +23,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "daemon/base/cache.h"
+#include "daemon/base/names.h"
 #include "daemon/base/pieces.h"
 #include "daemon/base/workers.h"
 #include "daemon/engine/fetch.h"
@@ -69,6 +70,9 @@ commit_work(void *arg)
 	    v->digest);
 	if (v->rc == -EBADMSG)
 		cache_part_discard(j->sha);
+	/* Its name, for a delta of a later version (a hint: may fail). */
+	if (v->rc == 0)
+		(void)names_add(cache_root(), j->url, j->sha);
 }
 
 static void
@@ -79,6 +83,17 @@ job_restart(struct job *j)
 	size_t		 i, k;
 	int		 rc;
 
+	/* A delta's extra connections are not for a whole file. */
+	for (i = 0, k = 0; i < j->nsrc; i++) {
+		if (!j->src[i].extra) {
+			j->src[k++] = j->src[i];
+			continue;
+		}
+		free(j->src[i].url);
+		free(j->src[i].buf);
+		free(j->src[i].spans);
+	}
+	j->nsrc = k;
 	/* Different mirrors first: move the sources that served to the end. */
 	for (i = 0, k = 0; i < j->nsrc; i++)
 		if (!j->src[k].used) {

@@ -85,6 +85,15 @@ struct piece_sink_ops {
 		    uint32_t len, const uint8_t *sha256);
 	/* The file held in memory, to read pieces from (dup it), or -1. */
 	int	 (*mem_fd)(const struct piece_sink *);
+	/*
+	 * A whole piece was in the file in part already (built from an
+	 * older version), and peers were asked only for the rest: bit b of
+	 * local (MSB first, nbytes of it) is set for each 16 KiB block to
+	 * read from the file instead.  Returns a descriptor to read them
+	 * from (the caller closes it), or -1 when the piece has none.
+	 */
+	int	 (*local)(const struct piece_sink *, uint32_t piece,
+		    uint8_t *local, size_t nbytes);
 };
 
 /*

@@ -784,7 +784,45 @@ struct verify_job {
 	bool		 sha1;		/* the torrent's v1 piece hash */
 	uint8_t		 expect[SHA256_LEN];
 	bool		 ok;
+	/* Blocks the sink had in the file already, read from fd. */
+	int		 fd;
+	uint8_t		 local[PIECE_MAX / LAYOUT_BLOCK / 8];
 };
+
+/* The blocks that were in the file already, into the piece's buffer. */
+static bool
+verify_local(struct verify_job *v)
+{
+	uint32_t	b, off, len;
+
+	for (b = 0; (uint64_t)b * LAYOUT_BLOCK < v->d->len; b++) {
+		if (!(v->local[b / 8] & (0x80 >> (b % 8))))
+			continue;
+		off = b * LAYOUT_BLOCK;
+		len = v->d->len - off < LAYOUT_BLOCK ? v->d->len - off :
+		    LAYOUT_BLOCK;
+		if (pread(v->fd, v->d->buf + off, len,
+		    (off_t)v->d->piece * v->s->piece_len + off) != (ssize_t)len)
+			return false;
+	}
+	return true;
+}
+
+/* Bytes of the piece that were in the file already. */
+static uint32_t
+local_bytes(const struct verify_job *v)
+{
+	uint32_t	b, n = 0, off;
+
+	for (b = 0; v->fd >= 0 && (uint64_t)b * LAYOUT_BLOCK < v->d->len;
+	    b++)
+		if (v->local[b / 8] & (0x80 >> (b % 8))) {
+			off = b * LAYOUT_BLOCK;
+			n += v->d->len - off < LAYOUT_BLOCK ? v->d->len - off :
+			    LAYOUT_BLOCK;
+		}
+	return n;
+}
 
 static void
 verify_work(void *arg)
@@ -792,7 +830,9 @@ verify_work(void *arg)
 	struct verify_job	*v = arg;
 	uint8_t			 h[SHA256_LEN];
 
-	if (v->sha1) {
+	if (v->fd >= 0 && !verify_local(v))
+		v->ok = false;
+	else if (v->sha1) {
 		sha1(v->d->buf, v->d->len, h);
 		v->ok = memcmp(h, v->expect, SHA1_LEN) == 0;
 	} else {
@@ -918,7 +958,10 @@ verify_done(void *arg)
 	struct sockaddr_storage	 contrib[MAX_CONTRIB];
 	int			 who[MAX_CONTRIB];
 	unsigned		 n;
+	bool			 had_local = v->fd >= 0;
 
+	if (had_local)
+		close(v->fd);
 	if (d->buf == NULL) {		/* swarm ended meanwhile */
 		dlpiece_free(d);
 		free(v);
@@ -936,9 +979,13 @@ verify_done(void *arg)
 		/*
 		 * A trusted hash (apt's, the torrent's): the data was wrong.
 		 * Else the mirror's copy decides; with no room to remember
-		 * the dispute, nobody is blamed.
+		 * the dispute, nobody is blamed.  Nor when part of the piece
+		 * was local: those bytes (a stale list's) may be the wrong ones.
 		 */
-		if (s->npieces == 1 || v->sha1)
+		if (had_local)
+			log_info("piece %u of %s was in part local: nobody "
+			    "blamed", d->piece, hexname(s->sha256));
+		else if (s->npieces == 1 || v->sha1)
 			blame_addrs(contrib, n, BAD_DATA_POINTS,
 			    "sent a piece that failed its hash");
 		else if (!dispute_add(s, d->piece, contrib, n))
@@ -946,9 +993,10 @@ verify_done(void *arg)
 			    "nobody blamed", d->piece, hexname(s->sha256));
 		dlpiece_free(d);
 	} else if (s->sink != NULL && !swarm_has_piece(s, d->piece)) {
-		s->from_peers += d->len;
-		state.bytes_from_peers += d->len;
-		history_add(HIST_PEERS, d->len);
+		n = d->len - local_bytes(v);
+		s->from_peers += n;
+		state.bytes_from_peers += n;
+		history_add(HIST_PEERS, n);
 		state_dirty();
 		/* Its hash is the hash of the bytes we now hold. */
 		if (!v->sha1)
@@ -989,6 +1037,8 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 		return true;
 	v->s = s;
 	v->d = d;
+	v->fd = s->sink->ops->local != NULL ? s->sink->ops->local(s->sink,
+	    piece, v->local, sizeof(v->local)) : -1;
 	if (bitfield_get(s->hint_known, piece))
 		memcpy(v->expect, s->hints + (size_t)piece * SHA256_LEN,
 		    SHA256_LEN);
@@ -998,6 +1048,8 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 		    SHA1_LEN);
 	} else {
 		/* Unverifiable (cannot happen: the sink knows). */
+		if (v->fd >= 0)
+			close(v->fd);
 		free(v);
 		TAILQ_REMOVE(&s->dl, d, entry);
 		dlpiece_free(d);
@@ -1008,6 +1060,8 @@ swarm_block(struct swarm *s, struct link *l, uint32_t piece, uint32_t begin,
 	if (workers_submit(verify_work, verify_done, v) != 0) {
 		s->refs--;
 		d->verifying = false;
+		if (v->fd >= 0)
+			close(v->fd);
 		free(v);
 	}
 	return true;

@@ -10,6 +10,8 @@
 #   partial   the first 60% of one new .deb against the whole of it
 #   index     apt's Packages of bookworm main against a copy made to look
 #             like a point release (2% of stanzas changed, 0.5% dropped)
+#   index.xz  the same two, as the mirror serves them: xz -6 (what apt
+#             fetches by default, Packages.xz, plain or by hash)
 # shellcheck shell=dash
 
 pairs_collect()
@@ -69,5 +71,8 @@ pairs_collect()
 	open(sys.argv[2], 'w', encoding='utf-8', errors='surrogateescape').write('\n\n'.join(out) + '\n')
 	PY
 		echo "index Packages $T/Packages.old $T/Packages.new" >>"$T/pairs"
+		xz -6 -T1 -c "$T/Packages.old" >"$T/Packages.old.xz"
+		xz -6 -T1 -c "$T/Packages.new" >"$T/Packages.new.xz"
+		echo "index.xz Packages.xz $T/Packages.old.xz $T/Packages.new.xz" >>"$T/pairs"
 	fi
 }

@@ -8,7 +8,8 @@
  * input is also taken as a file: its own list (64-byte blocks) matched
  * over the input shifted by one byte must copy out the file's own bytes
  * for every block found, and the plan of what to fetch must keep its
- * ranges inside the pieces found in part.
+ * ranges inside the pieces found in part; so must its compact list
+ * (version 2: 2-byte weak sums).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,12 +28,20 @@ check_canonical(const struct blocks *b, const uint8_t *data, size_t size)
 {
 	struct bytebuf	out = BYTEBUF_INIT;
 
+	bool		shaped = b->wlen != BLOCKS_WEAK_LEN ||
+			    b->slen != BLOCKS_STRONG_LEN;
+
 	benc_put_dict(&out);
 	benc_put_kv_int(&out, "block", b->block);
 	benc_put_kv_int(&out, "length", (int64_t)b->length);
-	benc_put_kv_bytes(&out, "strong", b->strong, b->n * BLOCKS_STRONG_LEN);
-	benc_put_kv_int(&out, "version", BLOCKS_VERSION);
-	benc_put_kv_bytes(&out, "weak", b->weak, b->n * BLOCKS_WEAK_LEN);
+	if (shaped)
+		benc_put_kv_int(&out, "slen", b->slen);
+	benc_put_kv_bytes(&out, "strong", b->strong, b->n * b->slen);
+	benc_put_kv_int(&out, "version", shaped ? BLOCKS_VERSION_SHAPED :
+	    BLOCKS_VERSION);
+	benc_put_kv_bytes(&out, "weak", b->weak, b->n * b->wlen);
+	if (shaped)
+		benc_put_kv_int(&out, "wlen", b->wlen);
 	benc_put_end(&out);
 	CHECK(!bytebuf_failed(&out));
 	CHECK(out.len == size && memcmp(out.data, data, size) == 0);
@@ -104,6 +113,7 @@ match(const struct blocks *b, const uint8_t *cand, size_t clen,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct blocks_shape shape = { 64, 2, BLOCKS_STRONG_LEN };
 	struct bytebuf	 out = BYTEBUF_INIT;
 	struct blocks	 b;
 	int		 rv;
@@ -129,6 +139,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(b.length == size);
 	match(&b, data + 1, size - 1, data);
 	match(&b, data, size, data);
+	blocks_free(&b);
+	bytebuf_free(&out);
+	/* A compact list: narrow weak sums, the strong ones in full. */
+	CHECK(blocks_encode_shape(data, size, &shape, &out) == 0);
+	CHECK(out.len == blocks_encoded_len_shape(size, &shape));
+	CHECK(blocks_parse(&b, out.data, out.len) == 0);
+	CHECK(b.wlen == 2 && b.slen == BLOCKS_STRONG_LEN);
+	match(&b, data + 1, size - 1, data);
 	blocks_free(&b);
 	bytebuf_free(&out);
 	return 0;

@@ -1,19 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # mkmeta-blocks.sh - aptbt-mkmeta --mirror writes block lists
-# (doc/blocks.md) for uncompressed files only, incrementally.
+# (doc/blocks.md) for uncompressed files and package files only,
+# incrementally.
 #
 # A hand-made mirror: one suite whose Release lists a plain Packages
 # (larger than the 64 KiB floor) and its .xz, and pool files: a .deb,
 # a .tar.xz, a small .dsc and an uncompressed .tar of 300 KB.
 #
-#   a. one run writes exactly two lists, for the plain Packages and the
-#      .tar, each checked block by block by blocks-check.py; the summary's
+#   a. one run writes exactly three lists, for the plain Packages and
+#      the .tar (512-byte blocks, version 1) and the .deb (a compact list:
+#      version 2, 2 KiB blocks, 2 and 3 bytes of sums), each checked block
+#      by block by blocks-check.py; none for the .tar.xz; the summary's
 #      metadata bytes count them
 #   b. a rerun hashes nothing and rewrites no list
 #   c. a list deleted: the rerun hashes that one file again, and only it
 #   d. the .tar leaves the index: its list is swept, the new Packages
-#      gets its list and the old Packages' list is dropped
+#      gets its list and the old Packages' list is dropped; the .deb's
+#      stays
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 . "$top_srcdir/tests/integration/lib.sh"
@@ -80,13 +84,19 @@ packages "$P"/x_1.0_amd64.deb "$P"/x_1.0.tar.xz "$P"/x_1.0.dsc \
 release
 [ "$(size "$D/Packages")" -gt 65536 ] || fail "Packages under 64 KiB"
 
-# --- a. lists for the plain Packages and the .tar only -------------------
+# --- a. lists for the plain Packages, the .tar and the .deb only ---------
 "$MKMETA" --mirror "$M" >"$T/a" 2>&1 || fail "a: mkmeta: $(tail -n 3 "$T/a")"
 n=$(nlists)
-[ "$n" = 2 ] && [ -f "$(list_of "$D/Packages")" ] &&
+[ "$n" = 3 ] && [ -f "$(list_of "$D/Packages")" ] &&
     [ -f "$(list_of "$P/x_1.0.tar")" ] &&
-	ok "a: 2 lists, for Packages and the .tar" ||
+    [ -f "$(list_of "$P/x_1.0_amd64.deb")" ] &&
+	ok "a: 3 lists, for Packages, the .tar and the .deb" ||
 	bad "a: $n lists: $(find "$M/aptbt/blocks" -name '*.blocks')"
+f=$P/x_1.0_amd64.deb
+nb=$($CHECK "$(list_of "$f")" "$f")
+[ "$nb" = "$(( ($(size "$f") + 2047) / 2048 )) 2048/2/3" ] &&
+	ok "a: the .deb: $nb, every sum right, $(size "$(list_of "$f")") bytes" ||
+	bad "a: the .deb's list: '$nb'"
 for f in "$D/Packages" "$P/x_1.0.tar"; do
 	if nb=$($CHECK "$(list_of "$f")" "$f"); then
 		[ "$nb" = $(( ($(size "$f") + 511) / 512 )) ] &&
@@ -123,7 +133,8 @@ tarlist=$(list_of "$P/x_1.0.tar")
 packages "$P"/x_1.0_amd64.deb "$P"/x_1.0.tar.xz "$P"/x_1.0.dsc >"$D/Packages"
 release
 "$MKMETA" --mirror "$M" >"$T/d" 2>&1 || fail "d: mkmeta: $(tail -n 3 "$T/d")"
-[ ! -e "$oldlist" ] && [ ! -e "$tarlist" ] && [ "$(nlists)" = 1 ] &&
+[ ! -e "$oldlist" ] && [ ! -e "$tarlist" ] && [ "$(nlists)" = 2 ] &&
+    [ -f "$(list_of "$P/x_1.0_amd64.deb")" ] &&
     $CHECK "$(list_of "$D/Packages")" "$D/Packages" >/dev/null &&
 	ok "d: the .tar's and the old index's lists swept, the new index's written" ||
 	bad "d: old $( [ -e "$oldlist" ] && echo kept), tar $( [ -e "$tarlist" ] && echo kept), $(nlists) lists"

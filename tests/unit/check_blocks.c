@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/bencode.h"
+#include "common/blockmatch.h"
 #include "common/blocks.h"
 
 static uint8_t *
@@ -62,6 +63,113 @@ START_TEST(test_roundtrip)
 		free(p);
 	}
 	bytebuf_free(&out);
+}
+END_TEST
+
+/*
+ * Compact lists (version 2): the weak sum's first wlen bytes, the strong
+ * sum's first slen; the shape each kind of file gets; the matcher finds
+ * a package's blocks with them; version 1's widths only as version 1.
+ */
+START_TEST(test_shaped)
+{
+	struct blocks_shape	 sh = { 2048, 2, 3 }, got;
+	struct bytebuf		 out = BYTEBUF_INIT;
+	struct blockmatch	*m;
+	struct blocks		 b;
+	uint8_t			*p, s[BLOCKS_STRONG_LEN];
+	uint64_t		 off[64];
+	size_t			 len = 100000, i, n;
+
+	p = data(len, 77);
+	ck_assert_int_eq(blocks_encode_shape(p, len, &sh, &out), 0);
+	ck_assert_uint_eq(blocks_encoded_len_shape(len, &sh), out.len);
+	ck_assert_int_eq(blocks_parse(&b, out.data, out.len), 0);
+	n = (len + 2047) / 2048;
+	ck_assert_uint_eq(b.n, n);
+	ck_assert_uint_eq(b.wlen, 2);
+	ck_assert_uint_eq(b.slen, 3);
+	/* 5 bytes a block and a few dozen more: zsync's 2,2,4 costs 6. */
+	ck_assert_uint_le(out.len, n * 5 + 100);
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			ck_assert_uint_eq(blocks_weak(&b, i),
+			    blocks_weak_cut(&b, blocks_weak_sum(p + 2048 * i,
+			    2048)));
+		blocks_strong_sum(p + 2048 * i, blocks_len(&b, i), 2048, s);
+		ck_assert_mem_eq(s, b.strong + i * 3, 3);
+	}
+	/* Found over the data shifted by 100 bytes. */
+	ck_assert_ptr_nonnull(m = blockmatch_new(&b));
+	for (i = 0; i < n; i++)
+		off[i] = BLOCKMATCH_NONE;
+	memmove(p + 100, p, len - 100);
+	ck_assert_uint_ge(blockmatch_run(m, p, len, off, NULL), n - 2);
+	ck_assert_uint_eq(off[1], 2048 + 100);
+	blockmatch_free(m);
+	blocks_free(&b);
+	/* Which file gets which. */
+	ck_assert(blocks_shape_for("x_1_amd64.deb", 3u << 20, &got));
+	ck_assert_uint_eq(got.block, 2048);
+	ck_assert_uint_eq(got.wlen, 2);
+	ck_assert_uint_eq(got.slen, 3);
+	ck_assert(blocks_shape_for("x_1_amd64.deb", 64u << 20, &got));
+	ck_assert_uint_eq(got.wlen, 3);
+	ck_assert(blocks_shape_for("Packages", 3u << 20, &got));
+	ck_assert_uint_eq(got.block, 512);
+	ck_assert_uint_eq(got.wlen, 4);
+	ck_assert_uint_eq(got.slen, 8);
+	ck_assert(!blocks_shape_for("Packages.xz", 3u << 20, &got));
+	ck_assert(!blocks_shape_for("x_1_amd64.deb", 60000, &got));
+	/* Bad widths; version 1's widths written as version 1. */
+	sh.wlen = 1;
+	ck_assert_int_eq(blocks_encode_shape(p, len, &sh, &out),
+	    -BLOCKS_ESUMS);
+	sh.wlen = 4, sh.slen = 9;
+	ck_assert_int_eq(blocks_encode_shape(p, len, &sh, &out),
+	    -BLOCKS_ESUMS);
+	sh.slen = 8;
+	bytebuf_reset(&out);
+	ck_assert_int_eq(blocks_encode_shape(p, len, &sh, &out), 0);
+	ck_assert_uint_eq(out.len, blocks_encoded_len(len, 2048));
+	ck_assert_int_eq(blocks_parse(&b, out.data, out.len), 0);
+	blocks_free(&b);
+	bytebuf_free(&out);
+	free(p);
+}
+END_TEST
+
+static void
+refused(const char *list, int err)
+{
+	struct blocks	b;
+
+	ck_assert_int_eq(blocks_parse(&b, list, strlen(list)), err);
+	if (err == 0)
+		blocks_free(&b);
+}
+
+/* Version 2's keys, widths and counts. */
+START_TEST(test_shaped_refused)
+{
+	/* One block of 64 bytes, sums 2 and 3 bytes wide. */
+	refused("d5:blocki64e6:lengthi64e4:sleni3e6:strong3:abc"
+	    "7:versioni2e4:weak2:ab4:wleni2ee", 0);
+	refused("d5:blocki64e6:lengthi64e4:sleni3e6:strong3:abc"
+	    "7:versioni2e4:weak2:abe", -BLOCKS_ESUMS);
+	refused("d5:blocki64e6:lengthi64e4:sleni1e6:strong1:a"
+	    "7:versioni2e4:weak2:ab4:wleni2ee", -BLOCKS_ESUMS);
+	refused("d5:blocki64e6:lengthi64e4:sleni3e6:strong3:abc"
+	    "7:versioni2e4:weak5:abcde4:wleni5ee", -BLOCKS_ESUMS);
+	refused("d5:blocki64e6:lengthi64e4:sleni8e6:strong8:abcdefgh"
+	    "7:versioni2e4:weak4:abcd4:wleni4ee", -BLOCKS_ESUMS);
+	refused("d5:blocki64e6:lengthi64e4:sleni3e6:strong3:abc"
+	    "7:versioni2e4:weak3:abc4:wleni2ee", -BLOCKS_ESUMS);
+	/* Version 1 with version 2's keys, or another key. */
+	refused("d5:blocki64e6:lengthi64e4:sleni8e6:strong8:abcdefgh"
+	    "7:versioni1e4:weak4:abcde", -BLOCKS_EBENCODE);
+	refused("d5:blocki64e6:lengthi64e6:strong8:abcdefgh"
+	    "7:versioni1e4:weak4:abcd1:xi0ee", -BLOCKS_EBENCODE);
 }
 END_TEST
 
@@ -153,8 +261,11 @@ START_TEST(test_parse_refuses)
 	ck_assert_uint_eq(b.n, 2);
 	ck_assert_uint_eq(blocks_len(&b, 1), 1000 - 512);
 	blocks_free(&b);
-	make(&o, 2, 512, 1000, 8, 16);
+	make(&o, 3, 512, 1000, 8, 16);
 	ck_assert_int_eq(blocks_parse(&b, o.data, o.len), -BLOCKS_EVERSION);
+	/* Version 2 without its widths. */
+	make(&o, 2, 512, 1000, 8, 16);
+	ck_assert_int_eq(blocks_parse(&b, o.data, o.len), -BLOCKS_ESUMS);
 	make(&o, -1, 512, 1000, 8, 16);
 	ck_assert_int_eq(blocks_parse(&b, o.data, o.len), -BLOCKS_EVERSION);
 	make(&o, 1, 513, 1000, 8, 16);
@@ -205,6 +316,8 @@ blocks_suite(void)
 
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_streaming);
+	tcase_add_test(tc, test_shaped);
+	tcase_add_test(tc, test_shaped_refused);
 	tcase_add_test(tc, test_weak_sum);
 	tcase_add_test(tc, test_encoder_refuses);
 	tcase_add_test(tc, test_parse_refuses);

@@ -2,7 +2,8 @@
 /*
  * check_picker.c - unit tests for daemon/engine/picker.c: mirrors and
  * peers on one file, stalls, hint failures, a dying mirror, end game, the
- * site's fetcher going first, aria2 splits, completion.
+ * site's fetcher going first, aria2 splits, completion, pieces in part
+ * in the file already.
  */
 #include <check.h>
 #include <errno.h>
@@ -214,6 +215,72 @@ START_TEST(test_mirror_and_peers)
 		ck_assert_int_eq(picker_state(pk, p), PICKER_IN_RANGE);
 	ck_assert_uint_eq(w.nev, 0);
 	ck_assert(!picker_idle(pk));
+	picker_free(pk);
+}
+END_TEST
+
+/*
+ * Pieces in part in the file: a peer is asked only for the blocks that
+ * lack a byte, a mirror learns the missing extents; a failure forgets
+ * what was local.
+ */
+START_TEST(test_partial)
+{
+	struct picker			*pk = mk(4 * PS, PICKER_CHECKABLE);
+	const struct picker_extent	*got;
+	/* Bytes 100-199 of block 0 and the first byte of block 5. */
+	struct picker_extent		 miss[2] = { { 100, 100 },
+					    { 5 * LAYOUT_BLOCK, 1 } };
+	struct picker_extent		 bad[2] = { { 100, 100 },
+					    { 150, 10 } };
+	struct picker_range		 r;
+	int				 a = peer(pk, 0, 4, 0, T0), m, who[4];
+	uint32_t			 b;
+
+	ck_assert_int_eq(picker_piece_partial(pk, 0, bad, 2), -EINVAL);
+	ck_assert_int_eq(picker_piece_partial(pk, 0, miss, 0), -EINVAL);
+	ck_assert_int_eq(picker_piece_partial(pk, 0, miss, 2), 0);
+	ck_assert_int_eq(picker_piece_partial(pk, 1, miss, 1), 0);
+	ck_assert_uint_eq(picker_piece_missing(pk, 0, &got), 2);
+	ck_assert_uint_eq(got[1].begin, 5 * LAYOUT_BLOCK);
+	ck_assert_uint_eq(picker_piece_missing(pk, 2, &got), 0);
+	ck_assert(!picker_block_local(pk, 0, 0));
+	ck_assert(picker_block_local(pk, 0, LAYOUT_BLOCK));
+	ck_assert(!picker_block_local(pk, 0, 5 * LAYOUT_BLOCK));
+
+	/* The peer: two blocks of piece 0, then one of piece 1. */
+	ck_assert_uint_eq(blocks(pk, a, 2, T0), 2);
+	ck_assert_uint_eq(asked_of(0, a), 2);
+	ck_assert_int_eq(w.asked[0][0][0], a);
+	ck_assert_int_eq(w.asked[0][5][0], a);
+	ck_assert_uint_eq(blocks(pk, a, 1, T0), 1);
+	ck_assert_uint_eq(asked_of(1, a), 1);
+	/* Two blocks make piece 0 whole. */
+	ck_assert_int_eq(deliver(pk, a, 0, T0 + 10), 2);
+	ck_assert_int_eq(picker_state(pk, 0), PICKER_WHOLE);
+	/* It fails: nobody local is blamed twice, the whole piece is missing. */
+	ck_assert_int_eq(picker_piece_failed(pk, 0, who, 4), 1);
+	ck_assert_uint_eq(picker_piece_missing(pk, 0, &got), 0);
+	/* Piece 1 from the peer: one block and it is whole; stored. */
+	ck_assert_int_eq(deliver(pk, a, 1, T0 + 20), 2);
+	ck_assert_int_ge(picker_piece_stored(pk, 1, true), 0);
+	ck_assert_uint_eq(picker_piece_missing(pk, 1, &got), 0);
+
+	/* A mirror takes 2 (in part) and 3; 0 is disputed: whole only. */
+	picker_source_gone(pk, a);
+	m = mirror(pk);
+	ck_assert_int_eq(picker_piece_partial(pk, 2, miss, 1), 0);
+	ck_assert_int_eq(picker_piece_partial(pk, 0, miss, 1), -EBUSY);
+	ck_assert_int_eq(picker_next_range(pk, m, T0 + 30, &r), 1);
+	ck_assert_uint_eq(r.start, 2 * PS);
+	ck_assert_uint_eq(r.end, 4 * PS);
+	ck_assert_int_eq(picker_piece_partial(pk, 3, miss, 1), -EBUSY);
+	ck_assert_uint_eq(picker_piece_missing(pk, 2, &got), 1);
+	/* Its check failed: all of it is missing now. */
+	picker_piece_forget_local(pk, 2);
+	ck_assert_uint_eq(picker_piece_missing(pk, 2, &got), 0);
+	for (b = 0; b < BPP; b++)
+		ck_assert(!picker_block_local(pk, 2, b * LAYOUT_BLOCK));
 	picker_free(pk);
 }
 END_TEST
@@ -787,6 +854,7 @@ picker_suite(void)
 
 	tcase_add_test(tc, test_mirror_and_peers);
 	tcase_add_test(tc, test_stalled_peer);
+	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_stalled_to_peer);
 	tcase_add_test(tc, test_choked);
 	tcase_add_test(tc, test_hint_failure);
