@@ -51,6 +51,7 @@
 #ifndef SEED_SPREAD_MS
 #define SEED_SPREAD_MS	60000	/* first seed announces spread over this */
 #endif
+#define MAX_FETCHED	64	/* fetches remembered for their "completed" */
 #define RETRY_MIN_S	60	/* a round that found no tracker */
 #define RETRY_MAX_S	3600
 
@@ -95,6 +96,15 @@ static struct {
 	struct event		*timer;
 	unsigned		 inflight;
 	struct trk_reqq		 orphans;	/* "stopped" with no entry */
+	/*
+	 * Files being fetched, by SHA-256, whatever their keys: a torrent
+	 * often becomes known only while the fetched file is being checked
+	 * or stored, and its keys are then new to us although the fetch is
+	 * ours; they are owed "started" and "completed", not a seed's
+	 * announce.  Oldest first out.
+	 */
+	uint8_t			 fetched[MAX_FETCHED][SHA256_LEN];
+	size_t			 nfetched;
 	struct sockaddr_storage	 own[MAX_OWN];
 	size_t			 nown;
 	struct tracker_stats	 st;
@@ -528,7 +538,12 @@ ent_announce(struct ent *e)
 	q->owner = e;
 	memcpy(q->key, e->key, SWARMKEY_LEN);
 	q->event = ent_event(e, q->t);
-	q->left = e->fetching ? e->size : 0;
+	/*
+	 * A download that ended before its "started" went out still says
+	 * what it had to fetch: its "completed" follows.
+	 */
+	q->left = e->fetching || (e->completed_due &&
+	    q->event == TRK_EV_STARTED) ? e->size : 0;
 	/* A seed is found by those who fetch; it needs no peers itself. */
 	q->numwant = ent_fast(e) ? NUMWANT : 0;
 	e->req = q;
@@ -891,7 +906,8 @@ tracker_shutdown(void)
 /* One key of a file: a new fetch, or a change of state. */
 static void
 file_key(const uint8_t key[SWARMKEY_LEN], enum ent_kind kind,
-    const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching)
+    const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching,
+    bool fetched)
 {
 	struct ent	*e;
 	bool		 fresh = shamap_get(&tk.ents, key) == NULL;
@@ -911,11 +927,42 @@ file_key(const uint8_t key[SWARMKEY_LEN], enum ent_kind kind,
 		e->fetching = false;
 		e->completed_due = true;
 		if (e->req == NULL)
-			ent_schedule(e, e->completed_due ? 0 :
-			    randombytes_uniform(SEED_SPREAD_MS));
+			ent_schedule(e, 0);
+	} else if (fresh && fetched) {
+		/* Our fetch, its keys learnt as it ended: "started", then
+		 * "completed", at once. */
+		e->completed_due = true;
+		ent_schedule(e, 0);
 	} else if (fresh)
 		/* Many seeds at start-up: spread them, the cap does the rest. */
 		ent_schedule(e, randombytes_uniform(SEED_SPREAD_MS));
+}
+
+/* Is sha256 a fetch of ours?  take: no longer (it ended, or failed). */
+static bool
+fetched_find(const uint8_t sha256[SHA256_LEN], bool take)
+{
+	size_t	i;
+
+	for (i = 0; i < tk.nfetched; i++)
+		if (memcmp(tk.fetched[i], sha256, SHA256_LEN) == 0) {
+			if (take)
+				memmove(tk.fetched[i], tk.fetched[i + 1],
+				    (--tk.nfetched - i) * SHA256_LEN);
+			return true;
+		}
+	return false;
+}
+
+static void
+fetched_add(const uint8_t sha256[SHA256_LEN])
+{
+	if (fetched_find(sha256, false))
+		return;
+	if (tk.nfetched == MAX_FETCHED)
+		memmove(tk.fetched[0], tk.fetched[1],
+		    (--tk.nfetched) * SHA256_LEN);
+	memcpy(tk.fetched[tk.nfetched++], sha256, SHA256_LEN);
 }
 
 void
@@ -924,20 +971,26 @@ tracker_file(const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching)
 	const struct torrent	*t;
 	uint8_t			 zk[SWARMKEY_LEN];
 	struct ent		*z;
+	bool			 fetched = false;
 
 	if (!tk.ents_init)
 		return;
+	if (fetching)
+		fetched_add(sha256);
+	else
+		fetched = fetched_find(sha256, true);
 	swarmkey_from_sha256(sha256, zk);
 	z = shamap_get(&tk.ents, zk);
 	if ((t = torrents_by_sha256(sha256)) != NULL) {
 		/* A zero-metadata swarm that found its torrent. */
 		if (z != NULL)
 			ent_free(z);
-		file_key(t->ih1, K_TORRENT, sha256, size, fetching);
+		file_key(t->ih1, K_TORRENT, sha256, size, fetching, fetched);
 		if (t->has_v2)
-			file_key(t->ih2, K_TORRENT, sha256, size, fetching);
+			file_key(t->ih2, K_TORRENT, sha256, size, fetching,
+			    fetched);
 	} else if (tk.nconf > 0 || z != NULL)
-		file_key(zk, K_ZERO, sha256, size, fetching);
+		file_key(zk, K_ZERO, sha256, size, fetching, fetched);
 }
 
 void
@@ -950,6 +1003,7 @@ tracker_file_gone(const uint8_t sha256[SHA256_LEN])
 
 	if (!tk.ents_init)
 		return;
+	(void)fetched_find(sha256, true);
 	swarmkey_from_sha256(sha256, keys[n++]);
 	if (t != NULL) {
 		memcpy(keys[n++], t->ih1, SWARMKEY_LEN);

@@ -394,6 +394,49 @@ START_TEST(failed_fetch_stops)
 }
 END_TEST
 
+/*
+ * The torrent of a file we fetch becomes known only as the fetch ends
+ * (while the file is checked and stored): its keys are new, but the fetch
+ * was ours, so the tracker hears "started" (with what was to fetch) and
+ * "completed", at once, not a seed's announce a minute later.
+ */
+START_TEST(torrent_known_after_fetch)
+{
+	tracker_apply(true, 6881);
+	tracker_file(SHA_A, 1000, true);
+	run(20);
+	ck_assert_uint_eq(nsent, 0);	/* no key may be announced yet */
+	know_torrent(SHA_A, 0x11);
+	tracker_file(SHA_A, 1000, false);
+	run(20);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_int_eq(pending(0)->event, TRK_EV_STARTED);
+	ck_assert_uint_eq(pending(0)->left, 1000);
+	ck_assert_str_eq(pending(0)->t->url, "udp://h.example:6969/announce");
+	answer(0, TRK_ST_OK, 1800);
+	run(20);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_int_eq(pending(1)->event, TRK_EV_COMPLETED);
+	ck_assert_uint_eq(pending(1)->left, 0);
+	ck_assert_str_eq(pending(1)->t->url, "udp://h.example:6969/announce");
+	answer(1, TRK_ST_OK, 1800);
+	/* Told again (cache and swarm both say so): nothing more. */
+	tracker_file(SHA_A, 1000, false);
+	run(20);
+	ck_assert_uint_eq(nsent, 2);
+	/* A file only held, never fetched here, is a seed: no "completed". */
+	know_torrent(SHA_B, 0x22);
+	tracker_file(SHA_B, 1000, false);
+	run(20);
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_int_eq(pending(2)->event, TRK_EV_STARTED);
+	ck_assert_uint_eq(pending(2)->left, 0);
+	answer(2, TRK_ST_OK, 1800);
+	run(20);
+	ck_assert_uint_eq(nsent, 3);
+}
+END_TEST
+
 static int			 scraped;
 static struct trk_scrape	 scraped_counts;
 
@@ -457,6 +500,7 @@ tracker_suite(void)
 	tcase_add_test(tc, seed_numwant);
 	tcase_add_test(tc, failed_fetch_stops);
 	tcase_add_test(tc, scrape);
+	tcase_add_test(tc, torrent_known_after_fetch);
 	suite_add_tcase(s, tc);
 	return s;
 }
