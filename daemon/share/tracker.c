@@ -18,7 +18,9 @@
  * A seed whose tracker advertised batched seed announces ("aptbt seeds",
  * doc/trackers.md) leaves the heaps and waits in that tracker's batch:
  * one round a tracker interval sends every such seed, up to TRK_BATCH_MAX
- * a request, and no rate cap applies.  A batch that fails sends its
+ * a request, and no rate cap applies.  Seeds the tracker has not heard
+ * of yet (added after a round) need not wait for the next: a round of
+ * those alone goes out within BATCH_NEW_MS.  A batch that fails sends its
  * seeds back to the paced schedule, and the tracker gets no batch for
  * TRACKER_ABSENT_S.
  *
@@ -68,6 +70,9 @@
 #define SEED_SPREAD_MS	60000	/* first seed announces spread over this */
 #endif
 #define BATCH_GATHER_MS	2000	/* a first round waits for more seeds */
+#ifndef BATCH_NEW_MS
+#define BATCH_NEW_MS	60000	/* rounds of new seeds only, at most */
+#endif
 #define STOP_GATHER_MS	1000	/* a "stopped" batch waits for more */
 #define MAX_BSTOPS	(4 * TRK_BATCH_MAX) /* "stopped" waiting a batch */
 #define MAX_STOPS	1024	/* "stopped" waiting for the rate cap */
@@ -730,6 +735,9 @@ ent_batch(struct ent *e, struct trk *t)
 	t->nbatched++;
 	if (t->batch_due == 0 && t->binflight == 0)
 		t->batch_due = clock_ms() + BATCH_GATHER_MS;
+	else if (e->started_on != t && t->new_due == 0)
+		t->new_due = (t->new_last + BATCH_NEW_MS > clock_ms() ?
+		    t->new_last + BATCH_NEW_MS : clock_ms()) + BATCH_GATHER_MS;
 }
 
 /* The tracker now takes batches: its seeds waiting on their own join. */
@@ -756,7 +764,7 @@ batch_dissolve(struct trk *t)
 	const uint8_t	*k;
 	void		*v;
 
-	t->batch_due = 0;
+	t->batch_due = t->new_due = 0;
 	while (shamap_next(&tk.ents, &pos, &k, &v)) {
 		struct ent	*e = v;
 
@@ -788,17 +796,21 @@ batch_send(struct trk *t, enum trk_event ev, uint8_t (*h)[20], size_t n)
 
 /*
  * A round: every seed of the batch, those the tracker has not heard of
- * ("started") apart from the others, TRK_BATCH_MAX a request.
+ * ("started") apart from the others, TRK_BATCH_MAX a request; or, for
+ * only_new, those alone.
  */
 static void
-batch_round(struct trk *t)
+batch_round(struct trk *t, bool only_new)
 {
 	uint8_t		(*h[2])[20] = { NULL, NULL };
 	size_t		 n[2] = { 0, 0 }, pos = 0, i;
 	const uint8_t	*k;
 	void		*v;
 
-	t->batch_due = 0;
+	if (!only_new)
+		t->batch_due = 0;
+	t->new_due = 0;
+	t->new_last = clock_ms();
 	if (!trk_usable(t) || t->seeds_url == NULL) {
 		batch_dissolve(t);
 		return;
@@ -806,7 +818,7 @@ batch_round(struct trk *t)
 	while (shamap_next(&tk.ents, &pos, &k, &v)) {
 		struct ent	*e = v;
 
-		if (e->bt != t)
+		if (e->bt != t || (only_new && e->started_on == t))
 			continue;
 		i = e->started_on == t;
 		if (n[i] % TRK_BATCH_MAX == 0) {
@@ -967,9 +979,14 @@ tick(evutil_socket_t fd, short what, void *arg)
 		if (ent_announce(e))
 			tk.next_seed_ms = now + gap;
 	}
-	for (i = 0; i < tk.ntrks && tk.inflight < MAX_INFLIGHT; i++)
-		if (tk.trks[i]->batch_due != 0 && tk.trks[i]->batch_due <= now)
-			batch_round(tk.trks[i]);
+	for (i = 0; i < tk.ntrks && tk.inflight < MAX_INFLIGHT; i++) {
+		t = tk.trks[i];
+		if (t->batch_due != 0 && t->batch_due <= now)
+			batch_round(t, false);
+		else if (t->new_due != 0 && t->new_due <= now &&
+		    t->binflight == 0)
+			batch_round(t, true);
+	}
 	rearm();
 }
 
@@ -1005,6 +1022,8 @@ rearm(void)
 			t->batch_due = now + BATCH_GATHER_MS;
 		if (t->batch_due != 0 && t->batch_due < when)
 			when = t->batch_due;
+		if (t->new_due != 0 && t->new_due < when && t->binflight == 0)
+			when = t->new_due;
 		if (t->bstop_due != 0 && t->bstop_due < when)
 			when = t->bstop_due;
 	}

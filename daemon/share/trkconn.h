@@ -73,6 +73,8 @@ struct trk {
 	char			*seeds_url;
 	uint64_t		 batch_off_until; /* ms: a batch failed */
 	uint64_t		 batch_due;	/* ms; 0 = no round planned */
+	uint64_t		 new_due;	/* ms: a round of new seeds */
+	uint64_t		 new_last;	/* ms of the last such round */
 	unsigned		 nbatched;
 	unsigned		 binflight;	/* batch requests in flight */
 	/* Seeds gone, for the next "stopped" batch (tracker.c bounds it). */

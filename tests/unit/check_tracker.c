@@ -5,7 +5,8 @@
  * tracker a key goes to (localization order, absent trackers skipped for
  * every key, configured trackers only for zero-metadata keys), the
  * events, the peers handed on, and the seed rate cap.  Built with
- * SEED_SPREAD_MS=1 so seeds are due at once.
+ * SEED_SPREAD_MS=1 so seeds are due at once, and BATCH_NEW_MS=300 so a
+ * round of new seeds comes quickly.
  */
 #include "config.h"
 
@@ -520,8 +521,27 @@ START_TEST(seed_batches)
 	for (i = 2; i < first; i++)
 		answer(i, TRK_ST_OK, 1800);
 	/* The next round at the interval, not before. */
-	run(300);
+	run(400);
 	ck_assert_uint_eq(nsent, first);
+	/* Seeds added since go out soon, in a round of their own. */
+	for (i = 0; i < 5; i++) {
+		uint8_t	sha[32];
+
+		memset(sha, 0x6f, sizeof(sha));
+		memcpy(sha + 1, &i, sizeof(i));
+		tracker_file(sha, 1000, false);
+	}
+	run(100);
+	ck_assert_uint_eq(nsent, first);	/* gathering */
+	run(2500);
+	ck_assert_uint_eq(nsent, first + 1);
+	ck_assert(sent[first]->batch);
+	ck_assert_int_eq(sent[first]->event, TRK_EV_STARTED);
+	ck_assert_uint_eq(sent[first]->nhashes, 5);
+	answer(first, TRK_ST_OK, 1800);
+	run(500);
+	ck_assert_uint_eq(nsent, first + 1);
+	first = nsent;
 	/* A fetch goes out at once on its own. */
 	tracker_file(SHA_B, 5000, true);
 	run(20);
@@ -724,6 +744,7 @@ tracker_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, zero_metadata_private);
 	tcase_add_test(tc, zero_metadata_configured);
 	tcase_add_test(tc, localization_order);
