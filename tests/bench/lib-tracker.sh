@@ -22,7 +22,7 @@
 # shellcheck shell=dash
 # shellcheck disable=SC2034	# variables used by the scripts
 
-TRKLOAD=$top_builddir/tests/bench/trkload
+TRKLOAD=${TRKLOAD:-$top_builddir/tests/bench/trkload}
 POOL=${POOL:-1000}
 TRK_ADDR=192.0.2.1
 TRK_PORT=6969
