@@ -1316,7 +1316,8 @@ tracker_apply(bool running, uint16_t port)
 	struct ent	*e;
 	bool		 was = tk.running;
 
-	if (!tk.ents_init)
+	/* Stopping (tracker_stop()): only the last answers remain. */
+	if (!tk.ents_init || tk.stopping)
 		return;
 	tk.nconf = 0;		/* the table may drop them now */
 	conf_trackers();
