@@ -32,7 +32,8 @@
  * batches in its next "stopped" batch, to others under the same rate cap
  * as seeds.  Toward a tracker that advertised batched seed announces
  * ("aptbt seeds", doc/trackers.md), seeds are not announced one by one
- * but all together, once a tracker interval.
+ * but all together, once a tracker interval (seeds it has not heard of
+ * yet within a minute).
  *
  * Peers a tracker names go to the callback, except ones no tracker may
  * send us to (trk_peer_dialable) and our own addresses.
