@@ -231,6 +231,27 @@ add_dict_peer(struct trk_reply *r, const struct benc_doc *d, int tok)
 		r->dropped++;
 }
 
+/*
+ * A batch path we would POST to: absolute, on the same host (no "//"),
+ * plain characters only, so it cannot change what URL it is joined to.
+ */
+static bool
+seeds_path_ok(const uint8_t *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n > TRK_SEEDS_PATH_MAX || s[0] != '/' ||
+	    (n > 1 && s[1] == '/'))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '/' ||
+		    s[i] == '-' || s[i] == '.' || s[i] == '_' || s[i] == '~'))
+			return false;
+	return true;
+}
+
 static void
 reply_init(struct trk_reply *r)
 {
@@ -279,6 +300,8 @@ trk_http_parse(const uint8_t *buf, size_t len, struct trk_reply *r)
 	(void)benc_dict_int(&d, 0, "incomplete", &r->incomplete);
 	if (benc_dict_str(&d, 0, "tracker id", &s, &n) && n <= TRK_ID_MAX)
 		copy_text(r->tracker_id, sizeof(r->tracker_id), s, n);
+	if (benc_dict_str(&d, 0, "aptbt seeds", &s, &n) && seeds_path_ok(s, n))
+		copy_text(r->seeds_path, sizeof(r->seeds_path), s, n);
 	if ((t = benc_dict_get(&d, 0, "peers")) >= 0) {
 		if (d.toks[t].type == BENC_STR)
 			add_compact(r, d.buf + d.toks[t].sstart,
@@ -297,6 +320,98 @@ trk_http_parse(const uint8_t *buf, size_t len, struct trk_reply *r)
 	}
 	/* An announce reply names its interval; anything else is not one. */
 	if (r->interval < 0)
+		goto out;
+	rc = 0;
+out:
+	benc_free(&d);
+	return rc;
+}
+
+/*
+ * Batched seed announces.
+ */
+int
+trk_batch_body(uint8_t *out, size_t outlen, const struct trk_batch *b)
+{
+	char	head[128];
+	int	n;
+	size_t	pos, hl;
+
+	if (b->n == 0 || b->n > TRK_BATCH_MAX ||
+	    b->event == TRK_EV_COMPLETED || (unsigned)b->event > 3)
+		return -EINVAL;
+	/* Keys in byte order, as bencode wants them. */
+	n = snprintf(head, sizeof(head), "d5:event%zu:%s6:hashes%zu:",
+	    b->event == TRK_EV_NONE ? (size_t)0 :
+	    strlen(event_names[b->event]),
+	    b->event == TRK_EV_NONE ? "" : event_names[b->event], 20 * b->n);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -ENAMETOOLONG;
+	hl = (size_t)n;
+	if (hl + 20 * b->n + 64 > outlen ||
+	    hl + 20 * b->n + 64 > TRK_BATCH_BODY_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out, head, hl);
+	memcpy(out + hl, b->hashes, 20 * b->n);
+	pos = hl + 20 * b->n;
+	n = snprintf((char *)out + pos, outlen - pos, "3:key8:%08x7:peer_id20:",
+	    b->key);
+	pos += (size_t)n;
+	memcpy(out + pos, b->peer_id, 20);
+	pos += 20;
+	n = snprintf((char *)out + pos, outlen - pos, "4:porti%ue" "e",
+	    b->port);
+	pos += (size_t)n;
+	return (int)pos;
+}
+
+int
+trk_batch_url(char *out, size_t outlen, const char *announce,
+    const char *path)
+{
+	const char	*host = strstr(announce, "://");
+	size_t		 len;
+
+	if (host == NULL || host[3] == '\0' || strchr("/?#", host[3]) != NULL)
+		return -EINVAL;
+	host += 3;
+	len = (size_t)(host - announce) + strcspn(host, "/?#");
+	if (len + strlen(path) >= outlen)
+		return -ENAMETOOLONG;
+	memcpy(out, announce, len);
+	strcpy(out + len, path);
+	return 0;
+}
+
+int
+trk_batch_parse(const uint8_t *buf, size_t len, struct trk_batch_reply *r)
+{
+	struct benc_doc	 d;
+	const uint8_t	*s;
+	size_t		 n;
+	int		 rc = -TRK_EFORM;
+
+	memset(r, 0, sizeof(*r));
+	r->interval = r->count = -1;
+	if (len > TRK_MAX_REPLY)
+		return -TRK_ETOOBIG;
+	if (benc_parse(&d, buf, len, &trk_limits, 0) != 0)
+		return -TRK_EBENCODE;
+	if (d.toks[0].type != BENC_DICT) {
+		rc = -TRK_EBENCODE;
+		goto out;
+	}
+	if (benc_dict_str(&d, 0, "failure reason", &s, &n)) {
+		r->failed = true;
+		copy_text(r->message, sizeof(r->message), s, n);
+		rc = 0;
+		goto out;
+	}
+	if (!benc_dict_int(&d, 0, "interval", &r->interval) ||
+	    r->interval < 0)
+		goto out;
+	if (benc_dict_get(&d, 0, "count") >= 0 &&
+	    (!benc_dict_int(&d, 0, "count", &r->count) || r->count < 0))
 		goto out;
 	rc = 0;
 out:

@@ -35,6 +35,9 @@
 #define TRK_ID_MAX		64		/* tracker id kept */
 #define TRK_URL_MAX		2048
 #define TRK_SCRAPE_MAX		64		/* info-hashes per UDP scrape */
+#define TRK_SEEDS_PATH_MAX	128		/* "aptbt seeds" path kept */
+#define TRK_BATCH_MAX		1000		/* info-hashes in one batch */
+#define TRK_BATCH_BODY_MAX	(32 * 1024)	/* a batch request's body */
 
 /* BEP 15's magic connection id of a connect request. */
 #define TRK_UDP_MAGIC		0x41727101980ULL
@@ -81,6 +84,12 @@ struct trk_reply {
 	int64_t		 min_interval;
 	int64_t		 complete, incomplete;	/* seeders, leechers */
 	char		 tracker_id[TRK_ID_MAX + 1];
+	/*
+	 * "aptbt seeds": the path, on the announce URL's host and port,
+	 * that takes batched seed announces (doc/trackers.md); "" when the
+	 * tracker named none or a path we would not use.
+	 */
+	char		 seeds_path[TRK_SEEDS_PATH_MAX + 1];
 	size_t		 npeers;
 	size_t		 dropped;		/* peers over TRK_MAX_PEERS or bad */
 	struct trk_peer	 peers[TRK_MAX_PEERS];
@@ -125,6 +134,44 @@ int	 trk_http_parse(const uint8_t *buf, size_t len, struct trk_reply *r);
  */
 int	 trk_http_scrape_parse(const uint8_t *buf, size_t len,
 	    const uint8_t info_hash[20], struct trk_scrape *s, bool *failed);
+
+/*
+ * Batched seed announces, aptbt's own extension (doc/trackers.md): a
+ * tracker that advertised "aptbt seeds" takes a POST to that path of a
+ * bencoded dictionary {event, hashes (n x 20 bytes), key, peer_id, port}
+ * and answers {"interval", "count"} or {"failure reason"}.
+ */
+struct trk_batch {
+	const uint8_t	*peer_id;	/* 20 bytes */
+	uint16_t	 port;
+	uint32_t	 key;		/* sent as 8 hex digits, as over HTTP */
+	enum trk_event	 event;		/* none, started or stopped */
+	const uint8_t	(*hashes)[20];
+	size_t		 n;		/* 1 .. TRK_BATCH_MAX */
+};
+
+struct trk_batch_reply {
+	bool		 failed;
+	char		 message[TRK_MSG_MAX];
+	int64_t		 interval;	/* -1 when absent (a failure) */
+	int64_t		 count;		/* -1 when absent */
+};
+
+/*
+ * The request's body: its length (at most TRK_BATCH_BODY_MAX), or
+ * -EINVAL (no hash, over TRK_BATCH_MAX, event "completed"), or
+ * -ENAMETOOLONG when outlen is too small.
+ */
+int	 trk_batch_body(uint8_t *out, size_t outlen, const struct trk_batch *);
+/*
+ * The batch URL: the announce URL's scheme, host and port with path;
+ * 0, -EINVAL when the announce URL has no host, -ENAMETOOLONG.
+ */
+int	 trk_batch_url(char *out, size_t outlen, const char *announce,
+	    const char *path);
+/* Parse a batch reply; 0 (failed set on "failure reason") or -trk_error. */
+int	 trk_batch_parse(const uint8_t *buf, size_t len,
+	    struct trk_batch_reply *);
 
 /* UDP.  Builders return the packet's length (buffers sized as named). */
 size_t	 trk_udp_connect(uint8_t out[TRK_UDP_CONNECT_LEN], uint32_t tid);

@@ -106,8 +106,15 @@ reload(void)
 }
 
 static void
+stop_now(void *arg)
+{
+	event_base_loopbreak(arg);
+}
+
+static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
+	static bool		 stopping;
 	struct event_base	*base = arg;
 
 	switch (sig) {
@@ -117,7 +124,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("received %s, shutting down", strsignal(sig));
-		event_base_loopbreak(base);
+		/* Trackers hear "stopped" first (2 s at most); twice: now. */
+		if (stopping || !sharing_stop(stop_now, base))
+			event_base_loopbreak(base);
+		stopping = true;
 		break;
 	}
 }

@@ -77,6 +77,7 @@ struct ws_xfer {
 	bool			(*allow)(const struct sockaddr *);
 	char			 range[48];
 	char			 errbuf[CURL_ERROR_SIZE];
+	struct curl_slist	*hdrs;		/* ws_post's */
 };
 TAILQ_HEAD(xferq, ws_xfer);
 
@@ -420,6 +421,7 @@ after_curl(void)
 		if (!x->cancelled)
 			x->cb->done(x->arg, &r);
 		curl_easy_cleanup(easy);
+		curl_slist_free_all(x->hdrs);
 		free(x);
 	}
 	reap();
@@ -746,10 +748,11 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-struct ws_xfer *
-ws_get(const char *url, long timeout,
-    bool (*allow)(const struct sockaddr *), const struct ws_callbacks *cb,
-    void *arg)
+/* ws_get and ws_post: body NULL for a GET. */
+static struct ws_xfer *
+plain_xfer(const char *url, long timeout,
+    bool (*allow)(const struct sockaddr *), const uint8_t *body, size_t len,
+    const struct ws_callbacks *cb, void *arg)
 {
 	struct ws_xfer	*x;
 	CURL		*e;
@@ -765,7 +768,22 @@ ws_get(const char *url, long timeout,
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 	}
+	if (body != NULL) {
+		/* No "Expect: 100-continue" round trip for a small body. */
+		if ((x->hdrs = curl_slist_append(NULL, "Expect:")) == NULL ||
+		    curl_slist_append(x->hdrs, "Content-Type: "
+		    "application/x-bittorrent") == NULL) {
+			curl_slist_free_all(x->hdrs);
+			curl_easy_cleanup(e);
+			free(x);
+			return NULL;
+		}
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+	}
 	if (curl_multi_add_handle(ws.multi, e) != CURLM_OK) {
+		curl_slist_free_all(x->hdrs);
 		curl_easy_cleanup(e);
 		free(x);
 		return NULL;
@@ -774,11 +792,28 @@ ws_get(const char *url, long timeout,
 	return x;
 }
 
+struct ws_xfer *
+ws_get(const char *url, long timeout,
+    bool (*allow)(const struct sockaddr *), const struct ws_callbacks *cb,
+    void *arg)
+{
+	return plain_xfer(url, timeout, allow, NULL, 0, cb, arg);
+}
+
+struct ws_xfer *
+ws_post(const char *url, long timeout,
+    bool (*allow)(const struct sockaddr *), const uint8_t *body, size_t len,
+    const struct ws_callbacks *cb, void *arg)
+{
+	return plain_xfer(url, timeout, allow, body, len, cb, arg);
+}
+
 static void
 xfer_free(struct ws_xfer *x)
 {
 	curl_multi_remove_handle(ws.multi, x->easy);
 	curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->hdrs);
 	if (x->mirror != NULL)
 		x->mirror->active--;
 	free(x);

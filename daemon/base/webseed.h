@@ -119,6 +119,13 @@ struct ws_xfer *ws_fetch(struct ws_mirror *, const char *url, uint64_t start,
 struct ws_xfer *ws_get(const char *url, long timeout,
 	    bool (*allow)(const struct sockaddr *),
 	    const struct ws_callbacks *, void *arg);
+/*
+ * The same as a POST of body (len bytes, copied), Content-Type
+ * application/x-bittorrent: a tracker's batched seed announce.
+ */
+struct ws_xfer *ws_post(const char *url, long timeout,
+	    bool (*allow)(const struct sockaddr *), const uint8_t *body,
+	    size_t len, const struct ws_callbacks *, void *arg);
 /* Stop a transfer; its callbacks are not called again. */
 void	 ws_cancel(struct ws_xfer *);
 /* Deliver again after WS_DATA_PAUSE. */

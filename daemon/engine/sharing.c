@@ -110,6 +110,12 @@ sharing_pause(bool paused)
 	announce_apply();
 }
 
+bool
+sharing_stop(void (*done)(void *), void *arg)
+{
+	return announce_stop(done, arg);
+}
+
 void
 sharing_shutdown(void)
 {

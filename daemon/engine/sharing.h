@@ -19,6 +19,12 @@ void	sharing_reload(void);
 void	sharing_pause(bool);
 /* Rate limits changed (config or aptbt-ctl limit). */
 void	sharing_limits(void);
+/*
+ * The daemon is about to stop: say goodbye to trackers.  true: done(arg)
+ * is called within about 2 s (keep the loop running until then); false:
+ * stop at once.
+ */
+bool	sharing_stop(void (*done)(void *), void *arg);
 /* Before the download engine stops. */
 void	sharing_shutdown(void);
 

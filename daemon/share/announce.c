@@ -297,6 +297,12 @@ announce_apply(void)
 	}
 }
 
+bool
+announce_stop(void (*done)(void *), void *arg)
+{
+	return tracker_stop(done, arg);
+}
+
 void
 announce_shutdown(void)
 {

@@ -25,6 +25,11 @@ int	announce_init(struct event_base *);
 /* Start, restart or stop the backends for the configuration, pause state
  * and listening port now in force. */
 void	announce_apply(void);
+/*
+ * The daemon stops: trackers hear "stopped" (tracker_stop()).  true:
+ * done(arg) follows within about 2 s; false: nothing to wait for.
+ */
+bool	announce_stop(void (*done)(void *), void *arg);
 void	announce_shutdown(void);
 
 /* We take part in the swarms of these info-hashes (20 bytes each). */

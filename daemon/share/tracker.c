@@ -14,6 +14,23 @@
  * Trackers are kept in a small table by URL with what we learnt about
  * them (answered, absent until, tracker id), so ten thousand swarms on
  * one tracker that is not there cost one timeout, not ten thousand.
+ *
+ * A seed whose tracker advertised batched seed announces ("aptbt seeds",
+ * doc/trackers.md) leaves the heaps and waits in that tracker's batch:
+ * one round a tracker interval sends every such seed, up to TRK_BATCH_MAX
+ * a request, and no rate cap applies.  Seeds the tracker has not heard
+ * of yet (added after a round) need not wait for the next: a round of
+ * those alone goes out within BATCH_NEW_MS.  A batch that fails sends its
+ * seeds back to the paced schedule, and the tracker gets no batch for
+ * TRACKER_ABSENT_S.
+ *
+ * A seed that leaves (eviction, removal) is owed a "stopped" by the
+ * tracker that had its "started": in that tracker's next "stopped" batch
+ * a second later, or, toward a standard tracker, one at a time under the
+ * same rate cap as seeds (a queue of MAX_STOPS; trackers forget the
+ * rest on their own).  At shutdown tracker_stop() sends what it can in
+ * one go (every seed to a batch tracker, MAX_INFLIGHT announces to the
+ * others) and waits at most STOP_WAIT_MS for the answers.
  */
 #include "config.h"
 
@@ -22,6 +39,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +69,17 @@
 #ifndef SEED_SPREAD_MS
 #define SEED_SPREAD_MS	60000	/* first seed announces spread over this */
 #endif
+#define BATCH_GATHER_MS	2000	/* a first round waits for more seeds */
+#ifndef BATCH_NEW_MS
+#define BATCH_NEW_MS	60000	/* rounds of new seeds only, at most */
+#endif
+#define STOP_GATHER_MS	1000	/* a "stopped" batch waits for more */
+#define MAX_BSTOPS	(4 * TRK_BATCH_MAX) /* "stopped" waiting a batch */
+#define MAX_STOPS	1024	/* "stopped" waiting for the rate cap */
+#ifndef STOP_WAIT_MS
+#define STOP_WAIT_MS	1800	/* tracker_stop() waits for answers */
+#endif
+#define MAX_FETCHED	64	/* fetches remembered for their "completed" */
 #define RETRY_MIN_S	60	/* a round that found no tracker */
 #define RETRY_MAX_S	3600
 
@@ -70,6 +99,7 @@ struct ent {
 	uint64_t	 size;
 	uint64_t	 due;		/* ms, monotonic */
 	struct trk	*started_on;	/* the tracker that had "started" */
+	struct trk	*bt;		/* in this tracker's batch */
 	struct trk_req	*req;
 };
 
@@ -96,6 +126,26 @@ static struct {
 	struct event		*timer;
 	unsigned		 inflight;
 	struct trk_reqq		 orphans;	/* "stopped" with no entry */
+	/*
+	 * Files being fetched, by SHA-256, whatever their keys: a torrent
+	 * often becomes known only while the fetched file is being checked
+	 * or stored, and its keys are then new to us although the fetch is
+	 * ours; they are owed "started" and "completed", not a seed's
+	 * announce.  Oldest first out.
+	 */
+	uint8_t			 fetched[MAX_FETCHED][SHA256_LEN];
+	size_t			 nfetched;
+	/* Seeds gone, "stopped" owed to standard trackers: a ring. */
+	struct stop {
+		uint8_t		 key[SWARMKEY_LEN];
+		struct trk	*t;	/* NULL: that tracker is gone */
+	}			 stops[MAX_STOPS];
+	size_t			 stop_head, nstops;
+	/* tracker_stop(): called once the last answer came, or the time. */
+	bool			 stopping;
+	void			(*stop_cb)(void *);
+	void			*stop_arg;
+	struct event		*stop_timer;
 	struct sockaddr_storage	 own[MAX_OWN];
 	size_t			 nown;
 	struct tracker_stats	 st;
@@ -198,11 +248,26 @@ ent_fast(const struct ent *e)
 	return e->kind == K_PRESENCE || e->fetching || e->completed_due;
 }
 
-/* Due in ms from now (0: at once); seeds get up to a fifth in jitter. */
+static struct trk	*batch_target(const struct ent *);
+static void		 ent_batch(struct ent *, struct trk *);
+static void		 ent_unbatch(struct ent *);
+
+/*
+ * Due in ms from now (0: at once); seeds get up to a fifth in jitter, or
+ * wait in their tracker's batch.
+ */
 static void
 ent_schedule(struct ent *e, uint64_t in_ms)
 {
+	struct trk	*bt;
+
 	heap_remove(e);
+	ent_unbatch(e);
+	if ((bt = batch_target(e)) != NULL) {
+		ent_batch(e, bt);
+		rearm();
+		return;
+	}
 	if (!ent_fast(e) && in_ms > 0)
 		in_ms += randombytes_uniform((uint32_t)(in_ms / 5 + 1));
 	e->due = clock_ms() + in_ms;
@@ -225,7 +290,8 @@ trk_busy(const struct trk *t)
 {
 	size_t	i;
 
-	if (t->busy > 0 || !TAILQ_EMPTY(&t->reqs))
+	if (t->busy > 0 || !TAILQ_EMPTY(&t->reqs) || t->nbatched > 0 ||
+	    t->nbstops > 0)
 		return true;
 	for (i = 0; i < tk.nconf; i++)
 		if (tk.conf[i] == t)
@@ -240,6 +306,8 @@ trk_free(struct trk *t)
 {
 	if (t->udp)
 		trk_udp_close(t);
+	free(t->seeds_url);
+	free(t->bstops);
 	free(t->url);
 	free(t);
 }
@@ -298,10 +366,16 @@ req_send(struct trk_req *q)
 	char	hex[2 * SWARMKEY_LEN + 1];
 
 	hex_encode(q->key, SWARMKEY_LEN, hex);
-	log_debug("tracker %s: %s %s%s", q->t->url,
-	    q->scrape ? "scrape" : "announce", hex, ev[q->event & 3]);
+	if (q->batch)
+		log_debug("tracker %s: batch of %zu seeds%s", q->t->seeds_url,
+		    q->nhashes, ev[q->event & 3]);
+	else
+		log_debug("tracker %s: %s %s%s", q->t->url,
+		    q->scrape ? "scrape" : "announce", hex, ev[q->event & 3]);
 	tk.inflight++;
 	q->t->busy++;
+	if (q->batch)
+		q->t->binflight++;
 	tk.st.announces++;
 	if (q->owner == NULL)
 		TAILQ_INSERT_TAIL(&tk.orphans, q, oentry);
@@ -318,8 +392,17 @@ req_over(struct trk_req *q)
 {
 	tk.inflight--;
 	q->t->busy--;
+	if (q->batch)
+		q->t->binflight--;
 	if (q->owner == NULL)
 		TAILQ_REMOVE(&tk.orphans, q, oentry);
+}
+
+static void
+req_free(struct trk_req *q)
+{
+	free(q->hashes);
+	free(q);
 }
 
 /* Stop a request; trk_req_done is not called for it. */
@@ -331,7 +414,7 @@ req_cancel(struct trk_req *q)
 	else
 		trk_http_cancel(q);
 	req_over(q);
-	free(q);
+	req_free(q);
 }
 
 /*
@@ -413,6 +496,7 @@ static void
 ent_free(struct ent *e)
 {
 	heap_remove(e);
+	ent_unbatch(e);
 	if (e->req != NULL)
 		req_cancel(e->req);
 	shamap_remove(&tk.ents, e->key);
@@ -449,26 +533,96 @@ entries_forget_tracker(struct trk *t)
 	const uint8_t	*k;
 	void		*v;
 
-	while (shamap_next(&tk.ents, &pos, &k, &v))
+	size_t		 i;
+
+	while (shamap_next(&tk.ents, &pos, &k, &v)) {
 		if (((struct ent *)v)->started_on == t)
 			((struct ent *)v)->started_on = NULL;
+		if (((struct ent *)v)->bt == t)
+			ent_unbatch(v);
+	}
+	for (i = 0; i < tk.nstops; i++)
+		if (tk.stops[(tk.stop_head + i) % MAX_STOPS].t == t)
+			tk.stops[(tk.stop_head + i) % MAX_STOPS].t = NULL;
+}
+
+/* A "stopped" of key to t, now. */
+static void
+stop_send(struct trk *t, const uint8_t key[SWARMKEY_LEN], uint64_t left)
+{
+	struct trk_req	*q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return;
+	q->t = t;
+	memcpy(q->key, key, SWARMKEY_LEN);
+	q->event = TRK_EV_STOPPED;
+	q->left = left;
+	q->numwant = 0;
+	(void)req_send(q);
 }
 
 /* A "stopped" for a key that is gone, to the tracker that had it. */
 static void
 send_stopped(const struct ent *e)
 {
-	struct trk_req	*q;
-
 	if (e->started_on == NULL || !tk.running ||
-	    !trk_usable(e->started_on) || (q = calloc(1, sizeof(*q))) == NULL)
+	    !trk_usable(e->started_on))
 		return;
-	q->t = e->started_on;
-	memcpy(q->key, e->key, SWARMKEY_LEN);
-	q->event = TRK_EV_STOPPED;
-	q->left = e->size;
-	q->numwant = 0;
-	(void)req_send(q);
+	stop_send(e->started_on, e->key, e->size);
+}
+
+/* Does t take batches now? */
+static bool
+trk_batches(const struct trk *t)
+{
+	return t->seeds_url != NULL && clock_ms() >= t->batch_off_until;
+}
+
+/* key goes into t's next "stopped" batch; false when over cap. */
+static bool
+bstop_add(struct trk *t, const uint8_t key[SWARMKEY_LEN], size_t cap)
+{
+	uint8_t	(*nb)[20];
+	size_t	 n;
+
+	if (t->nbstops >= cap)
+		return false;
+	/* Room for a power of two of them. */
+	if ((t->nbstops & (t->nbstops - 1)) == 0 && t->nbstops >= 64) {
+		n = 2 * t->nbstops;
+		if ((nb = reallocarray(t->bstops, n, 20)) == NULL)
+			return false;
+		t->bstops = nb;
+	} else if (t->bstops == NULL &&
+	    (t->bstops = calloc(64, 20)) == NULL)
+		return false;
+	memcpy(t->bstops[t->nbstops++], key, SWARMKEY_LEN);
+	return true;
+}
+
+/*
+ * A seed leaves: its tracker hears "stopped", in a batch or paced (a
+ * full queue drops it: the tracker forgets a silent peer anyway).
+ */
+static void
+seed_stopped(const struct ent *e)
+{
+	struct trk	*t = e->started_on;
+	struct stop	*s;
+
+	if (t == NULL || !tk.running || !trk_usable(t))
+		return;
+	if (trk_batches(t)) {
+		if (bstop_add(t, e->key, MAX_BSTOPS) && t->bstop_due == 0)
+			t->bstop_due = clock_ms() + STOP_GATHER_MS;
+		return;
+	}
+	if (tk.nstops == MAX_STOPS)
+		return;
+	s = &tk.stops[(tk.stop_head + tk.nstops++) % MAX_STOPS];
+	memcpy(s->key, e->key, SWARMKEY_LEN);
+	s->t = t;
 }
 
 /* No tracker of the list answered this round: try again later. */
@@ -529,12 +683,255 @@ ent_announce(struct ent *e)
 	q->owner = e;
 	memcpy(q->key, e->key, SWARMKEY_LEN);
 	q->event = ent_event(e, q->t);
-	q->left = e->fetching ? e->size : 0;
+	/*
+	 * A download that ended before its "started" went out still says
+	 * what it had to fetch: its "completed" follows.
+	 */
+	q->left = e->fetching || (e->completed_due &&
+	    q->event == TRK_EV_STARTED) ? e->size : 0;
 	/* A seed is found by those who fetch; it needs no peers itself. */
 	q->numwant = ent_fast(e) ? NUMWANT : 0;
 	e->req = q;
 	(void)req_send(q);
 	return true;
+}
+
+/*
+ * Batches of seeds, for trackers that advertised them.
+ */
+
+/* The tracker whose batch a seed joins, or NULL: announced on its own. */
+static struct trk *
+batch_target(const struct ent *e)
+{
+	struct trk	*l[MAX_LIST];
+	size_t		 n, i;
+
+	if (ent_fast(e) || e->req != NULL || !tk.running)
+		return NULL;
+	n = ent_list(e, l);
+	for (i = 0; i < n && !trk_usable(l[i]); i++)
+		;
+	if (i == n || l[i]->seeds_url == NULL ||
+	    clock_ms() < l[i]->batch_off_until)
+		return NULL;
+	return l[i];
+}
+
+static void
+ent_unbatch(struct ent *e)
+{
+	if (e->bt == NULL)
+		return;
+	e->bt->nbatched--;
+	e->bt = NULL;
+}
+
+static void
+ent_batch(struct ent *e, struct trk *t)
+{
+	heap_remove(e);
+	ent_unbatch(e);
+	e->bt = t;
+	t->nbatched++;
+	if (t->batch_due == 0 && t->binflight == 0)
+		t->batch_due = clock_ms() + BATCH_GATHER_MS;
+	else if (e->started_on != t && t->new_due == 0)
+		t->new_due = (t->new_last + BATCH_NEW_MS > clock_ms() ?
+		    t->new_last + BATCH_NEW_MS : clock_ms()) + BATCH_GATHER_MS;
+}
+
+/* The tracker now takes batches: its seeds waiting on their own join. */
+static void
+batch_adopt(struct trk *t)
+{
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*v;
+
+	while (shamap_next(&tk.ents, &pos, &k, &v)) {
+		struct ent	*e = v;
+
+		if (e->heap == H_SEED && batch_target(e) == t)
+			ent_batch(e, t);
+	}
+}
+
+/* The tracker's batch is over: its seeds go back to the paced schedule. */
+static void
+batch_dissolve(struct trk *t)
+{
+	size_t		 pos = 0;
+	const uint8_t	*k;
+	void		*v;
+
+	t->batch_due = t->new_due = 0;
+	while (shamap_next(&tk.ents, &pos, &k, &v)) {
+		struct ent	*e = v;
+
+		if (e->bt != t)
+			continue;
+		ent_unbatch(e);
+		ent_schedule(e, randombytes_uniform(SEED_SPREAD_MS));
+	}
+}
+
+/* One request of a round: n hashes from h, which it takes. */
+static void
+batch_send(struct trk *t, enum trk_event ev, uint8_t (*h)[20], size_t n)
+{
+	struct trk_req	*q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		free(h);
+		return;
+	}
+	q->t = t;
+	q->batch = true;
+	q->event = ev;
+	q->hashes = h;
+	q->nhashes = n;
+	memcpy(q->key, h[0], SWARMKEY_LEN);
+	(void)req_send(q);
+}
+
+/*
+ * A round: every seed of the batch, those the tracker has not heard of
+ * ("started") apart from the others, TRK_BATCH_MAX a request; or, for
+ * only_new, those alone.
+ */
+static void
+batch_round(struct trk *t, bool only_new)
+{
+	uint8_t		(*h[2])[20] = { NULL, NULL };
+	size_t		 n[2] = { 0, 0 }, pos = 0, i;
+	const uint8_t	*k;
+	void		*v;
+
+	if (!only_new)
+		t->batch_due = 0;
+	t->new_due = 0;
+	t->new_last = clock_ms();
+	if (!trk_usable(t) || t->seeds_url == NULL) {
+		batch_dissolve(t);
+		return;
+	}
+	while (shamap_next(&tk.ents, &pos, &k, &v)) {
+		struct ent	*e = v;
+
+		if (e->bt != t || (only_new && e->started_on == t))
+			continue;
+		i = e->started_on == t;
+		if (n[i] % TRK_BATCH_MAX == 0) {
+			/* The full ones are sent; a new one starts. */
+			if (n[i] > 0)
+				batch_send(t, i ? TRK_EV_NONE : TRK_EV_STARTED,
+				    h[i], n[i]);
+			n[i] = 0;
+			if ((h[i] = calloc(TRK_BATCH_MAX, 20)) == NULL)
+				continue;
+		}
+		memcpy(h[i][n[i]++], e->key, SWARMKEY_LEN);
+	}
+	for (i = 0; i < 2; i++)
+		if (n[i] > 0)
+			batch_send(t, i ? TRK_EV_NONE : TRK_EV_STARTED, h[i],
+			    n[i]);
+		else
+			free(h[i]);
+}
+
+/* t's "stopped" batch goes out: TRK_BATCH_MAX a request. */
+static void
+bstops_send(struct trk *t)
+{
+	uint8_t	(*h)[20];
+	size_t	 i, n;
+
+	t->bstop_due = 0;
+	for (i = 0; i < t->nbstops; i += n) {
+		n = t->nbstops - i < TRK_BATCH_MAX ? t->nbstops - i :
+		    TRK_BATCH_MAX;
+		if ((h = calloc(n, 20)) == NULL)
+			break;
+		memcpy(h, t->bstops[i], 20 * n);
+		batch_send(t, TRK_EV_STOPPED, h, n);
+	}
+	t->nbstops = 0;
+	free(t->bstops);
+	t->bstops = NULL;
+}
+
+/* A batch request is over. */
+static void
+batch_done(struct trk_req *q, enum trk_status st, const struct trk_reply *r)
+{
+	struct trk	*t = q->t;
+	struct ent	*e;
+	int64_t		 iv = TRACKER_INTERVAL_DEF;
+	size_t		 i;
+
+	if (st == TRK_ST_OK) {
+		t->ok++;
+		t->answered = true;
+		t->last_ok = clock_ms();
+		iv = trk_clamp_interval(r->interval, TRACKER_INTERVAL_DEF,
+		    TRACKER_INTERVAL_MIN, TRACKER_INTERVAL_MAX);
+		for (i = 0; i < q->nhashes && q->event != TRK_EV_STOPPED; i++)
+			if ((e = shamap_get(&tk.ents, q->hashes[i])) != NULL &&
+			    e->bt == t) {
+				e->started_on = t;
+				e->fails = 0;
+			}
+		log_debug("tracker %s: batch of %zu seeds taken, interval "
+		    "%lld s", t->seeds_url, q->nhashes, (long long)iv);
+	} else if (q->event != TRK_EV_STOPPED) {
+		t->failed++;
+		log_notice("tracker %s: batched seed announces %s%s; its "
+		    "seeds are announced one by one for %d minutes",
+		    t->seeds_url, st == TRK_ST_REFUSED ? "refused: " : "failed",
+		    st == TRK_ST_REFUSED ? r->message : "",
+		    TRACKER_ABSENT_S / 60);
+		t->batch_off_until = clock_ms() + TRACKER_ABSENT_S * 1000ULL;
+		batch_dissolve(t);
+	}
+	/* The next round, once this one is over. */
+	if (t->binflight == 0 && t->nbatched > 0 && t->batch_due == 0)
+		t->batch_due = clock_ms() + (uint64_t)iv * 1000 +
+		    randombytes_uniform((uint32_t)(iv * 1000 / 5 + 1));
+}
+
+/* A tracker's reply named (or no longer names) its batch path. */
+static void
+batch_advertised(struct trk *t, const struct trk_reply *r)
+{
+	char	url[TRK_URL_MAX];
+	bool	had = t->seeds_url != NULL;
+
+	if (t->udp)
+		return;
+	if (r->seeds_path[0] == '\0' ||
+	    trk_batch_url(url, sizeof(url), t->url, r->seeds_path) != 0) {
+		if (had) {
+			free(t->seeds_url);
+			t->seeds_url = NULL;
+			batch_dissolve(t);
+		}
+		return;
+	}
+	if (had && strcmp(url, t->seeds_url) == 0)
+		return;
+	free(t->seeds_url);
+	if ((t->seeds_url = strdup(url)) == NULL) {
+		if (had)
+			batch_dissolve(t);
+		return;
+	}
+	if (!had) {
+		log_info("tracker %s: takes batched seed announces at %s",
+		    t->url, t->seeds_url);
+		batch_adopt(t);
+	}
 }
 
 /*
@@ -545,6 +942,8 @@ tick(evutil_socket_t fd, short what, void *arg)
 {
 	uint64_t	now = clock_ms(), gap;
 	struct ent	*e;
+	struct trk	*t;
+	size_t		 i;
 
 	if (!tk.running)
 		return;
@@ -555,11 +954,39 @@ tick(evutil_socket_t fd, short what, void *arg)
 		heap_remove(e);
 		ent_announce(e);
 	}
-	while (tk.inflight < MAX_INFLIGHT && tk.seed.n > 0 &&
-	    (e = tk.seed.v[0])->due <= now && tk.next_seed_ms <= now) {
+	for (i = 0; i < tk.ntrks && tk.inflight < MAX_INFLIGHT; i++)
+		if (tk.trks[i]->bstop_due != 0 && tk.trks[i]->bstop_due <= now)
+			bstops_send(tk.trks[i]);
+	/* Seeds gone go before seeds announced, under the same cap. */
+	while (tk.nstops > 0 && tk.inflight < MAX_INFLIGHT &&
+	    tk.next_seed_ms <= now) {
+		struct stop	*s = &tk.stops[tk.stop_head];
+
+		tk.stop_head = (tk.stop_head + 1) % MAX_STOPS;
+		tk.nstops--;
+		if (s->t == NULL || !trk_usable(s->t))
+			continue;
+		stop_send(s->t, s->key, 0);
+		tk.next_seed_ms = now + gap;
+	}
+	while (tk.seed.n > 0 && (e = tk.seed.v[0])->due <= now) {
+		if ((t = batch_target(e)) != NULL) {
+			ent_batch(e, t);
+			continue;
+		}
+		if (tk.inflight >= MAX_INFLIGHT || tk.next_seed_ms > now)
+			break;
 		heap_remove(e);
 		if (ent_announce(e))
 			tk.next_seed_ms = now + gap;
+	}
+	for (i = 0; i < tk.ntrks && tk.inflight < MAX_INFLIGHT; i++) {
+		t = tk.trks[i];
+		if (t->batch_due != 0 && t->batch_due <= now)
+			batch_round(t, false);
+		else if (t->new_due != 0 && t->new_due <= now &&
+		    t->binflight == 0)
+			batch_round(t, true);
 	}
 	rearm();
 }
@@ -569,6 +996,7 @@ rearm(void)
 {
 	uint64_t	now = clock_ms(), when = UINT64_MAX, d;
 	struct timeval	tv;
+	size_t		i;
 
 	if (tk.timer == NULL)
 		return;
@@ -584,6 +1012,21 @@ rearm(void)
 		    tk.next_seed_ms;
 		if (d < when)
 			when = d;
+	}
+	if (tk.nstops > 0 && tk.next_seed_ms < when)
+		when = tk.next_seed_ms;
+	for (i = 0; i < tk.ntrks; i++) {
+		struct trk	*t = tk.trks[i];
+
+		/* A round cancelled (pause) is planned again. */
+		if (t->nbatched > 0 && t->batch_due == 0 && t->binflight == 0)
+			t->batch_due = now + BATCH_GATHER_MS;
+		if (t->batch_due != 0 && t->batch_due < when)
+			when = t->batch_due;
+		if (t->new_due != 0 && t->new_due < when && t->binflight == 0)
+			when = t->new_due;
+		if (t->bstop_due != 0 && t->bstop_due < when)
+			when = t->bstop_due;
 	}
 	if (when == UINT64_MAX) {
 		evtimer_del(tk.timer);
@@ -686,6 +1129,7 @@ tracker_answered(struct trk *t, enum trk_status st,
 		if (r->tracker_id[0] != '\0')
 			memcpy(t->tracker_id, r->tracker_id,
 			    sizeof(t->tracker_id));
+		batch_advertised(t, r);
 		break;
 	case TRK_ST_REFUSED:
 		t->failed++;
@@ -709,6 +1153,20 @@ tracker_answered(struct trk *t, enum trk_status st,
 	}
 }
 
+/* tracker_stop() is over: every answer came, or its time is up. */
+static void
+stop_over(evutil_socket_t fd, short what, void *arg)
+{
+	void	(*cb)(void *) = tk.stop_cb;
+
+	if (cb == NULL)
+		return;
+	tk.stop_cb = NULL;
+	if (tk.stop_timer != NULL)
+		evtimer_del(tk.stop_timer);
+	cb(tk.stop_arg);
+}
+
 void
 trk_req_done(struct trk_req *q, enum trk_status st,
     const struct trk_reply *r)
@@ -722,11 +1180,24 @@ trk_req_done(struct trk_req *q, enum trk_status st,
 		tk.st.answered++;
 	else
 		tk.st.failed++;
+	if (tk.stopping) {
+		/* The answer to a last "stopped": nothing follows. */
+		req_free(q);
+		if (tk.inflight == 0)
+			stop_over(0, 0, NULL);
+		return;
+	}
+	if (q->batch) {
+		batch_done(q, st, r);
+		req_free(q);
+		rearm();
+		return;
+	}
 	tracker_answered(t, st, st == TRK_ST_OK && q->scrape ? NULL : r);
 	if (q->scrape)
 		q->scrape_cb(q->scrape_arg, st == TRK_ST_OK ? &q->scr : NULL);
 	if (e == NULL) {
-		free(q);
+		req_free(q);
 		rearm();
 		return;
 	}
@@ -866,7 +1337,8 @@ tracker_apply(bool running, uint16_t port)
 	struct ent	*e;
 	bool		 was = tk.running;
 
-	if (!tk.ents_init)
+	/* Stopping (tracker_stop()): only the last answers remain. */
+	if (!tk.ents_init || tk.stopping)
 		return;
 	tk.nconf = 0;		/* the table may drop them now */
 	conf_trackers();
@@ -883,6 +1355,66 @@ tracker_apply(bool running, uint16_t port)
 	else if (tk.nconf == 0 && e != NULL)
 		ent_free(e);
 	rearm();
+}
+
+bool
+tracker_stop(void (*done)(void *), void *arg)
+{
+	struct timeval	 tv = { STOP_WAIT_MS / 1000,
+	    (STOP_WAIT_MS % 1000) * 1000 };
+	size_t		 pos, i, nsingle = 0, nbatch = 0;
+	const uint8_t	*k;
+	void		*v;
+	int		 pass;
+
+	if (!tk.ents_init || !tk.running || tk.stopping)
+		return false;
+	cancel_all();
+	tk.running = false;
+	tk.stopping = true;
+	rearm();
+	/* Fetches first: peers were told we want those. */
+	for (pass = 0; pass < 2; pass++)
+		for (pos = 0; shamap_next(&tk.ents, &pos, &k, &v); ) {
+			struct ent	*e = v;
+			struct trk	*t = e->started_on;
+
+			if (t == NULL || !trk_usable(t) ||
+			    e->fetching != (pass == 0))
+				continue;
+			if (!e->fetching && e->kind != K_PRESENCE &&
+			    trk_batches(t) && bstop_add(t, e->key, SIZE_MAX))
+				nbatch++;
+			else if (nsingle < MAX_INFLIGHT) {
+				stop_send(t, e->key, e->fetching ? e->size : 0);
+				nsingle++;
+			}
+		}
+	/* Seeds gone before, still waiting for the cap. */
+	for (; tk.nstops > 0 && nsingle < MAX_INFLIGHT; tk.nstops--) {
+		struct stop	*s = &tk.stops[tk.stop_head];
+
+		tk.stop_head = (tk.stop_head + 1) % MAX_STOPS;
+		if (s->t != NULL && trk_usable(s->t)) {
+			stop_send(s->t, s->key, 0);
+			nsingle++;
+		}
+	}
+	for (i = 0; i < tk.ntrks; i++)
+		if (tk.trks[i]->nbstops > 0)
+			bstops_send(tk.trks[i]);
+	if (tk.inflight == 0)
+		return false;
+	log_info("tracker: \"stopped\" for %zu seeds in batches and %zu "
+	    "keys one by one; waiting at most %d ms", nbatch, nsingle,
+	    STOP_WAIT_MS);
+	if (tk.stop_timer == NULL &&
+	    (tk.stop_timer = evtimer_new(tk.base, stop_over, NULL)) == NULL)
+		return false;
+	tk.stop_cb = done;
+	tk.stop_arg = arg;
+	evtimer_add(tk.stop_timer, &tv);
+	return true;
 }
 
 void
@@ -906,13 +1438,16 @@ tracker_shutdown(void)
 	free(tk.seed.v);
 	if (tk.timer != NULL)
 		event_free(tk.timer);
+	if (tk.stop_timer != NULL)
+		event_free(tk.stop_timer);
 	memset(&tk, 0, sizeof(tk));
 }
 
 /* One key of a file: a new fetch, or a change of state. */
 static void
 file_key(const uint8_t key[SWARMKEY_LEN], enum ent_kind kind,
-    const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching)
+    const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching,
+    bool fetched)
 {
 	struct ent	*e;
 	bool		 fresh = shamap_get(&tk.ents, key) == NULL;
@@ -932,11 +1467,42 @@ file_key(const uint8_t key[SWARMKEY_LEN], enum ent_kind kind,
 		e->fetching = false;
 		e->completed_due = true;
 		if (e->req == NULL)
-			ent_schedule(e, e->completed_due ? 0 :
-			    randombytes_uniform(SEED_SPREAD_MS));
+			ent_schedule(e, 0);
+	} else if (fresh && fetched) {
+		/* Our fetch, its keys learnt as it ended: "started", then
+		 * "completed", at once. */
+		e->completed_due = true;
+		ent_schedule(e, 0);
 	} else if (fresh)
 		/* Many seeds at start-up: spread them, the cap does the rest. */
 		ent_schedule(e, randombytes_uniform(SEED_SPREAD_MS));
+}
+
+/* Is sha256 a fetch of ours?  take: no longer (it ended, or failed). */
+static bool
+fetched_find(const uint8_t sha256[SHA256_LEN], bool take)
+{
+	size_t	i;
+
+	for (i = 0; i < tk.nfetched; i++)
+		if (memcmp(tk.fetched[i], sha256, SHA256_LEN) == 0) {
+			if (take)
+				memmove(tk.fetched[i], tk.fetched[i + 1],
+				    (--tk.nfetched - i) * SHA256_LEN);
+			return true;
+		}
+	return false;
+}
+
+static void
+fetched_add(const uint8_t sha256[SHA256_LEN])
+{
+	if (fetched_find(sha256, false))
+		return;
+	if (tk.nfetched == MAX_FETCHED)
+		memmove(tk.fetched[0], tk.fetched[1],
+		    (--tk.nfetched) * SHA256_LEN);
+	memcpy(tk.fetched[tk.nfetched++], sha256, SHA256_LEN);
 }
 
 void
@@ -945,20 +1511,26 @@ tracker_file(const uint8_t sha256[SHA256_LEN], uint64_t size, bool fetching)
 	const struct torrent	*t;
 	uint8_t			 zk[SWARMKEY_LEN];
 	struct ent		*z;
+	bool			 fetched = false;
 
 	if (!tk.ents_init)
 		return;
+	if (fetching)
+		fetched_add(sha256);
+	else
+		fetched = fetched_find(sha256, true);
 	swarmkey_from_sha256(sha256, zk);
 	z = shamap_get(&tk.ents, zk);
 	if ((t = torrents_by_sha256(sha256)) != NULL) {
 		/* A zero-metadata swarm that found its torrent. */
 		if (z != NULL)
 			ent_free(z);
-		file_key(t->ih1, K_TORRENT, sha256, size, fetching);
+		file_key(t->ih1, K_TORRENT, sha256, size, fetching, fetched);
 		if (t->has_v2)
-			file_key(t->ih2, K_TORRENT, sha256, size, fetching);
+			file_key(t->ih2, K_TORRENT, sha256, size, fetching,
+			    fetched);
 	} else if (tk.nconf > 0 || z != NULL)
-		file_key(zk, K_ZERO, sha256, size, fetching);
+		file_key(zk, K_ZERO, sha256, size, fetching, fetched);
 }
 
 void
@@ -971,6 +1543,7 @@ tracker_file_gone(const uint8_t sha256[SHA256_LEN])
 
 	if (!tk.ents_init)
 		return;
+	(void)fetched_find(sha256, true);
 	swarmkey_from_sha256(sha256, keys[n++]);
 	if (t != NULL) {
 		memcpy(keys[n++], t->ih1, SWARMKEY_LEN);
@@ -980,9 +1553,11 @@ tracker_file_gone(const uint8_t sha256[SHA256_LEN])
 	for (i = 0; i < n; i++) {
 		if ((e = shamap_get(&tk.ents, keys[i])) == NULL)
 			continue;
-		/* A failed fetch leaves its swarm; a seed just goes quiet. */
+		/* A failed fetch leaves its swarm at once, a seed paced. */
 		if (e->fetching)
 			send_stopped(e);
+		else
+			seed_stopped(e);
 		ent_free(e);
 	}
 	rearm();

@@ -28,6 +28,13 @@
  * TRACKER_INTERVAL_MAX]) plus up to a fifth of it in jitter, or later
  * when the cap says so (doc/trackers.md works out the figures).
  *
+ * A seed that leaves is owed a "stopped": to a tracker that takes
+ * batches in its next "stopped" batch, to others under the same rate cap
+ * as seeds.  Toward a tracker that advertised batched seed announces
+ * ("aptbt seeds", doc/trackers.md), seeds are not announced one by one
+ * but all together, once a tracker interval (seeds it has not heard of
+ * yet within a minute).
+ *
  * Peers a tracker names go to the callback, except ones no tracker may
  * send us to (trk_peer_dialable) and our own addresses.
  */
@@ -61,6 +68,15 @@ int	 tracker_init(struct event_base *, tracker_cb);
  * peer-wire port announced.
  */
 void	 tracker_apply(bool running, uint16_t port);
+/*
+ * The daemon stops: every tracker that had our "started" hears
+ * "stopped" (seeds to a tracker that takes batches in batches, other keys
+ * one by one, at most 32 of those), and nothing else is sent any more.
+ * true: done(arg) is called once the answers came, or within 2 s;
+ * false: nothing was sent (done is not called).  Only tracker_shutdown()
+ * may follow.
+ */
+bool	 tracker_stop(void (*done)(void *), void *arg);
 void	 tracker_shutdown(void);
 
 /*

@@ -71,6 +71,22 @@ struct trk {
 	unsigned		 conn_n;	/* BEP 15's n */
 	struct event		*conn_timer;
 	struct trk_reqq		 reqs;		/* waiting or in flight */
+	/*
+	 * Batched seed announces (doc/trackers.md): the URL the tracker's
+	 * "aptbt seeds" named (NULL: it takes none), the seeds waiting for
+	 * its next round, and when that round goes out.
+	 */
+	char			*seeds_url;
+	uint64_t		 batch_off_until; /* ms: a batch failed */
+	uint64_t		 batch_due;	/* ms; 0 = no round planned */
+	uint64_t		 new_due;	/* ms: a round of new seeds */
+	uint64_t		 new_last;	/* ms of the last such round */
+	unsigned		 nbatched;
+	unsigned		 binflight;	/* batch requests in flight */
+	/* Seeds gone, for the next "stopped" batch (tracker.c bounds it). */
+	uint8_t			(*bstops)[20];
+	size_t			 nbstops;
+	uint64_t		 bstop_due;	/* ms; 0 = none waiting */
 };
 
 /* One announce of one key to one tracker. */
@@ -83,6 +99,13 @@ struct trk_req {
 	enum trk_event		 event;
 	uint64_t		 left;
 	int32_t			 numwant;
+	/*
+	 * A batch: the seeds hashes (nhashes, at most TRK_BATCH_MAX) POSTed
+	 * to t->seeds_url with event, instead of an announce of key.
+	 */
+	bool			 batch;
+	uint8_t			(*hashes)[20];
+	size_t			 nhashes;
 	/* A scrape (BEP 48, BEP 15) of key instead of an announce. */
 	bool			 scrape;
 	struct trk_scrape	 scr;

@@ -12,6 +12,13 @@
 # started|completed|stopped|none.  It answers like a tracker (peers of the
 # same key, compact, interval --interval) unless --silent, when it only
 # counts: a tracker that swallows every packet.
+#
+# --batch PATH: its HTTP announce replies advertise batched seed
+# announces ("aptbt seeds": PATH, doc/trackers.md) and it takes them: a
+# POST to PATH is logged as one line "SECONDS http batch N EVENT" (N
+# info-hashes) followed by one line "SECONDS http batched KEY EVENT" per
+# info-hash, and answered {"count": N, "interval": --interval}; with
+# --refuse-batch it answers {"failure reason": ...} instead.
 import argparse
 import socket
 import struct
@@ -69,9 +76,79 @@ def udp_loop(sock, out, args):
             log(out, "udp", "scrape", data[16:36].hex(), "none")
 
 
+def bdecode(b, i=0):
+    """The value at b[i:] and the index after it (enough for a batch)."""
+    c = b[i:i + 1]
+    if c == b"i":
+        j = b.index(b"e", i)
+        return int(b[i + 1:j]), j + 1
+    if c == b"l":
+        i, out = i + 1, []
+        while b[i:i + 1] != b"e":
+            v, i = bdecode(b, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        i, out = i + 1, {}
+        while b[i:i + 1] != b"e":
+            k, i = bdecode(b, i)
+            out[k], i = bdecode(b, i)
+        return out, i + 1
+    j = b.index(b":", i)
+    n = int(b[i:j])
+    if n < 0 or j + 1 + n > len(b):
+        raise ValueError("short string")
+    return b[j + 1:j + 1 + n], j + 1 + n
+
+
+def benc_str(s):
+    return b"%d:" % len(s) + s
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
+
+    def reply(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        args = self.server.args
+        n = int(self.headers.get("Content-Length") or 0)
+        if not args.batch or urllib.parse.urlsplit(self.path).path != \
+                args.batch:
+            self.reply(404, b"")
+            return
+        if n > 32 * 1024:
+            self.reply(413, b"")
+            return
+        try:
+            d, _ = bdecode(self.rfile.read(n))
+            hashes = d[b"hashes"]
+            event = d.get(b"event", b"").decode() or "none"
+            if len(hashes) % 20 or not 1 <= len(hashes) // 20 <= 1000 or \
+                    len(d[b"peer_id"]) != 20 or \
+                    not 0 < d[b"port"] < 65536:
+                raise ValueError("bad batch")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log(self.server.out, "http", "batch", "-", "bad")
+            self.reply(200, b"d14:failure reason9:bad batche")
+            return
+        keys = [hashes[i:i + 20].hex() for i in range(0, len(hashes), 20)]
+        log(self.server.out, "http", "batch", str(len(keys)), event)
+        for k in keys:
+            log(self.server.out, "http", "batched", k, event)
+        if args.refuse_batch:
+            self.reply(200, b"d14:failure reason10:no batchese")
+            return
+        for k in keys:
+            peers_for(k, self.client_address[0], d[b"port"],
+                      event == "stopped")
+        self.reply(200, b"d5:counti%de8:intervali%dee" %
+                   (len(keys), args.interval))
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -90,14 +167,15 @@ class Handler(BaseHTTPRequestHandler):
             port = int(q.get("port", b"0") or 0)
             peers = peers_for(key, self.client_address[0], port,
                               event == "stopped")
-            body = (b"d8:intervali%de5:peers%d:" %
+            adv = b""
+            if self.server.args.batch:
+                adv = b"11:aptbt seeds" + \
+                    benc_str(self.server.args.batch.encode())
+            body = (b"d" + adv + b"8:intervali%de5:peers%d:" %
                     (self.server.args.interval, len(peers)) + peers + b"e")
         else:
             body = b"d5:filesdee"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(200, body)
 
 
 def hostport(s):
@@ -111,6 +189,8 @@ def main():
     ap.add_argument("--http")
     ap.add_argument("--silent", action="store_true")
     ap.add_argument("--interval", type=int, default=1800)
+    ap.add_argument("--batch")
+    ap.add_argument("--refuse-batch", action="store_true")
     ap.add_argument("log")
     args = ap.parse_args()
     out = open(args.log, "a")

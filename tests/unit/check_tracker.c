@@ -5,7 +5,8 @@
  * tracker a key goes to (localization order, absent trackers skipped for
  * every key, configured trackers only for zero-metadata keys), the
  * events, the peers handed on, and the seed rate cap.  Built with
- * SEED_SPREAD_MS=1 so seeds are due at once.
+ * SEED_SPREAD_MS=1 so seeds are due at once, and BATCH_NEW_MS=300 so a
+ * round of new seeds comes quickly.
  */
 #include "config.h"
 
@@ -426,6 +427,301 @@ START_TEST(failed_fetch_stops)
 }
 END_TEST
 
+/*
+ * The torrent of a file we fetch becomes known only as the fetch ends
+ * (while the file is checked and stored): its keys are new, but the fetch
+ * was ours, so the tracker hears "started" (with what was to fetch) and
+ * "completed", at once, not a seed's announce a minute later.
+ */
+START_TEST(torrent_known_after_fetch)
+{
+	tracker_apply(true, 6881);
+	tracker_file(SHA_A, 1000, true);
+	run(20);
+	ck_assert_uint_eq(nsent, 0);	/* no key may be announced yet */
+	know_torrent(SHA_A, 0x11);
+	tracker_file(SHA_A, 1000, false);
+	run(20);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_int_eq(pending(0)->event, TRK_EV_STARTED);
+	ck_assert_uint_eq(pending(0)->left, 1000);
+	ck_assert_str_eq(pending(0)->t->url, "udp://h.example:6969/announce");
+	answer(0, TRK_ST_OK, 1800);
+	run(20);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_int_eq(pending(1)->event, TRK_EV_COMPLETED);
+	ck_assert_uint_eq(pending(1)->left, 0);
+	ck_assert_str_eq(pending(1)->t->url, "udp://h.example:6969/announce");
+	answer(1, TRK_ST_OK, 1800);
+	/* Told again (cache and swarm both say so): nothing more. */
+	tracker_file(SHA_A, 1000, false);
+	run(20);
+	ck_assert_uint_eq(nsent, 2);
+	/* A file only held, never fetched here, is a seed: no "completed". */
+	know_torrent(SHA_B, 0x22);
+	tracker_file(SHA_B, 1000, false);
+	run(20);
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_int_eq(pending(2)->event, TRK_EV_STARTED);
+	ck_assert_uint_eq(pending(2)->left, 0);
+	answer(2, TRK_ST_OK, 1800);
+	run(20);
+	ck_assert_uint_eq(nsent, 3);
+}
+END_TEST
+
+/* Answer request i as a tracker that takes batches at /aptbt/seeds. */
+static void
+answer_advert(size_t i)
+{
+	struct trk_reply	*r = calloc(1, sizeof(*r));
+	struct trk_req		*q = sent[i];
+
+	r->interval = 1800;
+	r->min_interval = -1;
+	strcpy(r->seeds_path, "/aptbt/seeds");
+	sent[i] = NULL;
+	trk_req_done(q, TRK_ST_OK, r);
+	free(r);
+}
+
+/* Seeds n files (SHA-256 first bytes 0x5e, then i). */
+static void
+seed_files(size_t n)
+{
+	uint8_t	sha[32];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		memset(sha, 0x5e, sizeof(sha));
+		memcpy(sha + 1, &i, sizeof(i));
+		tracker_file(sha, 1000, false);
+	}
+}
+
+/* Requests sent so far: batches and seeds' own announces. */
+static void
+count_sent(size_t from, size_t *batches, size_t *hashes, size_t *single)
+{
+	size_t	i;
+
+	*batches = *hashes = *single = 0;
+	for (i = from; i < nsent; i++) {
+		if (sent[i] == NULL)
+			continue;
+		if (sent[i]->batch) {
+			(*batches)++;
+			*hashes += sent[i]->nhashes;
+		} else
+			(*single)++;
+	}
+}
+
+/*
+ * A tracker that advertised "aptbt seeds" gets every seed in one round
+ * of batches (TRK_BATCH_MAX each), not one announce per file; a second
+ * round waits for its interval; a fetch is still announced at once on
+ * its own; a batch that fails sends the seeds back to the paced
+ * schedule.
+ */
+START_TEST(seed_batches)
+{
+	size_t	b, h, one, i, first;
+
+	use_trackers("http://mine.example/announce");
+	seed_files(2500);
+	run(20);
+	/* The presence key and, under the cap, one seed. */
+	count_sent(0, &b, &h, &one);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_uint_eq(one, 2);
+	answer_advert(0);
+	answer_advert(1);
+	run(2200);
+	count_sent(0, &b, &h, &one);
+	/* "started": 1000 + 1000 + 499; "": the one announced alone. */
+	ck_assert_uint_eq(b, 4);
+	ck_assert_uint_eq(h, 2500);
+	ck_assert_uint_eq(one, 0);
+	for (i = 2; i < nsent; i++) {
+		ck_assert(sent[i]->batch);
+		ck_assert_int_eq(sent[i]->event,
+		    sent[i]->nhashes == 1 ? TRK_EV_NONE : TRK_EV_STARTED);
+		ck_assert_uint_le(sent[i]->nhashes, TRK_BATCH_MAX);
+	}
+	first = nsent;
+	for (i = 2; i < first; i++)
+		answer(i, TRK_ST_OK, 1800);
+	/* The next round at the interval, not before. */
+	run(400);
+	ck_assert_uint_eq(nsent, first);
+	/* Seeds added since go out soon, in a round of their own. */
+	for (i = 0; i < 5; i++) {
+		uint8_t	sha[32];
+
+		memset(sha, 0x6f, sizeof(sha));
+		memcpy(sha + 1, &i, sizeof(i));
+		tracker_file(sha, 1000, false);
+	}
+	run(100);
+	ck_assert_uint_eq(nsent, first);	/* gathering */
+	run(2500);
+	ck_assert_uint_eq(nsent, first + 1);
+	ck_assert(sent[first]->batch);
+	ck_assert_int_eq(sent[first]->event, TRK_EV_STARTED);
+	ck_assert_uint_eq(sent[first]->nhashes, 5);
+	answer(first, TRK_ST_OK, 1800);
+	run(500);
+	ck_assert_uint_eq(nsent, first + 1);
+	first = nsent;
+	/* A fetch goes out at once on its own. */
+	tracker_file(SHA_B, 5000, true);
+	run(20);
+	ck_assert_uint_eq(nsent, first + 1);
+	ck_assert(!sent[first]->batch);
+	ck_assert_int_eq(sent[first]->event, TRK_EV_STARTED);
+	answer(first, TRK_ST_OK, 1800);
+}
+END_TEST
+
+START_TEST(seed_batch_refused)
+{
+	size_t	b, h, one, i, n;
+
+	use_trackers("http://mine.example/announce");
+	seed_files(50);
+	run(20);
+	answer_advert(0);
+	answer_advert(1);
+	run(2200);
+	count_sent(0, &b, &h, &one);
+	ck_assert_uint_ge(b, 1);
+	n = nsent;
+	for (i = 2; i < n; i++)
+		if (sent[i] != NULL && sent[i]->batch) {
+			struct trk_reply	*r = calloc(1, sizeof(*r));
+			struct trk_req		*q = sent[i];
+
+			r->failed = true;
+			strcpy(r->message, "no batches here");
+			sent[i] = NULL;
+			trk_req_done(q, TRK_ST_REFUSED, r);
+			free(r);
+		}
+	/* Back on the paced schedule: one at a time, on their own. */
+	run(50);
+	count_sent(n, &b, &h, &one);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_uint_eq(one, 1);
+}
+END_TEST
+
+/* A seed that leaves: "stopped" to the tracker that had its "started". */
+START_TEST(seed_gone_stopped)
+{
+	use_trackers("udp://mine.example:6969/announce");
+	conf.tracker_announce_rate = 6000;
+	run(20);
+	answer(0, TRK_ST_OK, 1800);
+	tracker_file(SHA_B, 5000, false);
+	run(30);
+	ck_assert_uint_eq(nsent, 2);
+	answer(1, TRK_ST_OK, 1800);
+	tracker_file_gone(SHA_B);
+	run(30);
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_int_eq(pending(2)->event, TRK_EV_STOPPED);
+	ck_assert_ptr_null(pending(2)->owner);
+	ck_assert_uint_eq(pending(2)->left, 0);
+	answer(2, TRK_ST_OK, 1800);
+}
+END_TEST
+
+static int	stop_calls;
+static void	on_stop(void *arg) { stop_calls++; }
+
+/*
+ * Toward a batch tracker: seeds that leave go in one "stopped" batch;
+ * at shutdown every seed does, a fetch on its own, and the callback
+ * comes with the last answer.
+ */
+START_TEST(batch_stopped)
+{
+	uint8_t	sha[32], zb[20];
+	size_t	i, n, b, h, one;
+
+	swarmkey_from_sha256(SHA_B, zb);
+	use_trackers("http://mine.example/announce");
+	seed_files(50);
+	run(20);
+	answer_advert(0);
+	answer_advert(1);
+	run(2200);
+	for (i = 2; i < nsent; i++)
+		answer(i, TRK_ST_OK, 1800);
+	n = nsent;
+	for (i = 0; i < 3; i++) {
+		memset(sha, 0x5e, sizeof(sha));
+		memcpy(sha + 1, &i, sizeof(i));
+		tracker_file_gone(sha);
+	}
+	run(1200);
+	ck_assert_uint_eq(nsent, n + 1);
+	ck_assert(sent[n]->batch);
+	ck_assert_int_eq(sent[n]->event, TRK_EV_STOPPED);
+	ck_assert_uint_eq(sent[n]->nhashes, 3);
+	answer(n, TRK_ST_OK, 1800);
+	/* A fetch, answered (every reply names the batch path). */
+	tracker_file(SHA_B, 5000, true);
+	run(20);
+	answer_advert(n + 1);
+	n = nsent;
+	stop_calls = 0;
+	ck_assert(tracker_stop(on_stop, NULL));
+	count_sent(n, &b, &h, &one);
+	ck_assert_uint_eq(b, 1);
+	ck_assert_uint_eq(h, 47);
+	ck_assert_uint_eq(one, 2);	/* the fetch, the presence key */
+	for (i = n; i < nsent; i++) {
+		ck_assert_int_eq(sent[i]->event, TRK_EV_STOPPED);
+		if (sent[i]->batch)
+			continue;
+		ck_assert_uint_eq(sent[i]->left, memcmp(sent[i]->key, zb,
+		    20) == 0 ? 5000 : 0);
+	}
+	answer(n, TRK_ST_OK, 1800);
+	answer(n + 1, TRK_ST_OK, 1800);
+	ck_assert_int_eq(stop_calls, 0);
+	answer(n + 2, TRK_ST_OK, 1800);
+	ck_assert_int_eq(stop_calls, 1);
+	/* Stopped: nothing more goes out. */
+	tracker_file(SHA_A, 1000, true);
+	run(50);
+	ck_assert_uint_eq(nsent, n + 3);
+	ck_assert(!tracker_stop(on_stop, NULL));
+}
+END_TEST
+
+/* No answer: the callback comes when the time is up, once. */
+START_TEST(stop_bounded)
+{
+	uint64_t	t0;
+
+	use_trackers("udp://mine.example:6969/announce");
+	run(20);
+	answer(0, TRK_ST_OK, 1800);
+	stop_calls = 0;
+	t0 = clock_ms();
+	ck_assert(tracker_stop(on_stop, NULL));
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_int_eq(pending(1)->event, TRK_EV_STOPPED);
+	while (stop_calls == 0 && clock_ms() - t0 < 5000)
+		run(100);
+	ck_assert_int_eq(stop_calls, 1);
+	ck_assert_uint_le(clock_ms() - t0, 2500);
+}
+END_TEST
+
 static int			 scraped;
 static struct trk_scrape	 scraped_counts;
 
@@ -480,6 +776,7 @@ tracker_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, zero_metadata_private);
 	tcase_add_test(tc, zero_metadata_configured);
 	tcase_add_test(tc, localization_order);
@@ -490,6 +787,12 @@ tracker_suite(void)
 	tcase_add_test(tc, seed_numwant);
 	tcase_add_test(tc, failed_fetch_stops);
 	tcase_add_test(tc, scrape);
+	tcase_add_test(tc, torrent_known_after_fetch);
+	tcase_add_test(tc, seed_batches);
+	tcase_add_test(tc, seed_batch_refused);
+	tcase_add_test(tc, seed_gone_stopped);
+	tcase_add_test(tc, batch_stopped);
+	tcase_add_test(tc, stop_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -362,6 +362,109 @@ START_TEST(clamp)
 }
 END_TEST
 
+START_TEST(seeds_advert)
+{
+	static struct trk_reply	r;
+	static const char	ok[] =
+	    "d11:aptbt seeds12:/aptbt/seeds8:intervali60e5:peers0:e";
+	static const char	*const bad[] = {
+		"d11:aptbt seeds11:aptbt/seeds8:intervali60ee",	/* relative */
+		"d11:aptbt seeds12://evil/seeds8:intervali60ee",	/* host */
+		"d11:aptbt seeds8:/a?b=c#d8:intervali60ee",	/* query */
+		"d11:aptbt seeds4:/a b8:intervali60ee",		/* space */
+		"d11:aptbt seedsi1e8:intervali60ee",		/* not text */
+		"d8:intervali60ee",				/* none */
+	};
+	size_t			i;
+
+	ck_assert_int_eq(trk_http_parse((const uint8_t *)ok, sizeof(ok) - 1,
+	    &r), 0);
+	ck_assert_str_eq(r.seeds_path, "/aptbt/seeds");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(trk_http_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), &r), 0);
+		ck_assert_str_eq(r.seeds_path, "");
+	}
+}
+END_TEST
+
+START_TEST(batch_body)
+{
+	static uint8_t	hashes[TRK_BATCH_MAX + 1][20];
+	static uint8_t	out[TRK_BATCH_BODY_MAX];
+	struct trk_batch b = {
+		.peer_id = PID, .port = 6881, .key = 0xdeadbeef,
+		.event = TRK_EV_STARTED,
+		.hashes = (const uint8_t (*)[20])hashes, .n = 2,
+	};
+	static const char	want[] = "d5:event7:started6:hashes40:"
+	    "AAAAAAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBBBBB"
+	    "3:key8:deadbeef7:peer_id20:-AB0100-abcdefghijkl"
+	    "4:porti6881ee";
+	int		n;
+
+	memset(hashes[0], 'A', 20);
+	memset(hashes[1], 'B', 20);
+	n = trk_batch_body(out, sizeof(out), &b);
+	ck_assert_int_eq(n, (int)sizeof(want) - 1);
+	ck_assert_mem_eq(out, want, sizeof(want) - 1);
+	b.event = TRK_EV_NONE;
+	n = trk_batch_body(out, sizeof(out), &b);
+	ck_assert_int_gt(n, 0);
+	ck_assert_mem_eq(out, "d5:event0:6:hashes40:", 21);
+	/* The largest batch fits the server's 32 KiB. */
+	b.n = TRK_BATCH_MAX;
+	ck_assert_int_gt(trk_batch_body(out, sizeof(out), &b), 20000);
+	b.n = TRK_BATCH_MAX + 1;
+	ck_assert_int_eq(trk_batch_body(out, sizeof(out), &b), -EINVAL);
+	b.n = 0;
+	ck_assert_int_eq(trk_batch_body(out, sizeof(out), &b), -EINVAL);
+	b.n = 1;
+	b.event = TRK_EV_COMPLETED;
+	ck_assert_int_eq(trk_batch_body(out, sizeof(out), &b), -EINVAL);
+	b.event = TRK_EV_STOPPED;
+	ck_assert_int_eq(trk_batch_body(out, 40, &b), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(batch_url_reply)
+{
+	static struct trk_batch_reply	r;
+	char				u[64];
+	static const char		*const bad[] = {
+		"d8:intervali-1ee", "d5:counti3ee", "d8:interval1:xe",
+		"d8:intervali60e5:counti-1ee", "le", "x",
+	};
+	size_t				i;
+
+	ck_assert_int_eq(trk_batch_url(u, sizeof(u),
+	    "http://10.0.0.1:6969/announce?passkey=x", "/aptbt/seeds"), 0);
+	ck_assert_str_eq(u, "http://10.0.0.1:6969/aptbt/seeds");
+	ck_assert_int_eq(trk_batch_url(u, sizeof(u), "http://[::1]:80",
+	    "/s"), 0);
+	ck_assert_str_eq(u, "http://[::1]:80/s");
+	ck_assert_int_eq(trk_batch_url(u, sizeof(u), "http:///announce",
+	    "/s"), -EINVAL);
+	ck_assert_int_eq(trk_batch_url(u, sizeof(u), "announce", "/s"),
+	    -EINVAL);
+	ck_assert_int_eq(trk_batch_url(u, 16, "http://example.org/a",
+	    "/aptbt/seeds"), -ENAMETOOLONG);
+
+	ck_assert_int_eq(trk_batch_parse((const uint8_t *)
+	    "d5:counti2000e8:intervali1800ee", 31, &r), 0);
+	ck_assert(!r.failed);
+	ck_assert_int_eq(r.interval, 1800);
+	ck_assert_int_eq(r.count, 2000);
+	ck_assert_int_eq(trk_batch_parse((const uint8_t *)
+	    "d14:failure reason4:nopee", 25, &r), 0);
+	ck_assert(r.failed);
+	ck_assert_str_eq(r.message, "nope");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_lt(trk_batch_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), &r), 0);
+}
+END_TEST
+
 static Suite *
 trackermsg_suite(void)
 {
@@ -381,6 +484,9 @@ trackermsg_suite(void)
 	tcase_add_test(tc, peer_dialable);
 	tcase_add_test(tc, addr_public);
 	tcase_add_test(tc, clamp);
+	tcase_add_test(tc, seeds_advert);
+	tcase_add_test(tc, batch_body);
+	tcase_add_test(tc, batch_url_reply);
 	suite_add_tcase(s, tc);
 	return s;
 }
