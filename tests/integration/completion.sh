@@ -32,7 +32,7 @@ aptbt-ctl limit --down |
 aptbt-ctl cache --r|--remove
 aptbt-ctl peers |add
 aptbt-ctl peers add |
-aptbt-ctl t|top
+aptbt-ctl t|top tracker
 aptbt-ctl x|
 CASES
 bash -c '
