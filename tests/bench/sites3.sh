@@ -25,9 +25,12 @@
 #          own machines) and "trackers" for the other sites:
 #            cluster  the first machine of each site also runs the
 #                     embedded tracker (tracker = yes) as a node of one
-#                     cluster (tracker_cluster = the three nodes, a
-#                     shared key file); every daemon's trackers = its
-#                     site's node first, the other two after it (one tier);
+#                     cluster (tracker_cluster = the three nodes' gossip
+#                     ports, a shared key file); every daemon's trackers
+#                     = its site's node first, the other two after it,
+#                     one tier (a cluster's nodes all answer with every
+#                     node's peers, nearest the asker first, so tracker
+#                     peers would add nothing here);
 #            peers    the same three trackers, not a cluster: each names
 #                     the other two in tracker_peers (with
 #                     tracker_peers_share_private = yes);
@@ -73,7 +76,8 @@ LAN_RATE=${SITES3_LAN_RATE:-100mbit}
 SITES_DELAY=${SITES3_DELAY-10ms}
 RUN_LIMIT=${SITES3_LIMIT:-300}
 PROTO=${SITES3_TRACKER_PROTO:-udp}
-TRACKER_PORT=6969
+TRACKER_PORT=6969	# the embedded tracker's HTTP and UDP
+GOSSIP_PORT=6970	# the cluster's gossip (UDP)
 fails=0
 # Set by run_all through eval: T_NAME, B_NAME, L_NAME, OK_NAME.
 T_acng='' T_aptbt='' B_acng='' B_aptbt='' L_acng='' L_aptbt=''
@@ -331,7 +335,7 @@ node_lines()
 	case ${2:-$TRACKER} in
 	cluster)
 		for j in $SITES; do
-			list="${list:+$list, }$(ns_ip "$(node_of "$j")"):$TRACKER_PORT"
+			list="${list:+$list, }$(ns_ip "$(node_of "$j")"):$GOSSIP_PORT"
 		done
 		echo "tracker_cluster = $list"
 		echo "tracker_cluster_key = $T/cluster.key"
@@ -339,7 +343,7 @@ node_lines()
 	peers)
 		for j in $SITES; do
 			[ "$j" = "$k" ] && continue
-			list="${list:+$list, }http://$(ns_ip "$(node_of "$j")"):$TRACKER_PORT/announce"
+			list="${list:+$list, }http://$(ns_ip "$(node_of "$j")"):$TRACKER_PORT/aptbt/exchange"
 		done
 		echo "tracker_peers = $list"
 		# 198.18/15 is no LAN range, but say so anyway: the sites'
