@@ -346,6 +346,10 @@ node_lines()
 			list="${list:+$list, }http://$(ns_ip "$(node_of "$j")"):$TRACKER_PORT/aptbt/exchange"
 		done
 		echo "tracker_peers = $list"
+		# A daemon learns the other sites only on its next announce
+		# after an exchange round: both at their shortest.
+		echo "tracker_interval = 30"
+		echo "tracker_peers_interval = 10"
 		# 198.18/15 is no LAN range, but say so anyway: the sites'
 		# addresses are what the other sites must learn.
 		echo "tracker_peers_share_private = yes"
@@ -436,7 +440,7 @@ trackers_up()
 
 daemons_up()
 {
-	local k h line want=$((NHOSTS - 1))
+	local k h line want=$((NHOSTS - 1)) t0 wait
 	for k in $SITES; do
 		for h in $(site_hosts "$k"); do
 			set -- "share = 198.18.0.0/16" "lsd = yes" "$(trackers_for "$k")"
@@ -450,14 +454,53 @@ EOF
 			daemon_up_on "$h" "$@"
 		done
 	done
+	# One deadline for all, from the last start; tracker peers take
+	# an exchange round and a re-announce.
+	t0=$(date +%s)
+	wait=60
+	[ "$TRACKER" = peers ] && wait=150
 	for h in $HOSTS; do
-		wait_daemon_peers "$h" "$want" 60 ||
-			echo "warning: $h has $(daemon_peers "$h") of $want daemon peers after 60 s" >&2
+		wait_daemon_peers "$h" "$want" \
+		    $((t0 + wait - $(date +%s) > 1 ? t0 + wait - $(date +%s) : 1)) ||
+			echo "warning: $h has $(daemon_peers "$h") of $want daemon peers after $(($(date +%s) - t0)) s" >&2
 	done
 	for h in $HOSTS; do
 		printf ' %s:%s' "$h" "$(daemon_peers "$h")"
 	done | sed 's/^/# daemon peers:/'
 	echo
+}
+
+# trackers_report: what each embedded tracker node holds and did
+# ("aptbt-ctl --json tracker", kept whole in the log directory).
+trackers_report()
+{
+	local k h
+	for k in $SITES; do
+		h=$(node_of "$k")
+		ctl_on "$h" --json tracker >"$LOG/tracker-$h.json" 2>&1
+		$PY - "$LOG/tracker-$h.json" "$h" <<'EOF'
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except ValueError:
+    print("# tracker on %s: no answer" % sys.argv[2])
+    sys.exit(0)
+def find(d, key):
+    if isinstance(d, dict):
+        if key in d and not isinstance(d[key], (dict, list)):
+            return d[key]
+        for v in d.values():
+            r = find(v, key)
+            if r is not None:
+                return r
+    return None
+keys = ("swarms", "peers", "learned", "announces", "udp_requests",
+        "http_requests", "gossip_accepted", "gossip_forged",
+        "gossip_replayed", "rounds")
+print("# tracker on %s: " % sys.argv[2] + ", ".join(
+    "%s %s" % (k, find(doc, k)) for k in keys if find(doc, k) is not None))
+EOF
+	done
 }
 
 daemons_down()
@@ -470,6 +513,7 @@ daemons_down()
 	done
 	echo "# aptbt daemons: $from_mirrors bytes from the mirror (indexes" \
 	    "included), $from_peers from peers, $to_peers to peers"
+	[ "$TRACKER" = standin ] || trackers_report
 	for h in $HOSTS; do
 		daemon_down_on "$h"
 	done
