@@ -282,6 +282,19 @@ run_all()
 	    "$name" "$MBYTES" "$(ratio "$MBYTES" "$SET")" "$LBYTES" \
 	    "$(ratio "$LBYTES" "$SET")" $((x1 - x0)) $((mc1 - mc0)) "$oks" "$NHOSTS"
 	[ $((mc1 - mc0)) = 0 ] || bad "$name: multicast crossed the router"
+	# Which site took what from the mirror, and how many sites asked it
+	# for each package: where a surplus over the set comes from.
+	awk -v m="$mark" -v name="$name" -v n="$NSITES" 'NR > m && $3 ~ /\/pool\// {
+		split($1, ip, "."); by[ip[3]] += $NF
+		f = $3; if (!((f, ip[3]) in seen)) { seen[f, ip[3]] = 1; sites[f]++ }
+	    } END {
+		line = ""
+		for (k = 1; k <= n; k++) line = line sprintf(" site %d %d bytes;", k, by[k])
+		for (f in sites) hist[sites[f]]++
+		line = line " packages asked for by 1.." n " sites:"
+		for (k = 1; k <= n; k++) line = line " " hist[k] + 0
+		printf "%-6s from the mirror (nginx):%s\n", name, line
+	    }' "$REPO_NGINX/access.log"
 	eval "T_$name=$ELAPSED B_$name=$MBYTES L_$name=$LBYTES OK_$name=$oks"
 }
 
