@@ -9,7 +9,7 @@
 # mirror is reachable only across the router).  The router forwards no
 # multicast, so LSD finds only a site's own machines (tests/bench/
 # lib-sites.sh; a 10 ms delay is added where the kernel has netem).  The
-# mirror is nginx serving a signed repository of 44 packages, ~48 MiB.
+# mirror is nginx serving a signed repository of 44 packages, 55 MiB.
 # Two runs in one invocation, every machine starting "apt-get install
 # --download-only" of the whole set at the same moment:
 #
@@ -187,9 +187,9 @@ cat "$REPO_ROOT/pool/$REPO_COMP"/*.deb >/dev/null
 
 # update_all SCHEME: sources with SCHEME and "apt-get update" on every
 # machine (untimed, one after the other).  apt-get update says only "W:"
-# for an index it could not fetch: that is retried (a fresh apt-cacher-ng
-# answers its first requests for a new mirror with 500 at times), a few
-# times, then fatal.
+# for an index it could not fetch: that is retried a few times, then
+# fatal (apt-cacher-ng answers 500 while it waits for a name server, as
+# it did when the hosts had a default route into the router).
 update_all()
 {
 	local h i
