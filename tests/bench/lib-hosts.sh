@@ -28,6 +28,8 @@
 #   wait_daemon_peers HOST N SECS wait until HOST has N daemon peers
 #   now                           seconds since the epoch, with decimals
 #   ratio A B [DIGITS]            A / B
+#   acng_up HOST                  apt-cacher-ng on HOST:$ACNG_PORT (3142)
+#   acng_down HOST                stop it, print the bytes it cached
 #
 # Run by "make bench" (which sets top_srcdir and top_builddir) or by hand
 # from a build directory: sh /path/to/tests/bench/NAME.sh.
@@ -235,4 +237,48 @@ warm_pages()	# MIB
 {
 	dd if=/dev/zero of="$T/warm" bs=1M count="$1" status=none
 	rm -f "$T/warm"
+}
+
+# acng_up HOST: Debian's apt-cacher-ng on HOST's address, port
+# $ACNG_PORT (3142), in the foreground with a private configuration and
+# cache under $T/acng-HOST; sets $ACNG_PID_<HOST>.  acng_down HOST stops it
+# and prints the bytes in its cache.
+ACNG_PORT=3142
+acng_up()
+{
+	local h=$1 d=$T/acng-$1 ip i=0 pid
+	ip=$(ns_ip "$h")
+	mkdir -p "$d/conf" "$d/cache" "$d/log"
+	cat >"$d/conf/acng.conf" <<EOC
+CacheDir: $d/cache
+LogDir: $d/log
+SupportDir: /usr/lib/apt-cacher-ng
+Port: $ACNG_PORT
+BindAddress: $ip
+PidFile: $d/acng.pid
+ForeGround: 1
+ExThreshold: 4
+VerboseLog: 1
+EOC
+	ip netns exec "${NS_PREFIX}$h" apt-cacher-ng -c "$d/conf" \
+	    >"$LOG/acng-$h.out" 2>&1 &
+	pid=$!
+	track "$pid"
+	eval "ACNG_PID_$h=$pid"
+	until ns_exec "$h" curl -s -o /dev/null "http://$ip:$ACNG_PORT/acng-report.html"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] ||
+			fail "apt-cacher-ng on $h does not answer: $(tail -n 5 "$LOG/acng-$h.out")"
+		sleep 0.1
+	done
+}
+
+acng_down()
+{
+	local pid
+	eval "pid=\${ACNG_PID_$1:-}"
+	[ -n "$pid" ] || return 0
+	stop_wait "$pid" 5
+	du -sb "$T/acng-$1/cache" | awk -v h="$1" '{ print "# acng on " h ": " $1 " bytes in its cache" }'
+	eval "ACNG_PID_$1="
 }
