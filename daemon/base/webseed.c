@@ -36,7 +36,15 @@
 #define WS_MAX_MIRRORS		128
 #define WS_MAX_HOST_CONNS	6
 #define WS_CONNECT_TIMEOUT	15L	/* seconds */
-#define WS_STALL_TIME		30L	/* seconds under 1 byte/s */
+/*
+ * Seconds under 1 byte/s before a mirror transfer counts as stalled.  apt's
+ * http method (and a proxy client's) gives up after 30 s without a byte
+ * (Acquire::http::Timeout), so the daemon must see a silent mirror well
+ * before that, to take the rest from another source or end with a clean
+ * error while the client still waits: a stall and the one retry of a
+ * mirror that had made progress take 20 s.
+ */
+#define WS_STALL_TIME		10L
 #define WS_BACKOFF_MAX		300	/* seconds */
 #define WS_RATE_WINDOW_MS	1000
 
