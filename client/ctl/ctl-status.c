@@ -15,7 +15,7 @@ static const char *const status_int_keys[] = {
 	"uptime_s", "download_limit", "upload_limit", "files", "downloads",
 	"swarms", "peers", "daemons", "connections", "bytes_from_mirrors",
 	"bytes_from_peers", "bytes_to_peers", "bytes_from_cache",
-	"proxy_requests", "proxy_refused", "proxy_bytes",
+	"proxy_requests", "proxy_refused", "proxy_bytes", "proxy_silences",
 };
 
 static void
@@ -100,10 +100,12 @@ print_table(struct ctl_ctx *ctx)
 	    bytes(ctx, "bytes_from_peers", b2, sizeof(b2)),
 	    bytes(ctx, "bytes_to_peers", b3, sizeof(b3)),
 	    bytes(ctx, "bytes_from_cache", b4, sizeof(b4)));
-	printf("proxy:   %lld requests answered, %lld refused, %s sent\n",
+	printf("proxy:   %lld requests answered, %lld refused, %s sent, "
+	    "%lld broken off when no byte came\n",
 	    (long long)ctl_result_int(ctx, "proxy_requests"),
 	    (long long)ctl_result_int(ctx, "proxy_refused"),
-	    bytes(ctx, "proxy_bytes", b1, sizeof(b1)));
+	    bytes(ctx, "proxy_bytes", b1, sizeof(b1)),
+	    (long long)ctl_result_int(ctx, "proxy_silences"));
 }
 
 static int

@@ -48,6 +48,7 @@ static const struct {
 	{ "proxy_bytes", offsetof(struct daemon_state, proxy_bytes), false },
 	{ "proxy_refused", offsetof(struct daemon_state, proxy_refused), false },
 	{ "proxy_requests", offsetof(struct daemon_state, proxy_requests), false },
+	{ "proxy_silences", offsetof(struct daemon_state, proxy_silences), false },
 	{ "upload_limit", offsetof(struct daemon_state, upload_limit), false },
 };
 #define NFIELDS	(sizeof(state_fields) / sizeof(state_fields[0]))

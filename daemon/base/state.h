@@ -26,6 +26,7 @@ struct daemon_state {
 	uint64_t	proxy_requests;		/* answered by the apt proxy */
 	uint64_t	proxy_refused;		/* refused by its rules (4xx) */
 	uint64_t	proxy_bytes;		/* body bytes it sent */
+	uint64_t	proxy_silences;		/* bodies broken off, stalled */
 	time_t		started;		/* this run, clock_s(); not saved */
 	time_t		started_at;		/* the same, as a date to show */
 };

@@ -32,6 +32,7 @@ req_status(struct request *req)
 	benc_put_kv_int(b, "proxy_bytes", (int64_t)state.proxy_bytes);
 	benc_put_kv_int(b, "proxy_refused", (int64_t)state.proxy_refused);
 	benc_put_kv_int(b, "proxy_requests", (int64_t)state.proxy_requests);
+	benc_put_kv_int(b, "proxy_silences", (int64_t)state.proxy_silences);
 	benc_put_kv_str(b, "share", r.share);
 	benc_put_kv_int(b, "swarms", r.swarms);
 	benc_put_kv_int(b, "upload_limit", (int64_t)r.upload_limit);

@@ -49,6 +49,7 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
+#include "common/clock.h"
 #include "common/httphead.h"
 #include "common/log.h"
 #include "common/netaddr.h"
@@ -108,11 +109,13 @@ struct preq {
 	char			 if_range[64];
 	uint64_t		 have;		/* verified prefix */
 	uint64_t		 off;		/* next byte to send */
+	uint64_t		 out_ms;	/* clock_ms() of the last bytes out */
 };
 
 static struct {
 	struct evhttp		*http;
 	struct evhttp_bound_socket *bound;
+	struct event		*silence;	/* PROXY_SILENCE_MS checks */
 	struct pconnq		 conns;
 	unsigned		 nconns;
 	unsigned		 nreqs;
@@ -209,6 +212,14 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		abandon(take_ahead(pc));
 	if (pc->cur != NULL) {
 		log_debug("proxy %s: client left", pc->cur->url);
+		/*
+		 * evhttp detaches a request whose reply was not ended when its
+		 * client leaves and leaves freeing it to us; one still attached
+		 * (evhttp_free at shutdown) is freed by evhttp.
+		 */
+		if (pc->cur->req != NULL &&
+		    evhttp_request_get_connection(pc->cur->req) == NULL)
+			evhttp_request_free(pc->cur->req);
 		pc->cur->pc = NULL;
 		pc->cur->req = NULL;
 		maybe_free(pc->cur);
@@ -407,6 +418,7 @@ pump(struct preq *p)
 		}
 		evbuffer_file_segment_free(seg);	/* b holds it */
 		p->off += n;
+		p->out_ms = clock_ms();
 		state.proxy_bytes += n;
 		state_dirty();
 		p->writing = true;
@@ -468,6 +480,7 @@ send_headers(struct preq *p)
 	}
 	evhttp_send_reply_start(p->req, code, status_phrase(code));
 	p->started = true;
+	p->out_ms = clock_ms();
 }
 
 /* The whole file is there and, if it teaches the chain, learnt from. */
@@ -967,6 +980,39 @@ handle(struct evhttp_request *req, void *arg)
 		refuse(req, rc, why);
 }
 
+/*
+ * A body that stopped flowing: apt gives up on a connection that brought
+ * no byte for 30 s (Acquire::http::Timeout) and reports a timeout, as if
+ * the proxy hung.  Before that, the reply is broken off, a clean error
+ * apt retries at once; the fetch goes on into the cache, so the retry
+ * takes what arrived meanwhile, from any source.
+ */
+static void
+silence_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn	*pc, *next;
+	struct preq	*p;
+	uint64_t	 now = clock_ms();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (pc = TAILQ_FIRST(&px.conns); pc != NULL; pc = next) {
+		next = TAILQ_NEXT(pc, entry);
+		p = pc->cur;
+		if (p == NULL || p->req == NULL || !p->started || p->final ||
+		    p->writing || now - p->out_ms < PROXY_SILENCE_MS)
+			continue;
+		log_info("proxy %s: no byte for the client in %u s: broken "
+		    "off (%llu of %lld bytes sent)", p->url,
+		    PROXY_SILENCE_MS / 1000, (unsigned long long)p->off,
+		    (long long)p->size);
+		state.proxy_silences++;
+		state_dirty();
+		abort_response(p);
+	}
+}
+
 static void
 restore_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -977,6 +1023,7 @@ int
 proxy_init(struct event_base *base)
 {
 	static const struct timeval now = { 0, 0 };
+	static const struct timeval tick = { 1, 0 };
 	struct netaddr	a;
 	char		host[NETADDR_STRLEN];
 	const char	*l = conf.proxy_listen;
@@ -1006,6 +1053,12 @@ proxy_init(struct event_base *base)
 		px.http = NULL;
 		return errno != 0 ? -errno : -EADDRINUSE;
 	}
+	if ((px.silence = event_new(base, -1, EV_PERSIST, silence_cb,
+	    NULL)) == NULL || event_add(px.silence, &tick) == -1) {
+		evhttp_free(px.http);
+		px.http = NULL;
+		return -ENOMEM;
+	}
 	log_info("apt proxy listening on %s", l);
 	/* Once the loop runs, so are the workers and the cache. */
 	event_base_once(base, -1, EV_TIMEOUT, restore_cb, NULL, &now);
@@ -1019,10 +1072,17 @@ proxy_shutdown(void)
 
 	if (px.http == NULL)
 		return;
+	if (px.silence != NULL) {
+		event_free(px.silence);
+		px.silence = NULL;
+	}
 	/* evhttp_free frees every connection; each closecb detaches. */
 	evhttp_free(px.http);
 	px.http = NULL;
-	while ((pc = TAILQ_FIRST(&px.conns)) != NULL)
+	while ((pc = TAILQ_FIRST(&px.conns)) != NULL) {
+		if (pc->cur != NULL)
+			pc->cur->req = NULL;	/* freed with its connection */
 		conn_closed(pc->evcon, pc);
+	}
 	trust_shutdown();
 }

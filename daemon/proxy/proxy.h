@@ -33,6 +33,8 @@ struct event_base;
 #define PROXY_HEADERS_MAX	8192
 #define PROXY_TIMEOUT_S		60
 #define PROXY_CHUNK		(256 * 1024)	/* bytes queued per client */
+/* A body with no byte out for this long is broken off (apt: 30 s). */
+#define PROXY_SILENCE_MS	20000
 /*
  * Pipelined requests fetched early, per connection.  More is not faster:
  * eight machines fetching the same set through a thin mirror link took
