@@ -13,6 +13,9 @@
 #   /endlesscl/F  the same with the Content-Length of F (or its range): a liar
 #   /slow/F     F at 16 KiB/s
 #   /stall/F    the headers, then nothing until the client leaves
+# With BAD_MIRROR_STALL=TEXT in the environment, a /good/ file whose name
+# contains TEXT is sent up to the middle of the file (whatever range was
+# asked for), then nothing until the client leaves (mode "midstall").
 # Every request is logged to standard output: MODE PATH RANGE BYTES_SENT.
 import http.server
 import os
@@ -65,7 +68,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if mode in ("good", "wrong"):
+            stall = os.environ.get("BAD_MIRROR_STALL")
+            if mode == "good" and stall and stall in name:
+                # Silent from the middle of the file on, whatever the range.
+                mode = "midstall"
+                keep = max(0, min(len(body), len(data) // 2 - start))
+                self.wfile.write(body[:keep])
+                self.wfile.flush()
+                sent = keep
+                print(mode, name, rng or "-", "stalling", flush=True)
+                while self.rfile.read(1):
+                    pass
+                self.close_connection = True
+            elif mode in ("good", "wrong"):
                 self.wfile.write(body)
                 sent = len(body)
             elif mode == "short":
