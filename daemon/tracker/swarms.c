@@ -43,6 +43,8 @@ struct swarms {
 	uint64_t	 rng;
 	swarms_observer	*observer;
 	void		*observer_arg;
+	/* The swarm looked up last: an announce asks for it three times. */
+	struct swarm	*last;
 };
 
 static bool
@@ -83,7 +85,11 @@ e_to_peer(const uint8_t *e, int f, struct swarms_peer *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->family = f ? 6 : 4;
-	memcpy(p->addr, e, alen[f]);
+	/* Constant sizes: the copy is a move or two, not a call. */
+	if (f)
+		memcpy(p->addr, e, 16);
+	else
+		memcpy(p->addr, e, 4);
 	p->port = (uint16_t)(e[alen[f]] << 8 | e[alen[f] + 1]);
 	p->seed = (e[klen[f]] & F_SEED) != 0;
 }
@@ -91,7 +97,10 @@ e_to_peer(const uint8_t *e, int f, struct swarms_peer *p)
 static void
 peer_key(const struct swarms_peer *p, int f, uint8_t *key)
 {
-	memcpy(key, p->addr, alen[f]);
+	if (f)
+		memcpy(key, p->addr, 16);
+	else
+		memcpy(key, p->addr, 4);
 	key[alen[f]] = (uint8_t)(p->port >> 8);
 	key[alen[f] + 1] = (uint8_t)p->port;
 }
@@ -110,6 +119,18 @@ static size_t
 rng_below(struct swarms *s, size_t bound)
 {
 	return (size_t)(((rng_next(s) >> 32) * (uint64_t)bound) >> 32);
+}
+
+static struct swarm *
+get(struct swarms *s, const uint8_t *ih)
+{
+	struct swarm	*sw;
+
+	if (s->last != NULL && memcmp(s->last->ih, ih, SWARMS_IH_LEN) == 0)
+		return s->last;
+	if ((sw = shamap_get(&s->map, ih)) != NULL)
+		s->last = sw;
+	return sw;
 }
 
 static size_t
@@ -141,6 +162,8 @@ swarm_free(struct swarms *s, struct swarm *sw)
 {
 	int	f;
 
+	if (s->last == sw)
+		s->last = NULL;
 	for (f = 0; f < 2; f++) {
 		s->mem_lists -= (size_t)sw->cap[f] * elen[f];
 		free(sw->v[f]);
@@ -196,15 +219,31 @@ resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 }
 
 /* Binary search: true and *pos when key is there, else where it goes. */
+/* An IPv4 key (6 bytes) as a number that orders as memcmp does. */
+static uint64_t
+key4(const uint8_t *k)
+{
+	return (uint64_t)k[0] << 40 | (uint64_t)k[1] << 32 |
+	    (uint64_t)k[2] << 24 | (uint64_t)k[3] << 16 | (uint64_t)k[4] << 8 |
+	    k[5];
+}
+
 static bool
 find(const struct swarm *sw, int f, const uint8_t *key, size_t *pos)
 {
-	size_t	lo = 0, hi = sw->n[f], mid;
-	int	c;
+	size_t		lo = 0, hi = sw->n[f], mid;
+	uint64_t	x, y = f ? 0 : key4(key);
+	int		c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = memcmp(entry(sw, f, mid), key, klen[f]);
+		/* IPv4's keys compare as numbers, without a call. */
+		if (f) {
+			c = memcmp(entry(sw, f, mid), key, klen[1]);
+		} else {
+			x = key4(entry(sw, 0, mid));
+			c = (x > y) - (x < y);
+		}
 		if (c == 0) {
 			*pos = mid;
 			return true;
@@ -307,7 +346,7 @@ stop(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
 	size_t		 pos;
 	uint8_t		 fl;
 
-	if ((sw = shamap_get(&s->map, ih)) == NULL || !find(sw, f, key, &pos))
+	if ((sw = get(s, ih)) == NULL || !find(sw, f, key, &pos))
 		return SWARMS_NONE;
 	fl = *e_flags(entry(sw, f, pos), f);
 	/* Another node cannot take away a peer that announced here. */
@@ -364,7 +403,7 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		expires = now + s->ttl;
 	nfl = (p->seed ? F_SEED : 0) | (origin != SWARMS_LOCAL ? F_LEARNED : 0) |
 	    (origin == SWARMS_FOREIGN ? F_FOREIGN : 0);
-	if ((sw = shamap_get(&s->map, ih)) == NULL &&
+	if ((sw = get(s, ih)) == NULL &&
 	    (sw = swarm_new(s, ih, f)) == NULL) {
 		s->refused++;
 		return -ENOSPC;
@@ -407,34 +446,88 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	return SWARMS_ADDED;
 }
 
+static uint32_t
+load32(const uint8_t *p)
+{
+	uint32_t	x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+static uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t	x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/*
+ * The asker, as select compares it to every entry: masks taken from
+ * bytes in memory order, so the integer compares need no byte swap.
+ */
+struct near {
+	uint64_t	 addr, m_near, m_mid;
+	bool		 same_family;
+	uint8_t		 self[18];
+};
+
+static void
+near_of(struct near *nr, const struct swarms_peer *asker, int f)
+{
+	static const uint8_t	ones[8] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+				    0xff, 0xff, 0xff };
+	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+	uint8_t			m[8] = { 0 };
+
+	memset(nr, 0, sizeof(*nr));
+	nr->same_family = asker->family == (f ? 6 : 4);
+	if (!nr->same_family)
+		return;
+	peer_key(asker, f, nr->self);
+	nr->addr = f ? load64(asker->addr) : load32(asker->addr);
+	memcpy(m, ones, near[f]);
+	nr->m_near = load64(m);
+	memset(m, 0, sizeof(m));
+	memcpy(m, ones, mid[f]);
+	nr->m_mid = load64(m);
+}
+
 /* 0: same /24 or /64; 1: same /16 or /48; 2: the rest. */
 static int
-group(const struct swarms_peer *asker, int f, const uint8_t *e)
+group(const struct near *nr, int f, const uint8_t *e)
 {
-	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+	uint64_t	x;
 
-	if (asker->family != (f ? 6 : 4))
+	if (!nr->same_family)
 		return 2;
-	if (memcmp(asker->addr, e, near[f]) == 0)
+	x = (f ? load64(e) : load32(e)) ^ nr->addr;
+	if ((x & nr->m_near) == 0)
 		return 0;
-	if (memcmp(asker->addr, e, mid[f]) == 0)
+	if ((x & nr->m_mid) == 0)
 		return 1;
 	return 2;
 }
 
-static void
-shuffle(struct swarms *s, struct swarms_peer *v, size_t n)
+static bool
+is_self(const struct near *nr, int f, const uint8_t *e)
 {
-	struct swarms_peer	t;
-	size_t			i, j;
-
-	for (i = n; i > 1; i--) {
-		j = rng_below(s, i);
-		t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
+	if (!nr->same_family)
+		return false;
+	if (f == 0)
+		return load32(e) == load32(nr->self) && e[4] == nr->self[4] &&
+		    e[5] == nr->self[5];
+	return memcmp(e, nr->self, klen[1]) == 0;
 }
+
+/*
+ * Entry indexes sampled per group (the three of swarms_select's order,
+ * then the foreign peers): one pass over the swarm fills them all.
+ */
+#define GROUPS	4
+static uint32_t	 picked[GROUPS][SWARMS_SELECT_MAX];
 
 size_t
 swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
@@ -442,40 +535,54 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
     uint32_t now, struct swarms_peer *out)
 {
 	struct swarm	*sw;
-	uint8_t		 self[18], *e;
-	size_t		 got = 0, k, seen, i, j;
+	struct near	 nr;
+	uint8_t		*e;
+	size_t		 got = 0, seen[GROUPS] = { 0 }, i, j, k, t;
+	uint32_t	 x;
 	int		 f = family == 6, g;
-	bool		 same_family = asker->family == family;
 
-	if ((sw = shamap_get(&s->map, ih)) == NULL || numwant == 0)
+	if ((sw = get(s, ih)) == NULL || numwant == 0)
 		return 0;
-	if (same_family)
-		peer_key(asker, f, self);
+	if (numwant > SWARMS_SELECT_MAX)
+		numwant = SWARMS_SELECT_MAX;
+	near_of(&nr, asker, f);
 	/*
-	 * One pass per group, each a reservoir sample of what is left; peers
-	 * from other sites' trackers last, at most half the reply.
+	 * A reservoir sample of numwant per group; the reply then takes a
+	 * random part of each in turn, nearest group first, peers from
+	 * other sites' trackers last and at most half the reply.
 	 */
-	for (g = 0; g < 4 && got < numwant; g++) {
-		k = numwant - got;
-		if (g == 3 && k > (numwant + 1) / 2)
-			k = (numwant + 1) / 2;
-		seen = 0;
-		for (i = 0; i < sw->n[f]; i++) {
-			e = entry(sw, f, i);
-			if (expired(e_expires(e, f), now) ||
-			    (same_family && memcmp(e, self, klen[f]) == 0) ||
-			    (g < 3 ? (e[klen[f]] & F_FOREIGN) ||
-			    group(asker, f, e) != g : !(e[klen[f]] & F_FOREIGN)))
-				continue;
-			if (seen < k)
-				e_to_peer(e, f, &out[got + seen]);
-			else if ((j = rng_below(s, seen + 1)) < k)
-				e_to_peer(e, f, &out[got + j]);
-			seen++;
+	for (i = 0; i < sw->n[f]; i++) {
+		e = entry(sw, f, i);
+		if (expired(e_expires(e, f), now))
+			continue;
+		g = (e[klen[f]] & F_FOREIGN) ? 3 : group(&nr, f, e);
+		if (g != 1 && g != 2 && is_self(&nr, f, e))
+			continue;
+		if (seen[g] < numwant)
+			picked[g][seen[g]] = (uint32_t)i;
+		else if ((j = rng_below(s, seen[g] + 1)) < numwant)
+			picked[g][j] = (uint32_t)i;
+		seen[g]++;
+	}
+	for (g = 0; g < GROUPS; g++) {
+		if (seen[g] == 0)
+			continue;
+		if (got == numwant)
+			break;
+		k = seen[g] < numwant ? seen[g] : numwant;
+		t = numwant - got;
+		if (g == 3 && t > (numwant + 1) / 2)
+			t = (numwant + 1) / 2;
+		if (t > k)
+			t = k;
+		/* A partial Fisher-Yates: t of the k, in a random order. */
+		for (i = 0; i < t; i++) {
+			j = i + rng_below(s, k - i);
+			x = picked[g][j];
+			picked[g][j] = picked[g][i];
+			picked[g][i] = x;
+			e_to_peer(entry(sw, f, x), f, &out[got++]);
 		}
-		k = seen < k ? seen : k;
-		shuffle(s, out + got, k);
-		got += k;
 	}
 	return got;
 }
@@ -487,7 +594,7 @@ swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	struct swarm	*sw;
 
 	memset(c, 0, sizeof(*c));
-	if ((sw = shamap_get(&s->map, ih)) == NULL)
+	if ((sw = get(s, ih)) == NULL)
 		return false;
 	c->complete = sw->nseeds[0] + sw->nseeds[1];
 	c->incomplete = sw->n[0] + sw->n[1] - c->complete;

@@ -57,6 +57,8 @@
 #define SWARMS_IH_LEN		20
 /* What one IPv4 peer may cost at most, all structures counted. */
 #define SWARMS_PEER4_BUDGET	64
+/* The most peers one select returns (tracker_numwant_max's bound). */
+#define SWARMS_SELECT_MAX	1000
 
 struct swarms;
 
@@ -130,14 +132,15 @@ int		 swarms_announce(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 		    enum swarms_origin, uint32_t expires, uint32_t now);
 
 /*
- * Up to numwant peers of ih of the given family for asker, nearest
+ * Up to numwant (at most SWARMS_SELECT_MAX) peers of ih of the given family for asker, nearest
  * first: the same /24 (IPv4) or /64 (IPv6) as the asker, then the same
  * /16 or /48, then the rest; within a group a uniform random choice in a
  * random order.  Peers of origin SWARMS_FOREIGN come after all of those
  * and fill at most half of numwant (rounded up).  Never the asker itself
  * (same address and port), never an expired peer.  Seeds go to seeds
  * too: every aptbt daemon announces the daemons' presence key as a seed,
- * and they must find each other.
+ * and they must find each other.  One pass over the swarm, whatever the
+ * groups.
  */
 size_t		 swarms_select(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 		    const struct swarms_peer *asker, int family, size_t numwant,
