@@ -7,6 +7,7 @@
  * array, and the entry needs no pointer.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,14 +25,25 @@ static const size_t	 alen[2] = { 4, 16 };
 static const size_t	 klen[2] = { 6, 18 };
 static const size_t	 elen[2] = { 12, 24 };
 
-/* 64 bytes: the arrays of both families, their counts, the key. */
+/*
+ * 56 bytes (64 with malloc's header): the arrays of both families, their
+ * counts, the key.  A swarm of one IPv4 peer and no IPv6 array (most
+ * swarms of a tracker of one file per swarm) keeps that peer's entry in
+ * place of the two pointers ("inline"): no array, no allocation.
+ * Capacities are powers of two, kept as their log2 plus one (0: none).
+ */
 struct swarm {
-	uint8_t		*v[2];
-	uint32_t	 n[2], cap[2], nseeds[2];
+	union {
+		uint8_t	*v[2];
+		uint8_t	 one[16];	/* the IPv4 entry, when inline */
+	} u;
+	uint32_t	 n[2], nseeds;
 	uint32_t	 downloaded;
+	uint8_t		 capx[2];
+	bool		 inl;
 	uint8_t		 ih[SWARMS_IH_LEN];
 };
-_Static_assert(sizeof(struct swarm) == 64, "a swarm is 64 bytes");
+_Static_assert(sizeof(struct swarm) == 56, "a swarm is 56 bytes");
 
 struct swarms {
 	struct shamap	 map;
@@ -53,10 +65,31 @@ expired(uint32_t expires, uint32_t now)
 	return (int32_t)(expires - now) <= 0;
 }
 
-static uint8_t *
-entry(const struct swarm *sw, int f, size_t i)
+static uint32_t
+cap_of(const struct swarm *sw, int f)
 {
-	return sw->v[f] + i * elen[f];
+	return sw->capx[f] ? 1u << (sw->capx[f] - 1) : 0;
+}
+
+static uint8_t
+capx_of(uint32_t cap)
+{
+	return cap ? (uint8_t)(__builtin_ctz(cap) + 1) : 0;
+}
+
+/* Heap bytes of the arrays of a swarm with these capacities. */
+static size_t
+heap_of(uint32_t c4, uint32_t c6)
+{
+	if (c4 == 1 && c6 == 0)
+		return 0;
+	return (size_t)c4 * 12 + (size_t)c6 * 24;
+}
+
+static uint8_t *
+entry(struct swarm *sw, int f, size_t i)
+{
+	return (sw->inl ? sw->u.one : sw->u.v[f]) + i * elen[f];
 }
 
 static uint8_t *
@@ -147,7 +180,8 @@ swarms_new(uint32_t ttl, size_t max_memory)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if (shamap_init(&s->map, SWARMS_IH_LEN) != 0) {
+	if (shamap_init_in_value(&s->map, SWARMS_IH_LEN,
+	    offsetof(struct swarm, ih)) != 0) {
 		free(s);
 		return NULL;
 	}
@@ -164,10 +198,10 @@ swarm_free(struct swarms *s, struct swarm *sw)
 
 	if (s->last == sw)
 		s->last = NULL;
-	for (f = 0; f < 2; f++) {
-		s->mem_lists -= (size_t)sw->cap[f] * elen[f];
-		free(sw->v[f]);
-	}
+	s->mem_lists -= heap_of(cap_of(sw, 0), cap_of(sw, 1));
+	if (!sw->inl)
+		for (f = 0; f < 2; f++)
+			free(sw->u.v[f]);
 	free(sw);
 }
 
@@ -200,25 +234,58 @@ swarms_set_observer(struct swarms *s, swarms_observer *fn, void *arg)
 	s->observer_arg = arg;
 }
 
-/* Resize family f's array to cap entries; the bound was checked. */
+/*
+ * Resize family f's array to cap entries (a power of two or 0); the
+ * bound was checked.  A swarm goes inline when its capacities become one
+ * IPv4 entry and no IPv6, and leaves it when they change from that.
+ */
 static int
 resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 {
-	uint8_t	*v;
+	uint32_t	 c[2] = { cap_of(sw, 0), cap_of(sw, 1) };
+	size_t		 before = heap_of(c[0], c[1]);
+	uint8_t		*v, *v4 = NULL, *v6 = NULL, tmp[12];
 
-	if (cap == 0) {
-		free(sw->v[f]);
-		v = NULL;
-	} else if ((v = realloc(sw->v[f], (size_t)cap * elen[f])) == NULL)
-		return -ENOMEM;
-	s->mem_lists -= (size_t)sw->cap[f] * elen[f];
-	s->mem_lists += (size_t)cap * elen[f];
-	sw->v[f] = v;
-	sw->cap[f] = cap;
+	c[f] = cap;
+	if (c[0] == 1 && c[1] == 0) {
+		if (!sw->inl) {
+			if (sw->n[0] > 0)
+				memcpy(tmp, sw->u.v[0], sizeof(tmp));
+			free(sw->u.v[0]);
+			free(sw->u.v[1]);
+			memset(&sw->u, 0, sizeof(sw->u));
+			if (sw->n[0] > 0)
+				memcpy(sw->u.one, tmp, sizeof(tmp));
+			sw->inl = true;
+		}
+	} else if (sw->inl) {
+		if (c[0] > 0 && (v4 = malloc((size_t)c[0] * elen[0])) == NULL)
+			return -ENOMEM;
+		if (c[1] > 0 && (v6 = malloc((size_t)c[1] * elen[1])) == NULL) {
+			free(v4);
+			return -ENOMEM;
+		}
+		if (sw->n[0] > 0)
+			memcpy(v4, sw->u.one, elen[0]);
+		sw->u.v[0] = v4;
+		sw->u.v[1] = v6;
+		sw->inl = false;
+	} else {
+		if (cap == 0) {
+			free(sw->u.v[f]);
+			v = NULL;
+		} else if ((v = realloc(sw->u.v[f], (size_t)cap * elen[f])) ==
+		    NULL)
+			return -ENOMEM;
+		sw->u.v[f] = v;
+	}
+	s->mem_lists -= before;
+	s->mem_lists += heap_of(c[0], c[1]);
+	sw->capx[0] = capx_of(c[0]);
+	sw->capx[1] = capx_of(c[1]);
 	return 0;
 }
 
-/* Binary search: true and *pos when key is there, else where it goes. */
 /* An IPv4 key (6 bytes) as a number that orders as memcmp does. */
 static uint64_t
 key4(const uint8_t *k)
@@ -229,7 +296,7 @@ key4(const uint8_t *k)
 }
 
 static bool
-find(const struct swarm *sw, int f, const uint8_t *key, size_t *pos)
+find(struct swarm *sw, int f, const uint8_t *key, size_t *pos)
 {
 	size_t		lo = 0, hi = sw->n[f], mid;
 	uint64_t	x, y = f ? 0 : key4(key);
@@ -262,7 +329,7 @@ count(struct swarms *s, struct swarm *sw, int f, uint8_t flags, int d)
 {
 	s->npeers[f] += (size_t)d;
 	if (flags & F_SEED) {
-		sw->nseeds[f] += (uint32_t)d;
+		sw->nseeds += (uint32_t)d;
 		s->nseeds += (size_t)d;
 	}
 	if (flags & F_LEARNED)
@@ -277,8 +344,8 @@ remove_at(struct swarms *s, struct swarm *sw, int f, size_t i)
 	memmove(entry(sw, f, i), entry(sw, f, i + 1),
 	    (sw->n[f] - i - 1) * elen[f]);
 	sw->n[f]--;
-	if (sw->cap[f] > 4 && sw->n[f] <= sw->cap[f] / 4)
-		(void)resize(s, sw, f, sw->cap[f] / 2);
+	if (cap_of(sw, f) > 4 && sw->n[f] <= cap_of(sw, f) / 4)
+		(void)resize(s, sw, f, cap_of(sw, f) / 2);
 	else if (sw->n[f] == 0)
 		(void)resize(s, sw, f, 0);
 }
@@ -294,7 +361,7 @@ drop_if_empty(struct swarms *s, struct swarm *sw)
 
 /* The entry that expires first: the one the bound evicts. */
 static size_t
-oldest(const struct swarm *sw, int f)
+oldest(struct swarm *sw, int f)
 {
 	size_t		i, best = 0;
 	uint32_t	x, bx = e_expires(entry(sw, f, 0), f);
@@ -362,12 +429,14 @@ stop(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
 static int
 make_room(struct swarms *s, struct swarm *sw, int f, size_t *pos)
 {
-	uint32_t	cap = sw->cap[f] ? sw->cap[f] * 2 : 1;
-	size_t		i;
+	uint32_t	old = cap_of(sw, f), cap = old ? old * 2 : 1;
+	uint32_t	c[2] = { cap_of(sw, 0), cap_of(sw, 1) };
+	size_t		i, before = heap_of(c[0], c[1]);
 
-	if (sw->n[f] < sw->cap[f])
+	if (sw->n[f] < old)
 		return 0;
-	if (mem_used(s) + (size_t)(cap - sw->cap[f]) * elen[f] <= s->mem_max)
+	c[f] = cap;
+	if (mem_used(s) + heap_of(c[0], c[1]) - before <= s->mem_max)
 		return resize(s, sw, f, cap);
 	if (sw->n[f] == 0)
 		return -ENOSPC;
@@ -596,7 +665,7 @@ swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	memset(c, 0, sizeof(*c));
 	if ((sw = get(s, ih)) == NULL)
 		return false;
-	c->complete = sw->nseeds[0] + sw->nseeds[1];
+	c->complete = sw->nseeds;
 	c->incomplete = sw->n[0] + sw->n[1] - c->complete;
 	c->downloaded = sw->downloaded;
 	return true;
@@ -622,11 +691,11 @@ sweep(struct swarms *s, struct swarm *sw, int f, uint32_t now)
 	}
 	gone = sw->n[f] - kept;
 	sw->n[f] = (uint32_t)kept;
-	for (cap = sw->cap[f]; cap > 4 && kept <= cap / 4; cap /= 2)
+	for (cap = cap_of(sw, f); cap > 4 && kept <= cap / 4; cap /= 2)
 		;
 	if (kept == 0)
 		cap = 0;
-	if (cap != sw->cap[f])
+	if (cap != cap_of(sw, f))
 		(void)resize(s, sw, f, cap);
 	return gone;
 }
