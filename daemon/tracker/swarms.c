@@ -300,15 +300,16 @@ find(struct swarm *sw, int f, const uint8_t *key, size_t *pos)
 {
 	size_t		lo = 0, hi = sw->n[f], mid;
 	uint64_t	x, y = f ? 0 : key4(key);
+	uint8_t		*v = entry(sw, f, 0);
 	int		c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		/* IPv4's keys compare as numbers, without a call. */
 		if (f) {
-			c = memcmp(entry(sw, f, mid), key, klen[1]);
+			c = memcmp(v + mid * elen[1], key, klen[1]);
 		} else {
-			x = key4(entry(sw, 0, mid));
+			x = key4(v + mid * elen[0]);
 			c = (x > y) - (x < y);
 		}
 		if (c == 0) {
@@ -598,30 +599,29 @@ is_self(const struct near *nr, int f, const uint8_t *e)
 #define GROUPS	4
 static uint32_t	 picked[GROUPS][SWARMS_SELECT_MAX];
 
-size_t
-swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
-    const struct swarms_peer *asker, int family, size_t numwant,
-    uint32_t now, struct swarms_peer *out)
+static uint32_t	 chosen[SWARMS_SELECT_MAX];
+
+/*
+ * swarms_select's choice, as indexes of sw's entries of family f in
+ * chosen[] (numwant at most SWARMS_SELECT_MAX); returns how many.
+ */
+static size_t
+sample(struct swarms *s, struct swarm *sw, const struct swarms_peer *asker,
+    int f, size_t numwant, uint32_t now)
 {
-	struct swarm	*sw;
 	struct near	 nr;
 	uint8_t		*e;
-	size_t		 got = 0, seen[GROUPS] = { 0 }, i, j, k, t;
+	size_t		 got = 0, seen[GROUPS] = { 0 }, i, j, k, t, el = elen[f];
 	uint32_t	 x;
-	int		 f = family == 6, g;
+	int		 g;
 
-	if ((sw = get(s, ih)) == NULL || numwant == 0)
-		return 0;
-	if (numwant > SWARMS_SELECT_MAX)
-		numwant = SWARMS_SELECT_MAX;
 	near_of(&nr, asker, f);
 	/*
 	 * A reservoir sample of numwant per group; the reply then takes a
 	 * random part of each in turn, nearest group first, peers from
 	 * other sites' trackers last and at most half the reply.
 	 */
-	for (i = 0; i < sw->n[f]; i++) {
-		e = entry(sw, f, i);
+	for (i = 0, e = entry(sw, f, 0); i < sw->n[f]; i++, e += el) {
 		if (expired(e_expires(e, f), now))
 			continue;
 		g = (e[klen[f]] & F_FOREIGN) ? 3 : group(&nr, f, e);
@@ -650,10 +650,53 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 			x = picked[g][j];
 			picked[g][j] = picked[g][i];
 			picked[g][i] = x;
-			e_to_peer(entry(sw, f, x), f, &out[got++]);
+			chosen[got++] = x;
 		}
 	}
 	return got;
+}
+
+size_t
+swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    const struct swarms_peer *asker, int family, size_t numwant,
+    uint32_t now, struct swarms_peer *out)
+{
+	struct swarm	*sw;
+	size_t		 n, i;
+	int		 f = family == 6;
+
+	if ((sw = get(s, ih)) == NULL || numwant == 0)
+		return 0;
+	if (numwant > SWARMS_SELECT_MAX)
+		numwant = SWARMS_SELECT_MAX;
+	n = sample(s, sw, asker, f, numwant, now);
+	for (i = 0; i < n; i++)
+		e_to_peer(entry(sw, f, chosen[i]), f, &out[i]);
+	return n;
+}
+
+size_t
+swarms_select_compact(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    const struct swarms_peer *asker, int family, size_t numwant,
+    uint32_t now, uint8_t *out)
+{
+	struct swarm	*sw;
+	size_t		 n, i;
+	int		 f = family == 6;
+
+	if ((sw = get(s, ih)) == NULL || numwant == 0)
+		return 0;
+	if (numwant > SWARMS_SELECT_MAX)
+		numwant = SWARMS_SELECT_MAX;
+	n = sample(s, sw, asker, f, numwant, now);
+	/* An entry starts with the compact form: constant-size copies. */
+	if (f)
+		for (i = 0; i < n; i++)
+			memcpy(out + 18 * i, entry(sw, 1, chosen[i]), 18);
+	else
+		for (i = 0; i < n; i++)
+			memcpy(out + 6 * i, entry(sw, 0, chosen[i]), 6);
+	return n;
 }
 
 bool

@@ -43,6 +43,7 @@
  *				there), -EINVAL (family not 4 or 6, port 0),
  *				-ENOSPC (memory bound), -ENOMEM.
  *	swarms_select		peers written to out (at most numwant).
+ *	swarms_select_compact	the same.
  *	swarms_scrape		true when the swarm is known (counts set,
  *				else zero).
  *	swarms_expire		peers removed.
@@ -147,6 +148,16 @@ int		 swarms_announce(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 size_t		 swarms_select(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 		    const struct swarms_peer *asker, int family, size_t numwant,
 		    uint32_t now, struct swarms_peer *out);
+
+/*
+ * The same choice, written in compact form (BEP 23: address then port,
+ * network order; 6 bytes a peer for IPv4, 18 for IPv6) at out, which has
+ * room for numwant of them: a UDP reply takes it as it is.
+ */
+size_t		 swarms_select_compact(struct swarms *,
+		    const uint8_t ih[SWARMS_IH_LEN],
+		    const struct swarms_peer *asker, int family, size_t numwant,
+		    uint32_t now, uint8_t *out);
 
 /* Counts of ih; peers expired since the last swarms_expire still count. */
 bool		 swarms_scrape(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],

@@ -47,6 +47,7 @@ static struct {
 	struct iovec		iin[BATCH], iout[BATCH];
 	struct mmsghdr		rmsg[BATCH], smsg[BATCH];
 	unsigned int		nout;
+	uint32_t		mono;	/* trk_now(), read once a batch */
 } b;
 
 /* Queue a reply; len 0 is none. */
@@ -112,17 +113,16 @@ static void
 announce(const struct tudp_req *r, const struct sockaddr *sa,
     socklen_t salen)
 {
-	static struct swarms_peer	 peers[1000];
-	struct swarms_peer		 me;
-	struct swarms_counts		 c;
-	uint8_t				*out = out_buf();
-	size_t				 n, want;
-	int				 rc;
+	struct swarms_peer	 me;
+	struct swarms_counts	 c;
+	uint8_t			*out = out_buf();
+	size_t			 n, want, len, plen;
+	int			 rc;
 
 	if (!trk_peer_of(sa, r->port, r->left == 0, &me))
 		return;
 	rc = swarms_announce(trk.swarms, r->info_hash, &me, r->event,
-	    SWARMS_LOCAL, 0, trk_now());
+	    SWARMS_LOCAL, 0, b.mono);
 	if (rc == -ENOSPC) {
 		error_reply(r->tid, "tracker full", sa, salen);
 		return;
@@ -130,13 +130,16 @@ announce(const struct tudp_req *r, const struct sockaddr *sa,
 	trk.n.announces++;
 	want = trk_numwant(r->numwant);
 	/* The peers of the request's family that fit one datagram. */
-	if (want > (TUDP_MAX_PACKET - 20) / (me.family == 6 ? 18 : 6))
-		want = (TUDP_MAX_PACKET - 20) / (me.family == 6 ? 18 : 6);
-	n = r->event == TRK_EV_STOPPED ? 0 : swarms_select(trk.swarms,
-	    r->info_hash, &me, me.family, want, trk_now(), peers);
+	plen = me.family == 6 ? 18 : 6;
+	if (want > (TUDP_MAX_PACKET - 20) / plen)
+		want = (TUDP_MAX_PACKET - 20) / plen;
 	swarms_scrape(trk.swarms, r->info_hash, &c);
-	reply(out, tudp_put_announce(out, TUDP_MAX_PACKET, r->tid, trk.interval,
-	    c.incomplete, c.complete, peers, n), sa, salen);
+	/* The header, then the peers in compact form straight after it. */
+	len = tudp_put_announce(out, TUDP_MAX_PACKET, r->tid, trk.interval,
+	    c.incomplete, c.complete, NULL, 0);
+	n = r->event == TRK_EV_STOPPED ? 0 : swarms_select_compact(trk.swarms,
+	    r->info_hash, &me, me.family, want, b.mono, out + len);
+	reply(out, len + n * plen, sa, salen);
 }
 
 static void
@@ -225,6 +228,7 @@ readable(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, b.rmsg, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
+		b.mono = trk_now();
 		for (i = 0; i < n; i++) {
 			packet(b.in[i], b.rmsg[i].msg_len,
 			    (struct sockaddr *)&b.from[i],

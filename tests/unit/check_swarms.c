@@ -410,6 +410,42 @@ measure(uint32_t nswarms, uint32_t per, size_t budget)
 	swarms_free(s);
 }
 
+/*
+ * The compact choice: the same peers in BEP 23 form, nearest first, the
+ * asker left out; IPv4 6 bytes a peer, IPv6 18.
+ */
+START_TEST(test_compact)
+{
+	struct swarms		*s = swarms_new(TTL, MEG);
+	struct swarms_peer	 me = p4(10, 1, 2, 3, 7000, false);
+	uint8_t			 ih[20], out[18 * 4];
+	static const uint8_t	 near[6] = { 10, 1, 2, 9, 0x1a, 0xe1 };
+	static const uint8_t	 far[6] = { 192, 0, 2, 1, 0x1a, 0xe1 };
+	struct swarms_peer	 a6 = p6(1, 1, 1, 6881);
+	size_t			 n;
+
+	ih_of(ih, 7);
+	ck_assert_int_eq(ann(s, 7, me, TRK_EV_NONE, 1), SWARMS_ADDED);
+	ck_assert_int_eq(ann(s, 7, p4(192, 0, 2, 1, 6881, false), TRK_EV_NONE,
+	    1), SWARMS_ADDED);
+	ck_assert_int_eq(ann(s, 7, p4(10, 1, 2, 9, 6881, true), TRK_EV_NONE,
+	    1), SWARMS_ADDED);
+	ck_assert_int_eq(ann(s, 7, a6, TRK_EV_NONE, 1), SWARMS_ADDED);
+	n = swarms_select_compact(s, ih, &me, 4, 10, 2, out);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(out, near, 6);
+	ck_assert_mem_eq(out + 6, far, 6);
+	n = swarms_select_compact(s, ih, &me, 4, 1, 2, out);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(out, near, 6);
+	n = swarms_select_compact(s, ih, &me, 6, 10, 2, out);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(out, a6.addr, 16);
+	ck_assert_uint_eq(out[16] << 8 | out[17], 6881);
+	swarms_free(s);
+}
+END_TEST
+
 START_TEST(test_memory)
 {
 	measure(1000, 100, SWARMS_PEER4_BUDGET);
@@ -473,6 +509,7 @@ swarms_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_observer);
 	tcase_add_test(tc, test_foreign);
+	tcase_add_test(tc, test_compact);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 	return s;
