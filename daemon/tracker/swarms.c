@@ -41,6 +41,7 @@ struct swarm {
 	uint32_t	 downloaded;
 	uint8_t		 capx[2];
 	bool		 inl;
+	bool		 foreign;	/* has held a foreign peer */
 	uint8_t		 ih[SWARMS_IH_LEN];
 };
 _Static_assert(sizeof(struct swarm) == 56, "a swarm is 56 bytes");
@@ -480,6 +481,8 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	}
 	if (ev == TRK_EV_COMPLETED)
 		sw->downloaded++;
+	if (origin == SWARMS_FOREIGN)
+		sw->foreign = true;
 	if (find(sw, f, key, &pos)) {
 		e = entry(sw, f, pos);
 		fl = *e_flags(e, f);
@@ -605,6 +608,109 @@ static uint32_t	 chosen[SWARMS_SELECT_MAX];
  * swarms_select's choice, as indexes of sw's entries of family f in
  * chosen[] (numwant at most SWARMS_SELECT_MAX); returns how many.
  */
+/* The first entry of family f whose first p bytes are >= (or >) pre. */
+static size_t
+bound(struct swarm *sw, int f, const uint8_t *pre, size_t p, bool after)
+{
+	size_t	 lo = 0, hi = sw->n[f], mid;
+	uint8_t	*v = entry(sw, f, 0);
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(v + mid * elen[f], pre, p);
+		if (c < 0 || (after && c == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Up to t live entries, not the asker, of the indexes [a, b) and [c, d),
+ * a uniform choice in a random order, appended to chosen[] from got.
+ */
+static size_t
+take(struct swarms *s, struct swarm *sw, int f, const struct near *nr,
+    size_t a, size_t b, size_t c, size_t d, size_t t, uint32_t now,
+    size_t got, bool scan)
+{
+	size_t		 m = (b - a) + (d - c), seen = 0, i, j, k, r, tries, n0;
+	uint8_t		*e;
+	uint32_t	 x;
+
+	if (t == 0 || m == 0)
+		return got;
+	/* Few: a reservoir over all of them. */
+	if (scan || m <= 4 * t || t > 64) {
+		for (r = 0; r < m; r++) {
+			i = r < b - a ? a + r : c + (r - (b - a));
+			e = entry(sw, f, i);
+			if (expired(e_expires(e, f), now) || is_self(nr, f, e))
+				continue;
+			if (seen < t)
+				picked[0][seen] = (uint32_t)i;
+			else if ((j = rng_below(s, seen + 1)) < t)
+				picked[0][j] = (uint32_t)i;
+			seen++;
+		}
+		k = seen < t ? seen : t;
+		for (i = 0; i < k; i++) {
+			j = i + rng_below(s, k - i);
+			x = picked[0][j];
+			picked[0][j] = picked[0][i];
+			picked[0][i] = x;
+			chosen[got++] = x;
+		}
+		return got;
+	}
+	/*
+	 * Many: draw indexes at random, skipping the dead, the asker and
+	 * those drawn already (a uniform choice all the same); too many
+	 * misses and the reservoir decides.
+	 */
+	n0 = got;
+	for (tries = 0; got - n0 < t && tries < 8 * t + 32; tries++) {
+		r = rng_below(s, m);
+		i = r < b - a ? a + r : c + (r - (b - a));
+		e = entry(sw, f, i);
+		if (expired(e_expires(e, f), now) || is_self(nr, f, e))
+			continue;
+		for (j = n0; j < got && chosen[j] != i; j++)
+			;
+		if (j == got)
+			chosen[got++] = (uint32_t)i;
+	}
+	if (got - n0 < t)
+		return take(s, sw, f, nr, a, b, c, d, t, now, n0, true);
+	return got;
+}
+
+/*
+ * sample() for a swarm without foreign peers and an asker of its family:
+ * the array is sorted by address, so the same /24 (/64) and the same
+ * /16 (/48) are ranges found by binary search, and no pass over the
+ * whole swarm is needed.
+ */
+static size_t
+sample_sorted(struct swarms *s, struct swarm *sw, const struct near *nr,
+    const struct swarms_peer *asker, int f, size_t numwant, uint32_t now)
+{
+	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+	size_t			a0, b0, a1, b1, n = sw->n[f], got;
+
+	a0 = bound(sw, f, asker->addr, near[f], false);
+	b0 = bound(sw, f, asker->addr, near[f], true);
+	a1 = bound(sw, f, asker->addr, mid[f], false);
+	b1 = bound(sw, f, asker->addr, mid[f], true);
+	got = take(s, sw, f, nr, a0, b0, b0, b0, numwant, now, 0, false);
+	got = take(s, sw, f, nr, a1, a0, b0, b1, numwant - got, now, got,
+	    false);
+	return take(s, sw, f, nr, 0, a1, b1, n, numwant - got, now, got,
+	    false);
+}
+
 static size_t
 sample(struct swarms *s, struct swarm *sw, const struct swarms_peer *asker,
     int f, size_t numwant, uint32_t now)
@@ -616,6 +722,8 @@ sample(struct swarms *s, struct swarm *sw, const struct swarms_peer *asker,
 	int		 g;
 
 	near_of(&nr, asker, f);
+	if (!sw->foreign && nr.same_family && sw->n[f] > 4 * numwant)
+		return sample_sorted(s, sw, &nr, asker, f, numwant, now);
 	/*
 	 * A reservoir sample of numwant per group; the reply then takes a
 	 * random part of each in turn, nearest group first, peers from

@@ -446,6 +446,59 @@ START_TEST(test_compact)
 }
 END_TEST
 
+/*
+ * A large swarm (the sorted ranges, random draws): the asker's /24
+ * first, then its /16, then the rest, never twice the same peer, never
+ * the asker, and every far peer drawn in the end.
+ */
+START_TEST(test_large)
+{
+	struct swarms		*s = swarms_new(TTL, MEG * 8);
+	struct swarms_peer	 me = p4(10, 1, 2, 3, 7000, false);
+	struct swarms_peer	 out[50];
+	uint8_t			 ih[20];
+	static uint32_t		 hits[400];
+	size_t			 n, i, j, r;
+
+	ih_of(ih, 9);
+	ck_assert_int_eq(ann(s, 9, me, TRK_EV_NONE, 1), SWARMS_ADDED);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(ann(s, 9, p4(10, 1, 2, (uint8_t)(10 + i),
+		    6881, false), TRK_EV_NONE, 1), SWARMS_ADDED);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(ann(s, 9, p4(10, 1, (uint8_t)(100 + i), 1,
+		    6881, false), TRK_EV_NONE, 1), SWARMS_ADDED);
+	for (i = 0; i < 400; i++)
+		ck_assert_int_eq(ann(s, 9, p4((uint8_t)(20 + i / 200),
+		    (uint8_t)(i % 200), 0, 1, 6881, false), TRK_EV_NONE, 1),
+		    SWARMS_ADDED);
+	n = swarms_select(s, ih, &me, 4, 50, 2, out);
+	ck_assert_uint_eq(n, 50);
+	for (i = 0; i < n; i++) {
+		ck_assert(!(out[i].addr[3] == 3 && out[i].port == 7000));
+		if (i < 5)
+			ck_assert(memcmp(out[i].addr, me.addr, 3) == 0);
+		else if (i < 25)
+			ck_assert(memcmp(out[i].addr, me.addr, 2) == 0 &&
+			    out[i].addr[2] != 2);
+		else
+			ck_assert_uint_ne(out[i].addr[0], 10);
+		for (j = 0; j < i; j++)
+			ck_assert(memcmp(out[i].addr, out[j].addr, 4) != 0);
+	}
+	for (r = 0; r < 2000; r++) {
+		n = swarms_select(s, ih, &me, 4, 30, 2, out);
+		ck_assert_uint_eq(n, 30);
+		for (i = 25; i < n; i++)
+			hits[(out[i].addr[0] - 20) * 200 + out[i].addr[1]]++;
+	}
+	/* 10,000 draws of 400: 25 each on average. */
+	for (i = 0; i < 400; i++)
+		ck_assert_uint_gt(hits[i], 0);
+	swarms_free(s);
+}
+END_TEST
+
 START_TEST(test_memory)
 {
 	measure(1000, 100, SWARMS_PEER4_BUDGET);
@@ -510,6 +563,7 @@ swarms_suite(void)
 	tcase_add_test(tc, test_observer);
 	tcase_add_test(tc, test_foreign);
 	tcase_add_test(tc, test_compact);
+	tcase_add_test(tc, test_large);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 	return s;
