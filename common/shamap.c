@@ -32,9 +32,12 @@ slot_val(const struct shamap *m, size_t i)
 	return (void **)(void *)(m->slots + i * m->slotlen);
 }
 
+/* The key of a slot holding an entry (not a marker). */
 static uint8_t *
 slot_key(const struct shamap *m, size_t i)
 {
+	if (m->in_value)
+		return (uint8_t *)*slot_val(m, i) + m->key_off;
 	return m->slots + i * m->slotlen + sizeof(void *);
 }
 
@@ -63,6 +66,19 @@ shamap_init(struct shamap *m, size_t keylen)
 	}
 	m->keylen = keylen;
 	m->slotlen = (sizeof(void *) + keylen + 7) & ~(size_t)7;
+	return 0;
+}
+
+int
+shamap_init_in_value(struct shamap *m, size_t keylen, size_t key_off)
+{
+	int	rc;
+
+	if ((rc = shamap_init(m, keylen)) != 0)
+		return rc;
+	m->in_value = true;
+	m->key_off = key_off;
+	m->slotlen = sizeof(void *);
 	return 0;
 }
 
@@ -170,7 +186,8 @@ rebuild(struct shamap *m)
 			continue;
 		at = lookup(&n, slot_key(m, i), &found);
 		*slot_val(&n, at) = v;
-		memcpy(slot_key(&n, at), slot_key(m, i), m->keylen);
+		if (!m->in_value)
+			memcpy(slot_key(&n, at), slot_key(m, i), m->keylen);
 		n.count++;
 		n.used++;
 	}
@@ -204,7 +221,8 @@ shamap_put(struct shamap *m, const uint8_t *key, void *val)
 	if (*slot_val(m, i) == NULL)
 		m->used++;
 	*slot_val(m, i) = val;
-	memcpy(slot_key(m, i), key, m->keylen);
+	if (!m->in_value)
+		memcpy(slot_key(m, i), key, m->keylen);
 	m->count++;
 	return 0;
 }

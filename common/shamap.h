@@ -20,7 +20,8 @@
  * map's sake.
  *
  * Memory: a slot is the key plus a pointer, rounded up to 8 bytes (40
- * bytes for a SHA-256, 32 for a swarm key).  Slots in use, removed ones
+ * bytes for a SHA-256, 32 for a swarm key), or the pointer alone for
+ * values that hold their own key (shamap_init_in_value).  Slots in use, removed ones
  * included, are at most 3/4 of the table, and a rebuild leaves at most
  * 3/8, so a live entry costs 1.33 to 2.67 slots: 53 to 107 bytes for a
  * SHA-256.  Removal leaves a marker; the table is rebuilt (and may shrink)
@@ -45,6 +46,8 @@ struct shamap {
 	size_t		 count;		/* entries */
 	size_t		 used;		/* entries and removal markers */
 	uint64_t	 probes;	/* slots lookups looked at, in all */
+	bool		 in_value;	/* keys live in the values */
+	size_t		 key_off;	/* where, when they do */
 };
 
 /*
@@ -53,6 +56,13 @@ struct shamap {
  * cannot start.
  */
 int	 shamap_init(struct shamap *, size_t keylen);
+/*
+ * The same, for values that hold their own key key_off bytes in: a slot
+ * is then the pointer alone (8 bytes), and a lookup reads the key from
+ * the value.  A value's key must not change while it is in the map, and
+ * shamap_put must be given that same key.  Same returns.
+ */
+int	 shamap_init_in_value(struct shamap *, size_t keylen, size_t key_off);
 /*
  * Drop every entry and free the table, not the values (iterate first when
  * the map owns them); the map stays usable, empty.

@@ -8,20 +8,31 @@
 
 #include "daemon/tracker/connid.h"
 
+_Static_assert(crypto_shorthash_KEYBYTES <= CONNID_KEY_LEN,
+    "the MAC key is part of the connection-id key");
+_Static_assert(crypto_shorthash_BYTES == 8, "a connection id is 8 bytes");
+
+static bool
+is_big_endian(void)
+{
+	return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+}
+
 static uint64_t
 mac(const uint8_t *key, const uint8_t addr[16], uint64_t window)
 {
-	uint8_t		msg[24], out[crypto_generichash_BYTES_MIN];
-	uint64_t	cid = 0;
-	int		i;
+	uint8_t		msg[24], out[crypto_shorthash_BYTES];
+	uint64_t	cid, w = window;
 
-	for (i = 0; i < 8; i++)
-		msg[i] = (uint8_t)(window >> (56 - 8 * i));
+	/* Both in a fixed byte order, so every node computes the same id. */
+	if (!is_big_endian())
+		w = __builtin_bswap64(w);
+	memcpy(msg, &w, 8);
 	memcpy(msg + 8, addr, 16);
-	crypto_generichash(out, sizeof(out), msg, sizeof(msg), key,
-	    CONNID_KEY_LEN);
-	for (i = 0; i < 8; i++)
-		cid = cid << 8 | out[i];
+	crypto_shorthash(out, msg, sizeof(msg), key);
+	memcpy(&cid, out, 8);
+	if (!is_big_endian())
+		cid = __builtin_bswap64(cid);
 	/* Never BEP 15's magic: a connect and an announce stay apart. */
 	return cid == 0x41727101980ULL ? cid + 1 : cid;
 }

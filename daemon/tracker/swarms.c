@@ -7,6 +7,7 @@
  * array, and the entry needs no pointer.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,14 +25,26 @@ static const size_t	 alen[2] = { 4, 16 };
 static const size_t	 klen[2] = { 6, 18 };
 static const size_t	 elen[2] = { 12, 24 };
 
-/* 64 bytes: the arrays of both families, their counts, the key. */
+/*
+ * 56 bytes (64 with malloc's header): the arrays of both families, their
+ * counts, the key.  A swarm of one IPv4 peer and no IPv6 array (most
+ * swarms of a tracker of one file per swarm) keeps that peer's entry in
+ * place of the two pointers ("inline"): no array, no allocation.
+ * Capacities are powers of two, kept as their log2 plus one (0: none).
+ */
 struct swarm {
-	uint8_t		*v[2];
-	uint32_t	 n[2], cap[2], nseeds[2];
+	union {
+		uint8_t	*v[2];
+		uint8_t	 one[16];	/* the IPv4 entry, when inline */
+	} u;
+	uint32_t	 n[2], nseeds;
 	uint32_t	 downloaded;
+	uint8_t		 capx[2];
+	bool		 inl;
+	bool		 foreign;	/* has held a foreign peer */
 	uint8_t		 ih[SWARMS_IH_LEN];
 };
-_Static_assert(sizeof(struct swarm) == 64, "a swarm is 64 bytes");
+_Static_assert(sizeof(struct swarm) == 56, "a swarm is 56 bytes");
 
 struct swarms {
 	struct shamap	 map;
@@ -43,6 +56,8 @@ struct swarms {
 	uint64_t	 rng;
 	swarms_observer	*observer;
 	void		*observer_arg;
+	/* The swarm looked up last: an announce asks for it three times. */
+	struct swarm	*last;
 };
 
 static bool
@@ -51,10 +66,31 @@ expired(uint32_t expires, uint32_t now)
 	return (int32_t)(expires - now) <= 0;
 }
 
-static uint8_t *
-entry(const struct swarm *sw, int f, size_t i)
+static uint32_t
+cap_of(const struct swarm *sw, int f)
 {
-	return sw->v[f] + i * elen[f];
+	return sw->capx[f] ? 1u << (sw->capx[f] - 1) : 0;
+}
+
+static uint8_t
+capx_of(uint32_t cap)
+{
+	return cap ? (uint8_t)(__builtin_ctz(cap) + 1) : 0;
+}
+
+/* Heap bytes of the arrays of a swarm with these capacities. */
+static size_t
+heap_of(uint32_t c4, uint32_t c6)
+{
+	if (c4 == 1 && c6 == 0)
+		return 0;
+	return (size_t)c4 * 12 + (size_t)c6 * 24;
+}
+
+static uint8_t *
+entry(struct swarm *sw, int f, size_t i)
+{
+	return (sw->inl ? sw->u.one : sw->u.v[f]) + i * elen[f];
 }
 
 static uint8_t *
@@ -83,7 +119,11 @@ e_to_peer(const uint8_t *e, int f, struct swarms_peer *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->family = f ? 6 : 4;
-	memcpy(p->addr, e, alen[f]);
+	/* Constant sizes: the copy is a move or two, not a call. */
+	if (f)
+		memcpy(p->addr, e, 16);
+	else
+		memcpy(p->addr, e, 4);
 	p->port = (uint16_t)(e[alen[f]] << 8 | e[alen[f] + 1]);
 	p->seed = (e[klen[f]] & F_SEED) != 0;
 }
@@ -91,7 +131,10 @@ e_to_peer(const uint8_t *e, int f, struct swarms_peer *p)
 static void
 peer_key(const struct swarms_peer *p, int f, uint8_t *key)
 {
-	memcpy(key, p->addr, alen[f]);
+	if (f)
+		memcpy(key, p->addr, 16);
+	else
+		memcpy(key, p->addr, 4);
 	key[alen[f]] = (uint8_t)(p->port >> 8);
 	key[alen[f] + 1] = (uint8_t)p->port;
 }
@@ -112,6 +155,18 @@ rng_below(struct swarms *s, size_t bound)
 	return (size_t)(((rng_next(s) >> 32) * (uint64_t)bound) >> 32);
 }
 
+static struct swarm *
+get(struct swarms *s, const uint8_t *ih)
+{
+	struct swarm	*sw;
+
+	if (s->last != NULL && memcmp(s->last->ih, ih, SWARMS_IH_LEN) == 0)
+		return s->last;
+	if ((sw = shamap_get(&s->map, ih)) != NULL)
+		s->last = sw;
+	return sw;
+}
+
 static size_t
 mem_used(const struct swarms *s)
 {
@@ -126,7 +181,8 @@ swarms_new(uint32_t ttl, size_t max_memory)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if (shamap_init(&s->map, SWARMS_IH_LEN) != 0) {
+	if (shamap_init_in_value(&s->map, SWARMS_IH_LEN,
+	    offsetof(struct swarm, ih)) != 0) {
 		free(s);
 		return NULL;
 	}
@@ -141,10 +197,12 @@ swarm_free(struct swarms *s, struct swarm *sw)
 {
 	int	f;
 
-	for (f = 0; f < 2; f++) {
-		s->mem_lists -= (size_t)sw->cap[f] * elen[f];
-		free(sw->v[f]);
-	}
+	if (s->last == sw)
+		s->last = NULL;
+	s->mem_lists -= heap_of(cap_of(sw, 0), cap_of(sw, 1));
+	if (!sw->inl)
+		for (f = 0; f < 2; f++)
+			free(sw->u.v[f]);
 	free(sw);
 }
 
@@ -177,34 +235,84 @@ swarms_set_observer(struct swarms *s, swarms_observer *fn, void *arg)
 	s->observer_arg = arg;
 }
 
-/* Resize family f's array to cap entries; the bound was checked. */
+/*
+ * Resize family f's array to cap entries (a power of two or 0); the
+ * bound was checked.  A swarm goes inline when its capacities become one
+ * IPv4 entry and no IPv6, and leaves it when they change from that.
+ */
 static int
 resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 {
-	uint8_t	*v;
+	uint32_t	 c[2] = { cap_of(sw, 0), cap_of(sw, 1) };
+	size_t		 before = heap_of(c[0], c[1]);
+	uint8_t		*v, *v4 = NULL, *v6 = NULL, tmp[12];
 
-	if (cap == 0) {
-		free(sw->v[f]);
-		v = NULL;
-	} else if ((v = realloc(sw->v[f], (size_t)cap * elen[f])) == NULL)
-		return -ENOMEM;
-	s->mem_lists -= (size_t)sw->cap[f] * elen[f];
-	s->mem_lists += (size_t)cap * elen[f];
-	sw->v[f] = v;
-	sw->cap[f] = cap;
+	c[f] = cap;
+	if (c[0] == 1 && c[1] == 0) {
+		if (!sw->inl) {
+			if (sw->n[0] > 0)
+				memcpy(tmp, sw->u.v[0], sizeof(tmp));
+			free(sw->u.v[0]);
+			free(sw->u.v[1]);
+			memset(&sw->u, 0, sizeof(sw->u));
+			if (sw->n[0] > 0)
+				memcpy(sw->u.one, tmp, sizeof(tmp));
+			sw->inl = true;
+		}
+	} else if (sw->inl) {
+		if (c[0] > 0 && (v4 = malloc((size_t)c[0] * elen[0])) == NULL)
+			return -ENOMEM;
+		if (c[1] > 0 && (v6 = malloc((size_t)c[1] * elen[1])) == NULL) {
+			free(v4);
+			return -ENOMEM;
+		}
+		if (sw->n[0] > 0)
+			memcpy(v4, sw->u.one, elen[0]);
+		sw->u.v[0] = v4;
+		sw->u.v[1] = v6;
+		sw->inl = false;
+	} else {
+		if (cap == 0) {
+			free(sw->u.v[f]);
+			v = NULL;
+		} else if ((v = realloc(sw->u.v[f], (size_t)cap * elen[f])) ==
+		    NULL)
+			return -ENOMEM;
+		sw->u.v[f] = v;
+	}
+	s->mem_lists -= before;
+	s->mem_lists += heap_of(c[0], c[1]);
+	sw->capx[0] = capx_of(c[0]);
+	sw->capx[1] = capx_of(c[1]);
 	return 0;
 }
 
-/* Binary search: true and *pos when key is there, else where it goes. */
-static bool
-find(const struct swarm *sw, int f, const uint8_t *key, size_t *pos)
+/* An IPv4 key (6 bytes) as a number that orders as memcmp does. */
+static uint64_t
+key4(const uint8_t *k)
 {
-	size_t	lo = 0, hi = sw->n[f], mid;
-	int	c;
+	return (uint64_t)k[0] << 40 | (uint64_t)k[1] << 32 |
+	    (uint64_t)k[2] << 24 | (uint64_t)k[3] << 16 | (uint64_t)k[4] << 8 |
+	    k[5];
+}
+
+static bool
+find(struct swarm *sw, int f, const uint8_t *key, size_t *pos)
+{
+	size_t		lo = 0, hi = sw->n[f], mid;
+	uint64_t	x, y = f ? 0 : key4(key);
+	uint8_t		*v = entry(sw, f, 0);
+	int		c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = memcmp(entry(sw, f, mid), key, klen[f]);
+		/* IPv4's keys compare as numbers, without a call. */
+		if (f) {
+			c = memcmp(v + mid * elen[1], key, klen[1]);
+		} else {
+			x = key4(v + mid * elen[0]);
+			c = (x > y) - (x < y);
+		}
 		if (c == 0) {
 			*pos = mid;
 			return true;
@@ -223,7 +331,7 @@ count(struct swarms *s, struct swarm *sw, int f, uint8_t flags, int d)
 {
 	s->npeers[f] += (size_t)d;
 	if (flags & F_SEED) {
-		sw->nseeds[f] += (uint32_t)d;
+		sw->nseeds += (uint32_t)d;
 		s->nseeds += (size_t)d;
 	}
 	if (flags & F_LEARNED)
@@ -238,8 +346,8 @@ remove_at(struct swarms *s, struct swarm *sw, int f, size_t i)
 	memmove(entry(sw, f, i), entry(sw, f, i + 1),
 	    (sw->n[f] - i - 1) * elen[f]);
 	sw->n[f]--;
-	if (sw->cap[f] > 4 && sw->n[f] <= sw->cap[f] / 4)
-		(void)resize(s, sw, f, sw->cap[f] / 2);
+	if (cap_of(sw, f) > 4 && sw->n[f] <= cap_of(sw, f) / 4)
+		(void)resize(s, sw, f, cap_of(sw, f) / 2);
 	else if (sw->n[f] == 0)
 		(void)resize(s, sw, f, 0);
 }
@@ -255,7 +363,7 @@ drop_if_empty(struct swarms *s, struct swarm *sw)
 
 /* The entry that expires first: the one the bound evicts. */
 static size_t
-oldest(const struct swarm *sw, int f)
+oldest(struct swarm *sw, int f)
 {
 	size_t		i, best = 0;
 	uint32_t	x, bx = e_expires(entry(sw, f, 0), f);
@@ -307,7 +415,7 @@ stop(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
 	size_t		 pos;
 	uint8_t		 fl;
 
-	if ((sw = shamap_get(&s->map, ih)) == NULL || !find(sw, f, key, &pos))
+	if ((sw = get(s, ih)) == NULL || !find(sw, f, key, &pos))
 		return SWARMS_NONE;
 	fl = *e_flags(entry(sw, f, pos), f);
 	/* Another node cannot take away a peer that announced here. */
@@ -323,12 +431,14 @@ stop(struct swarms *s, const uint8_t *ih, const struct swarms_peer *p,
 static int
 make_room(struct swarms *s, struct swarm *sw, int f, size_t *pos)
 {
-	uint32_t	cap = sw->cap[f] ? sw->cap[f] * 2 : 1;
-	size_t		i;
+	uint32_t	old = cap_of(sw, f), cap = old ? old * 2 : 1;
+	uint32_t	c[2] = { cap_of(sw, 0), cap_of(sw, 1) };
+	size_t		i, before = heap_of(c[0], c[1]);
 
-	if (sw->n[f] < sw->cap[f])
+	if (sw->n[f] < old)
 		return 0;
-	if (mem_used(s) + (size_t)(cap - sw->cap[f]) * elen[f] <= s->mem_max)
+	c[f] = cap;
+	if (mem_used(s) + heap_of(c[0], c[1]) - before <= s->mem_max)
 		return resize(s, sw, f, cap);
 	if (sw->n[f] == 0)
 		return -ENOSPC;
@@ -364,13 +474,15 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		expires = now + s->ttl;
 	nfl = (p->seed ? F_SEED : 0) | (origin != SWARMS_LOCAL ? F_LEARNED : 0) |
 	    (origin == SWARMS_FOREIGN ? F_FOREIGN : 0);
-	if ((sw = shamap_get(&s->map, ih)) == NULL &&
+	if ((sw = get(s, ih)) == NULL &&
 	    (sw = swarm_new(s, ih, f)) == NULL) {
 		s->refused++;
 		return -ENOSPC;
 	}
 	if (ev == TRK_EV_COMPLETED)
 		sw->downloaded++;
+	if (origin == SWARMS_FOREIGN)
+		sw->foreign = true;
 	if (find(sw, f, key, &pos)) {
 		e = entry(sw, f, pos);
 		fl = *e_flags(e, f);
@@ -407,33 +519,249 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	return SWARMS_ADDED;
 }
 
+static uint32_t
+load32(const uint8_t *p)
+{
+	uint32_t	x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+static uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t	x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/*
+ * The asker, as select compares it to every entry: masks taken from
+ * bytes in memory order, so the integer compares need no byte swap.
+ */
+struct near {
+	uint64_t	 addr, m_near, m_mid;
+	bool		 same_family;
+	uint8_t		 self[18];
+};
+
+static void
+near_of(struct near *nr, const struct swarms_peer *asker, int f)
+{
+	static const uint8_t	ones[8] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+				    0xff, 0xff, 0xff };
+	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+	uint8_t			m[8] = { 0 };
+
+	memset(nr, 0, sizeof(*nr));
+	nr->same_family = asker->family == (f ? 6 : 4);
+	if (!nr->same_family)
+		return;
+	peer_key(asker, f, nr->self);
+	nr->addr = f ? load64(asker->addr) : load32(asker->addr);
+	memcpy(m, ones, near[f]);
+	nr->m_near = load64(m);
+	memset(m, 0, sizeof(m));
+	memcpy(m, ones, mid[f]);
+	nr->m_mid = load64(m);
+}
+
 /* 0: same /24 or /64; 1: same /16 or /48; 2: the rest. */
 static int
-group(const struct swarms_peer *asker, int f, const uint8_t *e)
+group(const struct near *nr, int f, const uint8_t *e)
 {
-	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+	uint64_t	x;
 
-	if (asker->family != (f ? 6 : 4))
+	if (!nr->same_family)
 		return 2;
-	if (memcmp(asker->addr, e, near[f]) == 0)
+	x = (f ? load64(e) : load32(e)) ^ nr->addr;
+	if ((x & nr->m_near) == 0)
 		return 0;
-	if (memcmp(asker->addr, e, mid[f]) == 0)
+	if ((x & nr->m_mid) == 0)
 		return 1;
 	return 2;
 }
 
-static void
-shuffle(struct swarms *s, struct swarms_peer *v, size_t n)
+static bool
+is_self(const struct near *nr, int f, const uint8_t *e)
 {
-	struct swarms_peer	t;
-	size_t			i, j;
+	if (!nr->same_family)
+		return false;
+	if (f == 0)
+		return load32(e) == load32(nr->self) && e[4] == nr->self[4] &&
+		    e[5] == nr->self[5];
+	return memcmp(e, nr->self, klen[1]) == 0;
+}
 
-	for (i = n; i > 1; i--) {
-		j = rng_below(s, i);
-		t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
+/*
+ * Entry indexes sampled per group (the three of swarms_select's order,
+ * then the foreign peers): one pass over the swarm fills them all.
+ */
+#define GROUPS	4
+static uint32_t	 picked[GROUPS][SWARMS_SELECT_MAX];
+
+static uint32_t	 chosen[SWARMS_SELECT_MAX];
+
+/*
+ * swarms_select's choice, as indexes of sw's entries of family f in
+ * chosen[] (numwant at most SWARMS_SELECT_MAX); returns how many.
+ */
+/* The first entry of family f whose first p bytes are >= (or >) pre. */
+static size_t
+bound(struct swarm *sw, int f, const uint8_t *pre, size_t p, bool after)
+{
+	size_t	 lo = 0, hi = sw->n[f], mid;
+	uint8_t	*v = entry(sw, f, 0);
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(v + mid * elen[f], pre, p);
+		if (c < 0 || (after && c == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return lo;
+}
+
+/*
+ * Up to t live entries, not the asker, of the indexes [a, b) and [c, d),
+ * a uniform choice in a random order, appended to chosen[] from got.
+ */
+static size_t
+take(struct swarms *s, struct swarm *sw, int f, const struct near *nr,
+    size_t a, size_t b, size_t c, size_t d, size_t t, uint32_t now,
+    size_t got, bool scan)
+{
+	size_t		 m = (b - a) + (d - c), seen = 0, i, j, k, r, tries, n0;
+	uint8_t		*e;
+	uint32_t	 x;
+
+	if (t == 0 || m == 0)
+		return got;
+	/* Few: a reservoir over all of them. */
+	if (scan || m <= 4 * t || t > 64) {
+		for (r = 0; r < m; r++) {
+			i = r < b - a ? a + r : c + (r - (b - a));
+			e = entry(sw, f, i);
+			if (expired(e_expires(e, f), now) || is_self(nr, f, e))
+				continue;
+			if (seen < t)
+				picked[0][seen] = (uint32_t)i;
+			else if ((j = rng_below(s, seen + 1)) < t)
+				picked[0][j] = (uint32_t)i;
+			seen++;
+		}
+		k = seen < t ? seen : t;
+		for (i = 0; i < k; i++) {
+			j = i + rng_below(s, k - i);
+			x = picked[0][j];
+			picked[0][j] = picked[0][i];
+			picked[0][i] = x;
+			chosen[got++] = x;
+		}
+		return got;
+	}
+	/*
+	 * Many: draw indexes at random, skipping the dead, the asker and
+	 * those drawn already (a uniform choice all the same); too many
+	 * misses and the reservoir decides.
+	 */
+	n0 = got;
+	for (tries = 0; got - n0 < t && tries < 8 * t + 32; tries++) {
+		r = rng_below(s, m);
+		i = r < b - a ? a + r : c + (r - (b - a));
+		e = entry(sw, f, i);
+		if (expired(e_expires(e, f), now) || is_self(nr, f, e))
+			continue;
+		for (j = n0; j < got && chosen[j] != i; j++)
+			;
+		if (j == got)
+			chosen[got++] = (uint32_t)i;
+	}
+	if (got - n0 < t)
+		return take(s, sw, f, nr, a, b, c, d, t, now, n0, true);
+	return got;
+}
+
+/*
+ * sample() for a swarm without foreign peers and an asker of its family:
+ * the array is sorted by address, so the same /24 (/64) and the same
+ * /16 (/48) are ranges found by binary search, and no pass over the
+ * whole swarm is needed.
+ */
+static size_t
+sample_sorted(struct swarms *s, struct swarm *sw, const struct near *nr,
+    const struct swarms_peer *asker, int f, size_t numwant, uint32_t now)
+{
+	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
+	size_t			a0, b0, a1, b1, n = sw->n[f], got;
+
+	a0 = bound(sw, f, asker->addr, near[f], false);
+	b0 = bound(sw, f, asker->addr, near[f], true);
+	a1 = bound(sw, f, asker->addr, mid[f], false);
+	b1 = bound(sw, f, asker->addr, mid[f], true);
+	got = take(s, sw, f, nr, a0, b0, b0, b0, numwant, now, 0, false);
+	got = take(s, sw, f, nr, a1, a0, b0, b1, numwant - got, now, got,
+	    false);
+	return take(s, sw, f, nr, 0, a1, b1, n, numwant - got, now, got,
+	    false);
+}
+
+static size_t
+sample(struct swarms *s, struct swarm *sw, const struct swarms_peer *asker,
+    int f, size_t numwant, uint32_t now)
+{
+	struct near	 nr;
+	uint8_t		*e;
+	size_t		 got = 0, seen[GROUPS] = { 0 }, i, j, k, t, el = elen[f];
+	uint32_t	 x;
+	int		 g;
+
+	near_of(&nr, asker, f);
+	if (!sw->foreign && nr.same_family && sw->n[f] > 4 * numwant)
+		return sample_sorted(s, sw, &nr, asker, f, numwant, now);
+	/*
+	 * A reservoir sample of numwant per group; the reply then takes a
+	 * random part of each in turn, nearest group first, peers from
+	 * other sites' trackers last and at most half the reply.
+	 */
+	for (i = 0, e = entry(sw, f, 0); i < sw->n[f]; i++, e += el) {
+		if (expired(e_expires(e, f), now))
+			continue;
+		g = (e[klen[f]] & F_FOREIGN) ? 3 : group(&nr, f, e);
+		if (g != 1 && g != 2 && is_self(&nr, f, e))
+			continue;
+		if (seen[g] < numwant)
+			picked[g][seen[g]] = (uint32_t)i;
+		else if ((j = rng_below(s, seen[g] + 1)) < numwant)
+			picked[g][j] = (uint32_t)i;
+		seen[g]++;
+	}
+	for (g = 0; g < GROUPS; g++) {
+		if (seen[g] == 0)
+			continue;
+		if (got == numwant)
+			break;
+		k = seen[g] < numwant ? seen[g] : numwant;
+		t = numwant - got;
+		if (g == 3 && t > (numwant + 1) / 2)
+			t = (numwant + 1) / 2;
+		if (t > k)
+			t = k;
+		/* A partial Fisher-Yates: t of the k, in a random order. */
+		for (i = 0; i < t; i++) {
+			j = i + rng_below(s, k - i);
+			x = picked[g][j];
+			picked[g][j] = picked[g][i];
+			picked[g][i] = x;
+			chosen[got++] = x;
+		}
+	}
+	return got;
 }
 
 size_t
@@ -442,42 +770,41 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
     uint32_t now, struct swarms_peer *out)
 {
 	struct swarm	*sw;
-	uint8_t		 self[18], *e;
-	size_t		 got = 0, k, seen, i, j;
-	int		 f = family == 6, g;
-	bool		 same_family = asker->family == family;
+	size_t		 n, i;
+	int		 f = family == 6;
 
-	if ((sw = shamap_get(&s->map, ih)) == NULL || numwant == 0)
+	if ((sw = get(s, ih)) == NULL || numwant == 0)
 		return 0;
-	if (same_family)
-		peer_key(asker, f, self);
-	/*
-	 * One pass per group, each a reservoir sample of what is left; peers
-	 * from other sites' trackers last, at most half the reply.
-	 */
-	for (g = 0; g < 4 && got < numwant; g++) {
-		k = numwant - got;
-		if (g == 3 && k > (numwant + 1) / 2)
-			k = (numwant + 1) / 2;
-		seen = 0;
-		for (i = 0; i < sw->n[f]; i++) {
-			e = entry(sw, f, i);
-			if (expired(e_expires(e, f), now) ||
-			    (same_family && memcmp(e, self, klen[f]) == 0) ||
-			    (g < 3 ? (e[klen[f]] & F_FOREIGN) ||
-			    group(asker, f, e) != g : !(e[klen[f]] & F_FOREIGN)))
-				continue;
-			if (seen < k)
-				e_to_peer(e, f, &out[got + seen]);
-			else if ((j = rng_below(s, seen + 1)) < k)
-				e_to_peer(e, f, &out[got + j]);
-			seen++;
-		}
-		k = seen < k ? seen : k;
-		shuffle(s, out + got, k);
-		got += k;
-	}
-	return got;
+	if (numwant > SWARMS_SELECT_MAX)
+		numwant = SWARMS_SELECT_MAX;
+	n = sample(s, sw, asker, f, numwant, now);
+	for (i = 0; i < n; i++)
+		e_to_peer(entry(sw, f, chosen[i]), f, &out[i]);
+	return n;
+}
+
+size_t
+swarms_select_compact(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    const struct swarms_peer *asker, int family, size_t numwant,
+    uint32_t now, uint8_t *out)
+{
+	struct swarm	*sw;
+	size_t		 n, i;
+	int		 f = family == 6;
+
+	if ((sw = get(s, ih)) == NULL || numwant == 0)
+		return 0;
+	if (numwant > SWARMS_SELECT_MAX)
+		numwant = SWARMS_SELECT_MAX;
+	n = sample(s, sw, asker, f, numwant, now);
+	/* An entry starts with the compact form: constant-size copies. */
+	if (f)
+		for (i = 0; i < n; i++)
+			memcpy(out + 18 * i, entry(sw, 1, chosen[i]), 18);
+	else
+		for (i = 0; i < n; i++)
+			memcpy(out + 6 * i, entry(sw, 0, chosen[i]), 6);
+	return n;
 }
 
 bool
@@ -487,9 +814,9 @@ swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	struct swarm	*sw;
 
 	memset(c, 0, sizeof(*c));
-	if ((sw = shamap_get(&s->map, ih)) == NULL)
+	if ((sw = get(s, ih)) == NULL)
 		return false;
-	c->complete = sw->nseeds[0] + sw->nseeds[1];
+	c->complete = sw->nseeds;
 	c->incomplete = sw->n[0] + sw->n[1] - c->complete;
 	c->downloaded = sw->downloaded;
 	return true;
@@ -515,11 +842,11 @@ sweep(struct swarms *s, struct swarm *sw, int f, uint32_t now)
 	}
 	gone = sw->n[f] - kept;
 	sw->n[f] = (uint32_t)kept;
-	for (cap = sw->cap[f]; cap > 4 && kept <= cap / 4; cap /= 2)
+	for (cap = cap_of(sw, f); cap > 4 && kept <= cap / 4; cap /= 2)
 		;
 	if (kept == 0)
 		cap = 0;
-	if (cap != sw->cap[f])
+	if (cap != cap_of(sw, f))
 		(void)resize(s, sw, f, cap);
 	return gone;
 }

@@ -9,9 +9,11 @@
  * finds its peer by binary search and a peer costs its compact form plus
  * a flag byte and an expiry: 12 bytes for IPv4, 24 for IPv6, and the
  * arrays at most double that (they shrink when a quarter full).  A swarm
- * adds 64 bytes and its map slot 32 to 85.  tests/unit/check_swarms.c
- * counts the heap's bytes for 100,000 IPv4 peers and asserts at most 64
- * a peer.
+ * adds 56 bytes and its map slot (a pointer: the map reads the key from
+ * the swarm) 8 to 22; a swarm's only IPv4 peer sits inside it, with no
+ * array.  tests/unit/check_swarms.c counts the heap's bytes for 100,000
+ * IPv4 peers and asserts at most 64 a peer in swarms of 100 and 1,000,
+ * and at most 86 alone in 100,000 swarms.
  *
  * A peer is identified by address and port (the compact form the
  * tracker hands out), not by peer id.  Each peer expires: a local
@@ -41,6 +43,7 @@
  *				there), -EINVAL (family not 4 or 6, port 0),
  *				-ENOSPC (memory bound), -ENOMEM.
  *	swarms_select		peers written to out (at most numwant).
+ *	swarms_select_compact	the same.
  *	swarms_scrape		true when the swarm is known (counts set,
  *				else zero).
  *	swarms_expire		peers removed.
@@ -57,6 +60,8 @@
 #define SWARMS_IH_LEN		20
 /* What one IPv4 peer may cost at most, all structures counted. */
 #define SWARMS_PEER4_BUDGET	64
+/* The most peers one select returns (tracker_numwant_max's bound). */
+#define SWARMS_SELECT_MAX	1000
 
 struct swarms;
 
@@ -130,18 +135,29 @@ int		 swarms_announce(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 		    enum swarms_origin, uint32_t expires, uint32_t now);
 
 /*
- * Up to numwant peers of ih of the given family for asker, nearest
+ * Up to numwant (at most SWARMS_SELECT_MAX) peers of ih of the given family for asker, nearest
  * first: the same /24 (IPv4) or /64 (IPv6) as the asker, then the same
  * /16 or /48, then the rest; within a group a uniform random choice in a
  * random order.  Peers of origin SWARMS_FOREIGN come after all of those
  * and fill at most half of numwant (rounded up).  Never the asker itself
  * (same address and port), never an expired peer.  Seeds go to seeds
  * too: every aptbt daemon announces the daemons' presence key as a seed,
- * and they must find each other.
+ * and they must find each other.  One pass over the swarm, whatever the
+ * groups.
  */
 size_t		 swarms_select(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],
 		    const struct swarms_peer *asker, int family, size_t numwant,
 		    uint32_t now, struct swarms_peer *out);
+
+/*
+ * The same choice, written in compact form (BEP 23: address then port,
+ * network order; 6 bytes a peer for IPv4, 18 for IPv6) at out, which has
+ * room for numwant of them: a UDP reply takes it as it is.
+ */
+size_t		 swarms_select_compact(struct swarms *,
+		    const uint8_t ih[SWARMS_IH_LEN],
+		    const struct swarms_peer *asker, int family, size_t numwant,
+		    uint32_t now, uint8_t *out);
 
 /* Counts of ih; peers expired since the last swarms_expire still count. */
 bool		 swarms_scrape(struct swarms *, const uint8_t ih[SWARMS_IH_LEN],

@@ -9,6 +9,10 @@
  * transaction id, never larger than 8 bytes more than the request could
  * be worth to an amplifier.  Connection ids are connid.h's MAC over the
  * source address and the wall clock's window: nothing is kept per client.
+ *
+ * Datagrams come in by recvmmsg and their replies go out by one sendmmsg
+ * per batch: under load a system call per datagram each way cost more
+ * than answering it.  A wakeup drains up to DRAIN batches.
  */
 #include "config.h"
 
@@ -28,18 +32,72 @@
 #include "daemon/tracker/udpmsg.h"
 
 #define BATCH	64
+#define DRAIN	8
 
 static struct {
 	int		 fd;
 	struct event	*ev;
 } udp = { -1, NULL };
 
+/* One batch: the datagrams read and the replies queued for them. */
+static struct {
+	uint8_t			in[BATCH][TUDP_MAX_PACKET];
+	uint8_t			out[BATCH][TUDP_MAX_PACKET];
+	struct sockaddr_storage	from[BATCH];
+	struct iovec		iin[BATCH], iout[BATCH];
+	struct mmsghdr		rmsg[BATCH], smsg[BATCH];
+	unsigned int		nout;
+	uint32_t		mono;	/* trk_now(), read once a batch */
+} b;
+
+/* Queue a reply; len 0 is none. */
 static void
 reply(const uint8_t *buf, size_t len, const struct sockaddr *sa,
     socklen_t salen)
 {
-	if (len > 0)
-		(void)sendto(udp.fd, buf, len, MSG_DONTWAIT, sa, salen);
+	struct mmsghdr	*m;
+
+	if (len == 0 || b.nout >= BATCH)
+		return;
+	m = &b.smsg[b.nout];
+	if (buf != b.out[b.nout])
+		memcpy(b.out[b.nout], buf, len);
+	b.iout[b.nout].iov_base = b.out[b.nout];
+	b.iout[b.nout].iov_len = len;
+	memset(&m->msg_hdr, 0, sizeof(m->msg_hdr));
+	m->msg_hdr.msg_name = (void *)sa;
+	m->msg_hdr.msg_namelen = salen;
+	m->msg_hdr.msg_iov = &b.iout[b.nout];
+	m->msg_hdr.msg_iovlen = 1;
+	b.nout++;
+}
+
+/* Where the next reply may be built in place. */
+static uint8_t *
+out_buf(void)
+{
+	return b.nout < BATCH ? b.out[b.nout] : b.out[0];
+}
+
+static void
+flush(void)
+{
+	unsigned int	sent = 0;
+	int		n;
+
+	while (sent < b.nout) {
+		n = sendmmsg(udp.fd, b.smsg + sent, b.nout - sent,
+		    MSG_DONTWAIT);
+		if (n <= 0) {
+			/* A full buffer or an unreachable one: skip it. */
+			if (n < 0 && errno == EINTR)
+				continue;
+			sent++;
+			continue;
+		}
+		sent += (unsigned int)n;
+	}
+	b.nout = 0;
 }
 
 static void
@@ -55,17 +113,16 @@ static void
 announce(const struct tudp_req *r, const struct sockaddr *sa,
     socklen_t salen)
 {
-	static struct swarms_peer	 peers[1000];
-	struct swarms_peer		 me;
-	struct swarms_counts		 c;
-	uint8_t				 out[TUDP_MAX_PACKET];
-	size_t				 n, want;
-	int				 rc;
+	struct swarms_peer	 me;
+	struct swarms_counts	 c;
+	uint8_t			*out = out_buf();
+	size_t			 n, want, len, plen;
+	int			 rc;
 
 	if (!trk_peer_of(sa, r->port, r->left == 0, &me))
 		return;
 	rc = swarms_announce(trk.swarms, r->info_hash, &me, r->event,
-	    SWARMS_LOCAL, 0, trk_now());
+	    SWARMS_LOCAL, 0, b.mono);
 	if (rc == -ENOSPC) {
 		error_reply(r->tid, "tracker full", sa, salen);
 		return;
@@ -73,36 +130,38 @@ announce(const struct tudp_req *r, const struct sockaddr *sa,
 	trk.n.announces++;
 	want = trk_numwant(r->numwant);
 	/* The peers of the request's family that fit one datagram. */
-	if (want > (TUDP_MAX_PACKET - 20) / (me.family == 6 ? 18 : 6))
-		want = (TUDP_MAX_PACKET - 20) / (me.family == 6 ? 18 : 6);
-	n = r->event == TRK_EV_STOPPED ? 0 : swarms_select(trk.swarms,
-	    r->info_hash, &me, me.family, want, trk_now(), peers);
+	plen = me.family == 6 ? 18 : 6;
+	if (want > (TUDP_MAX_PACKET - 20) / plen)
+		want = (TUDP_MAX_PACKET - 20) / plen;
 	swarms_scrape(trk.swarms, r->info_hash, &c);
-	reply(out, tudp_put_announce(out, sizeof(out), r->tid, trk.interval,
-	    c.incomplete, c.complete, peers, n), sa, salen);
+	/* The header, then the peers in compact form straight after it. */
+	len = tudp_put_announce(out, TUDP_MAX_PACKET, r->tid, trk.interval,
+	    c.incomplete, c.complete, NULL, 0);
+	n = r->event == TRK_EV_STOPPED ? 0 : swarms_select_compact(trk.swarms,
+	    r->info_hash, &me, me.family, want, b.mono, out + len);
+	reply(out, len + n * plen, sa, salen);
 }
 
 static void
 scrape(const struct tudp_req *r, const struct sockaddr *sa, socklen_t salen)
 {
 	struct swarms_counts	c[TUDP_SCRAPE_MAX];
-	uint8_t			out[TUDP_MAX_PACKET];
+	uint8_t			*out = out_buf();
 	size_t			i;
 
 	trk.n.scrapes++;
 	for (i = 0; i < r->nhashes; i++)
 		swarms_scrape(trk.swarms, r->hashes + 20 * i, &c[i]);
-	reply(out, tudp_put_scrape(out, sizeof(out), r->tid, c, r->nhashes),
+	reply(out, tudp_put_scrape(out, TUDP_MAX_PACKET, r->tid, c, r->nhashes),
 	    sa, salen);
 }
 
 static void
 packet(const uint8_t *buf, size_t len, const struct sockaddr *sa,
-    socklen_t salen)
+    socklen_t salen, uint64_t now)
 {
 	struct tudp_req	 r;
 	uint8_t		 a[16], out[16];
-	uint64_t	 now = (uint64_t)time(NULL);
 	int		 rc;
 
 	if (!trk_admit(sa, true)) {
@@ -139,24 +198,48 @@ packet(const uint8_t *buf, size_t len, const struct sockaddr *sa,
 		scrape(&r, sa, salen);
 }
 
+/* The read side's headers point at the batch's buffers once and for all. */
+static void
+batch_init(void)
+{
+	int	i;
+
+	memset(b.rmsg, 0, sizeof(b.rmsg));
+	for (i = 0; i < BATCH; i++) {
+		b.iin[i].iov_base = b.in[i];
+		b.iin[i].iov_len = sizeof(b.in[i]);
+		b.rmsg[i].msg_hdr.msg_name = &b.from[i];
+		b.rmsg[i].msg_hdr.msg_namelen = sizeof(b.from[i]);
+		b.rmsg[i].msg_hdr.msg_iov = &b.iin[i];
+		b.rmsg[i].msg_hdr.msg_iovlen = 1;
+	}
+	b.nout = 0;
+}
+
 static void
 readable(evutil_socket_t fd, short what, void *arg)
 {
-	uint8_t			buf[TUDP_MAX_PACKET];
-	struct sockaddr_storage	ss;
-	socklen_t		sslen;
-	ssize_t			n;
-	int			i;
+	uint64_t	now = (uint64_t)time(NULL);
+	int		i, n, d;
 
 	(void)what;
 	(void)arg;
-	for (i = 0; i < BATCH; i++) {
-		sslen = sizeof(ss);
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&ss, &sslen);
-		if (n < 0)
+	for (d = 0; d < DRAIN; d++) {
+		n = recvmmsg(fd, b.rmsg, BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
 			break;
-		packet(buf, (size_t)n, (struct sockaddr *)&ss, sslen);
+		b.mono = trk_now();
+		for (i = 0; i < n; i++) {
+			packet(b.in[i], b.rmsg[i].msg_len,
+			    (struct sockaddr *)&b.from[i],
+			    b.rmsg[i].msg_hdr.msg_namelen, now);
+		}
+		flush();
+		/* recvmmsg set the lengths of the addresses it wrote. */
+		for (i = 0; i < n; i++)
+			b.rmsg[i].msg_hdr.msg_namelen = sizeof(b.from[i]);
+		if (n < BATCH)
+			break;
 	}
 }
 
@@ -193,6 +276,7 @@ trkudp_start(struct event_base *base, uint16_t port)
 {
 	int	e;
 
+	batch_init();
 	if ((udp.fd = bind_any(port)) == -1) {
 		e = errno;
 		log_warnx("embedded tracker: no UDP on port %u: %s", port,

@@ -125,7 +125,11 @@ tudp_put_announce(uint8_t *out, size_t outlen, uint32_t tid,
 		alen = p[i].family == 6 ? 16 : 4;
 		if (outlen - at < alen + 2)
 			break;
-		memcpy(out + at, p[i].addr, alen);
+		/* Constant sizes: the copy is two moves, not a call. */
+		if (alen == 4)
+			memcpy(out + at, p[i].addr, 4);
+		else
+			memcpy(out + at, p[i].addr, 16);
 		out[at + alen] = (uint8_t)(p[i].port >> 8);
 		out[at + alen + 1] = (uint8_t)p[i].port;
 		at += alen + 2;

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,54 @@ END_TEST
  * their bucket from those): every insert and find still looks at a few
  * slots, not at every key before it.
  */
+/*
+ * Keys kept in the values: a slot is a pointer alone, and growth,
+ * removal with its markers, and iteration find every key where the
+ * value holds it.
+ */
+struct held {
+	uint32_t	 i;
+	uint8_t		 key[20];
+};
+
+START_TEST(test_in_value)
+{
+	struct shamap	 m;
+	struct held	*v;
+	const uint8_t	*k;
+	void		*val;
+	uint8_t		 key[20];
+	size_t		 pos = 0, n = 0;
+	uint32_t	 i;
+
+	v = calloc(NGROW, sizeof(*v));
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(shamap_init_in_value(&m, 20,
+	    offsetof(struct held, key)), 0);
+	for (i = 0; i < NGROW; i++) {
+		v[i].i = i;
+		key_of(v[i].key, 20, 0x33, i);
+		ck_assert_int_eq(shamap_put(&m, v[i].key, &v[i]), 0);
+	}
+	ck_assert_uint_eq(shamap_count(&m), NGROW);
+	ck_assert_uint_eq(shamap_bytes(&m), m.cap * sizeof(void *));
+	for (i = 0; i < NGROW; i += 2)
+		ck_assert_ptr_eq(shamap_remove(&m, v[i].key), &v[i]);
+	for (i = 0; i < NGROW; i++) {
+		key_of(key, 20, 0x33, i);
+		ck_assert_ptr_eq(shamap_get(&m, key), i % 2 ? &v[i] : NULL);
+	}
+	while (shamap_next(&m, &pos, &k, &val)) {
+		ck_assert_ptr_eq(k, ((struct held *)val)->key);
+		ck_assert_uint_eq(((struct held *)val)->i % 2, 1);
+		n++;
+	}
+	ck_assert_uint_eq(n, NGROW / 2);
+	shamap_free(&m);
+	free(v);
+}
+END_TEST
+
 START_TEST(test_hostile_keys)
 {
 	struct shamap	m;
@@ -266,6 +315,7 @@ shamap_suite(void)
 	tcase_add_test(tc, test_iterate_remove);
 	tcase_add_test(tc, test_two_lengths);
 	tcase_add_test(tc, test_hostile_keys);
+	tcase_add_test(tc, test_in_value);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,7 +35,10 @@ heap_bytes(void)
 #ifdef HEAP_ASAN
 	return __sanitizer_get_current_allocated_bytes();
 #else
-	return mallinfo2().uordblks;
+	/* Large blocks (the map's table) are mmapped, outside uordblks. */
+	struct mallinfo2	m = mallinfo2();
+
+	return m.uordblks + m.hblkhd;
 #endif
 }
 
@@ -375,8 +378,9 @@ END_TEST
 /*
  * Bytes per IPv4 peer, counted twice: by the store and by the heap, at
  * most budget.  100,000 peers in 1,000 swarms of 100, in 100 swarms of
- * 1,000, and alone in 100,000 swarms (a swarm, its map slot and one
- * peer: 64 + 12 + 32 x at most 8/3 bytes).
+ * 1,000, and alone in 100,000 swarms (a swarm holding its one peer
+ * inline and its map slot, a pointer: 56 + 8 x at most 8/3 bytes, and
+ * malloc's header of 8 where malloc's own count is read).
  */
 static void
 measure(uint32_t nswarms, uint32_t per, size_t budget)
@@ -406,11 +410,100 @@ measure(uint32_t nswarms, uint32_t per, size_t budget)
 	swarms_free(s);
 }
 
+/*
+ * The compact choice: the same peers in BEP 23 form, nearest first, the
+ * asker left out; IPv4 6 bytes a peer, IPv6 18.
+ */
+START_TEST(test_compact)
+{
+	struct swarms		*s = swarms_new(TTL, MEG);
+	struct swarms_peer	 me = p4(10, 1, 2, 3, 7000, false);
+	uint8_t			 ih[20], out[18 * 4];
+	static const uint8_t	 near[6] = { 10, 1, 2, 9, 0x1a, 0xe1 };
+	static const uint8_t	 far[6] = { 192, 0, 2, 1, 0x1a, 0xe1 };
+	struct swarms_peer	 a6 = p6(1, 1, 1, 6881);
+	size_t			 n;
+
+	ih_of(ih, 7);
+	ck_assert_int_eq(ann(s, 7, me, TRK_EV_NONE, 1), SWARMS_ADDED);
+	ck_assert_int_eq(ann(s, 7, p4(192, 0, 2, 1, 6881, false), TRK_EV_NONE,
+	    1), SWARMS_ADDED);
+	ck_assert_int_eq(ann(s, 7, p4(10, 1, 2, 9, 6881, true), TRK_EV_NONE,
+	    1), SWARMS_ADDED);
+	ck_assert_int_eq(ann(s, 7, a6, TRK_EV_NONE, 1), SWARMS_ADDED);
+	n = swarms_select_compact(s, ih, &me, 4, 10, 2, out);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(out, near, 6);
+	ck_assert_mem_eq(out + 6, far, 6);
+	n = swarms_select_compact(s, ih, &me, 4, 1, 2, out);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(out, near, 6);
+	n = swarms_select_compact(s, ih, &me, 6, 10, 2, out);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_mem_eq(out, a6.addr, 16);
+	ck_assert_uint_eq(out[16] << 8 | out[17], 6881);
+	swarms_free(s);
+}
+END_TEST
+
+/*
+ * A large swarm (the sorted ranges, random draws): the asker's /24
+ * first, then its /16, then the rest, never twice the same peer, never
+ * the asker, and every far peer drawn in the end.
+ */
+START_TEST(test_large)
+{
+	struct swarms		*s = swarms_new(TTL, MEG * 8);
+	struct swarms_peer	 me = p4(10, 1, 2, 3, 7000, false);
+	struct swarms_peer	 out[50];
+	uint8_t			 ih[20];
+	static uint32_t		 hits[400];
+	size_t			 n, i, j, r;
+
+	ih_of(ih, 9);
+	ck_assert_int_eq(ann(s, 9, me, TRK_EV_NONE, 1), SWARMS_ADDED);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(ann(s, 9, p4(10, 1, 2, (uint8_t)(10 + i),
+		    6881, false), TRK_EV_NONE, 1), SWARMS_ADDED);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(ann(s, 9, p4(10, 1, (uint8_t)(100 + i), 1,
+		    6881, false), TRK_EV_NONE, 1), SWARMS_ADDED);
+	for (i = 0; i < 400; i++)
+		ck_assert_int_eq(ann(s, 9, p4((uint8_t)(20 + i / 200),
+		    (uint8_t)(i % 200), 0, 1, 6881, false), TRK_EV_NONE, 1),
+		    SWARMS_ADDED);
+	n = swarms_select(s, ih, &me, 4, 50, 2, out);
+	ck_assert_uint_eq(n, 50);
+	for (i = 0; i < n; i++) {
+		ck_assert(!(out[i].addr[3] == 3 && out[i].port == 7000));
+		if (i < 5)
+			ck_assert(memcmp(out[i].addr, me.addr, 3) == 0);
+		else if (i < 25)
+			ck_assert(memcmp(out[i].addr, me.addr, 2) == 0 &&
+			    out[i].addr[2] != 2);
+		else
+			ck_assert_uint_ne(out[i].addr[0], 10);
+		for (j = 0; j < i; j++)
+			ck_assert(memcmp(out[i].addr, out[j].addr, 4) != 0);
+	}
+	for (r = 0; r < 2000; r++) {
+		n = swarms_select(s, ih, &me, 4, 30, 2, out);
+		ck_assert_uint_eq(n, 30);
+		for (i = 25; i < n; i++)
+			hits[(out[i].addr[0] - 20) * 200 + out[i].addr[1]]++;
+	}
+	/* 10,000 draws of 400: 25 each on average. */
+	for (i = 0; i < 400; i++)
+		ck_assert_uint_gt(hits[i], 0);
+	swarms_free(s);
+}
+END_TEST
+
 START_TEST(test_memory)
 {
 	measure(1000, 100, SWARMS_PEER4_BUDGET);
 	measure(100, 1000, SWARMS_PEER4_BUDGET);
-	measure(100000, 1, 64 + 12 + 32 * 8 / 3 + 1);
+	measure(100000, 1, 56 + 8 + 8 * 8 / 3 + 1);
 }
 END_TEST
 
@@ -469,6 +562,8 @@ swarms_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_observer);
 	tcase_add_test(tc, test_foreign);
+	tcase_add_test(tc, test_compact);
+	tcase_add_test(tc, test_large);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 	return s;
