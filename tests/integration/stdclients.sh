@@ -33,41 +33,17 @@ need_cmd apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc
 PY=/usr/bin/python3
 [ -x "$PY" ] && $PY -c 'import libtorrent' 2>/dev/null ||
 	skip "python3-libtorrent is not installed"
-MKMETA=$top_builddir/client/aptbt-mkmeta
 LTPY=$top_srcdir/tests/integration/magnet-lt.py
 RAW=$top_srcdir/tests/integration/rawpeer.py
-FETCH=$top_srcdir/tests/integration/fetchclient.py
-[ -x "$MKMETA" ] || fail "$MKMETA is not built"
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/*.out
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host m 1
-ns_host d 2
-ns_host l 3
-ns_host r 4
-MIRROR=$(ns_ip m)
-D=$(ns_ip d)
+# shellcheck source=tests/integration/lib-swarm.sh
+. "$top_srcdir/tests/integration/lib-swarm.sh"
+swarm_hosts l 3 r 4
 
 # --- the repository, its metadata and its mirror ---------------------------
 repo_init
 repo_build 0 2 4
-"$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
-    --webseed-base "http://$MIRROR/debian" >"$T/mkmeta.out" 2>&1 ||
-	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
+swarm_mkmeta
 chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m d \
     "deny $(ns_ip l); deny $(ns_ip r);"
