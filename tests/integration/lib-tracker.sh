@@ -1,14 +1,19 @@
 # SPDX-License-Identifier: ISC
-# lib-tracker.sh - the world of tracker.sh and tracker-embedded.sh
-# (sourced after lib.sh, lib-repo.sh and lib-netns.sh): daemons on two
-# subnets joined by a router find each other through one tracker on t
-# (192.0.2.2:6969), which each test starts its own way.
+# lib-tracker.sh - what the tracker tests share (sourced after lib.sh,
+# lib-netns.sh and, where a test has one, lib-repo.sh):
+#
+#   trk_at_exit             the EXIT trap (TRACKER_KEEP=DIR keeps the logs)
+#   torrent_ih TORRENT      the v1 info-hash of a .torrent file
+#   ok, bad and show report; "$fails" counts the bad checks.
+#
+# and the world of tracker.sh and tracker-embedded.sh, where daemons on
+# two subnets joined by a router find each other through one tracker on t
+# (192.0.2.2:6969), which each test starts its own way:
 #
 #   192.0.2.0/24       m (.1) the mirror (nginx), t (.2) the tracker,
 #                      a (.10) aptbtd, c (.11) python3-libtorrent, r (.254)
 #   198.51.100.0/24    b (.10) aptbtd, r (.254)
 #
-#   trk_at_exit             the EXIT trap (TRACKER_KEEP=DIR keeps the logs)
 #   trk_net                 the namespaces above and their routes
 #   trk_mirror              $WWW/http.bin and udp.bin, a signed repository
 #                           with aptbt metadata whose torrents announce to
@@ -24,18 +29,14 @@
 #                           byte from a (NAME names the tracker in messages)
 #   trk_lt NAME             python3-libtorrent on c finds a seeding a
 #                           package through the tracker and downloads it
-#
-# ok, bad and show report; "$fails" counts the bad checks.
 # shellcheck shell=dash
 # shellcheck disable=SC2015	# "check && ok || bad": ok only echoes
 
 PY=/usr/bin/python3
 FETCH=$top_srcdir/tests/integration/fetchclient.py
 PROBE=$top_builddir/tests/integration/tracker-probe
-[ -x "$PROBE" ] || fail "$PROBE is not built"
 SIZE=3145728
 
-chmod 755 "$T"
 fails=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
@@ -46,13 +47,40 @@ trk_at_exit()
 	# TRACKER_KEEP=DIR keeps the logs for a look afterwards.
 	[ -n "${TRACKER_KEEP:-}" ] && mkdir -p "$TRACKER_KEEP" &&
 		cp "$T"/*.log "$T"/*.out "$T/nginx/access.log" "$TRACKER_KEEP"/ 2>/dev/null
-	repo_cleanup
+	# Not every test has a repository.
+	command -v repo_cleanup >/dev/null && repo_cleanup
 	ns_cleanup
 	lib_cleanup
 }
 
+torrent_ih()	# TORRENT
+{
+	$PY -c 'import hashlib, sys
+b = open(sys.argv[1], "rb").read()
+def skip(i):
+    c = b[i:i + 1]
+    if c == b"i":
+        return b.index(b"e", i) + 1
+    if c in (b"l", b"d"):
+        i += 1
+        while b[i:i + 1] != b"e":
+            i = skip(i)
+        return i + 1
+    n = b.index(b":", i)
+    return n + 1 + int(b[i:n])
+i = 1
+while b[i:i + 1] != b"e":
+    k = skip(i)
+    v = skip(k)
+    if b[i:k] == b"4:info":
+        print(hashlib.sha1(b[k:v]).hexdigest())
+    i = v' "$1"
+}
+
 trk_net()
 {
+	[ -x "$PROBE" ] || fail "$PROBE is not built"
+	chmod 755 "$T"
 	ns_init
 	trap trk_at_exit EXIT
 	ns_host m 1
@@ -80,6 +108,7 @@ trk_net()
 	ip -n "${NS_PREFIX}b" link set lo up
 	ns2_leg "${NS_PREFIX}b" 198.51.100.10 eth0
 	ns2_leg "${NS_PREFIX}r" 198.51.100.254 eth1
+	# shellcheck disable=SC2034	# read by ns_ip
 	NS_IP_b=198.51.100.10
 	ns_exec r sysctl -q -w net.ipv4.ip_forward=1 || fail "no forwarding"
 	for h in m t a; do
@@ -115,26 +144,7 @@ trk_mirror()
 	DEB_SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
 	DEB_SIZE=$(stat -c %s "$DEB")
 	TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$DEB_SHA" | cut -c1-2)/$DEB_SHA.torrent
-	IH=$($PY -c 'import hashlib, sys
-b = open(sys.argv[1], "rb").read()
-def skip(i):
-    c = b[i:i + 1]
-    if c == b"i":
-        return b.index(b"e", i) + 1
-    if c in (b"l", b"d"):
-        i += 1
-        while b[i:i + 1] != b"e":
-            i = skip(i)
-        return i + 1
-    n = b.index(b":", i)
-    return n + 1 + int(b[i:n])
-i = 1
-while b[i:i + 1] != b"e":
-    k = skip(i)
-    v = skip(k)
-    if b[i:k] == b"4:info":
-        print(hashlib.sha1(b[k:v]).hexdigest())
-    i = v' "$TORRENT")
+	IH=$(torrent_ih "$TORRENT")
 	[ ${#IH} -eq 40 ] || fail "no info-hash in $TORRENT"
 	cat >"$T/nginx/nginx.conf" <<EOF
 user www-data;
