@@ -9,10 +9,12 @@
 #                            (*.log, *.out, *.json) and cleans up
 #   swarm_mkmeta             aptbt-mkmeta over the built repository, its
 #                            torrents' webseed the mirror
+#   swarm_pkg N              DEB, DEBNAME, SHA, SIZE, TORRENT and IH (v1
+#                            info-hash) of aptbt-largeN, after swarm_mkmeta
 #
 # ok, bad and show report; "$fails" counts the bad checks.
 # shellcheck shell=dash
-# shellcheck disable=SC2034	# MIRROR, D and FETCH are for the tests
+# shellcheck disable=SC2034	# MIRROR, D, FETCH and swarm_pkg's are for the tests
 
 MKMETA=$top_builddir/client/aptbt-mkmeta
 FETCH=$top_srcdir/tests/integration/fetchclient.py
@@ -51,4 +53,21 @@ swarm_mkmeta()
 	"$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
 	    --webseed-base "http://$MIRROR/debian" >"$T/mkmeta.out" 2>&1 ||
 		fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
+}
+
+swarm_pkg()	# N
+{
+	DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/aptbt-large$1"_*.deb)
+	DEBNAME=$(basename "$DEB")
+	SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
+	SIZE=$(stat -c %s "$DEB")
+	TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$SHA" | cut -c1-2)/$SHA.torrent
+	[ -s "$TORRENT" ] || fail "aptbt-mkmeta wrote no $TORRENT"
+	# aptbt-mkmeta writes canonical bencode: the info value encodes back
+	# to the same bytes.
+	IH=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
+import hashlib, sys
+from benc import decode, encode
+t, _ = decode(open(sys.argv[1], "rb").read())
+print(hashlib.sha1(encode(t[b"info"])).hexdigest())' "$TORRENT")
 }

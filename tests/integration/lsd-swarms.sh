@@ -38,22 +38,6 @@ swarm_mkmeta
 chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m d ""
 
-# pkg N: DEBNAME, SHA, SIZE, IH (v1 info-hash) of aptbt-largeN.
-pkg()
-{
-	local deb torrent
-	deb=$(ls "$REPO_ROOT/pool/$REPO_COMP/aptbt-large$1"_*.deb)
-	DEBNAME=$(basename "$deb")
-	SHA=$(sha256sum "$deb" | cut -d' ' -f1)
-	SIZE=$(stat -c %s "$deb")
-	torrent=$REPO_ROOT/aptbt/torrents/$(echo "$SHA" | cut -c1-2)/$SHA.torrent
-	[ -s "$torrent" ] || fail "aptbt-mkmeta wrote no $torrent"
-	IH=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
-import hashlib, sys
-from benc import decode, encode
-t, _ = decode(open(sys.argv[1], "rb").read())
-print(hashlib.sha1(encode(t[b"info"])).hexdigest())' "$torrent")
-}
 fetch()	# NAME
 {
 	ns_exec d timeout 60 "$PY" "$FETCH" "$T/d/control.sock" \
@@ -72,7 +56,7 @@ wait_for_socket "$T/d/control.sock" || { show "$T/d.log"; fail "aptbtd did not s
 
 # --- 1. announced again -------------------------------------------------------
 echo "=== 1. d announces a swarm it is in again and again"
-pkg 1
+swarm_pkg 1
 fetch large1 || { show "$T/fetch-large1.out"; fail "d did not fetch $DEBNAME"; }
 ns_bg c "$T/listen.out" "$PY" "$RAW" lsdlisten "$IH" 9
 wait "$NS_BG_PID"
@@ -83,7 +67,7 @@ echo "in 9 s c heard d announce $IH $n times: $(grep '^announce ' "$T/listen.out
 
 # --- 2. an announce just before the swarm is joined ---------------------------
 echo "=== 2. r announces a swarm d joins a second later"
-pkg 2
+swarm_pkg 2
 ns_bg r "$T/accept.out" "$PY" "$RAW" accept "$(ns_ip r)" 6881 30
 PID_A=$NS_BG_PID
 wait_for_file_line "$T/accept.out" "^listening" 10 || fail "rawpeer.py accept did not start"

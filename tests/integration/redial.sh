@@ -44,12 +44,8 @@ L=$(ns_ip l)
 
 repo_init
 repo_build 0 1 4
-DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/aptbt-large1"_*.deb)
-DEBNAME=$(basename "$DEB")
-SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
-SIZE=$(stat -c %s "$DEB")
 swarm_mkmeta
-TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$SHA" | cut -c1-2)/$SHA.torrent
+swarm_pkg 1
 cp "$TORRENT" "$T/v1.torrent"
 chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m d "deny $L;"
@@ -131,11 +127,6 @@ stop_wait "$PID_L" 10
 
 # --- 2. a peer that always hangs up ----------------------------------------
 echo "=== 2. r hangs up on every connection at once"
-IH=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
-import hashlib, sys
-from benc import decode, encode
-t, _ = decode(open(sys.argv[1], "rb").read())
-print(hashlib.sha1(encode(t[b"info"])).hexdigest())' "$T/v1.torrent")
 R=$(ns_ip r)
 ns_bg r "$T/accept.out" "$PY" "$RAW" accept "$R" 6881 12
 PID_A=$NS_BG_PID

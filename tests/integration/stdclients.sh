@@ -48,23 +48,11 @@ chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m d \
     "deny $(ns_ip l); deny $(ns_ip r);"
 
-# pkg N: DEB, DEBNAME, SHA, SIZE, TORRENT, IH (v1 info-hash), ZKEY
-# (zero-metadata key) of aptbt-largeN.
+# pkg N: swarm_pkg's variables, ZKEY (zero-metadata key) and INFO_LEN
+# (the info dictionary's size) of aptbt-largeN.
 pkg()
 {
-	DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/aptbt-large$1"_*.deb)
-	DEBNAME=$(basename "$DEB")
-	SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
-	SIZE=$(stat -c %s "$DEB")
-	TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$SHA" | cut -c1-2)/$SHA.torrent
-	[ -s "$TORRENT" ] || fail "aptbt-mkmeta wrote no $TORRENT"
-	# aptbt-mkmeta writes canonical bencode: the info value encodes back
-	# to the same bytes.
-	IH=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
-import hashlib, sys
-from benc import decode, encode
-t, _ = decode(open(sys.argv[1], "rb").read())
-print(hashlib.sha1(encode(t[b"info"])).hexdigest())' "$TORRENT")
+	swarm_pkg "$1"
 	ZKEY=$($PY -c 'import hashlib, sys
 print(hashlib.sha256(b"aptbt-v1" + bytes.fromhex(sys.argv[1])).hexdigest()[:40])' "$SHA")
 	INFO_LEN=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
