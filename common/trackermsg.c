@@ -260,6 +260,36 @@ reply_init(struct trk_reply *r)
 	r->complete = r->incomplete = -1;
 }
 
+/*
+ * Parses a bencoded tracker reply into d.  Returns 0 with d a dictionary
+ * (the caller frees it), 1 for a "failure reason" (*failed set, the text
+ * copied to msg unless msg is NULL, d freed), or -TRK_E* (d freed).
+ */
+static int
+reply_open(struct benc_doc *d, const uint8_t *buf, size_t len, bool *failed,
+    char *msg, size_t msglen)
+{
+	const uint8_t	*s;
+	size_t		 n;
+
+	if (len > TRK_MAX_REPLY)
+		return -TRK_ETOOBIG;
+	if (benc_parse(d, buf, len, &trk_limits, 0) != 0)
+		return -TRK_EBENCODE;
+	if (d->toks[0].type != BENC_DICT) {
+		benc_free(d);
+		return -TRK_EBENCODE;
+	}
+	if (benc_dict_str(d, 0, "failure reason", &s, &n)) {
+		*failed = true;
+		if (msg != NULL)
+			copy_text(msg, msglen, s, n);
+		benc_free(d);
+		return 1;
+	}
+	return 0;
+}
+
 int
 trk_http_parse(const uint8_t *buf, size_t len, struct trk_reply *r)
 {
@@ -269,21 +299,10 @@ trk_http_parse(const uint8_t *buf, size_t len, struct trk_reply *r)
 	int		 rc, t, i;
 
 	reply_init(r);
-	if (len > TRK_MAX_REPLY)
-		return -TRK_ETOOBIG;
-	if (benc_parse(&d, buf, len, &trk_limits, 0) != 0)
-		return -TRK_EBENCODE;
+	if ((rc = reply_open(&d, buf, len, &r->failed, r->message,
+	    sizeof(r->message))) != 0)
+		return rc > 0 ? 0 : rc;
 	rc = -TRK_EFORM;
-	if (d.toks[0].type != BENC_DICT) {
-		rc = -TRK_EBENCODE;
-		goto out;
-	}
-	if (benc_dict_str(&d, 0, "failure reason", &s, &n)) {
-		r->failed = true;
-		copy_text(r->message, sizeof(r->message), s, n);
-		rc = 0;
-		goto out;
-	}
 	if (benc_dict_get(&d, 0, "failure reason") >= 0)
 		goto out;
 	if (benc_dict_str(&d, 0, "warning message", &s, &n)) {
@@ -387,26 +406,14 @@ int
 trk_batch_parse(const uint8_t *buf, size_t len, struct trk_batch_reply *r)
 {
 	struct benc_doc	 d;
-	const uint8_t	*s;
-	size_t		 n;
-	int		 rc = -TRK_EFORM;
+	int		 rc;
 
 	memset(r, 0, sizeof(*r));
 	r->interval = r->count = -1;
-	if (len > TRK_MAX_REPLY)
-		return -TRK_ETOOBIG;
-	if (benc_parse(&d, buf, len, &trk_limits, 0) != 0)
-		return -TRK_EBENCODE;
-	if (d.toks[0].type != BENC_DICT) {
-		rc = -TRK_EBENCODE;
-		goto out;
-	}
-	if (benc_dict_str(&d, 0, "failure reason", &s, &n)) {
-		r->failed = true;
-		copy_text(r->message, sizeof(r->message), s, n);
-		rc = 0;
-		goto out;
-	}
+	if ((rc = reply_open(&d, buf, len, &r->failed, r->message,
+	    sizeof(r->message))) != 0)
+		return rc > 0 ? 0 : rc;
+	rc = -TRK_EFORM;
 	if (!benc_dict_int(&d, 0, "interval", &r->interval) ||
 	    r->interval < 0)
 		goto out;
@@ -424,23 +431,13 @@ trk_http_scrape_parse(const uint8_t *buf, size_t len,
     const uint8_t info_hash[20], struct trk_scrape *s, bool *failed)
 {
 	struct benc_doc	 d;
-	int		 files, i, rc = -TRK_EFORM;
+	int		 files, i, rc;
 
 	s->complete = s->downloaded = s->incomplete = -1;
 	*failed = false;
-	if (len > TRK_MAX_REPLY)
-		return -TRK_ETOOBIG;
-	if (benc_parse(&d, buf, len, &trk_limits, 0) != 0)
-		return -TRK_EBENCODE;
-	if (d.toks[0].type != BENC_DICT) {
-		rc = -TRK_EBENCODE;
-		goto out;
-	}
-	if (benc_dict_get_type(&d, 0, "failure reason", BENC_STR) >= 0) {
-		*failed = true;
-		rc = 0;
-		goto out;
-	}
+	if ((rc = reply_open(&d, buf, len, failed, NULL, 0)) != 0)
+		return rc > 0 ? 0 : rc;
+	rc = -TRK_EFORM;
 	if ((files = benc_dict_get_type(&d, 0, "files", BENC_DICT)) < 0)
 		goto out;
 	for (i = benc_first(&d, files); i >= 0; i = benc_next(&d, files, i)) {

@@ -10,6 +10,9 @@
 #
 #   hosts_init [norepo]           namespaces, repository dir, exit trap
 #   pkg_add NAME BYTES            one package of BYTES random payload
+#   pkg_set PREFIX L M S          L packages PREFIX-largeN of 8 MiB, M
+#                                 PREFIX-mediumN of 1 MiB + N x 180 KiB, S
+#                                 PREFIX-smallN of 4 KiB + N x 6 KiB
 #   mirror_up HOST                sign the repository, nginx on HOST:80
 #   mirror_mark                   print a mark in nginx's log
 #   mirror_bytes_since MARK       bytes nginx sent after MARK
@@ -91,6 +94,25 @@ hosts_cleanup()
 pkg_add()
 {
 	repo_make_deb "$1" 1.0 "$2" random
+}
+
+pkg_set()	# PREFIX NLARGE NMEDIUM NSMALL
+{
+	local i=1
+	while [ "$i" -le "$2" ]; do
+		pkg_add "$1-large$i" $((8 * 1024 * 1024))
+		i=$((i + 1))
+	done
+	i=1
+	while [ "$i" -le "$3" ]; do
+		pkg_add "$1-medium$i" $((1024 * 1024 + i * 180 * 1024))
+		i=$((i + 1))
+	done
+	i=1
+	while [ "$i" -le "$4" ]; do
+		pkg_add "$1-small$i" $((4 * 1024 + i * 6 * 1024))
+		i=$((i + 1))
+	done
 }
 
 mirror_up()

@@ -141,21 +141,7 @@ site_mirror m "$MIRROR_RATE"
 
 # --- the package set: 4 x 8 MiB, 10 of 1.2-2.8 MiB, 30 of 10-184 KiB ------
 echo "# building the repository"
-i=1
-while [ "$i" -le 4 ]; do
-	pkg_add "sites-large$i" $((8 * 1024 * 1024))
-	i=$((i + 1))
-done
-i=1
-while [ "$i" -le 10 ]; do
-	pkg_add "sites-medium$i" $((1024 * 1024 + i * 180 * 1024))
-	i=$((i + 1))
-done
-i=1
-while [ "$i" -le 30 ]; do
-	pkg_add "sites-small$i" $((4 * 1024 + i * 6 * 1024))
-	i=$((i + 1))
-done
+pkg_set sites 4 10 30
 mirror_up m
 ALL=$(repo_packages | tr '\n' ' ')
 NPKG=$(repo_packages | wc -l)

@@ -40,7 +40,6 @@ NCLIENTS=8
 RUN_LIMIT=300		# seconds for one run of eight
 MIRROR_RATE=50mbit
 CLIENT_RATE=100mbit
-ACNG_PORT=3142
 NACTIVE=${SWARM8_ACTIVE:-$NCLIENTS}
 CLIENTS=
 ACTIVE=
@@ -68,21 +67,7 @@ ns_cap m "$MIRROR_RATE"
 
 # --- the package set: 5 x 8 MiB, 15 of 1.2-3.6 MiB, 40 of 10-244 KiB ------
 echo "# building the repository"
-i=1
-while [ "$i" -le 5 ]; do
-	pkg_add "swarm-large$i" $((8 * 1024 * 1024))
-	i=$((i + 1))
-done
-i=1
-while [ "$i" -le 15 ]; do
-	pkg_add "swarm-medium$i" $((1024 * 1024 + i * 180 * 1024))
-	i=$((i + 1))
-done
-i=1
-while [ "$i" -le 40 ]; do
-	pkg_add "swarm-small$i" $((4 * 1024 + i * 6 * 1024))
-	i=$((i + 1))
-done
+pkg_set swarm 5 15 40
 mirror_up m
 ALL=$(repo_packages | tr '\n' ' ')
 NPKG=$(repo_packages | wc -l)
@@ -218,29 +203,9 @@ run_http()
 # --- b. one apt-cacher-ng on client 1 ------------------------------------
 run_acng()
 {
-	local c d=$T/acng ip i=0 acng
+	local c ip
 	ip=$(ns_ip c1)
-	mkdir -p "$d/conf" "$d/cache" "$d/log"
-	cat >"$d/conf/acng.conf" <<EOF
-CacheDir: $d/cache
-LogDir: $d/log
-SupportDir: /usr/lib/apt-cacher-ng
-Port: $ACNG_PORT
-BindAddress: $ip
-PidFile: $d/acng.pid
-ForeGround: 1
-ExThreshold: 4
-VerboseLog: 1
-EOF
-	ip netns exec "${NS_PREFIX}c1" apt-cacher-ng -c "$d/conf" \
-	    >"$LOG/acng.out" 2>&1 &
-	acng=$!
-	track "$acng"
-	until ns_exec c1 curl -s -o /dev/null "http://$ip:$ACNG_PORT/acng-report.html"; do
-		i=$((i + 1))
-		[ "$i" -lt 100 ] || fail "apt-cacher-ng does not answer: $(tail -n 5 "$LOG/acng.out")"
-		sleep 0.1
-	done
+	acng_up c1
 	for c in $CLIENTS; do
 		echo "Acquire::http::Proxy \"http://$ip:$ACNG_PORT/\";" \
 		    >"$REPO_T/apt-$c/etc/apt.conf.d/50proxy"
@@ -250,8 +215,7 @@ EOF
 	for c in $CLIENTS; do
 		rm -f "$REPO_T/apt-$c/etc/apt.conf.d/50proxy"
 	done
-	kill "$acng" 2>/dev/null
-	du -sb "$d/cache" | awk '{ print "# acng: " $1 " bytes in its cache" }'
+	acng_down c1
 }
 
 # --- c. aptbtd on every client -------------------------------------------

@@ -28,18 +28,7 @@ hosts_init norepo
 ns_host d 1
 ns_host t 2
 
-mkdir -p "$T/files" "$T/lists"
-$PY - "$T/files" "$SEEDS" <<'EOF'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    with open(os.path.join(d, "f%05d" % i), "wb") as f:
-        f.write(b"%d " % i + os.urandom(32))
-EOF
-chmod 644 "$T"/files/*
-# Only files apt verified are shared: their hashes in a Packages list.
-sha256sum "$T"/files/* | awk '{ print "SHA256: " $1 "\n" }' \
-    >"$T/lists/test_dists_x_Packages"
+seed_files "$SEEDS"
 
 : >"$LOG/tracker"
 ip netns exec "${NS_PREFIX}t" "$PY" "$FAKE" --udp 192.0.2.2:6969 \

@@ -32,6 +32,10 @@
 #                                 read from stdin (files in DIR, made if
 #                                 need be); returns once it answers on
 #                                 127.0.0.1:PORT
+#   seed_files N                  N small files of their own bytes in
+#                                 $T/files, public: their hashes in a
+#                                 Packages list in $T/lists (for
+#                                 "aptbt-ctl import --lists")
 #
 # The tests run under /bin/sh (dash), which has "local".
 # shellcheck shell=dash
@@ -214,4 +218,20 @@ nginx_start()
 		[ $i -lt 50 ] || fail "nginx did not start"
 		sleep 0.1
 	done
+}
+
+seed_files()	# N
+{
+	mkdir -p "$T/files" "$T/lists"
+	/usr/bin/python3 - "$T/files" "$1" <<'EOF'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    with open(os.path.join(d, "f%05d" % i), "wb") as f:
+        f.write(b"%d " % i + os.urandom(32))
+EOF
+	chmod 644 "$T"/files/*
+	# Only files apt verified are shared: their hashes in a Packages list.
+	sha256sum "$T"/files/* | awk '{ print "SHA256: " $1 "\n" }' \
+	    >"$T/lists/test_dists_x_Packages"
 }

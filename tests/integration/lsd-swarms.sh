@@ -26,58 +26,18 @@
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces)"
 need_cmd apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip
 PY=/usr/bin/python3
-MKMETA=$top_builddir/client/aptbt-mkmeta
 RAW=$top_srcdir/tests/integration/rawpeer.py
-FETCH=$top_srcdir/tests/integration/fetchclient.py
-[ -x "$MKMETA" ] || fail "$MKMETA is not built"
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/*.out
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host m 1
-ns_host d 2
-ns_host c 3
-ns_host r 4
-MIRROR=$(ns_ip m)
-D=$(ns_ip d)
+# shellcheck source=tests/integration/lib-swarm.sh
+. "$top_srcdir/tests/integration/lib-swarm.sh"
+swarm_hosts c 3 r 4
 
 repo_init
 repo_build 0 2 1
-"$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
-    --webseed-base "http://$MIRROR/debian" >"$T/mkmeta.out" 2>&1 ||
-	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
+swarm_mkmeta
 chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m d ""
 
-# pkg N: DEBNAME, SHA, SIZE, IH (v1 info-hash) of aptbt-largeN.
-pkg()
-{
-	local deb torrent
-	deb=$(ls "$REPO_ROOT/pool/$REPO_COMP/aptbt-large$1"_*.deb)
-	DEBNAME=$(basename "$deb")
-	SHA=$(sha256sum "$deb" | cut -d' ' -f1)
-	SIZE=$(stat -c %s "$deb")
-	torrent=$REPO_ROOT/aptbt/torrents/$(echo "$SHA" | cut -c1-2)/$SHA.torrent
-	[ -s "$torrent" ] || fail "aptbt-mkmeta wrote no $torrent"
-	IH=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
-import hashlib, sys
-from benc import decode, encode
-t, _ = decode(open(sys.argv[1], "rb").read())
-print(hashlib.sha1(encode(t[b"info"])).hexdigest())' "$torrent")
-}
 fetch()	# NAME
 {
 	ns_exec d timeout 60 "$PY" "$FETCH" "$T/d/control.sock" \
@@ -96,7 +56,7 @@ wait_for_socket "$T/d/control.sock" || { show "$T/d.log"; fail "aptbtd did not s
 
 # --- 1. announced again -------------------------------------------------------
 echo "=== 1. d announces a swarm it is in again and again"
-pkg 1
+swarm_pkg 1
 fetch large1 || { show "$T/fetch-large1.out"; fail "d did not fetch $DEBNAME"; }
 ns_bg c "$T/listen.out" "$PY" "$RAW" lsdlisten "$IH" 9
 wait "$NS_BG_PID"
@@ -107,7 +67,7 @@ echo "in 9 s c heard d announce $IH $n times: $(grep '^announce ' "$T/listen.out
 
 # --- 2. an announce just before the swarm is joined ---------------------------
 echo "=== 2. r announces a swarm d joins a second later"
-pkg 2
+swarm_pkg 2
 ns_bg r "$T/accept.out" "$PY" "$RAW" accept "$(ns_ip r)" 6881 30
 PID_A=$NS_BG_PID
 wait_for_file_line "$T/accept.out" "^listening" 10 || fail "rawpeer.py accept did not start"

@@ -37,38 +37,14 @@ need_cmd apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc
 PY=/usr/bin/python3
 [ -x "$PY" ] && $PY -c 'import libtorrent' 2>/dev/null ||
 	skip "python3-libtorrent is not installed"
-MKMETA=$top_builddir/client/aptbt-mkmeta
 LTPY=$top_srcdir/tests/integration/pex-lt.py
-FETCH=$top_srcdir/tests/integration/fetchclient.py
-[ -x "$MKMETA" ] || fail "$MKMETA is not built"
 PKG=aptbt-large1
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/*.out "$T"/*.json
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host m 1
-ns_host d 2
-ns_host s 3
-ns_host p 4
-ns_host q 5
-ns_host r 6
-MIRROR=$(ns_ip m)
+# shellcheck source=tests/integration/lib-swarm.sh
+. "$top_srcdir/tests/integration/lib-swarm.sh"
+swarm_hosts s 3 p 4 q 5 r 6
 S=$(ns_ip s)
 P=$(ns_ip p)
-D=$(ns_ip d)
 
 # --- the repository, its metadata and its mirror ---------------------------
 repo_init
@@ -77,9 +53,7 @@ DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/${PKG}"_*.deb)
 DEBNAME=$(basename "$DEB")
 DEB_SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
 DEB_SIZE=$(stat -c %s "$DEB")
-"$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
-    --webseed-base "http://$MIRROR/debian" >"$T/mkmeta.out" 2>&1 ||
-	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
+swarm_mkmeta
 TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$DEB_SHA" | cut -c1-2)/$DEB_SHA.torrent
 [ -s "$TORRENT" ] || fail "aptbt-mkmeta wrote no $TORRENT"
 cp "$TORRENT" "$T/v1.torrent"

@@ -43,26 +43,9 @@ SCRIPT=/usr/share/debootstrap/scripts/sid
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/p
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host mirror 1
-ns_host proxy 2
-ns_host c1 3
-MIRROR=$(ns_ip mirror)
-PROXY=$(ns_ip proxy)
+# shellcheck source=tests/integration/lib-proxy.sh
+. "$top_srcdir/tests/integration/lib-proxy.sh"
+proxy_hosts
 
 # fake_deb NAME PRIORITY ESSENTIAL ITEM...: a package whose control says
 # PRIORITY (and Essential: yes if ESSENTIAL is yes) shipping each ITEM,
@@ -196,11 +179,6 @@ cp "$TARGET/debootstrap/debootstrap.log" "$T/debootstrap-target.log" 2>/dev/null
 	ok "debootstrap --variant=minbase through the proxy ($secs s)" ||
 	bad "debootstrap exited $rc: $(grep -E '^(E|W):' "$T/debootstrap.log" | head -3)"
 
-packages_sha()
-{
-	awk -v p="$1" '/^Package: / { cur = $2 }
-	    /^SHA256: / && cur == p { print $2 }' "$PACKAGES"
-}
 req=$(tr ' ' '\n' <"$TARGET/debootstrap/required" | grep . | sort | xargs)
 base=$(tr ' ' '\n' <"$TARGET/debootstrap/base" | grep . | sort | xargs)
 [ "$req" = "$REQUIRED" ] && [ "$base" = apt ] &&

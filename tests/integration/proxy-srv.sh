@@ -37,27 +37,9 @@ PY=/usr/bin/python3
 APT_TIMEOUT=120
 ZONE=aptbt.test
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/p
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host mirror 1
-ns_host proxy 2
-ns_host c1 3
-ns_host dns 5
-MIRROR=$(ns_ip mirror)
-PROXY=$(ns_ip proxy)
+# shellcheck source=tests/integration/lib-proxy.sh
+. "$top_srcdir/tests/integration/lib-proxy.sh"
+proxy_hosts dns 5
 DNS=$(ns_ip dns)
 
 repo_init
@@ -120,11 +102,6 @@ q=$(grep -c "query\[SRV\] _apt_proxy._tcp.$ZONE" "$T/dnsmasq.log")
 	bad "c1 has a default route: the gateway guess could have found it"
 
 # --- apt uses it ---------------------------------------------------------------
-packages_sha()
-{
-	awk -v p="$1" '/^Package: / { cur = $2 }
-	    /^SHA256: / && cur == p { print $2 }' "$PACKAGES"
-}
 in_c1 apt-get -q update >"$T/c1-update.log" 2>&1 &&
 	! grep -q '^[WE]:' "$T/c1-update.log" &&
 	ok "c1: apt-get update with the proxy auto-detected" ||

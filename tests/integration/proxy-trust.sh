@@ -38,27 +38,9 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 APT_TIMEOUT=120
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/p
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host mirror 1
-ns_host proxy 2
-ns_host c1 3
-ns_host c2 4
-MIRROR=$(ns_ip mirror)
-PROXY=$(ns_ip proxy)
+# shellcheck source=tests/integration/lib-proxy.sh
+. "$top_srcdir/tests/integration/lib-proxy.sh"
+proxy_hosts c2 4
 
 repo_init
 repo_build 6 0
@@ -113,39 +95,12 @@ daemon_down()
 }
 daemon_up 1
 
-ngx_lines() { wc -l <"$REPO_NGINX/access.log"; }
 # .deb requests nginx logged after line MARK from the proxy host under TOP.
 ngx_debs()	# MARK TOP
 {
 	awk -v m="$1" -v a="$PROXY" -v re="^/$2/pool/.*\\\\.deb\$" \
 	    'NR > m && $1 == a && $5 ~ re { n++ } END { print n + 0 }' \
 	    "$REPO_NGINX/access.log"
-}
-packages_sha()
-{
-	awk -v p="$1" '/^Package: / { cur = $2 }
-	    /^SHA256: / && cur == p { print $2 }' "$PACKAGES"
-}
-archives_ok()	# HOST
-{
-	local p f want got n=0
-	for p in $ALL; do
-		f=$REPO_T/apt-$1/cache/archives/$(basename "$(ls "$POOL/$p"_*.deb)")
-		want=$(packages_sha "$p")
-		got=$(sha256sum "$f" 2>/dev/null | cut -d' ' -f1)
-		[ -n "$want" ] && [ "$got" = "$want" ] || {
-			echo "  $1: $p: got '${got:-no file}', want $want" >&2
-			n=$((n + 1))
-		}
-	done
-	return $n
-}
-apt_in()	# HOST CMD...
-{
-	local h=$1
-	shift
-	ns_exec "$h" timeout "$APT_TIMEOUT" env \
-	    APT_CONFIG="$REPO_T/apt-$h/apt.conf" "$@"
 }
 # use HOST TOP [OPTIONS]: HOST's only source is archive TOP, lists cleared.
 use()

@@ -50,30 +50,9 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 APT_TIMEOUT=120
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/p
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host mirror 1
-ns_host proxy 2
-ns_host c1 3
-ns_host c2 4
-ns_host x 5
-ns_host proxy2 6
-ns_host c3 7
-MIRROR=$(ns_ip mirror)
-PROXY=$(ns_ip proxy)
+# shellcheck source=tests/integration/lib-proxy.sh
+. "$top_srcdir/tests/integration/lib-proxy.sh"
+proxy_hosts c2 4 x 5 proxy2 6 c3 7
 
 repo_init
 repo_build 8 1 3
@@ -141,39 +120,12 @@ wait_for_socket "$T/p/control.sock" || fail "daemon: aptbtd did not start"
 wait_for_file_line "$T/aptbtd.log" "apt proxy listening" 10 ||
 	fail "daemon: no proxy listener"
 
-ngx_lines() { wc -l <"$REPO_NGINX/access.log"; }
 # Requests nginx logged after line MARK from HOST whose path matches RE.
 ngx_count()	# MARK HOST RE
 {
 	awk -v m="$1" -v a="$(ns_ip "$2")" -v re="$3" \
 	    'NR > m && $1 == a && $5 ~ re { n++ } END { print n + 0 }' \
 	    "$REPO_NGINX/access.log"
-}
-packages_sha()
-{
-	awk -v p="$1" '/^Package: / { cur = $2 }
-	    /^SHA256: / && cur == p { print $2 }' "$PACKAGES"
-}
-archives_ok()	# HOST
-{
-	local p f want got n=0
-	for p in $ALL; do
-		f=$REPO_T/apt-$1/cache/archives/$(basename "$(ls "$POOL/$p"_*.deb)")
-		want=$(packages_sha "$p")
-		got=$(sha256sum "$f" 2>/dev/null | cut -d' ' -f1)
-		[ -n "$want" ] && [ "$got" = "$want" ] || {
-			echo "  $1: $p: got '${got:-no file}', want $want" >&2
-			n=$((n + 1))
-		}
-	done
-	return $n
-}
-apt_in()	# HOST CMD...
-{
-	local h=$1
-	shift
-	ns_exec "$h" timeout "$APT_TIMEOUT" env \
-	    APT_CONFIG="$REPO_T/apt-$h/apt.conf" "$@"
 }
 # HTTP status of a raw request (python, so nothing normalizes it).
 raw_status()	# HOST REQUEST-BYTES

@@ -33,62 +33,26 @@ need_cmd apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip tc
 PY=/usr/bin/python3
 [ -x "$PY" ] && $PY -c 'import libtorrent' 2>/dev/null ||
 	skip "python3-libtorrent is not installed"
-MKMETA=$top_builddir/client/aptbt-mkmeta
 LTPY=$top_srcdir/tests/integration/magnet-lt.py
 RAW=$top_srcdir/tests/integration/rawpeer.py
-FETCH=$top_srcdir/tests/integration/fetchclient.py
-[ -x "$MKMETA" ] || fail "$MKMETA is not built"
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-25}" "$1" >&2; }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/*.out
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host m 1
-ns_host d 2
-ns_host l 3
-ns_host r 4
-MIRROR=$(ns_ip m)
-D=$(ns_ip d)
+# shellcheck source=tests/integration/lib-swarm.sh
+. "$top_srcdir/tests/integration/lib-swarm.sh"
+swarm_hosts l 3 r 4
 
 # --- the repository, its metadata and its mirror ---------------------------
 repo_init
 repo_build 0 2 4
-"$MKMETA" --archive "$REPO_ROOT" --suite "$REPO_SUITE" --v1 \
-    --webseed-base "http://$MIRROR/debian" >"$T/mkmeta.out" 2>&1 ||
-	fail "aptbt-mkmeta failed: $(cat "$T/mkmeta.out")"
+swarm_mkmeta
 chmod -R a+rX "$REPO_WWW"
 repo_nginx "$MIRROR:80" "$REPO_LOG_CLIENTS" m d \
     "deny $(ns_ip l); deny $(ns_ip r);"
 
-# pkg N: DEB, DEBNAME, SHA, SIZE, TORRENT, IH (v1 info-hash), ZKEY
-# (zero-metadata key) of aptbt-largeN.
+# pkg N: swarm_pkg's variables, ZKEY (zero-metadata key) and INFO_LEN
+# (the info dictionary's size) of aptbt-largeN.
 pkg()
 {
-	DEB=$(ls "$REPO_ROOT/pool/$REPO_COMP/aptbt-large$1"_*.deb)
-	DEBNAME=$(basename "$DEB")
-	SHA=$(sha256sum "$DEB" | cut -d' ' -f1)
-	SIZE=$(stat -c %s "$DEB")
-	TORRENT=$REPO_ROOT/aptbt/torrents/$(echo "$SHA" | cut -c1-2)/$SHA.torrent
-	[ -s "$TORRENT" ] || fail "aptbt-mkmeta wrote no $TORRENT"
-	# aptbt-mkmeta writes canonical bencode: the info value encodes back
-	# to the same bytes.
-	IH=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '
-import hashlib, sys
-from benc import decode, encode
-t, _ = decode(open(sys.argv[1], "rb").read())
-print(hashlib.sha1(encode(t[b"info"])).hexdigest())' "$TORRENT")
+	swarm_pkg "$1"
 	ZKEY=$($PY -c 'import hashlib, sys
 print(hashlib.sha256(b"aptbt-v1" + bytes.fromhex(sys.argv[1])).hexdigest()[:40])' "$SHA")
 	INFO_LEN=$(PYTHONPATH=$top_srcdir/tests/integration $PY -c '

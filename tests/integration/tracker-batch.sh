@@ -35,42 +35,21 @@
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces)"
 need_cmd ip sha256sum
-PY=/usr/bin/python3
 FAKE=$top_srcdir/tests/integration/fake-tracker.py
 SEEDS=2000
 RATE=30
 WATCH=${WATCH:-150}
 
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-30}" "$1" >&2; }
-
-at_exit()
-{
-	[ -n "${TRACKER_KEEP:-}" ] && mkdir -p "$TRACKER_KEEP" &&
-		cp "$T"/*.log "$T"/*.out "$TRACKER_KEEP"/ 2>/dev/null
-	ns_cleanup
-	lib_cleanup
-}
+# shellcheck source=tests/integration/lib-tracker.sh
+. "$top_srcdir/tests/integration/lib-tracker.sh"
 ns_init
-trap at_exit EXIT
+trap trk_at_exit EXIT
 ns_host t 1
 ns_host b 10
 ns_host s 11
 
 # --- the files ------------------------------------------------------------------
-mkdir -p "$T/files" "$T/lists"
-$PY - "$T/files" "$SEEDS" <<'EOF'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    with open(os.path.join(d, "f%05d" % i), "wb") as f:
-        f.write(b"%d " % i + os.urandom(32))
-EOF
-chmod 644 "$T"/files/*
-sha256sum "$T"/files/* | awk '{ print "SHA256: " $1 "\n" }' \
-    >"$T/lists/test_dists_x_Packages"
+seed_files "$SEEDS"
 
 # --- trackers -----------------------------------------------------------------------
 fake()	# NAME ARGS...

@@ -31,28 +31,16 @@
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces)"
 need_cmd ip
-PY=/usr/bin/python3
 ANN=$top_srcdir/tests/integration/trk-announce.py
 GOSSIP=$top_srcdir/tests/integration/gossip-tool.py
 IH=c1a5e0c1a5e0c1a5e0c1a5e0c1a5e0c1a5e0c1a5
 IH2=5172e0005172e0005172e0005172e0005172e000
 
+# shellcheck source=tests/integration/lib-tracker.sh
+. "$top_srcdir/tests/integration/lib-tracker.sh"
 chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-30}" "$1" >&2; }
-
-at_exit()
-{
-	[ -n "${TRACKER_KEEP:-}" ] && mkdir -p "$TRACKER_KEEP" &&
-		cp "$T"/*.log "$T"/*.out "$TRACKER_KEEP"/ 2>/dev/null
-	ns_cleanup
-	lib_cleanup
-}
-
 ns_init
-trap at_exit EXIT
+trap trk_at_exit EXIT
 for h in n1:11 n2:12 n3:13 c1:21 c2:22 c3:23 s1:31 s2:32 k:40 d1:51 d2:52; do
 	ns_host "${h%:*}" "${h#*:}"
 done
@@ -61,9 +49,8 @@ KEY=$T/cluster.key
 head -c 32 /dev/urandom >"$KEY"
 chmod 600 "$KEY"
 
-sock() { eval "echo \$DIR_$1/control.sock"; }
+# dlog and daemon_up: this test's own, instead of lib-tracker.sh's.
 dlog() { eval "echo \$T/$1.log"; }
-ctl() { local h=$1; shift; ns_exec "$h" "$APTBT_CTL" -s "$(sock "$h")" "$@"; }
 # tjson HOST EXPR: a Python expression over t, "aptbt-ctl --json tracker".
 tjson()
 {

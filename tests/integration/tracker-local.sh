@@ -44,28 +44,15 @@
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces)"
 need_cmd apt-ftparchive dpkg-deb gpg nginx curl sha256sum ip
-PY=/usr/bin/python3
-FETCH=$top_srcdir/tests/integration/fetchclient.py
 FAKE=$top_srcdir/tests/integration/fake-tracker.py
 MKMETA=$top_builddir/client/aptbt-mkmeta
 [ -x "$MKMETA" ] || fail "$MKMETA is not built"
 
+# shellcheck source=tests/integration/lib-tracker.sh
+. "$top_srcdir/tests/integration/lib-tracker.sh"
 chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-show() { echo "--- $1:" >&2; tail -n "${2:-30}" "$1" >&2; }
-
-at_exit()
-{
-	[ -n "${TRACKER_KEEP:-}" ] && mkdir -p "$TRACKER_KEEP" &&
-		cp "$T"/*.log "$T"/*.out "$TRACKER_KEEP"/ 2>/dev/null
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
 ns_init
-trap at_exit EXIT
+trap trk_at_exit EXIT
 ns_host h 1
 ns_host p 2
 ns_host t 3
@@ -149,7 +136,8 @@ conf=$(write_conf "$T/d" "log_level = debug" "listen_port = 6881" \
 ns_bg d "$T/d.log" "$APTBTD" -f -c "$conf"
 DPID=$NS_BG_PID
 wait_for_socket "$T/d/control.sock" || { show "$T/d.log"; fail "aptbtd did not start"; }
-fetch()	# MIRROR-ADDRESS DEB [--base]
+# fetch MIRROR-ADDRESS DEB [--base]: this test's own, instead of lib-tracker.sh's.
+fetch()
 {
 	local f=$REPO_ROOT/pool/$REPO_COMP/$2 base=
 	[ "${3:-}" = --base ] && base="--base http://$1/debian/dists/$REPO_SUITE/"
@@ -164,26 +152,7 @@ ih_of()	# DEB: its torrent's info-hash, from the torrent
 {
 	local sha
 	sha=$(sha256sum "$REPO_ROOT/pool/$REPO_COMP/$1" | cut -d' ' -f1)
-	$PY -c 'import hashlib, sys
-b = open(sys.argv[1], "rb").read()
-def skip(i):
-    c = b[i:i + 1]
-    if c == b"i":
-        return b.index(b"e", i) + 1
-    if c in (b"l", b"d"):
-        i += 1
-        while b[i:i + 1] != b"e":
-            i = skip(i)
-        return i + 1
-    n = b.index(b":", i)
-    return n + 1 + int(b[i:n])
-i = 1
-while b[i:i + 1] != b"e":
-    k = skip(i)
-    v = skip(k)
-    if b[i:k] == b"4:info":
-        print(hashlib.sha1(b[k:v]).hexdigest())
-    i = v' \
+	torrent_ih \
 	    "$REPO_ROOT/aptbt/torrents/$(echo "$sha" | cut -c1-2)/$sha.torrent"
 }
 wait_count()	# LISTENER RE N SECS
