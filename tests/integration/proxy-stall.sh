@@ -37,28 +37,9 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is missing"
 APT_TIMEOUT=150
 
-chmod 755 "$T"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-at_exit()
-{
-	repo_keep_logs "$T"/*.log "$T"/p "$T"/q
-	repo_cleanup
-	ns_cleanup
-	lib_cleanup
-}
-
-ns_init
-trap at_exit EXIT
-ns_host mirror 1
-ns_host proxy 2
-ns_host c1 3
-ns_host c2 4
-ns_host peer 5
-MIRROR=$(ns_ip mirror)
-PROXY=$(ns_ip proxy)
+# shellcheck source=tests/integration/lib-proxy.sh
+. "$top_srcdir/tests/integration/lib-proxy.sh"
+proxy_hosts c2 4 peer 5
 PEER=$(ns_ip peer)
 
 repo_init
@@ -108,13 +89,6 @@ wait_for_socket "$T/q/control.sock" || fail "the peer's aptbtd did not start"
 wait_for_file_line "$T/aptbtd.log" "apt proxy listening" 10 ||
 	fail "no proxy listener"
 
-apt_in()	# HOST CMD...
-{
-	local h=$1
-	shift
-	ns_exec "$h" timeout "$APT_TIMEOUT" env \
-	    APT_CONFIG="$REPO_T/apt-$h/apt.conf" "$@"
-}
 deb_in()	# HOST: c1's copy of aptbt-large1, if any
 {
 	ls "$REPO_T/apt-$1/cache/archives/"aptbt-large1_*.deb 2>/dev/null
