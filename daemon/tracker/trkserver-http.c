@@ -5,8 +5,8 @@
  *
  * evhttp parses; its bounds refuse what is too big before we see it
  * (HTTP_MAX_HEADERS of request head, THTTP_SEEDS_BODY of body: 413).
- * Connections are counted as web.c counts them and the listener pauses
- * at HTTP_MAX_CONNS.  Every answer a tracker client reads is a 200 with a
+ * base/httpcap.h counts the connections and pauses the listener at
+ * HTTP_MAX_CONNS.  Every answer a tracker client reads is a 200 with a
  * bencoded body, a failure reason when the request was bad or over its
  * rate (BEP 3); paths we do not serve are 404 and other methods 405.
  */
@@ -29,6 +29,7 @@
 #include "common/bencode.h"
 #include "common/log.h"
 #include "common/xchgmsg.h"
+#include "daemon/base/httpcap.h"
 #include "daemon/tracker/cluster.h"
 #include "daemon/tracker/httpmsg.h"
 #include "daemon/tracker/trkserver.h"
@@ -39,57 +40,10 @@
 
 static struct {
 	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;
-	unsigned			 nconns;
+	struct httpcap			 cap;
 	struct bytebuf			 out;
 	struct swarms_peer		 p4[1000], p6[1000];
-} web;
-
-static void
-conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-	(void)evcon;
-	(void)arg;
-	if (web.nconns-- == HTTP_MAX_CONNS && web.bound != NULL)
-		evconnlistener_enable(evhttp_bound_socket_get_listener(
-		    web.bound));
-}
-
-/* As in web.c: once the accept is through, count the connection. */
-static void
-conn_adopt(evutil_socket_t fd, short what, void *arg)
-{
-	struct bufferevent	*bev = arg;
-	bufferevent_data_cb	 rd;
-	void			*evcon;
-
-	(void)fd;
-	(void)what;
-	bufferevent_getcb(bev, &rd, NULL, NULL, &evcon);
-	if (rd != NULL && evcon != NULL && web.http != NULL) {
-		evhttp_connection_set_closecb(evcon, conn_closed, NULL);
-		if (++web.nconns == HTTP_MAX_CONNS && web.bound != NULL)
-			evconnlistener_disable(evhttp_bound_socket_get_listener(
-			    web.bound));
-	}
-	bufferevent_decref(bev);
-}
-
-static struct bufferevent *
-conn_new(struct event_base *base, void *arg)
-{
-	struct bufferevent	*bev;
-
-	(void)arg;
-	if ((bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return NULL;
-	bufferevent_incref(bev);
-	if (event_base_once(base, -1, EV_TIMEOUT, conn_adopt, bev, NULL) ==
-	    -1)
-		bufferevent_decref(bev);
-	return bev;
-}
+} web = { .cap.max = HTTP_MAX_CONNS };
 
 static void
 send_body(struct evhttp_request *req, int code, const char *reason,
@@ -351,7 +305,7 @@ trkhttp_start(struct event_base *base, uint16_t port)
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	if ((web.http = evhttp_new(base)) == NULL)
 		return -ENOMEM;
-	evhttp_set_bevcb(web.http, conn_new, NULL);
+	httpcap_attach(&web.cap, web.http);
 	evhttp_set_gencb(web.http, handle, NULL);
 	evhttp_set_timeout(web.http, HTTP_TIMEOUT_S);
 	evhttp_set_max_headers_size(web.http, HTTP_MAX_HEADERS);
@@ -367,13 +321,14 @@ trkhttp_start(struct event_base *base, uint16_t port)
 	if (l == NULL)
 		l = evconnlistener_new_bind(base, NULL, NULL, flags, 128,
 		    (struct sockaddr *)&sin, sizeof(sin));
-	if (l == NULL || (web.bound = evhttp_bind_listener(web.http, l)) ==
-	    NULL) {
+	if (l == NULL || (web.cap.bound = evhttp_bind_listener(web.http,
+	    l)) == NULL) {
 		e = errno != 0 ? errno : EADDRNOTAVAIL;
 		if (l != NULL)
 			evconnlistener_free(l);
 		log_warnx("embedded tracker: no HTTP on port %u: %s", port,
 		    strerror(e));
+		httpcap_detach(&web.cap);
 		evhttp_free(web.http);
 		web.http = NULL;
 		return -e;
@@ -385,10 +340,9 @@ void
 trkhttp_stop(void)
 {
 	if (web.http != NULL) {
-		web.bound = NULL;
+		httpcap_detach(&web.cap);
 		evhttp_free(web.http);
 		web.http = NULL;
 	}
-	web.nconns = 0;
 	bytebuf_free(&web.out);
 }

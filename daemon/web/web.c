@@ -2,11 +2,8 @@
 /*
  * web.c - the HTTP listener: limits, the route table, the answers.
  *
- * evhttp does the parsing.  Every connection is counted from its accept
- * to its close (evhttp's close callback, set as soon as the connection
- * exists), and the listener is paused while WEB_MAX_CONNS are open:
- * further clients wait in the kernel's backlog, the daemon's descriptors
- * are not theirs to take.
+ * evhttp does the parsing; base/httpcap.h counts the connections and
+ * pauses the listener while WEB_MAX_CONNS are open.
  */
 #include "config.h"
 
@@ -28,16 +25,16 @@
 
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "daemon/base/httpcap.h"
 #include "daemon/web/render.h"
 #include "daemon/web/web.h"
 
 static struct {
 	struct event_base		*base;
 	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;
+	struct httpcap			 cap;
 	char				*addr;
-	unsigned			 nconns;
-} web;
+} web = { .cap.max = WEB_MAX_CONNS };
 
 static const struct route {
 	const char	*path;
@@ -52,59 +49,6 @@ static const struct route {
 /* The page fetches nothing; this makes a browser refuse to, too. */
 #define CSP	"default-src 'none'; style-src 'unsafe-inline'; " \
 		"form-action 'none'; frame-ancestors 'none'"
-
-static void
-conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-	(void)evcon;
-	(void)arg;
-	if (web.nconns-- == WEB_MAX_CONNS && web.bound != NULL)
-		evconnlistener_enable(evhttp_bound_socket_get_listener(
-		    web.bound));
-}
-
-/*
- * Run once the accept is through: evhttp has made the connection and
- * set itself as the bufferevent's callback argument, so the connection
- * can now be told to report its close.  The reference taken in
- * conn_new keeps bev valid even if evhttp gave up on it meanwhile
- * (then its callbacks are gone and it is only released).
- */
-static void
-conn_adopt(evutil_socket_t fd, short what, void *arg)
-{
-	struct bufferevent	*bev = arg;
-	bufferevent_data_cb	 rd;
-	void			*evcon;
-
-	(void)fd;
-	(void)what;
-	bufferevent_getcb(bev, &rd, NULL, NULL, &evcon);
-	if (rd != NULL && evcon != NULL) {
-		evhttp_connection_set_closecb(evcon, conn_closed, NULL);
-		if (++web.nconns == WEB_MAX_CONNS && web.bound != NULL)
-			evconnlistener_disable(evhttp_bound_socket_get_listener(
-			    web.bound));
-	}
-	bufferevent_decref(bev);
-}
-
-static struct bufferevent *
-conn_new(struct event_base *base, void *arg)
-{
-	struct bufferevent	*bev;
-
-	(void)arg;
-	if ((bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return NULL;
-	/* Made active at once: no timer is armed. */
-	bufferevent_incref(bev);
-	if (event_base_once(base, -1, EV_TIMEOUT, conn_adopt, bev, NULL) ==
-	    -1)
-		bufferevent_decref(bev);
-	return bev;
-}
 
 static void
 send_error(struct evhttp_request *req, int code, const char *reason)
@@ -193,7 +137,7 @@ listen_on(const char *addr)
 	}
 	if ((web.http = evhttp_new(web.base)) == NULL)
 		return -ENOMEM;
-	evhttp_set_bevcb(web.http, conn_new, NULL);
+	httpcap_attach(&web.cap, web.http);
 	evhttp_set_gencb(web.http, handle, NULL);
 	evhttp_set_timeout(web.http, WEB_TIMEOUT_S);
 	evhttp_set_max_headers_size(web.http, WEB_MAX_HEADERS);
@@ -206,14 +150,15 @@ listen_on(const char *addr)
 	l = evconnlistener_new_bind(web.base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
 	    WEB_MAX_CONNS, (struct sockaddr *)&ss, (int)sslen);
-	if (l == NULL || (web.bound = evhttp_bind_listener(web.http, l)) ==
-	    NULL) {
+	if (l == NULL || (web.cap.bound = evhttp_bind_listener(web.http,
+	    l)) == NULL) {
 		int	e = errno != 0 ? errno : EADDRNOTAVAIL;
 
 		if (l != NULL)
 			evconnlistener_free(l);
 		log_warnx("cannot serve the status page on %s: %s; running "
 		    "without it", addr, strerror(e));
+		httpcap_detach(&web.cap);
 		evhttp_free(web.http);
 		web.http = NULL;
 		return -e;
@@ -247,7 +192,7 @@ web_shutdown(void)
 {
 	/* Open connections are freed with the server (conn_closed runs). */
 	if (web.http != NULL) {
-		web.bound = NULL;
+		httpcap_detach(&web.cap);
 		evhttp_free(web.http);
 		web.http = NULL;
 	}
