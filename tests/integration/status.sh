@@ -109,10 +109,11 @@ chrome()
 # page_requests: the trap's log without Chromium's own calls home, which it
 # makes for about:blank too (component updates, sign-in); only these exact
 # endpoints are left out, so fonts.googleapis.com or any other host a page
-# names still shows.
+# names still shows.  A blank line is a connection Chromium opened ahead
+# (a preconnect) and closed without asking for anything.
 page_requests()
 {
-	grep -vE '^(CONNECT (update\.googleapis\.com|accounts\.google\.com):443 |POST http://update\.googleapis\.com/service/update2/json\?|GET http://clients2\.google\.com/time/1/current\?)' \
+	grep -vE '^[[:space:]]*$|^(CONNECT (update\.googleapis\.com|accounts\.google\.com):443 |POST http://update\.googleapis\.com/service/update2/json\?|GET http://clients2\.google\.com/time/1/current\?)' \
 	    "$T/trap.log"
 }
 
