@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/bencode.h"
+#include "common/bigend.h"
 #include "common/blocks.h"
 
 static const struct benc_limits blocks_limits = {
@@ -316,10 +317,7 @@ sum_block(struct blocks_enc *e, const uint8_t *p, size_t len)
 		p = e->pend;
 	}
 	ws = blocks_weak_sum(p, e->block);
-	w[0] = (uint8_t)(ws >> 24);
-	w[1] = (uint8_t)(ws >> 16);
-	w[2] = (uint8_t)(ws >> 8);
-	w[3] = (uint8_t)ws;
+	be_put32(w, ws);
 	blocks_strong_sum(p, e->block, e->block, s);
 	bytebuf_append(&e->weak, w, e->wlen);
 	bytebuf_append(&e->strong, s, e->slen);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/bencode.h"
+#include "common/bigend.h"
 #include "common/ctlproto.h"
 
 /* Control messages are small and shallow; tighter than the defaults. */
@@ -44,10 +45,7 @@ ctl_frame_end(struct bytebuf *b, size_t mark)
 		b->len = mark;
 		return -EMSGSIZE;
 	}
-	b->data[mark] = (uint8_t)(len >> 24);
-	b->data[mark + 1] = (uint8_t)(len >> 16);
-	b->data[mark + 2] = (uint8_t)(len >> 8);
-	b->data[mark + 3] = (uint8_t)len;
+	be_put32(b->data + mark, (uint32_t)len);
 	return 0;
 }
 
@@ -58,8 +56,7 @@ ctl_frame_check(const uint8_t *p, size_t len)
 
 	if (len < CTL_HDR_LEN)
 		return 0;
-	plen = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 |
-	    (size_t)p[3];
+	plen = be_get32(p);
 	if (plen > CTL_MAX_FRAME)
 		return -EMSGSIZE;
 	if (len - CTL_HDR_LEN < plen)

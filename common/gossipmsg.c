@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "common/bigend.h"
 #include "common/gossipmsg.h"
 
 _Static_assert(crypto_auth_BYTES == GOSSIP_TAG_LEN, "tag length");
@@ -35,45 +36,6 @@ gossip_verdict_name(enum gossip_verdict v)
 	return (unsigned)v < GOSSIP_NVERDICTS ? verdict_names[v] : "?";
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 size_t
 gossip_rec_len(const struct gossip_rec *r)
 {
@@ -84,7 +46,7 @@ void
 gossip_begin(struct gossip_builder *b, enum gossip_type type)
 {
 	memset(b->buf, 0, GOSSIP_HDR_LEN);
-	put32(b->buf, GOSSIP_MAGIC);
+	be_put32(b->buf, GOSSIP_MAGIC);
 	b->buf[4] = GOSSIP_VERSION;
 	b->buf[5] = (uint8_t)type;
 	b->len = GOSSIP_HDR_LEN;
@@ -103,8 +65,8 @@ gossip_add(struct gossip_builder *b, const struct gossip_rec *r)
 	p = b->buf + b->len;
 	memcpy(p, r->hash, 20);
 	p[20] = r->flags & (GOSSIP_F_REMOVE | GOSSIP_F_SEED | GOSSIP_F_V6);
-	put16(p + 21, r->port);
-	put16(p + 23, r->ttl);
+	be_put16(p + 21, r->port);
+	be_put16(p + 23, r->ttl);
 	memcpy(p + 25, r->addr, n - 25);
 	b->len += n;
 	b->nrec++;
@@ -115,10 +77,10 @@ size_t
 gossip_seal(struct gossip_builder *b, const uint8_t *key, uint64_t sender,
     uint64_t time_ms, uint64_t seq)
 {
-	put16(b->buf + 6, b->nrec);
-	put64(b->buf + 8, sender);
-	put64(b->buf + 16, time_ms);
-	put64(b->buf + 24, seq);
+	be_put16(b->buf + 6, b->nrec);
+	be_put64(b->buf + 8, sender);
+	be_put64(b->buf + 16, time_ms);
+	be_put64(b->buf + 24, seq);
 	crypto_auth(b->buf + b->len, b->buf, b->len, key);
 	return b->len + GOSSIP_TAG_LEN;
 }
@@ -131,7 +93,7 @@ gossip_open(const uint8_t *p, size_t len, const uint8_t *key,
 
 	if (len < GOSSIP_HDR_LEN + GOSSIP_TAG_LEN || len > GOSSIP_MAX_DGRAM)
 		return GOSSIP_EMALFORMED;
-	if (get32(p) != GOSSIP_MAGIC || p[4] != GOSSIP_VERSION)
+	if (be_get32(p) != GOSSIP_MAGIC || p[4] != GOSSIP_VERSION)
 		return GOSSIP_EMALFORMED;
 	body = len - GOSSIP_TAG_LEN;
 	/* The tag first: what an outsider sends is forged, whatever its shape. */
@@ -139,10 +101,10 @@ gossip_open(const uint8_t *p, size_t len, const uint8_t *key,
 	    crypto_auth_verify(p + body, p, body, key) != 0)
 		return GOSSIP_EFORGED;
 	h->type = p[5];
-	h->nrec = get16(p + 6);
-	h->sender = get64(p + 8);
-	h->time_ms = get64(p + 16);
-	h->seq = get64(p + 24);
+	h->nrec = be_get16(p + 6);
+	h->sender = be_get64(p + 8);
+	h->time_ms = be_get64(p + 16);
+	h->seq = be_get64(p + 24);
 	if (h->type < GOSSIP_DELTA || h->type > GOSSIP_FULL)
 		return GOSSIP_EMALFORMED;
 	if (h->nrec > GOSSIP_MAX_RECORDS || h->sender == 0 || h->seq == 0)
@@ -175,7 +137,7 @@ gossip_record(const uint8_t *p, size_t len, size_t i, struct gossip_rec *r)
 	if (len < GOSSIP_HDR_LEN + GOSSIP_TAG_LEN)
 		return -1;
 	body = len - GOSSIP_TAG_LEN;
-	if (i >= get16(p + 6))
+	if (i >= be_get16(p + 6))
 		return -1;
 	for (k = 0;; k++) {
 		if (off + GOSSIP_REC4_LEN > body)
@@ -191,8 +153,8 @@ gossip_record(const uint8_t *p, size_t len, size_t i, struct gossip_rec *r)
 	memset(r, 0, sizeof(*r));
 	memcpy(r->hash, p + off, 20);
 	r->flags = p[off + 20];
-	r->port = get16(p + off + 21);
-	r->ttl = get16(p + off + 23);
+	r->port = be_get16(p + off + 21);
+	r->ttl = be_get16(p + off + 23);
 	memcpy(r->addr, p + off + 25, n - 25);
 	return 0;
 }

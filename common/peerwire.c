@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bigend.h"
 #include "common/bitfield.h"
 #include "common/peerwire.h"
 
@@ -55,28 +56,12 @@ pw_spec(int id)
 	return &pw_specs[id];
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 static void
 append32(struct bytebuf *b, uint32_t v)
 {
 	uint8_t	p[4];
 
-	put32(p, v);
+	be_put32(p, v);
 	bytebuf_append(b, p, sizeof(p));
 }
 
@@ -145,7 +130,7 @@ pw_msg_next(const uint8_t *p, size_t len, struct pw_msg *m)
 	if (len < PW_LEN_PREFIX)
 		return 0;
 	memset(m, 0, sizeof(*m));
-	n = get32(p);
+	n = be_get32(p);
 	if (n == 0) {
 		m->id = PW_KEEPALIVE;
 		return PW_LEN_PREFIX;
@@ -165,16 +150,16 @@ pw_msg_next(const uint8_t *p, size_t len, struct pw_msg *m)
 	case PW_HAVE:
 	case PW_SUGGEST:
 	case PW_ALLOWED_FAST:
-		m->index = get32(pl);
+		m->index = be_get32(pl);
 		break;
 	case PW_REQUEST:
 	case PW_CANCEL:
 	case PW_REJECT:
-		m->length = get32(pl + 8);
+		m->length = be_get32(pl + 8);
 		/* FALLTHROUGH */
 	case PW_PIECE:
-		m->index = get32(pl);
-		m->begin = get32(pl + 4);
+		m->index = be_get32(pl);
+		m->begin = be_get32(pl + 4);
 		break;
 	case PW_PORT:
 		m->port = (uint16_t)(pl[0] << 8 | pl[1]);
@@ -221,7 +206,7 @@ pw_msg_end(struct bytebuf *b, size_t mark)
 		b->len = mark;
 		return -EMSGSIZE;
 	}
-	put32(b->data + mark, (uint32_t)n);
+	be_put32(b->data + mark, (uint32_t)n);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/bencode.h"
+#include "common/bigend.h"
 #include "common/trackermsg.h"
 
 static const char *const trk_errors[TRK_NERRORS] = {
@@ -465,41 +466,12 @@ out:
 /*
  * UDP.
  */
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 size_t
 trk_udp_connect(uint8_t out[TRK_UDP_CONNECT_LEN], uint32_t tid)
 {
-	put64(out, TRK_UDP_MAGIC);
-	put32(out + 8, TRK_ACT_CONNECT);
-	put32(out + 12, tid);
+	be_put64(out, TRK_UDP_MAGIC);
+	be_put32(out + 8, TRK_ACT_CONNECT);
+	be_put32(out + 12, tid);
 	return TRK_UDP_CONNECT_LEN;
 }
 
@@ -507,18 +479,18 @@ size_t
 trk_udp_announce(uint8_t out[TRK_UDP_ANNOUNCE_LEN], uint64_t cid,
     uint32_t tid, const struct trk_announce *a)
 {
-	put64(out, cid);
-	put32(out + 8, TRK_ACT_ANNOUNCE);
-	put32(out + 12, tid);
+	be_put64(out, cid);
+	be_put32(out + 8, TRK_ACT_ANNOUNCE);
+	be_put32(out + 12, tid);
 	memcpy(out + 16, a->info_hash, 20);
 	memcpy(out + 36, a->peer_id, 20);
-	put64(out + 56, a->downloaded);
-	put64(out + 64, a->left);
-	put64(out + 72, a->uploaded);
-	put32(out + 80, (uint32_t)a->event);
-	put32(out + 84, 0);		/* IP: the sender's */
-	put32(out + 88, a->key);
-	put32(out + 92, (uint32_t)a->numwant);	/* -1: default */
+	be_put64(out + 56, a->downloaded);
+	be_put64(out + 64, a->left);
+	be_put64(out + 72, a->uploaded);
+	be_put32(out + 80, (uint32_t)a->event);
+	be_put32(out + 84, 0);		/* IP: the sender's */
+	be_put32(out + 88, a->key);
+	be_put32(out + 92, (uint32_t)a->numwant);	/* -1: default */
 	out[96] = (uint8_t)(a->port >> 8);
 	out[97] = (uint8_t)a->port;
 	return TRK_UDP_ANNOUNCE_LEN;
@@ -534,9 +506,9 @@ trk_udp_scrape(uint8_t *out, size_t outlen, uint64_t cid, uint32_t tid,
 		n = TRK_SCRAPE_MAX;
 	if (outlen < 16 + 20 * n)
 		return 0;
-	put64(out, cid);
-	put32(out + 8, TRK_ACT_SCRAPE);
-	put32(out + 12, tid);
+	be_put64(out, cid);
+	be_put32(out + 8, TRK_ACT_SCRAPE);
+	be_put32(out + 12, tid);
 	for (i = 0; i < n; i++)
 		memcpy(out + 16 + 20 * i, hashes[i], 20);
 	return 16 + 20 * n;
@@ -554,8 +526,8 @@ trk_udp_parse(const uint8_t *buf, size_t len, uint32_t tid,
 		return -TRK_ETOOBIG;
 	if (len < 8)
 		return -TRK_ESHORT;
-	action = get32(buf);
-	if (get32(buf + 4) != tid)
+	action = be_get32(buf);
+	if (be_get32(buf + 4) != tid)
 		return -TRK_ETID;
 	if (action == TRK_ACT_ERROR) {
 		if (r != NULL) {
@@ -573,7 +545,7 @@ trk_udp_parse(const uint8_t *buf, size_t len, uint32_t tid,
 		if (len < 16)
 			return -TRK_ESHORT;
 		if (cid != NULL)
-			*cid = get64(buf + 8);
+			*cid = be_get64(buf + 8);
 		break;
 	case TRK_ACT_ANNOUNCE:
 		if (len < 20)
@@ -581,9 +553,9 @@ trk_udp_parse(const uint8_t *buf, size_t len, uint32_t tid,
 		if (r == NULL)
 			break;
 		reply_init(r);
-		r->interval = get32(buf + 8);
-		r->incomplete = get32(buf + 12);
-		r->complete = get32(buf + 16);
+		r->interval = be_get32(buf + 8);
+		r->incomplete = be_get32(buf + 12);
+		r->complete = be_get32(buf + 16);
 		add_compact(r, buf + 20, len - 20, ipv6 ? 6 : 4);
 		break;
 	case TRK_ACT_SCRAPE:
@@ -595,9 +567,9 @@ trk_udp_parse(const uint8_t *buf, size_t len, uint32_t tid,
 				    s[i].incomplete = -1;
 				continue;
 			}
-			s[i].complete = get32(buf + 8 + 12 * i);
-			s[i].downloaded = get32(buf + 12 + 12 * i);
-			s[i].incomplete = get32(buf + 16 + 12 * i);
+			s[i].complete = be_get32(buf + 8 + 12 * i);
+			s[i].downloaded = be_get32(buf + 12 + 12 * i);
+			s[i].incomplete = be_get32(buf + 16 + 12 * i);
 		}
 		break;
 	default:

@@ -6,20 +6,8 @@
 
 #include <string.h>
 
+#include "common/bigend.h"
 #include "common/xchgmsg.h"
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 void
 xchg_begin(struct xchg_builder *b)
@@ -30,7 +18,7 @@ xchg_begin(struct xchg_builder *b)
 	b->buf[3] = 'x';
 	b->buf[4] = XCHG_VERSION;
 	b->buf[5] = 0;
-	put16(b->buf + 6, 0);
+	be_put16(b->buf + 6, 0);
 	b->len = XCHG_HDR_LEN;
 	b->nswarms = 0;
 }
@@ -60,13 +48,13 @@ xchg_add(struct xchg_builder *b, const uint8_t ih[20],
 	for (i = 0, n4 = 0; i < n; i++)
 		if (p[i].family == 4 && n4++ < XCHG_MAX_PEERS) {
 			memcpy(o, p[i].addr, 4);
-			put16(o + 4, p[i].port);
+			be_put16(o + 4, p[i].port);
 			o += 6;
 		}
 	for (i = 0, n6 = 0; i < n; i++)
 		if (p[i].family == 6 && n6++ < XCHG_MAX_PEERS) {
 			memcpy(o, p[i].addr, 16);
-			put16(o + 16, p[i].port);
+			be_put16(o + 16, p[i].port);
 			o += 18;
 		}
 	b->len += need;
@@ -77,7 +65,7 @@ xchg_add(struct xchg_builder *b, const uint8_t ih[20],
 size_t
 xchg_finish(struct xchg_builder *b)
 {
-	put16(b->buf + 6, b->nswarms);
+	be_put16(b->buf + 6, b->nswarms);
 	return b->len;
 }
 
@@ -99,7 +87,7 @@ xchg_check(const uint8_t *p, size_t len)
 		return -1;
 	if (memcmp(p, "aptx", 4) != 0 || p[4] != XCHG_VERSION || p[5] != 0)
 		return -1;
-	ns = get16(p + 6);
+	ns = be_get16(p + 6);
 	if (ns > XCHG_MAX_SWARMS)
 		return -1;
 	for (i = 0; i < ns; i++) {
@@ -119,13 +107,13 @@ xchg_check(const uint8_t *p, size_t len)
 		for (j = 0; j < n4; j++) {
 			const uint8_t *q = p + off + 22 + j * 6;
 
-			if (zero(q, 4) || get16(q + 4) == 0)
+			if (zero(q, 4) || be_get16(q + 4) == 0)
 				return -1;
 		}
 		for (j = 0; j < n6; j++) {
 			const uint8_t *q = p + off + 22 + n4 * 6 + j * 18;
 
-			if (zero(q, 16) || get16(q + 16) == 0)
+			if (zero(q, 16) || be_get16(q + 16) == 0)
 				return -1;
 		}
 		off += 22 + n4 * 6 + n6 * 18;
@@ -152,14 +140,14 @@ xchg_next(const uint8_t *p, size_t len, size_t *off, struct xchg_swarm *s)
 		memset(&s->peers[i], 0, sizeof(s->peers[i]));
 		s->peers[i].family = 4;
 		memcpy(s->peers[i].addr, q, 4);
-		s->peers[i].port = get16(q + 4);
+		s->peers[i].port = be_get16(q + 4);
 	}
 	for (i = 0; i < s->n6; i++, q += 18) {
 		struct xchg_peer *x = &s->peers[s->n4 + i];
 
 		x->family = 6;
 		memcpy(x->addr, q, 16);
-		x->port = get16(q + 16);
+		x->port = be_get16(q + 16);
 	}
 	*off = (size_t)(q - p);
 	return 0;

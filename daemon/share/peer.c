@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include "common/bigend.h"
 #include "common/queue-compat.h"
 #include <sys/socket.h>
 
@@ -707,10 +708,7 @@ peer_send(struct peer *p, uint32_t sid, const struct bytebuf *msg,
 		}
 	} else {
 		total = (uint32_t)(frame.len - mark - PW_LEN_PREFIX + len);
-		frame.data[mark] = (uint8_t)(total >> 24);
-		frame.data[mark + 1] = (uint8_t)(total >> 16);
-		frame.data[mark + 2] = (uint8_t)(total >> 8);
-		frame.data[mark + 3] = (uint8_t)total;
+		be_put32(frame.data + mark, total);
 	}
 	if (bytebuf_failed(&frame)) {
 		bytebuf_free(&frame);
@@ -1337,8 +1335,7 @@ peer_process(struct peer *p)
 		if (avail < PW_LEN_PREFIX)
 			break;
 		evbuffer_copyout(in, hdr, PW_LEN_PREFIX);
-		need = PW_LEN_PREFIX + ((size_t)hdr[0] << 24 |
-		    (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3]);
+		need = PW_LEN_PREFIX + (size_t)be_get32(hdr);
 		if (need > PW_LEN_PREFIX + PW_MAX_MSG_LEN) {
 			peer_penalise(p, BAN_POINTS, "oversized message");
 			if (p->phase != PH_CLOSED)

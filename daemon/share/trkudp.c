@@ -31,6 +31,7 @@
 #include <event2/util.h>
 #include <sodium.h>
 
+#include "common/bigend.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/share/trkconn.h"
@@ -216,8 +217,7 @@ on_datagram(struct trk *t, const uint8_t *buf, size_t len)
 
 	if (len < 8)
 		return;
-	tid = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
-	    (uint32_t)buf[6] << 8 | buf[7];
+	tid = be_get32(buf + 4);
 	if (t->connecting && tid == t->conn_tid) {
 		struct trk_reply	*r;
 

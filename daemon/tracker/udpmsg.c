@@ -4,36 +4,8 @@
  */
 #include <string.h>
 
+#include "common/bigend.h"
 #include "daemon/tracker/udpmsg.h"
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
 
 static int
 form(struct tudp_req *r, const char *why)
@@ -51,12 +23,12 @@ announce(const uint8_t *b, size_t len, struct tudp_req *r)
 		return form(r, "announce too short");
 	memcpy(r->info_hash, b + 16, 20);
 	memcpy(r->peer_id, b + 36, 20);
-	r->downloaded = get64(b + 56);
-	r->left = get64(b + 64);
-	r->uploaded = get64(b + 72);
-	ev = get32(b + 80);
+	r->downloaded = be_get64(b + 56);
+	r->left = be_get64(b + 64);
+	r->uploaded = be_get64(b + 72);
+	ev = be_get32(b + 80);
 	/* b + 84: ip (ignored: the source address counts), b + 88: key. */
-	r->numwant = (int32_t)get32(b + 92);
+	r->numwant = (int32_t)be_get32(b + 92);
 	r->port = (uint16_t)(b[96] << 8 | b[97]);
 	if (ev > TRK_EV_STOPPED)
 		return form(r, "unknown event");
@@ -72,9 +44,9 @@ tudp_parse(const uint8_t *b, size_t len, struct tudp_req *r)
 	memset(r, 0, sizeof(*r));
 	if (len < 16)
 		return -TUDP_ESHORT;
-	r->cid = get64(b);
-	r->action = get32(b + 8);
-	r->tid = get32(b + 12);
+	r->cid = be_get64(b);
+	r->action = be_get32(b + 8);
+	r->tid = be_get32(b + 12);
 	switch (r->action) {
 	case TRK_ACT_CONNECT:
 		if (r->cid != TRK_UDP_MAGIC)
@@ -101,9 +73,9 @@ tudp_put_connect(uint8_t *out, size_t outlen, uint32_t tid, uint64_t cid)
 {
 	if (outlen < 16)
 		return 0;
-	put32(out, TRK_ACT_CONNECT);
-	put32(out + 4, tid);
-	put64(out + 8, cid);
+	be_put32(out, TRK_ACT_CONNECT);
+	be_put32(out + 4, tid);
+	be_put64(out + 8, cid);
 	return 16;
 }
 
@@ -116,11 +88,11 @@ tudp_put_announce(uint8_t *out, size_t outlen, uint32_t tid,
 
 	if (outlen < 20)
 		return 0;
-	put32(out, TRK_ACT_ANNOUNCE);
-	put32(out + 4, tid);
-	put32(out + 8, interval);
-	put32(out + 12, leechers);
-	put32(out + 16, seeders);
+	be_put32(out, TRK_ACT_ANNOUNCE);
+	be_put32(out + 4, tid);
+	be_put32(out + 8, interval);
+	be_put32(out + 12, leechers);
+	be_put32(out + 16, seeders);
 	for (i = 0; i < n; i++) {
 		alen = p[i].family == 6 ? 16 : 4;
 		if (outlen - at < alen + 2)
@@ -145,12 +117,12 @@ tudp_put_scrape(uint8_t *out, size_t outlen, uint32_t tid,
 
 	if (outlen < 8 + 12 * n)
 		return 0;
-	put32(out, TRK_ACT_SCRAPE);
-	put32(out + 4, tid);
+	be_put32(out, TRK_ACT_SCRAPE);
+	be_put32(out + 4, tid);
 	for (i = 0; i < n; i++) {
-		put32(out + 8 + 12 * i, c[i].complete);
-		put32(out + 12 + 12 * i, c[i].downloaded);
-		put32(out + 16 + 12 * i, c[i].incomplete);
+		be_put32(out + 8 + 12 * i, c[i].complete);
+		be_put32(out + 12 + 12 * i, c[i].downloaded);
+		be_put32(out + 16 + 12 * i, c[i].incomplete);
 	}
 	return 8 + 12 * n;
 }
@@ -164,8 +136,8 @@ tudp_put_error(uint8_t *out, size_t outlen, uint32_t tid, const char *msg)
 		return 0;
 	if (n > outlen - 8)
 		n = outlen - 8;
-	put32(out, TRK_ACT_ERROR);
-	put32(out + 4, tid);
+	be_put32(out, TRK_ACT_ERROR);
+	be_put32(out + 4, tid);
 	memcpy(out + 8, msg, n);
 	return 8 + n;
 }
