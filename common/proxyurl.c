@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hash.h"
 #include "common/proxyurl.h"
 
 #define FAIL(code, msg)	do { *why = (msg); return (code); } while (0)
@@ -30,17 +31,6 @@ has_prefix_ci(const char *s, size_t len, const char *p)
 	size_t	n = strlen(p);
 
 	return len >= n && strncasecmp(s, p, n) == 0;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 static bool
@@ -207,9 +197,10 @@ parse_path(const char *s, size_t len, struct proxyurl *out, long *archive,
 		for (const char *q = seg; q < p; q++) {
 			if (*q != '%')
 				continue;
-			if (p - q < 3 || hexval(q[1]) < 0 || hexval(q[2]) < 0)
+			if (p - q < 3 || hex_digit(q[1]) < 0 ||
+			    hex_digit(q[2]) < 0)
 				FAIL(400, "bad percent escape");
-			c = hexval(q[1]) * 16 + hexval(q[2]);
+			c = hex_digit(q[1]) * 16 + hex_digit(q[2]);
 			if (c <= 0x20 || c >= 0x7f || c == '/' || c == '.' ||
 			    c == '\\' || c == '%')
 				FAIL(400, "escaped separator in the path");

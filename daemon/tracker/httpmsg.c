@@ -11,22 +11,11 @@
 #include <string.h>
 
 #include "common/bencode.h"
+#include "common/hash.h"
 #include "daemon/tracker/httpmsg.h"
 
 /* A decoded value: no known parameter is longer than a 20-byte hash. */
 #define VAL_MAX		64
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decode s[0..len) into out; the decoded length, or -1. */
 static long
@@ -44,8 +33,8 @@ pct_decode(const char *s, size_t len, uint8_t *out, size_t outlen)
 		}
 		if (len - i < 3)
 			return -1;
-		if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0)
+		if ((hi = hex_digit((unsigned char)s[i + 1])) < 0 ||
+		    (lo = hex_digit((unsigned char)s[i + 2])) < 0)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		i += 2;
