@@ -69,8 +69,8 @@ torrent_found(void *arg, bool ok)
 void
 job_join_peers(struct job *j)
 {
-
 	enum peermgr_wait	wait;
+	uint8_t			fetcher[SITE_ID_LEN];
 
 	if (!j->hashed || j->pk == NULL || j->size <= 0)
 		return;
@@ -98,9 +98,12 @@ job_join_peers(struct job *j)
 	 */
 	if (state.paused || picker_complete(j->pk))
 		return;
-	if ((wait = peermgr_should_wait(j->sha)) != PEERMGR_WAIT_NO) {
+	if ((wait = peermgr_should_wait(j->sha, fetcher)) != PEERMGR_WAIT_NO) {
 		if (!swarm_ask_peers(j->swarm))
 			return;
+		/* Its link's progress, not a fixed time, holds the mirrors. */
+		if (wait == PEERMGR_WAIT_FETCHER)
+			swarm_peer_fetching(j->swarm, fetcher);
 	} else if (j->for_peer || j->delegated ||
 	    !peermgr_delegate(j->sha, (uint64_t)j->size, j->url))
 		return;
@@ -188,6 +191,8 @@ sink_peer_flags(struct piece_sink *sk, int id, unsigned flags)
 		pf |= PICKER_SRC_CHOKED;
 	if (flags & SINK_PEER_FETCHER)
 		pf |= PICKER_SRC_FETCHER;
+	if (flags & SINK_PEER_FAR)
+		pf |= PICKER_SRC_FAR;
 	picker_source_flags(j->pk, id, pf, clock_ms());
 	job_wake(j);
 }
