@@ -899,8 +899,10 @@ ask(struct picker *pk, int id, uint32_t p, uint32_t b, uint64_t now,
 
 /*
  * Blocks of p for source id: those asked of nobody, or in end game
- * (dup) those asked of one other source over PICKER_ENDGAME_MS ago, so
- * only a straggler's blocks are asked for twice.
+ * (dup) those asked of one other source over PICKER_ENDGAME_MS ago
+ * that sent no block for as long, so only a straggler's blocks are asked
+ * for twice: a source whose queue is long on a busy link is delivering,
+ * and a copy from another would cross a link for nothing.
  */
 static size_t
 take_blocks(struct picker *pk, int id, uint32_t p, bool dup, uint64_t now,
@@ -916,7 +918,9 @@ take_blocks(struct picker *pk, int id, uint32_t p, bool dup, uint64_t now,
 			continue;
 		if (!dup ? bl->by[0] != NOBODY : bl->by[0] == NOBODY ||
 		    bl->by[0] == id || bl->by[1] != NOBODY ||
-		    since(now, bl->at) < PICKER_ENDGAME_MS)
+		    since(now, bl->at) < PICKER_ENDGAME_MS ||
+		    since(now, pk->src[bl->by[0]].active_at) <
+		    PICKER_ENDGAME_MS)
 			continue;
 		ask(pk, id, p, b, now, &out[n++]);
 	}

@@ -54,8 +54,9 @@
  *     other.  A piece that fails its check loses what was local: all of
  *     it comes from a mirror then.
  *   - No byte is asked of two sources, except in end game: blocks asked
- *     of another peer over PICKER_ENDGAME_MS ago are asked once more, and
- *     the other request is cancelled when one arrives.
+ *     of another peer over PICKER_ENDGAME_MS ago, that sent no block for
+ *     as long, are asked once more, and the other request is cancelled
+ *     when one arrives.
  *
  * It is pure: no sockets, no timers, no I/O; it allocates only its own
  * tables (a slot per source, blocks of pieces asked of peers).  Every

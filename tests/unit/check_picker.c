@@ -485,20 +485,22 @@ START_TEST(test_endgame)
 	ck_assert_uint_eq(blocks(pk, b, 100, T0 + 500), 0);
 	ck_assert_int_eq(picker_block_done(pk, a, 0, 0, T0 + 600), 1);
 	w.asked[0][0][0] = -1;
-	/* End game: the rest is asked of b too. */
-	ck_assert_uint_eq(blocks(pk, b, 100, T0 + PICKER_ENDGAME_MS),
+	/* a delivers: its queue is long, not stuck; no copies yet. */
+	ck_assert_uint_eq(blocks(pk, b, 100, T0 + PICKER_ENDGAME_MS), 0);
+	/* End game once a sent nothing for as long: the rest is asked of b. */
+	ck_assert_uint_eq(blocks(pk, b, 100, T0 + 600 + PICKER_ENDGAME_MS),
 	    2 * BPP - 1);
 	ck_assert_int_eq(w.asked[1][0][1], b);
 	/* Whoever sends a block first, the other's request is cancelled. */
-	ck_assert_int_eq(picker_block_done(pk, b, 1, 0, T0 + 1100), 1);
+	ck_assert_int_eq(picker_block_done(pk, b, 1, 0, T0 + 1700), 1);
 	ck_assert_uint_eq(count_ev(PICKER_EV_CANCEL, a), 1);
 	ck_assert_uint_eq(w.ev[0].piece, 1);
 	ck_assert_uint_eq(w.ev[0].begin, 0);
 	ck_assert_uint_eq(w.ev[0].len, LAYOUT_BLOCK);
 	w.asked[1][0][1] = -1;
-	ck_assert_int_eq(deliver(pk, a, 1, T0 + 1200), 2);
+	ck_assert_int_eq(deliver(pk, a, 1, T0 + 1800), 2);
 	ck_assert_uint_eq(count_ev(PICKER_EV_CANCEL, b), BPP - 1);
-	ck_assert_int_eq(deliver(pk, b, 0, T0 + 1300), 2);
+	ck_assert_int_eq(deliver(pk, b, 0, T0 + 1900), 2);
 	ck_assert_uint_eq(count_ev(PICKER_EV_CANCEL, a), BPP);
 	ck_assert(picker_idle(pk));
 	ck_assert_int_eq(picker_piece_stored(pk, 0, true), 0);
