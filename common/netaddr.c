@@ -220,3 +220,40 @@ netaddr_same_host(const struct sockaddr *a, const struct sockaddr *b)
 		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 	return false;
 }
+
+/* The bytes of sa's address that name its subnet, in v4 form when mapped. */
+static const uint8_t *
+subnet_bytes(const struct sockaddr *sa, size_t *len)
+{
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
+	const uint8_t		*a;
+
+	if (sa->sa_family == AF_INET) {
+		*len = 3;
+		return (const uint8_t *)
+		    &((const struct sockaddr_in *)sa)->sin_addr;
+	}
+	if (sa->sa_family != AF_INET6)
+		return NULL;
+	a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		*len = 3;
+		return a + 12;
+	}
+	*len = 8;
+	return a;
+}
+
+bool
+netaddr_same_subnet(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const uint8_t	*x, *y;
+	size_t		 xl, yl;
+
+	if (a == NULL || b == NULL ||
+	    (x = subnet_bytes(a, &xl)) == NULL ||
+	    (y = subnet_bytes(b, &yl)) == NULL)
+		return false;
+	return xl == yl && memcmp(x, y, xl) == 0;
+}

@@ -40,6 +40,12 @@ bool	netaddr_match(const struct netaddr *, const struct sockaddr *,
  * blame and per-host caps count hosts, not connections).  NULL is no host.
  */
 bool	netaddr_same_host(const struct sockaddr *, const struct sockaddr *);
+/*
+ * One subnet: the same /24 (IPv4, mapped addresses too) or /64 (IPv6).
+ * Hosts on one link reach each other without crossing a router, so
+ * pieces are better passed between them than across it.  NULL: false.
+ */
+bool	netaddr_same_subnet(const struct sockaddr *, const struct sockaddr *);
 
 /*
  * A configured peer, "1.2.3.4:6881" or "[::1]:6881" (port 6881 when none

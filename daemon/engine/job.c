@@ -339,6 +339,10 @@ job_picker(struct job *j, const struct piecemap *resumed)
 		flags |= PICKER_CHECKABLE;
 	if ((j->pk = picker_new(size, flags, picker_ev, j)) == NULL)
 		return -ENOMEM;
+	/* The id's tail: an id may open with a client's fixed prefix. */
+	picker_salt(j->pk, (uint32_t)peer_self_id[16] << 24 |
+	    (uint32_t)peer_self_id[17] << 16 | (uint32_t)peer_self_id[18] << 8 |
+	    peer_self_id[19]);
 	for (p = 0; resumed != NULL && p < resumed->npieces; p++)
 		if (piecemap_has(resumed, p))
 			picker_piece_stored(j->pk, p, false);

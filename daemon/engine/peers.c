@@ -69,8 +69,9 @@ torrent_found(void *arg, bool ok)
 void
 job_join_peers(struct job *j)
 {
-
 	enum peermgr_wait	wait;
+	uint8_t			fetcher[SITE_ID_LEN];
+	bool			asked = false;
 
 	if (!j->hashed || j->pk == NULL || j->size <= 0)
 		return;
@@ -98,17 +99,27 @@ job_join_peers(struct job *j)
 	 */
 	if (state.paused || picker_complete(j->pk))
 		return;
-	if ((wait = peermgr_should_wait(j->sha)) != PEERMGR_WAIT_NO) {
+	if ((wait = peermgr_should_wait(j->sha, fetcher)) != PEERMGR_WAIT_NO) {
 		if (!swarm_ask_peers(j->swarm))
 			return;
+		/* Its link's progress, not a fixed time, holds the mirrors. */
+		if (wait == PEERMGR_WAIT_FETCHER)
+			swarm_peer_fetching(j->swarm, fetcher);
 	} else if (j->for_peer || j->delegated ||
 	    !peermgr_delegate(j->sha, (uint64_t)j->size, j->url))
 		return;
 	else {
 		j->delegated = true;
+		asked = true;
 		swarm_ask_peers(j->swarm);
 	}
-	if (wait != PEERMGR_WAIT_FETCHER || !picker_preempt(j->pk, clock_ms()))
+	/*
+	 * The daemon we wait on, or just asked, needs a whole piece from the
+	 * mirror before it can show progress: the fetcher's grace, once per
+	 * file (a claim that follows our want gets no second one).
+	 */
+	if (!((wait == PEERMGR_WAIT_FETCHER || asked) &&
+	    picker_preempt(j->pk, clock_ms())))
 		picker_hold(j->pk, clock_ms(), PICKER_PEER_STALL_MS);
 	log_debug("fetch %s: asking site peers first", j->url);
 }
@@ -137,9 +148,14 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 			return;
 		if (!site_outranks(peer_id, peer_self_id, sha))
 			return;		/* we keep the mirror */
-		/* Once per file: a claim is free to make, bytes are not. */
-		if (!picker_preempt(j->pk, clock_ms()))
+		/*
+		 * Once per file: a claim is free to make, bytes are not.  Its
+		 * link is still the fetcher's: blocks from it extend the hold.
+		 */
+		if (!picker_preempt(j->pk, clock_ms())) {
+			swarm_peer_fetching(j->swarm, peer_id);
 			return;
+		}
 		log_debug("fetch %s: another daemon fetches it too; streaming "
 		    "from it", j->url);
 		job_cancel_sources(j);
@@ -188,6 +204,8 @@ sink_peer_flags(struct piece_sink *sk, int id, unsigned flags)
 		pf |= PICKER_SRC_CHOKED;
 	if (flags & SINK_PEER_FETCHER)
 		pf |= PICKER_SRC_FETCHER;
+	if (flags & SINK_PEER_FAR)
+		pf |= PICKER_SRC_FAR;
 	picker_source_flags(j->pk, id, pf, clock_ms());
 	job_wake(j);
 }

@@ -54,7 +54,7 @@ struct psrc {
 	bool		 counted;	/* in pieces' live counts */
 	uint32_t	 nreq;
 	uint64_t	 active_at;	/* last block in, or first request */
-	bool		 delivered;	/* a fetcher: sent us a whole piece */
+	bool		 delivered;	/* a fetcher: sent us a block */
 	/* Mirrors. */
 	bool		 busy;
 	struct picker_range r;
@@ -70,6 +70,8 @@ struct picker {
 	size_t		 nsrc;
 	uint64_t	 hold_ms, hold_at;
 	bool		 preempted;	/* a fetcher's hold was granted */
+	uint64_t	 preempt_at;	/* when */
+	uint32_t	 salt;		/* far ties: picker_salt */
 	uint64_t	 peer_at;	/* last block in, or a peer added */
 	picker_cb	 cb;
 	void		*arg;
@@ -249,6 +251,12 @@ picker_new(uint64_t size, unsigned flags, picker_cb cb, void *arg)
 }
 
 void
+picker_salt(struct picker *pk, uint32_t salt)
+{
+	pk->salt = salt;
+}
+
+void
 picker_free(struct picker *pk)
 {
 	uint32_t	p;
@@ -292,6 +300,7 @@ picker_preempt(struct picker *pk, uint64_t now)
 	if (pk->preempted)
 		return false;
 	pk->preempted = true;
+	pk->preempt_at = now;
 	picker_hold(pk, now, PICKER_FETCHER_GRACE_MS);
 	return true;
 }
@@ -304,7 +313,27 @@ progress(struct picker *pk, uint64_t now)
 		pk->hold_at = now;
 }
 
-/* A fetcher proved itself with a piece: a hold in force grows to its wait. */
+/*
+ * A fetcher that has not sent a block yet has a piece: give it the time
+ * to answer our request, once the grace is near its end, but no more
+ * than PICKER_PEER_STALL_MS past the grace (a claimant that never sends
+ * bytes delays the mirrors by that much at most).
+ */
+static void
+fetcher_news(struct picker *pk, uint64_t now)
+{
+	uint64_t	end = now + PICKER_PEER_STALL_MS, cap;
+
+	cap = pk->preempt_at + PICKER_FETCHER_GRACE_MS + PICKER_PEER_STALL_MS;
+	if (!held(pk, now) || !pk->preempted)
+		return;
+	if (end > cap)
+		end = cap;
+	if (end > pk->hold_at + pk->hold_ms)
+		pk->hold_ms = end - pk->hold_at;
+}
+
+/* A fetcher proved itself with a block: a hold in force grows to its wait. */
 static void
 fetcher_delivered(struct picker *pk, int id, uint64_t now)
 {
@@ -317,7 +346,10 @@ fetcher_delivered(struct picker *pk, int id, uint64_t now)
 		picker_hold(pk, now, PICKER_FETCHER_STALL_MS);
 }
 
-/* A fetcher left: without another, the hold is that of any peer. */
+/*
+ * A fetcher left or stalled: without another that answers, the hold is
+ * that of any peer (a claimant that stops delivering loses it quickly).
+ */
 static void
 fetcher_left(struct picker *pk, int id)
 {
@@ -325,7 +357,8 @@ fetcher_left(struct picker *pk, int id)
 
 	for (i = 0; i < pk->nsrc; i++)
 		if ((int)i != id && pk->src[i].kind == PICKER_PEER &&
-		    (pk->src[i].flags & PICKER_SRC_FETCHER))
+		    (pk->src[i].flags & PICKER_SRC_FETCHER) &&
+		    !pk->src[i].stalled)
 			return;
 	if (pk->hold_ms > PICKER_PEER_STALL_MS)
 		pk->hold_ms = PICKER_PEER_STALL_MS;
@@ -444,6 +477,8 @@ stall(struct picker *pk, int id)
 	pk->src[id].stalled = true;
 	recount(pk, &pk->src[id]);
 	unask_all(pk, id, true);
+	if (pk->src[id].flags & PICKER_SRC_FETCHER)
+		fetcher_left(pk, id);
 }
 
 /*
@@ -568,11 +603,17 @@ picker_have(struct picker *pk, int id, uint32_t p, uint64_t now)
 	if (s->counted)
 		pk->p[p].live++;
 	/*
-	 * A fetcher's news is its progress, once it has shown it is one by
-	 * sending a piece: a claim alone holds the mirrors only for the grace.
+	 * A fetcher's news is its progress once it has sent a block and while
+	 * it answers what we ask: haves it does not back with blocks stall it
+	 * (PICKER_PEER_STALL_MS), and then they count no more.  Before its
+	 * first block, news buys time to send it (fetcher_news).
 	 */
-	if ((s->flags & PICKER_SRC_FETCHER) && s->delivered)
-		progress(pk, now);
+	if ((s->flags & PICKER_SRC_FETCHER) && !s->stalled) {
+		if (s->delivered)
+			progress(pk, now);
+		else
+			fetcher_news(pk, now);
+	}
 	return 1;
 }
 
@@ -858,8 +899,10 @@ ask(struct picker *pk, int id, uint32_t p, uint32_t b, uint64_t now,
 
 /*
  * Blocks of p for source id: those asked of nobody, or in end game
- * (dup) those asked of one other source over PICKER_ENDGAME_MS ago, so
- * only a straggler's blocks are asked for twice.
+ * (dup) those asked of one other source over PICKER_ENDGAME_MS ago
+ * that sent no block for as long, so only a straggler's blocks are asked
+ * for twice: a source whose queue is long on a busy link is delivering,
+ * and a copy from another would cross a link for nothing.
  */
 static size_t
 take_blocks(struct picker *pk, int id, uint32_t p, bool dup, uint64_t now,
@@ -875,7 +918,9 @@ take_blocks(struct picker *pk, int id, uint32_t p, bool dup, uint64_t now,
 			continue;
 		if (!dup ? bl->by[0] != NOBODY : bl->by[0] == NOBODY ||
 		    bl->by[0] == id || bl->by[1] != NOBODY ||
-		    since(now, bl->at) < PICKER_ENDGAME_MS)
+		    since(now, bl->at) < PICKER_ENDGAME_MS ||
+		    since(now, pk->src[bl->by[0]].active_at) <
+		    PICKER_ENDGAME_MS)
 			continue;
 		ask(pk, id, p, b, now, &out[n++]);
 	}
@@ -926,6 +971,28 @@ assemble(struct picker *pk, uint32_t p)
 	return true;
 }
 
+/*
+ * May source s ask for piece p, as far as where it is goes?  A far
+ * source (beyond our subnet) is not asked for a piece a live near one
+ * has: each piece then crosses the router once and spreads on the link.
+ */
+static bool
+near_enough(const struct picker *pk, const struct psrc *s, uint32_t p)
+{
+	const struct psrc	*o;
+	size_t			 i;
+
+	if (!(s->flags & PICKER_SRC_FAR))
+		return true;
+	for (i = 0; i < pk->nsrc; i++) {
+		o = &pk->src[i];
+		if (o != s && o->kind == PICKER_PEER && o->counted &&
+		    !(o->flags & PICKER_SRC_FAR) && piecemap_has(&o->has, p))
+			return false;
+	}
+	return true;
+}
+
 /* May peers take over p from the mirror fetching it (two pieces ahead)? */
 static bool
 claimable(const struct picker *pk, uint32_t p)
@@ -938,23 +1005,41 @@ claimable(const struct picker *pk, uint32_t p)
 	return piece_start(pk, p) >= m->r.pos + 2 * (uint64_t)pk->pm.piece_size;
 }
 
+/* A piece's place among equally rare ones, for a far source (32-bit mix). */
+static uint32_t
+far_order(const struct picker *pk, uint32_t p)
+{
+	uint32_t	x = p ^ pk->salt;
+
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
 /*
- * The next piece for a peer: the rarest it has, earliest on ties; one
- * nobody works on before one a mirror would fetch later (latest first).
+ * The next piece for a peer: the rarest it has, earliest on ties (a far
+ * source: in the order of far_order, so that the daemons of one subnet
+ * bring different pieces across and pass them on); one nobody works on
+ * before one a mirror would fetch later (latest first).
  */
 static uint32_t
 rarest(const struct picker *pk, const struct psrc *s, uint64_t room,
     bool *want_hints)
 {
 	const struct ppiece	*pc;
-	uint32_t		 p, best = NONE;
+	uint32_t		 p, best = NONE, ord, best_ord = UINT32_MAX;
 	uint64_t		 key, best_key = UINT64_MAX;
+	bool			 far = (s->flags & PICKER_SRC_FAR) != 0;
 
 	for (p = 0; p < pk->pm.npieces; p++) {
 		pc = &pk->p[p];
 		if (!piecemap_has(&s->has, p) || pc->disputed ||
 		    (pc->state != PICKER_MISSING &&
-		    (s->stalled || !claimable(pk, p))))
+		    (s->stalled || !claimable(pk, p))) ||
+		    !near_enough(pk, s, p))
 			continue;
 		if (!pc->checkable) {
 			*want_hints = true;
@@ -965,10 +1050,12 @@ rarest(const struct picker *pk, const struct psrc *s, uint64_t room,
 		/* Off a mirror range's tail: the mirror loses the least. */
 		key = (uint64_t)(pc->state != PICKER_MISSING) << 32 |
 		    pc->avail;
+		ord = far ? far_order(pk, p) : 0;
 		if (key < best_key || (key == best_key &&
-		    pc->state != PICKER_MISSING)) {
+		    (pc->state != PICKER_MISSING || ord < best_ord))) {
 			best_key = key;
 			best = p;
+			best_ord = ord;
 		}
 	}
 	return best;
@@ -991,7 +1078,7 @@ picker_next_blocks(struct picker *pk, int id, uint64_t now,
 	/* Finish pieces already started: memory and latency both gain. */
 	for (p = 0; p < pk->pm.npieces && n < max; p++)
 		if (pk->p[p].state == PICKER_REQUESTED &&
-		    piecemap_has(&s->has, p))
+		    piecemap_has(&s->has, p) && near_enough(pk, s, p))
 			n += take_blocks(pk, id, p, false, now, out + n,
 			    max - n);
 	while (n < max && (p = rarest(pk, s, room, &hints)) != NONE) {
@@ -1006,7 +1093,7 @@ picker_next_blocks(struct picker *pk, int id, uint64_t now,
 	for (p = 0, endgame = n == 0; endgame && p < pk->pm.npieces && n < max;
 	    p++)
 		if (pk->p[p].state == PICKER_REQUESTED &&
-		    piecemap_has(&s->has, p))
+		    piecemap_has(&s->has, p) && near_enough(pk, s, p))
 			n += take_blocks(pk, id, p, true, now, out + n,
 			    max - n);
 	if (want_hints != NULL)
@@ -1057,13 +1144,15 @@ picker_block_done(struct picker *pk, int id, uint32_t p, uint32_t begin,
 	pc->ngot++;
 	while (bl->by[0] != NOBODY)
 		unask(pk, p, b, 0, true);
-	/* A whole piece is the peers' progress (blocks may trickle). */
-	if (pc->ngot == nblocks(pk, p)) {
+	/*
+	 * Every wanted block is the peers' progress: over a shared link a
+	 * piece may take longer than a stall, and the bytes are coming.
+	 */
+	pk->peer_at = now;
+	progress(pk, now);
+	fetcher_delivered(pk, id, now);
+	if (pc->ngot == nblocks(pk, p))
 		pc->state = PICKER_WHOLE;
-		pk->peer_at = now;
-		progress(pk, now);
-		fetcher_delivered(pk, id, now);
-	}
 	check_piece(pk, p);
 	return pc->state == PICKER_WHOLE ? 2 : 1;
 }

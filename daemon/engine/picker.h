@@ -26,10 +26,18 @@
  *     time.  A source flagged PICKER_SRC_FETCHER (a site daemon that
  *     fetches the file from the mirror itself, and should: rendezvous)
  *     pre-empts the mirrors once per file (picker_preempt): for
- *     PICKER_FETCHER_GRACE_MS until it sends us a whole piece, then for
+ *     PICKER_FETCHER_GRACE_MS until it sends us a block, then for
  *     PICKER_FETCHER_STALL_MS after its last progress; after that they
- *     start on what it has not delivered.  A claim to be fetching costs
- *     nothing to make, so it buys one grace and no more.
+ *     start on what it has not delivered.  Progress is any wanted block
+ *     from a peer, and a fetcher's have while it answers our requests:
+ *     a fetcher slowed by a shared link keeps the mirrors off as long as
+ *     bytes come.  A claim to be fetching costs nothing to make, so it
+ *     buys one grace, and haves before its first block stretch that by
+ *     PICKER_PEER_STALL_MS at most (time to answer our request); haves
+ *     it does not back with blocks stall it, and then count no more.
+ *   - Near peers first: a source flagged PICKER_SRC_FAR (beyond our
+ *     subnet) is asked only for pieces no live near peer has, so a piece
+ *     crosses a router once and spreads among the peers of each link.
  *   - A stalled peer (requests out, no block for PICKER_PEER_STALL_MS)
  *     loses its requests to other peers or the mirror, and is counted as
  *     having nothing until it delivers again; meanwhile it gets one block
@@ -46,8 +54,9 @@
  *     other.  A piece that fails its check loses what was local: all of
  *     it comes from a mirror then.
  *   - No byte is asked of two sources, except in end game: blocks asked
- *     of another peer over PICKER_ENDGAME_MS ago are asked once more, and
- *     the other request is cancelled when one arrives.
+ *     of another peer over PICKER_ENDGAME_MS ago, that sent no block for
+ *     as long, are asked once more, and the other request is cancelled
+ *     when one arrives.
  *
  * It is pure: no sockets, no timers, no I/O; it allocates only its own
  * tables (a slot per source, blocks of pieces asked of peers).  Every
@@ -90,7 +99,7 @@
 
 /*
  * A peer with requests out that sent no block for this long stalled;
- * so did the peers, when none sent a whole piece for this long.
+ * so did the peers, when none sent a block we wanted for this long.
  */
 #define PICKER_PEER_STALL_MS	1500
 /*
@@ -126,6 +135,7 @@ enum picker_kind {
 #define PICKER_SRC_FETCHER	0x1	/* peer: a site daemon fetching */
 #define PICKER_SRC_RESTING	0x2	/* mirror: in backoff */
 #define PICKER_SRC_CHOKED	0x4	/* peer: it chokes us */
+#define PICKER_SRC_FAR		0x8	/* peer: beyond our subnet */
 
 /* picker_new flags. */
 #define PICKER_ONE_MIRROR	0x1	/* one mirror at a time, no split */
@@ -183,6 +193,12 @@ struct picker_extent {
 struct picker	*picker_new(uint64_t size, unsigned flags, picker_cb cb,
 		    void *arg);
 void		 picker_free(struct picker *);
+/*
+ * Salt the order in which a far source (PICKER_SRC_FAR) takes equally
+ * rare pieces: daemons of one subnet that salt differently (their own
+ * ids) fetch different pieces across the router, then pass them on.
+ */
+void		 picker_salt(struct picker *, uint32_t salt);
 
 /*
  * A new source; now starts a peer's (and a fetcher's) grace time.
@@ -216,9 +232,9 @@ void	 picker_checkable(struct picker *, uint32_t piece);
 
 /*
  * Site peers hold or fetch the file: mirrors get nothing (but pieces only
- * a mirror may send) until the peers made no progress (a whole piece
- * from a peer, a new piece at a fetcher) for ms.  A longer hold in force
- * is kept.
+ * a mirror may send) until the peers made no progress (a block from a
+ * peer, a new piece at a fetcher that answers) for ms.  A longer hold in
+ * force is kept.
  */
 void	 picker_hold(struct picker *, uint64_t now, uint64_t ms);
 /*

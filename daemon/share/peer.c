@@ -487,6 +487,22 @@ peer_addr(const struct peer *p)
 	return (const struct sockaddr *)&p->ss;
 }
 
+bool
+peer_near(const struct peer *p)
+{
+	struct sockaddr_storage	 mine;
+	socklen_t		 len = sizeof(mine);
+	evutil_socket_t		 fd;
+
+	if (peer_source(p) == PEER_SRC_LSD)
+		return true;
+	if (p->bev == NULL || (fd = bufferevent_getfd(p->bev)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&mine, &len) == -1)
+		return false;
+	return netaddr_same_subnet((const struct sockaddr *)&self,
+	    peer_addr(p));
+}
+
 const uint8_t *
 peer_key(const struct peer *p)
 {

@@ -112,6 +112,12 @@ bool	 peer_ready(const struct peer *);	/* handshakes done */
 const char *peer_name(const struct peer *);
 const uint8_t *peer_id(const struct peer *);
 const struct sockaddr *peer_addr(const struct peer *);
+/*
+ * Is the peer on our own link: heard by LSD, or in the subnet of the
+ * address we reach it from (netaddr_same_subnet)?  Pieces cross a
+ * router once, then spread among near peers.
+ */
+bool	 peer_near(const struct peer *);
 void	 peer_get_stats(const struct peer *, struct peer_stats *);
 /*
  * Our dial that the peer itself closed (end of stream, reset) within ms

@@ -951,10 +951,11 @@ peermgr_connect_key(const struct sockaddr *sa, socklen_t salen,
 }
 
 enum peermgr_wait
-peermgr_should_wait(const uint8_t sha256[SHA256_LEN])
+peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint8_t *fetcher)
 {
 	struct daemon		*d;
 	enum peermgr_wait	 w = PEERMGR_WAIT_NO;
+	const uint8_t		*top = peer_self_id;
 	int			 what;
 
 	TAILQ_FOREACH(d, &daemons, entry) {
@@ -964,9 +965,13 @@ peermgr_should_wait(const uint8_t sha256[SHA256_LEN])
 			continue;
 		if (what == PEERMGR_HAVE)
 			return PEERMGR_WAIT_HOLDER;
-		if (site_outranks(peer_id(d->peer), peer_self_id, sha256))
+		if (site_outranks(peer_id(d->peer), top, sha256)) {
+			top = peer_id(d->peer);
 			w = PEERMGR_WAIT_FETCHER;
+		}
 	}
+	if (w == PEERMGR_WAIT_FETCHER && fetcher != NULL)
+		memcpy(fetcher, top, SITE_ID_LEN);
 	return w;
 }
 

@@ -95,7 +95,12 @@ enum peermgr_wait {
 	PEERMGR_WAIT_HOLDER,		/* a daemon holds the whole file */
 	PEERMGR_WAIT_FETCHER,		/* a higher-scoring daemon fetches it */
 };
-enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN]);
+/*
+ * fetcher (if not NULL) gets the id of the highest-scoring daemon that
+ * fetches it, for PEERMGR_WAIT_FETCHER: its link is the one to wait on.
+ */
+enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
+	    uint8_t *fetcher);
 /*
  * Several daemons starting one file together must not all fetch it from
  * the mirror: if a connected daemon scores higher for it than we do, ask

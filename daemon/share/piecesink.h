@@ -28,6 +28,7 @@ struct piece_sink;
 /* Peer flags. */
 #define SINK_PEER_CHOKED	0x1	/* it chokes us */
 #define SINK_PEER_FETCHER	0x2	/* a site daemon fetching the file */
+#define SINK_PEER_FAR		0x4	/* beyond our subnet (peer_near) */
 
 /* A block to ask a peer for. */
 struct sink_block {

@@ -543,6 +543,8 @@ lsrc_add(struct swarm *s, unsigned i)
 	ls->flags = SINK_PEER_CHOKED;
 	if (is_fetcher(s, s->links[i]))
 		ls->flags |= SINK_PEER_FETCHER;
+	if (!peer_near(link_peer(s->links[i])))
+		ls->flags |= SINK_PEER_FAR;
 	if (s->sink == NULL ||
 	    (ls->id = s->sink->ops->peer_add(s->sink)) < 0) {
 		ls->id = -1;

@@ -94,6 +94,35 @@ START_TEST(test_match)
 }
 END_TEST
 
+/* A /24 or a /64 is one link; a mapped IPv4 address is IPv4. */
+START_TEST(test_same_subnet)
+{
+	struct sockaddr_in	a = { .sin_family = AF_INET }, b = a;
+	struct sockaddr_in6	c = { .sin6_family = AF_INET6 }, d = c, m = c;
+
+	inet_pton(AF_INET, "10.0.1.2", &a.sin_addr);
+	inet_pton(AF_INET, "10.0.1.254", &b.sin_addr);
+	ck_assert(netaddr_same_subnet((struct sockaddr *)&a,
+	    (struct sockaddr *)&b));
+	inet_pton(AF_INET, "10.0.2.2", &b.sin_addr);
+	ck_assert(!netaddr_same_subnet((struct sockaddr *)&a,
+	    (struct sockaddr *)&b));
+	inet_pton(AF_INET6, "2001:db8:0:1::7", &c.sin6_addr);
+	inet_pton(AF_INET6, "2001:db8:0:1:ffff::9", &d.sin6_addr);
+	ck_assert(netaddr_same_subnet((struct sockaddr *)&c,
+	    (struct sockaddr *)&d));
+	inet_pton(AF_INET6, "2001:db8:0:2::7", &d.sin6_addr);
+	ck_assert(!netaddr_same_subnet((struct sockaddr *)&c,
+	    (struct sockaddr *)&d));
+	inet_pton(AF_INET6, "::ffff:10.0.1.99", &m.sin6_addr);
+	ck_assert(netaddr_same_subnet((struct sockaddr *)&a,
+	    (struct sockaddr *)&m));
+	ck_assert(!netaddr_same_subnet((struct sockaddr *)&a,
+	    (struct sockaddr *)&c));
+	ck_assert(!netaddr_same_subnet(NULL, (struct sockaddr *)&a));
+}
+END_TEST
+
 /* Hosts, not connections: the port does not matter, the family does. */
 START_TEST(test_same_host)
 {
@@ -135,6 +164,7 @@ netaddr_suite(void)
 	tcase_add_test(tc, test_nul);
 	tcase_add_test(tc, test_match);
 	tcase_add_test(tc, test_same_host);
+	tcase_add_test(tc, test_same_subnet);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,7 +2,8 @@
 /*
  * check_picker.c - unit tests for daemon/engine/picker.c: mirrors and
  * peers on one file, stalls, hint failures, a dying mirror, end game, the
- * site's fetcher going first, aria2 splits, completion, pieces in part
+ * site's fetcher going first (and holding while it delivers), near
+ * peers before far ones, aria2 splits, completion, pieces in part
  * in the file already.
  */
 #include <check.h>
@@ -484,20 +485,22 @@ START_TEST(test_endgame)
 	ck_assert_uint_eq(blocks(pk, b, 100, T0 + 500), 0);
 	ck_assert_int_eq(picker_block_done(pk, a, 0, 0, T0 + 600), 1);
 	w.asked[0][0][0] = -1;
-	/* End game: the rest is asked of b too. */
-	ck_assert_uint_eq(blocks(pk, b, 100, T0 + PICKER_ENDGAME_MS),
+	/* a delivers: its queue is long, not stuck; no copies yet. */
+	ck_assert_uint_eq(blocks(pk, b, 100, T0 + PICKER_ENDGAME_MS), 0);
+	/* End game once a sent nothing for as long: the rest is asked of b. */
+	ck_assert_uint_eq(blocks(pk, b, 100, T0 + 600 + PICKER_ENDGAME_MS),
 	    2 * BPP - 1);
 	ck_assert_int_eq(w.asked[1][0][1], b);
 	/* Whoever sends a block first, the other's request is cancelled. */
-	ck_assert_int_eq(picker_block_done(pk, b, 1, 0, T0 + 1100), 1);
+	ck_assert_int_eq(picker_block_done(pk, b, 1, 0, T0 + 1700), 1);
 	ck_assert_uint_eq(count_ev(PICKER_EV_CANCEL, a), 1);
 	ck_assert_uint_eq(w.ev[0].piece, 1);
 	ck_assert_uint_eq(w.ev[0].begin, 0);
 	ck_assert_uint_eq(w.ev[0].len, LAYOUT_BLOCK);
 	w.asked[1][0][1] = -1;
-	ck_assert_int_eq(deliver(pk, a, 1, T0 + 1200), 2);
+	ck_assert_int_eq(deliver(pk, a, 1, T0 + 1800), 2);
 	ck_assert_uint_eq(count_ev(PICKER_EV_CANCEL, b), BPP - 1);
-	ck_assert_int_eq(deliver(pk, b, 0, T0 + 1300), 2);
+	ck_assert_int_eq(deliver(pk, b, 0, T0 + 1900), 2);
 	ck_assert_uint_eq(count_ev(PICKER_EV_CANCEL, a), BPP);
 	ck_assert(picker_idle(pk));
 	ck_assert_int_eq(picker_piece_stored(pk, 0, true), 0);
@@ -554,7 +557,8 @@ END_TEST
 
 /*
  * A claim to be fetching is free to make: it holds the mirrors once per
- * file, for the grace, and haves without a piece sent do not extend it.
+ * file, for the grace, and haves without a block sent extend it by one
+ * stall at most.
  */
 START_TEST(test_fetcher_claim_once)
 {
@@ -564,13 +568,15 @@ START_TEST(test_fetcher_claim_once)
 	int			 f = peer(pk, 0, 0, PICKER_SRC_FETCHER, T0), g;
 	uint64_t		 t;
 
-	for (t = T0 + 500; t < T0 + PICKER_FETCHER_GRACE_MS; t += 500)
-		ck_assert_int_eq(picker_have(pk, f, (uint32_t)(t - T0) / 500,
+	for (t = T0 + 750; t < T0 + PICKER_FETCHER_GRACE_MS +
+	    PICKER_PEER_STALL_MS; t += 750)
+		ck_assert_int_eq(picker_have(pk, f, (uint32_t)(t - T0) / 750,
 		    t), 1);
+	/* Its haves buy time to send a block, once, and so much only. */
 	ck_assert_int_eq(picker_next_range(pk, m, T0 + PICKER_FETCHER_GRACE_MS
-	    - 1, &r), 0);
+	    + PICKER_PEER_STALL_MS - 1, &r), 0);
 	/* Another claim, by it or anyone, gets no second hold. */
-	t = T0 + PICKER_FETCHER_GRACE_MS + 100;
+	t = T0 + PICKER_FETCHER_GRACE_MS + PICKER_PEER_STALL_MS;
 	ck_assert(!picker_preempt(pk, t));
 	g = peer(pk, 0, 0, PICKER_SRC_FETCHER, t);
 	ck_assert_int_ge(g, 0);
@@ -586,6 +592,122 @@ START_TEST(test_fetcher_claim_once)
 	ck_assert_uint_eq(picker_tick(pk, T0 + 1), T0 +
 	    PICKER_FETCHER_GRACE_MS);
 	picker_free(pk);
+}
+END_TEST
+
+/*
+ * A fetcher slowed by a shared link keeps the mirrors off while its
+ * blocks come, past the grace and whole pieces; once it stops answering
+ * (requests out, no block for a stall) it loses the hold at once.
+ */
+START_TEST(test_fetcher_slow_then_stalls)
+{
+	struct picker		*pk = mk(8 * PS, PICKER_CHECKABLE);
+	struct picker_range	 r;
+	int			 m = mirror(pk);
+	int			 f = peer(pk, 0, 0, PICKER_SRC_FETCHER, T0);
+	uint64_t		 t = T0 + 500;
+	uint32_t		 b;
+
+	ck_assert_int_eq(picker_have(pk, f, 0, t), 1);
+	ck_assert_uint_eq(blocks(pk, f, 100, t), BPP);
+	/* A block a second: a piece takes 16 s, five times the grace. */
+	for (b = 0; b + 1 < BPP; b++) {
+		t += 1000;
+		ck_assert_int_eq(picker_block_done(pk, f, 0, b * LAYOUT_BLOCK,
+		    t), 1);
+		w.asked[0][b][0] = -1;
+		ck_assert_uint_gt(picker_tick(pk, t), t);
+		ck_assert_int_eq(picker_next_range(pk, m, t, &r), 0);
+	}
+	ck_assert_uint_gt(t, T0 + 5 * PICKER_FETCHER_GRACE_MS);
+	/* Its haves count while it answers. */
+	ck_assert_int_eq(picker_have(pk, f, 1, t + 1000), 1);
+	ck_assert_int_eq(picker_next_range(pk, m, t + 1000, &r), 0);
+	/* It stops: stalled after PICKER_PEER_STALL_MS, the hold goes too. */
+	t += 1000 + PICKER_PEER_STALL_MS;
+	picker_tick(pk, t);
+	ck_assert_int_eq(asked_of(0, f), 0);
+	ck_assert_int_eq(picker_have(pk, f, 2, t), 1);	/* counts no more */
+	ck_assert_int_eq(picker_next_range(pk, m, t, &r), 1);
+	ck_assert_uint_eq(r.start, 0);
+	ck_assert_uint_eq(r.end, 8 * PS);
+	picker_free(pk);
+}
+END_TEST
+
+/*
+ * A far peer (beyond our subnet) is asked only for what no live near
+ * peer has; once the near one chokes us or stalls, the far one serves.
+ */
+START_TEST(test_near_first)
+{
+	struct picker	*pk = mk(4 * PS, PICKER_CHECKABLE);
+	int		 n = peer(pk, 0, 2, 0, T0);
+	int		 f = peer(pk, 0, 4, PICKER_SRC_FAR, T0);
+
+	ck_assert_uint_eq(blocks(pk, f, 100, T0), 2 * BPP);
+	ck_assert_uint_eq(asked_of(0, f) + asked_of(1, f), 0);
+	ck_assert_uint_eq(asked_of(2, f) + asked_of(3, f), 2 * BPP);
+	ck_assert_uint_eq(blocks(pk, n, 100, T0), 2 * BPP);
+	ck_assert_uint_eq(asked_of(0, n) + asked_of(1, n), 2 * BPP);
+	/* Nothing new for either: no end game across the router either. */
+	ck_assert_uint_eq(blocks(pk, f, 100, T0 + 10), 0);
+	assert_single(pk);
+	/* The near peer stalls: its pieces go to the far one. */
+	ck_assert_int_eq(deliver(pk, f, 2, T0 + 1000), 2);
+	ck_assert_int_eq(deliver(pk, f, 3, T0 + 1000), 2);
+	picker_tick(pk, T0 + PICKER_PEER_STALL_MS);
+	ck_assert_uint_eq(asked_of(0, n) + asked_of(1, n), 0);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0 + PICKER_PEER_STALL_MS),
+	    2 * BPP);
+	ck_assert_uint_eq(asked_of(0, f) + asked_of(1, f), 2 * BPP);
+	picker_free(pk);
+
+	/* A near peer that chokes us keeps nothing from a far one. */
+	pk = mk(4 * PS, PICKER_CHECKABLE);
+	n = peer(pk, 0, 4, PICKER_SRC_CHOKED, T0);
+	f = peer(pk, 0, 4, PICKER_SRC_FAR, T0);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0), 4 * BPP);
+	/* Two far peers share as any two peers do. */
+	picker_free(pk);
+	pk = mk(4 * PS, PICKER_CHECKABLE);
+	n = peer(pk, 0, 4, PICKER_SRC_FAR, T0);
+	f = peer(pk, 0, 4, PICKER_SRC_FAR, T0);
+	ck_assert_uint_eq(blocks(pk, n, 2 * BPP, T0), 2 * BPP);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0), 2 * BPP);
+	assert_single(pk);
+	picker_free(pk);
+}
+END_TEST
+
+/* Daemons that salt differently bring different pieces from afar. */
+static uint32_t
+first_far_piece(uint32_t salt, unsigned flags)
+{
+	struct picker		*pk = mk(32 * PS, PICKER_CHECKABLE);
+	struct picker_block	 b;
+	int			 f = peer(pk, 0, 32, flags, T0);
+
+	picker_salt(pk, salt);
+	ck_assert_int_eq(picker_next_blocks(pk, f, T0, &b, 1, UINT64_MAX,
+	    NULL), 1);
+	picker_free(pk);
+	return b.piece;
+}
+
+START_TEST(test_far_salt)
+{
+	uint32_t	salt, seen = 0;
+
+	/* Near sources keep the earliest; far ones spread over the file. */
+	for (salt = 1; salt <= 8; salt++) {
+		ck_assert_uint_eq(first_far_piece(salt, 0), 0);
+		seen |= 1u << first_far_piece(salt, PICKER_SRC_FAR);
+	}
+	ck_assert_uint_eq(first_far_piece(5, PICKER_SRC_FAR),
+	    first_far_piece(5, PICKER_SRC_FAR));
+	ck_assert_uint_ge(__builtin_popcount(seen), 5);
 }
 END_TEST
 
@@ -862,6 +984,9 @@ picker_suite(void)
 	tcase_add_test(tc, test_endgame);
 	tcase_add_test(tc, test_rendezvous_fetcher);
 	tcase_add_test(tc, test_fetcher_claim_once);
+	tcase_add_test(tc, test_fetcher_slow_then_stalls);
+	tcase_add_test(tc, test_near_first);
+	tcase_add_test(tc, test_far_salt);
 	tcase_add_test(tc, test_mirror_split);
 	tcase_add_test(tc, test_peer_takes_over);
 	tcase_add_test(tc, test_complete);
