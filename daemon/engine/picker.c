@@ -37,6 +37,7 @@ struct ppiece {
 	int32_t		 owner;		/* IN_RANGE: the mirror */
 	uint32_t	 avail;		/* peers that have it */
 	uint32_t	 live;		/* of those, counted live */
+	uint32_t	 live_near;	/* of those, in our subnet */
 	uint32_t	 nreq;		/* requests out */
 	uint32_t	 ngot;		/* blocks in */
 	struct pblock	*blk;		/* REQUESTED, WHOLE */
@@ -52,6 +53,7 @@ struct psrc {
 	struct piecemap	 has;
 	bool		 stalled;
 	bool		 counted;	/* in pieces' live counts */
+	bool		 counted_near;	/* ... and their live_near counts */
 	uint32_t	 nreq;
 	uint64_t	 active_at;	/* last block in, or first request */
 	bool		 delivered;	/* a fetcher: sent us a block */
@@ -162,6 +164,7 @@ check_piece(const struct picker *pk, uint32_t p)
 	assert((pc->state == PICKER_STORED || pc->state == PICKER_VERIFIED) ==
 	    piecemap_has(&pk->pm, p));
 	assert(pc->live <= pc->avail);
+	assert(pc->live_near <= pc->live);
 	if (pc->state == PICKER_IN_RANGE) {
 		s = source(pk, pc->owner, PICKER_MIRROR);
 		assert(s != NULL && s->busy);
@@ -450,25 +453,29 @@ unask_all(struct picker *pk, int id, bool events)
 
 /*
  * What a peer has counts as live availability while it neither stalled
- * nor chokes us: only then may it keep a piece from the mirrors.
+ * nor chokes us: only then may it keep a piece from the mirrors; a live
+ * peer in our subnet also counts as near (near_enough()).
  */
 static void
 recount(struct picker *pk, struct psrc *s)
 {
-	bool		live;
+	bool		live, near;
 	uint32_t	p;
 
 	live = !s->stalled && !(s->flags & PICKER_SRC_CHOKED);
-	if (s->counted == live)
+	near = live && !(s->flags & PICKER_SRC_FAR);
+	if (s->counted == live && s->counted_near == near)
 		return;
+	for (p = 0; p < pk->pm.npieces; p++) {
+		if (!piecemap_has(&s->has, p))
+			continue;
+		if (live != s->counted)
+			live ? pk->p[p].live++ : pk->p[p].live--;
+		if (near != s->counted_near)
+			near ? pk->p[p].live_near++ : pk->p[p].live_near--;
+	}
 	s->counted = live;
-	for (p = 0; p < pk->pm.npieces; p++)
-		if (piecemap_has(&s->has, p)) {
-			if (live)
-				pk->p[p].live++;
-			else
-				pk->p[p].live--;
-		}
+	s->counted_near = near;
 }
 
 static void
@@ -516,6 +523,7 @@ picker_source_add(struct picker *pk, enum picker_kind kind, unsigned flags,
 	s->kind = kind;
 	s->flags = flags;
 	s->counted = kind == PICKER_PEER && !(flags & PICKER_SRC_CHOKED);
+	s->counted_near = s->counted && !(flags & PICKER_SRC_FAR);
 	check(pk);
 	return (int)i;
 }
@@ -602,6 +610,8 @@ picker_have(struct picker *pk, int id, uint32_t p, uint64_t now)
 	pk->p[p].avail++;
 	if (s->counted)
 		pk->p[p].live++;
+	if (s->counted_near)
+		pk->p[p].live_near++;
 	/*
 	 * A fetcher's news is its progress once it has sent a block and while
 	 * it answers what we ask: haves it does not back with blocks stall it
@@ -979,18 +989,8 @@ assemble(struct picker *pk, uint32_t p)
 static bool
 near_enough(const struct picker *pk, const struct psrc *s, uint32_t p)
 {
-	const struct psrc	*o;
-	size_t			 i;
-
-	if (!(s->flags & PICKER_SRC_FAR))
-		return true;
-	for (i = 0; i < pk->nsrc; i++) {
-		o = &pk->src[i];
-		if (o != s && o->kind == PICKER_PEER && o->counted &&
-		    !(o->flags & PICKER_SRC_FAR) && piecemap_has(&o->has, p))
-			return false;
-	}
-	return true;
+	/* s, far, is not among the near ones counted. */
+	return !(s->flags & PICKER_SRC_FAR) || pk->p[p].live_near == 0;
 }
 
 /* May peers take over p from the mirror fetching it (two pieces ahead)? */
