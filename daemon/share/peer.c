@@ -499,7 +499,7 @@ peer_near(const struct peer *p)
 	if (p->bev == NULL || (fd = bufferevent_getfd(p->bev)) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&mine, &len) == -1)
 		return false;
-	return netaddr_same_subnet((const struct sockaddr *)&self,
+	return netaddr_same_subnet((const struct sockaddr *)&mine,
 	    peer_addr(p));
 }
 
