@@ -61,6 +61,19 @@ torrent_found(void *arg, bool ok)
 	job_unref(j);
 }
 
+/* Split the work with the other daemons fetching the file (picker.h). */
+static void
+job_share(struct job *j)
+{
+	uint32_t	k, n, near_k, near_n;
+
+	if (j->pk == NULL || !j->hashed)
+		return;
+	peermgr_rank(j->sha, &k, &n, &near_k, &near_n);
+	picker_share(j->pk, PICKER_SHARE_MIRROR, k, n);
+	picker_share(j->pk, PICKER_SHARE_IMPORT, near_k, near_n);
+}
+
 /*
  * Share the download with peers.  If a site daemon holds or fetches the
  * file, ask it first and let the mirrors wait while it delivers; else the
@@ -99,6 +112,7 @@ job_join_peers(struct job *j)
 	 */
 	if (state.paused || picker_complete(j->pk))
 		return;
+	job_share(j);
 	if ((wait = peermgr_should_wait(j->sha, fetcher)) != PEERMGR_WAIT_NO) {
 		if (!swarm_ask_peers(j->swarm))
 			return;
@@ -131,8 +145,10 @@ fetch_peers_changed(void)
 
 	TAILQ_FOREACH(j, &jobtab.list, entry)
 		if (j->phase == PH_RUNNING && j->swarm != NULL &&
-		    !picker_complete(j->pk))
+		    !picker_complete(j->pk)) {
+			job_share(j);
 			swarm_ask_peers(j->swarm);
+		}
 }
 
 static void
@@ -146,6 +162,7 @@ fetch_peer_fetching(const uint8_t *sha, const uint8_t *peer_id)
 		if (j->phase != PH_RUNNING || j->swarm == NULL ||
 		    state.paused || picker_complete(j->pk))
 			return;
+		job_share(j);
 		if (!site_outranks(peer_id, peer_self_id, sha))
 			return;		/* we keep the mirror */
 		/*

@@ -39,6 +39,7 @@ struct ppiece {
 	uint32_t	 live;		/* of those, counted live */
 	uint32_t	 live_near;	/* of those, in our subnet */
 	uint32_t	 nreq;		/* requests out */
+	uint64_t	 far_at;	/* a far peer first had it (or 0) */
 	uint32_t	 ngot;		/* blocks in */
 	struct pblock	*blk;		/* REQUESTED, WHOLE */
 	/* Partly in the file already: the byte extents still missing. */
@@ -75,6 +76,7 @@ struct picker {
 	uint64_t	 preempt_at;	/* when */
 	uint32_t	 salt;		/* far ties: picker_salt */
 	uint64_t	 peer_at;	/* last block in, or a peer added */
+	struct picker_rank share[PICKER_NSHARES];
 	picker_cb	 cb;
 	void		*arg;
 };
@@ -251,6 +253,16 @@ picker_new(uint64_t size, unsigned flags, picker_cb cb, void *arg)
 		pk->p[p].checkable = (flags & PICKER_CHECKABLE) != 0;
 	}
 	return pk;
+}
+
+void
+picker_share(struct picker *pk, enum picker_share what, uint32_t k,
+    uint32_t n)
+{
+	if ((unsigned)what >= PICKER_NSHARES)
+		return;
+	pk->share[what].n = n;
+	pk->share[what].k = k < n ? k : 0;
 }
 
 void
@@ -528,6 +540,17 @@ picker_source_add(struct picker *pk, enum picker_kind kind, unsigned flags,
 	return (int)i;
 }
 
+/* A far source's pieces are there to import from now on, if not before. */
+static void
+far_seen(struct picker *pk, const struct psrc *s, uint64_t now)
+{
+	uint32_t	p;
+
+	for (p = 0; p < pk->pm.npieces; p++)
+		if (piecemap_has(&s->has, p) && pk->p[p].far_at == 0)
+			pk->p[p].far_at = now;
+}
+
 int
 picker_source_flags(struct picker *pk, int id, unsigned flags, uint64_t now)
 {
@@ -539,6 +562,8 @@ picker_source_flags(struct picker *pk, int id, unsigned flags, uint64_t now)
 		return -EINVAL;
 	was = s->flags;
 	s->flags = flags;
+	if (s->kind == PICKER_PEER && (flags & ~was & PICKER_SRC_FAR))
+		far_seen(pk, s, now);
 	if (s->kind == PICKER_PEER && (flags & ~was & PICKER_SRC_FETCHER))
 		picker_preempt(pk, now);
 	if (s->kind == PICKER_PEER && (was & ~flags & PICKER_SRC_FETCHER))
@@ -608,6 +633,8 @@ picker_have(struct picker *pk, int id, uint32_t p, uint64_t now)
 		return 0;
 	piecemap_set(&s->has, p);
 	pk->p[p].avail++;
+	if ((s->flags & PICKER_SRC_FAR) && pk->p[p].far_at == 0)
+		pk->p[p].far_at = now;
 	if (s->counted)
 		pk->p[p].live++;
 	if (s->counted_near)
@@ -677,9 +704,27 @@ unworked(const struct ppiece *pc)
 }
 
 /*
+ * Is p in our segment of the daemons' split of the mirror's work
+ * (PICKER_SHARE_MIRROR)?  The first-ranked daemon is the one the others
+ * asked to fetch the file: all of it is its own, and the others' pieces
+ * reach it, cutting its range short, as they fetch their segments.
+ */
+static bool
+mirror_share_mine(const struct picker *pk, uint32_t p)
+{
+	const struct picker_rank *r = &pk->share[PICKER_SHARE_MIRROR];
+	uint64_t		 np = pk->pm.npieces;
+
+	if (r->n <= 1 || r->k == 0)
+		return true;
+	return p >= r->k * np / r->n && p < (r->k + 1) * np / r->n;
+}
+
+/*
  * May a mirror take piece p now?  Only a piece nobody works on: at once
- * if no live peer has it, else once the peers stalled; never while the
- * file is held for site peers, unless only a mirror may send it.
+ * if no live peer has it and it is in our segment, else once the peers
+ * stalled; never while the file is held for site peers, unless only a
+ * mirror may send it.
  */
 static bool
 mirror_may_take(const struct picker *pk, uint32_t p, uint64_t now)
@@ -692,7 +737,7 @@ mirror_may_take(const struct picker *pk, uint32_t p, uint64_t now)
 		return true;
 	if (held(pk, now))
 		return false;
-	return pc->live == 0 ||
+	return (pc->live == 0 && mirror_share_mine(pk, p)) ||
 	    since(now, pk->peer_at) >= PICKER_PEER_STALL_MS;
 }
 
@@ -982,15 +1027,32 @@ assemble(struct picker *pk, uint32_t p)
 }
 
 /*
- * May source s ask for piece p, as far as where it is goes?  A far
- * source (beyond our subnet) is not asked for a piece a live near one
- * has: each piece then crosses the router once and spreads on the link.
+ * Is p ours to bring across the router (PICKER_SHARE_IMPORT)?  Another
+ * near daemon's piece becomes ours too once it had PICKER_IMPORT_WAIT_MS
+ * to bring it since a far peer first had it.
  */
 static bool
-near_enough(const struct picker *pk, const struct psrc *s, uint32_t p)
+import_share_mine(const struct picker *pk, uint32_t p, uint64_t now)
+{
+	const struct picker_rank *r = &pk->share[PICKER_SHARE_IMPORT];
+
+	return r->n <= 1 || p % r->n == r->k ||
+	    since(now, pk->p[p].far_at) >= PICKER_IMPORT_WAIT_MS;
+}
+
+/*
+ * May source s ask for piece p, as far as where it is goes?  A far
+ * source (beyond our subnet) is not asked for a piece a live near one
+ * has, nor for another near daemon's share: each piece then crosses the
+ * router once and spreads on the link.
+ */
+static bool
+near_enough(const struct picker *pk, const struct psrc *s, uint32_t p,
+    uint64_t now)
 {
 	/* s, far, is not among the near ones counted. */
-	return !(s->flags & PICKER_SRC_FAR) || pk->p[p].live_near == 0;
+	return !(s->flags & PICKER_SRC_FAR) || (pk->p[p].live_near == 0 &&
+	    import_share_mine(pk, p, now));
 }
 
 /* May peers take over p from the mirror fetching it (two pieces ahead)? */
@@ -1027,7 +1089,7 @@ far_order(const struct picker *pk, uint32_t p)
  */
 static uint32_t
 rarest(const struct picker *pk, const struct psrc *s, uint64_t room,
-    bool *want_hints)
+    uint64_t now, bool *want_hints)
 {
 	const struct ppiece	*pc;
 	uint32_t		 p, best = NONE, ord, best_ord = UINT32_MAX;
@@ -1039,7 +1101,7 @@ rarest(const struct picker *pk, const struct psrc *s, uint64_t room,
 		if (!piecemap_has(&s->has, p) || pc->disputed ||
 		    (pc->state != PICKER_MISSING &&
 		    (s->stalled || !claimable(pk, p))) ||
-		    !near_enough(pk, s, p))
+		    !near_enough(pk, s, p, now))
 			continue;
 		if (!pc->checkable) {
 			*want_hints = true;
@@ -1078,10 +1140,10 @@ picker_next_blocks(struct picker *pk, int id, uint64_t now,
 	/* Finish pieces already started: memory and latency both gain. */
 	for (p = 0; p < pk->pm.npieces && n < max; p++)
 		if (pk->p[p].state == PICKER_REQUESTED &&
-		    piecemap_has(&s->has, p) && near_enough(pk, s, p))
+		    piecemap_has(&s->has, p) && near_enough(pk, s, p, now))
 			n += take_blocks(pk, id, p, false, now, out + n,
 			    max - n);
-	while (n < max && (p = rarest(pk, s, room, &hints)) != NONE) {
+	while (n < max && (p = rarest(pk, s, room, now, &hints)) != NONE) {
 		if (pk->p[p].state == PICKER_IN_RANGE)
 			range_cut(pk, pk->p[p].owner, piece_start(pk, p));
 		if (!assemble(pk, p))
@@ -1093,7 +1155,7 @@ picker_next_blocks(struct picker *pk, int id, uint64_t now,
 	for (p = 0, endgame = n == 0; endgame && p < pk->pm.npieces && n < max;
 	    p++)
 		if (pk->p[p].state == PICKER_REQUESTED &&
-		    piecemap_has(&s->has, p) && near_enough(pk, s, p))
+		    piecemap_has(&s->has, p) && near_enough(pk, s, p, now))
 			n += take_blocks(pk, id, p, true, now, out + n,
 			    max - n);
 	if (want_hints != NULL)
@@ -1332,6 +1394,14 @@ picker_tick(struct picker *pk, uint64_t now)
 	}
 	if (held(pk, now))
 		next = min64(next, pk->hold_at + pk->hold_ms);
+	/* Another near daemon's piece to import becomes ours after a while. */
+	if (pk->share[PICKER_SHARE_IMPORT].n > 1)
+		for (p = 0; p < pk->pm.npieces; p++)
+			if (pk->p[p].far_at != 0 && pk->p[p].live_near == 0 &&
+			    unworked(&pk->p[p]) && since(now, pk->p[p].far_at) <
+			    PICKER_IMPORT_WAIT_MS)
+				next = min64(next,
+				    pk->p[p].far_at + PICKER_IMPORT_WAIT_MS);
 	/* Pieces that wait for live peers go to the mirrors if they stall. */
 	if (since(now, pk->peer_at) < PICKER_PEER_STALL_MS)
 		for (p = 0; p < pk->pm.npieces; p++)

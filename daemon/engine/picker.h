@@ -38,6 +38,13 @@
  *   - Near peers first: a source flagged PICKER_SRC_FAR (beyond our
  *     subnet) is asked only for pieces no live near peer has, so a piece
  *     crosses a router once and spreads among the peers of each link.
+ *   - Shares (picker_share): the daemons fetching the file split the
+ *     work they would otherwise all do, by a rank every one of them
+ *     computes alike (site.h).  Once no hold keeps the mirrors off, a
+ *     mirror takes at once only pieces of our segment of the file
+ *     (others' only once the peers stalled); a far source is asked at
+ *     once only for our share of the pieces among the daemons of our
+ *     subnet (others' after PICKER_IMPORT_WAIT_MS).
  *   - A stalled peer (requests out, no block for PICKER_PEER_STALL_MS)
  *     loses its requests to other peers or the mirror, and is counted as
  *     having nothing until it delivers again; meanwhile it gets one block
@@ -114,6 +121,11 @@
  */
 #define PICKER_FETCHER_GRACE_MS	3000
 #define PICKER_ENDGAME_MS	1000	/* a LAN peer answers within */
+/*
+ * A near daemon whose share a piece is brings it across the router well
+ * within this, once a far peer has it; then any of us may.
+ */
+#define PICKER_IMPORT_WAIT_MS	3000
 /*
  * Splitting a range in flight aborts its transfer at the cut, which
  * wastes what the mirror already sent past it: only for long ranges.
@@ -199,6 +211,33 @@ void		 picker_free(struct picker *);
  * ids) fetch different pieces across the router, then pass them on.
  */
 void		 picker_salt(struct picker *, uint32_t salt);
+
+/* Our rank k (0 the highest) of n daemons fetching the file. */
+struct picker_rank {
+	uint32_t	k, n;
+};
+enum picker_share {
+	/*
+	 * Among every daemon fetching it: a mirror takes at once only pieces
+	 * of segment k, [k * npieces / n, (k + 1) * npieces / n), and others
+	 * once the peers stalled; rank 0, the daemon the others ask to fetch
+	 * the file, takes any (the others' pieces cut its range short).
+	 */
+	PICKER_SHARE_MIRROR,
+	/*
+	 * Among the daemons of our subnet: a far source is asked at once only
+	 * for pieces p with p % n == k, and for the others once a far peer
+	 * had them for PICKER_IMPORT_WAIT_MS and still no near peer has.
+	 */
+	PICKER_SHARE_IMPORT,
+	PICKER_NSHARES
+};
+/*
+ * Set a share: n <= 1 (the default) shares nothing; k >= n counts as 0.
+ * Ranks change as daemons start and finish the file: call again.
+ */
+void		 picker_share(struct picker *, enum picker_share, uint32_t k,
+		    uint32_t n);
 
 /*
  * A new source; now starts a peer's (and a fetcher's) grace time.

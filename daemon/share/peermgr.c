@@ -975,6 +975,27 @@ peermgr_should_wait(const uint8_t sha256[SHA256_LEN], uint8_t *fetcher)
 	return w;
 }
 
+void
+peermgr_rank(const uint8_t sha256[SHA256_LEN], uint32_t *k, uint32_t *n,
+    uint32_t *near_k, uint32_t *near_n)
+{
+	struct daemon	*d;
+	bool		 above, near;
+
+	*k = *near_k = 0;
+	*n = *near_n = 1;
+	TAILQ_FOREACH(d, &daemons, entry) {
+		if (!daemon_usable(d) || hget(d, sha256) != PEERMGR_FETCHING)
+			continue;
+		above = site_outranks(peer_id(d->peer), peer_self_id, sha256);
+		near = peer_near(d->peer);
+		*n += 1;
+		*k += above;
+		*near_n += near;
+		*near_k += near && above;
+	}
+}
+
 bool
 peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
     const char *url)

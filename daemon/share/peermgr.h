@@ -109,6 +109,14 @@ enum peermgr_wait peermgr_should_wait(const uint8_t sha256[SHA256_LEN],
  */
 bool	 peermgr_delegate(const uint8_t sha256[SHA256_LEN], uint64_t size,
 	    const char *url);
+/*
+ * Our rank (0 the highest, by site score) among the daemons that say they
+ * fetch this file and us: of all of them (*k of *n), and of those in our
+ * subnet (*near_k of *near_n).  Every daemon ranks alike, so they can
+ * split the work without a message more.
+ */
+void	 peermgr_rank(const uint8_t sha256[SHA256_LEN], uint32_t *k,
+	    uint32_t *n, uint32_t *near_k, uint32_t *near_n);
 /* Attach the swarm on every daemon holding or fetching it; returns count. */
 unsigned peermgr_attach_holders(struct swarm *);
 unsigned peermgr_ndaemons(void);

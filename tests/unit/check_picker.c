@@ -3,7 +3,8 @@
  * check_picker.c - unit tests for daemon/engine/picker.c: mirrors and
  * peers on one file, stalls, hint failures, a dying mirror, end game, the
  * site's fetcher going first (and holding while it delivers), near
- * peers before far ones, aria2 splits, completion, pieces in part
+ * peers before far ones, the daemons' shares of the mirror's work and
+ * of what crosses the router, aria2 splits, completion, pieces in part
  * in the file already.
  */
 #include <check.h>
@@ -711,6 +712,90 @@ START_TEST(test_far_salt)
 }
 END_TEST
 
+/* The daemons fetching a file split the mirror's work into segments. */
+START_TEST(test_share_mirror)
+{
+	struct picker		*pk = mk(12 * PS, PICKER_CHECKABLE);
+	struct picker_range	 r;
+	int			 m = mirror(pk), p;
+
+	/* Rank 1 of 3: pieces [4, 8) at once. */
+	picker_share(pk, PICKER_SHARE_MIRROR, 1, 3);
+	(void)peer(pk, 0, 0, 0, T0);
+	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 1);
+	ck_assert_uint_eq(r.start, 4 * PS);
+	ck_assert_uint_eq(r.end, 8 * PS);
+	for (p = 4; p < 8; p++)
+		ck_assert_int_eq(picker_piece_stored(pk, (uint32_t)p, true), 0);
+	ck_assert_int_eq(picker_range_done(pk, m), 0);
+	p = peer(pk, 0, 0, 0, T0);
+	/* The others' segments wait while the peers make progress... */
+	ck_assert_int_eq(picker_have(pk, p, 0, T0 + 100), 1);
+	ck_assert_uint_eq(blocks(pk, p, 100, T0 + 100), BPP);
+	ck_assert_int_eq(deliver(pk, p, 0, T0 + 1000), 2);
+	ck_assert_int_eq(picker_next_range(pk, m, T0 + 1000, &r), 0);
+	/* ...and are the mirror's once they stall. */
+	ck_assert_int_eq(picker_next_range(pk, m,
+	    T0 + 1000 + PICKER_PEER_STALL_MS, &r), 1);
+	ck_assert_uint_eq(r.start, 8 * PS);
+	picker_free(pk);
+
+	/* Rank 0, the one asked to fetch it, takes the whole file. */
+	pk = mk(12 * PS, PICKER_CHECKABLE);
+	m = mirror(pk);
+	picker_share(pk, PICKER_SHARE_MIRROR, 0, 3);
+	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 1);
+	ck_assert_uint_eq(r.start, 0);
+	ck_assert_uint_eq(r.end, 12 * PS);
+	picker_free(pk);
+
+	/* Alone (n 1), or a rank out of range: no segments. */
+	pk = mk(12 * PS, PICKER_CHECKABLE);
+	m = mirror(pk);
+	picker_share(pk, PICKER_SHARE_MIRROR, 5, 3);
+	ck_assert_int_eq(picker_next_range(pk, m, T0, &r), 1);
+	ck_assert_uint_eq(r.start, 0);
+	ck_assert_uint_eq(r.end, 12 * PS);
+	picker_free(pk);
+}
+END_TEST
+
+/* The daemons of a subnet split what they bring across the router. */
+START_TEST(test_share_import)
+{
+	struct picker	*pk = mk(8 * PS, PICKER_CHECKABLE);
+	int		 f = peer(pk, 0, 8, PICKER_SRC_FAR, T0), n, p;
+	uint64_t	 next;
+
+	/* Rank 1 of 2 near daemons: the odd pieces at once. */
+	picker_share(pk, PICKER_SHARE_IMPORT, 1, 2);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0), 4 * BPP);
+	for (p = 0; p < 8; p++)
+		ck_assert_uint_eq(asked_of((uint32_t)p, f), p % 2 ? BPP : 0);
+	/* The even ones once the other had time to bring them... */
+	next = picker_tick(pk, T0 + 10);
+	ck_assert_uint_le(next, T0 + PICKER_IMPORT_WAIT_MS);
+	/* ...unless a near peer has one by then. */
+	n = peer(pk, 2, 3, 0, T0 + 100);
+	ck_assert_uint_eq(blocks(pk, f, 100, T0 + PICKER_IMPORT_WAIT_MS),
+	    3 * BPP);
+	ck_assert_uint_eq(asked_of(2, f), 0);
+	ck_assert_uint_eq(asked_of(0, f) + asked_of(4, f) + asked_of(6, f),
+	    3 * BPP);
+	ck_assert_uint_eq(blocks(pk, n, 100, T0 + PICKER_IMPORT_WAIT_MS),
+	    BPP);
+	assert_single(pk);
+	picker_free(pk);
+
+	/* Near sources are not held back by it. */
+	pk = mk(8 * PS, PICKER_CHECKABLE);
+	picker_share(pk, PICKER_SHARE_IMPORT, 1, 2);
+	n = peer(pk, 0, 8, 0, T0);
+	ck_assert_uint_eq(blocks(pk, n, 200, T0), 8 * BPP);
+	picker_free(pk);
+}
+END_TEST
+
 START_TEST(test_mirror_split)
 {
 	struct picker		*pk = mk(64 * PS, PICKER_CHECKABLE);
@@ -987,6 +1072,8 @@ picker_suite(void)
 	tcase_add_test(tc, test_fetcher_slow_then_stalls);
 	tcase_add_test(tc, test_near_first);
 	tcase_add_test(tc, test_far_salt);
+	tcase_add_test(tc, test_share_mirror);
+	tcase_add_test(tc, test_share_import);
 	tcase_add_test(tc, test_mirror_split);
 	tcase_add_test(tc, test_peer_takes_over);
 	tcase_add_test(tc, test_complete);
