@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * ctl-peers.c - "aptbt-ctl peers": connected peers (flags: D daemon,
- * O outgoing, I incoming, H handshaking, then the source of a peer we
- * dialled: S config, C aptbt-ctl, L LSD, X peer exchange, T tracker);
+ * O outgoing, I incoming, H handshaking, N in our subnet, then the
+ * source of a peer we dialled: S config, C aptbt-ctl, L LSD, X peer
+ * exchange, T tracker);
  * "peers add" adds a daemon.
  */
 #include "config.h"

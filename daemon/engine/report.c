@@ -193,6 +193,8 @@ walk_peer(struct peer *p, void *arg)
 	r.flags[n++] = r.st.outgoing ? 'O' : 'I';
 	if (!peer_ready(p))
 		r.flags[n++] = 'H';
+	if (peer_near(p))
+		r.flags[n++] = 'N';
 	if (sources[src].flag != '\0')
 		r.flags[n++] = sources[src].flag;
 	r.flags[n] = '\0';

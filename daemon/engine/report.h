@@ -58,7 +58,7 @@ const char *report_file_mode(const uint8_t *sha256);
 /* One connection as "peers" lists it. */
 struct report_peer {
 	struct peer_stats	 st;
-	char			 flags[8];	/* D daemon, O/I, H handshaking, source */
+	char			 flags[8];	/* D daemon, O/I, H handshaking, N near, source */
 	const char		*source;	/* incoming, config, ctl, lsd, pex */
 };
 

@@ -200,13 +200,16 @@ ctl_field()	# HOST KEY
 	ctl "$1" --json status | $PY -c 'import json, sys
 print(json.load(sys.stdin).get(sys.argv[1], -1))' "$2"
 }
-# Daemons HOST is connected to, handshakes done: "ADDRESS SOURCE" lines.
+# Daemons HOST is connected to, handshakes done: "ADDRESS SOURCE near|far"
+# lines (near: flag N, our subnet).
 peer_addrs()
 {
-	ctl "$1" --json peers 2>/dev/null | $PY -c 'import json, sys
+	ctl "$1" --json peers 2>/dev/null | $PY -c 'import json, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)	# grep -q stops reading
 for p in json.load(sys.stdin).get("peers", []):
     if p.get("daemon") and "H" not in p.get("flags", "H"):
-        print(p.get("address", "?"), p.get("source", "?"))'
+        print(p.get("address", "?"), p.get("source", "?"),
+              "near" if "N" in p.get("flags", "") else "far")'
 }
 daemon_up()	# HOST VARIANT TRACKER
 {
@@ -273,6 +276,10 @@ trk_rounds()	# NAME
 		done
 		if peer_addrs b | grep -q "^192\.0\.2\.10:6881 tracker"; then
 			ok "$v: b found a through the tracker"
+			# Another /24: far (asked only for what no near peer has).
+			peer_addrs b | grep -q "^192\.0\.2\.10:6881 tracker far$" &&
+				ok "$v: b counts a, of another subnet, as far" ||
+				bad "$v: b counts a as near: $(peer_addrs b | tr '\n' ' ')"
 		else
 			peer_addrs b >&2
 			show "$(dlog b)"

@@ -249,26 +249,25 @@ used()	# DAEMON: the node (n1 or n2) its presence announces went to last
 	grep -oE "tracker udp://192\.0\.2\.1[12]:6969/announce: [0-9]+ peers" \
 	    "$T/$1.log" | tail -n 1 | sed 's/.*192\.0\.2\.1\([12]\).*/n\1/'
 }
-daemon_peers()	# DAEMON: "ADDRESS SOURCE" of its daemon peers
-{
-	ctl "$1" --json peers 2>/dev/null | $PY -c 'import json, sys
-for p in json.load(sys.stdin).get("peers", []):
-    if p.get("daemon") and "H" not in p.get("flags", "H"):
-        print(p.get("address", "?"), p.get("source", "?"))'
-}
 tenths=300
-until daemon_peers d1 | grep -q "^192.0.2.52:6881 " ||
-    daemon_peers d2 | grep -q "^192.0.2.51:6881 "; do
+until peer_addrs d1 | grep -q "^192.0.2.52:6881 " ||
+    peer_addrs d2 | grep -q "^192.0.2.51:6881 "; do
 	tenths=$((tenths - 1))
 	[ $tenths -gt 0 ] || break
 	sleep 0.1
 done
 u1=$(used d1) u2=$(used d2)
 echo "d1 announced to $u1, d2 to $u2"
-daemon_peers d1 | grep -q "^192.0.2.52:6881 tracker" ||
-    daemon_peers d2 | grep -q "^192.0.2.51:6881 tracker" &&
+peer_addrs d1 | grep -q "^192.0.2.52:6881 tracker" ||
+    peer_addrs d2 | grep -q "^192.0.2.51:6881 tracker" &&
 	ok "d1 and d2 (aptbtd) found each other through the cluster (nodes $u1 and $u2)" ||
 	{ show "$T/d1.log"; bad "d1 and d2 did not find each other"; }
+# Met through a tracker, not LSD, a daemon of our /24 is near all the same.
+peer_addrs d1 | grep -q "^192.0.2.52:[0-9]* [a-z]* near$" &&
+    peer_addrs d2 | grep -q "^192.0.2.51:[0-9]* [a-z]* near$" &&
+	ok "d1 and d2, of one /24, count each other as near" ||
+	bad "d1 and d2 count each other as far: $(peer_addrs d1 | tr '\n' ' ')/ $(peer_addrs d2 | tr '\n' ' ')"
+
 # Kill d1's node: its next announce (interval 60 s) fails at once (the
 # port is closed: ICMP) and goes to the other node of the tier.
 [ -n "$u1" ] || u1=n1
