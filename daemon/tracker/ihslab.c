@@ -110,16 +110,23 @@ lookup(struct ihslab *sl, const uint8_t *key, int *found)
 	return i;
 }
 
+/* lookup() for a key looked up only: the record, not its slot. */
 void *
 ihslab_get(struct ihslab *sl, const uint8_t key[IHSLAB_KEY_LEN])
 {
-	uint32_t	i;
-	int		found;
+	uint32_t	 i, v;
+	uint8_t		*rec;
 
 	if (sl->count == 0)
 		return NULL;
-	i = lookup(sl, key, &found);
-	return found ? ihslab_at(sl, sl->slots[i] - 1) : NULL;
+	for (i = home(sl, key);; i = (i + 1) & (sl->cap - 1)) {
+		sl->probes++;
+		if ((v = sl->slots[i]) == 0)
+			return NULL;
+		rec = ihslab_at(sl, v - 1);
+		if (memcmp(rec, key, IHSLAB_KEY_LEN) == 0)
+			return rec;
+	}
 }
 
 /* Every record's number in a new table of cap slots. */

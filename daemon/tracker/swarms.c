@@ -43,10 +43,10 @@ struct plist {
 };
 
 /*
- * 36 bytes in the slab, and its 4-byte table slot: a swarm of one IPv4
- * peer (most swarms of a tracker of one file per swarm) holds that peer's
- * entry in u ("inline": no allocation); any other holds a struct plist
- * pointer there (NULL: no peer).  downloaded saturates.
+ * 36 bytes in the slab, and its 4-byte table slot: a swarm of at most one
+ * IPv4 peer (most swarms of a tracker of one file per swarm) has room
+ * for that peer's entry in u ("inline": no allocation); any other holds
+ * a struct plist pointer there, never NULL.  downloaded saturates.
  */
 struct swarm {
 	uint8_t		 ih[SWARMS_IH_LEN];
@@ -103,7 +103,7 @@ nof(const struct swarm *sw, int f)
 	if (sw->inl)
 		return f ? 0 : sw->n1;
 	p = pl_of(sw);
-	return p != NULL ? p->n[f] : 0;
+	return p->n[f];
 }
 
 static void
@@ -129,7 +129,7 @@ seeds_of(const struct swarm *sw)
 	if (sw->inl)
 		return sw->n1 && (sw->u[klen[0]] & F_SEED);
 	p = pl_of(sw);
-	return p != NULL ? p->nseeds : 0;
+	return p->nseeds;
 }
 
 static uint32_t
@@ -140,7 +140,7 @@ cap_of(const struct swarm *sw, int f)
 	if (sw->inl)
 		return f ? 0 : 1;
 	p = pl_of(sw);
-	return p != NULL && p->capx[f] ? 1u << (p->capx[f] - 1) : 0;
+	return p->capx[f] ? 1u << (p->capx[f] - 1) : 0;
 }
 
 static uint8_t
@@ -284,7 +284,8 @@ lists_free(struct swarms *s, struct swarm *sw)
 	struct plist	*p;
 
 	s->mem_lists -= heap_of(cap_of(sw, 0), cap_of(sw, 1));
-	if (!sw->inl && (p = pl_of(sw)) != NULL) {
+	if (!sw->inl) {
+		p = pl_of(sw);
 		free(p->v6);
 		free(p);
 	}
@@ -331,9 +332,8 @@ swarms_set_observer(struct swarms *s, swarms_observer *fn, void *arg)
 
 /*
  * Resize family f's array to cap entries (a power of two or 0); the
- * bound was checked.  A swarm goes inline when its capacities become one
- * IPv4 entry and no IPv6, holds no list when they become none, and has
- * a list otherwise.
+ * bound was checked.  A swarm goes inline when its capacities become at
+ * most one IPv4 entry and no IPv6, and has a list otherwise.
  */
 static int
 resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
@@ -346,7 +346,7 @@ resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 
 	c[f] = cap;
 	if (c[0] <= 1 && c[1] == 0) {
-		/* Inline or empty: at most one IPv4 peer, kept in place. */
+		/* At most one IPv4 peer: inline, kept in place. */
 		if (n4 > 0)
 			memcpy(tmp, entry(sw, 0, 0), sizeof(tmp));
 		if (p != NULL) {
@@ -355,12 +355,12 @@ resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 			p = NULL;
 		}
 		memset(sw->u, 0, sizeof(sw->u));
-		sw->inl = c[0] == 1;
+		sw->inl = 1;
 		sw->n1 = n4 > 0;
 		if (n4 > 0)
 			memcpy(sw->u, tmp, sizeof(tmp));
 	} else if (p == NULL) {
-		/* From inline or empty to a list. */
+		/* From inline to a list. */
 		if ((np = malloc(sizeof(*np) + (size_t)c[0] * elen[0])) == NULL)
 			return -ENOMEM;
 		v6 = NULL;
@@ -511,11 +511,12 @@ swarm_new(struct swarms *s, const uint8_t *ih, int f)
 	size_t		 need;
 
 	need = sizeof(*s) + ihslab_bytes_peak(&s->slab) + s->mem_lists +
-	    heap_of(f ? 0 : 1, f ? 1 : 0);
+	    heap_of(1, f ? 1 : 0);
 	if (need > s->mem_max)
 		return NULL;
 	if ((sw = ihslab_add(&s->slab, ih)) == NULL)
 		return NULL;
+	sw->inl = 1;
 	return sw;
 }
 
@@ -573,6 +574,7 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	struct swarm	*sw;
 	uint8_t		 key[18], *e, fl, nfl;
 	size_t		 pos;
+	uint32_t	 n;
 	int		 f, rc;
 	bool		 was_learned;
 
@@ -605,9 +607,11 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 			if ((int32_t)(expires - e_expires(e, f)) < 0)
 				expires = e_expires(e, f);
 		}
-		count(s, sw, f, fl, -1);
-		count(s, sw, f, nfl, 1);
-		*e_flags(e, f) = nfl;
+		if (fl != nfl) {
+			count(s, sw, f, fl, -1);
+			count(s, sw, f, nfl, 1);
+			*e_flags(e, f) = nfl;
+		}
 		e_set_expires(e, f, expires);
 		tell(s, ih, p, origin, was_learned ? SWARMS_CH_ADD :
 		    SWARMS_CH_REFRESH, expires);
@@ -620,12 +624,13 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		return rc;
 	}
 	e = entry(sw, f, pos);
-	memmove(e + elen[f], e, (nof(sw, f) - pos) * elen[f]);
+	n = nof(sw, f);
+	memmove(e + elen[f], e, (n - pos) * elen[f]);
 	memcpy(e, key, klen[f]);
 	e[klen[f]] = nfl;
 	e[klen[f] + 1] = 0;
 	e_set_expires(e, f, expires);
-	n_add(sw, f, 1);
+	n_set(sw, f, n + 1);
 	count(s, sw, f, nfl, 1);
 	tell(s, ih, p, origin, SWARMS_CH_ADD, expires);
 	return SWARMS_ADDED;
@@ -926,12 +931,19 @@ swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
     struct swarms_counts *c)
 {
 	struct swarm	*sw;
+	struct plist	*p;
 
 	memset(c, 0, sizeof(*c));
 	if ((sw = get(s, ih)) == NULL)
 		return false;
-	c->complete = seeds_of(sw);
-	c->incomplete = nof(sw, 0) + nof(sw, 1) - c->complete;
+	if (sw->inl) {
+		c->complete = seeds_of(sw);
+		c->incomplete = sw->n1 - c->complete;
+	} else {
+		p = pl_of(sw);
+		c->complete = p->nseeds;
+		c->incomplete = p->n[0] + p->n[1] - p->nseeds;
+	}
 	c->downloaded = sw->downloaded;
 	return true;
 }
