@@ -165,7 +165,7 @@ static size_t
 heap_of(uint32_t c4, uint32_t c6)
 {
 	if (c4 <= 1 && c6 == 0)
-		return 0;		/* inline, or no peer */
+		return 0;		/* inline */
 	return chunk_of(sizeof(struct plist) + (size_t)c4 * elen[0]) +
 	    (c6 ? chunk_of((size_t)c6 * elen[1]) : 0);
 }
