@@ -5,6 +5,11 @@
  * A peer entry is its compact key (address then port, network order),
  * a flag byte, a pad byte and its expiry: memcmp of the key orders the
  * array, and the entry needs no pointer.
+ *
+ * A swarm's record moves in the slab when another swarm is freed (the
+ * last takes its place): no pointer to one is kept across a call that
+ * may free a swarm, and the one remembered for the next lookup is
+ * forgotten then.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "common/shamap.h"
+#include "daemon/tracker/ihslab.h"
 #include "daemon/tracker/swarms.h"
 
 #define F_SEED		0x01
@@ -26,31 +31,39 @@ static const size_t	 klen[2] = { 6, 18 };
 static const size_t	 elen[2] = { 12, 24 };
 
 /*
- * 56 bytes (64 with malloc's header): the arrays of both families, their
- * counts, the key.  A swarm of one IPv4 peer and no IPv6 array (most
- * swarms of a tracker of one file per swarm) keeps that peer's entry in
- * place of the two pointers ("inline"): no array, no allocation.
+ * A swarm of more than one peer, or of an IPv6 peer: the counts, and the
+ * arrays of both families, the IPv4 one in the same allocation.
  * Capacities are powers of two, kept as their log2 plus one (0: none).
  */
-struct swarm {
-	union {
-		uint8_t	*v[2];
-		uint8_t	 one[16];	/* the IPv4 entry, when inline */
-	} u;
+struct plist {
 	uint32_t	 n[2], nseeds;
-	uint32_t	 downloaded;
 	uint8_t		 capx[2];
-	bool		 inl;
-	bool		 foreign;	/* has held a foreign peer */
-	uint8_t		 ih[SWARMS_IH_LEN];
+	uint8_t		*v6;
+	uint8_t		 v4[];
 };
-_Static_assert(sizeof(struct swarm) == 56, "a swarm is 56 bytes");
+
+/*
+ * 36 bytes in the slab, and its 4-byte table slot: a swarm of at most one
+ * IPv4 peer (most swarms of a tracker of one file per swarm) has room
+ * for that peer's entry in u ("inline": no allocation); any other holds
+ * a struct plist pointer there, never NULL.  downloaded saturates.
+ */
+struct swarm {
+	uint8_t		 ih[SWARMS_IH_LEN];
+	uint32_t	 downloaded : 29;
+	uint32_t	 inl : 1;
+	uint32_t	 n1 : 1;	/* inline: the entry holds a peer */
+	uint32_t	 foreign : 1;	/* has held a foreign peer */
+	uint8_t		 u[12];
+};
+_Static_assert(sizeof(struct swarm) == 36, "a swarm is 36 bytes");
+#define DOWNLOADED_MAX	((1u << 29) - 1)
 
 struct swarms {
-	struct shamap	 map;
+	struct ihslab	 slab;
 	uint32_t	 ttl;
 	size_t		 mem_max;
-	size_t		 mem_lists;	/* bytes of every peer array */
+	size_t		 mem_lists;	/* bytes of every struct plist and v6 */
 	size_t		 npeers[2], nseeds, nlearned;
 	uint64_t	 refused, evicted, expired;
 	uint64_t	 rng;
@@ -66,10 +79,68 @@ expired(uint32_t expires, uint32_t now)
 	return (int32_t)(expires - now) <= 0;
 }
 
+static struct plist *
+pl_of(const struct swarm *sw)
+{
+	struct plist	*p;
+
+	memcpy(&p, sw->u, sizeof(p));
+	return p;
+}
+
+static void
+pl_set(struct swarm *sw, struct plist *p)
+{
+	memcpy(sw->u, &p, sizeof(p));
+}
+
+/* Peers of family f. */
+static uint32_t
+nof(const struct swarm *sw, int f)
+{
+	const struct plist	*p;
+
+	if (sw->inl)
+		return f ? 0 : sw->n1;
+	p = pl_of(sw);
+	return p->n[f];
+}
+
+static void
+n_set(struct swarm *sw, int f, uint32_t n)
+{
+	if (sw->inl)
+		sw->n1 = n & 1;
+	else
+		pl_of(sw)->n[f] = n;
+}
+
+static void
+n_add(struct swarm *sw, int f, int d)
+{
+	n_set(sw, f, nof(sw, f) + (uint32_t)d);
+}
+
+static uint32_t
+seeds_of(const struct swarm *sw)
+{
+	const struct plist	*p;
+
+	if (sw->inl)
+		return sw->n1 && (sw->u[klen[0]] & F_SEED);
+	p = pl_of(sw);
+	return p->nseeds;
+}
+
 static uint32_t
 cap_of(const struct swarm *sw, int f)
 {
-	return sw->capx[f] ? 1u << (sw->capx[f] - 1) : 0;
+	const struct plist	*p;
+
+	if (sw->inl)
+		return f ? 0 : 1;
+	p = pl_of(sw);
+	return p->capx[f] ? 1u << (p->capx[f] - 1) : 0;
 }
 
 static uint8_t
@@ -78,19 +149,36 @@ capx_of(uint32_t cap)
 	return cap ? (uint8_t)(__builtin_ctz(cap) + 1) : 0;
 }
 
-/* Heap bytes of the arrays of a swarm with these capacities. */
+/*
+ * What malloc takes for n bytes: its 8-byte header, rounded up to 16,
+ * at least 32 (glibc's chunks), so the count is the heap's.
+ */
+static size_t
+chunk_of(size_t n)
+{
+	n = (n + 8 + 15) & ~(size_t)15;
+	return n < 32 ? 32 : n;
+}
+
+/* Heap bytes of the lists of a swarm with these capacities. */
 static size_t
 heap_of(uint32_t c4, uint32_t c6)
 {
-	if (c4 == 1 && c6 == 0)
-		return 0;
-	return (size_t)c4 * 12 + (size_t)c6 * 24;
+	if (c4 <= 1 && c6 == 0)
+		return 0;		/* inline */
+	return chunk_of(sizeof(struct plist) + (size_t)c4 * elen[0]) +
+	    (c6 ? chunk_of((size_t)c6 * elen[1]) : 0);
 }
 
 static uint8_t *
 entry(struct swarm *sw, int f, size_t i)
 {
-	return (sw->inl ? sw->u.one : sw->u.v[f]) + i * elen[f];
+	struct plist	*p;
+
+	if (sw->inl)
+		return sw->u + i * elen[0];
+	p = pl_of(sw);
+	return (f ? p->v6 : p->v4) + i * elen[f];
 }
 
 static uint8_t *
@@ -162,7 +250,7 @@ get(struct swarms *s, const uint8_t *ih)
 
 	if (s->last != NULL && memcmp(s->last->ih, ih, SWARMS_IH_LEN) == 0)
 		return s->last;
-	if ((sw = shamap_get(&s->map, ih)) != NULL)
+	if ((sw = ihslab_get(&s->slab, ih)) != NULL)
 		s->last = sw;
 	return sw;
 }
@@ -170,8 +258,7 @@ get(struct swarms *s, const uint8_t *ih)
 static size_t
 mem_used(const struct swarms *s)
 {
-	return shamap_bytes(&s->map) + s->mem_lists +
-	    shamap_count(&s->map) * sizeof(struct swarm);
+	return sizeof(*s) + ihslab_bytes(&s->slab) + s->mem_lists;
 }
 
 struct swarms *
@@ -181,8 +268,7 @@ swarms_new(uint32_t ttl, size_t max_memory)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if (shamap_init_in_value(&s->map, SWARMS_IH_LEN,
-	    offsetof(struct swarm, ih)) != 0) {
+	if (ihslab_init(&s->slab, sizeof(struct swarm)) != 0) {
 		free(s);
 		return NULL;
 	}
@@ -193,31 +279,40 @@ swarms_new(uint32_t ttl, size_t max_memory)
 }
 
 static void
+lists_free(struct swarms *s, struct swarm *sw)
+{
+	struct plist	*p;
+
+	s->mem_lists -= heap_of(cap_of(sw, 0), cap_of(sw, 1));
+	if (!sw->inl) {
+		p = pl_of(sw);
+		free(p->v6);
+		free(p);
+	}
+}
+
+/*
+ * Free sw's lists and take it out of the slab, whose last swarm then
+ * moves to where sw was.
+ */
+static void
 swarm_free(struct swarms *s, struct swarm *sw)
 {
-	int	f;
-
-	if (s->last == sw)
-		s->last = NULL;
-	s->mem_lists -= heap_of(cap_of(sw, 0), cap_of(sw, 1));
-	if (!sw->inl)
-		for (f = 0; f < 2; f++)
-			free(sw->u.v[f]);
-	free(sw);
+	s->last = NULL;
+	lists_free(s, sw);
+	ihslab_remove(&s->slab, sw);
 }
 
 void
 swarms_free(struct swarms *s)
 {
-	size_t		 pos = 0;
-	const uint8_t	*key;
-	void		*val;
+	uint32_t	i;
 
 	if (s == NULL)
 		return;
-	while (shamap_next(&s->map, &pos, &key, &val))
-		swarm_free(s, val);
-	shamap_free(&s->map);
+	for (i = 0; i < ihslab_count(&s->slab); i++)
+		lists_free(s, ihslab_at(&s->slab, i));
+	ihslab_free(&s->slab);
 	free(s);
 }
 
@@ -237,53 +332,71 @@ swarms_set_observer(struct swarms *s, swarms_observer *fn, void *arg)
 
 /*
  * Resize family f's array to cap entries (a power of two or 0); the
- * bound was checked.  A swarm goes inline when its capacities become one
- * IPv4 entry and no IPv6, and leaves it when they change from that.
+ * bound was checked.  A swarm goes inline when its capacities become at
+ * most one IPv4 entry and no IPv6, and has a list otherwise.
  */
 static int
 resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 {
 	uint32_t	 c[2] = { cap_of(sw, 0), cap_of(sw, 1) };
 	size_t		 before = heap_of(c[0], c[1]);
-	uint8_t		*v, *v4 = NULL, *v6 = NULL, tmp[12];
+	struct plist	*p = sw->inl ? NULL : pl_of(sw), *np;
+	uint8_t		*v6, tmp[12];
+	uint32_t	 n4 = nof(sw, 0);
 
 	c[f] = cap;
-	if (c[0] == 1 && c[1] == 0) {
-		if (!sw->inl) {
-			if (sw->n[0] > 0)
-				memcpy(tmp, sw->u.v[0], sizeof(tmp));
-			free(sw->u.v[0]);
-			free(sw->u.v[1]);
-			memset(&sw->u, 0, sizeof(sw->u));
-			if (sw->n[0] > 0)
-				memcpy(sw->u.one, tmp, sizeof(tmp));
-			sw->inl = true;
+	if (c[0] <= 1 && c[1] == 0) {
+		/* At most one IPv4 peer: inline, kept in place. */
+		if (n4 > 0)
+			memcpy(tmp, entry(sw, 0, 0), sizeof(tmp));
+		if (p != NULL) {
+			free(p->v6);
+			free(p);
+			p = NULL;
 		}
-	} else if (sw->inl) {
-		if (c[0] > 0 && (v4 = malloc((size_t)c[0] * elen[0])) == NULL)
+		memset(sw->u, 0, sizeof(sw->u));
+		sw->inl = 1;
+		sw->n1 = n4 > 0;
+		if (n4 > 0)
+			memcpy(sw->u, tmp, sizeof(tmp));
+	} else if (p == NULL) {
+		/* From inline to a list. */
+		if ((np = malloc(sizeof(*np) + (size_t)c[0] * elen[0])) == NULL)
 			return -ENOMEM;
+		v6 = NULL;
 		if (c[1] > 0 && (v6 = malloc((size_t)c[1] * elen[1])) == NULL) {
-			free(v4);
+			free(np);
 			return -ENOMEM;
 		}
-		if (sw->n[0] > 0)
-			memcpy(v4, sw->u.one, elen[0]);
-		sw->u.v[0] = v4;
-		sw->u.v[1] = v6;
-		sw->inl = false;
-	} else {
-		if (cap == 0) {
-			free(sw->u.v[f]);
-			v = NULL;
-		} else if ((v = realloc(sw->u.v[f], (size_t)cap * elen[f])) ==
-		    NULL)
+		np->n[0] = n4;
+		np->n[1] = 0;
+		np->nseeds = seeds_of(sw);
+		np->v6 = v6;
+		if (n4 > 0)
+			memcpy(np->v4, sw->u, elen[0]);
+		sw->inl = 0;
+		sw->n1 = 0;
+		pl_set(sw, np);
+		p = np;
+	} else if (f == 0) {
+		if ((np = realloc(p, sizeof(*p) + (size_t)cap * elen[0])) == NULL)
 			return -ENOMEM;
-		sw->u.v[f] = v;
+		pl_set(sw, np);
+		p = np;
+	} else if (cap == 0) {
+		free(p->v6);
+		p->v6 = NULL;
+	} else {
+		if ((v6 = realloc(p->v6, (size_t)cap * elen[1])) == NULL)
+			return -ENOMEM;
+		p->v6 = v6;
+	}
+	if (p != NULL) {
+		p->capx[0] = capx_of(c[0]);
+		p->capx[1] = capx_of(c[1]);
 	}
 	s->mem_lists -= before;
 	s->mem_lists += heap_of(c[0], c[1]);
-	sw->capx[0] = capx_of(c[0]);
-	sw->capx[1] = capx_of(c[1]);
 	return 0;
 }
 
@@ -299,11 +412,16 @@ key4(const uint8_t *k)
 static bool
 find(struct swarm *sw, int f, const uint8_t *key, size_t *pos)
 {
-	size_t		lo = 0, hi = sw->n[f], mid;
+	size_t		lo = 0, hi = nof(sw, f), mid;
 	uint64_t	x, y = f ? 0 : key4(key);
-	uint8_t		*v = entry(sw, f, 0);
+	uint8_t		*v;
 	int		c;
 
+	if (hi == 0) {
+		*pos = 0;
+		return false;
+	}
+	v = entry(sw, f, 0);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		/* IPv4's keys compare as numbers, without a call. */
@@ -331,7 +449,8 @@ count(struct swarms *s, struct swarm *sw, int f, uint8_t flags, int d)
 {
 	s->npeers[f] += (size_t)d;
 	if (flags & F_SEED) {
-		sw->nseeds += (uint32_t)d;
+		if (!sw->inl)
+			pl_of(sw)->nseeds += (uint32_t)d;
 		s->nseeds += (size_t)d;
 	}
 	if (flags & F_LEARNED)
@@ -344,21 +463,19 @@ remove_at(struct swarms *s, struct swarm *sw, int f, size_t i)
 {
 	count(s, sw, f, *e_flags(entry(sw, f, i), f), -1);
 	memmove(entry(sw, f, i), entry(sw, f, i + 1),
-	    (sw->n[f] - i - 1) * elen[f]);
-	sw->n[f]--;
-	if (cap_of(sw, f) > 4 && sw->n[f] <= cap_of(sw, f) / 4)
+	    (nof(sw, f) - i - 1) * elen[f]);
+	n_add(sw, f, -1);
+	if (cap_of(sw, f) > 4 && nof(sw, f) <= cap_of(sw, f) / 4)
 		(void)resize(s, sw, f, cap_of(sw, f) / 2);
-	else if (sw->n[f] == 0)
+	else if (nof(sw, f) == 0)
 		(void)resize(s, sw, f, 0);
 }
 
 static void
 drop_if_empty(struct swarms *s, struct swarm *sw)
 {
-	if (sw->n[0] == 0 && sw->n[1] == 0 && sw->downloaded == 0) {
-		shamap_remove(&s->map, sw->ih);
+	if (nof(sw, 0) == 0 && nof(sw, 1) == 0 && sw->downloaded == 0)
 		swarm_free(s, sw);
-	}
 }
 
 /* The entry that expires first: the one the bound evicts. */
@@ -368,7 +485,7 @@ oldest(struct swarm *sw, int f)
 	size_t		i, best = 0;
 	uint32_t	x, bx = e_expires(entry(sw, f, 0), f);
 
-	for (i = 1; i < sw->n[f]; i++) {
+	for (i = 1; i < nof(sw, f); i++) {
 		x = e_expires(entry(sw, f, i), f);
 		if ((int32_t)(x - bx) < 0) {
 			bx = x;
@@ -393,17 +510,13 @@ swarm_new(struct swarms *s, const uint8_t *ih, int f)
 	struct swarm	*sw;
 	size_t		 need;
 
-	need = mem_used(s) - shamap_bytes(&s->map) +
-	    shamap_bytes_peak(&s->map) + sizeof(*sw) + elen[f];
+	need = sizeof(*s) + ihslab_bytes_peak(&s->slab) + s->mem_lists +
+	    heap_of(1, f ? 1 : 0);
 	if (need > s->mem_max)
 		return NULL;
-	if ((sw = calloc(1, sizeof(*sw))) == NULL)
+	if ((sw = ihslab_add(&s->slab, ih)) == NULL)
 		return NULL;
-	memcpy(sw->ih, ih, SWARMS_IH_LEN);
-	if (shamap_put(&s->map, ih, sw) != 0) {
-		free(sw);
-		return NULL;
-	}
+	sw->inl = 1;
 	return sw;
 }
 
@@ -435,18 +548,18 @@ make_room(struct swarms *s, struct swarm *sw, int f, size_t *pos)
 	uint32_t	c[2] = { cap_of(sw, 0), cap_of(sw, 1) };
 	size_t		i, before = heap_of(c[0], c[1]);
 
-	if (sw->n[f] < old)
+	if (nof(sw, f) < old)
 		return 0;
 	c[f] = cap;
 	if (mem_used(s) + heap_of(c[0], c[1]) - before <= s->mem_max)
 		return resize(s, sw, f, cap);
-	if (sw->n[f] == 0)
+	if (nof(sw, f) == 0)
 		return -ENOSPC;
 	i = oldest(sw, f);
 	count(s, sw, f, *e_flags(entry(sw, f, i), f), -1);
 	memmove(entry(sw, f, i), entry(sw, f, i + 1),
-	    (sw->n[f] - i - 1) * elen[f]);
-	sw->n[f]--;
+	    (nof(sw, f) - i - 1) * elen[f]);
+	n_add(sw, f, -1);
 	if (i < *pos)
 		(*pos)--;
 	s->evicted++;
@@ -461,6 +574,7 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	struct swarm	*sw;
 	uint8_t		 key[18], *e, fl, nfl;
 	size_t		 pos;
+	uint32_t	 n;
 	int		 f, rc;
 	bool		 was_learned;
 
@@ -479,10 +593,10 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		s->refused++;
 		return -ENOSPC;
 	}
-	if (ev == TRK_EV_COMPLETED)
+	if (ev == TRK_EV_COMPLETED && sw->downloaded < DOWNLOADED_MAX)
 		sw->downloaded++;
 	if (origin == SWARMS_FOREIGN)
-		sw->foreign = true;
+		sw->foreign = 1;
 	if (find(sw, f, key, &pos)) {
 		e = entry(sw, f, pos);
 		fl = *e_flags(e, f);
@@ -493,9 +607,11 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 			if ((int32_t)(expires - e_expires(e, f)) < 0)
 				expires = e_expires(e, f);
 		}
-		count(s, sw, f, fl, -1);
-		count(s, sw, f, nfl, 1);
-		*e_flags(e, f) = nfl;
+		if (fl != nfl) {
+			count(s, sw, f, fl, -1);
+			count(s, sw, f, nfl, 1);
+			*e_flags(e, f) = nfl;
+		}
 		e_set_expires(e, f, expires);
 		tell(s, ih, p, origin, was_learned ? SWARMS_CH_ADD :
 		    SWARMS_CH_REFRESH, expires);
@@ -508,12 +624,13 @@ swarms_announce(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 		return rc;
 	}
 	e = entry(sw, f, pos);
-	memmove(e + elen[f], e, (sw->n[f] - pos) * elen[f]);
+	n = nof(sw, f);
+	memmove(e + elen[f], e, (n - pos) * elen[f]);
 	memcpy(e, key, klen[f]);
 	e[klen[f]] = nfl;
 	e[klen[f] + 1] = 0;
 	e_set_expires(e, f, expires);
-	sw->n[f]++;
+	n_set(sw, f, n + 1);
 	count(s, sw, f, nfl, 1);
 	tell(s, ih, p, origin, SWARMS_CH_ADD, expires);
 	return SWARMS_ADDED;
@@ -612,7 +729,7 @@ static uint32_t	 chosen[SWARMS_SELECT_MAX];
 static size_t
 bound(struct swarm *sw, int f, const uint8_t *pre, size_t p, bool after)
 {
-	size_t	 lo = 0, hi = sw->n[f], mid;
+	size_t	 lo = 0, hi = nof(sw, f), mid;
 	uint8_t	*v = entry(sw, f, 0);
 	int	 c;
 
@@ -698,7 +815,7 @@ sample_sorted(struct swarms *s, struct swarm *sw, const struct near *nr,
     const struct swarms_peer *asker, int f, size_t numwant, uint32_t now)
 {
 	static const size_t	near[2] = { 3, 8 }, mid[2] = { 2, 6 };
-	size_t			a0, b0, a1, b1, n = sw->n[f], got;
+	size_t			a0, b0, a1, b1, n = nof(sw, f), got;
 
 	a0 = bound(sw, f, asker->addr, near[f], false);
 	b0 = bound(sw, f, asker->addr, near[f], true);
@@ -717,19 +834,21 @@ sample(struct swarms *s, struct swarm *sw, const struct swarms_peer *asker,
 {
 	struct near	 nr;
 	uint8_t		*e;
-	size_t		 got = 0, seen[GROUPS] = { 0 }, i, j, k, t, el = elen[f];
+	size_t		 got = 0, seen[GROUPS] = { 0 }, i, j, k, t, n, el = elen[f];
 	uint32_t	 x;
 	int		 g;
 
 	near_of(&nr, asker, f);
-	if (!sw->foreign && nr.same_family && sw->n[f] > 4 * numwant)
+	if ((n = nof(sw, f)) == 0)
+		return 0;
+	if (!sw->foreign && nr.same_family && n > 4 * numwant)
 		return sample_sorted(s, sw, &nr, asker, f, numwant, now);
 	/*
 	 * A reservoir sample of numwant per group; the reply then takes a
 	 * random part of each in turn, nearest group first, peers from
 	 * other sites' trackers last and at most half the reply.
 	 */
-	for (i = 0, e = entry(sw, f, 0); i < sw->n[f]; i++, e += el) {
+	for (i = 0, e = entry(sw, f, 0); i < n; i++, e += el) {
 		if (expired(e_expires(e, f), now))
 			continue;
 		g = (e[klen[f]] & F_FOREIGN) ? 3 : group(&nr, f, e);
@@ -812,12 +931,19 @@ swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
     struct swarms_counts *c)
 {
 	struct swarm	*sw;
+	struct plist	*p;
 
 	memset(c, 0, sizeof(*c));
 	if ((sw = get(s, ih)) == NULL)
 		return false;
-	c->complete = sw->nseeds;
-	c->incomplete = sw->n[0] + sw->n[1] - c->complete;
+	if (sw->inl) {
+		c->complete = seeds_of(sw);
+		c->incomplete = sw->n1 - c->complete;
+	} else {
+		p = pl_of(sw);
+		c->complete = p->nseeds;
+		c->incomplete = p->n[0] + p->n[1] - p->nseeds;
+	}
 	c->downloaded = sw->downloaded;
 	return true;
 }
@@ -826,11 +952,11 @@ swarms_scrape(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 static size_t
 sweep(struct swarms *s, struct swarm *sw, int f, uint32_t now)
 {
-	size_t		 i, kept = 0, gone;
+	size_t		 i, kept = 0, gone, n = nof(sw, f);
 	uint8_t		*e;
 	uint32_t	 cap;
 
-	for (i = 0; i < sw->n[f]; i++) {
+	for (i = 0; i < n; i++) {
 		e = entry(sw, f, i);
 		if (expired(e_expires(e, f), now)) {
 			count(s, sw, f, e[klen[f]], -1);
@@ -840,8 +966,10 @@ sweep(struct swarms *s, struct swarm *sw, int f, uint32_t now)
 			memcpy(entry(sw, f, kept), e, elen[f]);
 		kept++;
 	}
-	gone = sw->n[f] - kept;
-	sw->n[f] = (uint32_t)kept;
+	gone = n - kept;
+	if (gone == 0)
+		return 0;
+	n_set(sw, f, (uint32_t)kept);
 	for (cap = cap_of(sw, f); cap > 4 && kept <= cap / 4; cap /= 2)
 		;
 	if (kept == 0)
@@ -851,21 +979,24 @@ sweep(struct swarms *s, struct swarm *sw, int f, uint32_t now)
 	return gone;
 }
 
+/*
+ * Swarms are walked by their number in the slab: freeing one moves the
+ * last into its place, to be looked at next.
+ */
 size_t
 swarms_expire(struct swarms *s, uint32_t now)
 {
-	size_t		 pos = 0, gone = 0;
-	const uint8_t	*key;
-	void		*val;
+	size_t		 gone = 0;
+	uint32_t	 i = 0;
 	struct swarm	*sw;
 
-	while (shamap_next(&s->map, &pos, &key, &val)) {
-		sw = val;
+	while (i < ihslab_count(&s->slab)) {
+		sw = ihslab_at(&s->slab, i);
 		gone += sweep(s, sw, 0, now) + sweep(s, sw, 1, now);
-		if (sw->n[0] == 0 && sw->n[1] == 0) {
-			shamap_remove(&s->map, sw->ih);
+		if (nof(sw, 0) == 0 && nof(sw, 1) == 0)
 			swarm_free(s, sw);
-		}
+		else
+			i++;
 	}
 	s->expired += gone;
 	return gone;
@@ -874,18 +1005,17 @@ swarms_expire(struct swarms *s, uint32_t now)
 void
 swarms_foreach(struct swarms *s, uint32_t now, swarms_visit *fn, void *arg)
 {
-	size_t			 pos = 0, i;
-	const uint8_t		*key;
-	void			*val;
+	size_t			 i, n;
+	uint32_t		 k;
 	struct swarm		*sw;
 	struct swarms_peer	 p;
 	uint8_t			*e;
 	int			 f;
 
-	while (shamap_next(&s->map, &pos, &key, &val)) {
-		sw = val;
+	for (k = 0; k < ihslab_count(&s->slab); k++) {
+		sw = ihslab_at(&s->slab, k);
 		for (f = 0; f < 2; f++)
-			for (i = 0; i < sw->n[f]; i++) {
+			for (i = 0, n = nof(sw, f); i < n; i++) {
 				e = entry(sw, f, i);
 				if (expired(e_expires(e, f), now))
 					continue;
@@ -902,7 +1032,7 @@ void
 swarms_stats(const struct swarms *s, struct swarms_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->swarms = shamap_count(&s->map);
+	st->swarms = ihslab_count(&s->slab);
 	st->peers4 = s->npeers[0];
 	st->peers6 = s->npeers[1];
 	st->seeds = s->nseeds;

@@ -3,17 +3,20 @@
  * swarms.h - the embedded tracker's swarm store: which peers are in which
  * swarm, until when.
  *
- * A swarm is keyed by its 20-byte info-hash in a shamap (SipHash under a
- * per-process key, so announcers cannot aim at a slot).  Its peers sit in
- * two arrays, IPv4 and IPv6, sorted by address and port, so an announce
- * finds its peer by binary search and a peer costs its compact form plus
- * a flag byte and an expiry: 12 bytes for IPv4, 24 for IPv6, and the
- * arrays at most double that (they shrink when a quarter full).  A swarm
- * adds 56 bytes and its map slot (a pointer: the map reads the key from
- * the swarm) 8 to 22; a swarm's only IPv4 peer sits inside it, with no
- * array.  tests/unit/check_swarms.c counts the heap's bytes for 100,000
- * IPv4 peers and asserts at most 64 a peer in swarms of 100 and 1,000,
- * and at most 86 alone in 100,000 swarms.
+ * A swarm is a 36-byte record in a slab keyed by its 20-byte info-hash
+ * (ihslab.h: records side by side in chunks, found through a table of
+ * 4-byte record numbers, SipHash under a per-process key, so announcers
+ * cannot aim at a slot).  Its peers sit in two arrays, IPv4 and IPv6,
+ * sorted by address and port, so an announce finds its peer by binary
+ * search and a peer costs its compact form plus a flag byte and an
+ * expiry: 12 bytes for IPv4, 24 for IPv6, and the arrays at most double
+ * that (they shrink when a quarter full); the arrays' counts and the
+ * IPv4 array share one allocation.  A swarm's only IPv4 peer sits inside
+ * its record, with no allocation: alone in its swarm, an IPv4 peer costs
+ * 36 bytes and 4 x 4/3 to 8/3 of table.  tests/unit/check_swarms.c
+ * counts the heap's bytes for 100,000 IPv4 peers and asserts at most 64
+ * a peer in swarms of 2, 100 and 1,000, and at most 48 alone in 100,000
+ * swarms.
  *
  * A peer is identified by address and port (the compact form the
  * tracker hands out), not by peer id.  Each peer expires: a local
@@ -22,7 +25,8 @@
  * Nothing is removed by a timer of its own: swarms_expire() is called
  * by the owner's, and select skips peers already expired.
  *
- * Memory is bounded hard: every byte the store allocates is counted, and
+ * Memory is bounded hard: every byte the store allocates is counted (a
+ * small allocation as the chunk malloc makes of it), and
  * an announce that would take it over the bound is refused (-ENOSPC,
  * counted), unless the swarm holds a peer of that family already: the
  * one that expires first is then evicted (counted) for the new one,
