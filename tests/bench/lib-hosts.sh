@@ -122,7 +122,7 @@ mirror_up()
 	repo_sign
 	# shellcheck disable=SC2016	# nginx's variables, not the shell's
 	REPO_NGINX_WORKERS=2 REPO_NGINX_CONNS=1024 repo_nginx "$ip:80" \
-	    '$remote_addr $request $status $msec $http_range $bytes_sent' "$1"
+	    '$remote_addr $request $status $msec $request_time $http_range $bytes_sent' "$1"
 	REPO_HOST=$ip
 	MIRROR_HOST=$1
 }
