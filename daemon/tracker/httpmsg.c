@@ -318,49 +318,81 @@ thttp_parse_seeds(const uint8_t *body, size_t len, struct thttp_seeds *s)
 	return why;
 }
 
-/* The compact peers under key: one string, alen + 2 bytes a peer. */
-static void
-put_peers(struct bytebuf *b, const char *key, const struct swarms_peer *p,
-    size_t n, size_t alen)
+/* The decimal form of v at o, then tail; returns the end. */
+static uint8_t *
+put_dec(uint8_t *o, uint64_t v, bool neg, char tail)
 {
-	char	 head[24], *h = head + sizeof(head);
-	size_t	 len = n * (alen + 2), hl, i;
-	uint8_t	*o;
+	char	 tmp[24], *p = tmp + sizeof(tmp);
+	size_t	 n;
 
-	benc_put_cstr(b, key);
-	*--h = ':';
-	i = len;
+	*--p = tail;
 	do {
-		*--h = (char)('0' + i % 10);
-		i /= 10;
-	} while (i != 0);
-	hl = (size_t)(head + sizeof(head) - h);
-	/* Room for it all at once, then written in place. */
-	if (!bytebuf_reserve(b, hl + len))
-		return;
-	o = b->data + b->len;
-	memcpy(o, h, hl);
-	o += hl;
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (neg)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(o, p, n);
+	return o + n;
+}
+
+/* i<v>e after the literal key k (its bencoded form). */
+static uint8_t *
+put_kv_int(uint8_t *o, const char *k, size_t klen, int64_t v)
+{
+	memcpy(o, k, klen);
+	o[klen] = 'i';
+	return put_dec(o + klen + 1, v < 0 ? (uint64_t)0 - (uint64_t)v :
+	    (uint64_t)v, v < 0, 'e');
+}
+
+/* The compact peers: one string, alen + 2 bytes a peer. */
+static uint8_t *
+put_peers(uint8_t *o, const struct swarms_peer *p, size_t n, size_t alen)
+{
+	size_t	i;
+
+	o = put_dec(o, n * (alen + 2), false, ':');
 	for (i = 0; i < n; i++, o += alen + 2) {
 		memcpy(o, p[i].addr, alen);
 		o[alen] = (uint8_t)(p[i].port >> 8);
 		o[alen + 1] = (uint8_t)p[i].port;
 	}
-	b->len += hl + len;
+	return o;
 }
 
+#define BKEY(s)		s, sizeof(s) - 1	/* a bencoded key, its length */
+#define ANN_HEAD	"d11:" THTTP_SEEDS_KEY "12:" THTTP_SEEDS_PATH
+_Static_assert(sizeof(THTTP_SEEDS_KEY) - 1 == 11 &&
+    sizeof(THTTP_SEEDS_PATH) - 1 == 12, "ANN_HEAD's lengths");
+
+/*
+ * Every HTTP announce is answered here, so the reply is written in
+ * place after one reserve of the most it can take, its keys constants
+ * in canonical (sorted) order, rather than by a call per item.
+ */
 void
 thttp_put_announce(struct bytebuf *b, const struct thttp_reply *r)
 {
-	benc_put_dict(b);
-	benc_put_kv_str(b, THTTP_SEEDS_KEY, THTTP_SEEDS_PATH);
-	benc_put_kv_int(b, "complete", r->complete);
-	benc_put_kv_int(b, "incomplete", r->incomplete);
-	benc_put_kv_int(b, "interval", r->interval);
-	benc_put_kv_int(b, "min interval", r->min_interval);
-	put_peers(b, "peers", r->peers4, r->n4, 4);
-	put_peers(b, "peers6", r->peers6, r->n6, 16);
-	benc_put_end(b);
+	size_t	 max = 128 + 6 * 24 + r->n4 * 6 + r->n6 * 18;
+	uint8_t	*o;
+
+	if (!bytebuf_reserve(b, max))
+		return;
+	o = b->data + b->len;
+	memcpy(o, ANN_HEAD, sizeof(ANN_HEAD) - 1);
+	o += sizeof(ANN_HEAD) - 1;
+	o = put_kv_int(o, BKEY("8:complete"), r->complete);
+	o = put_kv_int(o, BKEY("10:incomplete"), r->incomplete);
+	o = put_kv_int(o, BKEY("8:interval"), r->interval);
+	o = put_kv_int(o, BKEY("12:min interval"), r->min_interval);
+	memcpy(o, "5:peers", 7);
+	o = put_peers(o + 7, r->peers4, r->n4, 4);
+	memcpy(o, "6:peers6", 8);
+	o = put_peers(o + 8, r->peers6, r->n6, 16);
+	*o++ = 'e';
+	b->len = (size_t)(o - b->data);
 }
 
 struct scrape_ent {

@@ -100,7 +100,7 @@ END_TEST
 /* What we write, the client's parser reads back the same. */
 START_TEST(test_http_reply)
 {
-	struct bytebuf			 b = BYTEBUF_INIT;
+	struct bytebuf			 b = BYTEBUF_INIT, ref = BYTEBUF_INIT;
 	struct thttp_reply		 r = { 0 };
 	struct swarms_peer		 p4[2] = { 0 }, p6[1] = { 0 };
 	struct swarms_peer		 many[20] = { 0 };
@@ -138,6 +138,28 @@ START_TEST(test_http_reply)
 	ck_assert_uint_eq(tr.peers[2].port, 7000);
 	ck_assert_ptr_nonnull(memmem(b.data, b.len, "11:aptbt seeds12:"
 	    "/aptbt/seeds", 29));
+	/* The same bytes as the general encoder's, keys in order. */
+	bytebuf_reset(&ref);
+	benc_put_dict(&ref);
+	benc_put_kv_str(&ref, THTTP_SEEDS_KEY, THTTP_SEEDS_PATH);
+	benc_put_kv_int(&ref, "complete", 3);
+	benc_put_kv_int(&ref, "incomplete", 4);
+	benc_put_kv_int(&ref, "interval", 1800);
+	benc_put_kv_int(&ref, "min interval", 900);
+	benc_put_kv_bytes(&ref, "peers", "\x0a\x00\x00\x01\x1a\xe1"
+	    "\x0a\x00\x00\x02\x1a\xe2", 12);
+	benc_put_cstr(&ref, "peers6");
+	benc_put_str(&ref, "\x20\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x1b\x58",
+	    18);
+	benc_put_end(&ref);
+	ck_assert_uint_eq(b.len, ref.len);
+	ck_assert_mem_eq(b.data, ref.data, ref.len);
+	/* A negative interval (never sent) would still be an integer. */
+	bytebuf_reset(&b);
+	r.interval = -5;
+	thttp_put_announce(&b, &r);
+	ck_assert_ptr_nonnull(memmem(b.data, b.len, "8:intervali-5e", 14));
+	r.interval = 1800;
 	/* No peers: empty strings; many: a length of several digits. */
 	bytebuf_reset(&b);
 	r.n4 = r.n6 = 0;
@@ -164,6 +186,7 @@ START_TEST(test_http_reply)
 	ck_assert(tr.failed);
 	ck_assert_str_eq(tr.message, "port is not 1 to 65535");
 	bytebuf_free(&b);
+	bytebuf_free(&ref);
 }
 END_TEST
 
