@@ -89,6 +89,20 @@ has "$T/v4.out" "b'6:peers618:' + bytes(15) + b'\\x01\\x1b\\x59'" &&
 has "$T/v6b.out" "b'5:peers6:\\x7f\\x00\\x00\\x01\\x1b\\x59'" &&
 	ok "over IPv6, the IPv4 peer 127.0.0.1 port 7001 is handed out" ||
 	bad "IPv6 announce: no 127.0.0.1 in $(od -c "$T/v6b.out" | head -5)"
+# HTTP/1.1 replies carry Date and the body's Content-Length, once each;
+# HTTP/1.0 ones (closed after the reply) neither.
+ns_exec t curl -s -D "$T/v11.hdr" -o "$T/v11.out" \
+    "http://127.0.0.1:6969/${Q6}dddddddddddd"
+ns_exec t curl -s -0 -D "$T/v10.hdr" -o /dev/null \
+    "http://127.0.0.1:6969/${Q6}eeeeeeeeeeee"
+tr -d '\r' <"$T/v11.hdr" >"$T/v11.h"
+tr -d '\r' <"$T/v10.hdr" >"$T/v10.h"
+[ "$(grep -ci '^date: ' "$T/v11.h")" = 1 ] &&
+[ "$(grep -ci '^content-length: ' "$T/v11.h")" = 1 ] &&
+grep -qix "content-length: $(wc -c <"$T/v11.out")" "$T/v11.h" &&
+[ "$(grep -ciE '^(date|content-length): ' "$T/v10.h")" = 0 ] &&
+	ok "HTTP/1.1 replies: one Date, one Content-Length of the body; HTTP/1.0: neither" ||
+	bad "reply headers: $(cat "$T/v11.h" "$T/v10.h")"
 
 # tracker_field KEY: a number of "aptbt-ctl --json tracker" on t.
 tracker_field()
