@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -37,6 +36,7 @@
 #include <event2/util.h>
 
 #include "common/bencode.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xchgmsg.h"
 #include "daemon/base/httpcap.h"
@@ -73,24 +73,28 @@ send_body(struct evhttp_request *req, int code, const char *reason,
  * The two headers evhttp adds to an HTTP/1.1 reply, Date and
  * Content-Length, made cheaper: evhttp formats the date with gmtime and
  * a printf for every reply (a tenth of an announce), here it is made
- * once a second.  The version is read from the request's structure:
- * libevent 2.1 has no accessor for it.
+ * again only when a second has passed on the monotonic clock (the date
+ * itself is libevent's reading of the wall clock).  The version is read
+ * from the request's structure: libevent 2.1 has no accessor for it.
  */
 static void
 add_http11_headers(struct evhttp_request *req, size_t len)
 {
 	static char		 date[64];
-	static time_t		 date_at = -1;
+	static bool		 dated;
+	static time_t		 date_at;
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	char			 n[24], *p = n + sizeof(n);
-	time_t			 now = time(NULL);
+	time_t			 now = clock_s();
 
 	if (req->major != 1 || req->minor < 1)
 		return;
-	if (now != date_at &&
-	    evutil_date_rfc1123(date, sizeof(date), NULL) > 0)
+	if ((!dated || now != date_at) &&
+	    evutil_date_rfc1123(date, sizeof(date), NULL) > 0) {
+		dated = true;
 		date_at = now;
-	if (date_at != -1)
+	}
+	if (dated)
 		evhttp_add_header(h, "Date", date);
 	*--p = '\0';
 	do {
