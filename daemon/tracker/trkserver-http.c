@@ -13,8 +13,10 @@
  * Cost: an announce is mostly evhttp's (a connection, a request, their
  * buffers and events, the URI it parses); what is ours stays small.
  * The query is parsed once, by httpmsg.c, from the URI evhttp parsed;
- * a bencoded reply has no header of ours; IPv4 clients have a listener
- * of their own.  tests/bench/tracker-udp.sh counts the instructions.
+ * a bencoded reply has no header beyond what HTTP/1.1 needs, its Date
+ * made once a second; IPv4 clients have a listener of their own; a new
+ * connection is not watched for writing before it has a reply
+ * (base/httpcap.c).  tests/bench/tracker-udp.sh counts the instructions.
  */
 #include "config.h"
 
