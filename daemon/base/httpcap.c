@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -19,15 +20,32 @@ struct adoption {
 	struct httpcap		*cap;
 };
 
+/* Accept on every listener, or on none (at max). */
+static void
+listen_all(struct httpcap *cap, bool on)
+{
+	struct evconnlistener	*l;
+	size_t			 i;
+
+	for (i = 0; i < HTTPCAP_BOUND; i++) {
+		if (cap->bound[i] == NULL)
+			continue;
+		l = evhttp_bound_socket_get_listener(cap->bound[i]);
+		if (on)
+			evconnlistener_enable(l);
+		else
+			evconnlistener_disable(l);
+	}
+}
+
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct httpcap	*cap = arg;
 
 	(void)evcon;
-	if (cap->nconns-- == cap->max && cap->bound != NULL)
-		evconnlistener_enable(evhttp_bound_socket_get_listener(
-		    cap->bound));
+	if (cap->nconns-- == cap->max)
+		listen_all(cap, true);
 }
 
 /*
@@ -49,9 +67,8 @@ conn_adopt(evutil_socket_t fd, short what, void *arg)
 	bufferevent_getcb(a->bev, &rd, NULL, NULL, &evcon);
 	if (rd != NULL && evcon != NULL && cap->live) {
 		evhttp_connection_set_closecb(evcon, conn_closed, cap);
-		if (++cap->nconns == cap->max && cap->bound != NULL)
-			evconnlistener_disable(evhttp_bound_socket_get_listener(
-			    cap->bound));
+		if (++cap->nconns == cap->max)
+			listen_all(cap, false);
 	}
 	bufferevent_decref(a->bev);
 	free(a);
@@ -70,6 +87,13 @@ conn_new(struct event_base *base, void *arg)
 		free(a);
 		return NULL;
 	}
+	/*
+	 * Not writing until there is a reply: evhttp enables EV_WRITE when
+	 * it sends one.  Enabled (the default), setting the descriptor adds
+	 * EPOLLOUT and evhttp takes it off again at once, two epoll_ctl
+	 * calls for every connection to no purpose.
+	 */
+	bufferevent_disable(bev, EV_WRITE);
 	a->bev = bev;
 	a->cap = arg;
 	/* Made active at once: no timer is armed. */
@@ -86,7 +110,7 @@ void
 httpcap_attach(struct httpcap *cap, struct evhttp *http)
 {
 	cap->nconns = 0;
-	cap->bound = NULL;
+	memset(cap->bound, 0, sizeof(cap->bound));
 	cap->live = true;
 	evhttp_set_bevcb(http, conn_new, cap);
 }
@@ -95,5 +119,5 @@ void
 httpcap_detach(struct httpcap *cap)
 {
 	cap->live = false;
-	cap->bound = NULL;
+	memset(cap->bound, 0, sizeof(cap->bound));
 }

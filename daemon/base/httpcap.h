@@ -21,16 +21,19 @@
 struct evhttp;
 struct evhttp_bound_socket;
 
+#define HTTPCAP_BOUND	2	/* listeners of one server: IPv4, IPv6 */
+
 struct httpcap {
 	unsigned			 max;		/* set before attach */
 	unsigned			 nconns;	/* open now */
-	struct evhttp_bound_socket	*bound;		/* paused at max */
+	struct evhttp_bound_socket	*bound[HTTPCAP_BOUND]; /* paused at max */
 	bool				 live;		/* attached, not detached */
 };
 
 /*
- * Count the connections of http against cap->max from now on; bound is
- * the listener to pause (evhttp_bind_listener's), which may be set later.
+ * Count the connections of http against cap->max from now on; bound[]
+ * are the listeners to pause (evhttp_bind_listener's, NULL for none),
+ * which may be set later.
  */
 void	httpcap_attach(struct httpcap *, struct evhttp *);
 

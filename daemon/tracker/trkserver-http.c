@@ -9,6 +9,14 @@
  * HTTP_MAX_CONNS.  Every answer a tracker client reads is a 200 with a
  * bencoded body, a failure reason when the request was bad or over its
  * rate (BEP 3); paths we do not serve are 404 and other methods 405.
+ *
+ * Cost: an announce is mostly evhttp's (a connection, a request, their
+ * buffers and events, the URI it parses); what is ours stays small.
+ * The query is parsed once, by httpmsg.c, from the URI evhttp parsed;
+ * a bencoded reply has no header beyond what HTTP/1.1 needs, its Date
+ * made once a second; IPv4 clients have a listener of their own; a new
+ * connection is not watched for writing before it has a reply
+ * (base/httpcap.c).  tests/bench/tracker-udp.sh counts the instructions.
  */
 #include "config.h"
 
@@ -18,15 +26,19 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 
 #include "common/bencode.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xchgmsg.h"
 #include "daemon/base/httpcap.h"
@@ -45,28 +57,69 @@ static struct {
 	struct swarms_peer		 p4[1000], p6[1000];
 } web = { .cap.max = HTTP_MAX_CONNS };
 
+/* type NULL: no Content-Type (evhttp adds none: see trkhttp_start). */
 static void
 send_body(struct evhttp_request *req, int code, const char *reason,
     const char *type, const void *body, size_t len)
 {
 	struct evbuffer		*b = evhttp_request_get_output_buffer(req);
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 
-	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (type != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", type);
 	evbuffer_add(b, body, len);
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
-/* A bencoded 200: the reply built in web.out. */
+/*
+ * The two headers evhttp adds to an HTTP/1.1 reply, Date and
+ * Content-Length, made cheaper: evhttp formats the date with gmtime and
+ * a printf for every reply (a tenth of an announce), here it is made
+ * again only when a second has passed on the monotonic clock (the date
+ * itself is libevent's reading of the wall clock).  The version is read
+ * from the request's structure: libevent 2.1 has no accessor for it.
+ */
+static void
+add_http11_headers(struct evhttp_request *req, size_t len)
+{
+	static char		 date[64];
+	static bool		 dated;
+	static time_t		 date_at;
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	char			 n[24], *p = n + sizeof(n);
+	time_t			 now = clock_s();
+
+	if (req->major != 1 || req->minor < 1)
+		return;
+	if ((!dated || now != date_at) &&
+	    evutil_date_rfc1123(date, sizeof(date), NULL) > 0) {
+		dated = true;
+		date_at = now;
+	}
+	if (dated)
+		evhttp_add_header(h, "Date", date);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + len % 10);
+		len /= 10;
+	} while (len != 0);
+	evhttp_add_header(h, "Content-Length", p);
+}
+
+/*
+ * A bencoded 200: the reply built in web.out, with no header of ours
+ * beyond what HTTP/1.1 needs.  BitTorrent clients read the body whatever
+ * its type, and each header costs evhttp three allocations and a printf.
+ */
 static void
 send_benc(struct evhttp_request *req)
 {
 	if (bytebuf_failed(&web.out)) {
-		send_body(req, 503, "Service Unavailable", "text/plain", "", 0);
+		send_body(req, 503, "Service Unavailable", NULL, "", 0);
 		return;
 	}
-	send_body(req, 200, "OK", "text/plain", web.out.data, web.out.len);
+	add_http11_headers(req, web.out.len);
+	send_body(req, 200, "OK", NULL, web.out.data, web.out.len);
 }
 
 static void
@@ -289,24 +342,60 @@ handle(struct evhttp_request *req, void *arg)
 	routes[i].run(req, sa);
 }
 
-int
-trkhttp_start(struct event_base *base, uint16_t port)
+/*
+ * A listener on port of one family, bound to any address; IPv6 only
+ * takes IPv6 (IPV6_V6ONLY): IPv4 clients come to their own socket, and
+ * evhttp names each of them with getnameinfo of an IPv4 address, half
+ * the work of an IPv4-mapped one.  NULL (errno set) when it cannot be.
+ */
+static struct evconnlistener *
+listen_on(struct event_base *base, int family, uint16_t port)
 {
 	struct sockaddr_in6	 sin6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in	 sin = { .sin_family = AF_INET };
 	struct evconnlistener	*l;
-	unsigned		 flags = LEV_OPT_CLOSE_ON_FREE |
-				    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	int			 e;
+	int			 fd, on = 1, e;
 
-	sin6.sin6_port = htons(port);
+	sin6.sin6_port = sin.sin_port = htons(port);
 	sin6.sin6_addr = in6addr_any;
-	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if ((fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return NULL;
+	if (evutil_make_listen_socket_reuseable(fd) == -1 ||
+	    (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+	    &on, sizeof(on)) == -1) ||
+	    (family == AF_INET6 ? bind(fd, (struct sockaddr *)&sin6,
+	    sizeof(sin6)) : bind(fd, (struct sockaddr *)&sin,
+	    sizeof(sin))) == -1 ||
+	    (l = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_CLOSE_ON_EXEC, 128, fd)) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return l;
+}
+
+/*
+ * IPv4 and IPv6 each on its own listener; either may be missing (a
+ * host without IPv6, or without IPv4), not both.
+ */
+int
+trkhttp_start(struct event_base *base, uint16_t port)
+{
+	static const int	 families[HTTPCAP_BOUND] = { AF_INET, AF_INET6 };
+	struct evconnlistener	*l;
+	size_t			 i, n = 0;
+	int			 e = EADDRNOTAVAIL;
+
 	if ((web.http = evhttp_new(base)) == NULL)
 		return -ENOMEM;
 	httpcap_attach(&web.cap, web.http);
 	evhttp_set_gencb(web.http, handle, NULL);
+	/* Not "text/html; charset=ISO-8859-1" to every reply: none. */
+	evhttp_set_default_content_type(web.http, NULL);
 	evhttp_set_timeout(web.http, HTTP_TIMEOUT_S);
 	evhttp_set_max_headers_size(web.http, HTTP_MAX_HEADERS);
 	/* The larger of the two bodies; each checks its own bound. */
@@ -315,17 +404,25 @@ trkhttp_start(struct event_base *base, uint16_t port)
 	evhttp_set_allowed_methods(web.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS);
-	/* [::] takes IPv4 too (mapped) unless IPv6 is off: then 0.0.0.0. */
-	l = evconnlistener_new_bind(base, NULL, NULL, flags, 128,
-	    (struct sockaddr *)&sin6, sizeof(sin6));
-	if (l == NULL)
-		l = evconnlistener_new_bind(base, NULL, NULL, flags, 128,
-		    (struct sockaddr *)&sin, sizeof(sin));
-	if (l == NULL || (web.cap.bound = evhttp_bind_listener(web.http,
-	    l)) == NULL) {
-		e = errno != 0 ? errno : EADDRNOTAVAIL;
-		if (l != NULL)
+	for (i = 0; i < HTTPCAP_BOUND; i++) {
+		if ((l = listen_on(base, families[i], port)) == NULL) {
+			/* The IPv4 error is the one to tell. */
+			if (n == 0 && i == 0)
+				e = errno != 0 ? errno : EADDRNOTAVAIL;
+			if (i == 0)
+				log_warnx("embedded tracker: no HTTP over IPv4 "
+				    "on port %u: %s", port, strerror(errno));
+			continue;
+		}
+		if ((web.cap.bound[i] = evhttp_bind_listener(web.http,
+		    l)) == NULL) {
+			e = errno != 0 ? errno : ENOMEM;
 			evconnlistener_free(l);
+			continue;
+		}
+		n++;
+	}
+	if (n == 0) {
 		log_warnx("embedded tracker: no HTTP on port %u: %s", port,
 		    strerror(e));
 		httpcap_detach(&web.cap);

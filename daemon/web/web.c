@@ -150,7 +150,7 @@ listen_on(const char *addr)
 	l = evconnlistener_new_bind(web.base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
 	    WEB_MAX_CONNS, (struct sockaddr *)&ss, (int)sslen);
-	if (l == NULL || (web.cap.bound = evhttp_bind_listener(web.http,
+	if (l == NULL || (web.cap.bound[0] = evhttp_bind_listener(web.http,
 	    l)) == NULL) {
 		int	e = errno != 0 ? errno : EADDRNOTAVAIL;
 

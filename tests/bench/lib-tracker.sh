@@ -17,6 +17,10 @@
 #                               wrapper: valgrind runs in the same process)
 #   load ARGS...                trkload from l against the tracker; prints
 #                               its summary line
+#   wrk_load SECONDS CONNS      wrk from l (tests/bench/trkwrk.lua: HTTP
+#                               announces of the same pool over CONNS
+#                               persistent connections); prints a summary
+#                               line like trkload's
 #   field LINE NAME             one number of a summary line
 #   sanitized FILE              is FILE built with the sanitizers?
 # shellcheck shell=dash
@@ -39,6 +43,10 @@ trk_hosts()
 		ip -n "${NS_PREFIX}l" addr add "192.0.2.$i/24" dev eth0 ||
 			fail "cannot add 192.0.2.$i to l"
 	done
+	# The pool for wrk's script, as opentracker's whitelist has it.
+	TRK_POOLFILE=$T/pool
+	"$TRKLOAD" -p "$POOL" -l >"$TRK_POOLFILE" && chmod 644 "$TRK_POOLFILE" ||
+		fail "trkload -l failed"
 }
 
 # wait_tracker: until the tracker answers HTTP (any status) on its port.
@@ -118,6 +126,14 @@ load()
 {
 	ns_exec l "$TRKLOAD" -b "$SRC_ADDRS" -p "$POOL" "$@" \
 	    "$TRK_ADDR:$TRK_PORT" 2>>"$LOG/trkload.err"
+}
+
+wrk_load()	# SECONDS CONNS
+{
+	ns_exec l wrk -t1 -c "$2" -d "${1}s" \
+	    -s "$top_srcdir/tests/bench/trkwrk.lua" \
+	    "http://$TRK_ADDR:$TRK_PORT/" -- "$TRK_POOLFILE" \
+	    2>>"$LOG/wrk.err" | tail -n 1
 }
 
 field()	# LINE NAME

@@ -69,6 +69,41 @@ until ns_exec a curl -s "http://192.0.2.2:6969/announce" | grep -q "failure reas
 	sleep 0.1
 done
 
+echo "=== HTTP over IPv6 and over IPv4, a listener each"
+# ::1 announces, then 127.0.0.1, then ::1 again: each sees the other at
+# the address it came from (compact: 18 bytes an IPv6 peer, 6 an IPv4).
+IH6=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g')
+Q6="announce?info_hash=$IH6&port=7001&left=0&compact=1&peer_id=-AB0001-"
+ns_exec t curl -sg -o "$T/v6a.out" "http://[::1]:6969/${Q6}aaaaaaaaaaaa"
+ns_exec t curl -s -o "$T/v4.out" "http://127.0.0.1:6969/${Q6}bbbbbbbbbbbb"
+ns_exec t curl -sg -o "$T/v6b.out" "http://[::1]:6969/${Q6}cccccccccccc"
+# has FILE BYTES: FILE holds BYTES (a Python bytes literal).
+has() { "$PY" -c 'import sys
+sys.exit(eval(sys.argv[2]) not in open(sys.argv[1], "rb").read())' "$1" "$2"; }
+has "$T/v6a.out" "b'8:intervali'" && ! has "$T/v6a.out" "b'failure'" &&
+	ok "an announce over IPv6 is answered" ||
+	bad "IPv6 announce: $(cat "$T/v6a.out")"
+has "$T/v4.out" "b'6:peers618:' + bytes(15) + b'\\x01\\x1b\\x59'" &&
+	ok "over IPv4, the IPv6 peer ::1 port 7001 is handed out" ||
+	bad "IPv4 announce: no ::1 in $(od -c "$T/v4.out" | head -5)"
+has "$T/v6b.out" "b'5:peers6:\\x7f\\x00\\x00\\x01\\x1b\\x59'" &&
+	ok "over IPv6, the IPv4 peer 127.0.0.1 port 7001 is handed out" ||
+	bad "IPv6 announce: no 127.0.0.1 in $(od -c "$T/v6b.out" | head -5)"
+# HTTP/1.1 replies carry Date and the body's Content-Length, once each;
+# HTTP/1.0 ones (closed after the reply) neither.
+ns_exec t curl -s -D "$T/v11.hdr" -o "$T/v11.out" \
+    "http://127.0.0.1:6969/${Q6}dddddddddddd"
+ns_exec t curl -s -0 -D "$T/v10.hdr" -o /dev/null \
+    "http://127.0.0.1:6969/${Q6}eeeeeeeeeeee"
+tr -d '\r' <"$T/v11.hdr" >"$T/v11.h"
+tr -d '\r' <"$T/v10.hdr" >"$T/v10.h"
+[ "$(grep -ci '^date: ' "$T/v11.h")" = 1 ] &&
+[ "$(grep -ci '^content-length: ' "$T/v11.h")" = 1 ] &&
+grep -qix "content-length: $(wc -c <"$T/v11.out")" "$T/v11.h" &&
+[ "$(grep -ciE '^(date|content-length): ' "$T/v10.h")" = 0 ] &&
+	ok "HTTP/1.1 replies: one Date, one Content-Length of the body; HTTP/1.0: neither" ||
+	bad "reply headers: $(cat "$T/v11.h" "$T/v10.h")"
+
 # tracker_field KEY: a number of "aptbt-ctl --json tracker" on t.
 tracker_field()
 {

@@ -77,16 +77,35 @@ START_TEST(test_http_announce)
 	ck_assert_str_eq(ann(long_q, &a), "request too long");
 	ck_assert_str_eq(thttp_parse_announce(NULL, 0, &a),
 	    "missing info_hash");
+	/* Hex digits of either case; an escape cut short is refused. */
+	ck_assert_ptr_null(ann("info_hash=%aB%Cd%eF%00%01%02%03%04%05%06%07"
+	    "%08%09%0A%0b%0C%0d%0E%0f%10&peer_id=" PID "&port=1", &a));
+	ck_assert_uint_eq(a.info_hash[0], 0xab);
+	ck_assert_uint_eq(a.info_hash[1], 0xcd);
+	ck_assert_uint_eq(a.info_hash[2], 0xef);
+	ck_assert_uint_eq(a.info_hash[13], 0x0a);
+	ck_assert_str_eq(ann("peer_id=" PID "&port=1&info_hash=%01%02%03%04"
+	    "%05%06%07%08%09%0a%0b%0c%0d%0e%0f%10%11%12%13%1", &a),
+	    "info_hash is not 20 bytes");
+	ck_assert_str_eq(ann("info_hash=" IH "&peer_id=" PID "&port=1&left=%",
+	    &a), "a count is not a number");
+	/* A key is known by its whole name only. */
+	ck_assert_str_eq(ann("info_hashx=" IH "&peer_id=" PID "&port=1", &a),
+	    "missing info_hash");
+	ck_assert_str_eq(ann("info_has=" IH "&peer_id=" PID "&port=1", &a),
+	    "missing info_hash");
 }
 END_TEST
 
 /* What we write, the client's parser reads back the same. */
 START_TEST(test_http_reply)
 {
-	struct bytebuf			 b = BYTEBUF_INIT;
+	struct bytebuf			 b = BYTEBUF_INIT, ref = BYTEBUF_INIT;
 	struct thttp_reply		 r = { 0 };
 	struct swarms_peer		 p4[2] = { 0 }, p6[1] = { 0 };
+	struct swarms_peer		 many[20] = { 0 };
 	static struct trk_reply		 tr;
+	size_t				 i;
 
 	p4[0].family = p4[1].family = 4;
 	memcpy(p4[0].addr, "\x0a\x00\x00\x01", 4);
@@ -119,12 +138,55 @@ START_TEST(test_http_reply)
 	ck_assert_uint_eq(tr.peers[2].port, 7000);
 	ck_assert_ptr_nonnull(memmem(b.data, b.len, "11:aptbt seeds12:"
 	    "/aptbt/seeds", 29));
+	/* The same bytes as the general encoder's, keys in order. */
+	bytebuf_reset(&ref);
+	benc_put_dict(&ref);
+	benc_put_kv_str(&ref, THTTP_SEEDS_KEY, THTTP_SEEDS_PATH);
+	benc_put_kv_int(&ref, "complete", 3);
+	benc_put_kv_int(&ref, "incomplete", 4);
+	benc_put_kv_int(&ref, "interval", 1800);
+	benc_put_kv_int(&ref, "min interval", 900);
+	benc_put_kv_bytes(&ref, "peers", "\x0a\x00\x00\x01\x1a\xe1"
+	    "\x0a\x00\x00\x02\x1a\xe2", 12);
+	benc_put_cstr(&ref, "peers6");
+	benc_put_str(&ref, "\x20\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x1b\x58",
+	    18);
+	benc_put_end(&ref);
+	ck_assert_uint_eq(b.len, ref.len);
+	ck_assert_mem_eq(b.data, ref.data, ref.len);
+	/* A negative interval (never sent) would still be an integer. */
+	bytebuf_reset(&b);
+	r.interval = -5;
+	thttp_put_announce(&b, &r);
+	ck_assert_ptr_nonnull(memmem(b.data, b.len, "8:intervali-5e", 14));
+	r.interval = 1800;
+	/* No peers: empty strings; many: a length of several digits. */
+	bytebuf_reset(&b);
+	r.n4 = r.n6 = 0;
+	thttp_put_announce(&b, &r);
+	ck_assert_ptr_nonnull(memmem(b.data, b.len, "5:peers0:6:peers60:e",
+	    20));
+	bytebuf_reset(&b);
+	r.peers4 = many;
+	r.n4 = sizeof(many) / sizeof(many[0]);
+	for (i = 0; i < r.n4; i++) {
+		many[i].family = 4;
+		many[i].addr[3] = (uint8_t)i;
+		many[i].port = (uint16_t)(1000 + i);
+	}
+	thttp_put_announce(&b, &r);
+	ck_assert_ptr_nonnull(memmem(b.data, b.len, "5:peers120:", 11));
+	ck_assert_int_eq(trk_http_parse(b.data, b.len, &tr), 0);
+	ck_assert_uint_eq(tr.npeers, 20);
+	ck_assert_uint_eq(tr.peers[19].port, 1019);
+	ck_assert_uint_eq(tr.peers[19].addr[3], 19);
 	bytebuf_reset(&b);
 	thttp_put_failure(&b, "port is not 1 to 65535");
 	ck_assert_int_eq(trk_http_parse(b.data, b.len, &tr), 0);
 	ck_assert(tr.failed);
 	ck_assert_str_eq(tr.message, "port is not 1 to 65535");
 	bytebuf_free(&b);
+	bytebuf_free(&ref);
 }
 END_TEST
 
