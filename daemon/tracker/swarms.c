@@ -400,48 +400,70 @@ resize(struct swarms *s, struct swarm *sw, int f, uint32_t cap)
 	return 0;
 }
 
-/* An IPv4 key (6 bytes) as a number that orders as memcmp does. */
+/*
+ * An IPv4 key (6 bytes) as a number that orders as memcmp does: one load
+ * of 8 bytes (an entry's key, flags and pad; a key buffer holds 18).
+ */
 static uint64_t
 key4(const uint8_t *k)
 {
-	return (uint64_t)k[0] << 40 | (uint64_t)k[1] << 32 |
-	    (uint64_t)k[2] << 24 | (uint64_t)k[3] << 16 | (uint64_t)k[4] << 8 |
-	    k[5];
+	uint64_t	x;
+
+	memcpy(&x, k, sizeof(x));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x >> 16;
 }
 
+/*
+ * Does the key of entry e order before key (y: key4's)?  IPv4's keys
+ * compare as numbers, without a call.
+ */
+static inline bool
+below(const uint8_t *e, int f, const uint8_t *key, uint64_t y)
+{
+	return f ? memcmp(e, key, klen[1]) < 0 : key4(e) < y;
+}
+
+/*
+ * A binary search without a branch on the comparison, which fetches the
+ * two entries the next step may read while this one compares: the
+ * misses of a swarm larger than the cache overlap instead of following
+ * each other.
+ */
 static bool
 find(struct swarm *sw, int f, const uint8_t *key, size_t *pos)
 {
-	size_t		lo = 0, hi = nof(sw, f), mid;
-	uint64_t	x, y = f ? 0 : key4(key);
+	size_t		 n = nof(sw, f), all = n, base = 0, half, el = elen[f];
+	uint64_t	 y = f ? 0 : key4(key);
 	uint8_t		*v;
-	int		c;
 
-	if (hi == 0) {
+	if (n == 0) {
 		*pos = 0;
 		return false;
 	}
 	v = entry(sw, f, 0);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		/* IPv4's keys compare as numbers, without a call. */
-		if (f) {
-			c = memcmp(v + mid * elen[1], key, klen[1]);
-		} else {
-			x = key4(v + mid * elen[0]);
-			c = (x > y) - (x < y);
-		}
-		if (c == 0) {
-			*pos = mid;
-			return true;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* A few cache lines are read soon enough without a prefetch. */
+	while (n > 64) {
+		half = n / 2;
+		__builtin_prefetch(v + (base + (n - half) / 2) * el);
+		__builtin_prefetch(v + (base + half + (n - half) / 2) * el);
+		base = below(v + (base + half) * el, f, key, y) ?
+		    base + half : base;
+		n -= half;
 	}
-	*pos = lo;
-	return false;
+	while (n > 1) {
+		half = n / 2;
+		base = below(v + (base + half) * el, f, key, y) ?
+		    base + half : base;
+		n -= half;
+	}
+	if (below(v + base * el, f, key, y))
+		base++;
+	*pos = base;
+	return base < all && (f ? memcmp(v + base * el, key, klen[1]) == 0 :
+	    key4(v + base * el) == y);
 }
 
 static void
@@ -730,9 +752,22 @@ static size_t
 bound(struct swarm *sw, int f, const uint8_t *pre, size_t p, bool after)
 {
 	size_t	 lo = 0, hi = nof(sw, f), mid;
-	uint8_t	*v = entry(sw, f, 0);
+	uint8_t	*v;
 	int	 c;
 
+	/*
+	 * The ends first: when every peer is in the asker's network (a
+	 * swarm of one site), or none, no search touches the middle.
+	 */
+	if (hi == 0)
+		return 0;
+	v = entry(sw, f, 0);
+	c = memcmp(v, pre, p);
+	if (c > 0 || (!after && c == 0))
+		return 0;
+	c = memcmp(v + (hi - 1) * elen[f], pre, p);
+	if (c < 0 || (after && c == 0))
+		return hi;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		c = memcmp(v + mid * elen[f], pre, p);
@@ -745,6 +780,31 @@ bound(struct swarm *sw, int f, const uint8_t *pre, size_t p, bool after)
 }
 
 /*
+ * The indexes take() drew in its current call, as an open-addressed set
+ * tagged with the call's generation: no clearing between calls, and a
+ * membership test costs one probe, not a pass over what was drawn.
+ */
+#define DRAWN_SLOTS	1024	/* > 2 x the draws of one call (8 x 64 + 32) */
+static uint64_t	 drawn[DRAWN_SLOTS];
+static uint32_t	 drawn_gen;
+
+/* Add i to the set; false if it was there. */
+static bool
+drawn_add(uint32_t i)
+{
+	uint64_t	v = (uint64_t)drawn_gen << 32 | i;
+	size_t		h = (uint32_t)(i * 0x9e3779b1u) >> 22;
+
+	while (drawn[h] >> 32 == drawn_gen) {
+		if (drawn[h] == v)
+			return false;
+		h = (h + 1) & (DRAWN_SLOTS - 1);
+	}
+	drawn[h] = v;
+	return true;
+}
+
+/*
  * Up to t live entries, not the asker, of the indexes [a, b) and [c, d),
  * a uniform choice in a random order, appended to chosen[] from got.
  */
@@ -753,6 +813,7 @@ take(struct swarms *s, struct swarm *sw, int f, const struct near *nr,
     size_t a, size_t b, size_t c, size_t d, size_t t, uint32_t now,
     size_t got, bool scan)
 {
+	static uint32_t	 cand[64];
 	size_t		 m = (b - a) + (d - c), seen = 0, i, j, k, r, tries, n0;
 	uint8_t		*e;
 	uint32_t	 x;
@@ -783,21 +844,32 @@ take(struct swarms *s, struct swarm *sw, int f, const struct near *nr,
 		return got;
 	}
 	/*
-	 * Many: draw indexes at random, skipping the dead, the asker and
-	 * those drawn already (a uniform choice all the same); too many
-	 * misses and the reservoir decides.
+	 * Many: draw distinct indexes at random and keep the live ones that
+	 * are not the asker (a uniform choice all the same), in rounds of
+	 * what is still missing; too many draws and the reservoir decides.
+	 * A round prefetches every entry it drew before it reads one: the
+	 * draws land all over a large swarm, and waiting for each cache
+	 * miss in turn cost more than the rest of an announce.
 	 */
 	n0 = got;
-	for (tries = 0; got - n0 < t && tries < 8 * t + 32; tries++) {
-		r = rng_below(s, m);
-		i = r < b - a ? a + r : c + (r - (b - a));
-		e = entry(sw, f, i);
-		if (expired(e_expires(e, f), now) || is_self(nr, f, e))
-			continue;
-		for (j = n0; j < got && chosen[j] != i; j++)
-			;
-		if (j == got)
-			chosen[got++] = (uint32_t)i;
+	if (++drawn_gen == 0)
+		drawn_gen = 1;
+	for (tries = 0; got - n0 < t && tries < 8 * t + 32;) {
+		for (k = 0; k < t - (got - n0) && tries < 8 * t + 32; tries++) {
+			r = rng_below(s, m);
+			i = r < b - a ? a + r : c + (r - (b - a));
+			if (!drawn_add((uint32_t)i))
+				continue;
+			e = entry(sw, f, i);
+			__builtin_prefetch(e);
+			__builtin_prefetch(e + elen[f] - 1);
+			cand[k++] = (uint32_t)i;
+		}
+		for (j = 0; j < k; j++) {
+			e = entry(sw, f, cand[j]);
+			if (!expired(e_expires(e, f), now) && !is_self(nr, f, e))
+				chosen[got++] = cand[j];
+		}
 	}
 	if (got - n0 < t)
 		return take(s, sw, f, nr, a, b, c, d, t, now, n0, true);

@@ -33,6 +33,13 @@
 
 #define BATCH	64
 #define DRAIN	8
+/*
+ * The socket's receive buffer: room for a few thousand announces (each
+ * costs about a kilobyte of buffer), so a client's burst while the loop
+ * is busy elsewhere waits instead of being dropped, and a dropped
+ * announce costs its client a BEP 15 retry of 15 s.
+ */
+#define RCVBUF	(2 * 1024 * 1024)	/* the kernel counts twice that */
 
 static struct {
 	int		 fd;
@@ -243,6 +250,20 @@ readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * As large a buffer as we may have: SO_RCVBUFFORCE goes past
+ * net.core.rmem_max with CAP_NET_ADMIN; without it SO_RCVBUF takes
+ * what rmem_max allows, still twice the default.
+ */
+static void
+grow_rcvbuf(int fd)
+{
+	int	n = RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &n, sizeof(n)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &n, sizeof(n));
+}
+
 static int
 bind_any(uint16_t port)
 {
@@ -283,6 +304,7 @@ trkudp_start(struct event_base *base, uint16_t port)
 		    strerror(e));
 		return -e;
 	}
+	grow_rcvbuf(udp.fd);
 	if ((udp.ev = event_new(base, udp.fd, EV_READ | EV_PERSIST, readable,
 	    NULL)) == NULL || event_add(udp.ev, NULL) == -1) {
 		trkudp_stop();

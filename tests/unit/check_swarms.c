@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * check_swarms.c - unit tests for daemon/tracker/swarms.c: announces,
- * expiry, proximity order, the memory bound, the observer, and the bytes
- * one IPv4 peer costs, counted on the heap.
+ * expiry, proximity order, swarms of thousands, the memory bound, the
+ * observer, and the bytes one IPv4 peer costs, counted on the heap.
  */
 #include <check.h>
 #include <errno.h>
@@ -641,6 +641,78 @@ START_TEST(test_large)
 }
 END_TEST
 
+/*
+ * A swarm of thousands, announced in a scrambled order: every peer is
+ * found again (a refresh, not a second entry), in both families; a
+ * selection with half the swarm expired draws only live peers, each
+ * once, and every live peer in its turn.
+ */
+START_TEST(test_many)
+{
+	struct swarms		*s = swarms_new(TTL, MEG * 8);
+	struct swarms_peer	 me = p4(10, 7, 7, 250, 1, false), out[50], p;
+	struct swarms_stats	 st;
+	uint8_t			 ih[20];
+	static uint32_t		 hits[3000];
+	size_t			 n, i, j, r;
+	uint32_t		 k;
+
+	ih_of(ih, 3);
+	/* 3000 IPv4 peers of 10.7.7.0/24 (the asker's), ports scrambled. */
+	for (i = 0; i < 3000; i++) {
+		k = (uint32_t)(i * 1597 % 3000);
+		ck_assert_int_eq(ann(s, 3, p4(10, 7, 7, (uint8_t)(k % 200),
+		    (uint16_t)(1000 + k / 200), false), TRK_EV_NONE,
+		    k < 1500 ? 1 : 500), SWARMS_ADDED);
+	}
+	for (i = 0; i < 300; i++) {
+		k = (uint32_t)(i * 7919 % 300);
+		ck_assert_int_eq(ann(s, 3, p6((uint16_t)k, 1, (uint8_t)k,
+		    (uint16_t)(2000 + k)), TRK_EV_NONE, 1), SWARMS_ADDED);
+	}
+	for (i = 0; i < 3000; i++) {
+		k = (uint32_t)(i * 2003 % 3000);
+		ck_assert_int_eq(ann(s, 3, p4(10, 7, 7, (uint8_t)(k % 200),
+		    (uint16_t)(1000 + k / 200), false), TRK_EV_NONE,
+		    k < 1500 ? 1 : 500), SWARMS_REFRESHED);
+	}
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(ann(s, 3, p6((uint16_t)i, 1, (uint8_t)i,
+		    (uint16_t)(2000 + i)), TRK_EV_NONE, 1),
+		    SWARMS_REFRESHED);
+	swarms_stats(s, &st);
+	ck_assert_uint_eq(st.peers4, 3000);
+	ck_assert_uint_eq(st.peers6, 300);
+	/* At 700 the first 1500 (k < 1500, expiring at 601) are dead. */
+	for (r = 0; r < 600; r++) {
+		n = swarms_select(s, ih, &me, 4, 50, 700, out);
+		ck_assert_uint_eq(n, 50);
+		for (i = 0; i < n; i++) {
+			k = (uint32_t)(out[i].port - 1000) * 200 + out[i].addr[3];
+			ck_assert_uint_ge(k, 1500);
+			ck_assert_uint_lt(k, 3000);
+			hits[k]++;
+			for (j = 0; j < i; j++)
+				ck_assert(out[i].port != out[j].port ||
+				    out[i].addr[3] != out[j].addr[3]);
+		}
+	}
+	/* 30,000 draws of 1500: 20 each on average. */
+	for (k = 1500; k < 3000; k++)
+		ck_assert_uint_gt(hits[k], 0);
+	/* Stopped, each is found and goes. */
+	for (i = 0; i < 3000; i++) {
+		p = p4(10, 7, 7, (uint8_t)(i % 200), (uint16_t)(1000 + i / 200),
+		    false);
+		ck_assert_int_eq(ann(s, 3, p, TRK_EV_STOPPED, 700),
+		    SWARMS_REMOVED);
+	}
+	swarms_stats(s, &st);
+	ck_assert_uint_eq(st.peers4, 0);
+	swarms_free(s);
+}
+END_TEST
+
 START_TEST(test_memory)
 {
 	measure(1000, 100, SWARMS_PEER4_BUDGET);
@@ -709,6 +781,7 @@ swarms_suite(void)
 	tcase_add_test(tc, test_foreign);
 	tcase_add_test(tc, test_compact);
 	tcase_add_test(tc, test_large);
+	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 	return s;

@@ -398,6 +398,17 @@ START_TEST(test_connid)
 	/* A node with the same key accepts it: nothing else is kept. */
 	memcpy(other, key, sizeof(key));
 	ck_assert(connid_ok(other, a, cid, t));
+	/* Remembered ids answer as their MAC would. */
+	ck_assert(connid_ok(key, a, cid, t + 1));
+	ck_assert(!connid_ok(key, a, cid ^ 1, t));
+	ck_assert(!connid_ok(key, b, cid, t));
+	ck_assert(connid_ok(key, a, cid, t + CONNID_WINDOW_S));
+	ck_assert(!connid_ok(key, a, cid, t + 2 * CONNID_WINDOW_S));
+	ck_assert(connid_ok(key, a, cid, t));
+	ck_assert(!connid_ok(key, a, cid, t - CONNID_WINDOW_S));
+	randombytes_buf(other, sizeof(other));
+	ck_assert(!connid_ok(other, a, cid, t));
+	ck_assert(connid_ok(key, a, cid, t));
 }
 END_TEST
 
