@@ -21,6 +21,7 @@
 
 #include <event2/event.h>
 
+#include "common/bigend.h"
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -340,9 +341,7 @@ job_picker(struct job *j, const struct piecemap *resumed)
 	if ((j->pk = picker_new(size, flags, picker_ev, j)) == NULL)
 		return -ENOMEM;
 	/* The id's tail: an id may open with a client's fixed prefix. */
-	picker_salt(j->pk, (uint32_t)peer_self_id[16] << 24 |
-	    (uint32_t)peer_self_id[17] << 16 | (uint32_t)peer_self_id[18] << 8 |
-	    peer_self_id[19]);
+	picker_salt(j->pk, be_get32(peer_self_id + 16));
 	for (p = 0; resumed != NULL && p < resumed->npieces; p++)
 		if (piecemap_has(resumed, p))
 			picker_piece_stored(j->pk, p, false);

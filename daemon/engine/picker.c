@@ -39,8 +39,8 @@ struct ppiece {
 	uint32_t	 live;		/* of those, counted live */
 	uint32_t	 live_near;	/* of those, in our subnet */
 	uint32_t	 nreq;		/* requests out */
-	uint64_t	 far_at;	/* a far peer first had it (or 0) */
 	uint32_t	 ngot;		/* blocks in */
+	uint64_t	 far_at;	/* a far peer first had it (or 0) */
 	struct pblock	*blk;		/* REQUESTED, WHOLE */
 	/* Partly in the file already: the byte extents still missing. */
 	struct picker_extent *miss;

@@ -117,6 +117,7 @@ struct peer {
 	enum peer_phase		 phase;
 	bool			 outgoing;
 	bool			 daemon;	/* handshake key was the daemon key */
+	bool			 near;		/* peer_near, once connected */
 	enum peer_source	 source;
 	bool			 ext_sent;
 	uint8_t			 key[SWARMKEY_LEN];
@@ -490,17 +491,7 @@ peer_addr(const struct peer *p)
 bool
 peer_near(const struct peer *p)
 {
-	struct sockaddr_storage	 mine;
-	socklen_t		 len = sizeof(mine);
-	evutil_socket_t		 fd;
-
-	if (peer_source(p) == PEER_SRC_LSD)
-		return true;
-	if (p->bev == NULL || (fd = bufferevent_getfd(p->bev)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&mine, &len) == -1)
-		return false;
-	return netaddr_same_subnet((const struct sockaddr *)&mine,
-	    peer_addr(p));
+	return p->near || peer_source(p) == PEER_SRC_LSD;
 }
 
 const uint8_t *
@@ -1237,9 +1228,20 @@ peer_fill(struct peer *p, evutil_socket_t fd)
 }
 
 /* The deadline covers the handshakes; the idle timeout starts after. */
+/*
+ * The socket is connected: read from it.  Its own address is fixed from
+ * now on, so whether the peer shares our subnet is settled here, once,
+ * not by a getsockname() each time the engine ranks or lists peers.
+ */
 static int
 peer_start_reading(struct peer *p)
 {
+	struct sockaddr_storage	 mine;
+	socklen_t		 len = sizeof(mine);
+
+	p->near = getsockname(bufferevent_getfd(p->bev),
+	    (struct sockaddr *)&mine, &len) == 0 &&
+	    netaddr_same_subnet((const struct sockaddr *)&mine, peer_addr(p));
 	p->rev = event_new(peer_base, bufferevent_getfd(p->bev),
 	    EV_READ | EV_PERSIST, peer_read_cb, p);
 	if (p->rev == NULL)

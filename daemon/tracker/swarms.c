@@ -955,6 +955,19 @@ sample(struct swarms *s, struct swarm *sw, const struct swarms_peer *asker,
 	return got;
 }
 
+/* The peers of ih's swarm to answer with, in chosen[]: their count. */
+static size_t
+select_peers(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
+    const struct swarms_peer *asker, int f, size_t numwant, uint32_t now,
+    struct swarm **sw)
+{
+	if ((*sw = get(s, ih)) == NULL || numwant == 0)
+		return 0;
+	if (numwant > SWARMS_SELECT_MAX)
+		numwant = SWARMS_SELECT_MAX;
+	return sample(s, *sw, asker, f, numwant, now);
+}
+
 size_t
 swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
     const struct swarms_peer *asker, int family, size_t numwant,
@@ -964,11 +977,7 @@ swarms_select(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	size_t		 n, i;
 	int		 f = family == 6;
 
-	if ((sw = get(s, ih)) == NULL || numwant == 0)
-		return 0;
-	if (numwant > SWARMS_SELECT_MAX)
-		numwant = SWARMS_SELECT_MAX;
-	n = sample(s, sw, asker, f, numwant, now);
+	n = select_peers(s, ih, asker, f, numwant, now, &sw);
 	for (i = 0; i < n; i++)
 		e_to_peer(entry(sw, f, chosen[i]), f, &out[i]);
 	return n;
@@ -983,11 +992,7 @@ swarms_select_compact(struct swarms *s, const uint8_t ih[SWARMS_IH_LEN],
 	size_t		 n, i;
 	int		 f = family == 6;
 
-	if ((sw = get(s, ih)) == NULL || numwant == 0)
-		return 0;
-	if (numwant > SWARMS_SELECT_MAX)
-		numwant = SWARMS_SELECT_MAX;
-	n = sample(s, sw, asker, f, numwant, now);
+	n = select_peers(s, ih, asker, f, numwant, now, &sw);
 	/* An entry starts with the compact form: constant-size copies. */
 	if (f)
 		for (i = 0; i < n; i++)
