@@ -49,7 +49,8 @@ KEY=$T/cluster.key
 head -c 32 /dev/urandom >"$KEY"
 chmod 600 "$KEY"
 
-# dlog and daemon_up: this test's own, instead of lib-tracker.sh's.
+# dlog and daemon_up: this test's own, instead of lib-tracker.sh's
+# (whose daemon_down stops a daemon either way).
 dlog() { eval "echo \$T/$1.log"; }
 # tjson HOST EXPR: a Python expression over t, "aptbt-ctl --json tracker".
 tjson()
@@ -76,13 +77,6 @@ daemon_up()	# HOST CONF-LINES...
 	eval "PID_$h=\$NS_BG_PID"
 	wait_for_socket "$dir/control.sock" ||
 		{ show "$T/$h.log"; fail "$h: control socket did not appear"; }
-}
-node_down()	# HOST
-{
-	stop_wait "$(eval "echo \$PID_$1")"
-	[ "$STOP_RC" = 0 ] || bad "$1: aptbtd exited with status $STOP_RC"
-	grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$(dlog "$1")" &&
-		{ show "$(dlog "$1")"; bad "$1: sanitizer report"; }
 }
 # announce CLIENT PROTO NODE IH PORT [ARGS]: the peers the node gave.
 announce()
@@ -112,7 +106,7 @@ wait_for_file_line "$T/k.log" "tracker cluster off: .*chmod 600" 5 &&
 [ "$(tjson k 't["enabled"], t["cluster_self"] or "none"')" = "1 none" ] &&
 	ok "k's tracker runs without the cluster" ||
 	bad "k: $(tjson k 't["enabled"], t["cluster_self"]')"
-node_down k
+daemon_down k
 
 # Every node hears the two others (heartbeats every 2 s).
 heard_all()
@@ -287,9 +281,9 @@ tail -n +"$mark" "$T/d1.log" | grep -q "tracker udp://$ip:6969/announce: [0-9]* 
 	[ "$dead" = 1 ] && ! tail -n +"$mark" "$T/d1.log" | grep -q "192.0.2.99" &&
 	ok "d1's node ($u1) killed: one failed announce, then $other answered (the next tier untouched)" ||
 	{ tail -n +"$mark" "$T/d1.log" | grep "tracker " >&2; bad "d1 did not fail over from $u1 to $other ($dead failures)"; }
-node_down d1
-node_down d2
-if [ "$u1" = n1 ]; then node_down n2; else node_down n1; fi
+daemon_down d1
+daemon_down d2
+if [ "$u1" = n1 ]; then daemon_down n2; else daemon_down n1; fi
 
 # --- tracker peers ---------------------------------------------------------------
 # Site A: s1, and c1 on a private address (10.9.0.0/24 beside the bridge's);
@@ -358,8 +352,8 @@ announce c2 udp s2 "$IH" 8002 | grep -q "^10.9.0.21:8001$" &&
 	ok "with tracker_peers_share_private = yes, site B is given site A's private peer" ||
 	{ ctl s2 tracker >&2; bad "s2 never learned 10.9.0.21:8001"; }
 ctl s1 tracker | sed -n '/TRACKER PEER/,$p'
-node_down s1
-node_down s2
+daemon_down s1
+daemon_down s2
 
 [ "$fails" -eq 0 ] || exit 1
 echo "PASS"
